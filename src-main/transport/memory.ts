@@ -1,0 +1,153 @@
+// An in-memory bulk pipe pair: the host end and the device end of a virtual USB link, for the
+// virtual modem running in the same process. Transfers keep their boundaries, ZLPs are real
+// zero-length packets, and an optional link model delays transfers like a real bus would.
+
+import { RescueError } from '../../shared/errors.js';
+import { cancelledError } from '../util/deadline.js';
+import { needsZlpAfter, type BulkPipe, type IoOptions } from './transport.js';
+
+/** Delays transfers like a physical link (see link-model.ts). */
+export interface LinkDelay {
+  /** Resolves when a transfer of `bytes` has crossed the link. */
+  transfer(bytes: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface MemoryPairOptions {
+  maxPacketSize?: number;
+  /** Whether the host end sends ZLPs (default true, like a ZLP-aware USB host). */
+  hostSendsZlp?: boolean;
+  /** Link model applied to host->device transfers. */
+  hostToDevice?: LinkDelay;
+  /** Link model applied to device->host transfers. */
+  deviceToHost?: LinkDelay;
+  name?: string;
+}
+
+interface Waiter {
+  resolve: (data: Uint8Array) => void;
+  reject: (e: unknown) => void;
+  maxLength: number;
+}
+
+class Inbox {
+  packets: Uint8Array[] = [];
+  waiter: Waiter | undefined;
+  error: RescueError | undefined;
+
+  push(p: Uint8Array): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      if (p.length > w.maxLength) {
+        this.packets.unshift(p.subarray(w.maxLength));
+        w.resolve(p.subarray(0, w.maxLength));
+      } else w.resolve(p);
+      return;
+    }
+    this.packets.push(p);
+  }
+
+  fail(e: RescueError): void {
+    this.error = e;
+    this.packets = [];
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(e);
+  }
+}
+
+class MemoryPipeEnd implements BulkPipe {
+  closed = false;
+  constructor(
+    readonly name: string,
+    readonly maxPacketSize: number,
+    readonly needsZlp: boolean,
+    private readonly inbox: Inbox,
+    private readonly outbox: Inbox,
+    private readonly link: LinkDelay | undefined,
+    private readonly onClose: () => void,
+  ) {}
+
+  read(maxLength: number, opts: IoOptions): Promise<Uint8Array> {
+    const box = this.inbox;
+    if (box.error) return Promise.reject(box.error);
+    if (opts.signal?.aborted) return Promise.reject(cancelledError(opts.signal.reason));
+    const head = box.packets[0];
+    if (head !== undefined) {
+      if (head.length > maxLength) {
+        box.packets[0] = head.subarray(maxLength);
+        return Promise.resolve(head.subarray(0, maxLength));
+      }
+      box.packets.shift();
+      return Promise.resolve(head);
+    }
+    if (box.waiter) return Promise.reject(new RescueError('INTERNAL', `${this.name}: two reads at once on one pipe.`));
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      const timer = setTimeout(() => {
+        if (box.waiter === waiter) box.waiter = undefined;
+        finish();
+        reject(new RescueError('DEVICE_TIMEOUT', `No data on ${this.name} for ${opts.timeoutMs} ms${opts.what ? ` (waiting for ${opts.what})` : ''}.`));
+      }, opts.timeoutMs);
+      const onAbort = (): void => {
+        if (box.waiter === waiter) box.waiter = undefined;
+        finish();
+        reject(cancelledError(opts.signal?.reason));
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const waiter: Waiter = {
+        maxLength,
+        resolve: (d) => {
+          finish();
+          resolve(d);
+        },
+        reject: (e) => {
+          finish();
+          reject(e);
+        },
+      };
+      box.waiter = waiter;
+    });
+  }
+
+  async write(data: Uint8Array, opts: IoOptions): Promise<void> {
+    if (this.inbox.error) throw this.inbox.error;
+    if (opts.signal?.aborted) throw cancelledError(opts.signal.reason);
+    if (this.link) await this.link.transfer(data.length, opts.signal);
+    if (this.outbox.error) throw this.outbox.error;
+    // The receiver owns what it gets: copy, since the caller may reuse its buffer.
+    this.outbox.push(data.slice());
+    if (this.needsZlp && needsZlpAfter(data.length, this.maxPacketSize)) this.outbox.push(new Uint8Array(0));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+  }
+}
+
+export interface MemoryPipePair {
+  host: BulkPipe;
+  device: BulkPipe;
+  /** Simulate the device dropping off the bus: both ends fail every pending and future I/O. */
+  disconnect(): void;
+}
+
+export function createMemoryPipePair(options: MemoryPairOptions = {}): MemoryPipePair {
+  const mps = options.maxPacketSize ?? 512;
+  const toDevice = new Inbox();
+  const toHost = new Inbox();
+  const name = options.name ?? 'virtual USB link';
+  const gone = (): void => {
+    const e = new RescueError('DEVICE_DISCONNECTED', `${name} is gone.`);
+    toDevice.fail(e);
+    toHost.fail(e);
+  };
+  const host = new MemoryPipeEnd(`${name} (host side)`, mps, options.hostSendsZlp ?? true, toHost, toDevice, options.hostToDevice, gone);
+  const device = new MemoryPipeEnd(`${name} (device side)`, mps, true, toDevice, toHost, options.deviceToHost, gone);
+  return { host, device, disconnect: gone };
+}
