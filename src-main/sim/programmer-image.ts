@@ -5,6 +5,7 @@
 // The layout of the hash segment is this project's own; it is documented in parseProgrammerSignature.
 
 import { createHash } from 'node:crypto';
+import { ElfError, parseElf } from '../protocol/elf.js';
 
 export const PT_LOAD = 1;
 export const PT_NULL = 0;
@@ -101,4 +102,48 @@ export function makeProgrammerElf(opts: ProgrammerImageOptions): Uint8Array {
   out.set(h2, hashOff + 72);
   out.set(sha256(opts.pkHash, h1, h2), hashOff + 104);
   return out;
+}
+
+export type SignatureCheck =
+  | { ok: true; pkHash: Uint8Array }
+  | { ok: false; problem: 'elf-header' | 'program-headers' | 'no-hash-segment' | 'wrong-key' | 'hash-mismatch'; reason: string };
+
+/**
+ * Check an image made by makeProgrammerElf against the module's fused root key hash.
+ * Hash segment layout (little-endian): u32 magic "MRSG", u32 version 1, root PK hash[32],
+ * SHA-256 of each PT_LOAD segment in order [32 each], SHA-256(pk hash || segment hashes)[32].
+ */
+export function verifySignedImage(bytes: Uint8Array, fusedPkHash: Uint8Array): SignatureCheck {
+  let info;
+  try {
+    info = parseElf(bytes);
+  } catch (e) {
+    const problem = e instanceof ElfError && e.problem === 'header' ? 'elf-header' : 'program-headers';
+    return { ok: false, problem, reason: e instanceof Error ? e.message : String(e) };
+  }
+  const hashSeg = info.segments.find((s) => s.type === PT_NULL && (s.flags & 0x07000000) === (HASH_SEGMENT_FLAGS & 0x07000000));
+  const loads = info.segments.filter((s) => s.type === PT_LOAD);
+  if (!hashSeg || hashSeg.fileSize < 8 + 32 + 32 * loads.length + 32) return { ok: false, problem: 'no-hash-segment', reason: 'the image has no hash segment' };
+  const hs = bytes.subarray(hashSeg.offset, hashSeg.offset + hashSeg.fileSize);
+  const dv = new DataView(hs.buffer, hs.byteOffset, hs.byteLength);
+  if (dv.getUint32(0, true) !== SIGNATURE_MAGIC) return { ok: false, problem: 'no-hash-segment', reason: 'the hash segment carries no signature' };
+  const pk = hs.slice(8, 40);
+  if (!equalBytes(pk, fusedPkHash)) return { ok: false, problem: 'wrong-key', reason: 'the image is signed for another root key' };
+  const hashes: Uint8Array[] = [];
+  for (let i = 0; i < loads.length; i++) {
+    const s = loads[i]!;
+    const want = hs.subarray(40 + 32 * i, 72 + 32 * i);
+    const got = sha256(bytes.subarray(s.offset, s.offset + s.fileSize));
+    if (!equalBytes(want, got)) return { ok: false, problem: 'hash-mismatch', reason: `segment ${i} does not match its hash` };
+    hashes.push(got);
+  }
+  const sig = hs.subarray(40 + 32 * loads.length, 72 + 32 * loads.length);
+  if (!equalBytes(sig, sha256(pk, ...hashes))) return { ok: false, problem: 'hash-mismatch', reason: 'the hash table signature does not verify' };
+  return { ok: true, pkHash: pk };
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
