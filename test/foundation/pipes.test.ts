@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryPipePair } from '../../src-main/transport/memory.js';
+import { PipeReader } from '../../src-main/transport/pipe-reader.js';
+import { RescueError } from '../../shared/errors.js';
+
+const io = { timeoutMs: 200 };
+
+describe('in-memory pipe pair', () => {
+  it('keeps transfer boundaries and sends a ZLP after a packet-multiple transfer', async () => {
+    const { host, device } = createMemoryPipePair({ maxPacketSize: 512 });
+    await host.write(new Uint8Array(1024), io);
+    await host.write(new Uint8Array(100), io);
+    expect((await device.read(4096, io)).length).toBe(1024);
+    expect((await device.read(4096, io)).length).toBe(0); // the ZLP
+    expect((await device.read(4096, io)).length).toBe(100);
+  });
+
+  it('sends no ZLP when the host is not ZLP-aware', async () => {
+    const { host, device } = createMemoryPipePair({ maxPacketSize: 512, hostSendsZlp: false });
+    await host.write(new Uint8Array(512), io);
+    await host.write(new Uint8Array(3), io);
+    expect((await device.read(4096, io)).length).toBe(512);
+    expect((await device.read(4096, io)).length).toBe(3);
+  });
+
+  it('times out a read with DEVICE_TIMEOUT and honours abort', async () => {
+    const { host } = createMemoryPipePair();
+    await expect(host.read(10, { timeoutMs: 20, what: 'a HELLO' })).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    const ac = new AbortController();
+    const p = host.read(10, { timeoutMs: 5000, signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+
+  it('fails pending and later I/O on disconnect', async () => {
+    const pair = createMemoryPipePair();
+    const p = pair.host.read(10, { timeoutMs: 5000 });
+    pair.disconnect();
+    await expect(p).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
+    await expect(pair.host.write(new Uint8Array(1), io)).rejects.toBeInstanceOf(RescueError);
+  });
+
+  it('copies written data so the writer may reuse its buffer', async () => {
+    const { host, device } = createMemoryPipePair();
+    const buf = new Uint8Array([1, 2, 3]);
+    await host.write(buf, io);
+    buf[0] = 9;
+    expect([...(await device.read(10, io))]).toEqual([1, 2, 3]);
+  });
+});
+
+describe('PipeReader', () => {
+  it('reads exact lengths across transfers and keeps the rest', async () => {
+    const { host, device } = createMemoryPipePair({ maxPacketSize: 4 });
+    const r = new PipeReader(host);
+    await device.write(new Uint8Array([1, 2, 3]), io);
+    await device.write(new Uint8Array([4, 5, 6, 7, 8]), io);
+    expect([...(await r.readExact(4, io))]).toEqual([1, 2, 3, 4]);
+    expect([...(await r.readExact(2, io))]).toEqual([5, 6]);
+    r.unread(new Uint8Array([0]));
+    expect([...(await r.readSome(io))]).toEqual([0]);
+    expect([...(await r.readSome(io))]).toEqual([7, 8]);
+  });
+
+  it('skips ZLPs and bounds the whole exact read', async () => {
+    const { host, device } = createMemoryPipePair({ maxPacketSize: 2 });
+    const r = new PipeReader(host);
+    await device.write(new Uint8Array([1, 2]), io); // followed by a ZLP
+    await expect(r.readExact(3, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+  });
+});
