@@ -46,14 +46,26 @@ export class DocumentSplitter {
     return r;
   }
 
+  /** Append bytes and return every document now complete. */
   push(chunk: Uint8Array): string[] {
-    if (chunk.length > 0) {
-      const n = new Uint8Array(this.buf.length + chunk.length);
-      n.set(this.buf, 0);
-      n.set(chunk, this.buf.length);
-      this.buf = n;
-    }
+    this.feed(chunk);
     return this.drain();
+  }
+
+  /**
+   * Append bytes without taking documents out: use with next() when raw data may follow a
+   * document (a rawmode ACK), so raw bytes are never mistaken for documents.
+   */
+  feed(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.buf.length === 0) {
+      this.buf = chunk;
+      return;
+    }
+    const n = new Uint8Array(this.buf.length + chunk.length);
+    n.set(this.buf, 0);
+    n.set(chunk, this.buf.length);
+    this.buf = n;
   }
 
   /** Take out at most one complete document (use when raw bytes may follow it). */
