@@ -21,6 +21,11 @@ export interface MemoryPairOptions {
   /** Link model applied to device->host transfers. */
   deviceToHost?: LinkDelay;
   name?: string;
+  /**
+   * Bytes a receiver may leave unread before the sender's writes wait, like a USB endpoint that
+   * NAKs while the device is busy: a device that stops reading makes the host's write time out.
+   */
+  highWaterBytes?: number;
 }
 
 interface Waiter {
@@ -31,8 +36,31 @@ interface Waiter {
 
 class Inbox {
   packets: Uint8Array[] = [];
+  queuedBytes = 0;
   waiter: Waiter | undefined;
   error: RescueError | undefined;
+  /** Writers waiting for room. */
+  private roomWaiters: (() => void)[] = [];
+
+  constructor(readonly highWater: number) {}
+
+  hasRoom(): boolean {
+    return this.queuedBytes < this.highWater;
+  }
+
+  waitForRoom(): Promise<void> {
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Called whenever bytes leave the queue. */
+  consumed(n: number): void {
+    this.queuedBytes -= n;
+    if (this.roomWaiters.length > 0 && this.hasRoom()) {
+      const ws = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const w of ws) w();
+    }
+  }
 
   push(p: Uint8Array): void {
     const w = this.waiter;
@@ -40,19 +68,25 @@ class Inbox {
       this.waiter = undefined;
       if (p.length > w.maxLength) {
         this.packets.unshift(p.subarray(w.maxLength));
+        this.queuedBytes += p.length - w.maxLength;
         w.resolve(p.subarray(0, w.maxLength));
       } else w.resolve(p);
       return;
     }
     this.packets.push(p);
+    this.queuedBytes += p.length;
   }
 
   fail(e: RescueError): void {
     this.error = e;
     this.packets = [];
+    this.queuedBytes = 0;
     const w = this.waiter;
     this.waiter = undefined;
     w?.reject(e);
+    const ws = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const r of ws) r();
   }
 }
 
@@ -76,9 +110,11 @@ class MemoryPipeEnd implements BulkPipe {
     if (head !== undefined) {
       if (head.length > maxLength) {
         box.packets[0] = head.subarray(maxLength);
+        box.consumed(maxLength);
         return Promise.resolve(head.subarray(0, maxLength));
       }
       box.packets.shift();
+      box.consumed(head.length);
       return Promise.resolve(head);
     }
     if (box.waiter) return Promise.reject(new RescueError('INTERNAL', `${this.name}: two reads at once on one pipe.`));
@@ -116,11 +152,32 @@ class MemoryPipeEnd implements BulkPipe {
   async write(data: Uint8Array, opts: IoOptions): Promise<void> {
     if (this.inbox.error) throw this.inbox.error;
     if (opts.signal?.aborted) throw cancelledError(opts.signal.reason);
+    if (!this.outbox.hasRoom()) await this.waitForRoom(opts);
     if (this.link) await this.link.transfer(data.length, opts.signal);
     if (this.outbox.error) throw this.outbox.error;
     // The receiver owns what it gets: copy, since the caller may reuse its buffer.
     this.outbox.push(data.slice());
     if (this.needsZlp && needsZlpAfter(data.length, this.maxPacketSize)) this.outbox.push(new Uint8Array(0));
+  }
+
+  /** The receiver is not reading: wait (bounded) until it takes enough to make room. */
+  private async waitForRoom(opts: IoOptions): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await Promise.race([
+        this.outbox.waitForRoom(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new RescueError('DEVICE_TIMEOUT', `${this.name}: the other side took no data for ${opts.timeoutMs} ms${opts.what ? ` (sending ${opts.what})` : ''}.`)), opts.timeoutMs);
+          onAbort = () => reject(cancelledError(opts.signal?.reason));
+          opts.signal?.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+    }
+    if (this.outbox.error) throw this.outbox.error;
   }
 
   async close(): Promise<void> {
@@ -139,8 +196,9 @@ export interface MemoryPipePair {
 
 export function createMemoryPipePair(options: MemoryPairOptions = {}): MemoryPipePair {
   const mps = options.maxPacketSize ?? 512;
-  const toDevice = new Inbox();
-  const toHost = new Inbox();
+  const highWater = options.highWaterBytes ?? 1024 * 1024;
+  const toDevice = new Inbox(highWater);
+  const toHost = new Inbox(highWater);
   const name = options.name ?? 'virtual USB link';
   const gone = (): void => {
     const e = new RescueError('DEVICE_DISCONNECTED', `${name} is gone.`);

@@ -69,3 +69,19 @@ describe('PipeReader', () => {
     await expect(r.readExact(3, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
   });
 });
+
+describe('in-memory pipe back-pressure', () => {
+  it('makes the sender wait while the receiver does not read, and time out if it never does', async () => {
+    const { host, device } = createMemoryPipePair({ highWaterBytes: 1000 });
+    await host.write(new Uint8Array(1000), io); // fills the endpoint
+    const blocked = host.write(new Uint8Array(10), { timeoutMs: 2000 });
+    let done = false;
+    void blocked.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false);
+    await device.read(4096, io);
+    await blocked;
+    await host.write(new Uint8Array(1000), io);
+    await expect(host.write(new Uint8Array(1), { timeoutMs: 30, what: 'raw data' })).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+  });
+});
