@@ -1,0 +1,78 @@
+// An image file as the Firehose host streams it: random-access reads of exactly the bytes asked
+// for (fewer only at the end), with the file's patches laid over them. The file is read through a
+// FileHandle piece by piece; only the few patched bytes are kept in memory.
+
+import { open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { RescueError } from '../../shared/errors.js';
+import { applyOverlay, computeOverlay, type FilePatch, type OverlayPiece, type PatchContext } from './file-patch.js';
+
+/** Structurally identical to the ChunkSource of flows/firehose-host.ts. */
+export interface ChunkSource {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export interface ImageSource extends ChunkSource {
+  close(): Promise<void>;
+}
+
+export interface ImageSourceContext extends PatchContext {
+  /** When given, size is rounded up to whole sectors of this size and the tail reads as zeros. */
+  sectorSize?: number;
+}
+
+/** Largest single read (the host asks for payload-sized pieces, far below this). */
+export const MAX_READ = 64 * 1024 * 1024;
+
+export async function openImageSource(file: string, filePatches: readonly FilePatch[], ctx: ImageSourceContext = {}): Promise<ImageSource> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    throw new RescueError('PACKAGE_MISSING_FILE', `${path.basename(file)} cannot be opened.`, { cause: e });
+  }
+  try {
+    const fileSize = (await fh.stat()).size;
+    const readRaw = async (offset: number, length: number): Promise<Uint8Array> => {
+      const n = Math.max(0, Math.min(length, fileSize - offset));
+      const buf = new Uint8Array(n);
+      let got = 0;
+      while (got < n) {
+        const r = await fh.read(buf, got, n - got, offset + got);
+        if (r.bytesRead === 0) throw new RescueError('HOST_IO', `${path.basename(file)} became shorter while it was being read.`);
+        got += r.bytesRead;
+      }
+      return buf;
+    };
+    const overlay: OverlayPiece[] = filePatches.length > 0 ? await computeOverlay(readRaw, fileSize, filePatches, ctx) : [];
+    const sector = ctx.sectorSize;
+    const size = sector ? Math.ceil(fileSize / sector) * sector : fileSize;
+    let closed = false;
+    return {
+      size,
+      async read(offset: number, length: number): Promise<Uint8Array> {
+        if (closed) throw new RescueError('INTERNAL', `${path.basename(file)} was read after it was closed.`);
+        if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || length > MAX_READ) {
+          throw new RescueError('INTERNAL', `bad read of ${path.basename(file)}: ${length} bytes at ${offset}.`);
+        }
+        const want = Math.max(0, Math.min(length, size - offset));
+        const out = new Uint8Array(want);
+        const fromFile = Math.max(0, Math.min(want, fileSize - offset));
+        if (fromFile > 0) {
+          out.set(await readRaw(offset, fromFile), 0);
+          applyOverlay(out.subarray(0, fromFile), offset, overlay);
+        }
+        return out;
+      },
+      async close(): Promise<void> {
+        if (closed) return;
+        closed = true;
+        await fh.close();
+      },
+    };
+  } catch (e) {
+    await fh.close().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,96 @@
+// md5.txt: one line per file, `FILE:\update\sbl1.mbn:<32 hex>` (Windows separators, path from
+// the package root). Files are hashed by streaming. Files not listed are fine; a listed file that
+// is missing or differs is a problem naming the file.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { RescueError, type ErrorCode } from '../../shared/errors.js';
+import { throwIfAborted } from '../util/deadline.js';
+import { resolveExistingPackagePath } from './paths.js';
+
+export interface Md5Entry {
+  /** As written, e.g. "\update\sbl1.mbn". */
+  name: string;
+  md5: string;
+  line: number;
+}
+
+export const MAX_MD5_TXT_BYTES = 1024 * 1024;
+
+export function parseMd5Txt(text: string): { entries: Md5Entry[]; warnings: string[] } {
+  const entries: Md5Entry[] = [];
+  const warnings: string[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n|\r/);
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const m = /^FILE:(.+):([0-9a-fA-F]{32})$/.exec(line);
+    if (!m) {
+      warnings.push(`md5.txt line ${i + 1} is not a "FILE:<name>:<md5>" line; ignored.`);
+      return;
+    }
+    entries.push({ name: m[1]!.trim(), md5: m[2]!.toLowerCase(), line: i + 1 });
+  });
+  return { entries, warnings };
+}
+
+export async function md5File(file: string, signal?: AbortSignal): Promise<string> {
+  const h = createHash('md5');
+  const stream = createReadStream(file, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
+  try {
+    for await (const chunk of stream) h.update(chunk as Buffer);
+  } catch (e) {
+    throwIfAborted(signal);
+    throw new RescueError('HOST_IO', `${path.basename(file)} could not be read.`, { cause: e });
+  }
+  return h.digest('hex');
+}
+
+export interface Md5Problem {
+  code: ErrorCode;
+  message: string;
+  file?: string;
+}
+
+/** Check every file md5.txt lists. Returns problems and warnings; throws only on cancel. */
+export async function verifyMd5Txt(root: string, md5Path: string, signal?: AbortSignal): Promise<{ problems: Md5Problem[]; warnings: string[]; checked: number }> {
+  const problems: Md5Problem[] = [];
+  const size = (await stat(md5Path)).size;
+  if (size > MAX_MD5_TXT_BYTES) {
+    return { problems: [{ code: 'PACKAGE_BAD_XML', message: `md5.txt is ${size} bytes, too large to be a checksum list.`, file: md5Path }], warnings: [], checked: 0 };
+  }
+  const { entries, warnings } = parseMd5Txt(await readFile(md5Path, 'utf8'));
+  let checked = 0;
+  for (const e of entries) {
+    throwIfAborted(signal);
+    let resolved: { path: string; exists: boolean };
+    try {
+      resolved = await resolveExistingPackagePath(root, root, e.name, `md5.txt line ${e.line}`);
+    } catch (err) {
+      if (err instanceof RescueError) problems.push({ code: err.code, message: err.message, file: e.name });
+      continue;
+    }
+    const shown = e.name.replace(/^[\\/]+/, '');
+    if (!resolved.exists) {
+      problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} is listed in md5.txt but is not in the package.`).message, file: resolved.path });
+      continue;
+    }
+    let got: string;
+    try {
+      got = await md5File(resolved.path, signal);
+    } catch (err) {
+      if (err instanceof RescueError && err.code !== 'CANCELLED') {
+        problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) cannot be read.`).message, file: resolved.path });
+        continue;
+      }
+      throw err;
+    }
+    checked++;
+    if (got !== e.md5) {
+      problems.push({ code: 'PACKAGE_CHECKSUM_MISMATCH', message: new RescueError('PACKAGE_CHECKSUM_MISMATCH', `${shown}: md5 ${got}, md5.txt says ${e.md5}.`).message, file: resolved.path });
+    }
+  }
+  return { problems, warnings, checked };
+}
