@@ -1,0 +1,528 @@
+// The Firehose NAND programmer (prog_nand_firehose_9x07.mbn) as it runs on the virtual module:
+// the device side of every Firehose exchange, with the logs, attributes, rawmode switches, ZLP
+// handling and failure modes of a real MDM9x07 programmer, so any EDL host can talk to it.
+//
+// Fault choices documented here: nak-program@N discards the Nth program's data (its pages stay
+// erased) and answers, after the data, a "Failed to write" log and NAK AttemptRetry="1", so a
+// plain retry of that <program> succeeds. slow-ack=S delays every command-ending ACK (a slow
+// programmer stays slow). need-zlp hangs the data phase (once) when a transfer that ends on a
+// packet boundary is not followed by a ZLP, unless the host configured ZlpAwareHost="0".
+// garbage-reply@N answers the Nth command with non-XML bytes and does not execute it.
+
+import { createHash } from 'node:crypto';
+import { RescueError } from '../../shared/errors.js';
+import { buildDocument, DocumentSplitter, FirehoseFramingError, intAttr, parseDocument, preview } from '../protocol/firehose-xml.js';
+import type { BulkPipe } from '../transport/transport.js';
+import { cancelledError, sleep } from '../util/deadline.js';
+import type { Fault, FaultPlan } from './faults.js';
+import type { ModelSpec } from './models.js';
+import { NandError, type Nand } from './nand.js';
+import { fillPseudoRandom } from './programmer-image.js';
+
+export type SimEvent =
+  | { type: 'command'; tag: string; attrs: Record<string, string> }
+  | { type: 'response'; tag: string; ack: boolean }
+  | { type: 'fault'; fault: Fault; detail: string };
+
+export interface FirehoseNandOptions {
+  model: ModelSpec;
+  nand: Nand;
+  faults: FaultPlan;
+  signal: AbortSignal;
+  /** Largest MaxPayloadSizeToTargetInBytes accepted (default 8192, like the real 9x07 programmer). */
+  maxPayloadSupported?: number;
+  onLog?(m: string): void;
+  onEvent?(e: SimEvent): void;
+}
+
+export type FirehoseOutcome = { kind: 'power'; mode: 'reset' | 'off' | 'edl' } | { kind: 'disconnect' };
+
+export const FIREHOSE_FUNCTIONS = ['program', 'read', 'nop', 'patch', 'configure', 'setbootablestoragedrive', 'erase', 'power', 'firmwarewrite', 'getstorageinfo', 'benchmark', 'getsha256digest'] as const;
+export const BUILD_DATE = 'Mar 12 2019 @ 10:31:45';
+export const MAX_XML_SIZE = 4096;
+const ALLOWED_BEFORE_CONFIGURE = new Set(['configure', 'nop', 'getstorageinfo', 'power']);
+const FLOOD_LOGS = 300;
+/** Raw data is gathered into this many bytes before one NAND write. */
+const STAGING_BYTES = 4 * 1024 * 1024;
+const IDLE_READ_MS = 30_000;
+const WRITE_MS = 10_000;
+
+export async function runFirehoseNand(pipe: BulkPipe, opts: FirehoseNandOptions): Promise<FirehoseOutcome> {
+  const session = new ProgrammerSession(pipe, opts);
+  try {
+    return await session.run();
+  } catch (e) {
+    if (e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED') return { kind: 'disconnect' };
+    throw e;
+  }
+}
+
+class Disconnect {}
+type Addr = { start: number; count: number; label: string | undefined };
+
+class ProgrammerSession {
+  private readonly splitter = new DocumentSplitter();
+  private readonly nand: Nand;
+  private readonly supported: number;
+  private configured = false;
+  private toTarget: number;
+  private zlpAwareHost = true;
+  private skipWrite = false;
+  private commands = 0;
+  private programs = 0;
+  private rawBytes = 0;
+  private staging: Uint8Array | undefined;
+
+  constructor(
+    private readonly pipe: BulkPipe,
+    private readonly opts: FirehoseNandOptions,
+  ) {
+    this.nand = opts.nand;
+    this.supported = opts.maxPayloadSupported ?? 8192;
+    this.toTarget = this.supported;
+  }
+
+  async run(): Promise<FirehoseOutcome> {
+    await this.startupLogs();
+    for (;;) {
+      const doc = await this.nextDocument();
+      if (doc === undefined) continue;
+      const out = await this.handle(doc);
+      if (out) return out;
+    }
+  }
+
+  private async startupLogs(): Promise<void> {
+    const m = this.opts.model;
+    await this.log(`Binary build date: ${BUILD_DATE}`);
+    await this.log(`Chip serial num: ${m.serial} (0x${m.serial.toString(16)})`);
+    await this.log(`Supported Functions (${FIREHOSE_FUNCTIONS.length}):`);
+    for (const f of FIREHOSE_FUNCTIONS) await this.log(f);
+    await this.log(`End of supported functions ${FIREHOSE_FUNCTIONS.length}`);
+  }
+
+  /** One complete document, or undefined after answering a framing error. */
+  private async nextDocument(): Promise<string | undefined> {
+    for (;;) {
+      try {
+        const doc = this.splitter.next();
+        if (doc !== undefined) return doc;
+      } catch (e) {
+        this.splitter.takeRest();
+        await this.log(`ERROR: XML not formed correctly: ${e instanceof FirehoseFramingError ? e.message : String(e)}`);
+        await this.respond('?', false);
+        return undefined;
+      }
+      const chunk = await this.readTransfer(16 * 1024);
+      if (chunk.length > 0) this.splitter.push(chunk);
+    }
+  }
+
+  private async handle(doc: string): Promise<FirehoseOutcome | undefined> {
+    if (doc.length > MAX_XML_SIZE) {
+      await this.log(`ERROR: XML of ${doc.length} bytes is larger than MaxXMLSizeInBytes ${MAX_XML_SIZE}`);
+      return void (await this.respond('?', false));
+    }
+    let msgs;
+    try {
+      msgs = parseDocument(doc);
+    } catch (e) {
+      await this.log(`ERROR: XML not formed correctly. ${e instanceof Error ? e.message : String(e)}`);
+      return void (await this.respond('?', false));
+    }
+    const cmd = msgs.find((x) => x.kind === 'command');
+    if (!cmd || cmd.kind !== 'command') {
+      await this.log(`ERROR: no command in ${preview(doc, 80)}`);
+      return void (await this.respond('?', false));
+    }
+    const { tag, attrs } = cmd;
+    this.commands++;
+    this.opts.onEvent?.({ type: 'command', tag, attrs });
+    const garbage = this.opts.faults.armed('garbage-reply');
+    if (garbage && garbage.n === this.commands) {
+      this.fire(garbage, `answered <${tag}> with garbage`);
+      const junk = new Uint8Array(96);
+      fillPseudoRandom(junk, this.commands * 7919);
+      for (let i = 0; i < junk.length; i++) if (junk[i] === 0x3c) junk[i] = 0x3d;
+      await this.write(junk);
+      return undefined;
+    }
+    if (!this.configured && !ALLOWED_BEFORE_CONFIGURE.has(tag)) {
+      await this.log(`ERROR: <${tag}> received before <configure>; send configure first`);
+      return void (await this.respond(tag, false));
+    }
+    switch (tag) {
+      case 'configure': return void (await this.configure(attrs));
+      case 'program': return this.program(attrs);
+      case 'read': return void (await this.read(attrs));
+      case 'erase': return void (await this.erase(attrs));
+      case 'patch': return void (await this.patch(attrs));
+      case 'getsha256digest': return void (await this.digest(attrs));
+      case 'getstorageinfo': return void (await this.storageInfo());
+      case 'nop': return void (await this.respond(tag, true));
+      case 'setbootablestoragedrive':
+      case 'benchmark':
+        await this.log(`${tag} accepted`);
+        return void (await this.respond(tag, true));
+      case 'firmwarewrite':
+        await this.log('ERROR: firmwarewrite is not supported on NAND');
+        return void (await this.respond(tag, false));
+      case 'power': return this.power(attrs);
+      default:
+        await this.log(`WARNING: Unrecognized tag <${tag}>, ignoring it`);
+        return void (await this.respond(tag, true));
+    }
+  }
+
+  private async configure(attrs: Record<string, string>): Promise<void> {
+    const mem = (attrs.MemoryName ?? '').toLowerCase();
+    if (mem !== 'nand') {
+      await this.log(`ERROR: MemoryName "${attrs.MemoryName ?? ''}" is not supported; this programmer drives NAND`);
+      return this.respond('configure', false);
+    }
+    const asked = attrs.MaxPayloadSizeToTargetInBytes === undefined ? this.supported : intAttr(attrs, 'MaxPayloadSizeToTargetInBytes');
+    if (asked === undefined || asked < 512) {
+      await this.log(`ERROR: MaxPayloadSizeToTargetInBytes "${attrs.MaxPayloadSizeToTargetInBytes ?? ''}" is not valid`);
+      return this.respond('configure', false, { MaxPayloadSizeToTargetInBytes: this.supported });
+    }
+    if (asked > this.supported) {
+      await this.log(`ERROR: Host's payload to target size is too large (${asked} > ${this.supported})`);
+      return this.respond('configure', false, { MaxPayloadSizeToTargetInBytes: this.supported, MaxPayloadSizeToTargetInBytesSupported: this.supported });
+    }
+    this.toTarget = asked;
+    this.zlpAwareHost = attrs.ZlpAwareHost !== '0';
+    this.skipWrite = attrs.SkipWrite === '1' || attrs.SkipWrite?.toLowerCase() === 'true';
+    this.configured = true;
+    if (this.skipWrite) await this.log('SkipWrite is set: data is received but not written');
+    await this.respond('configure', true, {
+      MemoryName: 'NAND',
+      MinVersionSupported: 1,
+      Version: 1,
+      MaxPayloadSizeToTargetInBytes: this.toTarget,
+      MaxPayloadSizeToTargetInBytesSupported: this.supported,
+      MaxPayloadSizeFromTargetInBytes: this.supported,
+      MaxXMLSizeInBytes: MAX_XML_SIZE,
+      DateTime: BUILD_DATE,
+      TargetName: '9x07',
+    });
+  }
+
+  /** Validate address attributes; on a problem, log and NAK, returning undefined. */
+  private async address(tag: string, attrs: Record<string, string>, needBlockGeometry: boolean): Promise<Addr | undefined> {
+    const n = this.nand;
+    const problem = ((): string | undefined => {
+      if (intAttr(attrs, 'SECTOR_SIZE_IN_BYTES') !== n.pageSize) return `SECTOR_SIZE_IN_BYTES is "${attrs.SECTOR_SIZE_IN_BYTES ?? ''}", this NAND has ${n.pageSize}-byte pages`;
+      const ppb = attrs.PAGES_PER_BLOCK;
+      if ((needBlockGeometry || ppb !== undefined) && intAttr(attrs, 'PAGES_PER_BLOCK') !== n.pagesPerBlock) return `PAGES_PER_BLOCK is "${ppb ?? ''}", this NAND has ${n.pagesPerBlock} pages per block`;
+      const ppn = attrs.physical_partition_number;
+      if (ppn !== undefined && intAttr(attrs, 'physical_partition_number') !== 0) return `physical_partition_number ${ppn} does not exist (NAND has only 0)`;
+      const start = intAttr(attrs, 'start_sector');
+      const count = intAttr(attrs, 'num_partition_sectors');
+      if (start === undefined) return `start_sector "${attrs.start_sector ?? ''}" is not a number`;
+      if (count === undefined) return `num_partition_sectors "${attrs.num_partition_sectors ?? ''}" is not a number`;
+      if (start + count > n.logicalPages) return `sectors ${start}..${start + count - 1} lie beyond the end of the NAND (${n.logicalPages} usable pages)`;
+      return undefined;
+    })();
+    if (problem) {
+      await this.log(`ERROR: ${tag}: ${problem}`);
+      await this.respond(tag, false);
+      return undefined;
+    }
+    return { start: intAttr(attrs, 'start_sector')!, count: intAttr(attrs, 'num_partition_sectors')!, label: attrs.label ?? attrs.filename };
+  }
+
+  private async program(attrs: Record<string, string>): Promise<FirehoseOutcome | undefined> {
+    const a = await this.address('program', attrs, true);
+    if (!a) return undefined;
+    this.programs++;
+    if (a.count === 0) {
+      await this.log('program of 0 sectors: nothing to do');
+      return void (await this.respond('program', true));
+    }
+    const nak = this.opts.faults.armed('nak-program');
+    const failThis = nak !== undefined && nak.n === this.programs;
+    await this.respond('program', true, {}, true);
+    const writer = new PageWriter(this.nand, a.start, a.label, failThis || this.skipWrite, this.stagingBuffer());
+    const got = await this.receiveRaw(a.count * this.nand.pageSize, (c) => writer.push(c));
+    if (got instanceof Disconnect) return { kind: 'disconnect' };
+    writer.finish();
+    if (failThis) {
+      this.fire(nak, `program #${this.programs} at sector ${a.start} NAKed`);
+      await this.log(`ERROR: Failed to write ${a.label ?? 'data'} at start_sector ${a.start}`);
+      return void (await this.respond('program', false, { AttemptRetry: 1 }));
+    }
+    if (writer.error) {
+      await this.log(`ERROR: Failed to program start_sector ${a.start}: ${writer.error}`);
+      return void (await this.respond('program', false));
+    }
+    await this.log(`Finished programming start_sector ${a.start} and TotalSectorsToProgram ${a.count}`);
+    return void (await this.respond('program', true));
+  }
+
+  /** Receive exactly `total` raw bytes, applying the data-path faults. */
+  private async receiveRaw(total: number, sink: (chunk: Uint8Array) => void): Promise<number | Disconnect> {
+    let got = 0;
+    const early = this.splitter.takeRest();
+    const consume = async (chunk: Uint8Array): Promise<Disconnect | undefined> => {
+      const use = chunk.subarray(0, total - got);
+      if (use.length < chunk.length) this.splitter.push(chunk.subarray(use.length));
+      this.rawBytes += use.length;
+      const stall = this.opts.faults.armed('stall');
+      if (stall && this.rawBytes >= stall.atBytes) {
+        this.fire(stall, `stopped reading after ${this.rawBytes} bytes of raw data`);
+        await this.hang();
+      }
+      const disc = this.opts.faults.armed('disconnect');
+      if (disc && this.rawBytes >= disc.atBytes) {
+        this.fire(disc, `dropped off the bus after ${this.rawBytes} bytes of raw data`);
+        return new Disconnect();
+      }
+      sink(use);
+      got += use.length;
+      return undefined;
+    };
+    if (early.length > 0 && (await consume(early))) return new Disconnect();
+    const mps = this.pipe.maxPacketSize;
+    const maxRead = Math.max(STAGING_BYTES, this.toTarget);
+    while (got < total) {
+      const chunk = await this.readTransfer(Math.min(total - got, maxRead));
+      if (chunk.length === 0) continue; // a ZLP
+      if (await consume(chunk)) return new Disconnect();
+      const needZlp = this.opts.faults.armed('need-zlp');
+      if (needZlp && this.zlpAwareHost && chunk.length % mps === 0) {
+        const next = await this.readTransfer(Math.min(Math.max(total - got, 1), maxRead));
+        if (next.length > 0) {
+          this.fire(needZlp, `a ${chunk.length}-byte transfer ended on a packet boundary and no ZLP followed; waiting for it`);
+          await this.hang();
+        }
+      }
+    }
+    return got;
+  }
+
+  private async read(attrs: Record<string, string>): Promise<void> {
+    const a = await this.address('read', attrs, false);
+    if (!a) return;
+    await this.respond('read', true, {}, true);
+    const ps = this.nand.pageSize;
+    const piecePages = Math.max(1, Math.floor(STAGING_BYTES / ps));
+    const buf = this.stagingBuffer();
+    const chunk = Math.max(ps, Math.floor(this.supported / ps) * ps);
+    for (let p = 0; p < a.count; p += piecePages) {
+      const n = Math.min(piecePages, a.count - p);
+      const data = this.nand.readLogicalInto(a.start + p, buf.subarray(0, n * ps));
+      for (let off = 0; off < data.length; off += chunk) await this.write(data.subarray(off, Math.min(off + chunk, data.length)));
+    }
+    await this.respond('read', true);
+  }
+
+  private async erase(attrs: Record<string, string>): Promise<void> {
+    const a = await this.address('erase', attrs, true);
+    if (!a) return;
+    const ppb = this.nand.pagesPerBlock;
+    if (a.start % ppb !== 0 || a.count % ppb !== 0) {
+      await this.log(`ERROR: erase must cover whole blocks of ${ppb} pages: start_sector ${a.start} and num_partition_sectors ${a.count} are not multiples of ${ppb}`);
+      return this.respond('erase', false);
+    }
+    try {
+      for (const run of this.nand.mapLogical(a.start, a.count)) this.nand.erase(run.page / ppb, run.pages / ppb, a.label);
+    } catch (e) {
+      await this.log(`ERROR: erase failed: ${e instanceof Error ? e.message : String(e)}`);
+      return this.respond('erase', false);
+    }
+    await this.log(`Erased ${a.count / ppb} blocks from start_sector ${a.start}`);
+    await this.respond('erase', true);
+  }
+
+  private async patch(attrs: Record<string, string>): Promise<void> {
+    const file = attrs.filename ?? '';
+    if (file !== 'DISK') {
+      await this.log(`Patch for "${file}" ignored: only filename="DISK" patches the device (the host patches files)`);
+      return this.respond('patch', true);
+    }
+    const n = this.nand;
+    const start = intAttr(attrs, 'start_sector');
+    const offset = intAttr(attrs, 'byte_offset');
+    const size = intAttr(attrs, 'size_in_bytes');
+    const value = patchValue(attrs.value ?? '', n.totalBlocks);
+    let problem: string | undefined;
+    if (start === undefined || offset === undefined || size === undefined || size < 1 || size > 8) problem = 'start_sector, byte_offset and size_in_bytes (1..8) are required';
+    else if (value === undefined) problem = `value "${attrs.value ?? ''}" is not supported (a number or NUM_DISK_BLOCKS-N)`;
+    else if (value < 0n || value >= 1n << BigInt(size * 8)) problem = `value ${value} does not fit in ${size} bytes`;
+    const pos = (start ?? 0) * n.pageSize + (offset ?? 0);
+    const block = Math.floor(pos / n.blockBytes);
+    if (!problem && (block !== Math.floor((pos + size! - 1) / n.blockBytes) || block >= n.logicalPages / n.pagesPerBlock)) problem = `bytes ${pos}..${pos + size! - 1} are not inside one block of the NAND`;
+    if (problem) {
+      await this.log(`ERROR: patch: ${problem}`);
+      return this.respond('patch', false);
+    }
+    try {
+      // Read-modify-write of the whole block, as a NAND driver must: erase, then program back.
+      const phys = n.physicalBlock(block);
+      const data = n.read(phys * n.pagesPerBlock, n.pagesPerBlock);
+      let v = value!;
+      for (let i = 0; i < size!; i++, v >>= 8n) data[pos - block * n.blockBytes + i] = Number(v & 0xffn);
+      n.erase(phys, 1, 'patch');
+      n.program(phys * n.pagesPerBlock, data, 'patch');
+    } catch (e) {
+      await this.log(`ERROR: patch failed: ${e instanceof Error ? e.message : String(e)}`);
+      return this.respond('patch', false);
+    }
+    await this.log(`Patched sector ${start} byte_offset ${offset} with ${value} (${size} bytes)`);
+    await this.respond('patch', true);
+  }
+
+  private async digest(attrs: Record<string, string>): Promise<void> {
+    const a = await this.address('getsha256digest', attrs, false);
+    if (!a) return;
+    const ps = this.nand.pageSize;
+    const piecePages = Math.max(1, Math.floor(STAGING_BYTES / ps));
+    const buf = this.stagingBuffer();
+    const h = createHash('sha256');
+    for (let p = 0; p < a.count; p += piecePages) {
+      const n = Math.min(piecePages, a.count - p);
+      h.update(this.nand.readLogicalInto(a.start + p, buf.subarray(0, n * ps)));
+    }
+    await this.log(`Digest ${h.digest('hex')}`);
+    await this.respond('getsha256digest', true);
+  }
+
+  private async storageInfo(): Promise<void> {
+    const n = this.nand;
+    const info = { storage_info: { total_blocks: n.totalBlocks, block_size: n.blockBytes, page_size: n.pageSize, pages_per_block: n.pagesPerBlock, num_physical: 1, mem_type: 'NAND', prod_name: `${this.opts.model.chip} NAND`, bad_blocks: n.badBlocks.length } };
+    await this.log(`INFO: ${JSON.stringify(info)}`);
+    await this.respond('getstorageinfo', true);
+  }
+
+  private async power(attrs: Record<string, string>): Promise<FirehoseOutcome | undefined> {
+    const v = (attrs.value ?? '').toLowerCase();
+    const mode = v === 'reset' ? 'reset' : v === 'off' ? 'off' : v === 'edl' || v === 'reset_to_edl' ? 'edl' : undefined;
+    if (!mode) {
+      await this.log(`ERROR: power value "${attrs.value ?? ''}" is not one of reset, off, edl`);
+      return void (await this.respond('power', false));
+    }
+    await this.respond('power', true);
+    const delay = Math.min(intAttr(attrs, 'DelayInSeconds') ?? 0, 30);
+    if (delay > 0) await sleep(delay * 1000, this.opts.signal);
+    return { kind: 'power', mode };
+  }
+
+  // --- I/O ------------------------------------------------------------------------------
+
+  private stagingBuffer(): Uint8Array {
+    this.staging ??= new Uint8Array(STAGING_BYTES);
+    return this.staging;
+  }
+
+  private async log(value: string, quiet = false): Promise<void> {
+    if (!quiet) this.opts.onLog?.(value);
+    await this.write(new TextEncoder().encode(buildDocument('log', { value })));
+  }
+
+  /** Final responses carry rawmode="false"; the one that opens a data phase rawmode="true". */
+  private async respond(tag: string, ack: boolean, attrs: Record<string, string | number> = {}, rawmode = false): Promise<void> {
+    if (this.opts.faults.has('log-flood')) {
+      for (let i = 0; i < FLOOD_LOGS; i++) await this.log(`DEBUG: flood ${i + 1}/${FLOOD_LOGS} before the answer to <${tag}>`, true);
+    }
+    const slow = this.opts.faults.faults.find((f) => f.kind === 'slow-ack');
+    if (ack && !rawmode && slow && slow.kind === 'slow-ack' && slow.seconds > 0) await sleep(slow.seconds * 1000, this.opts.signal);
+    this.opts.onEvent?.({ type: 'response', tag, ack });
+    await this.write(new TextEncoder().encode(buildDocument('response', { value: ack ? 'ACK' : 'NAK', rawmode: rawmode ? 'true' : 'false', ...attrs })));
+  }
+
+  private async write(data: Uint8Array): Promise<void> {
+    await this.pipe.write(data, { timeoutMs: WRITE_MS, signal: this.opts.signal, what: 'the host to read the programmer answer' });
+  }
+
+  /** One transfer from the host; the device waits as long as it takes (until aborted). */
+  private async readTransfer(max: number): Promise<Uint8Array> {
+    for (;;) {
+      try {
+        return await this.pipe.read(max, { timeoutMs: IDLE_READ_MS, signal: this.opts.signal, what: 'the next command from the host' });
+      } catch (e) {
+        if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') continue;
+        throw e;
+      }
+    }
+  }
+
+  /** Stop doing anything until the session is aborted (power cycle or stop). */
+  private async hang(): Promise<never> {
+    const s = this.opts.signal;
+    if (!s.aborted) await new Promise<void>((resolve) => s.addEventListener('abort', () => resolve(), { once: true }));
+    throw cancelledError(s.reason);
+  }
+
+  private fire(f: Fault, detail: string): void {
+    this.opts.faults.fire(f);
+    this.opts.onLog?.(`fault ${f.kind}: ${detail}`);
+    this.opts.onEvent?.({ type: 'fault', fault: f, detail });
+  }
+}
+
+/** Gathers raw data into whole pages and programs them through the bad-block mapping. */
+class PageWriter {
+  error: string | undefined;
+  private fill = 0;
+  private page: number;
+
+  constructor(
+    private readonly nand: Nand,
+    start: number,
+    private readonly label: string | undefined,
+    private readonly discard: boolean,
+    private readonly staging: Uint8Array,
+  ) {
+    this.page = start;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.discard || this.error) return;
+    let off = 0;
+    while (off < chunk.length) {
+      const n = Math.min(chunk.length - off, this.staging.length - this.fill);
+      this.staging.set(chunk.subarray(off, off + n), this.fill);
+      this.fill += n;
+      off += n;
+      if (this.fill === this.staging.length) this.flush();
+      if (this.error) return;
+    }
+  }
+
+  finish(): void {
+    if (!this.discard && !this.error && this.fill > 0) this.flush();
+  }
+
+  private flush(): void {
+    const ps = this.nand.pageSize;
+    const pages = Math.floor(this.fill / ps);
+    try {
+      let off = 0;
+      for (const run of this.nand.mapLogical(this.page, pages)) {
+        const bytes = run.pages * ps;
+        this.nand.program(run.page, this.staging.subarray(off, off + bytes), this.label);
+        off += bytes;
+      }
+    } catch (e) {
+      this.error = e instanceof NandError ? e.message : String(e);
+      return;
+    }
+    this.page += pages;
+    const rest = this.fill - pages * ps;
+    if (rest > 0) this.staging.copyWithin(0, pages * ps, this.fill);
+    this.fill = rest;
+  }
+}
+
+/** A DISK patch value: a decimal/hex literal (optionally ending in '.') or NUM_DISK_BLOCKS+-N. */
+export function patchValue(text: string, diskBlocks: number): bigint | undefined {
+  const t = text.trim().replace(/\.$/, '');
+  const expr = /^NUM_DISK_BLOCKS\s*(?:([+-])\s*(\d{1,15}))?$/.exec(t);
+  if (expr) {
+    const n = BigInt(expr[2] ?? '0');
+    return expr[1] === '-' ? BigInt(diskBlocks) - n : BigInt(diskBlocks) + n;
+  }
+  if (/^\d{1,20}$/.test(t)) return BigInt(t);
+  if (/^0x[0-9a-fA-F]{1,16}$/.test(t)) return BigInt(t);
+  return undefined;
+}
