@@ -67,7 +67,8 @@ export async function verifyMd5Txt(root: string, md5Path: string, signal?: Abort
     throwIfAborted(signal);
     let resolved: { path: string; exists: boolean };
     try {
-      resolved = await resolveExistingPackagePath(root, root, e.name, `md5.txt line ${e.line}`);
+      // A leading '\' means "from the package root", not an absolute path.
+      resolved = await resolveExistingPackagePath(root, root, e.name.replace(/^[\\/]/, ''), `md5.txt line ${e.line}`);
     } catch (err) {
       if (err instanceof RescueError) problems.push({ code: err.code, message: err.message, file: e.name });
       continue;
