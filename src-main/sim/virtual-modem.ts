@@ -1,0 +1,239 @@
+// The virtual EC25-class module: its NAND, its PBL (Sahara) and, once a signed programmer is
+// uploaded, the Firehose NAND programmer, attached to a host through a SimPort. It lives the life
+// of a real module in EDL: appears on the bus, says HELLO, runs the programmer, resets, and boots
+// only when the boot chain on its NAND is intact and signed for its root key; otherwise the PBL
+// falls back to EDL and it comes back as 05c6:9008.
+
+import { EventEmitter } from 'node:events';
+import { parseElfHeader, parseProgramHeaders } from '../protocol/elf.js';
+import { sleep } from '../util/deadline.js';
+import { FaultPlan, type Fault } from './faults.js';
+import { runFirehoseNand, type SimEvent } from './firehose-nand.js';
+import { getModel, type ModelId, type ModelSpec, type PartitionLayout } from './models.js';
+import { Nand, type NandOp } from './nand.js';
+import { runPbl } from './pbl-sahara.js';
+import { verifySignedImage } from './programmer-image.js';
+import type { SimPort } from './sim-port.js';
+
+export interface VirtualModemOptions {
+  model: ModelId;
+  /** Folder for nand.bin / nand.json (a temporary one when absent). */
+  stateDir?: string;
+  faults?: Fault[];
+  maxPayloadSupported?: number;
+  /** Factory bad blocks, used when the NAND is created. */
+  badBlocks?: number[];
+  /** Override the model's NAND size in blocks. */
+  totalBlocks?: number;
+  /** Time off the bus between a reset and the next enumeration (default 1000 ms). */
+  reEnumerateDelayMs?: number;
+  onLog?(m: string): void;
+}
+
+export type ModemState = 'off' | 'edl' | 'firehose' | 'booted' | 'rebooting';
+
+/** How the module comes up after a power-on or reset: forced into EDL, or a normal boot attempt. */
+type Entry = 'edl' | 'normal';
+
+/** Time for the last answer to leave the device before it drops off the bus. */
+const ANSWER_DRAIN_MS = 50;
+
+export class VirtualModem extends EventEmitter {
+  readonly nand: Nand;
+  readonly model: ModelSpec;
+  readonly faults: FaultPlan;
+  /** Firmware revision reported by the last normal boot (undefined until it boots). */
+  bootedFirmware: string | undefined;
+  private current: ModemState = 'off';
+  private readonly delayMs: number;
+  private life: AbortController | undefined;
+  private session: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private nextEntry: Entry = 'edl';
+  private wake: ((entry: Entry) => void) | undefined;
+
+  constructor(
+    private readonly opts: VirtualModemOptions,
+    readonly port: SimPort,
+  ) {
+    super();
+    this.model = getModel(opts.model);
+    this.faults = new FaultPlan(opts.faults ?? []);
+    this.delayMs = opts.reEnumerateDelayMs ?? 1000;
+    this.nand = Nand.open({ model: this.model, stateDir: opts.stateDir, totalBlocks: opts.totalBlocks, badBlocks: opts.badBlocks });
+    this.nand.onOp = (op: NandOp) => this.emit('op', op);
+  }
+
+  get state(): ModemState {
+    return this.current;
+  }
+
+  /** Power on in EDL (USB_BOOT strapped): resolves once the module is on the bus. */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    const life = new AbortController();
+    this.life = life;
+    let onBus!: () => void;
+    const plugged = new Promise<void>((resolve) => (onBus = resolve));
+    this.loop = this.run(life.signal, onBus).finally(onBus);
+    await plugged;
+  }
+
+  /** Power off for good: abort everything, drop off the bus, close the NAND. */
+  async stop(): Promise<void> {
+    this.life?.abort();
+    await this.loop;
+    this.loop = undefined;
+    await this.port.unplug();
+    this.nand.close();
+    this.setState('off');
+  }
+
+  /**
+   * Pull the power and plug it back (what a user does when the module hangs). With edl: true,
+   * USB_BOOT is held, so it comes back in EDL; otherwise it boots if its boot chain is intact.
+   */
+  powerCycle(opts: { edl?: boolean } = {}): void {
+    const entry: Entry = opts.edl ? 'edl' : 'normal';
+    this.log(`power cycle${opts.edl ? ' with USB_BOOT held' : ''}`);
+    if (this.wake) {
+      const w = this.wake;
+      this.wake = undefined;
+      w(entry);
+      return;
+    }
+    this.nextEntry = entry;
+    this.session?.abort();
+  }
+
+  /** Whether each boot-chain partition holds an image signed for this module's root key. */
+  bootChainIntact(): { ok: boolean; problems: string[] } {
+    const problems: string[] = [];
+    for (const p of this.model.layout) {
+      if (!p.bootChain) continue;
+      const problem = this.checkBootImage(p);
+      if (problem) problems.push(`${p.name}: ${problem}`);
+    }
+    return { ok: problems.length === 0, problems };
+  }
+
+  private checkBootImage(p: PartitionLayout): string | undefined {
+    const n = this.nand;
+    if (p.startPage + p.pages > n.logicalPages) return 'partition lies beyond the end of the NAND';
+    const partBytes = p.pages * n.pageSize;
+    const readPages = (count: number): Uint8Array => n.readLogicalInto(p.startPage, new Uint8Array(count * n.pageSize));
+    try {
+      const first = readPages(1);
+      if (first.every((b) => b === 0xff)) return 'is erased (no image)';
+      const header = parseElfHeader(first);
+      const phEnd = header.phoff + header.phnum * header.phentsize;
+      if (phEnd > partBytes) return 'program headers lie beyond the partition';
+      const head = readPages(Math.ceil(phEnd / n.pageSize));
+      const segments = parseProgramHeaders(header, head.subarray(header.phoff, phEnd), partBytes);
+      const size = Math.max(phEnd, ...segments.map((s) => s.offset + s.fileSize));
+      const image = readPages(Math.ceil(size / n.pageSize)).subarray(0, size);
+      const check = verifySignedImage(image, this.model.pkHash);
+      return check.ok ? undefined : `${check.problem}: ${check.reason}`;
+    } catch (e) {
+      return `not a bootable image (${e instanceof Error ? e.message : String(e)})`;
+    }
+  }
+
+  private async run(life: AbortSignal, onBus: () => void): Promise<void> {
+    let entry: Entry = 'edl';
+    while (!life.aborted) {
+      const session = new AbortController();
+      this.session = session;
+      const relay = (): void => session.abort();
+      life.addEventListener('abort', relay, { once: true });
+      this.nextEntry = 'edl';
+      try {
+        entry = await this.powerOn(entry, session.signal, onBus);
+      } catch (e) {
+        if (life.aborted) break;
+        if (session.signal.aborted) entry = this.nextEntry;
+        else {
+          this.log(`device error, re-entering EDL: ${e instanceof Error ? e.message : String(e)}`);
+          entry = 'edl';
+        }
+        await this.port.unplug().catch(() => undefined);
+        this.setState('rebooting');
+        await sleep(this.delayMs, life).catch(() => undefined);
+      } finally {
+        life.removeEventListener('abort', relay);
+        this.session = undefined;
+      }
+    }
+  }
+
+  /** One power-on: boot or EDL, until the module resets. Returns how it comes up next. */
+  private async powerOn(entry: Entry, signal: AbortSignal, onBus: () => void): Promise<Entry> {
+    if (entry === 'normal') {
+      const chain = this.bootChainIntact();
+      if (chain.ok) {
+        this.bootedFirmware = this.model.firmware;
+        this.log(`boot chain intact: booted ${this.model.firmware}`);
+        this.setState('booted');
+        onBus();
+        return this.untilPowerCycle(signal);
+      }
+      this.log(`boot chain broken (${chain.problems.join('; ')}): the PBL falls back to EDL`);
+    }
+    const pipe = await this.port.plugIn();
+    this.setState('edl');
+    onBus();
+    const pbl = await runPbl(pipe, { model: this.model, faults: this.faults, atEnumeration: true, signal, onLog: (m) => this.log(`pbl: ${m}`) });
+    if (pbl.kind === 'reset') return this.reEnumerate('edl', signal);
+    this.setState('firehose');
+    const out = await runFirehoseNand(pipe, {
+      model: this.model,
+      nand: this.nand,
+      faults: this.faults,
+      signal,
+      ...(this.opts.maxPayloadSupported !== undefined ? { maxPayloadSupported: this.opts.maxPayloadSupported } : {}),
+      onLog: (m) => this.log(`firehose: ${m}`),
+      onEvent: (e: SimEvent) => this.emit('event', e),
+    });
+    if (out.kind === 'disconnect') return this.reEnumerate('edl', signal);
+    await sleep(ANSWER_DRAIN_MS, signal);
+    if (out.mode === 'off') {
+      await this.port.unplug();
+      this.setState('off');
+      return this.untilPowerCycle(signal);
+    }
+    return this.reEnumerate(out.mode === 'reset' ? 'normal' : 'edl', signal);
+  }
+
+  private async reEnumerate(next: Entry, signal: AbortSignal): Promise<Entry> {
+    await this.port.unplug();
+    this.setState('rebooting');
+    await sleep(this.delayMs, signal);
+    return next;
+  }
+
+  private untilPowerCycle(signal: AbortSignal): Promise<Entry> {
+    return new Promise<Entry>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.wake = undefined;
+        reject(new Error('powered off'));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.wake = (entry) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(entry);
+      };
+    });
+  }
+
+  private setState(s: ModemState): void {
+    if (s === this.current) return;
+    this.current = s;
+    this.emit('state', s);
+  }
+
+  private log(m: string): void {
+    this.opts.onLog?.(m);
+    this.emit('log', m);
+  }
+}
