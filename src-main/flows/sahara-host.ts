@@ -98,10 +98,15 @@ class SaharaHost {
       }
       let chunk: Uint8Array;
       try {
-        chunk = await this.reader.readSome({ timeoutMs: left, signal: this.opts.signal, what }, n - got);
+        // A full-size read: a USB bulk IN read shorter than the transfer would overflow.
+        chunk = await this.reader.readSome({ timeoutMs: left, signal: this.opts.signal, what });
       } catch (e) {
         if (got > 0 && isRescueError(e) && e.code === 'DEVICE_TIMEOUT') break;
         throw e;
+      }
+      if (chunk.length > n - got) {
+        this.reader.unread(chunk.subarray(n - got));
+        chunk = chunk.subarray(0, n - got);
       }
       parts.push(chunk);
       got += chunk.length;
@@ -148,14 +153,28 @@ class SaharaHost {
   async firstContact(timeoutMs: number): Promise<Contact> {
     let head: Uint8Array;
     try {
-      head = await this.readUpTo(HEADER_LENGTH, timeoutMs, 'the Sahara HELLO');
+      head = await this.reader.readSome({ timeoutMs, signal: this.opts.signal, what: 'the Sahara HELLO' });
     } catch (e) {
       if (isRescueError(e) && e.code === 'DEVICE_TIMEOUT') return { kind: 'silent' };
       throw e;
     }
     if (head[0] === XML_START) {
+      // Put the XML back as it came, in one piece, for the Firehose reader.
       this.reader.unread(head);
       return { kind: 'firehose' };
+    }
+    if (head.length > HEADER_LENGTH) {
+      this.reader.unread(head.subarray(HEADER_LENGTH));
+      head = head.subarray(0, HEADER_LENGTH);
+    } else if (head.length < HEADER_LENGTH) {
+      const more = await this.readUpTo(HEADER_LENGTH - head.length, this.packetTimeoutMs, 'the rest of a Sahara packet').catch((e: unknown) => {
+        if (isRescueError(e) && e.code === 'DEVICE_TIMEOUT') return new Uint8Array(0);
+        throw e;
+      });
+      const joined = new Uint8Array(head.length + more.length);
+      joined.set(head);
+      joined.set(more, head.length);
+      head = joined;
     }
     return { kind: 'packet', packet: await this.finishPacket(head, 'the Sahara HELLO') };
   }

@@ -100,10 +100,14 @@ class VirtualPbl {
     while (filled < n) {
       let chunk: Uint8Array;
       try {
-        chunk = await this.reader.readSome({ timeoutMs: POLL_MS, signal: this.opts.signal, what }, n - filled);
+        chunk = await this.reader.readSome({ timeoutMs: POLL_MS, signal: this.opts.signal, what });
       } catch (e) {
         if (isRescueError(e) && e.code === 'DEVICE_TIMEOUT' && !this.opts.signal.aborted) continue;
         throw e;
+      }
+      if (chunk.length > n - filled) {
+        this.reader.unread(chunk.subarray(n - filled));
+        chunk = chunk.subarray(0, n - filled);
       }
       out.set(chunk, filled);
       filled += chunk.length;
