@@ -1,0 +1,665 @@
+// The host side of a Firehose session: one command at a time over a bulk pipe, every wait
+// bounded, device logs collected as they come, raw data streamed in payload-sized writes.
+// What to send and how to read answers lives in protocol/firehose.ts; this file moves bytes.
+
+import { RescueError, type ErrorCode } from '../../shared/errors.js';
+import type { EventSink, LogLevel } from '../../shared/events.js';
+import {
+  DocumentSplitter,
+  FirehoseFramingError,
+  parseDocument,
+  preview,
+  type FirehoseMessage,
+} from '../protocol/firehose-xml.js';
+import {
+  configureCommand,
+  describeSectors,
+  eraseCommand,
+  MAX_PAYLOAD_CAP,
+  DEFAULT_MAX_XML_SIZE,
+  nopCommand,
+  parseConfigureResponse,
+  parseDigest,
+  parseNakPayloadHint,
+  parseStorageInfo,
+  parseSupportedFunctions,
+  patchCommand,
+  powerCommand,
+  programCommand,
+  readCommand,
+  sha256DigestCommand,
+  storageInfoCommand,
+  type FirehoseAddress,
+  type NegotiatedConfig,
+  type PowerMode,
+} from '../protocol/firehose.js';
+import type { PipeReader } from '../transport/pipe-reader.js';
+import type { IoOptions } from '../transport/transport.js';
+import { cancelledError, formatMs, throwIfAborted } from '../util/deadline.js';
+
+export type { FirehoseAddress, NegotiatedConfig } from '../protocol/firehose.js';
+
+export interface FirehoseTimeouts {
+  /** Answer to an ordinary command. */
+  responseMs: number;
+  /** Final answer after a program's data: the field has seen slow ones. */
+  programAckMs: number;
+  eraseAckMs: number;
+  /** Each data write; also the longest a program transfer may sit without moving. */
+  writeMs: number;
+  /** Each wait for read data, and for a digest the programmer computes over a partition. */
+  readDataMs: number;
+  /** The startup burst is over when the programmer has been quiet this long. */
+  startupQuietMs: number;
+  startupMaxMs: number;
+}
+
+export const DEFAULT_FIREHOSE_TIMEOUTS: FirehoseTimeouts = {
+  responseMs: 10_000,
+  programAckMs: 120_000,
+  eraseAckMs: 30_000,
+  writeMs: 10_000,
+  readDataMs: 60_000,
+  startupQuietMs: 300,
+  startupMaxMs: 5_000,
+};
+
+/** A file to program, read in pieces. */
+export interface ChunkSource {
+  readonly size: number;
+  /** Exactly `length` bytes at `offset`, except at the end of the source. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** The programmer answered NAK. attemptRetry: it said the same command may simply be sent again. */
+export class FirehoseNakError extends RescueError {
+  readonly attemptRetry: boolean;
+  readonly deviceLog: string[];
+  constructor(detail: string, attemptRetry: boolean, deviceLog: string[], cause?: unknown) {
+    super('FIREHOSE_NAK', detail, cause !== undefined ? { cause } : undefined);
+    this.name = 'FirehoseNakError';
+    this.attemptRetry = attemptRetry;
+    this.deviceLog = deviceLog;
+  }
+}
+
+export interface FirehoseSessionOptions {
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+  timeouts?: Partial<FirehoseTimeouts>;
+  /** How many recent device log lines to keep (default 200). */
+  maxLogLines?: number;
+}
+
+interface Answer {
+  ack: boolean;
+  rawmode: boolean | undefined;
+  attrs: Record<string, string>;
+  /** Log lines that came with this answer. */
+  logs: string[];
+}
+
+/** Source reads and data writes are done in blocks this large, sliced into payload-sized writes. */
+const BLOCK_BYTES = 1024 * 1024;
+const MAX_CONFIGURE_ATTEMPTS = 3;
+const MAX_LOG_LINE = 1000;
+const LOG_LINES_IN_ERRORS = 5;
+
+export class FirehoseSession {
+  private readonly splitter = new DocumentSplitter();
+  private readonly t: FirehoseTimeouts;
+  private readonly signal: AbortSignal | undefined;
+  private readonly onEvent: EventSink | undefined;
+  private readonly maxLogLines: number;
+  private readonly ring: string[] = [];
+  private readonly fns = new Set<string>();
+  private cfg: NegotiatedConfig | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly reader: PipeReader,
+    opts: FirehoseSessionOptions = {},
+  ) {
+    this.t = { ...DEFAULT_FIREHOSE_TIMEOUTS, ...opts.timeouts };
+    this.signal = opts.signal;
+    this.onEvent = opts.onEvent;
+    this.maxLogLines = Math.max(1, opts.maxLogLines ?? 200);
+  }
+
+  /** Functions the programmer listed at startup, lower-cased (empty if it listed none). */
+  get functions(): ReadonlySet<string> {
+    return this.fns;
+  }
+
+  get config(): NegotiatedConfig | undefined {
+    return this.cfg;
+  }
+
+  /** The most recent device log lines, oldest first. */
+  get deviceLog(): readonly string[] {
+    return this.ring;
+  }
+
+  /** Read the programmer's startup logs until it is quiet; learn its function list. */
+  drainStartup(): Promise<string[]> {
+    return this.exclusive(async () => {
+      const lines: string[] = [];
+      const end = Date.now() + this.t.startupMaxMs;
+      for (;;) {
+        await this.takeDocuments(lines, true);
+        const left = end - Date.now();
+        if (left <= 0) break;
+        try {
+          await this.fill(Math.min(this.t.startupQuietMs, left), "the programmer's startup messages");
+        } catch (e) {
+          if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') break;
+          throw e;
+        }
+      }
+      for (const f of parseSupportedFunctions(lines)) this.fns.add(f);
+      return lines;
+    });
+  }
+
+  /**
+   * Is a Firehose programmer answering? Sends <nop/>: true on any well-formed answer, false on
+   * silence or bytes that are not Firehose. On false, unread bytes go back to the reader (they
+   * may be a Sahara HELLO). Disconnect and cancel still throw.
+   */
+  probe(timeoutMs: number): Promise<boolean> {
+    return this.exclusive(async () => {
+      const what = '<nop>';
+      try {
+        await this.consumeBuffered();
+        await this.send(nopCommand(), what, timeoutMs);
+        await this.awaitAnswer(what, timeoutMs, true);
+        return true;
+      } catch (e) {
+        if (!(e instanceof RescueError) || (e.code !== 'DEVICE_TIMEOUT' && e.code !== 'FIREHOSE_PROTOCOL')) throw e;
+        this.reader.unread(this.splitter.takeRest());
+        return false;
+      }
+    });
+  }
+
+  /**
+   * Agree on transfer settings. A NAK with a size hint is answered by re-sending with that size;
+   * an ACK whose …Supported is larger than what was granted is followed by one re-configure
+   * upward. At most three configure commands in all.
+   */
+  configure(req: { memoryName: string; maxPayloadToTarget: number; zlpAwareHost?: boolean; skipStorageInit?: boolean; skipWrite?: boolean }): Promise<NegotiatedConfig> {
+    return this.exclusive(async () => {
+      const ceiling = Math.min(Math.max(1, Math.floor(req.maxPayloadToTarget)), MAX_PAYLOAD_CAP);
+      const tried: string[] = [];
+      let size = ceiling;
+      let accepted: NegotiatedConfig | undefined;
+      let upsized = false;
+      for (let attempt = 1; attempt <= MAX_CONFIGURE_ATTEMPTS; attempt++) {
+        const what = `<configure> with a ${size}-byte payload`;
+        const xml = configureCommand({
+          memoryName: req.memoryName,
+          maxPayloadToTarget: size,
+          zlpAwareHost: req.zlpAwareHost ?? this.reader.pipe.needsZlp,
+          skipStorageInit: req.skipStorageInit,
+          skipWrite: req.skipWrite,
+        });
+        const ans = await this.exchange(xml, what, this.t.responseMs);
+        if (ans.ack) {
+          tried.push(`${size}: ACK`);
+          const parsed = parseConfigureResponse(ans.attrs, { memoryName: req.memoryName, maxPayloadToTarget: size });
+          if (!parsed.ok) throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `The programmer's answer makes no sense: ${parsed.problem}.`);
+          accepted = parsed.config;
+          this.cfg = accepted;
+          // Ask for more only if a refusal would still leave an attempt to go back.
+          const more = Math.min(accepted.maxPayloadToTargetSupported, ceiling);
+          if (!upsized && more > accepted.maxPayloadToTarget && attempt <= MAX_CONFIGURE_ATTEMPTS - 2) {
+            upsized = true;
+            size = more;
+            continue;
+          }
+          return accepted;
+        }
+        const hint = parseNakPayloadHint(ans.attrs, ans.logs);
+        tried.push(`${size}: NAK${hint !== undefined ? ` (suggests ${hint})` : ''}`);
+        if (accepted) {
+          size = accepted.maxPayloadToTarget; // the upsize was refused: go back to what worked
+          continue;
+        }
+        if (hint === undefined || hint >= size) {
+          throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `The programmer refused <configure> (${tried.join(', ')})${logSuffix(ans.logs)}`);
+        }
+        size = hint;
+      }
+      throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `No agreement after ${MAX_CONFIGURE_ATTEMPTS} tries (${tried.join(', ')})${logSuffix(this.recentLog())}`);
+    });
+  }
+
+  /**
+   * Write a file: num_partition_sectors = the file's sectors, then exactly that many sectors of
+   * data (the file, zero-padded to its last sector) in writes of at most the negotiated payload.
+   */
+  program(addr: FirehoseAddress, source: ChunkSource, onProgress?: (bytesDone: number) => void): Promise<void> {
+    return this.exclusive(async () => {
+      checkAddress(addr);
+      const cfg = this.requireConfig('<program>');
+      const name = addr.label ?? addr.filename ?? 'the image';
+      if (!Number.isSafeInteger(source.size) || source.size <= 0) throw new RescueError('PACKAGE_EMPTY_FILE', `${name} has no data to write.`);
+      const sectors = Math.ceil(source.size / addr.sectorSize);
+      if (sectors > addr.numSectors) {
+        throw new RescueError('PACKAGE_FILE_TOO_LARGE', `${name} is ${source.size} bytes (${sectors} sectors of ${addr.sectorSize}) but its partition holds ${addr.numSectors} sectors.`);
+      }
+      const sent: FirehoseAddress = { ...addr, numSectors: sectors };
+      const what = describe('program', sent);
+      const first = await this.exchange(programCommand(sent), what, this.t.responseMs);
+      if (!first.ack) throw nakError(what, first);
+      if (first.rawmode !== true) throw protocolError(`The programmer accepted ${what} but did not switch to raw data mode.`);
+      try {
+        await this.streamData(what, source, sectors * addr.sectorSize, addr.sectorSize, cfg.maxPayloadToTarget, onProgress);
+      } catch (e) {
+        throw await this.explainWriteFailure(what, e);
+      }
+      const done = await this.awaitAnswer(what, this.t.programAckMs);
+      if (!done.ack) throw nakError(what, done);
+    });
+  }
+
+  erase(addr: FirehoseAddress): Promise<void> {
+    return this.exclusive(async () => {
+      checkAddress(addr);
+      const what = describe('erase', addr);
+      const ans = await this.exchange(eraseCommand(addr), what, this.t.eraseAckMs);
+      if (!ans.ack) throw nakError(what, ans);
+    });
+  }
+
+  /** Read sectors: the sink gets exactly numSectors x sectorSize bytes, in order. */
+  read(addr: FirehoseAddress, sink: (chunk: Uint8Array) => void | Promise<void>, onProgress?: (bytesDone: number) => void): Promise<void> {
+    return this.exclusive(async () => {
+      checkAddress(addr);
+      const what = describe('read', addr);
+      const first = await this.exchange(readCommand(addr), what, this.t.responseMs);
+      if (!first.ack) throw nakError(what, first);
+      if (first.rawmode !== true) throw protocolError(`The programmer accepted ${what} but did not switch to raw data mode.`);
+      const total = addr.numSectors * addr.sectorSize;
+      let done = 0;
+      // Bytes that came in the same transfer as the ACK are already data.
+      const early = this.splitter.takeRest();
+      if (early.length > 0) {
+        const use = Math.min(early.length, total);
+        this.reader.unread(early.subarray(use));
+        await sink(early.subarray(0, use));
+        done = use;
+        onProgress?.(done);
+      }
+      while (done < total) {
+        let chunk: Uint8Array;
+        try {
+          chunk = await this.reader.readSome({ timeoutMs: this.t.readDataMs, signal: this.signal, what: `data of ${what}` }, Math.min(total - done, BLOCK_BYTES));
+        } catch (e) {
+          throw rewordTimeout(e, `Received ${done} of ${total} bytes of ${what}, then nothing for ${formatMs(this.t.readDataMs)}.`);
+        }
+        await sink(chunk);
+        done += chunk.length;
+        onProgress?.(done);
+        throwIfAborted(this.signal);
+      }
+      const end = await this.awaitAnswer(what, this.t.responseMs);
+      if (!end.ack) throw nakError(what, end);
+    });
+  }
+
+  /** A DISK patch: the programmer changes bytes on the device. */
+  patchDisk(p: { sectorSize: number; byteOffset: number; physicalPartition: number; sizeInBytes: number; startSector: string; value: string; what?: string }): Promise<void> {
+    return this.exclusive(async () => {
+      const what = `<patch> of ${p.sizeInBytes} bytes at sector ${p.startSector} + ${p.byteOffset}${p.what ? ` (${p.what})` : ''}`;
+      const ans = await this.exchange(patchCommand({ ...p, filename: 'DISK' }), what, this.t.responseMs);
+      if (!ans.ack) throw nakError(what, ans);
+    });
+  }
+
+  /** SHA-256 of sectors as the programmer computes it; undefined if it does not list getsha256digest. */
+  sha256Digest(addr: FirehoseAddress): Promise<string | undefined> {
+    return this.exclusive(async () => {
+      if (!this.fns.has('getsha256digest')) return undefined;
+      checkAddress(addr);
+      const what = describe('getsha256digest', addr);
+      const ans = await this.exchange(sha256DigestCommand(addr), what, this.t.readDataMs);
+      if (!ans.ack) throw nakError(what, ans);
+      const digest = parseDigest(ans.logs);
+      if (digest === undefined) throw protocolError(`The programmer acknowledged ${what} but logged no digest${logSuffix(ans.logs)}`);
+      return digest;
+    });
+  }
+
+  /** Storage geometry as the programmer reports it; undefined if it has none to give. */
+  storageInfo(): Promise<Record<string, unknown> | undefined> {
+    return this.exclusive(async () => {
+      if (this.fns.size > 0 && !this.fns.has('getstorageinfo')) return undefined;
+      const ans = await this.exchange(storageInfoCommand(0), '<getstorageinfo>', this.t.responseMs);
+      return ans.ack ? parseStorageInfo(ans.logs) : undefined;
+    });
+  }
+
+  nop(): Promise<void> {
+    return this.exclusive(async () => {
+      const ans = await this.exchange(nopCommand(), '<nop>', this.t.responseMs);
+      if (!ans.ack) throw nakError('<nop>', ans);
+    });
+  }
+
+  /** Reset, power off or go to EDL. A device that drops off the bus before its ACK did as asked. */
+  power(mode: PowerMode, delaySeconds?: number): Promise<void> {
+    return this.exclusive(async () => {
+      const what = `<power value="${mode}">`;
+      try {
+        const ans = await this.exchange(powerCommand(mode, delaySeconds), what, this.t.responseMs);
+        if (!ans.ack) throw nakError(what, ans);
+      } catch (e) {
+        if (e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED') return;
+        throw e;
+      }
+    });
+  }
+
+  // --- internals ------------------------------------------------------------------------
+
+  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.busy) throw new RescueError('INTERNAL', 'Two Firehose commands were started at once on one session.');
+    throwIfAborted(this.signal);
+    this.busy = true;
+    try {
+      return await work();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private requireConfig(what: string): NegotiatedConfig {
+    if (!this.cfg) throw new RescueError('INTERNAL', `${what} was sent before <configure>.`);
+    return this.cfg;
+  }
+
+  /** Send one command and wait for its answer. */
+  private async exchange(xml: string, what: string, timeoutMs: number): Promise<Answer> {
+    await this.consumeBuffered();
+    await this.send(xml, what, this.t.writeMs);
+    return this.awaitAnswer(what, timeoutMs);
+  }
+
+  private async send(xml: string, what: string, timeoutMs: number): Promise<void> {
+    const bytes = new TextEncoder().encode(xml);
+    const limit = this.cfg?.maxXmlSize ?? DEFAULT_MAX_XML_SIZE;
+    if (bytes.length > limit) {
+      throw new RescueError('PACKAGE_BAD_XML', `${what} would be ${bytes.length} bytes; the programmer reads commands of at most ${limit} bytes (a name in the package is too long).`);
+    }
+    await this.reader.pipe.write(bytes, { timeoutMs, signal: this.signal, what: `sending ${what}` });
+  }
+
+  /** Log documents until the response; the bytes after it stay in the splitter. */
+  private async awaitAnswer(what: string, timeoutMs: number, keepUnparsed = false): Promise<Answer> {
+    const logs: string[] = [];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const doc = this.nextDocument();
+      if (doc !== undefined) {
+        const answer = this.readAnswer(doc, logs);
+        if (!answer) continue;
+        // Logs that came in the same transfer after a plain answer belong to it; after a
+        // rawmode ACK the bytes that follow are data and stay where they are.
+        if (answer.rawmode !== true) await this.consumeBuffered();
+        return answer;
+      }
+      const left = deadline - Date.now();
+      try {
+        if (left <= 0) throw new RescueError('DEVICE_TIMEOUT');
+        await this.fill(left, `the programmer's answer to ${what}`);
+      } catch (e) {
+        throw this.explainSilence(e, what, timeoutMs, logs, keepUnparsed);
+      }
+    }
+  }
+
+  /** A wait for an answer failed: garbage that never formed a document, or plain silence. */
+  private explainSilence(e: unknown, what: string, timeoutMs: number, logs: string[], keepUnparsed: boolean): unknown {
+    if (!(e instanceof RescueError) || e.code !== 'DEVICE_TIMEOUT') return e;
+    const pending = this.splitter.takeRest();
+    if (keepUnparsed) this.reader.unread(pending);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(pending.subarray(0, 256));
+    if (pending.length > 0 && !/^[^<]*<(?:\?xml|data|log|response)/i.test(text)) {
+      return protocolError(`Instead of an answer to ${what} the programmer sent ${pending.length} bytes that are not a Firehose document: ${preview(text, 80)}`);
+    }
+    const partial = pending.length > 0 ? ` (it had sent ${pending.length} bytes of an unfinished answer: ${preview(text, 80)})` : '';
+    return new RescueError('DEVICE_TIMEOUT', `No answer from the programmer to ${what} within ${formatMs(timeoutMs)}${partial}${logSuffix(logs.length > 0 ? logs : this.recentLog())}`, { cause: e });
+  }
+
+  /** Record the logs of one document; return the answer if it holds the response. */
+  private readAnswer(doc: string, logs: string[]): Answer | undefined {
+    let answer: Answer | undefined;
+    for (const m of this.parse(doc)) {
+      if (m.kind === 'log') {
+        this.recordLog(m.value);
+        logs.push(m.value);
+        if (logs.length > 256) logs.shift();
+      } else if (m.kind === 'response') {
+        const value = (m.attrs.value ?? '').toUpperCase();
+        if (value !== 'ACK' && value !== 'NAK') throw protocolError(`The programmer answered "${preview(m.attrs.value ?? '', 40)}" instead of ACK or NAK: ${preview(doc)}`);
+        if (answer) this.emit('warn', `Ignored a second response in one document: ${preview(doc)}`);
+        else answer = { ack: m.ack, rawmode: m.rawmode, attrs: m.attrs, logs };
+      } else {
+        this.emit('warn', `Ignored <${preview(m.tag, 40)}> from the programmer.`);
+      }
+    }
+    return answer;
+  }
+
+  /** Take out what is already buffered (logs that came after the last answer). */
+  private consumeBuffered(): Promise<void> {
+    return this.takeDocuments([], false);
+  }
+
+  /**
+   * Move everything the reader holds into the splitter and record each complete document's
+   * logs. Responses here answer nothing (a late ACK after a timeout): they are reported, not used.
+   */
+  private async takeDocuments(lines: string[], tolerant: boolean): Promise<void> {
+    await this.pullBuffered();
+    for (let doc = this.nextDocument(); doc !== undefined; doc = this.nextDocument()) {
+      let messages: FirehoseMessage[];
+      try {
+        messages = this.parse(doc);
+      } catch (e) {
+        if (!tolerant) throw e;
+        this.emit('warn', `Ignored an unreadable startup message: ${preview(doc)}`);
+        continue;
+      }
+      for (const m of messages) {
+        if (m.kind === 'log') {
+          this.recordLog(m.value);
+          lines.push(m.value);
+        } else if (m.kind === 'response') {
+          this.emit('warn', `Ignored a response that answers no command (value="${preview(m.attrs.value ?? '', 20)}").`);
+        }
+      }
+    }
+  }
+
+  private async pullBuffered(): Promise<void> {
+    // readSome hands out buffered bytes without touching the pipe: no wait happens here.
+    while (this.reader.buffered > 0) this.splitter.feed(await this.reader.readSome({ timeoutMs: 1, signal: this.signal }));
+  }
+
+  private async fill(timeoutMs: number, what: string): Promise<void> {
+    const chunk = await this.reader.readSome({ timeoutMs, signal: this.signal, what });
+    this.splitter.feed(chunk);
+  }
+
+  private nextDocument(): string | undefined {
+    try {
+      return this.splitter.next();
+    } catch (e) {
+      if (e instanceof FirehoseFramingError) {
+        this.splitter.takeRest();
+        throw protocolError(`The programmer sent ${e.message.replace(/^received /, '')}.`);
+      }
+      throw e;
+    }
+  }
+
+  private parse(doc: string): FirehoseMessage[] {
+    try {
+      return parseDocument(doc);
+    } catch (e) {
+      if (e instanceof FirehoseFramingError) throw protocolError(e.message);
+      throw e;
+    }
+  }
+
+  private recordLog(value: string): void {
+    const line = value.length > MAX_LOG_LINE ? `${value.slice(0, MAX_LOG_LINE)}...` : value;
+    this.ring.push(line);
+    if (this.ring.length > this.maxLogLines) this.ring.splice(0, this.ring.length - this.maxLogLines);
+    this.emit('device', line);
+  }
+
+  private recentLog(): string[] {
+    return this.ring.slice(-LOG_LINES_IN_ERRORS);
+  }
+
+  private emit(level: LogLevel, message: string): void {
+    this.onEvent?.({ type: 'log', level, message });
+  }
+
+  /**
+   * Stream `total` bytes: the source, then zeros. Reads the source in blocks of about 1 MiB and
+   * writes slices of them; one watchdog timer for the whole transfer catches a stall.
+   */
+  private async streamData(what: string, source: ChunkSource, total: number, sectorSize: number, payload: number, onProgress?: (bytesDone: number) => void): Promise<void> {
+    throwIfAborted(this.signal);
+    const chunk = payload >= sectorSize ? payload - (payload % sectorSize) : payload;
+    const blockLen = chunk * Math.max(1, Math.floor(BLOCK_BYTES / chunk));
+    const inner = new AbortController();
+    const outer = this.signal;
+    const onOuter = (): void => inner.abort(cancelledError(outer?.reason));
+    outer?.addEventListener('abort', onOuter, { once: true });
+    let moved = 0;
+    let sent = 0;
+    let quietTicks = 0;
+    let seen = 0;
+    const tick = Math.max(1, Math.floor(this.t.writeMs / 4));
+    const watchdog = setInterval(() => {
+      if (moved !== seen) {
+        seen = moved;
+        quietTicks = 0;
+      } else if (++quietTicks >= 4) {
+        inner.abort(new RescueError('DEVICE_STALLED', `Nothing moved for ${formatMs(this.t.writeMs)} while sending ${what} (${sent} of ${total} bytes sent).`));
+      }
+    }, tick);
+    const io: IoOptions = { timeoutMs: this.t.writeMs, signal: inner.signal, what: `data of ${what}` };
+    const pipe = this.reader.pipe;
+    try {
+      let pos = 0;
+      while (sent < total) {
+        const want = Math.min(blockLen, total - sent);
+        const fromFile = Math.min(want, source.size - pos);
+        let block: Uint8Array;
+        if (fromFile > 0) {
+          const data = await untilAborted(source.read(pos, fromFile), inner.signal);
+          if (data.length < fromFile) {
+            throw new RescueError('HOST_IO', `Reading ${what}: got ${data.length} bytes at offset ${pos} instead of ${fromFile}; the file changed or is damaged.`);
+          }
+          pos += fromFile;
+          moved++;
+          if (fromFile === want) block = data.length === want ? data : data.subarray(0, want);
+          else {
+            block = new Uint8Array(want); // the last block: file bytes, then zeros to the sector
+            block.set(data.subarray(0, fromFile));
+          }
+        } else block = new Uint8Array(want);
+        for (let off = 0; off < want; off += chunk) {
+          await pipe.write(block.subarray(off, Math.min(off + chunk, want)), io);
+          moved++;
+        }
+        sent += want;
+        onProgress?.(Math.min(sent, source.size));
+      }
+    } catch (e) {
+      if (inner.signal.aborted && inner.signal.reason instanceof RescueError) throw inner.signal.reason;
+      throw e;
+    } finally {
+      clearInterval(watchdog);
+      outer?.removeEventListener('abort', onOuter);
+    }
+  }
+
+  /** After a failed data write, a programmer may still NAK (with AttemptRetry): prefer that answer. */
+  private async explainWriteFailure(what: string, e: unknown): Promise<unknown> {
+    if (!(e instanceof RescueError) || (e.code !== 'DEVICE_TIMEOUT' && e.code !== 'DEVICE_STALLED')) return e;
+    try {
+      const ans = await this.awaitAnswer(what, this.t.responseMs);
+      if (!ans.ack) return nakError(what, ans, e);
+    } catch {
+      // no answer either: the write failure is the story
+    }
+    return e;
+  }
+}
+
+// --- helpers ----------------------------------------------------------------------------------
+
+function describe(tag: string, a: FirehoseAddress): string {
+  const name = a.label ?? a.filename;
+  return `<${tag}> of ${name ? `${name}, ` : ''}${describeSectors(a.startSector, a.numSectors)}`;
+}
+
+function checkAddress(a: FirehoseAddress): void {
+  const bad = (why: string): never => {
+    throw new RescueError('PACKAGE_BAD_XML', `Bad address for ${a.label ?? a.filename ?? 'a partition'}: ${why}.`);
+  };
+  if (!Number.isSafeInteger(a.sectorSize) || a.sectorSize < 1 || a.sectorSize > 65536) bad(`sector size ${a.sectorSize}`);
+  if (!Number.isSafeInteger(a.numSectors) || a.numSectors < 1) bad(`${a.numSectors} sectors`);
+  if (!Number.isSafeInteger(a.numSectors * a.sectorSize)) bad('the size overflows');
+  if (!Number.isSafeInteger(a.physicalPartition) || a.physicalPartition < 0 || a.physicalPartition > 255) bad(`physical partition ${a.physicalPartition}`);
+  if (typeof a.startSector === 'number' ? !Number.isSafeInteger(a.startSector) || a.startSector < 0 : a.startSector.length === 0 || a.startSector.length > 64) {
+    bad(`start sector ${String(a.startSector)}`);
+  }
+  if (a.pagesPerBlock !== undefined && (!Number.isSafeInteger(a.pagesPerBlock) || a.pagesPerBlock < 1)) bad(`${a.pagesPerBlock} pages per block`);
+}
+
+function logSuffix(lines: readonly string[]): string {
+  const last = lines.slice(-LOG_LINES_IN_ERRORS);
+  return last.length > 0 ? `. Device log: ${last.map((l) => `"${preview(l, 160)}"`).join(' / ')}` : '.';
+}
+
+function nakError(what: string, ans: Answer, cause?: unknown): FirehoseNakError {
+  const retry = /^(1|true)$/i.test(ans.attrs.AttemptRetry ?? '');
+  const logs = ans.logs.slice(-20);
+  return new FirehoseNakError(`It answered NAK to ${what}${retry ? ' (it says retrying may work)' : ''}${logSuffix(logs)}`, retry, logs, cause);
+}
+
+function protocolError(detail: string): RescueError {
+  return new RescueError('FIREHOSE_PROTOCOL', detail);
+}
+
+function rewordTimeout(e: unknown, detail: string, code: ErrorCode = 'DEVICE_TIMEOUT'): unknown {
+  if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') return new RescueError(code, detail, { cause: e });
+  return e;
+}
+
+/** Resolve with p, or reject with the signal's reason once it aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(cancelledError(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelledError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
