@@ -3,40 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { RescueError } from '../../shared/errors.js';
 import { saharaReadInfo, saharaUpload, type SaharaHostOptions } from '../../src-main/flows/sahara-host.js';
-import { decodePacket, encodePacket, readPacketHeader, type SaharaPacket } from '../../src-main/protocol/sahara.js';
 import { fillPseudoRandom } from '../../src-main/sim/programmer-image.js';
 import { createMemoryPipePair } from '../../src-main/transport/memory.js';
 import { PipeReader } from '../../src-main/transport/pipe-reader.js';
-import type { BulkPipe } from '../../src-main/transport/transport.js';
+import { Peer as FakeDevice, io } from './helpers.js';
 
 const PROGRAMMER = new Uint8Array(4096).map((_, i) => i & 0xff);
 const opts: SaharaHostOptions = { helloTimeoutMs: 150, packetTimeoutMs: 150 };
-const io = { timeoutMs: 2000 };
-
-/** The device end of a link, driven by the test. */
-class FakeDevice {
-  readonly reader: PipeReader;
-  constructor(readonly pipe: BulkPipe) {
-    this.reader = new PipeReader(pipe);
-  }
-  send(p: SaharaPacket): Promise<void> {
-    return this.pipe.write(encodePacket(p), io);
-  }
-  raw(bytes: Uint8Array | number[]): Promise<void> {
-    return this.pipe.write(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), io);
-  }
-  async receive(): Promise<SaharaPacket> {
-    const head = await this.reader.readExact(8, io);
-    const rest = await this.reader.readExact(readPacketHeader(head).length - 8, io);
-    const all = new Uint8Array(head.length + rest.length);
-    all.set(head);
-    all.set(rest, 8);
-    return decodePacket(all);
-  }
-  hello(mode = 0): Promise<void> {
-    return this.send({ type: 'hello', version: 2, versionCompatible: 1, maxCommandPacketLength: 0x400, mode });
-  }
-}
 
 function rig(): { host: PipeReader; dev: FakeDevice } {
   const pair = createMemoryPipePair({ maxPacketSize: 512 });
