@@ -86,7 +86,7 @@ export async function openPackageSource(input: string, opts: { signal?: AbortSig
   const temp = await mkdtemp(path.join(tmpdir(), 'modem-rescue-pkg-'));
   const dispose = (): Promise<void> => rm(temp, { recursive: true, force: true });
   try {
-    await unpackZip(abs, temp, opts);
+    await unpackZip(abs, temp, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.zipLimits ? { limits: opts.zipLimits } : {}) });
     const found = await findInside(temp, 3);
     if (!found) throw new RescueError('PACKAGE_NO_RAWPROGRAM', `${path.basename(abs)} holds no update/ folder and no rawprogram*.xml.`);
     const displayName = found.root === temp ? path.basename(abs).replace(/\.zip$/i, '') : path.basename(found.root);

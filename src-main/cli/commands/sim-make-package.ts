@@ -12,8 +12,7 @@ export const simMakePackageCommand: CommandSpec = {
   summary: 'Write a firmware package for the virtual modem',
   usage: 'sim make-package --model ec25|eg25g --out DIR [--size MIB] [--seed N] [--factory]',
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parse(args, { model: { type: 'string' }, out: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' }, factory: { type: 'boolean' } }, false);
-    void positionals;
+    const { values } = parse(args, { model: { type: 'string' }, out: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' }, factory: { type: 'boolean' } }, false);
     const model = values.model;
     if (model === undefined || !(model in MODELS)) throw new RescueError('USAGE', `--model must be one of ${Object.keys(MODELS).join(', ')}.`);
     if (!values.out) throw new RescueError('USAGE', '--out DIR is required.');
