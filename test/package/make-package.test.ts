@@ -67,7 +67,7 @@ describe('makePackage', () => {
     const made = await makePackage({ model: 'ec25', outDir: tempDir(), sizeMiB: 1 });
     const f = path.join(made.root, 'update', 'NON-HLOS.ubi');
     const bytes = readFileSync(f);
-    bytes[bytes.length >> 1] ^= 0x01;
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
     writeFileSync(f, bytes);
     const pkg = await loadPackage(made.root);
     expect(pkg.problems.map((p) => p.code)).toEqual(['PACKAGE_CHECKSUM_MISMATCH']);
