@@ -114,7 +114,7 @@ class ProgrammerSession {
         return undefined;
       }
       const chunk = await this.readTransfer(16 * 1024);
-      if (chunk.length > 0) this.splitter.push(chunk);
+      if (chunk.length > 0) this.splitter.feed(chunk);
     }
   }
 
@@ -265,7 +265,7 @@ class ProgrammerSession {
     const early = this.splitter.takeRest();
     const consume = async (chunk: Uint8Array): Promise<Disconnect | undefined> => {
       const use = chunk.subarray(0, total - got);
-      if (use.length < chunk.length) this.splitter.push(chunk.subarray(use.length));
+      if (use.length < chunk.length) this.splitter.feed(chunk.subarray(use.length));
       this.rawBytes += use.length;
       const stall = this.opts.faults.armed('stall');
       if (stall && this.rawBytes >= stall.atBytes) {

@@ -44,7 +44,7 @@ export class ScriptedHost {
         }
       }
       const chunk = await this.pipe.read(64 * 1024, { timeoutMs: Math.max(1, deadline - Date.now()), what: 'a response' });
-      this.splitter.push(chunk);
+      this.splitter.feed(chunk);
     }
   }
 
@@ -61,7 +61,7 @@ export class ScriptedHost {
         for (const m of parseDocument(doc)) if (m.kind === 'log') logs.push(m.value);
         if (logs.some((l) => l.startsWith('End of supported functions'))) return logs;
       }
-      this.splitter.push(await this.pipe.read(64 * 1024, { timeoutMs: this.timeoutMs, what: 'startup logs' }));
+      this.splitter.feed(await this.pipe.read(64 * 1024, { timeoutMs: this.timeoutMs, what: 'startup logs' }));
     }
   }
 
