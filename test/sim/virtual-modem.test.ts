@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Fault } from '../../src-main/sim/faults.js';
+import { MemoryBus } from '../../src-main/sim/memory-bus.js';
+import { MODELS } from '../../src-main/sim/models.js';
+import { makeProgrammerElf } from '../../src-main/sim/programmer-image.js';
+import { VirtualModem, type ModemState } from '../../src-main/sim/virtual-modem.js';
+import type { BulkPipe } from '../../src-main/transport/transport.js';
+import { nandAttrs, saharaUpload, ScriptedHost } from './scripted-host.js';
+
+const model = MODELS.eg25g;
+const PS = model.pageSize;
+const modems: VirtualModem[] = [];
+
+function makeModem(opts: { faults?: Fault[]; badBlocks?: number[] } = {}): { modem: VirtualModem; bus: MemoryBus } {
+  const bus = new MemoryBus();
+  const modem = new VirtualModem({ model: 'eg25g', totalBlocks: 256, reEnumerateDelayMs: 20, ...opts }, bus);
+  modems.push(modem);
+  return { modem, bus };
+}
+
+function waitForState(modem: VirtualModem, want: ModemState, timeoutMs = 3000): Promise<void> {
+  if (modem.state === want) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      modem.off('state', on);
+      reject(new Error(`modem stayed ${modem.state}, expected ${want}`));
+    }, timeoutMs);
+    const on = (s: ModemState): void => {
+      if (s !== want) return;
+      clearTimeout(t);
+      modem.off('state', on);
+      resolve();
+    };
+    modem.on('state', on);
+  });
+}
+
+/** Open the bus, upload the signed programmer over Sahara, configure Firehose. */
+async function intoFirehose(bus: MemoryBus): Promise<{ pipe: BulkPipe; host: ScriptedHost }> {
+  const pipe = await bus.opener.open({ timeoutMs: 3000 });
+  expect(await saharaUpload(pipe, makeProgrammerElf({ pkHash: model.pkHash, size: 64 * 1024 }))).toBe(0);
+  const host = new ScriptedHost(pipe);
+  await host.startupLogs();
+  expect((await host.configure()).ack).toBe(true);
+  return { pipe, host };
+}
+
+async function programImage(host: ScriptedHost, startPage: number, image: Uint8Array, label: string): Promise<void> {
+  const pages = Math.ceil(image.length / PS);
+  const padded = new Uint8Array(pages * PS);
+  padded.set(image);
+  expect((await host.cmd('program', nandAttrs(PS, startPage, pages, { filename: label }))).rawmode).toBe(true);
+  await host.writeData(padded);
+  expect((await host.reply()).ack).toBe(true);
+}
+
+function bootImages(): { name: string; start: number; image: Uint8Array }[] {
+  return model.layout.filter((p) => p.bootChain).map((p, i) => ({ name: p.name, start: p.startPage, image: makeProgrammerElf({ pkHash: model.pkHash, size: 40 * 1024, seed: 100 + i }) }));
+}
+
+afterEach(async () => {
+  for (const m of modems.splice(0)) await m.stop();
+});
+
+describe('virtual modem life cycle', () => {
+  it('boots after a reset when the whole boot chain is signed and intact, SBL programmed last', async () => {
+    const { modem, bus } = makeModem();
+    await modem.start();
+    expect(modem.state).toBe('edl');
+    const { host } = await intoFirehose(bus);
+    expect(modem.state).toBe('firehose');
+    const images = bootImages();
+    const sbl = images.find((i) => i.name === 'sbl')!;
+    for (const img of images.filter((i) => i !== sbl)) await programImage(host, img.start, img.image, img.name);
+    await programImage(host, sbl.start, sbl.image, sbl.name);
+    expect(modem.nand.ops[modem.nand.ops.length - 1]).toMatchObject({ op: 'program', startPage: 0, label: 'sbl' });
+    expect(modem.bootChainIntact()).toEqual({ ok: true, problems: [] });
+    expect((await host.cmd('power', { value: 'reset' })).ack).toBe(true);
+    await waitForState(modem, 'booted');
+    expect(modem.bootedFirmware).toBe(model.firmware);
+    // Booted means off the EDL bus.
+    await expect(bus.opener.open({ timeoutMs: 100 })).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+  });
+
+  it('comes back in EDL after a reset when SBL is missing', async () => {
+    const { modem, bus } = makeModem();
+    await modem.start();
+    const { host } = await intoFirehose(bus);
+    for (const img of bootImages().filter((i) => i.name !== 'sbl')) await programImage(host, img.start, img.image, img.name);
+    expect(modem.bootChainIntact().problems).toEqual(['sbl: is erased (no image)']);
+    await host.cmd('power', { value: 'reset' });
+    await waitForState(modem, 'rebooting');
+    await waitForState(modem, 'edl');
+    expect(modem.bootedFirmware).toBeUndefined();
+    // The PBL greets again: a fresh upload works.
+    await intoFirehose(bus);
+  });
+
+  it('comes back in EDL when SBL is garbled', async () => {
+    const { modem, bus } = makeModem();
+    await modem.start();
+    const { host } = await intoFirehose(bus);
+    for (const img of bootImages()) {
+      if (img.name === 'sbl') img.image[img.image.length - 100]! ^= 0x01;
+      await programImage(host, img.start, img.image, img.name);
+    }
+    const chain = modem.bootChainIntact();
+    expect(chain.ok).toBe(false);
+    expect(chain.problems.join()).toMatch(/^sbl: hash-mismatch/);
+    await host.cmd('power', { value: 'reset' });
+    await waitForState(modem, 'rebooting');
+    await waitForState(modem, 'edl');
+  });
+
+  it('reads the boot chain through the bad-block mapping', async () => {
+    const { modem, bus } = makeModem({ badBlocks: [3] });
+    await modem.start();
+    const { host } = await intoFirehose(bus);
+    for (const img of bootImages()) await programImage(host, img.start, img.image, img.name);
+    expect(modem.bootChainIntact().ok).toBe(true);
+  });
+
+  it('re-enumerates in EDL after the disconnect fault, and the next run succeeds', async () => {
+    const { modem, bus } = makeModem({ faults: [{ kind: 'disconnect', atBytes: 8192 }] });
+    await modem.start();
+    const first = await intoFirehose(bus);
+    await first.host.cmd('program', nandAttrs(PS, 0, 16));
+    await expect(first.host.writeData(new Uint8Array(16 * PS)).then(() => first.host.reply())).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
+    await waitForState(modem, 'edl');
+    const second = await intoFirehose(bus);
+    expect((await second.host.cmd('nop')).ack).toBe(true);
+  });
+
+  it('keeps the programmer running when the host closes and reopens the port', async () => {
+    const { modem, bus } = makeModem();
+    await modem.start();
+    const first = await intoFirehose(bus);
+    await first.pipe.close();
+    const pipe = await bus.opener.open({ timeoutMs: 1000 });
+    const host = new ScriptedHost(pipe);
+    expect((await host.cmd('nop')).ack).toBe(true);
+    expect(modem.state).toBe('firehose');
+  });
+
+  it('a power cycle brings a stalled module back in EDL', async () => {
+    const { modem, bus } = makeModem({ faults: [{ kind: 'stall', atBytes: 4096 }] });
+    await modem.start();
+    const { host } = await intoFirehose(bus);
+    await host.cmd('program', nandAttrs(PS, 0, 8));
+    await host.writeData(new Uint8Array(8 * PS));
+    await expect(host.reply(200)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    modem.powerCycle({ edl: true });
+    await waitForState(modem, 'rebooting');
+    await waitForState(modem, 'edl');
+    await intoFirehose(bus);
+  });
+
+  it('stop powers off and drops off the bus', async () => {
+    const { modem, bus } = makeModem();
+    await modem.start();
+    await modem.stop();
+    expect(modem.state).toBe('off');
+    expect(modem.nand.isOpen).toBe(false);
+    await expect(bus.opener.open({ timeoutMs: 50 })).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+  });
+});
