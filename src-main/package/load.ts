@@ -180,9 +180,14 @@ async function inspect(root: string, updateDir: string, firehoseDir: string, nam
   if (opts.verifyMd5 !== false) {
     const md5Name = (await readdir(root).catch(() => [] as string[])).find((n) => n.toLowerCase() === 'md5.txt');
     if (md5Name) {
-      const r = await verifyMd5Txt(root, path.join(root, md5Name), signal);
-      problems.push(...r.problems);
-      warnings.push(...r.warnings);
+      try {
+        const md5Path = (await resolveExistingPackagePath(root, root, md5Name, 'md5.txt')).path;
+        const r = await verifyMd5Txt(root, md5Path, signal);
+        problems.push(...r.problems);
+        warnings.push(...r.warnings);
+      } catch (e) {
+        problem(e, md5Name);
+      }
     } else warnings.push('The package has no md5.txt, so its files could not be checked for damage.');
   } else warnings.push('md5.txt was not checked (asked not to).');
 

@@ -220,3 +220,31 @@ describe('refused packages', () => {
     expect((err as RescueError).message).toMatch(/2 problems:[\s\S]*usrdata\.ubi[\s\S]*prog_\*firehose/);
   });
 });
+
+describe('links and odd places', () => {
+  test('md5.txt that is a link out of the package is refused, not read', async () => {
+    const p = realPackage();
+    const outside = path.join(tempDir(), 'md5.txt');
+    writeFileSync(outside, `FILE:\\update\\tz.mbn:${'0'.repeat(32)}\n`);
+    symlinkSync(outside, path.join(p.root, 'md5.txt'));
+    const pkg = await load(p);
+    expect(pkg.problems.map((x) => x.code)).toEqual(['PACKAGE_UNSAFE_PATH']);
+    expect(pkg.problems[0]!.message).toContain('md5.txt');
+  });
+
+  test('the package can be given as its update/ or update/firehose/ folder', async () => {
+    const p = realPackage();
+    for (const given of [p.update, p.firehose]) {
+      const pkg = await load({ ...p, root: given });
+      expect(pkg.problems).toEqual([]);
+      expect(pkg.plan).toHaveLength(25);
+    }
+  });
+});
+
+test('two program lines writing the same pages are refused', async () => {
+  const p = realPackage();
+  editXml(p, 'filename="..\\tz.mbn" num_partition_sectors="768" physical_partition_number="0" start_sector="13184"', 'filename="..\\tz.mbn" num_partition_sectors="768" physical_partition_number="0" start_sector="1000"');
+  const prob = only(await load(p), 'PACKAGE_BAD_XML');
+  expect(prob.message).toMatch(/line 9: the program of \.\.\\tz\.mbn \(sectors 1000\+768\) overlaps the one of partition_complete_p2K_b128K\.mbn at line 8/);
+});
