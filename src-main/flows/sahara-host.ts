@@ -426,6 +426,11 @@ export async function saharaUpload(reader: PipeReader, programmer: Uint8Array, o
     if (wantInfo && !commandMode) host.log(`Sahara v${packet.version} has no command mode; skipping the identity read-out`, 'warn');
     await host.send(helloResp(commandMode ? SaharaMode.COMMAND : SaharaMode.IMAGE_TX_PENDING));
     packet = await host.readPacket(host.packetTimeoutMs, commandMode ? 'CMD_READY' : 'the first READ_DATA');
+    if (commandMode && packet.type === 'end-of-image-tx' && packet.status !== SaharaStatus.SUCCESS) {
+      host.log(`The modem refused command mode (${endOfImageStatusText(packet.status)}); uploading without reading its identity`, 'warn');
+      await host.send(helloResp(SaharaMode.IMAGE_TX_PENDING));
+      packet = await host.readPacket(host.packetTimeoutMs, 'the first READ_DATA');
+    }
   }
   if (packet.type === 'cmd-ready') {
     info = await host.readIdentity(version);

@@ -76,7 +76,7 @@ class VirtualPbl {
   }
 
   private log(message: string): void {
-    this.opts.onLog?.(`PBL: ${message}`);
+    this.opts.onLog?.(message);
   }
 
   private async send(p: SaharaPacket): Promise<void> {

@@ -121,6 +121,29 @@ describe('Sahara host: situations a real module creates', () => {
     expect(err.message).toContain('another image');
   });
 
+  it('uploads without the identity when the modem refuses command mode', async () => {
+    const { host, dev } = rig();
+    const run = saharaUpload(host, PROGRAMMER, { ...opts, readInfo: true });
+    await dev.hello();
+    expect(await dev.receive()).toMatchObject({ type: 'hello-resp', mode: 3 });
+    await dev.send({ type: 'end-of-image-tx', imageId: 13, status: 0x18 });
+    expect(await dev.receive()).toMatchObject({ type: 'hello-resp', mode: 0 });
+    await dev.send({ type: 'read-data', imageId: 13, offset: 0, length: 4096 });
+    await dev.reader.readExact(4096, io);
+    await dev.send({ type: 'end-of-image-tx', imageId: 13, status: 0 });
+    await dev.receive();
+    await dev.send({ type: 'done-resp', imageTxStatus: 1 });
+    expect(await run).toEqual({ kind: 'uploaded', bytesServed: 4096, readRequests: 1 });
+  });
+
+  it('stops at once when cancelled', async () => {
+    const { host } = rig();
+    const ac = new AbortController();
+    const run = failure(saharaUpload(host, PROGRAMMER, { helloTimeoutMs: 60_000, signal: ac.signal }));
+    setTimeout(() => ac.abort(), 20);
+    expect((await run).code).toBe('CANCELLED');
+  });
+
   it('skips an unsupported information request and reports the others', async () => {
     const { host, dev } = rig();
     const run = saharaReadInfo(host, opts);
