@@ -44,6 +44,8 @@ const ALLOWED_BEFORE_CONFIGURE = new Set(['configure', 'nop', 'getstorageinfo', 
 const FLOOD_LOGS = 300;
 /** Raw data is gathered into this many bytes before one NAND write. */
 const STAGING_BYTES = 4 * 1024 * 1024;
+/** Transfers at least this big are written without staging. */
+const DIRECT_WRITE_BYTES = 256 * 1024;
 const IDLE_READ_MS = 30_000;
 const WRITE_MS = 10_000;
 
@@ -479,6 +481,12 @@ class PageWriter {
   push(chunk: Uint8Array): void {
     if (this.discard || this.error) return;
     let off = 0;
+    const ps = this.nand.pageSize;
+    if (this.fill === 0 && chunk.length >= DIRECT_WRITE_BYTES) {
+      // A big transfer goes straight to the NAND: no copy through the staging buffer.
+      off = Math.floor(chunk.length / ps) * ps;
+      this.write(chunk.subarray(0, off));
+    }
     while (off < chunk.length) {
       const n = Math.min(chunk.length - off, this.staging.length - this.fill);
       this.staging.set(chunk.subarray(off, off + n), this.fill);
@@ -496,11 +504,23 @@ class PageWriter {
   private flush(): void {
     const ps = this.nand.pageSize;
     const pages = Math.floor(this.fill / ps);
+    this.write(this.staging.subarray(0, pages * ps));
+    if (this.error) return;
+    const rest = this.fill - pages * ps;
+    if (rest > 0) this.staging.copyWithin(0, pages * ps, this.fill);
+    this.fill = rest;
+  }
+
+  /** Program whole pages at the current logical page, one write per physical run. */
+  private write(pagesData: Uint8Array): void {
+    if (this.error) return;
+    const ps = this.nand.pageSize;
+    const pages = pagesData.length / ps;
     try {
       let off = 0;
       for (const run of this.nand.mapLogical(this.page, pages)) {
         const bytes = run.pages * ps;
-        this.nand.program(run.page, this.staging.subarray(off, off + bytes), this.label);
+        this.nand.program(run.page, pagesData.subarray(off, off + bytes), this.label);
         off += bytes;
       }
     } catch (e) {
@@ -508,9 +528,6 @@ class PageWriter {
       return;
     }
     this.page += pages;
-    const rest = this.fill - pages * ps;
-    if (rest > 0) this.staging.copyWithin(0, pages * ps, this.fill);
-    this.fill = rest;
   }
 }
 
