@@ -111,6 +111,19 @@ withSocat('SerialPipe over a pty pair', () => {
     expect([...(await b.read(10, io))]).toEqual([9]);
   });
 
+  it('a write the other side never takes fails with DEVICE_TIMEOUT, and an aborted one with CANCELLED', async () => {
+    const { a } = await openPair(); // b is open but nobody reads it: the ttys and socat fill up
+    const big = new Uint8Array(16 * 1024 * 1024);
+    await expect(a.write(big, { timeoutMs: 300, what: 'the program data' })).rejects.toMatchObject({
+      code: 'DEVICE_TIMEOUT',
+      message: expect.stringContaining('the program data'),
+    });
+    const ac = new AbortController();
+    const p = a.write(big, { timeoutMs: 5000, signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+
   it('when the other side vanishes, pending and later reads and writes fail with DEVICE_DISCONNECTED', async () => {
     const { a, socat: pair } = await openPair();
     const pending = expect(a.read(100, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
