@@ -59,6 +59,15 @@ export const MAX_EXEC_RESPONSE_LENGTH = 1024;
 /** How many times a device may restart with a fresh HELLO during one upload. */
 const MAX_REPEATED_HELLOS = 3;
 const XML_START = 0x3c; // '<'
+/** END_OF_IMAGE_TX statuses that blame the link, not the programmer. */
+const TRANSFER_STATUSES: readonly number[] = [
+  SaharaStatus.INVALID_RX_LENGTH,
+  SaharaStatus.GENERAL_TX_RX_ERROR,
+  SaharaStatus.READ_DATA_ERROR,
+  SaharaStatus.TIMEOUT_RX,
+  SaharaStatus.TIMEOUT_TX,
+  SaharaStatus.HW_BULK_TRANSFER_ERROR,
+];
 
 type Contact = { kind: 'packet'; packet: SaharaPacket } | { kind: 'firehose' } | { kind: 'silent' };
 
@@ -287,7 +296,10 @@ class SaharaHost {
         }
         case 'end-of-image-tx': {
           if (packet.status !== SaharaStatus.SUCCESS) {
-            throw new RescueError('SAHARA_IMAGE_REJECTED', `${endOfImageStatusText(packet.status)} (Sahara status ${hex32(packet.status)} after ${readRequests} reads)`);
+            const transferProblem = TRANSFER_STATUSES.includes(packet.status);
+            throw new RescueError('SAHARA_IMAGE_REJECTED', `${endOfImageStatusText(packet.status)} (Sahara status ${hex32(packet.status)} after ${readRequests} reads)`, {
+              ...(transferProblem ? { nextStep: 'The transfer failed, not the programmer itself: power-cycle the modem back into EDL and run again; if it repeats, use a USB 2 port, another cable or a powered hub.' } : {}),
+            });
           }
           this.log(`Programmer accepted (${readRequests} reads, ${bytesServed} bytes)`);
           await this.send({ type: 'done' });

@@ -94,7 +94,7 @@ const u32 = (name: string): readonly [string, FieldKind] => [name, 'u32'];
 const u64 = (name: string): readonly [string, FieldKind] => [name, 'u64'];
 
 const SPECS: readonly PacketSpec[] = [
-  // HELLO v1 is 0x14 long (version, compatible, max packet length); v2+ is 0x30 with mode and 6 reserved words.
+  // HELLO is 0x30 long (4 words + 6 reserved); the old v1 form is 0x14: words past its end decode as 0 (mode 0).
   { command: 0x01, type: 'hello', lengths: [HELLO_LENGTH, HELLO_V1_LENGTH], fields: [u32('version'), u32('versionCompatible'), u32('maxCommandPacketLength'), u32('mode')] },
   { command: 0x02, type: 'hello-resp', lengths: [HELLO_LENGTH], fields: [u32('version'), u32('versionCompatible'), u32('status'), u32('mode')] },
   { command: 0x03, type: 'read-data', lengths: [0x14], fields: [u32('imageId'), u32('offset'), u32('length')] },

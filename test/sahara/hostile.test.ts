@@ -111,6 +111,13 @@ describe('Sahara host: situations a real module creates', () => {
     expect(err64.code).toBe('SAHARA_MEMORY_DEBUG');
   });
 
+  it('blames the link, not the programmer, for a transfer timeout status', async () => {
+    const err = await afterHello((dev) => dev.send({ type: 'end-of-image-tx', imageId: 13, status: 0x16 }));
+    expect(err.code).toBe('SAHARA_IMAGE_REJECTED');
+    expect(err.message).toContain('waited too long for data');
+    expect(err.nextStep).toContain('USB 2 port');
+  });
+
   it('treats DONE_RESP "more images pending" as a clear error', async () => {
     const err = await afterHello(async (dev) => {
       await dev.send({ type: 'end-of-image-tx', imageId: 13, status: 0 });
