@@ -61,7 +61,7 @@ export class VirtualModem extends EventEmitter {
     this.faults = new FaultPlan(opts.faults ?? []);
     this.delayMs = opts.reEnumerateDelayMs ?? 1000;
     this.nand = Nand.open({ model: this.model, stateDir: opts.stateDir, totalBlocks: opts.totalBlocks, badBlocks: opts.badBlocks });
-    this.nand.onOp = (op: NandOp) => this.emit('op', op);
+    this.nand.onOp = (op: NandOp) => this.emitSafely('op', op);
   }
 
   get state(): ModemState {
@@ -192,7 +192,7 @@ export class VirtualModem extends EventEmitter {
       signal,
       ...(this.opts.maxPayloadSupported !== undefined ? { maxPayloadSupported: this.opts.maxPayloadSupported } : {}),
       onLog: (m) => this.log(`firehose: ${m}`),
-      onEvent: (e: SimEvent) => this.emit('event', e),
+      onEvent: (e: SimEvent) => this.emitSafely('event', e),
     });
     if (out.kind === 'disconnect') return this.reEnumerate('edl', signal);
     await sleep(ANSWER_DRAIN_MS, signal);
@@ -229,11 +229,24 @@ export class VirtualModem extends EventEmitter {
   private setState(s: ModemState): void {
     if (s === this.current) return;
     this.current = s;
-    this.emit('state', s);
+    this.emitSafely('state', s);
   }
 
   private log(m: string): void {
-    this.opts.onLog?.(m);
-    this.emit('log', m);
+    try {
+      this.opts.onLog?.(m);
+    } catch {
+      // A failing log sink must not take the device down.
+    }
+    this.emitSafely('log', m);
+  }
+
+  /** A listener that throws is the listener's bug: the device carries on regardless. */
+  private emitSafely(event: string, arg: unknown): void {
+    try {
+      this.emit(event, arg);
+    } catch {
+      // ignored on purpose (see above)
+    }
   }
 }
