@@ -56,7 +56,7 @@ export class PipeReader {
   /** Read exactly n bytes, across as many transfers as it takes, within opts.timeoutMs overall. */
   async readExact(n: number, opts: IoOptions): Promise<Uint8Array> {
     if (n === 0) return new Uint8Array(0);
-    if (this.pendingBytes >= n) return this.take(n);
+    if (this.pending.length > 0 && this.pending[0]!.length >= n) return this.take(n);
     const out = new Uint8Array(n);
     let filled = 0;
     while (this.pendingBytes > 0) {

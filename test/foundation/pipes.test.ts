@@ -85,3 +85,17 @@ describe('in-memory pipe back-pressure', () => {
     await expect(host.write(new Uint8Array(1), { timeoutMs: 30, what: 'raw data' })).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
   });
 });
+
+describe('PipeReader across buffered pieces', () => {
+  it('assembles an exact read from several buffered chunks', async () => {
+    const { host } = createMemoryPipePair();
+    const r = new PipeReader(host);
+    r.unread(new Uint8Array(50).fill(2));
+    r.unread(new Uint8Array(8).fill(1));
+    const got = await r.readExact(58, io);
+    expect(got.length).toBe(58);
+    expect(got[7]).toBe(1);
+    expect(got[8]).toBe(2);
+    expect(r.buffered).toBe(0);
+  });
+});

@@ -1,5 +1,20 @@
 // The command table. One file per command; each exports a CommandSpec.
 
 import type { CommandSpec } from '../io.js';
+import { demoCommand } from './demo.js';
+import { detectCommand } from './detect.js';
+import { flashCommand } from './flash.js';
+import { infoCommand } from './info.js';
+import { packageInspectCommand } from './package-inspect.js';
+import { simMakePackageCommand } from './sim-make-package.js';
+import { simCommand } from './sim.js';
 
-export const COMMANDS: CommandSpec[] = [];
+export const COMMANDS: CommandSpec[] = [
+  detectCommand,
+  infoCommand,
+  flashCommand,
+  packageInspectCommand,
+  simCommand,
+  simMakePackageCommand,
+  demoCommand,
+];

@@ -1,0 +1,99 @@
+// npm run bench: the EDL engine's speed, measured end to end against the virtual modem.
+//  1. host ceiling: flash 256 MiB into the in-memory modem over an unlimited link (MB/s, CPU s/GiB)
+//  2. fraction of a modelled USB 2.0 high-speed link (35 MB/s, 512-byte packets, 8 KiB payload)
+//  3. peak RSS of a process flashing a 1 GiB image (measured in a child process)
+// Targets: ceiling >= 800 MB/s, link fraction >= 0.95, peak RSS < 150 MB.
+
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { flashPackage } from '../src-main/flows/flash.js';
+import { LinkModel } from '../src-main/transport/link-model.js';
+import { MemoryBus } from '../src-main/sim/memory-bus.js';
+import { MODELS } from '../src-main/sim/models.js';
+import { VirtualModem } from '../src-main/sim/virtual-modem.js';
+import { makeBenchPackage } from './bench-package.js';
+
+const MB = 1e6;
+const model = MODELS.ec25;
+
+interface FlashFigures {
+  seconds: number;
+  bytes: number;
+  cpuSeconds: number;
+  linkBusySeconds?: number;
+}
+
+async function flashOnce(dir: string, imageMiB: number, opts: { link?: LinkModel; payload?: number; verify?: boolean }): Promise<FlashFigures> {
+  const pkg = await makeBenchPackage(join(dir, `pkg-${imageMiB}`), model, imageMiB);
+  const bus = new MemoryBus(opts.link ? { hostToDevice: opts.link } : {});
+  const modem = new VirtualModem({ model: model.id, stateDir: join(dir, `modem-${imageMiB}`), totalBlocks: pkg.totalBlocks, maxPayloadSupported: opts.payload ?? 8192 }, bus);
+  await modem.start();
+  try {
+    const cpu0 = process.cpuUsage();
+    const busy0 = opts.link?.stats.busySeconds ?? 0;
+    const r = await flashPackage({ package: pkg.root, opener: bus.opener, verify: opts.verify ?? false, maxPayload: opts.payload ?? 8192, verifyMd5: false });
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      seconds: r.seconds,
+      bytes: r.bytesWritten,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      ...(opts.link ? { linkBusySeconds: opts.link.stats.busySeconds - busy0 } : {}),
+    };
+  } finally {
+    await modem.stop();
+  }
+}
+
+async function rssChild(dir: string): Promise<void> {
+  const f = await flashOnce(dir, 1024, {});
+  process.send?.({ maxRssBytes: process.resourceUsage().maxRSS * 1024, ...f });
+}
+
+function measureRssInChild(dir: string): Promise<{ maxRssBytes: number } & FlashFigures> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--rss-child', dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: ({ maxRssBytes: number } & FlashFigures) | undefined;
+    child.on('message', (m) => (result = m as typeof result));
+    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`benchmark child exited with ${code}`))));
+  });
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'meets target' : 'BELOW TARGET';
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--rss-child') return rssChild(process.argv[3]!);
+  const dir = await mkdtemp(join(tmpdir(), 'modem-rescue-bench-'));
+  try {
+    console.log('Modem Rescue benchmark (host and virtual modem in one process; 2-core machine)\n');
+
+    const ceil = await flashOnce(dir, 256, { payload: 8192 });
+    const mbps = ceil.bytes / ceil.seconds / MB;
+    const cpuPerGiB = (ceil.cpuSeconds / ceil.bytes) * 1024 ** 3;
+    console.log(`1. Host ceiling, 256 MiB into the in-memory modem, unlimited link, 8 KiB payload:`);
+    console.log(`   ${mbps.toFixed(0)} MB/s (${ceil.seconds.toFixed(2)} s), ${cpuPerGiB.toFixed(2)} CPU s/GiB (host + virtual device)`);
+    console.log(`   target >= 800 MB/s: ratio ${(mbps / 800).toFixed(2)} -> ${verdict(mbps >= 800)}\n`);
+
+    const link = LinkModel.usb2HighSpeed();
+    const usb = await flashOnce(dir, 64, { link, payload: 8192 });
+    const linkMbps = usb.bytes / usb.seconds / MB;
+    const fraction = (usb.linkBusySeconds ?? 0) / usb.seconds;
+    console.log('2. Modelled USB 2.0 high-speed link (35 MB/s, 512-byte packets, 8 KiB payload), 64 MiB:');
+    console.log(`   ${linkMbps.toFixed(1)} MB/s of payload; the link was busy ${((usb.linkBusySeconds ?? 0)).toFixed(2)} s of ${usb.seconds.toFixed(2)} s`);
+    console.log(`   achieved fraction of the link ${fraction.toFixed(3)} (target >= 0.95) -> ${verdict(fraction >= 0.95)}\n`);
+
+    const rss = await measureRssInChild(dir);
+    const rssMB = rss.maxRssBytes / MB;
+    console.log('3. Peak memory flashing a 1 GiB image (child process, whole process RSS):');
+    console.log(`   peak RSS ${rssMB.toFixed(0)} MB while flashing ${(rss.bytes / 1024 ** 3).toFixed(2)} GiB at ${(rss.bytes / rss.seconds / MB).toFixed(0)} MB/s`);
+    console.log(`   target < 150 MB: ratio ${(rssMB / 150).toFixed(2)} -> ${verdict(rssMB < 150)}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,52 @@
+// modem-rescue flash --package P [--port P] [--verify|--no-verify] [--json]
+
+import { EXIT_CODES } from '../../../shared/errors.js';
+import { flashPackage } from '../../flows/flash.js';
+import { SerialOpener } from '../../transport/serial.js';
+import { UsbEdlOpener } from '../../transport/usb.js';
+import type { PipeOpener } from '../../transport/transport.js';
+import { intOption, parse } from '../args.js';
+import { chooseViewMode, EventView } from '../event-view.js';
+import type { CliIo, CommandSpec } from '../io.js';
+
+/** --port PATH selects the serial transport (COM port, /dev/ttyUSBn, a pty); otherwise USB. */
+export function openerFor(port: string | undefined): PipeOpener {
+  return port ? new SerialOpener(port) : new UsbEdlOpener();
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, {
+    package: { type: 'string', short: 'p' },
+    port: { type: 'string' },
+    verify: { type: 'boolean' },
+    'no-verify': { type: 'boolean' },
+    'no-reset': { type: 'boolean' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v' },
+    'wait': { type: 'string' },
+    payload: { type: 'string' },
+  }, false);
+  if (!values.package) {
+    io.err('usage: modem-rescue flash --package PATH [--port PATH] [--no-verify] [--json]\n');
+    return EXIT_CODES.usage;
+  }
+  const view = new EventView(io, chooseViewMode(io, Boolean(values.json)), Boolean(values.verbose));
+  await flashPackage({
+    package: values.package,
+    opener: openerFor(values.port),
+    signal: io.signal,
+    onEvent: view.sink,
+    verify: !values['no-verify'],
+    reset: !values['no-reset'],
+    openTimeoutMs: intOption(values.wait, 'wait', 60) * 1000,
+    ...(values.payload ? { maxPayload: intOption(values.payload, 'payload', 0) } : {}),
+  });
+  return EXIT_CODES.ok;
+}
+
+export const flashCommand: CommandSpec = {
+  name: 'flash',
+  summary: 'Write a firmware package to a modem in EDL mode (USB, or --port for a serial/COM port)',
+  usage: 'flash --package P [--port P] [--no-verify] [--json] [--wait S]',
+  run,
+};

@@ -1,0 +1,61 @@
+// modem-rescue sim [--pty] [--state DIR] [--model ec25|eg25g] [--fault F]...
+// Runs the virtual EC25 on a pseudo-terminal until killed. The first line on stdout is the
+// host-side tty path; it stays the same across a simulated disconnect.
+
+import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
+import { FaultSpecError, parseFault, type Fault } from '../../sim/faults.js';
+import { getModel } from '../../sim/models.js';
+import { PtyPort } from '../../sim/pty-port.js';
+import { VirtualModem } from '../../sim/virtual-modem.js';
+import { parse } from '../args.js';
+import type { CliIo, CommandSpec } from '../io.js';
+
+export function parseFaults(specs: string[] | undefined): Fault[] {
+  try {
+    return (specs ?? []).map(parseFault);
+  } catch (e) {
+    if (e instanceof FaultSpecError) throw new RescueError('USAGE', e.message);
+    throw e;
+  }
+}
+
+export function checkModel(id: string | undefined): 'ec25' | 'eg25g' {
+  const m = id ?? 'ec25';
+  try {
+    return getModel(m).id;
+  } catch {
+    throw new RescueError('USAGE', `--model must be ec25 or eg25g, not "${m}".`);
+  }
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, {
+    pty: { type: 'boolean' },
+    state: { type: 'string' },
+    model: { type: 'string' },
+    fault: { type: 'string', multiple: true },
+    link: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  }, false);
+  const model = checkModel(values.model);
+  const faults = parseFaults(values.fault);
+  const port = new PtyPort(values.link ? { hostPath: values.link } : {});
+  const modem = new VirtualModem({ model, faults, ...(values.state ? { stateDir: values.state } : {}), onLog: (m) => { if (!values.quiet) io.err(`[sim] ${m}\n`); } }, port);
+  modem.on('state', (s: string) => { if (!values.quiet) io.err(`[sim] state: ${s}\n`); });
+  await modem.start();
+  io.out(`${port.hostPath}\n`);
+  io.err(`[sim] virtual ${getModel(model).displayName} in EDL on ${port.hostPath}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await modem.stop();
+  return EXIT_CODES.ok;
+}
+
+export const simCommand: CommandSpec = {
+  name: 'sim',
+  summary: 'Run the virtual EC25 in EDL on a pseudo-terminal (prints the host tty path first)',
+  usage: 'sim [--pty] [--state DIR] [--model ec25|eg25g] [--fault F]...',
+  run,
+};
