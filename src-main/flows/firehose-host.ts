@@ -104,6 +104,8 @@ const BLOCK_BYTES = 1024 * 1024;
 const MAX_CONFIGURE_ATTEMPTS = 3;
 const MAX_LOG_LINE = 1000;
 const LOG_LINES_IN_ERRORS = 5;
+/** A flooding programmer's startup burst is kept up to this many lines (the function list comes early). */
+const MAX_STARTUP_LINES = 2000;
 
 export class FirehoseSession {
   private readonly splitter = new DocumentSplitter();
@@ -115,6 +117,8 @@ export class FirehoseSession {
   private readonly fns = new Set<string>();
   private cfg: NegotiatedConfig | undefined;
   private busy = false;
+  /** Set when a raw transfer stopped half-way: the programmer would take the next command as data. */
+  private outOfStep: string | undefined;
 
   constructor(
     private readonly reader: PipeReader,
@@ -146,7 +150,7 @@ export class FirehoseSession {
       const lines: string[] = [];
       const end = Date.now() + this.t.startupMaxMs;
       for (;;) {
-        await this.takeDocuments(lines, true);
+        await this.takeDocuments(lines);
         const left = end - Date.now();
         if (left <= 0) break;
         try {
@@ -256,7 +260,10 @@ export class FirehoseSession {
       try {
         await this.streamData(what, source, sectors * addr.sectorSize, addr.sectorSize, cfg.maxPayloadToTarget, onProgress);
       } catch (e) {
-        throw await this.explainWriteFailure(what, e);
+        const failure = await this.explainWriteFailure(what, e);
+        // A NAK means the programmer left raw mode; anything else leaves it waiting for data.
+        if (!(failure instanceof FirehoseNakError)) this.outOfStep = `the programmer is still waiting for the rest of the data of ${what}`;
+        throw failure;
       }
       const done = await this.awaitAnswer(what, this.t.programAckMs);
       if (!done.ack) throw nakError(what, done);
@@ -291,17 +298,22 @@ export class FirehoseSession {
         done = use;
         onProgress?.(done);
       }
-      while (done < total) {
-        let chunk: Uint8Array;
-        try {
-          chunk = await this.reader.readSome({ timeoutMs: this.t.readDataMs, signal: this.signal, what: `data of ${what}` }, Math.min(total - done, BLOCK_BYTES));
-        } catch (e) {
-          throw rewordTimeout(e, `Received ${done} of ${total} bytes of ${what}, then nothing for ${formatMs(this.t.readDataMs)}.`);
+      try {
+        while (done < total) {
+          let chunk: Uint8Array;
+          try {
+            chunk = await this.reader.readSome({ timeoutMs: this.t.readDataMs, signal: this.signal, what: `data of ${what}` }, Math.min(total - done, BLOCK_BYTES));
+          } catch (e) {
+            throw rewordTimeout(e, `Received ${done} of ${total} bytes of ${what}, then nothing for ${formatMs(this.t.readDataMs)}.`);
+          }
+          await sink(chunk);
+          done += chunk.length;
+          onProgress?.(done);
+          throwIfAborted(this.signal);
         }
-        await sink(chunk);
-        done += chunk.length;
-        onProgress?.(done);
-        throwIfAborted(this.signal);
+      } catch (e) {
+        this.outOfStep = `the data of ${what} stopped after ${done} of ${total} bytes`;
+        throw e;
       }
       const end = await this.awaitAnswer(what, this.t.responseMs);
       if (!end.ack) throw nakError(what, end);
@@ -366,6 +378,7 @@ export class FirehoseSession {
   private async exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (this.busy) throw new RescueError('INTERNAL', 'Two Firehose commands were started at once on one session.');
     throwIfAborted(this.signal);
+    if (this.outOfStep) throw protocolError(`This session cannot send more commands: ${this.outOfStep}.`);
     this.busy = true;
     try {
       return await work();
@@ -454,28 +467,29 @@ export class FirehoseSession {
 
   /** Take out what is already buffered (logs that came after the last answer). */
   private consumeBuffered(): Promise<void> {
-    return this.takeDocuments([], false);
+    return this.takeDocuments([]);
   }
 
   /**
    * Move everything the reader holds into the splitter and record each complete document's
-   * logs. Responses here answer nothing (a late ACK after a timeout): they are reported, not used.
+   * logs. Nothing here answers a command: responses (a late ACK after a timeout) and unreadable
+   * documents are reported and skipped. A document that never ends still fails.
    */
-  private async takeDocuments(lines: string[], tolerant: boolean): Promise<void> {
+  private async takeDocuments(lines: string[]): Promise<void> {
     await this.pullBuffered();
     for (let doc = this.nextDocument(); doc !== undefined; doc = this.nextDocument()) {
       let messages: FirehoseMessage[];
       try {
         messages = this.parse(doc);
       } catch (e) {
-        if (!tolerant) throw e;
-        this.emit('warn', `Ignored an unreadable startup message: ${preview(doc)}`);
+        if (!(e instanceof RescueError)) throw e;
+        this.emit('warn', `Ignored an unreadable message from the programmer: ${preview(doc)}`);
         continue;
       }
       for (const m of messages) {
         if (m.kind === 'log') {
           this.recordLog(m.value);
-          lines.push(m.value);
+          if (lines.length < MAX_STARTUP_LINES) lines.push(m.value);
         } else if (m.kind === 'response') {
           this.emit('warn', `Ignored a response that answers no command (value="${preview(m.attrs.value ?? '', 20)}").`);
         }
@@ -563,7 +577,7 @@ export class FirehoseSession {
         const fromFile = Math.min(want, source.size - pos);
         let block: Uint8Array;
         if (fromFile > 0) {
-          const data = await untilAborted(source.read(pos, fromFile), inner.signal);
+          const data = await untilAborted(readSource(source, pos, fromFile, what), inner.signal);
           if (data.length < fromFile) {
             throw new RescueError('HOST_IO', `Reading ${what}: got ${data.length} bytes at offset ${pos} instead of ${fromFile}; the file changed or is damaged.`);
           }
@@ -576,10 +590,11 @@ export class FirehoseSession {
           }
         } else block = new Uint8Array(want);
         for (let off = 0; off < want; off += chunk) {
-          await pipe.write(block.subarray(off, Math.min(off + chunk, want)), io);
+          const end = off + chunk < want ? off + chunk : want;
+          await pipe.write(block.subarray(off, end), io);
+          sent += end - off;
           moved++;
         }
-        sent += want;
         onProgress?.(Math.min(sent, source.size));
       }
     } catch (e) {
@@ -643,6 +658,15 @@ function protocolError(detail: string): RescueError {
 function rewordTimeout(e: unknown, detail: string, code: ErrorCode = 'DEVICE_TIMEOUT'): unknown {
   if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') return new RescueError(code, detail, { cause: e });
   return e;
+}
+
+async function readSource(source: ChunkSource, offset: number, length: number, what: string): Promise<Uint8Array> {
+  try {
+    return await source.read(offset, length);
+  } catch (e) {
+    if (e instanceof RescueError) throw e;
+    throw new RescueError('HOST_IO', `Reading the file for ${what} failed at offset ${offset}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
 }
 
 /** Resolve with p, or reject with the signal's reason once it aborts. */

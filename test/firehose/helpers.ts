@@ -79,3 +79,8 @@ export async function configured(rig: Rig, maxPayloadToTarget = 8192): Promise<v
 export function deviceLogEvents(events: EngineEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'log' && e.level === 'device' ? [e.message] : []));
 }
+
+/** Byte equality without the test framework's slow element-by-element diff. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
