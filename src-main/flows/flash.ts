@@ -115,13 +115,14 @@ async function runFlash(opts: FlashOptions, emit: EventSink, seconds: () => numb
         emit({ type: 'phase', phase: 'program', message: `Writing ${step.label}` });
         const image = await openImageSource(step.path!, step.file_patches ?? [], numDiskBlocks !== undefined ? { numDiskBlocks } : {});
         try {
-          const source = new HashingSource(image);
+          // Hash what is sent while sending it, so verification reads the image only once.
+          const hashing = verify ? new HashingSource(image) : undefined;
           progress.startStep(step.index, bytes);
-          await session.program(address(step), source, (done) => progress.update(done));
+          await session.program(address(step), hashing ?? image, (done) => progress.update(done));
           bytesWritten += bytes;
-          if (verify) {
+          if (hashing) {
             emit({ type: 'phase', phase: 'verify', message: `Verifying ${step.label}` });
-            const expected = source.digest(bytes) ?? (await hashPadded(image, bytes, signal));
+            const expected = hashing.digest(bytes) ?? (await hashPadded(image, bytes, signal));
             verifiedBy.add(await verifyOnDevice(session, { ...address(step), numSectors: bytes / step.sector_size }, expected));
           }
         } finally {

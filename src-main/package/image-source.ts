@@ -34,15 +34,18 @@ export async function openImageSource(file: string, filePatches: readonly FilePa
   }
   try {
     const fileSize = (await fh.stat()).size;
-    const readRaw = async (offset: number, length: number): Promise<Uint8Array> => {
-      const n = Math.max(0, Math.min(length, fileSize - offset));
-      const buf = new Uint8Array(n);
+    /** Fill buf with file bytes from offset (buf must not reach past the end of the file). */
+    const readInto = async (buf: Uint8Array, offset: number): Promise<void> => {
       let got = 0;
-      while (got < n) {
-        const r = await fh.read(buf, got, n - got, offset + got);
+      while (got < buf.length) {
+        const r = await fh.read(buf, got, buf.length - got, offset + got);
         if (r.bytesRead === 0) throw new RescueError('HOST_IO', `${path.basename(file)} became shorter while it was being read.`);
         got += r.bytesRead;
       }
+    };
+    const readRaw = async (offset: number, length: number): Promise<Uint8Array> => {
+      const buf = new Uint8Array(Math.max(0, Math.min(length, fileSize - offset)));
+      await readInto(buf, offset);
       return buf;
     };
     const overlay: OverlayPiece[] = filePatches.length > 0 ? await computeOverlay(readRaw, fileSize, filePatches, ctx) : [];
@@ -60,7 +63,7 @@ export async function openImageSource(file: string, filePatches: readonly FilePa
         const out = new Uint8Array(want);
         const fromFile = Math.max(0, Math.min(want, fileSize - offset));
         if (fromFile > 0) {
-          out.set(await readRaw(offset, fromFile), 0);
+          await readInto(out.subarray(0, fromFile), offset);
           applyOverlay(out.subarray(0, fromFile), offset, overlay);
         }
         return out;

@@ -45,6 +45,8 @@ export const DEFAULT_SLACK_MS = 2;
 
 export class LinkModel implements LinkDelay {
   private freeAtMs: number | undefined;
+  /** How late the last sleep woke up; the next transfer may start that much in the past. */
+  private oversleptMs = 0;
   private readonly counters: LinkStats = { transfers: 0, bytes: 0, busySeconds: 0, sleeps: 0 };
 
   constructor(
@@ -81,8 +83,10 @@ export class LinkModel implements LinkDelay {
     throwIfAborted(signal);
     const cost = this.transferSeconds(bytes);
     const now = this.clock.now();
-    // An idle link banks no credit: a transfer starts no earlier than now.
-    const start = this.freeAtMs === undefined ? now : Math.max(this.freeAtMs, now);
+    // An idle link banks no credit: a transfer starts no earlier than now, except that time the
+    // model itself overslept (timers wake late) is not charged to the host.
+    const start = this.freeAtMs === undefined ? now : Math.max(this.freeAtMs, now - this.oversleptMs);
+    this.oversleptMs = 0;
     this.freeAtMs = start + cost * 1000;
     this.counters.transfers += 1;
     this.counters.bytes += bytes;
@@ -90,7 +94,9 @@ export class LinkModel implements LinkDelay {
     const ahead = this.freeAtMs - now;
     if (ahead > this.slackMs) {
       this.counters.sleeps += 1;
+      const wake = this.freeAtMs;
       await this.clock.sleep(ahead, signal);
+      this.oversleptMs = Math.max(0, this.clock.now() - wake);
     }
   }
 }

@@ -98,3 +98,18 @@ describe('link model pacing on a virtual clock', () => {
     await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });
+
+describe('link model and late timers', () => {
+  it('does not charge the host for the time a sleep overslept', async () => {
+    const clock = fakeClock();
+    clock.sleep = async (ms: number) => {
+      clock.slept.push(ms);
+      clock.t += ms + 1; // every timer wakes 1 ms late
+    };
+    const m = new LinkModel({ bytesPerSecond: 1_000_000, perTransferLatencyUs: 0, packetSize: 1000 }, clock, 2);
+    const start = clock.t;
+    for (let i = 0; i < 100; i++) await m.transfer(1000); // 1 ms each: 100 ms of bus time
+    // Without the correction every sleep would lose its 1 ms and the run would take ~130 ms.
+    expect(clock.t - start).toBeLessThan(103);
+  });
+});
