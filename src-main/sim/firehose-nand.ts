@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { RescueError } from '../../shared/errors.js';
 import { buildDocument, DocumentSplitter, FirehoseFramingError, intAttr, parseDocument, preview } from '../protocol/firehose-xml.js';
-import type { BulkPipe } from '../transport/transport.js';
+import type { BulkPipe, IoOptions } from '../transport/transport.js';
 import { cancelledError, sleep } from '../util/deadline.js';
 import type { Fault, FaultPlan } from './faults.js';
 import type { ModelSpec } from './models.js';
@@ -46,6 +46,8 @@ const FLOOD_LOGS = 300;
 const STAGING_BYTES = 4 * 1024 * 1024;
 /** Transfers at least this big are written without staging. */
 const DIRECT_WRITE_BYTES = 256 * 1024;
+/** NAND writes allowed in flight while more data arrives. */
+const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 const IDLE_READ_MS = 30_000;
 const WRITE_MS = 10_000;
 
@@ -74,6 +76,9 @@ class ProgrammerSession {
   private programs = 0;
   private rawBytes = 0;
   private staging: Uint8Array | undefined;
+  /** Free staging buffers for program data. */
+  private readonly pool: Uint8Array[] = [];
+  private readonly commandIo: IoOptions;
 
   constructor(
     private readonly pipe: BulkPipe,
@@ -82,6 +87,7 @@ class ProgrammerSession {
     this.nand = opts.nand;
     this.supported = opts.maxPayloadSupported ?? 8192;
     this.toTarget = this.supported;
+    this.commandIo = { timeoutMs: IDLE_READ_MS, signal: opts.signal, what: 'the next command from the host' };
   }
 
   async run(): Promise<FirehoseOutcome> {
@@ -244,10 +250,14 @@ class ProgrammerSession {
     const nak = this.opts.faults.armed('nak-program');
     const failThis = nak !== undefined && nak.n === this.programs;
     await this.respond('program', true, {}, true);
-    const writer = new PageWriter(this.nand, a.start, a.label, failThis || this.skipWrite, this.stagingBuffer());
-    const got = await this.receiveRaw(a.count * this.nand.pageSize, (c) => writer.push(c));
-    if (got instanceof Disconnect) return { kind: 'disconnect' };
-    writer.finish();
+    const writer = new PageWriter(this.nand, a.start, a.label, failThis || this.skipWrite, this.pool);
+    try {
+      const got = await this.receiveRaw(a.count * this.nand.pageSize, (c) => writer.push(c));
+      if (got instanceof Disconnect) return { kind: 'disconnect' };
+      await writer.finish();
+    } finally {
+      await writer.settle();
+    }
     if (failThis) {
       this.fire(nak, `program #${this.programs} at sector ${a.start} NAKed`);
       await this.log(`ERROR: Failed to write ${a.label ?? 'data'} at start_sector ${a.start}`);
@@ -262,44 +272,47 @@ class ProgrammerSession {
   }
 
   /** Receive exactly `total` raw bytes, applying the data-path faults. */
-  private async receiveRaw(total: number, sink: (chunk: Uint8Array) => void): Promise<number | Disconnect> {
-    let got = 0;
-    const early = this.splitter.takeRest();
-    const consume = async (chunk: Uint8Array): Promise<Disconnect | undefined> => {
-      const use = chunk.subarray(0, total - got);
-      if (use.length < chunk.length) this.splitter.feed(chunk.subarray(use.length));
-      this.rawBytes += use.length;
-      const stall = this.opts.faults.armed('stall');
-      if (stall && this.rawBytes >= stall.atBytes) {
-        this.fire(stall, `stopped reading after ${this.rawBytes} bytes of raw data`);
-        await this.hang();
-      }
-      const disc = this.opts.faults.armed('disconnect');
-      if (disc && this.rawBytes >= disc.atBytes) {
-        this.fire(disc, `dropped off the bus after ${this.rawBytes} bytes of raw data`);
-        return new Disconnect();
-      }
-      sink(use);
-      got += use.length;
-      return undefined;
-    };
-    if (early.length > 0 && (await consume(early))) return new Disconnect();
+  private async receiveRaw(total: number, sink: (chunk: Uint8Array) => Promise<void> | undefined): Promise<number | Disconnect> {
+    const faults = this.opts.faults;
+    // Only this session fires these faults, so what is armed now stays armed until it fires here.
+    const stall = faults.armed('stall');
+    const disc = faults.armed('disconnect');
+    let needZlp = this.zlpAwareHost ? faults.armed('need-zlp') : undefined;
     const mps = this.pipe.maxPacketSize;
     const maxRead = Math.max(STAGING_BYTES, this.toTarget);
-    while (got < total) {
-      const chunk = await this.readTransfer(Math.min(total - got, maxRead));
-      if (chunk.length === 0) continue; // a ZLP
-      if (await consume(chunk)) return new Disconnect();
-      const needZlp = this.opts.faults.armed('need-zlp');
-      if (needZlp && this.zlpAwareHost && chunk.length % mps === 0) {
-        const next = await this.readTransfer(Math.min(Math.max(total - got, 1), maxRead));
-        if (next.length > 0) {
-          this.fire(needZlp, `a ${chunk.length}-byte transfer ended on a packet boundary and no ZLP followed; waiting for it`);
+    const io = { timeoutMs: IDLE_READ_MS, signal: this.opts.signal, what: 'raw data from the host' };
+    let got = 0;
+    let chunk = this.splitter.takeRest();
+    for (;;) {
+      if (chunk.length > 0) {
+        if (chunk.length > total - got) {
+          this.splitter.feed(chunk.subarray(total - got));
+          chunk = chunk.subarray(0, total - got);
+        }
+        this.rawBytes += chunk.length;
+        if (stall && this.rawBytes >= stall.atBytes) {
+          this.fire(stall, `stopped reading after ${this.rawBytes} bytes of raw data`);
           await this.hang();
         }
+        if (disc && this.rawBytes >= disc.atBytes) {
+          this.fire(disc, `dropped off the bus after ${this.rawBytes} bytes of raw data`);
+          return new Disconnect();
+        }
+        const wait = sink(chunk);
+        if (wait) await wait;
+        got += chunk.length;
+        if (needZlp && chunk.length % mps === 0) {
+          const next = await this.readTransfer(Math.min(Math.max(total - got, 1), maxRead), io);
+          if (next.length > 0) {
+            this.fire(needZlp, `a ${chunk.length}-byte transfer ended on a packet boundary and no ZLP followed; waiting for it`);
+            needZlp = undefined;
+            await this.hang();
+          }
+        }
       }
+      if (got >= total) return got;
+      chunk = await this.readTransfer(Math.min(total - got, maxRead), io); // 0 bytes = a ZLP
     }
-    return got;
   }
 
   private async read(attrs: Record<string, string>): Promise<void> {
@@ -437,10 +450,10 @@ class ProgrammerSession {
   }
 
   /** One transfer from the host; the device waits as long as it takes (until aborted). */
-  private async readTransfer(max: number): Promise<Uint8Array> {
+  private async readTransfer(max: number, io = this.commandIo): Promise<Uint8Array> {
     for (;;) {
       try {
-        return await this.pipe.read(max, { timeoutMs: IDLE_READ_MS, signal: this.opts.signal, what: 'the next command from the host' });
+        return await this.pipe.read(max, io);
       } catch (e) {
         if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') continue;
         throw e;
@@ -462,72 +475,111 @@ class ProgrammerSession {
   }
 }
 
-/** Gathers raw data into whole pages and programs them through the bad-block mapping. */
+/**
+ * Gathers raw data into whole pages and programs them through the bad-block mapping. NAND file
+ * writes run on the thread pool while more data arrives; at most MAX_IN_FLIGHT_BYTES are pending.
+ */
 class PageWriter {
   error: string | undefined;
   private fill = 0;
   private page: number;
+  private buf: Uint8Array | undefined;
+  private readonly pending: { done: Promise<void>; bytes: number }[] = [];
+  private pendingBytes = 0;
 
   constructor(
     private readonly nand: Nand,
     start: number,
     private readonly label: string | undefined,
     private readonly discard: boolean,
-    private readonly staging: Uint8Array,
+    /** Free staging buffers, shared across the session. */
+    private readonly pool: Uint8Array[],
   ) {
     this.page = start;
   }
 
-  push(chunk: Uint8Array): void {
-    if (this.discard || this.error) return;
-    let off = 0;
+  /** Take a chunk; returns a promise only when the caller must wait for the NAND to catch up. */
+  push(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.discard || this.error) return undefined;
     const ps = this.nand.pageSize;
+    let off = 0;
     if (this.fill === 0 && chunk.length >= DIRECT_WRITE_BYTES) {
-      // A big transfer goes straight to the NAND: no copy through the staging buffer.
+      // A big transfer goes straight to the NAND: it is ours (the link hands over a copy).
       off = Math.floor(chunk.length / ps) * ps;
-      this.write(chunk.subarray(0, off));
+      this.issue(chunk.subarray(0, off), undefined);
     }
-    while (off < chunk.length) {
-      const n = Math.min(chunk.length - off, this.staging.length - this.fill);
-      this.staging.set(chunk.subarray(off, off + n), this.fill);
+    while (off < chunk.length && !this.error) {
+      this.buf ??= this.pool.pop() ?? new Uint8Array(STAGING_BYTES);
+      const n = Math.min(chunk.length - off, this.buf.length - this.fill);
+      this.buf.set(chunk.subarray(off, off + n), this.fill);
       this.fill += n;
       off += n;
-      if (this.fill === this.staging.length) this.flush();
-      if (this.error) return;
+      if (this.fill === this.buf.length) this.flush();
     }
+    return this.pendingBytes > MAX_IN_FLIGHT_BYTES ? this.waitBelow(MAX_IN_FLIGHT_BYTES) : undefined;
   }
 
-  finish(): void {
+  /** Write what is left and wait for every write. */
+  async finish(): Promise<void> {
     if (!this.discard && !this.error && this.fill > 0) this.flush();
+    await this.waitBelow(0);
+  }
+
+  /** Wait for writes in flight (after an interruption), ignoring their outcome. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.pending.map((p) => p.done));
   }
 
   private flush(): void {
+    const buf = this.buf!;
     const ps = this.nand.pageSize;
-    const pages = Math.floor(this.fill / ps);
-    this.write(this.staging.subarray(0, pages * ps));
-    if (this.error) return;
-    const rest = this.fill - pages * ps;
-    if (rest > 0) this.staging.copyWithin(0, pages * ps, this.fill);
-    this.fill = rest;
+    const whole = Math.floor(this.fill / ps) * ps;
+    const rest = this.fill - whole;
+    this.buf = undefined;
+    this.fill = 0;
+    if (rest > 0) {
+      this.buf = this.pool.pop() ?? new Uint8Array(STAGING_BYTES);
+      this.buf.set(buf.subarray(whole, whole + rest));
+      this.fill = rest;
+    }
+    this.issue(buf.subarray(0, whole), buf);
   }
 
   /** Program whole pages at the current logical page, one write per physical run. */
-  private write(pagesData: Uint8Array): void {
+  private issue(pagesData: Uint8Array, staging: Uint8Array | undefined): void {
     if (this.error) return;
     const ps = this.nand.pageSize;
     const pages = pagesData.length / ps;
+    const writes: Promise<void>[] = [];
     try {
       let off = 0;
       for (const run of this.nand.mapLogical(this.page, pages)) {
         const bytes = run.pages * ps;
-        this.nand.program(run.page, pagesData.subarray(off, off + bytes), this.label);
+        writes.push(this.nand.programAsync(run.page, pagesData.subarray(off, off + bytes), this.label));
         off += bytes;
       }
     } catch (e) {
       this.error = e instanceof NandError ? e.message : String(e);
-      return;
     }
     this.page += pages;
+    const done = Promise.all(writes).then(
+      () => {
+        if (staging) this.pool.push(staging);
+      },
+      (e: unknown) => {
+        this.error ??= e instanceof Error ? e.message : String(e);
+      },
+    );
+    this.pending.push({ done, bytes: pagesData.length });
+    this.pendingBytes += pagesData.length;
+  }
+
+  private async waitBelow(limit: number): Promise<void> {
+    while (this.pendingBytes > limit) {
+      const first = this.pending.shift()!;
+      await first.done;
+      this.pendingBytes -= first.bytes;
+    }
   }
 }
 

@@ -73,6 +73,7 @@ export class Nand {
   /** 1 = page erased. */
   private readonly erased: Uint8Array;
   private fd: number | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly temporary: boolean;
   private readonly ffBlock: Buffer;
 
@@ -182,7 +183,33 @@ export class Nand {
    */
   program(startPage: number, data: Uint8Array, label?: string): void {
     const fd = this.handle();
-    if (data.length === 0) return;
+    if (!this.claim(startPage, data, label)) return;
+    writeAll(fd, data, startPage * this.pageSize);
+  }
+
+  /**
+   * program() with the file write on libuv's thread pool, so the device's disk work overlaps the
+   * host's. The rules are checked (and the page states updated) at once; keep `data` unchanged
+   * and await the promise before reading these pages back.
+   */
+  programAsync(startPage: number, data: Uint8Array, label?: string): Promise<void> {
+    const fd = this.handle();
+    if (!this.claim(startPage, data, label)) return Promise.resolve();
+    const w = writeAllAsync(fd, data, startPage * this.pageSize);
+    const tracked = w.finally(() => this.inFlight.delete(tracked));
+    tracked.catch(() => undefined);
+    this.inFlight.add(tracked);
+    return w;
+  }
+
+  /** Wait for every write started by programAsync (call before close()). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Check the program rules and mark the pages programmed; false when there is nothing to write. */
+  private claim(startPage: number, data: Uint8Array, label: string | undefined): boolean {
+    if (data.length === 0) return false;
     if (data.length % this.pageSize !== 0) throw new NandError(`program of ${data.length} bytes is not a whole number of ${this.pageSize}-byte pages`);
     const pages = data.length / this.pageSize;
     this.checkPages(startPage, pages, 'program');
@@ -192,8 +219,7 @@ export class Nand {
     for (let p = startPage; p < startPage + pages; p++) {
       if (this.erased[p] !== 1) throw new NandError(`program of a page that is not erased (page ${p}, block ${Math.floor(p / this.pagesPerBlock)})`);
     }
-    // The pages are erased (all 1s), so erased AND data == data: one write stores the result.
-    writeAll(fd, data, startPage * this.pageSize);
+    // The pages are erased (all 1s), so erased AND data == data: writing data stores the result.
     const ps = this.pageSize;
     const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     for (let i = 0; i < pages; i++) {
@@ -202,6 +228,7 @@ export class Nand {
       this.erased[startPage + i] = allOnes ? 1 : 0;
     }
     this.record({ op: 'program', startPage, pages, ...(label ? { label } : {}) });
+    return true;
   }
 
   /** Read physical pages into a caller-sized buffer (whole pages). */
@@ -319,6 +346,16 @@ function readMeta(jsonPath: string): NandMeta {
 function writeAll(fd: number, data: Uint8Array, position: number): void {
   let done = 0;
   while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+}
+
+function writeAllAsync(fd: number, data: Uint8Array, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (done: number): void => {
+      if (done >= data.length) return resolve();
+      fs.write(fd, data, done, data.length - done, position + done, (err, n) => (err ? reject(new NandError(`writing nand.bin failed: ${err.message}`)) : step(done + n)));
+    };
+    step(0);
+  });
 }
 
 function fillErased(fd: number, bytes: number): void {

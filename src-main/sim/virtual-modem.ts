@@ -85,6 +85,7 @@ export class VirtualModem extends EventEmitter {
     await this.loop;
     this.loop = undefined;
     await this.port.unplug();
+    await this.nand.settle();
     this.nand.close();
     this.setState('off');
   }
