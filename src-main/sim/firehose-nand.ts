@@ -405,7 +405,7 @@ class ProgrammerSession {
   private async storageInfo(): Promise<void> {
     const n = this.nand;
     const info = { storage_info: { total_blocks: n.totalBlocks, block_size: n.blockBytes, page_size: n.pageSize, pages_per_block: n.pagesPerBlock, num_physical: 1, mem_type: 'NAND', prod_name: `${this.opts.model.chip} NAND`, bad_blocks: n.badBlocks.length } };
-    await this.log(`INFO: ${JSON.stringify(info)}`);
+    await this.log(JSON.stringify(info));
     await this.respond('getstorageinfo', true);
   }
 

@@ -166,7 +166,8 @@ describe('virtual Firehose NAND programmer', () => {
     const r = await ready();
     const s = await r.host.cmd('getstorageinfo');
     const line = s.logs.find((l) => l.includes('storage_info'))!;
-    const info = JSON.parse(line.slice(line.indexOf('{'))) as { storage_info: Record<string, unknown> };
+    expect(line.startsWith('{"storage_info"')).toBe(true);
+    const info = JSON.parse(line) as { storage_info: Record<string, unknown> };
     expect(info.storage_info).toMatchObject({ total_blocks: 16, page_size: 2048, num_physical: 1, mem_type: 'NAND' });
   });
 
@@ -192,6 +193,11 @@ describe('virtual Firehose NAND programmer', () => {
     const bad = await r.host.reply();
     expect(bad.ack).toBe(false);
     expect(bad.logs.join()).toMatch(/XML/);
+    expect((await r.host.cmd('nop')).ack).toBe(true);
+    // Bytes that never close a document are refused once they pass the framing limit.
+    await r.host.writeData(new Uint8Array(80 * 1024).fill(0x41), 16 * 1024);
+    const junk = await r.host.reply();
+    expect(junk.ack).toBe(false);
     expect((await r.host.cmd('nop')).ack).toBe(true);
   });
 
