@@ -423,12 +423,19 @@ export class FirehoseSession {
         return answer;
       }
       const left = deadline - Date.now();
+      const fresh = this.splitter.pendingBytes === 0;
+      let chunk: Uint8Array;
       try {
         if (left <= 0) throw new RescueError('DEVICE_TIMEOUT');
-        await this.fill(left, `the programmer's answer to ${what}`);
+        chunk = await this.reader.readSome({ timeoutMs: left, signal: this.signal, what: `the programmer's answer to ${what}` });
       } catch (e) {
         throw this.explainSilence(e, what, timeoutMs, logs, keepUnparsed);
       }
+      if (fresh && !startsLikeXml(chunk)) {
+        if (keepUnparsed) this.reader.unread(chunk);
+        throw protocolError(`Instead of an answer to ${what} the programmer sent bytes that are not a Firehose document: ${preview(new TextDecoder().decode(chunk.subarray(0, 64)), 80)}`);
+      }
+      this.splitter.feed(chunk);
     }
   }
 
@@ -437,7 +444,7 @@ export class FirehoseSession {
     if (!(e instanceof RescueError) || e.code !== 'DEVICE_TIMEOUT') return e;
     const pending = this.splitter.takeRest();
     if (keepUnparsed) this.reader.unread(pending);
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(pending.subarray(0, 256));
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(pending.subarray(0, 256)).replace(/^[\s\0]+/, '');
     if (pending.length > 0 && !/^[^<]*<(?:\?xml|data|log|response)/i.test(text)) {
       return protocolError(`Instead of an answer to ${what} the programmer sent ${pending.length} bytes that are not a Firehose document: ${preview(text, 80)}`);
     }
@@ -667,6 +674,15 @@ async function readSource(source: ChunkSource, offset: number, length: number, w
     if (e instanceof RescueError) throw e;
     throw new RescueError('HOST_IO', `Reading the file for ${what} failed at offset ${offset}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+}
+
+/** Does a new document start here? NULs, whitespace and a UTF-8 BOM may come before its '<'. */
+function startsLikeXml(chunk: Uint8Array): boolean {
+  for (const b of chunk) {
+    if (b === 0x3c) return true;
+    if (b !== 0x00 && b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return false;
+  }
+  return true;
 }
 
 /** Resolve with p, or reject with the signal's reason once it aborts. */

@@ -222,7 +222,7 @@ function boundedText(v: string | undefined): string | undefined {
 /**
  * The payload size a configure NAK says the programmer accepts: the NAK's
  * MaxPayloadSizeToTargetInBytes (…Supported) attribute, else a number in a "payload … too large"
- * log line ("… is too large; max is 8192"). Undefined when there is no usable hint.
+ * log line ("… is too large; max is 8192", "… too large (1048576 > 8192)"). Undefined when there is no usable hint.
  */
 export function parseNakPayloadHint(attrs: Record<string, string>, logs: readonly string[]): number | undefined {
   for (const name of ['MaxPayloadSizeToTargetInBytes', 'MaxPayloadSizeToTargetInBytesSupported']) {
@@ -233,7 +233,7 @@ export function parseNakPayloadHint(attrs: Record<string, string>, logs: readonl
     const line = logs[i]!.slice(0, 512);
     if (!/payload/i.test(line) || !/too\s+(?:large|big)|MaxPayloadSizeToTarget|exceed/i.test(line)) continue;
     const named = /MaxPayloadSizeToTargetInBytes(?:Supported)?\s*[:=]?\s*"?(\d{1,9})/i.exec(line);
-    const limit = named ?? /(?:max(?:imum)?|limit|supported|accepts?|use)\D{0,16}(\d{1,9})/i.exec(line);
+    const limit = named ?? /(?:max(?:imum)?|limit|supported|accepts?|use|>)\D{0,16}(\d{1,9})/i.exec(line);
     const n = limit ? Number(limit[1]) : NaN;
     if (Number.isSafeInteger(n) && n > 0) return n;
   }
@@ -250,7 +250,7 @@ export function parseDigest(lines: readonly string[]): string | undefined {
 }
 
 const MAX_STORAGE_JSON = 8 * 1024;
-const STORAGE_INT_FIELDS = ['total_blocks', 'block_size', 'page_size', 'num_physical', 'total_sectors', 'sector_size', 'num_partition_sectors'] as const;
+const STORAGE_INT_FIELDS = ['total_blocks', 'block_size', 'page_size', 'pages_per_block', 'num_physical', 'bad_blocks', 'total_sectors', 'sector_size', 'num_partition_sectors'] as const;
 const STORAGE_TEXT_FIELDS = ['mem_type', 'prod_name', 'manufacturer_id', 'serial_num', 'fw_version'] as const;
 
 /**

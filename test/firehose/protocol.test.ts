@@ -135,6 +135,7 @@ describe('NAK payload hints', () => {
     expect(parseNakPayloadHint({ value: 'NAK', MaxPayloadSizeToTargetInBytes: '8192' }, [])).toBe(8192);
     expect(parseNakPayloadHint({ value: 'NAK' }, ["ERROR: Host's payload to target size is too large (1048576), max is 16384"])).toBe(16384);
     expect(parseNakPayloadHint({ value: 'NAK' }, ['MaxPayloadSizeToTargetInBytes too large, use MaxPayloadSizeToTargetInBytes=4096'])).toBe(4096);
+    expect(parseNakPayloadHint({ value: 'NAK' }, ["ERROR: Host's payload to target size is too large (1048576 > 8192)"])).toBe(8192);
   });
 
   it('gives nothing without a usable hint', () => {
@@ -157,8 +158,8 @@ describe('digest logs', () => {
 
 describe('storage info logs', () => {
   it('reads the JSON line', () => {
-    const line = 'INFO: {"storage_info": {"total_blocks":2048, "block_size":262144, "page_size":4096, "num_physical":1, "mem_type":"NAND", "prod_name":"MT29F4G"}}';
-    expect(parseStorageInfo(['other', line])).toEqual({ total_blocks: 2048, block_size: 262144, page_size: 4096, num_physical: 1, mem_type: 'NAND', prod_name: 'MT29F4G' });
+    const line = 'INFO: {"storage_info": {"total_blocks":2048, "block_size":262144, "page_size":4096, "pages_per_block":64, "num_physical":1, "mem_type":"NAND", "prod_name":"MT29F4G", "bad_blocks":3, "unknown":"dropped"}}';
+    expect(parseStorageInfo(['other', line])).toEqual({ total_blocks: 2048, block_size: 262144, page_size: 4096, pages_per_block: 64, num_physical: 1, mem_type: 'NAND', prod_name: 'MT29F4G', bad_blocks: 3 });
   });
 
   it('survives hostile JSON', () => {

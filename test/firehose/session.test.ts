@@ -261,13 +261,32 @@ describe('bad answers', () => {
     expect(e.message).toContain('<garbage . reply></data>');
   });
 
-  it('garbage that never forms a document is reported as garbage when the wait ends', async () => {
-    const rig = makeRig({ timeouts: { responseMs: 100 } });
+  it('binary garbage is reported at once, without waiting for the timeout', async () => {
+    const rig = makeRig({ timeouts: { responseMs: 60_000 } });
     rig.dev.handlers.nop = (_, d) => d.send(new Uint8Array([0x13, 0, 0, 0, 0x30, 0, 0, 0, 0x41, 0x42]));
     const e = await rejection(rig.session.nop());
     expect(e.code).toBe('FIREHOSE_PROTOCOL');
-    expect(e.message).toContain('10 bytes that are not a Firehose document');
+    expect(e.message).toContain('bytes that are not a Firehose document');
     expect(e.message).toContain('AB');
+  }, 5_000);
+
+  it('an answer that starts like XML and then stops is a timeout that shows what came', async () => {
+    const rig = makeRig({ timeouts: { responseMs: 100 } });
+    rig.dev.handlers.nop = (_, d) => d.send('\n<?xml version="1.0" ?><data><respo');
+    const e = await rejection(rig.session.nop());
+    expect(e.code).toBe('DEVICE_TIMEOUT');
+    expect(e.message).toContain('bytes of an unfinished answer: <?xml version="1.0" ?><data><respo');
+  });
+
+  it('text that is not XML, arriving after a start that was, is garbage when the wait ends', async () => {
+    const rig = makeRig({ timeouts: { responseMs: 100 } });
+    rig.dev.handlers.nop = async (_, d) => {
+      await d.send('<');
+      await d.send('!! firmware panic !!');
+    };
+    const e = await rejection(rig.session.nop());
+    expect(e.code).toBe('FIREHOSE_PROTOCOL');
+    expect(e.message).toContain('firmware panic');
   });
 
   it('an answer that is neither ACK nor NAK is a protocol error', async () => {
