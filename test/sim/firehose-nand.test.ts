@@ -122,6 +122,18 @@ describe('virtual Firehose NAND programmer', () => {
     expect(await r.host.reply()).toMatchObject({ ack: true, rawmode: false });
   });
 
+  it('writes big transfers of odd sizes whole, across bad blocks', async () => {
+    const r = rig({ badBlocks: [2, 3], maxPayloadSupported: 1 << 20 });
+    await r.host.startupLogs();
+    expect((await r.host.configure(1 << 20)).ack).toBe(true);
+    const img = data(600, 12);
+    expect((await program(r, 64, img, 300_001)).ack).toBe(true);
+    expect(equalBytes(r.nand.readLogicalInto(64, new Uint8Array(img.length)), img)).toBe(true);
+    expect(r.nand.read(128, 128).every((b) => b === 0xff)).toBe(true); // the bad blocks stay untouched
+    expect(equalBytes(r.nand.read(64, 64), img.subarray(0, 64 * PS))).toBe(true);
+    expect(equalBytes(r.nand.read(256, 64), img.subarray(64 * PS, 128 * PS))).toBe(true);
+  });
+
   it('NAKs a program over pages that are not erased, after taking the data', async () => {
     const r = await ready();
     expect((await program(r, 0, data(4, 1))).ack).toBe(true);

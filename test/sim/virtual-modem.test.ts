@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../../src-main/sim/faults.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
@@ -153,6 +156,38 @@ describe('virtual modem life cycle', () => {
     await waitForState(modem, 'rebooting');
     await waitForState(modem, 'edl');
     await intoFirehose(bus);
+  });
+
+  it('keeps its NAND in the state folder across instances', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modem-state-'));
+    try {
+      const a = new VirtualModem({ model: 'eg25g', totalBlocks: 256, reEnumerateDelayMs: 20, stateDir: dir }, new MemoryBus());
+      await a.start();
+      const { host } = await intoFirehose(a.port as MemoryBus);
+      for (const img of bootImages()) await programImage(host, img.start, img.image, img.name);
+      await a.stop();
+      const b = new VirtualModem({ model: 'eg25g', totalBlocks: 256, stateDir: dir }, new MemoryBus());
+      modems.push(b);
+      expect(b.bootChainIntact().ok).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stays off after power off until the power is cycled, then boots', async () => {
+    const { modem, bus } = makeModem();
+    await modem.start();
+    const { host } = await intoFirehose(bus);
+    for (const img of bootImages()) await programImage(host, img.start, img.image, img.name);
+    const ops: string[] = [];
+    modem.on('op', (op: { op: string }) => ops.push(op.op));
+    expect((await host.cmd('erase', nandAttrs(PS, 30 * 64, 64))).ack).toBe(true);
+    expect(ops).toEqual(['erase']);
+    expect((await host.cmd('power', { value: 'off' })).ack).toBe(true);
+    await waitForState(modem, 'off');
+    await expect(bus.opener.open({ timeoutMs: 50 })).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    modem.powerCycle();
+    await waitForState(modem, 'booted');
   });
 
   it('stop powers off and drops off the bus', async () => {
