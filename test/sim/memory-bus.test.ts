@@ -72,4 +72,26 @@ describe('in-memory USB bus', () => {
       expect((await dev.read(4096, io)).length).toBe(hostSendsZlp ? 0 : 1);
     }
   });
+
+  it('a device that stops reading makes host writes time out, like a stalled bulk OUT endpoint', async () => {
+    const bus = new MemoryBus();
+    const dev = await bus.plugIn();
+    const host = await bus.opener.open(io);
+    const piece = new Uint8Array(256 * 1024);
+    let refused: unknown;
+    for (let i = 0; i < 64 && !refused; i++) await host.write(piece, { timeoutMs: 50, what: 'program data' }).catch((e: unknown) => (refused = e));
+    expect(refused).toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    // Once the device reads again, the host may go on.
+    const later = host.write(piece, { timeoutMs: 1000 });
+    for (let i = 0; i < 8; i++) await dev.read(piece.length, io);
+    await later;
+    let blocked: Promise<void> | undefined;
+    for (let i = 0; i < 64 && !blocked; i++) {
+      const w = host.write(piece, { timeoutMs: 2000 });
+      const settled = await Promise.race([w.then(() => true), new Promise((r) => setTimeout(() => r(false), 20))]);
+      if (!settled) blocked = w;
+    }
+    await bus.unplug();
+    await expect(blocked!).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
+  });
 });
