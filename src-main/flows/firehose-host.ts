@@ -104,6 +104,9 @@ const BLOCK_BYTES = 1024 * 1024;
 const MAX_CONFIGURE_ATTEMPTS = 3;
 const MAX_LOG_LINE = 1000;
 const LOG_LINES_IN_ERRORS = 5;
+const ANSWER_LOG_KEEP = 256;
+/** Long enough for a storage-info JSON line, short enough to bound what one answer holds. */
+const MAX_ANSWER_LOG_LINE = 16 * 1024;
 /** A flooding programmer's startup burst is kept up to this many lines (the function list comes early). */
 const MAX_STARTUP_LINES = 2000;
 
@@ -458,8 +461,7 @@ export class FirehoseSession {
     for (const m of this.parse(doc)) {
       if (m.kind === 'log') {
         this.recordLog(m.value);
-        logs.push(m.value);
-        if (logs.length > 256) logs.shift();
+        keepAnswerLog(logs, m.value);
       } else if (m.kind === 'response') {
         const value = (m.attrs.value ?? '').toUpperCase();
         if (value !== 'ACK' && value !== 'NAK') throw protocolError(`The programmer answered "${preview(m.attrs.value ?? '', 40)}" instead of ACK or NAK: ${preview(doc)}`);
@@ -674,6 +676,15 @@ async function readSource(source: ChunkSource, offset: number, length: number, w
     if (e instanceof RescueError) throw e;
     throw new RescueError('HOST_IO', `Reading the file for ${what} failed at offset ${offset}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+}
+
+/**
+ * The logs of one answer: its first and its last ANSWER_LOG_KEEP lines, so an info line (a digest,
+ * storage JSON) survives a flood after it and the reason for a NAK survives a flood before it.
+ */
+function keepAnswerLog(logs: string[], value: string): void {
+  if (logs.length >= 2 * ANSWER_LOG_KEEP) logs.splice(ANSWER_LOG_KEEP, 1);
+  logs.push(value.length > MAX_ANSWER_LOG_LINE ? value.slice(0, MAX_ANSWER_LOG_LINE) : value);
 }
 
 /** Does a new document start here? NULs, whitespace and a UTF-8 BOM may come before its '<'. */

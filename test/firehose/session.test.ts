@@ -383,6 +383,25 @@ describe('other commands', () => {
     expect(await rig.session.storageInfo()).toBeUndefined();
   });
 
+  it('info lines survive a flood of logs before the answer, and a NAK keeps its last lines', async () => {
+    const rig = makeRig();
+    rig.dev.handlers.getstorageinfo = async (_, d) => {
+      await d.log('{"storage_info": {"total_blocks": 1024, "page_size": 4096}}');
+      await d.send(Array.from({ length: 700 }, (_, i) => logDoc(`flood ${i}`)).join(''));
+      await d.respond(true);
+    };
+    expect(await rig.session.storageInfo()).toEqual({ total_blocks: 1024, page_size: 4096 });
+    rig.dev.handlers.erase = async (_, d) => {
+      await d.send(Array.from({ length: 700 }, (_, i) => logDoc(`flood ${i}`)).join(''));
+      await d.log('ERROR: erase failed at block 7');
+      await d.respond(false);
+    };
+    const e = (await rejection(rig.session.erase({ ...NAND, startSector: 0, numSectors: 64 }))) as FirehoseNakError;
+    expect(e.message).toContain('erase failed at block 7');
+    expect(e.deviceLog.at(-1)).toBe('ERROR: erase failed at block 7');
+    expect(rig.session.deviceLog.length).toBe(200);
+  });
+
   it('patch is sent for the DISK', async () => {
     const rig = makeRig();
     await rig.session.patchDisk({ sectorSize: 2048, byteOffset: 512, physicalPartition: 0, sizeInBytes: 4, startSector: '1', value: '1234', what: 'MIBIB size' });
