@@ -6,7 +6,8 @@
 // erased) and answers, after the data, a "Failed to write" log and NAK AttemptRetry="1", so a
 // plain retry of that <program> succeeds. slow-ack=S delays every command-ending ACK (a slow
 // programmer stays slow). need-zlp hangs the data phase (once) when a transfer that ends on a
-// packet boundary is not followed by a ZLP, unless the host configured ZlpAwareHost="0".
+// packet boundary is not followed by a ZLP (ZlpAwareHost does not change this: on a real
+// programmer it concerns the device's own ZLPs to the host).
 // garbage-reply@N answers the Nth command with non-XML bytes and does not execute it.
 
 import { createHash } from 'node:crypto';
@@ -65,7 +66,6 @@ class ProgrammerSession {
   private readonly supported: number;
   private configured = false;
   private toTarget: number;
-  private zlpAwareHost = true;
   private skipWrite = false;
   private commands = 0;
   private programs = 0;
@@ -193,7 +193,6 @@ class ProgrammerSession {
       return this.respond('configure', false, { MaxPayloadSizeToTargetInBytes: this.supported, MaxPayloadSizeToTargetInBytesSupported: this.supported });
     }
     this.toTarget = asked;
-    this.zlpAwareHost = attrs.ZlpAwareHost !== '0';
     this.skipWrite = attrs.SkipWrite === '1' || attrs.SkipWrite?.toLowerCase() === 'true';
     this.configured = true;
     if (this.skipWrite) await this.log('SkipWrite is set: data is received but not written');
@@ -272,7 +271,7 @@ class ProgrammerSession {
     // Only this session fires these faults, so what is armed now stays armed until it fires here.
     const stall = faults.armed('stall');
     const disc = faults.armed('disconnect');
-    let needZlp = this.zlpAwareHost ? faults.armed('need-zlp') : undefined;
+    let needZlp = faults.armed('need-zlp');
     const mps = this.pipe.maxPacketSize;
     const maxRead = Math.max(STAGING_BYTES, this.toTarget);
     const io = { timeoutMs: IDLE_READ_MS, signal: this.opts.signal, what: 'raw data from the host' };
