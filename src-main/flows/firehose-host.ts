@@ -12,15 +12,15 @@ import {
   type FirehoseMessage,
 } from '../protocol/firehose-xml.js';
 import {
+  addressProblem,
+  ConfigureNegotiation,
   configureCommand,
-  describeSectors,
+  describeCommand,
   eraseCommand,
-  MAX_PAYLOAD_CAP,
+  keepAnswerLog,
   DEFAULT_MAX_XML_SIZE,
   nopCommand,
-  parseConfigureResponse,
   parseDigest,
-  parseNakPayloadHint,
   parseStorageInfo,
   parseSupportedFunctions,
   patchCommand,
@@ -28,6 +28,7 @@ import {
   programCommand,
   readCommand,
   sha256DigestCommand,
+  startsLikeXml,
   storageInfoCommand,
   type FirehoseAddress,
   type NegotiatedConfig,
@@ -101,7 +102,6 @@ interface Answer {
 
 /** Source reads and data writes are done in blocks this large, sliced into payload-sized writes. */
 const BLOCK_BYTES = 1024 * 1024;
-const MAX_CONFIGURE_ATTEMPTS = 3;
 const MAX_LOG_LINE = 1000;
 const LOG_LINES_IN_ERRORS = 5;
 const ANSWER_LOG_KEEP = 256;
@@ -189,55 +189,24 @@ export class FirehoseSession {
     });
   }
 
-  /**
-   * Agree on transfer settings. A NAK with a size hint is answered by re-sending with that size;
-   * an ACK whose …Supported is larger than what was granted is followed by one re-configure
-   * upward. At most three configure commands in all.
-   */
+  /** Agree on transfer settings (see ConfigureNegotiation: NAK hints, one upsize, three tries at most). */
   configure(req: { memoryName: string; maxPayloadToTarget: number; zlpAwareHost?: boolean; skipStorageInit?: boolean; skipWrite?: boolean }): Promise<NegotiatedConfig> {
     return this.exclusive(async () => {
-      const ceiling = Math.min(Math.max(1, Math.floor(req.maxPayloadToTarget)), MAX_PAYLOAD_CAP);
-      const tried: string[] = [];
-      let size = ceiling;
-      let accepted: NegotiatedConfig | undefined;
-      let upsized = false;
-      for (let attempt = 1; attempt <= MAX_CONFIGURE_ATTEMPTS; attempt++) {
-        const what = `<configure> with a ${size}-byte payload`;
+      const talks = new ConfigureNegotiation(req.memoryName, req.maxPayloadToTarget);
+      for (let step = talks.first(); ; ) {
+        if (step.kind === 'done') return step.config;
+        if (step.kind === 'fail') throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `${step.reason}${logSuffix(step.logs.length > 0 ? step.logs : this.recentLog())}`);
         const xml = configureCommand({
           memoryName: req.memoryName,
-          maxPayloadToTarget: size,
+          maxPayloadToTarget: step.size,
           zlpAwareHost: req.zlpAwareHost ?? this.reader.pipe.needsZlp,
           skipStorageInit: req.skipStorageInit,
           skipWrite: req.skipWrite,
         });
-        const ans = await this.exchange(xml, what, this.t.responseMs);
-        if (ans.ack) {
-          tried.push(`${size}: ACK`);
-          const parsed = parseConfigureResponse(ans.attrs, { memoryName: req.memoryName, maxPayloadToTarget: size });
-          if (!parsed.ok) throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `The programmer's answer makes no sense: ${parsed.problem}.`);
-          accepted = parsed.config;
-          this.cfg = accepted;
-          // Ask for more only if a refusal would still leave an attempt to go back.
-          const more = Math.min(accepted.maxPayloadToTargetSupported, ceiling);
-          if (!upsized && more > accepted.maxPayloadToTarget && attempt <= MAX_CONFIGURE_ATTEMPTS - 2) {
-            upsized = true;
-            size = more;
-            continue;
-          }
-          return accepted;
-        }
-        const hint = parseNakPayloadHint(ans.attrs, ans.logs);
-        tried.push(`${size}: NAK${hint !== undefined ? ` (suggests ${hint})` : ''}`);
-        if (accepted) {
-          size = accepted.maxPayloadToTarget; // the upsize was refused: go back to what worked
-          continue;
-        }
-        if (hint === undefined || hint >= size) {
-          throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `The programmer refused <configure> (${tried.join(', ')})${logSuffix(ans.logs)}`);
-        }
-        size = hint;
+        const ans = await this.exchange(xml, `<configure> with a ${step.size}-byte payload`, this.t.responseMs);
+        step = talks.answer(ans);
+        if (talks.accepted) this.cfg = talks.accepted;
       }
-      throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `No agreement after ${MAX_CONFIGURE_ATTEMPTS} tries (${tried.join(', ')})${logSuffix(this.recentLog())}`);
     });
   }
 
@@ -256,7 +225,7 @@ export class FirehoseSession {
         throw new RescueError('PACKAGE_FILE_TOO_LARGE', `${name} is ${source.size} bytes (${sectors} sectors of ${addr.sectorSize}) but its partition holds ${addr.numSectors} sectors.`);
       }
       const sent: FirehoseAddress = { ...addr, numSectors: sectors };
-      const what = describe('program', sent);
+      const what = describeCommand('program', sent);
       const first = await this.exchange(programCommand(sent), what, this.t.responseMs);
       if (!first.ack) throw nakError(what, first);
       if (first.rawmode !== true) throw protocolError(`The programmer accepted ${what} but did not switch to raw data mode.`);
@@ -276,7 +245,7 @@ export class FirehoseSession {
   erase(addr: FirehoseAddress): Promise<void> {
     return this.exclusive(async () => {
       checkAddress(addr);
-      const what = describe('erase', addr);
+      const what = describeCommand('erase', addr);
       const ans = await this.exchange(eraseCommand(addr), what, this.t.eraseAckMs);
       if (!ans.ack) throw nakError(what, ans);
     });
@@ -286,7 +255,7 @@ export class FirehoseSession {
   read(addr: FirehoseAddress, sink: (chunk: Uint8Array) => void | Promise<void>, onProgress?: (bytesDone: number) => void): Promise<void> {
     return this.exclusive(async () => {
       checkAddress(addr);
-      const what = describe('read', addr);
+      const what = describeCommand('read', addr);
       const first = await this.exchange(readCommand(addr), what, this.t.responseMs);
       if (!first.ack) throw nakError(what, first);
       if (first.rawmode !== true) throw protocolError(`The programmer accepted ${what} but did not switch to raw data mode.`);
@@ -337,7 +306,7 @@ export class FirehoseSession {
     return this.exclusive(async () => {
       if (!this.fns.has('getsha256digest')) return undefined;
       checkAddress(addr);
-      const what = describe('getsha256digest', addr);
+      const what = describeCommand('getsha256digest', addr);
       const ans = await this.exchange(sha256DigestCommand(addr), what, this.t.readDataMs);
       if (!ans.ack) throw nakError(what, ans);
       const digest = parseDigest(ans.logs);
@@ -461,7 +430,7 @@ export class FirehoseSession {
     for (const m of this.parse(doc)) {
       if (m.kind === 'log') {
         this.recordLog(m.value);
-        keepAnswerLog(logs, m.value);
+        keepAnswerLog(logs, m.value, ANSWER_LOG_KEEP, MAX_ANSWER_LOG_LINE);
       } else if (m.kind === 'response') {
         const value = (m.attrs.value ?? '').toUpperCase();
         if (value !== 'ACK' && value !== 'NAK') throw protocolError(`The programmer answered "${preview(m.attrs.value ?? '', 40)}" instead of ACK or NAK: ${preview(doc)}`);
@@ -630,23 +599,9 @@ export class FirehoseSession {
 
 // --- helpers ----------------------------------------------------------------------------------
 
-function describe(tag: string, a: FirehoseAddress): string {
-  const name = a.label ?? a.filename;
-  return `<${tag}> of ${name ? `${name}, ` : ''}${describeSectors(a.startSector, a.numSectors)}`;
-}
-
 function checkAddress(a: FirehoseAddress): void {
-  const bad = (why: string): never => {
-    throw new RescueError('PACKAGE_BAD_XML', `Bad address for ${a.label ?? a.filename ?? 'a partition'}: ${why}.`);
-  };
-  if (!Number.isSafeInteger(a.sectorSize) || a.sectorSize < 1 || a.sectorSize > 65536) bad(`sector size ${a.sectorSize}`);
-  if (!Number.isSafeInteger(a.numSectors) || a.numSectors < 1) bad(`${a.numSectors} sectors`);
-  if (!Number.isSafeInteger(a.numSectors * a.sectorSize)) bad('the size overflows');
-  if (!Number.isSafeInteger(a.physicalPartition) || a.physicalPartition < 0 || a.physicalPartition > 255) bad(`physical partition ${a.physicalPartition}`);
-  if (typeof a.startSector === 'number' ? !Number.isSafeInteger(a.startSector) || a.startSector < 0 : a.startSector.length === 0 || a.startSector.length > 64) {
-    bad(`start sector ${String(a.startSector)}`);
-  }
-  if (a.pagesPerBlock !== undefined && (!Number.isSafeInteger(a.pagesPerBlock) || a.pagesPerBlock < 1)) bad(`${a.pagesPerBlock} pages per block`);
+  const problem = addressProblem(a);
+  if (problem) throw new RescueError('PACKAGE_BAD_XML', `Bad address for ${a.label ?? a.filename ?? 'a partition'}: ${problem}.`);
 }
 
 function logSuffix(lines: readonly string[]): string {
@@ -676,24 +631,6 @@ async function readSource(source: ChunkSource, offset: number, length: number, w
     if (e instanceof RescueError) throw e;
     throw new RescueError('HOST_IO', `Reading the file for ${what} failed at offset ${offset}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-}
-
-/**
- * The logs of one answer: its first and its last ANSWER_LOG_KEEP lines, so an info line (a digest,
- * storage JSON) survives a flood after it and the reason for a NAK survives a flood before it.
- */
-function keepAnswerLog(logs: string[], value: string): void {
-  if (logs.length >= 2 * ANSWER_LOG_KEEP) logs.splice(ANSWER_LOG_KEEP, 1);
-  logs.push(value.length > MAX_ANSWER_LOG_LINE ? value.slice(0, MAX_ANSWER_LOG_LINE) : value);
-}
-
-/** Does a new document start here? NULs, whitespace and a UTF-8 BOM may come before its '<'. */
-function startsLikeXml(chunk: Uint8Array): boolean {
-  for (const b of chunk) {
-    if (b === 0x3c) return true;
-    if (b !== 0x00 && b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return false;
-  }
-  return true;
 }
 
 /** Resolve with p, or reject with the signal's reason once it aborts. */

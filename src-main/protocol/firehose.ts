@@ -142,6 +142,24 @@ export function describeSectors(startSector: number | string, numSectors: number
   return `${numSectors} sectors from ${startSector}`;
 }
 
+/** "<program> of sbl1.mbn, sectors 0-639": what a message says a command was. */
+export function describeCommand(tag: string, a: FirehoseAddress): string {
+  const name = a.label ?? a.filename;
+  return `<${tag}> of ${name ? `${name}, ` : ''}${describeSectors(a.startSector, a.numSectors)}`;
+}
+
+/** What is wrong with an address (sizes, overflow, expression length), or undefined if nothing. */
+export function addressProblem(a: FirehoseAddress): string | undefined {
+  if (!Number.isSafeInteger(a.sectorSize) || a.sectorSize < 1 || a.sectorSize > 65536) return `sector size ${a.sectorSize}`;
+  if (!Number.isSafeInteger(a.numSectors) || a.numSectors < 1) return `${a.numSectors} sectors`;
+  if (!Number.isSafeInteger(a.numSectors * a.sectorSize)) return 'the size overflows';
+  if (!Number.isSafeInteger(a.physicalPartition) || a.physicalPartition < 0 || a.physicalPartition > 255) return `physical partition ${a.physicalPartition}`;
+  const s = a.startSector;
+  if (typeof s === 'number' ? !Number.isSafeInteger(s) || s < 0 : s.length === 0 || s.length > 64) return `start sector ${String(s)}`;
+  if (a.pagesPerBlock !== undefined && (!Number.isSafeInteger(a.pagesPerBlock) || a.pagesPerBlock < 1)) return `${a.pagesPerBlock} pages per block`;
+  return undefined;
+}
+
 // --- answers --------------------------------------------------------------------------------
 
 /** Drop the level prefix some programmers put on log lines ("INFO: ", "WARN: ", "ERROR: "). */
@@ -219,6 +237,69 @@ function boundedText(v: string | undefined): string | undefined {
   return t.length > 0 ? t.slice(0, 128) : undefined;
 }
 
+export const MAX_CONFIGURE_ATTEMPTS = 3;
+
+export type ConfigureStep =
+  | { kind: 'send'; size: number }
+  | { kind: 'done'; config: NegotiatedConfig }
+  | { kind: 'fail'; reason: string; logs: readonly string[] };
+
+/**
+ * The configure conversation: what to send next after each answer. A NAK with a smaller size hint
+ * is answered by re-sending with that size; an ACK whose …Supported exceeds what was granted is
+ * followed by one re-configure upward (only while an attempt is left to go back if the upsize is
+ * refused). Never more than MAX_CONFIGURE_ATTEMPTS configure commands.
+ */
+export class ConfigureNegotiation {
+  /** The last configuration the programmer ACKed. */
+  accepted: NegotiatedConfig | undefined;
+  private readonly ceiling: number;
+  private size: number;
+  private attempt = 0;
+  private upsized = false;
+  private readonly tried: string[] = [];
+
+  constructor(
+    private readonly memoryName: string,
+    maxPayloadToTarget: number,
+  ) {
+    this.ceiling = Math.min(Math.max(1, Math.floor(maxPayloadToTarget) || 1), MAX_PAYLOAD_CAP);
+    this.size = this.ceiling;
+  }
+
+  first(): ConfigureStep {
+    return this.send(this.size);
+  }
+
+  answer(ans: { ack: boolean; attrs: Record<string, string>; logs: readonly string[] }): ConfigureStep {
+    if (ans.ack) {
+      this.tried.push(`${this.size}: ACK`);
+      const parsed = parseConfigureResponse(ans.attrs, { memoryName: this.memoryName, maxPayloadToTarget: this.size });
+      if (!parsed.ok) return { kind: 'fail', reason: `The programmer's answer makes no sense: ${parsed.problem}`, logs: ans.logs };
+      const cfg = parsed.config;
+      this.accepted = cfg;
+      const more = Math.min(cfg.maxPayloadToTargetSupported, this.ceiling);
+      if (!this.upsized && more > cfg.maxPayloadToTarget && this.attempt <= MAX_CONFIGURE_ATTEMPTS - 2) {
+        this.upsized = true;
+        return this.send(more);
+      }
+      return { kind: 'done', config: cfg };
+    }
+    const hint = parseNakPayloadHint(ans.attrs, ans.logs);
+    this.tried.push(`${this.size}: NAK${hint !== undefined ? ` (suggests ${hint})` : ''}`);
+    if (this.accepted) return this.send(this.accepted.maxPayloadToTarget); // the upsize was refused: go back
+    if (hint === undefined || hint >= this.size) return { kind: 'fail', reason: `The programmer refused <configure> (${this.tried.join(', ')})`, logs: ans.logs };
+    return this.send(hint);
+  }
+
+  private send(size: number): ConfigureStep {
+    if (this.attempt >= MAX_CONFIGURE_ATTEMPTS) return { kind: 'fail', reason: `No agreement after ${MAX_CONFIGURE_ATTEMPTS} tries (${this.tried.join(', ')})`, logs: [] };
+    this.attempt++;
+    this.size = size;
+    return { kind: 'send', size };
+  }
+}
+
 /**
  * The payload size a configure NAK says the programmer accepts: the NAK's
  * MaxPayloadSizeToTargetInBytes (…Supported) attribute, else a number in a "payload … too large"
@@ -291,4 +372,23 @@ export function parseStorageInfo(lines: readonly string[]): Record<string, unkno
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Add a log line to the logs of one answer, keeping its first and last `keep` lines (each cut to
+ * maxLine): an info line (a digest, storage JSON) survives a flood after it, and the reason for
+ * a NAK survives a flood before it.
+ */
+export function keepAnswerLog(logs: string[], line: string, keep: number, maxLine: number): void {
+  if (logs.length >= 2 * keep) logs.splice(keep, 1);
+  logs.push(line.length > maxLine ? line.slice(0, maxLine) : line);
+}
+
+/** Does a new document start in these bytes? NULs, whitespace and a UTF-8 BOM may come before its '<'. */
+export function startsLikeXml(chunk: Uint8Array): boolean {
+  for (const b of chunk) {
+    if (b === 0x3c) return true;
+    if (b !== 0x00 && b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return false;
+  }
+  return true;
 }

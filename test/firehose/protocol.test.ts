@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from '../../src-main/protocol/firehose-xml.js';
 import {
+  addressProblem,
+  ConfigureNegotiation,
   configureCommand,
+  keepAnswerLog,
+  startsLikeXml,
   describeSectors,
   eraseCommand,
   parseConfigureResponse,
@@ -178,5 +182,75 @@ describe('storage info logs', () => {
 
   it('reads JSON split over several log lines', () => {
     expect(parseStorageInfo(['{"storage_info": {"total_blocks": 1024,', '"page_size": 2048}}'])).toEqual({ total_blocks: 1024, page_size: 2048 });
+  });
+});
+
+describe('configure negotiation', () => {
+  const ack = (attrs: Record<string, string>) => ({ ack: true, attrs, logs: [] });
+  const nak = (attrs: Record<string, string>, logs: string[] = []) => ({ ack: false, attrs, logs });
+
+  it('follows a NAK hint down, then stops at the ACK', () => {
+    const n = new ConfigureNegotiation('nand', 1048576);
+    expect(n.first()).toEqual({ kind: 'send', size: 1048576 });
+    expect(n.answer(nak({ MaxPayloadSizeToTargetInBytes: '8192' }))).toEqual({ kind: 'send', size: 8192 });
+    const done = n.answer(ack({ MaxPayloadSizeToTargetInBytes: '8192', MaxPayloadSizeToTargetInBytesSupported: '8192' }));
+    expect(done).toMatchObject({ kind: 'done', config: { maxPayloadToTarget: 8192 } });
+  });
+
+  it('upsizes once, within what the host asked for, and goes back if refused', () => {
+    const n = new ConfigureNegotiation('nand', 262144);
+    n.first();
+    expect(n.answer(ack({ MaxPayloadSizeToTargetInBytes: '8192', MaxPayloadSizeToTargetInBytesSupported: '1048576' }))).toEqual({ kind: 'send', size: 262144 });
+    expect(n.answer(nak({}))).toEqual({ kind: 'send', size: 8192 });
+    expect(n.answer(ack({ MaxPayloadSizeToTargetInBytes: '8192', MaxPayloadSizeToTargetInBytesSupported: '1048576' }))).toMatchObject({ kind: 'done', config: { maxPayloadToTarget: 8192 } });
+  });
+
+  it('does not upsize when no attempt would be left to go back', () => {
+    const n = new ConfigureNegotiation('nand', 1048576);
+    n.first();
+    n.answer(nak({ MaxPayloadSizeToTargetInBytes: '65536' }));
+    expect(n.answer(ack({ MaxPayloadSizeToTargetInBytes: '16384', MaxPayloadSizeToTargetInBytesSupported: '65536' }))).toMatchObject({ kind: 'done', config: { maxPayloadToTarget: 16384 } });
+  });
+
+  it('fails on a NAK without a smaller hint, and after three tries', () => {
+    const a = new ConfigureNegotiation('nand', 8192);
+    a.first();
+    expect(a.answer(nak({}, ['ERROR: no memory']))).toMatchObject({ kind: 'fail', logs: ['ERROR: no memory'] });
+    const b = new ConfigureNegotiation('nand', 1 << 20);
+    b.first();
+    expect(b.answer(nak({ MaxPayloadSizeToTargetInBytes: String(1 << 19) }))).toEqual({ kind: 'send', size: 1 << 19 });
+    expect(b.answer(nak({ MaxPayloadSizeToTargetInBytes: String(1 << 18) }))).toEqual({ kind: 'send', size: 1 << 18 });
+    const last = b.answer(nak({ MaxPayloadSizeToTargetInBytes: String(1 << 17) }));
+    expect(last.kind).toBe('fail');
+    expect(last.kind === 'fail' && last.reason).toContain('No agreement after 3 tries');
+  });
+});
+
+describe('small helpers', () => {
+  it('validates addresses', () => {
+    const ok = { sectorSize: 2048, physicalPartition: 0, startSector: 0, numSectors: 64 };
+    expect(addressProblem(ok)).toBeUndefined();
+    expect(addressProblem({ ...ok, sectorSize: 0 })).toContain('sector size');
+    expect(addressProblem({ ...ok, numSectors: 2 ** 52 })).toContain('overflows');
+    expect(addressProblem({ ...ok, startSector: -1 })).toContain('start sector');
+    expect(addressProblem({ ...ok, startSector: 'x'.repeat(65) })).toContain('start sector');
+    expect(addressProblem({ ...ok, physicalPartition: 1.5 })).toContain('physical partition');
+  });
+
+  it('keeps the first and last lines of a flooded answer', () => {
+    const logs: string[] = [];
+    for (let i = 0; i < 100; i++) keepAnswerLog(logs, `l${i}`, 3, 10);
+    expect(logs).toEqual(['l0', 'l1', 'l2', 'l97', 'l98', 'l99']);
+    keepAnswerLog(logs, 'y'.repeat(50), 3, 10);
+    expect(logs.at(-1)).toBe('y'.repeat(10));
+  });
+
+  it('tells a document start from binary junk', () => {
+    const enc = new TextEncoder();
+    expect(startsLikeXml(enc.encode('<?xml'))).toBe(true);
+    expect(startsLikeXml(enc.encode('\0\r\n  <data>'))).toBe(true);
+    expect(startsLikeXml(new Uint8Array([0xef, 0xbb, 0xbf, 0x3c]))).toBe(true);
+    expect(startsLikeXml(new Uint8Array([0x01, 0x00, 0x3c]))).toBe(false);
+    expect(startsLikeXml(enc.encode('ACK'))).toBe(false);
   });
 });
