@@ -577,6 +577,10 @@ export class FirehoseSession {
       }
     } catch (e) {
       if (inner.signal.aborted && inner.signal.reason instanceof RescueError) throw inner.signal.reason;
+      // A data write that times out is a stalled transfer: the modem stopped taking data.
+      if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') {
+        throw new RescueError('DEVICE_STALLED', `The modem took no data for ${formatMs(this.t.writeMs)} while receiving ${what} (${sent} of ${total} bytes sent).`, { cause: e });
+      }
       throw e;
     } finally {
       clearInterval(watchdog);
