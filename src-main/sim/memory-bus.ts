@@ -9,6 +9,13 @@ import type { BulkPipe, IoOptions, PipeOpener } from '../transport/transport.js'
 import { cancelledError } from '../util/deadline.js';
 import type { SimPort } from './sim-port.js';
 
+/**
+ * What the module buffers of the host's unread transfers before its bulk OUT endpoint NAKs (and
+ * the host's write waits): a programmer has a few payload-sized receive buffers, not megabytes.
+ * A transfer larger than this still goes through when nothing else is queued.
+ */
+export const DEVICE_RECEIVE_BUFFER_BYTES = 64 * 1024;
+
 export class MemoryBus implements SimPort {
   readonly description = 'in-memory USB bus';
   readonly opener: PipeOpener;
@@ -60,7 +67,7 @@ export class MemoryBus implements SimPort {
   }
 
   private newPair(): MemoryPipePair {
-    return createMemoryPipePair({ ...this.options, name: this.options.name ?? 'virtual USB 05c6:9008' });
+    return createMemoryPipePair({ highWaterBytes: DEVICE_RECEIVE_BUFFER_BYTES, ...this.options, name: this.options.name ?? 'virtual USB 05c6:9008' });
   }
 
   private async openHost(io: IoOptions): Promise<BulkPipe> {
