@@ -74,6 +74,7 @@ class ProgrammerSession {
   /** Free staging buffers for program data. */
   private readonly pool: Uint8Array[] = [];
   private readonly commandIo: IoOptions;
+  private readonly writeIo: IoOptions;
 
   constructor(
     private readonly pipe: BulkPipe,
@@ -83,6 +84,7 @@ class ProgrammerSession {
     this.supported = opts.maxPayloadSupported ?? 8192;
     this.toTarget = this.supported;
     this.commandIo = { timeoutMs: IDLE_READ_MS, signal: opts.signal, what: 'the next command from the host' };
+    this.writeIo = { timeoutMs: WRITE_MS, signal: opts.signal, what: 'the host to read the programmer answer' };
   }
 
   async run(): Promise<FirehoseOutcome> {
@@ -439,8 +441,16 @@ class ProgrammerSession {
     await this.write(new TextEncoder().encode(buildDocument('response', { value: ack ? 'ACK' : 'NAK', rawmode: rawmode ? 'true' : 'false', ...attrs })));
   }
 
+  /** Like a real programmer, wait as long as the host takes to read (until aborted). */
   private async write(data: Uint8Array): Promise<void> {
-    await this.pipe.write(data, { timeoutMs: WRITE_MS, signal: this.opts.signal, what: 'the host to read the programmer answer' });
+    for (;;) {
+      try {
+        return await this.pipe.write(data, this.writeIo);
+      } catch (e) {
+        if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') continue;
+        throw e;
+      }
+    }
   }
 
   /** One transfer from the host; the device waits as long as it takes (until aborted). */
