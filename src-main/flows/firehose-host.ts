@@ -40,6 +40,11 @@ import { cancelledError, formatMs, throwIfAborted } from '../util/deadline.js';
 
 export type { FirehoseAddress, NegotiatedConfig } from '../protocol/firehose.js';
 
+/** The last line of a programmer's startup burst. */
+const END_OF_FUNCTIONS = /end of supported functions/i;
+/** How long to wait for stray logs after the startup burst has visibly ended. */
+const STARTUP_GRACE_MS = 30;
+
 export interface FirehoseTimeouts {
   /** Answer to an ordinary command. */
   responseMs: number;
@@ -156,8 +161,11 @@ export class FirehoseSession {
         await this.takeDocuments(lines);
         const left = end - Date.now();
         if (left <= 0) break;
+        // Once the function list has ended, only a short grace for stragglers: no need to sit
+        // out the whole quiet period on every run.
+        const quiet = lines.some((l) => END_OF_FUNCTIONS.test(l)) ? Math.min(STARTUP_GRACE_MS, this.t.startupQuietMs) : this.t.startupQuietMs;
         try {
-          await this.fill(Math.min(this.t.startupQuietMs, left), "the programmer's startup messages");
+          await this.fill(Math.min(quiet, left), "the programmer's startup messages");
         } catch (e) {
           if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') break;
           throw e;
