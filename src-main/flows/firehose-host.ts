@@ -556,18 +556,27 @@ export class FirehoseSession {
     }, tick);
     const io: IoOptions = { timeoutMs: this.t.writeMs, signal: inner.signal, what: `data of ${what}` };
     const pipe = this.reader.pipe;
+    // Read one block ahead, so the file read overlaps sending the current block.
+    let pos = 0;
+    let ahead: Promise<Uint8Array> | undefined;
+    const readNext = (): void => {
+      const fromFile = Math.min(Math.min(blockLen, total - pos), source.size - pos);
+      ahead = fromFile > 0 ? readSource(source, pos, fromFile, what) : undefined;
+      ahead?.catch(() => {}); // observed when awaited; never an unhandled rejection
+    };
     try {
-      let pos = 0;
+      readNext();
       while (sent < total) {
         const want = Math.min(blockLen, total - sent);
         const fromFile = Math.min(want, source.size - pos);
         let block: Uint8Array;
         if (fromFile > 0) {
-          const data = await untilAborted(readSource(source, pos, fromFile, what), inner.signal);
+          const data = await untilAborted(ahead!, inner.signal);
           if (data.length < fromFile) {
             throw new RescueError('HOST_IO', `Reading ${what}: got ${data.length} bytes at offset ${pos} instead of ${fromFile}; the file changed or is damaged.`);
           }
           pos += fromFile;
+          readNext();
           moved++;
           if (fromFile === want) block = data.length === want ? data : data.subarray(0, want);
           else {

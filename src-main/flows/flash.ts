@@ -122,7 +122,7 @@ async function runFlash(opts: FlashOptions, emit: EventSink, seconds: () => numb
           bytesWritten += bytes;
           if (hashing) {
             emit({ type: 'phase', phase: 'verify', message: `Verifying ${step.label}` });
-            const expected = hashing.digest(bytes) ?? (await hashPadded(image, bytes, signal));
+            const expected = (await hashing.digest(bytes)) ?? (await hashPadded(image, bytes, signal));
             verifiedBy.add(await verifyOnDevice(session, { ...address(step), numSectors: bytes / step.sector_size }, expected));
           }
         } finally {

@@ -13,6 +13,8 @@ export class HashingSource implements ChunkSource {
   private hash: Hash = createHash('sha256');
   private next = 0;
   private sequential = true;
+  /** Hashing happens in the order reads were asked for, even when they complete out of order. */
+  private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly inner: ChunkSource) {}
 
@@ -20,17 +22,28 @@ export class HashingSource implements ChunkSource {
     return this.inner.size;
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const data = await this.inner.read(offset, length);
-    if (offset === this.next) {
-      this.hash.update(data);
-      this.next += data.length;
-    } else this.sequential = false;
-    return data;
+  read(offset: number, length: number): Promise<Uint8Array> {
+    const p = this.inner.read(offset, length);
+    this.chain = this.chain.then(
+      () =>
+        p.then(
+          (data) => {
+            if (this.sequential && offset === this.next) {
+              this.hash.update(data);
+              this.next += data.length;
+            } else this.sequential = false;
+          },
+          () => {
+            this.sequential = false;
+          },
+        ),
+    );
+    return p;
   }
 
   /** SHA-256 (hex) of the sent bytes (file + zero padding to paddedBytes), or undefined if reads were not one sequential pass. */
-  digest(paddedBytes: number): string | undefined {
+  async digest(paddedBytes: number): Promise<string | undefined> {
+    await this.chain;
     if (!this.sequential || this.next !== this.inner.size) return undefined;
     for (let left = paddedBytes - this.next; left > 0; left -= ZEROS.length) this.hash.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
     return this.hash.digest('hex');

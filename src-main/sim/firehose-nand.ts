@@ -317,11 +317,11 @@ class ProgrammerSession {
     await this.respond('read', true, {}, true);
     const ps = this.nand.pageSize;
     const piecePages = Math.max(1, Math.floor(STAGING_BYTES / ps));
-    const buf = this.stagingBuffer();
     const chunk = Math.max(ps, Math.floor(this.supported / ps) * ps);
     for (let p = 0; p < a.count; p += piecePages) {
       const n = Math.min(piecePages, a.count - p);
-      const data = this.nand.readLogicalInto(a.start + p, buf.subarray(0, n * ps));
+      // A fresh buffer per piece: written buffers are handed over to the link, not reused.
+      const data = this.nand.readLogicalInto(a.start + p, new Uint8Array(n * ps));
       for (let off = 0; off < data.length; off += chunk) await this.write(data.subarray(off, Math.min(off + chunk, data.length)));
     }
     await this.respond('read', true);

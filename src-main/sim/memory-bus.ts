@@ -168,17 +168,25 @@ class BusDeviceEnd implements BulkPipe {
     this.isClosed = true;
   }
 
-  private async onLink<T>(opts: IoOptions, op: (pair: MemoryPipePair, io: IoOptions) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + opts.timeoutMs;
+  /** Fast path: one call on the current link; only a host re-open sends it round the slow path. */
+  private onLink<T>(opts: IoOptions, op: (pair: MemoryPipePair, io: IoOptions) => Promise<T>): Promise<T> {
+    const pair = this.isClosed ? undefined : this.bus.currentPair(this.gen);
+    if (!pair) return Promise.reject(new RescueError('DEVICE_DISCONNECTED', 'The virtual modem is off the bus.'));
+    const started = Date.now();
+    return op(pair, opts).catch((e: unknown) => this.followLink(e, pair, started + opts.timeoutMs, opts, op));
+  }
+
+  private async followLink<T>(e: unknown, failed: MemoryPipePair, deadline: number, opts: IoOptions, op: (pair: MemoryPipePair, io: IoOptions) => Promise<T>): Promise<T> {
     for (;;) {
-      const pair = this.isClosed ? undefined : this.bus.currentPair(this.gen);
-      if (!pair) throw new RescueError('DEVICE_DISCONNECTED', 'The virtual modem is off the bus.');
+      // The host closed its handle: carry on over the link the next host will open.
+      const next = this.isClosed ? undefined : this.bus.currentPair(this.gen);
+      const moved = e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED' && next !== undefined && next !== failed;
+      if (!moved) throw e;
       try {
-        return await op(pair, { ...opts, timeoutMs: Math.max(1, deadline - Date.now()) });
-      } catch (e) {
-        // The host closed its handle: carry on over the link the next host will open.
-        const moved = e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED' && this.bus.currentPair(this.gen) !== undefined && this.bus.currentPair(this.gen) !== pair;
-        if (!moved) throw e;
+        return await op(next, { ...opts, timeoutMs: Math.max(1, deadline - Date.now()) });
+      } catch (again) {
+        e = again;
+        failed = next;
       }
     }
   }

@@ -40,7 +40,7 @@ export class PageWriter {
     const ps = this.nand.pageSize;
     let off = 0;
     if (this.fill === 0 && chunk.length >= DIRECT_WRITE_BYTES) {
-      // A big transfer goes straight to the NAND: it is ours (the link hands over a copy).
+      // A big transfer goes straight to the NAND: written buffers are handed over, so it is ours.
       off = Math.floor(chunk.length / ps) * ps;
       this.issue(chunk.subarray(0, off), undefined);
     }

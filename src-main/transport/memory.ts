@@ -28,6 +28,8 @@ export interface MemoryPairOptions {
   highWaterBytes?: number;
 }
 
+const ZLP = new Uint8Array(0);
+
 interface Waiter {
   resolve: (data: Uint8Array) => void;
   reject: (e: unknown) => void;
@@ -155,9 +157,9 @@ class MemoryPipeEnd implements BulkPipe {
     if (!this.outbox.hasRoom()) await this.waitForRoom(opts);
     if (this.link) await this.link.transfer(data.length, opts.signal);
     if (this.outbox.error) throw this.outbox.error;
-    // The receiver owns what it gets: copy, since the caller may reuse its buffer.
-    this.outbox.push(data.slice());
-    if (this.needsZlp && needsZlpAfter(data.length, this.maxPacketSize)) this.outbox.push(new Uint8Array(0));
+    // The buffer is handed over (see BulkPipe.write): no copy.
+    this.outbox.push(data);
+    if (this.needsZlp && needsZlpAfter(data.length, this.maxPacketSize)) this.outbox.push(ZLP);
   }
 
   /** The receiver is not reading: wait (bounded) until it takes enough to make room. */

@@ -27,7 +27,8 @@ export interface BulkPipe {
   read(maxLength: number, opts: IoOptions): Promise<Uint8Array>;
   /**
    * Write data as one transfer, then a ZLP when needsZlp and data.length is a non-zero multiple of
-   * maxPacketSize. The caller must not modify data until the promise settles.
+   * maxPacketSize. The buffer is handed over: the caller must not modify it afterwards (the
+   * in-memory pipe passes it to the receiver as is; USB and serial keep it until sent).
    */
   write(data: Uint8Array, opts: IoOptions): Promise<void>;
   /** Release the device. Idempotent; pending reads and writes reject with DEVICE_DISCONNECTED. */

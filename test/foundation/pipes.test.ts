@@ -40,12 +40,12 @@ describe('in-memory pipe pair', () => {
     await expect(pair.host.write(new Uint8Array(1), io)).rejects.toBeInstanceOf(RescueError);
   });
 
-  it('copies written data so the writer may reuse its buffer', async () => {
+  it('hands written buffers over without copying them', async () => {
     const { host, device } = createMemoryPipePair();
     const buf = new Uint8Array([1, 2, 3]);
     await host.write(buf, io);
-    buf[0] = 9;
-    expect([...(await device.read(10, io))]).toEqual([1, 2, 3]);
+    const got = await device.read(10, io);
+    expect(got).toBe(buf);
   });
 });
 
