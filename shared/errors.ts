@@ -26,6 +26,9 @@ export const ERRORS = {
   PACKAGE_BAD_PATCH: { category: 'package', sentence: 'A patch in the package cannot be applied.', nextStep: 'The package is damaged or was edited; download it again.' },
   PACKAGE_BAD_ZIP: { category: 'package', sentence: 'The package archive is damaged or uses an unsupported format.', nextStep: 'Download the archive again, or unpack it yourself and choose the folder.' },
   PACKAGE_WRONG_PROGRAMMER: { category: 'package', sentence: 'The package\'s programmer is not meant for this module.', nextStep: 'Use the package made for your exact module; the module refuses programmers signed for another key.' },
+  QCN_CORRUPT: { category: 'package', sentence: 'The QCN backup file is damaged and cannot be read safely.', nextStep: 'Use another copy of the backup; a QCN file must not be edited by hand.' },
+  QCN_MISMATCH: { category: 'package', sentence: 'The QCN backup was made on another modem model or firmware version.', nextStep: 'Restore a backup made on this modem; only pass --force if you are sure the items fit this firmware.' },
+  BACKUP_VERIFY_FAILED: { category: 'device', sentence: 'The backup or restore did not read back the same as what was read from or written to the modem.', nextStep: 'Run it again; if it repeats, keep the modem connected, do not restore anything, and save a report.' },
 
   // --- device -------------------------------------------------------------------------
   DEVICE_NOT_FOUND: { category: 'device', sentence: 'No modem in download mode (EDL, 05c6:9008) was found.', nextStep: 'Put the modem into EDL mode (the wizard shows how) and check the cable; then try again.' },
