@@ -45,6 +45,9 @@ export const ERRORS = {
   FIREHOSE_CONFIGURE_FAILED: { category: 'device', sentence: 'The programmer and this computer could not agree on transfer settings.', nextStep: 'Power-cycle the modem back into EDL and run again.' },
   VERIFY_MISMATCH: { category: 'device', sentence: 'What was written to the modem does not read back the same.', nextStep: 'Run the flash again; if it fails again, the flash memory may be worn: save a report.' },
   DEVICE_STILL_IN_EDL: { category: 'device', sentence: 'After the reset the modem came back in download mode instead of starting.', nextStep: 'The boot chain did not take; run the flash again with the complete package.' },
+  AT_ERROR: { category: 'device', sentence: 'The modem answered the AT command with an error.', nextStep: 'Check the command and that the module is ready (AT+CPIN? / AT+CFUN?); the error text above says what the module refused.' },
+  PORT_NOT_FOUND: { category: 'device', sentence: 'The port of the running modem could not be found.', nextStep: 'Check that the modem is connected and running (2c7c:0125 in `modem-rescue detect`), that its serial driver is loaded, or name the port with --port.' },
+  EDL_SWITCH_FAILED: { category: 'device', sentence: 'The modem did not accept the switch into download mode (EDL) over its DM port.', nextStep: 'Check that --port is the DM/DIAG port (interface 0 on an EC25 in default mode). If it still does not answer, enter EDL by hardware: connect USB_BOOT to VDD_EXT while the module powers up.' },
 
   // --- this computer ------------------------------------------------------------------
   HOST_PERMISSION: { category: 'host', sentence: 'This computer did not allow access to the modem.', nextStep: 'Run `modem-rescue doctor` for the fix (udev rule on Linux, driver on Windows).' },
