@@ -48,6 +48,7 @@ export const ERRORS = {
   AT_ERROR: { category: 'device', sentence: 'The modem answered the AT command with an error.', nextStep: 'Check the command and that the module is ready (AT+CPIN? / AT+CFUN?); the error text above says what the module refused.' },
   PORT_NOT_FOUND: { category: 'device', sentence: 'The port of the running modem could not be found.', nextStep: 'Check that the modem is connected and running (2c7c:0125 in `modem-rescue detect`), that its serial driver is loaded, or name the port with --port.' },
   EDL_SWITCH_FAILED: { category: 'device', sentence: 'The modem did not accept the switch into download mode (EDL) over its DM port.', nextStep: 'Check that --port is the DM/DIAG port (interface 0 on an EC25 in default mode). If it still does not answer, enter EDL by hardware: connect USB_BOOT to VDD_EXT while the module powers up.' },
+  DIAG_ERROR: { category: 'device', sentence: 'The modem\'s diagnostic (DM) port refused a command or answered with something unreadable.', nextStep: 'Check that no other program (QPST, QXDM, ModemManager) uses the DM port and that the modem runs normally (not in EDL); the detail says what the modem refused.' },
 
   // --- this computer ------------------------------------------------------------------
   HOST_PERMISSION: { category: 'host', sentence: 'This computer did not allow access to the modem.', nextStep: 'Run `modem-rescue doctor` for the fix (udev rule on Linux, driver on Windows).' },
