@@ -50,7 +50,7 @@ export function compareCfbNames(a: string, b: string): number {
 
 /** A name the format allows: 1..31 UTF-16 units, none of / \ : ! and no NUL. */
 export function validCfbName(name: string): boolean {
-  return name.length >= 1 && name.length <= 31 && !/[/\\:!\u0000]/.test(name);
+  return name.length >= 1 && name.length <= 31 && !/[/\\:!]/.test(name) && !name.includes('\0');
 }
 
 // ------------------------------------------------------------------------------------------

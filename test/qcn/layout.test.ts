@@ -1,6 +1,5 @@
 import CFB from 'cfb';
 import { describe, expect, it } from 'vitest';
-import { readCfb } from '../../src-main/qcn/cfb.js';
 import { imeiToNv, isValidImei, luhnDigit, nvToImei } from '../../src-main/qcn/imei.js';
 import { qcnToTree, readQcn, writeQcn, type QcnBackup } from '../../src-main/qcn/layout.js';
 import { treeToXqcn, xqcnToTree } from '../../src-main/qcn/xqcn.js';
