@@ -14,7 +14,7 @@ import { LinkModel } from '../src-main/transport/link-model.js';
 import { MemoryBus } from '../src-main/sim/memory-bus.js';
 import { MODELS } from '../src-main/sim/models.js';
 import { VirtualModem } from '../src-main/sim/virtual-modem.js';
-import { makeBenchPackage } from './bench-package.js';
+import { makeBenchPackage, type BenchPackage } from './bench-package.js';
 
 const MB = 1e6;
 const model = MODELS.ec25;
@@ -26,10 +26,22 @@ interface FlashFigures {
   linkBusySeconds?: number;
 }
 
+const packages = new Map<string, Promise<BenchPackage>>();
+let modems = 0;
+
+/** One package per size and folder, made once. */
+function benchPackage(dir: string, imageMiB: number): Promise<BenchPackage> {
+  const key = `${dir}:${imageMiB}`;
+  let p = packages.get(key);
+  if (!p) packages.set(key, (p = makeBenchPackage(join(dir, `pkg-${imageMiB}`), model, imageMiB)));
+  return p;
+}
+
 async function flashOnce(dir: string, imageMiB: number, opts: { link?: LinkModel; payload?: number; verify?: boolean }): Promise<FlashFigures> {
-  const pkg = await makeBenchPackage(join(dir, `pkg-${imageMiB}`), model, imageMiB);
+  const pkg = await benchPackage(dir, imageMiB);
   const bus = new MemoryBus(opts.link ? { hostToDevice: opts.link } : {});
-  const modem = new VirtualModem({ model: model.id, stateDir: join(dir, `modem-${imageMiB}`), totalBlocks: pkg.totalBlocks, maxPayloadSupported: opts.payload ?? 8192 }, bus);
+  const stateDir = join(dir, `modem-${++modems}`);
+  const modem = new VirtualModem({ model: model.id, stateDir, totalBlocks: pkg.totalBlocks, maxPayloadSupported: opts.payload ?? 8192 }, bus);
   await modem.start();
   try {
     const cpu0 = process.cpuUsage();
@@ -44,6 +56,7 @@ async function flashOnce(dir: string, imageMiB: number, opts: { link?: LinkModel
     };
   } finally {
     await modem.stop();
+    await rm(stateDir, { recursive: true, force: true });
   }
 }
 
@@ -71,11 +84,15 @@ async function main(): Promise<void> {
   try {
     console.log('Modem Rescue benchmark (host and virtual modem in one process; 2-core machine)\n');
 
-    const ceil = await flashOnce(dir, 256, { payload: 8192 });
+    // One warm-up flash (JIT, page cache), then the median of three measured runs.
+    await flashOnce(dir, 64, { payload: 8192 });
+    const runs: FlashFigures[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await flashOnce(dir, 256, { payload: 8192 }));
+    const ceil = runs.sort((a, b) => a.seconds - b.seconds)[1]!;
     const mbps = ceil.bytes / ceil.seconds / MB;
     const cpuPerGiB = (ceil.cpuSeconds / ceil.bytes) * 1024 ** 3;
-    console.log(`1. Host ceiling, 256 MiB into the in-memory modem, unlimited link, 8 KiB payload:`);
-    console.log(`   ${mbps.toFixed(0)} MB/s (${ceil.seconds.toFixed(2)} s), ${cpuPerGiB.toFixed(2)} CPU s/GiB (host + virtual device)`);
+    console.log(`1. Host ceiling, 256 MiB into the in-memory modem, unlimited link, 8 KiB payload (median of 3 after a warm-up):`);
+    console.log(`   ${mbps.toFixed(0)} MB/s (${ceil.seconds.toFixed(2)} s; runs ${runs.map((r) => (r.bytes / r.seconds / MB).toFixed(0)).join(', ')} MB/s), ${cpuPerGiB.toFixed(2)} CPU s/GiB (host + virtual device)`);
     console.log(`   target >= 800 MB/s: ratio ${(mbps / 800).toFixed(2)} -> ${verdict(mbps >= 800)}\n`);
 
     const link = LinkModel.usb2HighSpeed();

@@ -43,7 +43,7 @@ export type { FirehoseAddress, NegotiatedConfig } from '../protocol/firehose.js'
 /** The last line of a programmer's startup burst. */
 const END_OF_FUNCTIONS = /end of supported functions/i;
 /** How long to wait for stray logs after the startup burst has visibly ended. */
-const STARTUP_GRACE_MS = 30;
+const STARTUP_GRACE_MS = 10;
 
 export interface FirehoseTimeouts {
   /** Answer to an ordinary command. */

@@ -25,10 +25,18 @@ import {
 import { formatMs } from '../util/deadline.js';
 import type { PipeReader } from '../transport/pipe-reader.js';
 
+/**
+ * How long to wait for the HELLO before answering one that may have been sent earlier. A USB
+ * endpoint keeps the HELLO until it is read, so it normally arrives at once; a serial port
+ * flushes its input when opened and loses it, and some modems send it only once. 2 s keeps
+ * those cases quick without answering a modem that is still starting.
+ */
+export const DEFAULT_HELLO_TIMEOUT_MS = 2000;
+
 export interface SaharaHostOptions {
   signal?: AbortSignal;
   onEvent?: EventSink;
-  /** Wait this long for the HELLO (default 5000 ms). */
+  /** Wait this long for the HELLO (default DEFAULT_HELLO_TIMEOUT_MS). */
   helloTimeoutMs?: number;
   /** Wait this long for every later packet (default 10000 ms). */
   packetTimeoutMs?: number;
@@ -80,7 +88,7 @@ class SaharaHost {
     readonly reader: PipeReader,
     readonly opts: SaharaHostOptions,
   ) {
-    this.helloTimeoutMs = opts.helloTimeoutMs ?? 5000;
+    this.helloTimeoutMs = opts.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
     this.packetTimeoutMs = opts.packetTimeoutMs ?? 10_000;
     this.maxReadLength = opts.maxReadLength ?? 1024 * 1024;
   }

@@ -69,6 +69,24 @@ describe('modem-rescue on the command line', () => {
     }
   });
 
+  it.skipIf(!socatAvailable())('info reads the boot ROM identity over the pty, and the modem is ready again afterwards', async () => {
+    const sim = await startCli(['sim', '--pty', '--state', join(dir, 'modem3'), '--model', 'eg25g', '--quiet']);
+    try {
+      const tty = sim.lines[0]!;
+      const r = await runCli(['info', '--port', tty, '--json'], 30_000);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const info = JSON.parse(r.stdout) as { serialNumber: string; msmHwId: string; pkHashes: string[] };
+      expect(parseInt(info.serialNumber, 16)).toBe(MODELS.eg25g.serial);
+      expect(BigInt(`0x${info.msmHwId}`)).toBe(MODELS.eg25g.msmHwId);
+      expect(info.pkHashes).toContain(Buffer.from(MODELS.eg25g.pkHash).toString('hex'));
+      const again = await runCli(['info', '--port', tty, '--json', '--wait', '10'], 30_000);
+      expect(again.code).toBe(0);
+    } finally {
+      await stop(sim.child);
+    }
+  });
+
   it('exit codes: 3 for a broken package, 4 when no modem appears, 2 for usage', async () => {
     const broken = join(dir, 'broken');
     const root = (await runCli(['sim', 'make-package', '--model', 'ec25', '--out', broken, '--size', '1'])).stdout.trim().split('\n').pop()!;
