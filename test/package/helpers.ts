@@ -9,8 +9,10 @@ import { afterEach } from 'vitest';
 import type { CliIo } from '../../src-main/cli/io.js';
 import { makeProgrammerElf } from '../../src-main/sim/programmer-image.js';
 import { MODELS } from '../../src-main/sim/models.js';
+import { REAL_EG25G_DIR } from '../helpers/real-eg25g-package.js';
 
-export const REAL = '/work/shared/fixtures/real/eg25g';
+/** The real EG25-G XML files, in ../shared beside the checkout (as on CI). */
+export const REAL = REAL_EG25G_DIR;
 export const REAL_XML = 'rawprogram_nand_p2K_b128K_update.xml';
 export const REAL_PATCH = 'patch_p2K_b128K.xml';
 
