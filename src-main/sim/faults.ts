@@ -18,7 +18,9 @@ export type Fault =
   /** Answer the Nth command (1-based) with bytes that are not a document. */
   | { kind: 'garbage-reply'; n: number }
   /** Send the Sahara HELLO only at enumeration, never again after a mode switch or a missed read. */
-  | { kind: 'hello-once' };
+  | { kind: 'hello-once' }
+  /** Normal mode: drop off the bus on the Nth DIAG request (1-based, unanswered); back in normal mode a second later. */
+  | { kind: 'drop-diag'; n: number };
 
 export type FaultKind = Fault['kind'];
 
@@ -36,13 +38,13 @@ export function parseSize(text: string): number | undefined {
 
 export class FaultSpecError extends Error {}
 
-/** Parse one `--fault` value: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once. */
+/** Parse one `--fault` value: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N. */
 export function parseFault(spec: string): Fault {
   const s = spec.trim();
   const at = /^([a-z-]+)@(.+)$/.exec(s);
   const eq = /^([a-z-]+)=(.+)$/.exec(s);
   const bad = (why: string): never => {
-    throw new FaultSpecError(`bad --fault "${spec}": ${why}. Known: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once`);
+    throw new FaultSpecError(`bad --fault "${spec}": ${why}. Known: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N`);
   };
   if (at) {
     const [, kind, arg] = at as unknown as [string, string, string];
@@ -51,7 +53,7 @@ export function parseFault(spec: string): Fault {
       if (b === undefined) bad('BYTES must be a number, optionally with k/M/G');
       return { kind, atBytes: b! };
     }
-    if (kind === 'nak-program' || kind === 'garbage-reply') {
+    if (kind === 'nak-program' || kind === 'garbage-reply' || kind === 'drop-diag') {
       if (!/^\d+$/.test(arg) || Number(arg) < 1) bad('N must be a positive whole number');
       return { kind, n: Number(arg) };
     }
