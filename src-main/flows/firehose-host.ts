@@ -35,8 +35,8 @@ import {
   type PowerMode,
 } from '../protocol/firehose.js';
 import type { PipeReader } from '../transport/pipe-reader.js';
-import type { IoOptions } from '../transport/transport.js';
-import { cancelledError, formatMs, throwIfAborted } from '../util/deadline.js';
+import { streamRawData, type ChunkSource } from './firehose-stream.js';
+import { formatMs, throwIfAborted } from '../util/deadline.js';
 
 export type { FirehoseAddress, NegotiatedConfig } from '../protocol/firehose.js';
 
@@ -70,12 +70,7 @@ export const DEFAULT_FIREHOSE_TIMEOUTS: FirehoseTimeouts = {
   startupMaxMs: 5_000,
 };
 
-/** A file to program, read in pieces. */
-export interface ChunkSource {
-  readonly size: number;
-  /** Exactly `length` bytes at `offset`, except at the end of the source. */
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
+export type { ChunkSource } from './firehose-stream.js';
 
 /** The programmer answered NAK. attemptRetry: it said the same command may simply be sent again. */
 export class FirehoseNakError extends RescueError {
@@ -105,7 +100,7 @@ interface Answer {
   logs: string[];
 }
 
-/** Source reads and data writes are done in blocks this large, sliced into payload-sized writes. */
+/** Read-back data is taken in pieces of at most this many bytes. */
 const BLOCK_BYTES = 1024 * 1024;
 const MAX_LOG_LINE = 1000;
 const LOG_LINES_IN_ERRORS = 5;
@@ -238,7 +233,7 @@ export class FirehoseSession {
       if (!first.ack) throw nakError(what, first);
       if (first.rawmode !== true) throw protocolError(`The programmer accepted ${what} but did not switch to raw data mode.`);
       try {
-        await this.streamData(what, source, sectors * addr.sectorSize, addr.sectorSize, cfg.maxPayloadToTarget, onProgress);
+        await streamRawData(this.reader.pipe, source, { what, total: sectors * addr.sectorSize, sectorSize: addr.sectorSize, payload: cfg.maxPayloadToTarget, writeMs: this.t.writeMs, signal: this.signal, onProgress });
       } catch (e) {
         const failure = await this.explainWriteFailure(what, e);
         // A NAK means the programmer left raw mode; anything else leaves it waiting for data.
@@ -533,78 +528,6 @@ export class FirehoseSession {
    * Stream `total` bytes: the source, then zeros. Reads the source in blocks of about 1 MiB and
    * writes slices of them; one watchdog timer for the whole transfer catches a stall.
    */
-  private async streamData(what: string, source: ChunkSource, total: number, sectorSize: number, payload: number, onProgress?: (bytesDone: number) => void): Promise<void> {
-    throwIfAborted(this.signal);
-    const chunk = payload >= sectorSize ? payload - (payload % sectorSize) : payload;
-    const blockLen = chunk * Math.max(1, Math.floor(BLOCK_BYTES / chunk));
-    const inner = new AbortController();
-    const outer = this.signal;
-    const onOuter = (): void => inner.abort(cancelledError(outer?.reason));
-    outer?.addEventListener('abort', onOuter, { once: true });
-    let moved = 0;
-    let sent = 0;
-    let quietTicks = 0;
-    let seen = 0;
-    const tick = Math.max(1, Math.floor(this.t.writeMs / 4));
-    const watchdog = setInterval(() => {
-      if (moved !== seen) {
-        seen = moved;
-        quietTicks = 0;
-      } else if (++quietTicks >= 4) {
-        inner.abort(new RescueError('DEVICE_STALLED', `Nothing moved for ${formatMs(this.t.writeMs)} while sending ${what} (${sent} of ${total} bytes sent).`));
-      }
-    }, tick);
-    const io: IoOptions = { timeoutMs: this.t.writeMs, signal: inner.signal, what: `data of ${what}` };
-    const pipe = this.reader.pipe;
-    // Read one block ahead, so the file read overlaps sending the current block.
-    let pos = 0;
-    let ahead: Promise<Uint8Array> | undefined;
-    const readNext = (): void => {
-      const fromFile = Math.min(Math.min(blockLen, total - pos), source.size - pos);
-      ahead = fromFile > 0 ? readSource(source, pos, fromFile, what) : undefined;
-      ahead?.catch(() => {}); // observed when awaited; never an unhandled rejection
-    };
-    try {
-      readNext();
-      while (sent < total) {
-        const want = Math.min(blockLen, total - sent);
-        const fromFile = Math.min(want, source.size - pos);
-        let block: Uint8Array;
-        if (fromFile > 0) {
-          const data = await untilAborted(ahead!, inner.signal);
-          if (data.length < fromFile) {
-            throw new RescueError('HOST_IO', `Reading ${what}: got ${data.length} bytes at offset ${pos} instead of ${fromFile}; the file changed or is damaged.`);
-          }
-          pos += fromFile;
-          readNext();
-          moved++;
-          if (fromFile === want) block = data.length === want ? data : data.subarray(0, want);
-          else {
-            block = new Uint8Array(want); // the last block: file bytes, then zeros to the sector
-            block.set(data.subarray(0, fromFile));
-          }
-        } else block = new Uint8Array(want);
-        for (let off = 0; off < want; off += chunk) {
-          const end = off + chunk < want ? off + chunk : want;
-          await pipe.write(block.subarray(off, end), io);
-          sent += end - off;
-          moved++;
-        }
-        onProgress?.(Math.min(sent, source.size));
-      }
-    } catch (e) {
-      if (inner.signal.aborted && inner.signal.reason instanceof RescueError) throw inner.signal.reason;
-      // A data write that times out is a stalled transfer: the modem stopped taking data.
-      if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') {
-        throw new RescueError('DEVICE_STALLED', `The modem took no data for ${formatMs(this.t.writeMs)} while receiving ${what} (${sent} of ${total} bytes sent).`, { cause: e });
-      }
-      throw e;
-    } finally {
-      clearInterval(watchdog);
-      outer?.removeEventListener('abort', onOuter);
-    }
-  }
-
   /** After a failed data write, a programmer may still NAK (with AttemptRetry): prefer that answer. */
   private async explainWriteFailure(what: string, e: unknown): Promise<unknown> {
     if (!(e instanceof RescueError) || (e.code !== 'DEVICE_TIMEOUT' && e.code !== 'DEVICE_STALLED')) return e;
@@ -643,32 +566,4 @@ function protocolError(detail: string): RescueError {
 function rewordTimeout(e: unknown, detail: string, code: ErrorCode = 'DEVICE_TIMEOUT'): unknown {
   if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') return new RescueError(code, detail, { cause: e });
   return e;
-}
-
-async function readSource(source: ChunkSource, offset: number, length: number, what: string): Promise<Uint8Array> {
-  try {
-    return await source.read(offset, length);
-  } catch (e) {
-    if (e instanceof RescueError) throw e;
-    throw new RescueError('HOST_IO', `Reading the file for ${what} failed at offset ${offset}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-}
-
-/** Resolve with p, or reject with the signal's reason once it aborts. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(cancelledError(signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(cancelledError(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
