@@ -129,6 +129,9 @@ export class AtClient {
     if (this.closed) throw new RescueError('CANCELLED', 'The AT session was closed.');
     if (this.failure) throw this.failure;
     this.pump ??= this.readLoop();
+    // An unfinished line before the command is sent is noise, not a start of the answer.
+    const noise = this.splitter.discardPartial();
+    if (noise > 0) this.opts.onStray?.(`(${noise} bytes without a line end dropped)`);
     let pending: Pending | undefined;
     const answer = new Promise<AtResponse>((resolve, reject) => {
       pending = { cmd, lines: [], resolve, reject };

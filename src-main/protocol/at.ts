@@ -43,6 +43,14 @@ export class AtLineSplitter {
     return String.fromCharCode(...this.chars);
   }
 
+  /** Drop an unfinished line (noise that arrived before a command was sent). Returns how many bytes. */
+  discardPartial(): number {
+    const n = this.chars.length;
+    this.chars = [];
+    this.truncated = false;
+    return n;
+  }
+
   private endLine(out: AtLine[]): void {
     if (this.chars.length > 0) {
       const text = String.fromCharCode(...this.chars).trim();
