@@ -7,7 +7,7 @@ import { COMMANDS } from './commands/index.js';
 
 export function helpText(): string {
   const lines = ['modem-rescue: bring Qualcomm/Quectel modems back from "bricked" to "working".', '', 'Commands:'];
-  for (const c of COMMANDS) lines.push(`  ${c.usage.padEnd(58)} ${c.summary}`);
+  for (const c of COMMANDS) lines.push(`  modem-rescue ${c.usage}`, `      ${c.summary}`);
   lines.push('', 'Exit codes: 0 ok, 2 usage, 3 package problem, 4 device problem, 5 this computer, 130 cancelled, 1 unexpected.');
   return lines.join('\n');
 }
