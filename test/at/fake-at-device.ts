@@ -3,20 +3,24 @@
 // URCs or raw bytes at any time.
 
 import { createMemoryPipePair, type MemoryPipePair } from '../../src-main/transport/memory.js';
+import type { BulkPipe } from '../../src-main/transport/transport.js';
 
 export type Answer = string | Uint8Array | undefined | ((send: (text: string | Uint8Array) => Promise<void>) => Promise<void>);
 
 export class FakeAtDevice {
   readonly pair: MemoryPipePair;
+  /** The device end the script runs on (the memory pair's, or one given, e.g. a pty's). */
+  readonly device: BulkPipe;
   readonly received: string[] = [];
   private readonly stopped = new AbortController();
   private done: Promise<void>;
 
   constructor(
     private readonly script: (cmd: string) => Answer,
-    private readonly opts: { echo?: boolean } = {},
+    private readonly opts: { echo?: boolean; device?: BulkPipe } = {},
   ) {
     this.pair = createMemoryPipePair({ name: 'fake AT port' });
+    this.device = opts.device ?? this.pair.device;
     this.done = this.loop();
   }
 
@@ -26,7 +30,7 @@ export class FakeAtDevice {
 
   async send(text: string | Uint8Array): Promise<void> {
     const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
-    await this.pair.device.write(bytes, { timeoutMs: 1000 });
+    await this.device.write(bytes, { timeoutMs: 1000 });
   }
 
   async stop(): Promise<void> {
@@ -39,7 +43,7 @@ export class FakeAtDevice {
     for (;;) {
       let chunk: Uint8Array;
       try {
-        chunk = await this.pair.device.read(4096, { timeoutMs: 60_000, signal: this.stopped.signal });
+        chunk = await this.device.read(4096, { timeoutMs: 60_000, signal: this.stopped.signal });
       } catch {
         return;
       }
