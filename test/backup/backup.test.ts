@@ -1,0 +1,76 @@
+import CFB from 'cfb';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { backupQcn } from '../../src-main/flows/backup.js';
+import { nvToImei } from '../../src-main/qcn/imei.js';
+import { readQcn } from '../../src-main/qcn/layout.js';
+import { startNormalModem, type TestModem } from './normal-modem.js';
+import { createHash } from 'node:crypto';
+
+let dir: string;
+let modem: TestModem | undefined;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mr-backup-'));
+});
+afterEach(async () => {
+  await modem?.stop();
+  modem = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('QCN backup from the virtual modem', () => {
+  it('writes a QCN the cfb package opens, with 136-byte NV records, the modem IMEI, every NV item and file', async () => {
+    modem = await startNormalModem();
+    const out = join(dir, 'ec25.qcn');
+    const events: string[] = [];
+    const r = await backupQcn({ dm: modem.bus.dmOpener, out, onEvent: (e) => e.type === 'log' && events.push(e.message) });
+    const file = readFileSync(out);
+    const c = CFB.read(file, { type: 'buffer' });
+    const streams = new Set(c.FullPaths.filter((_, i) => c.FileIndex[i]!.type === 2).map((p) => p.replace(/^Root Entry\//, '')));
+    for (const s of ['File_Version', '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY', '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY_SIM_1', '00024655/default/Mobile_Property_Info', '00024655/default/Feature_Mask', '00024655/default/NV_Items/EFS_Dir/00000000', '00024655/default/Provisioning_Item_Files/EFS_Data/00000000']) {
+      expect(streams.has(s), s).toBe(true);
+    }
+    const arr = Buffer.from(CFB.find(c, 'Root Entry/00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY')!.content as Uint8Array);
+    expect(arr.length % 136).toBe(0);
+    let imeiRecord: Buffer | undefined;
+    for (let o = 0; o < arr.length; o += 136) {
+      expect(arr.readUInt16LE(o)).toBe(0x88);
+      expect(arr.readUInt16LE(o + 2)).toBe(1);
+      if (arr.readUInt16LE(o + 4) === 550) imeiRecord = arr.subarray(o + 8, o + 136);
+    }
+    expect(nvToImei(imeiRecord!)).toBe(modem.state.imei(0));
+
+    // Everything the modem holds is in the file: NV items of both contexts, and every EFS file (hidden ones too).
+    const q = readQcn(new Uint8Array(file));
+    for (const ctx of [0, 1] as const) {
+      const ids = new Set(q.nvItems.filter((i) => i.context === ctx).map((i) => i.id));
+      expect([...ids].sort((a, b) => a - b)).toEqual(modem.state.nvIds(ctx));
+    }
+    const multi = q.nvItems.filter((i) => i.id === 296 && i.context === 0).map((i) => i.index).sort((a, b) => a - b);
+    expect(multi).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const paths = [...q.efsBackup, ...q.provisioning, ...q.nvItemFiles].map((f) => f.path).sort();
+    expect(paths).toEqual(modem.state.allFiles());
+    for (const f of [...q.efsBackup, ...q.provisioning, ...q.nvItemFiles]) expect(Buffer.from(f.data).equals(Buffer.from(modem.state.readFile(f.path)!)), f.path).toBe(true);
+    expect(q.provisioning.map((p) => p.path)).toContain('/nv/item_files/ims/IMS_enable');
+    expect(q.nvItemFiles.some((p) => p.path.startsWith('/nv/item_files/rfnv/'))).toBe(true);
+
+    const manifest = JSON.parse(readFileSync(r.manifestPath, 'utf8'));
+    expect(manifest.imei).toBe(modem.state.imei(0));
+    expect(manifest.imei2).toBe(modem.state.imei(1));
+    expect(manifest.firmware).toBe(modem.state.firmware);
+    expect(manifest.sha256).toBe(createHash('sha256').update(file).digest('hex'));
+    expect(manifest.counts.nvItems).toBe(q.nvItems.filter((i) => i.context === 0).length);
+    expect(readdirSync(dir).sort()).toEqual(['ec25.manifest.json', 'ec25.qcn']);
+  });
+
+  it('a modem dropping off mid-backup gives DEVICE_DISCONNECTED or DEVICE_TIMEOUT and leaves no file', async () => {
+    modem = await startNormalModem({ faults: ['drop-diag@2000'] });
+    const out = join(dir, 'x.qcn');
+    const err = await backupQcn({ dm: modem.bus.dmOpener, out, timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(modem.dropped).toBe(true);
+    expect((err as { code?: string }).code).toMatch(/^DEVICE_(DISCONNECTED|TIMEOUT)$/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
