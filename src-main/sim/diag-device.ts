@@ -89,11 +89,17 @@ export async function runDiagDevice(pipe: BulkPipe, opts: DiagDeviceOptions, cou
   const every = opts.unsolicitedEvery ?? 50;
   const session = { unlocked: false, mode: CONTROL_MODE.ONLINE as number };
   let answers = 0;
-  const send = async (payload: Uint8Array): Promise<void> => {
-    if (every > 0 && ++answers % every === 0) {
-      await pipe.write(hdlcEncode(unsolicitedFrame(answers / every)), { timeoutMs: 5000, signal, what: 'a DIAG log frame' });
+  // A host that stops reading for seconds loses answers (as with a real port), the module carries on.
+  const write = async (bytes: Uint8Array, what: string): Promise<void> => {
+    try {
+      await pipe.write(bytes, { timeoutMs: 5000, signal, what });
+    } catch (e) {
+      if (!(e instanceof RescueError && e.code === 'DEVICE_TIMEOUT')) throw e;
     }
-    await pipe.write(hdlcEncode(payload), { timeoutMs: 5000, signal, what: 'a DIAG answer' });
+  };
+  const send = async (payload: Uint8Array): Promise<void> => {
+    if (every > 0 && ++answers % every === 0) await write(hdlcEncode(unsolicitedFrame(answers / every)), 'a DIAG log frame');
+    await write(hdlcEncode(payload), 'a DIAG answer');
   };
   try {
     for (;;) {
@@ -135,7 +141,7 @@ export async function runDiagDevice(pipe: BulkPipe, opts: DiagDeviceOptions, cou
     }
   } catch (e) {
     efs.closeAll();
-    if (signal.aborted || (e instanceof RescueError && (e.code === 'DEVICE_DISCONNECTED' || e.code === 'CANCELLED' || e.code === 'DEVICE_TIMEOUT'))) return { kind: 'gone' };
+    if (signal.aborted || (e instanceof RescueError && (e.code === 'DEVICE_DISCONNECTED' || e.code === 'CANCELLED'))) return { kind: 'gone' };
     throw e;
   }
 }

@@ -5,11 +5,13 @@
 // The rawprogram XML interleaves erase and program lines and erases SBL on its last erase line,
 // like the real EG25-G file (for the EG25-G it is the same XML), so a host that ran it in file
 // order would wipe the SBL it had just written. Boot chain images are signed ELFs so the virtual
-// module boots; the other images are pseudo-random and are written in 1 MiB pieces.
+// module boots; the other images are pseudo-random and are written in 1 MiB pieces. NON-HLOS.ubi
+// starts with a small header carrying the firmware version (firmware-image.ts).
 
 import { createHash } from 'node:crypto';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFirmwareHeader } from './firmware-image.js';
 import { getModel, type ModelId, type ModelSpec, type PartitionLayout } from './models.js';
 import { fillPseudoRandom, makeProgrammerElf } from './programmer-image.js';
 
@@ -21,6 +23,11 @@ export interface MakePackageOptions {
   seed?: number;
   /** Also write a _factory XML that erases EFS2/NV and the other file-less partitions. */
   factoryXml?: boolean;
+  /**
+   * Firmware version of the package (default: the model's): names the package folder and goes
+   * into the header at the start of NON-HLOS.ubi, which the virtual module reports once booted.
+   */
+  firmware?: string;
 }
 
 export interface MadePackage {
@@ -163,7 +170,7 @@ function bulkSizes(parts: PartitionLayout[], pageSize: number, budget: number): 
   return sizes;
 }
 
-async function writeStreamed(file: string, size: number, seed: number): Promise<string> {
+async function writeStreamed(file: string, size: number, seed: number, header?: (first: Uint8Array) => void): Promise<string> {
   const h = createHash('md5');
   const fh = await open(file, 'w');
   try {
@@ -171,6 +178,7 @@ async function writeStreamed(file: string, size: number, seed: number): Promise<
     for (let off = 0, i = 0; off < size; off += PIECE, i++) {
       const piece = buf.subarray(0, Math.min(PIECE, size - off));
       fillPseudoRandom(piece, (seed * 2654435761 + i * 40503 + 1) >>> 0);
+      if (i === 0) header?.(piece);
       h.update(piece);
       await fh.write(piece, 0, piece.length);
     }
@@ -183,7 +191,9 @@ async function writeStreamed(file: string, size: number, seed: number): Promise<
 export async function makePackage(opts: MakePackageOptions): Promise<MadePackage> {
   const model = getModel(opts.model);
   const seed = opts.seed ?? 1;
-  const root = path.join(path.resolve(opts.outDir), model.firmware);
+  const firmware = opts.firmware ?? model.firmware;
+  if (!/^[A-Za-z0-9._-]{1,96}$/.test(firmware)) throw new RangeError(`firmware version "${firmware}" must be 1 to 96 letters, digits, '.', '_' or '-'`);
+  const root = path.join(path.resolve(opts.outDir), firmware);
   const update = path.join(root, 'update');
   const firehose = path.join(update, 'firehose');
   await mkdir(firehose, { recursive: true });
@@ -217,7 +227,8 @@ export async function makePackage(opts: MakePackageOptions): Promise<MadePackage
   const budget = Math.max(0, (opts.sizeMiB ?? 24) * MIB - fixed);
   for (const [file, size] of bulkSizes(bulk, model.pageSize, budget)) {
     const abs = path.join(update, file);
-    md5.set(abs, await writeStreamed(abs, size, seed * 7919 + files.length));
+    const header = file === 'NON-HLOS.ubi' ? (first: Uint8Array) => writeFirmwareHeader(first, firmware) : undefined;
+    md5.set(abs, await writeStreamed(abs, size, seed * 7919 + files.length, header));
     files.push(abs);
   }
 

@@ -3,14 +3,25 @@
 // of a real module in EDL: appears on the bus, says HELLO, runs the programmer, resets, and boots
 // only when the boot chain on its NAND is intact and signed for its root key; otherwise the PBL
 // falls back to EDL and it comes back as 05c6:9008.
+//
+// With a NormalPort it also lives its normal life: booted, it enumerates as 2c7c:0125 with a DM
+// (DIAG) and an AT interface served from its NV/EFS state (normal-state.ts, kept in the state
+// folder beside the NAND); the DIAG EDL switch sends it to EDL, a flash and reset brings it back
+// in normal mode reporting the firmware version found in the flashed NON-HLOS image. Started in
+// normal mode on a blank NAND, it first gets its model's factory firmware (firmware-image.ts).
 
 import { EventEmitter } from 'node:events';
 import { parseElfHeader, parseProgramHeaders } from '../protocol/elf.js';
 import { sleep } from '../util/deadline.js';
+import { runAtDevice } from './at-device.js';
+import { DiagCounter, runDiagDevice, type DiagOutcome } from './diag-device.js';
 import { FaultPlan, type Fault } from './faults.js';
 import { runFirehoseNand, type SimEvent } from './firehose-nand.js';
+import { provisionFactoryFirmware, readFlashedFirmware } from './firmware-image.js';
 import { getModel, type ModelId, type ModelSpec, type PartitionLayout } from './models.js';
 import { Nand, type NandOp } from './nand.js';
+import { NormalState } from './normal-state.js';
+import type { NormalPort } from './normal-port.js';
 import { runPbl } from './pbl-sahara.js';
 import { verifySignedImage } from './programmer-image.js';
 import type { SimPort } from './sim-port.js';
@@ -28,9 +39,28 @@ export interface VirtualModemOptions {
   /** Time off the bus between a reset and the next enumeration (default 1000 ms). */
   reEnumerateDelayMs?: number;
   onLog?(m: string): void;
+  /** How the first power-on comes up (default 'edl'). 'normal' needs a normalPort. */
+  mode?: 'edl' | 'normal';
+  /** Where the module enumerates when booted (DM + AT). Without one, a boot ends in 'booted'. */
+  normalPort?: NormalPort;
+  /** Normal-mode behaviour knobs (tests, bench). */
+  normal?: NormalModeOptions;
 }
 
-export type ModemState = 'off' | 'edl' | 'firehose' | 'booted' | 'rebooting';
+export interface NormalModeOptions {
+  /** An unsolicited DIAG log/event frame before every Nth answer (default 50; 0 = never). */
+  diagUnsolicitedEvery?: number;
+  /** An AT URC before every Nth answer (default 5; 0 = never). */
+  atUrcEvery?: number;
+  /** Boot URCs on the AT port at enumeration (default true). */
+  atBootUrcs?: boolean;
+  /** EFS writes between syncs before ENOSPC (default 100). */
+  journalWrites?: number;
+  /** The SPC the module accepts (default "000000"). */
+  spc?: string;
+}
+
+export type ModemState = 'off' | 'edl' | 'firehose' | 'booted' | 'normal' | 'rebooting';
 
 /** How the module comes up after a power-on or reset: forced into EDL, or a normal boot attempt. */
 type Entry = 'edl' | 'normal';
@@ -44,6 +74,10 @@ export class VirtualModem extends EventEmitter {
   readonly faults: FaultPlan;
   /** Firmware revision reported by the last normal boot (undefined until it boots). */
   bootedFirmware: string | undefined;
+  /** NV items and EFS files of normal mode (only with a normalPort). */
+  readonly normalState: NormalState | undefined;
+  /** DIAG requests served over the simulator's life. */
+  readonly diagCounter = new DiagCounter();
   private current: ModemState = 'off';
   private readonly delayMs: number;
   private life: AbortController | undefined;
@@ -62,6 +96,9 @@ export class VirtualModem extends EventEmitter {
     this.delayMs = opts.reEnumerateDelayMs ?? 1000;
     this.nand = Nand.open({ model: this.model, stateDir: opts.stateDir, totalBlocks: opts.totalBlocks, badBlocks: opts.badBlocks });
     this.nand.onOp = (op: NandOp) => this.emitSafely('op', op);
+    if (opts.mode === 'normal' && !opts.normalPort) throw new Error('mode "normal" needs a normalPort');
+    this.normalState = opts.normalPort ? NormalState.open({ model: this.model, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }) : undefined;
+    if (opts.mode === 'normal' && provisionFactoryFirmware(this.nand, this.model)) this.log(`blank NAND: factory firmware ${this.model.firmware} written`);
   }
 
   get state(): ModemState {
@@ -84,10 +121,15 @@ export class VirtualModem extends EventEmitter {
     this.life?.abort();
     await this.loop;
     this.loop = undefined;
-    await this.port.unplug();
+    await this.unplugAll();
     await this.nand.settle();
     this.nand.close();
     this.setState('off');
+  }
+
+  private async unplugAll(): Promise<void> {
+    await this.port.unplug().catch(() => undefined);
+    await this.opts.normalPort?.unplug().catch(() => undefined);
   }
 
   /**
@@ -141,7 +183,7 @@ export class VirtualModem extends EventEmitter {
   }
 
   private async run(life: AbortSignal, onBus: () => void): Promise<void> {
-    let entry: Entry = 'edl';
+    let entry: Entry = this.opts.mode === 'normal' ? 'normal' : 'edl';
     while (!life.aborted) {
       const session = new AbortController();
       this.session = session;
@@ -157,7 +199,7 @@ export class VirtualModem extends EventEmitter {
           this.log(`device error, re-entering EDL: ${e instanceof Error ? e.message : String(e)}`);
           entry = 'edl';
         }
-        await this.port.unplug().catch(() => undefined);
+        await this.unplugAll();
         this.setState('rebooting');
         await sleep(this.delayMs, life).catch(() => undefined);
       } finally {
@@ -172,8 +214,12 @@ export class VirtualModem extends EventEmitter {
     if (entry === 'normal') {
       const chain = this.bootChainIntact();
       if (chain.ok) {
-        this.bootedFirmware = this.model.firmware;
-        this.log(`boot chain intact: booted ${this.model.firmware}`);
+        const flashed = readFlashedFirmware(this.nand, this.model);
+        if (flashed && this.normalState) this.normalState.setFirmware(flashed);
+        const firmware = flashed ?? this.normalState?.firmware ?? this.model.firmware;
+        this.bootedFirmware = firmware;
+        this.log(`boot chain intact: booted ${firmware}`);
+        if (this.opts.normalPort && this.normalState) return this.runNormal(this.opts.normalPort, this.normalState, signal, onBus);
         this.setState('booted');
         onBus();
         return this.untilPowerCycle(signal);
@@ -203,6 +249,62 @@ export class VirtualModem extends EventEmitter {
       return this.untilPowerCycle(signal);
     }
     return this.reEnumerate(out.mode === 'reset' ? 'normal' : 'edl', signal);
+  }
+
+  /** Normal mode: DM and AT interfaces until the host switches to EDL or resets the module. */
+  private async runNormal(port: NormalPort, state: NormalState, signal: AbortSignal, onBus: () => void): Promise<Entry> {
+    const pipes = await port.plugIn();
+    this.setState('normal');
+    onBus();
+    const n = this.opts.normal ?? {};
+    const enumeration = new AbortController();
+    const relay = (): void => enumeration.abort();
+    signal.addEventListener('abort', relay, { once: true });
+    const at = runAtDevice(pipes.at, {
+      model: this.model,
+      state,
+      signal: enumeration.signal,
+      ...(n.atUrcEvery !== undefined ? { urcEvery: n.atUrcEvery } : {}),
+      ...(n.atBootUrcs !== undefined ? { bootUrcs: n.atBootUrcs } : {}),
+      onLog: (m) => this.log(m),
+    }).catch((e: unknown) => this.log(`AT interface failed: ${e instanceof Error ? e.message : String(e)}`));
+    let outcome: DiagOutcome;
+    try {
+      outcome = await runDiagDevice(
+        pipes.dm,
+        {
+          model: this.model,
+          state,
+          faults: this.faults,
+          signal: enumeration.signal,
+          ...(n.diagUnsolicitedEvery !== undefined ? { unsolicitedEvery: n.diagUnsolicitedEvery } : {}),
+          ...(n.journalWrites !== undefined ? { journalWrites: n.journalWrites } : {}),
+          ...(n.spc !== undefined ? { spc: n.spc } : {}),
+          onLog: (m) => this.log(m),
+        },
+        this.diagCounter,
+      );
+    } finally {
+      signal.removeEventListener('abort', relay);
+    }
+    if (outcome.kind === 'gone') {
+      // The port failed under the module (or it is being stopped): stay off until a power cycle.
+      enumeration.abort();
+      await at;
+      if (signal.aborted) throw new Error('powered off');
+      this.log('normal-mode interfaces lost; waiting for a power cycle');
+      await port.unplug();
+      this.setState('off');
+      return this.untilPowerCycle(signal);
+    }
+    if (outcome.kind !== 'dropped') await sleep(ANSWER_DRAIN_MS, signal);
+    enumeration.abort();
+    await at;
+    await port.unplug();
+    this.setState('rebooting');
+    this.log(outcome.kind === 'edl' ? 'DIAG EDL switch: re-enumerating in EDL' : outcome.kind === 'reset' ? 'DIAG reset: re-enumerating' : 'dropped off the bus (fault); back in normal mode soon');
+    await sleep(this.delayMs, signal);
+    return outcome.kind === 'edl' ? 'edl' : 'normal';
   }
 
   private async reEnumerate(next: Entry, signal: AbortSignal): Promise<Entry> {
