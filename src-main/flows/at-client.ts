@@ -85,7 +85,8 @@ export class AtClient {
     try {
       return await this.parsed('AT+QGMR', parseFirmwareVersion);
     } catch (e) {
-      if (!(e instanceof RescueError) || e.code !== 'AT_ERROR' || e.detail.includes('answer to AT+QGMR could not be read')) throw e;
+      // Only a refusal (ERROR / +CME ERROR) means "ask AT+CGMR"; an unreadable answer stays an error.
+      if (!(e instanceof RescueError) || e.code !== 'AT_ERROR' || e.cause instanceof AtParseError) throw e;
       return this.parsed('AT+CGMR', parseFirmwareVersion);
     }
   }

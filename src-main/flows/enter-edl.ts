@@ -7,7 +7,7 @@ import { EDL_IDS, hex4, identify } from '../../shared/devices.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
 import { HdlcDecoder, hdlcEncode } from '../protocol/hdlc.js';
-import type { UsbEnumerator } from '../platform/usb-enumerator.js';
+import type { EnumeratedDevice, UsbEnumerator } from '../platform/usb-enumerator.js';
 import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 import { cancelledError, formatMs, sleep, throwIfAborted } from '../util/deadline.js';
 
@@ -53,7 +53,15 @@ export async function enterEdl(opts: EnterEdlOptions): Promise<EnterEdlResult> {
   const log = (level: 'info' | 'warn', message: string): void => opts.onEvent?.({ type: 'log', level, message });
   throwIfAborted(opts.signal);
   opts.onEvent?.({ type: 'phase', phase: 'connect', message: `Switching the module into download mode (EDL) over ${opts.dm.description}` });
-  const before = opts.enumerator ? await normalModules(opts.enumerator) : undefined;
+  let before: SeenModule[] | undefined;
+  if (opts.enumerator) {
+    try {
+      before = await normalModules(opts.enumerator);
+    } catch (e) {
+      log('warn', `The USB bus cannot be watched while switching: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const enumerator = before === undefined ? undefined : opts.enumerator;
 
   const dm = await opts.dm.open({ timeoutMs: opts.dmOpenTimeoutMs ?? 5000, signal: opts.signal, what: 'the DM/DIAG port' });
   let echoed: boolean;
@@ -74,7 +82,7 @@ export async function enterEdl(opts: EnterEdlOptions): Promise<EnterEdlResult> {
   const onOuterAbort = (): void => inner.abort(cancelledError(opts.signal?.reason));
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let watchFailure: RescueError | undefined;
-  const watcher = watch(opts, before, started, inner.signal).catch((e: unknown) => {
+  const watcher = watch({ ...opts, enumerator }, before, started, inner.signal).catch((e: unknown) => {
     if (inner.signal.aborted) return;
     watchFailure = e instanceof RescueError ? e : new RescueError('INTERNAL', String(e));
     inner.abort(watchFailure);
@@ -185,7 +193,12 @@ async function watch(opts: EnterEdlOptions, before: SeenModule[] | undefined, st
     if (level === 'info') lastInfoAt = now;
     opts.onEvent?.({ type: 'log', level, message: `Waiting for the module in EDL (05c6:9008)... ${Math.round((now - started) / 1000)} s` });
     if (!opts.enumerator) continue;
-    const devices = await opts.enumerator.list();
+    let devices: EnumeratedDevice[];
+    try {
+      devices = await opts.enumerator.list();
+    } catch {
+      continue; // a bus that cannot be listed right now: the opener still waits for 9008
+    }
     if (devices.some((d) => EDL_IDS.some((id) => id.vendorId === d.vendorId && id.productId === d.productId))) continue; // the opener will take it
     const dump = devices.find((d) => identify(d.vendorId, d.productId)?.mode === 'memory-dump');
     if (dump) throw new RescueError('SAHARA_MEMORY_DEBUG', `The module came back at USB ${dump.busPath} as ${hex4(dump.vendorId)}:${hex4(dump.productId)} (crash dump) instead of EDL.`);

@@ -59,6 +59,14 @@ describe('AtClient', () => {
     expect(device.received).toEqual(['AT+QGMR', 'AT+CGMR']);
   });
 
+  it('does not fall back to AT+CGMR when AT+QGMR answered OK with something unreadable', async () => {
+    const { client, device } = setup((c) => (c === 'AT+QGMR' ? lines('OK') : lines('EC20CEFAR02A01M4G', 'OK')));
+    const e = await rejection(client.qgmr());
+    expect(e.code).toBe('AT_ERROR');
+    expect(e.message).toMatch(/no firmware version/);
+    expect(device.received).toEqual(['AT+QGMR']);
+  });
+
   it('turns +CME ERROR into AT_ERROR carrying its text, and the session goes on', async () => {
     const { client } = setup((c) => (c === 'AT+CPIN?' ? lines('+CME ERROR: 10') : EC25[c]));
     const e = await rejection(client.command('AT+CPIN?'));

@@ -260,6 +260,14 @@ describe('enterEdl', () => {
       expect(e.nextStep).toMatch(/not download mode/);
     });
 
+    it('a bus that cannot be listed does not stop the switch', async () => {
+      const edl = new FakeEdlOpener(50);
+      const broken: UsbEnumerator = { availability: async () => ({ available: true }), list: async () => { throw new RescueError('HOST_IO', 'Cannot list /sys/bus/usb/devices.'); } };
+      const { p, events } = run(new FakeDm('echo', { onSwitch: () => edl.switched() }), edl, { enumerator: broken });
+      expect((await p).edlPipeName).toContain('9008');
+      expect(logs(events).some((l) => l.startsWith('warn:') && l.includes('cannot be watched'))).toBe(true);
+    });
+
     it('9008 on a different bus path is taken', async () => {
       const edl = new FakeEdlOpener(60);
       const bus = new ScriptedBus([normal], [{ atMs: 0, devices: [] }, { atMs: 60, devices: [dev(0x05c6, 0x9008, '2-7')] }]);
