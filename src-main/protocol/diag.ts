@@ -98,7 +98,7 @@ export class PacketReader {
   }
 }
 
-/** Builds a packet of fields. */
+/** Builds a packet of fields (it grows: take the offset from room() before touching buf). */
 export class PacketWriter {
   private buf: Uint8Array;
   private view: DataView;
@@ -119,23 +119,28 @@ export class PacketWriter {
     return at;
   }
   u8(v: number): this {
-    this.buf[this.room(1)] = v & 0xff;
+    const at = this.room(1);
+    this.buf[at] = v & 0xff;
     return this;
   }
   u16(v: number): this {
-    this.view.setUint16(this.room(2), v & 0xffff, true);
+    const at = this.room(2);
+    this.view.setUint16(at, v & 0xffff, true);
     return this;
   }
   u32(v: number): this {
-    this.view.setUint32(this.room(4), v >>> 0, true);
+    const at = this.room(4);
+    this.view.setUint32(at, v >>> 0, true);
     return this;
   }
   i32(v: number): this {
-    this.view.setInt32(this.room(4), v | 0, true);
+    const at = this.room(4);
+    this.view.setInt32(at, v | 0, true);
     return this;
   }
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.room(b.length));
+    const at = this.room(b.length);
+    this.buf.set(b, at);
     return this;
   }
   /** Text + NUL. */
