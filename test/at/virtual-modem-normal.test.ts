@@ -6,15 +6,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { atCommand } from '../../src-main/cli/commands/at.js';
+import { enterEdlCommand } from '../../src-main/cli/commands/enter-edl.js';
+import type { CliIo } from '../../src-main/cli/io.js';
 import { AtClient } from '../../src-main/flows/at-client.js';
 import { enterEdl } from '../../src-main/flows/enter-edl.js';
 import { luhnValid } from '../../src-main/protocol/at.js';
 import { HELLO_LENGTH, SaharaCommand, readPacketHeader } from '../../src-main/protocol/sahara.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import { modelImeis } from '../../src-main/sim/normal-state.js';
-import { MemoryNormalBus } from '../../src-main/sim/normal-port.js';
+import { MemoryNormalBus, PtyNormalPort } from '../../src-main/sim/normal-port.js';
+import { PtyPort } from '../../src-main/sim/pty-port.js';
 import { VirtualModem } from '../../src-main/sim/virtual-modem.js';
 import { PipeReader } from '../../src-main/transport/pipe-reader.js';
+import { socatAvailable } from '../helpers/socat.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -77,5 +82,32 @@ describe('against the virtual EC25 in normal mode', () => {
     } finally {
       await pipe.close();
     }
+  });
+});
+
+describe.skipIf(!socatAvailable())('the commands against the virtual EC25 on pseudo-terminals', () => {
+  it('`at` reads its version, `enter-edl` switches it and names the EDL tty', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'at-normal-pty-'));
+    const normal = new PtyNormalPort();
+    const edl = new PtyPort();
+    const modem = new VirtualModem({ model: 'ec25', stateDir, mode: 'normal', normalPort: normal, reEnumerateDelayMs: 30 }, edl);
+    await modem.start();
+    cleanups.push(async () => {
+      await modem.stop();
+      await normal.dispose();
+      await edl.dispose();
+      rmSync(stateDir, { recursive: true, force: true });
+    });
+    const io = (): CliIo & { text: () => string } => {
+      let out = '';
+      return { out: (t) => void (out += t), err: (t) => void (out += t), isTTY: false, columns: 80, signal: new AbortController().signal, text: () => out };
+    };
+    const atIo = io();
+    expect(await atCommand.run(['--port', normal.atPath, 'AT+QGMR'], atIo)).toBe(0);
+    expect(atIo.text()).toMatch(new RegExp(`^${modem.model.firmware.split('_')[0]}\\S*\\nOK\\n`));
+    const edlIo = io();
+    expect(await enterEdlCommand.run(['--port', normal.dmPath, '--edl-port', edl.hostPath, '--wait', '10'], edlIo)).toBe(0);
+    expect(edlIo.text()).toContain(`The module is in download mode (EDL) on ${edl.hostPath}`);
+    expect(modem.state).toBe('edl');
   });
 });
