@@ -1,10 +1,13 @@
-// modem-rescue sim [--pty] [--state DIR] [--model ec25|eg25g] [--fault F]...
-// Runs the virtual EC25 on a pseudo-terminal until killed. The first line on stdout is the
-// host-side tty path; it stays the same across a simulated disconnect.
+// modem-rescue sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--fault F]...
+// Runs the virtual EC25 on pseudo-terminals until killed. In EDL mode (the default) the first line
+// on stdout is the host-side tty path; it stays the same across a simulated disconnect. In normal
+// mode the first line is the DM (DIAG) tty, the second the AT tty, and the third "edl: PATH", the
+// tty where the module appears in EDL after a DIAG EDL switch (the path EDL mode prints first).
 
 import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
 import { FaultSpecError, parseFault, type Fault } from '../../sim/faults.js';
 import { getModel } from '../../sim/models.js';
+import { PtyNormalPort } from '../../sim/normal-port.js';
 import { PtyPort } from '../../sim/pty-port.js';
 import { VirtualModem } from '../../sim/virtual-modem.js';
 import { parse } from '../args.js';
@@ -35,27 +38,47 @@ async function run(args: string[], io: CliIo): Promise<number> {
     model: { type: 'string' },
     fault: { type: 'string', multiple: true },
     link: { type: 'string' },
+    mode: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   }, false);
   const model = checkModel(values.model);
   const faults = parseFaults(values.fault);
+  const mode = values.mode ?? 'edl';
+  if (mode !== 'edl' && mode !== 'normal') throw new RescueError('USAGE', `--mode must be edl or normal, not "${mode}".`);
   const port = new PtyPort(values.link ? { hostPath: values.link } : {});
-  const modem = new VirtualModem({ model, faults, ...(values.state ? { stateDir: values.state } : {}), onLog: (m) => { if (!values.quiet) io.err(`[sim] ${m}\n`); } }, port);
+  const normalPort = mode === 'normal' ? new PtyNormalPort() : undefined;
+  const modem = new VirtualModem(
+    {
+      model,
+      faults,
+      mode,
+      ...(normalPort ? { normalPort } : {}),
+      ...(values.state ? { stateDir: values.state } : {}),
+      onLog: (m) => { if (!values.quiet) io.err(`[sim] ${m}\n`); },
+    },
+    port,
+  );
   modem.on('state', (s: string) => { if (!values.quiet) io.err(`[sim] state: ${s}\n`); });
   await modem.start();
-  io.out(`${port.hostPath}\n`);
-  io.err(`[sim] virtual ${getModel(model).displayName} in EDL on ${port.hostPath}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`);
+  if (normalPort) {
+    io.out(`${normalPort.dmPath}\n${normalPort.atPath}\nedl: ${port.hostPath}\n`);
+    io.err(`[sim] virtual ${getModel(model).displayName} in normal mode: DM ${normalPort.dmPath}, AT ${normalPort.atPath}; after an EDL switch it appears on ${port.hostPath}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`);
+  } else {
+    io.out(`${port.hostPath}\n`);
+    io.err(`[sim] virtual ${getModel(model).displayName} in EDL on ${port.hostPath}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`);
+  }
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await modem.stop();
+  await normalPort?.dispose();
   return EXIT_CODES.ok;
 }
 
 export const simCommand: CommandSpec = {
   name: 'sim',
-  summary: 'Run the virtual EC25 in EDL on a pseudo-terminal (prints the host tty path first)',
-  usage: 'sim [--pty] [--state DIR] [--model ec25|eg25g] [--fault F]...',
+  summary: 'Run the virtual EC25 on pseudo-terminals: in EDL (prints the tty path) or normal mode (prints the DM tty, the AT tty, then "edl: PATH")',
+  usage: 'sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--link PATH] [--fault F]...',
   run,
 };
