@@ -3,7 +3,7 @@
 // backup of the current state; write only what differs, never identity items or RF calibration
 // unless named; pace EFS writes with syncs; read every write back; reset the modem at the end.
 
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
@@ -66,6 +66,8 @@ export interface RestoreOptions {
   maxInFlight?: number;
   timeoutMs?: number;
   openTimeoutMs?: number;
+  /** NV ids the fresh backup reads (default 0..7500). */
+  nvRange?: [number, number];
   /** The SPC to unlock identity items with (default "000000"). */
   spc?: string;
 }
@@ -214,6 +216,11 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
   throwIfAborted(opts.signal);
   const allowed = parseAllowedItems(opts.items);
   const qcn = await loadQcnFile(opts.file);
+  if (!opts.dryRun) {
+    await mkdir(opts.backupDir, { recursive: true }).catch((e: unknown) => {
+      throw new RescueError('HOST_IO', `Cannot create the folder for the backup taken before the restore, ${opts.backupDir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    });
+  }
   const maxInFlight = Math.max(1, Math.min(64, opts.maxInFlight ?? 8));
   const pipe = await opts.dm.open({ timeoutMs: opts.openTimeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}), what: 'the DM (DIAG) port' });
   const client = new DiagClient(pipe, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), maxInFlight });
@@ -249,7 +256,7 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const freshBackup = join(opts.backupDir, `before-restore-${stamp}.qcn`);
     log(opts.onEvent, `Taking a backup of the current state first: ${freshBackup}`);
-    const current = await readModuleState(client, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), maxInFlight });
+    const current = await readModuleState(client, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(opts.nvRange ? { nvRange: opts.nvRange } : {}), maxInFlight });
     await saveBackup(current.backup, current.id, freshBackup);
 
     if (plan.nv.some((it) => ['imei', 'esn', 'meid', 'spc'].includes(protectedGroupOfNv(it.id) ?? ''))) {
