@@ -55,6 +55,12 @@ const READ_SLICE_MS = 1000;
 const READ_SIZE = 16 * 1024;
 /** Frames queued together are sent as one transfer up to this size. */
 const MAX_WRITE_BYTES = 16 * 1024;
+/**
+ * This many requests timing out in a row, with no answer to anything since they were sent, mean
+ * the modem has stopped answering: everything queued fails at once instead of each waiting out
+ * its own timeout. A request the modem ignores while answering others times out alone.
+ */
+const MAX_SILENT_TIMEOUTS = 3;
 
 interface Pending {
   payload: Uint8Array;
@@ -62,6 +68,8 @@ interface Pending {
   what: string;
   timeoutMs: number;
   sent: boolean;
+  /** The answer count when it was sent. */
+  answersAtSend: number;
   done: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
   resolve: (p: Uint8Array) => void;
@@ -82,6 +90,9 @@ export class DiagClient {
   private writing = false;
   private readerRunning = false;
   private failure: RescueError | undefined;
+  private silentTimeouts = 0;
+  /** Answers (responses and refusals) received so far. */
+  private answers = 0;
   private readonly stop = new AbortController();
   private readonly onAbort = (): void => this.fail(cancelledError(this.opts.signal?.reason));
   /** Frames that were dropped (bad CRC, too long) or unexpected, for diagnostics. */
@@ -114,6 +125,7 @@ export class DiagClient {
         what: describeRequest(payload),
         timeoutMs: opts.timeoutMs ?? this.timeoutMs,
         sent: false,
+        answersAtSend: 0,
         done: false,
         timer: undefined,
         resolve,
@@ -186,8 +198,9 @@ export class DiagClient {
     while (this.waiting.length > 0 && this.inFlight.length < this.maxInFlight && !this.failure) {
       const p = this.waiting.shift()!;
       p.sent = true;
+      p.answersAtSend = this.answers;
       this.inFlight.push(p);
-      p.timer = setTimeout(() => this.settle(p, new RescueError('DEVICE_TIMEOUT', `No answer to ${p.what} within ${formatMs(p.timeoutMs)} on ${this.pipe.name}.`)), p.timeoutMs);
+      p.timer = setTimeout(() => this.onTimeout(p), p.timeoutMs);
       this.outgoing.push(hdlcEncode(p.payload));
     }
     if (this.outgoing.length > 0) void this.writeLoop();
@@ -280,6 +293,15 @@ export class DiagClient {
     });
   }
 
+  private onTimeout(p: Pending): void {
+    if (this.answers > p.answersAtSend) this.silentTimeouts = 0;
+    else this.silentTimeouts++;
+    if (this.silentTimeouts >= MAX_SILENT_TIMEOUTS) {
+      // Fails p too, before anything else queued is sent.
+      this.fail(new RescueError('DEVICE_TIMEOUT', `${MAX_SILENT_TIMEOUTS} DIAG requests in a row got no answer within ${formatMs(p.timeoutMs)} on ${this.pipe.name} (the last: ${p.what}).`));
+    } else this.settle(p, new RescueError('DEVICE_TIMEOUT', `No answer to ${p.what} within ${formatMs(p.timeoutMs)} on ${this.pipe.name}.`));
+  }
+
   private unexpected(payload: Uint8Array): void {
     this.dropped++;
     this.log(`DIAG: an answer nobody asked for was dropped: ${hexPreview(payload)}`);
@@ -291,6 +313,10 @@ export class DiagClient {
     clearTimeout(p.timer);
     const i = this.inFlight.indexOf(p);
     if (i >= 0) this.inFlight.splice(i, 1);
+    if (error instanceof DiagError || error === undefined) {
+      this.silentTimeouts = 0;
+      this.answers++;
+    }
     if (error !== undefined) p.reject(error);
     else p.resolve(payload!);
     this.admit();

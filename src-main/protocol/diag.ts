@@ -174,10 +174,15 @@ function asciiOf(b: Uint8Array): string {
 
 // --- matching responses to requests and unsolicited frames --------------------------------
 
-/** Log, event and message frames the modem sends on its own; never an answer to a request. */
+const UNSOLICITED = new Set<number>([DIAG_CMD.LOG, DIAG_CMD.EVENT, DIAG_CMD.EXT_MSG, DIAG_CMD.EXT_MSG_CONFIG, DIAG_CMD.QSR_EXT_MSG_TERSE, DIAG_CMD.QSR4_EXT_MSG_TERSE]);
+
+/**
+ * Log, event and message frames the modem sends on its own. A host pairs answers first and drops
+ * these only when no request of the same command is waiting (0x7D also answers message config).
+ */
 export function isUnsolicited(payload: Uint8Array): boolean {
   const c = payload[0];
-  return c === DIAG_CMD.LOG || c === DIAG_CMD.EVENT || c === DIAG_CMD.EXT_MSG || c === DIAG_CMD.QSR_EXT_MSG_TERSE || c === DIAG_CMD.QSR4_EXT_MSG_TERSE;
+  return c !== undefined && UNSOLICITED.has(c);
 }
 
 /**

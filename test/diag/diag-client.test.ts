@@ -176,6 +176,30 @@ describe('bounded waits, cancellation and disconnects', () => {
     await c.close();
   });
 
+  test('a modem that stops answering fails the whole queue after a few silent timeouts, not one timeout per request', async () => {
+    const f = fake(() => []);
+    const c = new DiagClient(f.host, { timeoutMs: 100, maxInFlight: 2 });
+    const t0 = Date.now();
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => c.nvRead(i)));
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as RescueError).code === 'DEVICE_TIMEOUT')).toBe(true);
+    expect(f.received.length).toBeLessThanOrEqual(4);
+    const last = results.at(-1)!;
+    if (last.status === 'rejected') expect((last.reason as Error).message).toMatch(/3 DIAG requests in a row got no answer/);
+    await c.close();
+  });
+
+  test('requests ignored while others are answered time out alone (even several in a row); the client keeps working', async () => {
+    const modem = scriptedModem(newFakeState());
+    const ignored = [13, 14, 16, 17];
+    const f = fake((req) => (req[0] === 0x26 && ignored.includes(req[1]!) ? [] : modem(req)));
+    const c = new DiagClient(f.host, { timeoutMs: 150, maxInFlight: 8 });
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => c.nvRead(i)));
+    expect(results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []))).toEqual(ignored);
+    expect((await c.nvRead(1)).status).toBe(5);
+    await c.close();
+  });
+
   test('a disconnect rejects every pending and queued request with DEVICE_DISCONNECTED, and later ones too', async () => {
     const f = fake(() => []);
     const c = new DiagClient(f.host, { timeoutMs: 5000, maxInFlight: 2 });

@@ -156,7 +156,7 @@ describe('error responses, unsolicited frames, matching', () => {
   });
 
   test('log, event and message frames are unsolicited; answers are not', () => {
-    for (const c of [0x10, 0x60, 0x79, 0x92, 0x99]) expect(isUnsolicited(Uint8Array.of(c, 0))).toBe(true);
+    for (const c of [0x10, 0x60, 0x79, 0x7d, 0x92, 0x99]) expect(isUnsolicited(Uint8Array.of(c, 0))).toBe(true);
     for (const c of [0x00, 0x26, 0x4b, 0x7c, 0x13]) expect(isUnsolicited(Uint8Array.of(c, 0))).toBe(false);
   });
 
