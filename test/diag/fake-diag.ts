@@ -39,6 +39,12 @@ export interface FakeDiag {
 
 export function startFakeDiag(handler: Handler, opts: { holdUntil?: number; link?: MemoryPairOptions } = {}): FakeDiag {
   const pair = createMemoryPipePair({ maxPacketSize: 512, ...opts.link });
+  const served = serveFakeDiag(pair.device, handler, opts);
+  return { host: pair.host, received: served.received, inject: served.inject, disconnect: () => pair.disconnect(), stop: served.stop };
+}
+
+/** Answer DIAG requests arriving on the device end of any pipe (memory pair, pty...). */
+export function serveFakeDiag(device: BulkPipe, handler: Handler, opts: { holdUntil?: number } = {}): { received: Uint8Array[]; inject(bytes: Uint8Array): Promise<void>; stop(): void } {
   const received: Uint8Array[] = [];
   const held: Reply[] = [];
   const stop = new AbortController();
@@ -46,14 +52,14 @@ export function startFakeDiag(handler: Handler, opts: { holdUntil?: number; link
   const send = async (replies: Reply[]): Promise<void> => {
     for (const r of replies) {
       const bytes = r instanceof Uint8Array ? hdlcEncode(r) : r.raw;
-      await pair.device.write(bytes, { timeoutMs: 2000, signal: stop.signal });
+      await device.write(bytes, { timeoutMs: 2000, signal: stop.signal });
     }
   };
   void (async () => {
     for (;;) {
       let chunk: Uint8Array;
       try {
-        chunk = await pair.device.read(64 * 1024, { timeoutMs: 60_000, signal: stop.signal });
+        chunk = await device.read(64 * 1024, { timeoutMs: 60_000, signal: stop.signal });
       } catch {
         return;
       }
@@ -73,13 +79,7 @@ export function startFakeDiag(handler: Handler, opts: { holdUntil?: number; link
       }
     }
   })();
-  return {
-    host: pair.host,
-    received,
-    inject: (bytes) => pair.device.write(bytes, { timeoutMs: 2000 }),
-    disconnect: () => pair.disconnect(),
-    stop: () => stop.abort(),
-  };
+  return { received, inject: (bytes) => device.write(bytes, { timeoutMs: 2000 }), stop: () => stop.abort() };
 }
 
 /** State of the scripted modem. */
