@@ -6,7 +6,7 @@
 import { RescueError } from '../../shared/errors.js';
 import { cancelledError, formatMs } from '../util/deadline.js';
 import type { BulkPipe } from '../transport/transport.js';
-import { HdlcDecoder, hdlcEncode } from '../protocol/hdlc.js';
+import { HDLC_MAX_PAYLOAD, HdlcDecoder, hdlcEncode } from '../protocol/hdlc.js';
 import {
   DIAG_CMD,
   DIAG_SUBSYS,
@@ -61,6 +61,8 @@ const MAX_WRITE_BYTES = 16 * 1024;
  * its own timeout. A request the modem ignores while answering others times out alone.
  */
 const MAX_SILENT_TIMEOUTS = 3;
+/** Dropped frames logged one by one before the log only counts them. */
+const LOGGED_DROPS = 20;
 
 interface Pending {
   payload: Uint8Array;
@@ -95,8 +97,7 @@ export class DiagClient {
   private answers = 0;
   private readonly stop = new AbortController();
   private readonly onAbort = (): void => this.fail(cancelledError(this.opts.signal?.reason));
-  /** Frames that were dropped (bad CRC, too long) or unexpected, for diagnostics. */
-  dropped = 0;
+  private droppedCount = 0;
 
   constructor(
     readonly pipe: BulkPipe,
@@ -109,6 +110,11 @@ export class DiagClient {
     else opts.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
+  /** Frames that were dropped (bad CRC, too long) or answered nothing asked, for diagnostics. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
   /** The caller's AbortSignal, for waits between requests (EFS sync polling). */
   get signal(): AbortSignal | undefined {
     return this.opts.signal;
@@ -118,6 +124,9 @@ export class DiagClient {
   request(payload: Uint8Array, opts: { timeoutMs?: number } = {}): Promise<Uint8Array> {
     if (this.failure) return Promise.reject(this.failure);
     if (payload.length === 0) return Promise.reject(new RescueError('INTERNAL', 'An empty DIAG request.'));
+    if (payload.length > HDLC_MAX_PAYLOAD) {
+      return Promise.reject(new DiagError(`${capital(describeRequest(payload))} is ${payload.length} bytes; a DIAG request carries at most ${HDLC_MAX_PAYLOAD}.`));
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
       const p: Pending = {
         payload,
@@ -248,10 +257,7 @@ export class DiagClient {
         }
         for (const f of this.decoder.push(chunk)) {
           if (f.ok) this.onFrame(f.payload);
-          else {
-            this.dropped++;
-            this.log(`DIAG: dropped a frame (${f.error}): ${hexPreview(f.raw)}`);
-          }
+          else this.noteDropped(`DIAG: dropped a frame (${f.error}): ${hexPreview(f.raw)}`);
         }
       }
     } finally {
@@ -303,8 +309,14 @@ export class DiagClient {
   }
 
   private unexpected(payload: Uint8Array): void {
-    this.dropped++;
-    this.log(`DIAG: an answer nobody asked for was dropped: ${hexPreview(payload)}`);
+    this.noteDropped(`DIAG: an answer nobody asked for was dropped: ${hexPreview(payload)}`);
+  }
+
+  /** Count a dropped frame; log the first few and then every thousandth, so garbage cannot flood the log. */
+  private noteDropped(message: string): void {
+    const n = ++this.droppedCount;
+    if (n <= LOGGED_DROPS) this.log(message);
+    else if (n % 1000 === 0) this.log(`DIAG: ${n} frames dropped so far; the latest: ${message.replace(/^DIAG: /, '')}`);
   }
 
   private settle(p: Pending, error: unknown, payload?: Uint8Array): void {

@@ -251,6 +251,29 @@ describe('hostile replies', () => {
     await c.close();
   });
 
+  test('a flood of bad frames is counted, but only the first few are logged one by one', async () => {
+    const modem = scriptedModem(newFakeState());
+    const bad = new Uint8Array(3000);
+    for (let i = 0; i < 1000; i++) bad.set([0x01, 0x02, 0x7e], i * 3);
+    const f = fake((req) => [{ raw: bad }, ...modem(req)]);
+    const logs: string[] = [];
+    const c = new DiagClient(f.host, { timeoutMs: 2000, onLog: (m) => logs.push(m) });
+    expect((await c.nvRead(3)).status).toBe(5);
+    expect(c.dropped).toBe(1000);
+    expect(logs.length).toBe(21);
+    expect(logs.at(-1)).toMatch(/1000 frames dropped so far/);
+    await c.close();
+  });
+
+  test('a request too large for DIAG is refused before anything is sent', async () => {
+    const f = fake(() => []);
+    const c = new DiagClient(f.host, { timeoutMs: 500 });
+    const e = await rejection(c.request(new Uint8Array(3000).fill(0x4b)));
+    expect(e.message).toMatch(/3000 bytes; a DIAG request carries at most 2048/);
+    expect(f.received).toHaveLength(0);
+    await c.close();
+  });
+
   test('a truncated NV answer is a clear DIAG_ERROR, not a crash', async () => {
     const f = fake((req) => [req.subarray(0, 20)]);
     const c = new DiagClient(f.host, { timeoutMs: 1000 });
