@@ -111,7 +111,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 export function mutate(input: Uint8Array, muts: readonly Mutation[]): Uint8Array {
-  let b = Uint8Array.from(input);
+  let b: Uint8Array = Uint8Array.from(input);
   for (const m of muts) {
     const at = b.length === 0 ? 0 : m.at % (b.length + 1);
     switch (m.op) {
