@@ -25,6 +25,7 @@ export const RF_CAL_ITEMS: readonly number[] = [569, 570, 571, 2497, 2498, 2499,
 export const NV_MAX_DEFINED = 7232;
 /** Multi-entry items (id -> number of entries): the index travels in data[0]. */
 export const MULTI_ENTRY_ITEMS: ReadonlyMap<number, number> = new Map([
+  [57, 100],
   [259, 4],
   [296, 8],
   [1031, 3],
@@ -174,8 +175,9 @@ export function generateState(model: ModelSpec): StateData {
     nv0.set(String(id), item(seedOf(id), 1 + Math.floor(rand() * (rand() < 0.5 ? 8 : NV_ITEM_SIZE))));
     placed++;
   }
+  // Multi-entry items: every entry written, except the speed dial list (57) with three of its 100.
   for (const [id, entries] of MULTI_ENTRY_ITEMS) {
-    for (let i = 0; i < entries; i++) {
+    for (let i = 0; i < (id === 57 ? 3 : entries); i++) {
       const d = item(seedOf(id * 16 + i), 24);
       d[0] = i;
       nv0.set(`${id}:${i}`, d);

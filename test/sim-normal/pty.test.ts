@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simCommand } from '../../src-main/cli/commands/sim.js';
 import { DiagClient } from '../../src-main/flows/diag-client.js';
+import { saharaReadInfo } from '../../src-main/flows/sahara-host.js';
+import { PipeReader } from '../../src-main/transport/pipe-reader.js';
 import { SerialOpener } from '../../src-main/transport/serial.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { decodeImeiNv, modelImeis } from '../../src-main/sim/normal-state.js';
@@ -47,8 +49,8 @@ describe.skipIf(!socatAvailable())('sim --pty --mode normal', () => {
       await d.close();
       await waitFor(() => existsSync(edlPath) && !existsSync(dmPath), 8000, 'the EDL tty');
       const edl = await new SerialOpener(edlPath).open({ timeoutMs: 3000 });
-      const hello = await edl.read(256, { timeoutMs: 3000 });
-      expect(new DataView(hello.buffer, hello.byteOffset).getUint32(0, true)).toBe(1); // Sahara HELLO
+      const info = await saharaReadInfo(new PipeReader(edl), { helloTimeoutMs: 3000 });
+      expect(info.serialNumber).toBe(MODELS.ec25.serial.toString(16).padStart(8, '0'));
       await edl.close();
     } finally {
       stop.abort();
