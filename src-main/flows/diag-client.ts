@@ -221,6 +221,8 @@ export class DiagClient {
     if (this.writing) return;
     this.writing = true;
     try {
+      // Let the answers of one read admit their successors first, so those go out in one transfer.
+      await Promise.resolve();
       while (this.outgoing.length > 0 && !this.failure) {
         let total = 0;
         let n = 0;

@@ -150,6 +150,21 @@ describe('pipelining', () => {
     expect(e.code).toBe('DEVICE_TIMEOUT');
   });
 
+  test('requests admitted together share one transfer (a batch of answers releases a batch of requests)', async () => {
+    const f = fake(scriptedModem(newFakeState()), { holdUntil: 8, coalesce: true });
+    let writes = 0;
+    const counting = Object.create(f.host) as typeof f.host;
+    counting.write = (data, io) => {
+      writes++;
+      return f.host.write(data, io);
+    };
+    const c = new DiagClient(counting, { timeoutMs: 1000, maxInFlight: 8 });
+    const reads = await Promise.all(Array.from({ length: 16 }, (_, i) => c.nvRead(i)));
+    expect(reads).toHaveLength(16);
+    expect(writes).toBe(2);
+    await c.close();
+  });
+
   test('answers out of order are paired by NV item', async () => {
     const held: Uint8Array[] = [];
     const f = fake((req) => {

@@ -37,23 +37,37 @@ export interface FakeDiag {
   stop(): void;
 }
 
-export function startFakeDiag(handler: Handler, opts: { holdUntil?: number; link?: MemoryPairOptions } = {}): FakeDiag {
+export interface FakeOptions {
+  /** Hold every answer until this many requests have arrived. */
+  holdUntil?: number;
+  /** Send the answers released together as one transfer. */
+  coalesce?: boolean;
+}
+
+export function startFakeDiag(handler: Handler, opts: FakeOptions & { link?: MemoryPairOptions } = {}): FakeDiag {
   const pair = createMemoryPipePair({ maxPacketSize: 512, ...opts.link });
   const served = serveFakeDiag(pair.device, handler, opts);
   return { host: pair.host, received: served.received, inject: served.inject, disconnect: () => pair.disconnect(), stop: served.stop };
 }
 
 /** Answer DIAG requests arriving on the device end of any pipe (memory pair, pty...). */
-export function serveFakeDiag(device: BulkPipe, handler: Handler, opts: { holdUntil?: number } = {}): { received: Uint8Array[]; inject(bytes: Uint8Array): Promise<void>; stop(): void } {
+export function serveFakeDiag(device: BulkPipe, handler: Handler, opts: FakeOptions = {}): { received: Uint8Array[]; inject(bytes: Uint8Array): Promise<void>; stop(): void } {
   const received: Uint8Array[] = [];
   const held: Reply[] = [];
   const stop = new AbortController();
   const decoder = new HdlcDecoder();
   const send = async (replies: Reply[]): Promise<void> => {
-    for (const r of replies) {
-      const bytes = r instanceof Uint8Array ? hdlcEncode(r) : r.raw;
-      await device.write(bytes, { timeoutMs: 2000, signal: stop.signal });
+    const all = replies.map((r) => (r instanceof Uint8Array ? hdlcEncode(r) : r.raw));
+    if (opts.coalesce && all.length > 1) {
+      const one = new Uint8Array(all.reduce((n, b) => n + b.length, 0));
+      let o = 0;
+      for (const b of all) {
+        one.set(b, o);
+        o += b.length;
+      }
+      all.splice(0, all.length, one);
     }
+    for (const bytes of all) await device.write(bytes, { timeoutMs: 2000, signal: stop.signal });
   };
   void (async () => {
     for (;;) {
