@@ -34,6 +34,10 @@ interface Waiter {
   resolve: (data: Uint8Array) => void;
   reject: (e: unknown) => void;
   maxLength: number;
+  /** Date.now() after which the read fails with DEVICE_TIMEOUT. */
+  deadline: number;
+  signal: AbortSignal | undefined;
+  timeoutError: () => RescueError;
 }
 
 class Inbox {
@@ -64,10 +68,64 @@ class Inbox {
     }
   }
 
+  /**
+   * Wait for the next packet. One timer per inbox, re-armed only when it fires, and one abort
+   * listener per signal: a read that waits costs no timer of its own, which matters at a hundred
+   * thousand transfers a second.
+   */
+  wait(w: Waiter): void {
+    this.waiter = w;
+    this.watch(w.signal);
+    if (this.timer !== undefined && w.deadline < this.timerAt) {
+      clearTimeout(this.timer); // rare: a shorter timeout than the armed one
+      this.timer = undefined;
+    }
+    if (this.timer === undefined) {
+      this.timer = setTimeout(this.onTimer, Math.max(0, w.deadline - Date.now()));
+      this.timerAt = w.deadline;
+    } else this.timer.ref();
+  }
+
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private watched: AbortSignal | undefined;
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const w = this.waiter;
+    if (!w) return;
+    if (Date.now() >= w.deadline) {
+      this.waiter = undefined;
+      w.reject(w.timeoutError());
+    } else this.wait(w); // woke early (armed for an earlier read): sleep until this one's deadline
+  };
+
+  private readonly onAbort = (): void => {
+    const w = this.waiter;
+    if (w && w.signal?.aborted) {
+      this.waiter = undefined;
+      w.reject(cancelledError(w.signal.reason));
+    }
+  };
+
+  private watch(signal: AbortSignal | undefined): void {
+    if (signal === this.watched) return;
+    this.watched?.removeEventListener('abort', this.onAbort);
+    this.watched = signal;
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /** No read is waiting: let the process exit if nothing else keeps it alive. */
+  private idle(): void {
+    this.timer?.unref();
+  }
+
   push(p: Uint8Array): void {
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;
+      this.idle();
       if (p.length > w.maxLength) {
         this.packets.unshift(p.subarray(w.maxLength));
         this.queuedBytes += p.length - w.maxLength;
@@ -85,6 +143,9 @@ class Inbox {
     this.queuedBytes = 0;
     const w = this.waiter;
     this.waiter = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.watch(undefined);
     w?.reject(e);
     const ws = this.roomWaiters;
     this.roomWaiters = [];
@@ -121,33 +182,14 @@ class MemoryPipeEnd implements BulkPipe {
     }
     if (box.waiter) return Promise.reject(new RescueError('INTERNAL', `${this.name}: two reads at once on one pipe.`));
     return new Promise<Uint8Array>((resolve, reject) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-      };
-      const timer = setTimeout(() => {
-        if (box.waiter === waiter) box.waiter = undefined;
-        finish();
-        reject(new RescueError('DEVICE_TIMEOUT', `No data on ${this.name} for ${opts.timeoutMs} ms${opts.what ? ` (waiting for ${opts.what})` : ''}.`));
-      }, opts.timeoutMs);
-      const onAbort = (): void => {
-        if (box.waiter === waiter) box.waiter = undefined;
-        finish();
-        reject(cancelledError(opts.signal?.reason));
-      };
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const waiter: Waiter = {
+      box.wait({
+        resolve,
+        reject,
         maxLength,
-        resolve: (d) => {
-          finish();
-          resolve(d);
-        },
-        reject: (e) => {
-          finish();
-          reject(e);
-        },
-      };
-      box.waiter = waiter;
+        deadline: Date.now() + opts.timeoutMs,
+        signal: opts.signal,
+        timeoutError: () => new RescueError('DEVICE_TIMEOUT', `No data on ${this.name} for ${opts.timeoutMs} ms${opts.what ? ` (waiting for ${opts.what})` : ''}.`),
+      });
     });
   }
 
