@@ -138,6 +138,11 @@ export class FirehoseSession {
     return this.fns;
   }
 
+  /** Functions learnt by an earlier session with the same programmer (a re-probed one lists none). */
+  adoptFunctions(fns: Iterable<string>): void {
+    for (const f of fns) this.fns.add(f.toLowerCase());
+  }
+
   get config(): NegotiatedConfig | undefined {
     return this.cfg;
   }

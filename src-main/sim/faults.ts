@@ -20,7 +20,13 @@ export type Fault =
   /** Send the Sahara HELLO only at enumeration, never again after a mode switch or a missed read. */
   | { kind: 'hello-once' }
   /** Normal mode: drop off the bus on the Nth DIAG request (1-based, unanswered); back in normal mode a second later. */
-  | { kind: 'drop-diag'; n: number };
+  | { kind: 'drop-diag'; n: number }
+  /** Lose power after BYTES of raw data: off the bus, then a boot attempt (EDL when the boot chain is broken). */
+  | { kind: 'power-loss'; atBytes: number }
+  /** Lose power half-way through the program of SBL (the partition at sector 0). */
+  | { kind: 'power-loss-sbl' }
+  /** The programmer stops answering at the Nth command (1-based); its watchdog resets the module into EDL a while later. */
+  | { kind: 'programmer-crash'; n: number };
 
 export type FaultKind = Fault['kind'];
 
@@ -38,22 +44,22 @@ export function parseSize(text: string): number | undefined {
 
 export class FaultSpecError extends Error {}
 
-/** Parse one `--fault` value: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N. */
+/** Parse one `--fault` value: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N. */
 export function parseFault(spec: string): Fault {
   const s = spec.trim();
   const at = /^([a-z-]+)@(.+)$/.exec(s);
   const eq = /^([a-z-]+)=(.+)$/.exec(s);
   const bad = (why: string): never => {
-    throw new FaultSpecError(`bad --fault "${spec}": ${why}. Known: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N`);
+    throw new FaultSpecError(`bad --fault "${spec}": ${why}. Known: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N`);
   };
   if (at) {
     const [, kind, arg] = at as unknown as [string, string, string];
-    if (kind === 'stall' || kind === 'disconnect') {
+    if (kind === 'stall' || kind === 'disconnect' || kind === 'power-loss') {
       const b = parseSize(arg);
       if (b === undefined) bad('BYTES must be a number, optionally with k/M/G');
       return { kind, atBytes: b! };
     }
-    if (kind === 'nak-program' || kind === 'garbage-reply' || kind === 'drop-diag') {
+    if (kind === 'nak-program' || kind === 'garbage-reply' || kind === 'drop-diag' || kind === 'programmer-crash') {
       if (!/^\d+$/.test(arg) || Number(arg) < 1) bad('N must be a positive whole number');
       return { kind, n: Number(arg) };
     }
@@ -66,7 +72,7 @@ export function parseFault(spec: string): Fault {
     if (!Number.isFinite(sec) || sec < 0 || sec > 600) bad('SECONDS must be between 0 and 600');
     return { kind: 'slow-ack', seconds: sec };
   }
-  if (s === 'need-zlp' || s === 'log-flood' || s === 'hello-once') return { kind: s };
+  if (s === 'need-zlp' || s === 'log-flood' || s === 'hello-once' || s === 'power-loss-sbl') return { kind: s };
   return bad('unknown fault');
 }
 

@@ -9,6 +9,11 @@
 // packet boundary is not followed by a ZLP (ZlpAwareHost does not change this: on a real
 // programmer it concerns the device's own ZLPs to the host).
 // garbage-reply@N answers the Nth command with non-XML bytes and does not execute it.
+// power-loss@BYTES and power-loss-sbl cut the power in the middle of raw data (pages already
+// received stay written): the module leaves the bus and, when power returns, tries to boot, which
+// ends in EDL when the boot chain is broken (it is: SBL is erased first). programmer-crash@N: the
+// programmer stops answering at the Nth command and its watchdog resets the module into EDL
+// CRASH_WATCHDOG_MS later.
 
 import { createHash } from 'node:crypto';
 import { RescueError } from '../../shared/errors.js';
@@ -46,6 +51,8 @@ const ALLOWED_BEFORE_CONFIGURE = new Set(['configure', 'nop', 'getstorageinfo', 
 const FLOOD_LOGS = 300;
 const IDLE_READ_MS = 30_000;
 const WRITE_MS = 10_000;
+/** How long a crashed programmer sits silent before its watchdog resets the module. */
+export const CRASH_WATCHDOG_MS = 3000;
 
 export async function runFirehoseNand(pipe: BulkPipe, opts: FirehoseNandOptions): Promise<FirehoseOutcome> {
   const session = new ProgrammerSession(pipe, opts);
@@ -57,7 +64,9 @@ export async function runFirehoseNand(pipe: BulkPipe, opts: FirehoseNandOptions)
   }
 }
 
-class Disconnect {}
+class Disconnect {
+  constructor(readonly powerLoss = false) {}
+}
 type Addr = { start: number; count: number; label: string | undefined };
 
 class ProgrammerSession {
@@ -143,6 +152,12 @@ class ProgrammerSession {
     const { tag, attrs } = cmd;
     this.commands++;
     this.opts.onEvent?.({ type: 'command', tag, attrs });
+    const crash = this.opts.faults.armed('programmer-crash');
+    if (crash && crash.n === this.commands) {
+      this.fire(crash, `crashed at <${tag}>; watchdog reset in ${CRASH_WATCHDOG_MS} ms`);
+      await sleep(CRASH_WATCHDOG_MS, this.opts.signal);
+      return { kind: 'disconnect' };
+    }
     const garbage = this.opts.faults.armed('garbage-reply');
     if (garbage && garbage.n === this.commands) {
       this.fire(garbage, `answered <${tag}> with garbage`);
@@ -247,9 +262,15 @@ class ProgrammerSession {
     const failThis = nak !== undefined && nak.n === this.programs;
     await this.respond('program', true, {}, true);
     const writer = new PageWriter(this.nand, a.start, a.label, failThis || this.skipWrite, this.pool);
+    const sblLoss = a.start === 0 ? this.opts.faults.armed('power-loss-sbl') : undefined;
+    const lossAt = sblLoss ? { fault: sblLoss, atBytes: this.rawBytes + Math.max(1, Math.floor((a.count * this.nand.pageSize) / 2)) } : undefined;
     try {
-      const got = await this.receiveRaw(a.count * this.nand.pageSize, (c) => writer.push(c));
-      if (got instanceof Disconnect) return { kind: 'disconnect' };
+      const got = await this.receiveRaw(a.count * this.nand.pageSize, (c) => writer.push(c), lossAt);
+      if (got instanceof Disconnect) {
+        if (!got.powerLoss) return { kind: 'disconnect' };
+        await writer.finish().catch(() => undefined); // what reached the chip before the power went
+        return { kind: 'power', mode: 'reset' }; // off the bus, then a boot attempt when power returns
+      }
       await writer.finish();
     } finally {
       await writer.settle();
@@ -268,11 +289,13 @@ class ProgrammerSession {
   }
 
   /** Receive exactly `total` raw bytes, applying the data-path faults. */
-  private async receiveRaw(total: number, sink: (chunk: Uint8Array) => Promise<void> | undefined): Promise<number | Disconnect> {
+  private async receiveRaw(total: number, sink: (chunk: Uint8Array) => Promise<void> | undefined, sblLoss?: { fault: Fault; atBytes: number }): Promise<number | Disconnect> {
     const faults = this.opts.faults;
     // Only this session fires these faults, so what is armed now stays armed until it fires here.
     const stall = faults.armed('stall');
     const disc = faults.armed('disconnect');
+    const pl = faults.armed('power-loss');
+    const loss = sblLoss ?? (pl ? { fault: pl, atBytes: pl.atBytes } : undefined);
     let needZlp = faults.armed('need-zlp');
     const mps = this.pipe.maxPacketSize;
     const maxRead = Math.max(STAGING_BYTES, this.toTarget);
@@ -293,6 +316,13 @@ class ProgrammerSession {
         if (disc && this.rawBytes >= disc.atBytes) {
           this.fire(disc, `dropped off the bus after ${this.rawBytes} bytes of raw data`);
           return new Disconnect();
+        }
+        if (loss && this.rawBytes >= loss.atBytes) {
+          // The bytes of this transfer before the cut still reach the chip.
+          const keep = Math.max(0, chunk.length - (this.rawBytes - loss.atBytes));
+          if (keep > 0) await sink(chunk.subarray(0, keep));
+          this.fire(loss.fault, `power lost after ${loss.atBytes} bytes of raw data`);
+          return new Disconnect(true);
         }
         const wait = sink(chunk);
         if (wait) await wait;

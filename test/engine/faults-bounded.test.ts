@@ -1,5 +1,6 @@
 // Every fault of the virtual modem ends a flash within a bounded time, in success or in a
-// specific error that names what happened (automatic recovery is a later issue).
+// specific error that names what happened. Recovery is turned off here (maxAttempts 0) so the
+// raw error of each fault is what is checked; test/recovery covers the recovery ladder.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,7 @@ async function runWithFault(faults: Fault[], busOptions: MemoryPairOptions = {},
       openTimeoutMs: 3000,
       helloTimeoutMs: 1000,
       timeouts: { writeMs: 1000, responseMs: 2000, programAckMs: 3000, eraseAckMs: 3000 },
+      recovery: { maxAttempts: 0 },
     });
     return { ok: true as const, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {

@@ -1,0 +1,171 @@
+// The recovery ladder of a flash: what to do when a step fails, from the cheapest rung to the
+// most drastic, each rung logged as a {type:'recovery'} event and each wait bounded.
+//   1. retry the transfer when the programmer said so (NAK with AttemptRetry: it discarded the data);
+//   2. clear the pipe (drain what the modem still sends);
+//   3. send the ZLP the modem may be owed (an empty write; a no-op on serial ports);
+//   4. re-probe with <nop/>: a programmer that still answers is reused, without Sahara;
+//   5. reset: <power value="reset"/> (a programmer stuck in a transfer will not act on it), wait
+//      for the modem to leave the bus, then wait for it to come back (by VID:PID, any bus path)
+//      and upload the programmer again; the flash then resumes after the partitions verified.
+// A modem that neither answers nor restarts by itself needs its power cycled: the error says so.
+
+import { RescueError, type ErrorCode } from '../../shared/errors.js';
+import type { EventSink } from '../../shared/events.js';
+import { PipeReader } from '../transport/pipe-reader.js';
+import type { BulkPipe, PipeOpener } from '../transport/transport.js';
+import { formatMs } from '../util/deadline.js';
+import { FirehoseNakError, FirehoseSession, type FirehoseTimeouts } from './firehose-host.js';
+
+export interface RecoveryOptions {
+  /** Recoveries allowed in one run (default 3). 0 turns recovery off. */
+  maxAttempts: number;
+  /** Draining stops after the modem has been quiet this long... */
+  drainQuietMs: number;
+  /** ...or after this long in all. */
+  drainMaxMs: number;
+  /** How long a live programmer has to answer <nop/>. */
+  probeMs: number;
+  /** How long to wait for the modem to leave the bus after a reset. */
+  dropOffMs: number;
+  /** How long to wait for it to come back (re-enumeration). */
+  reEnumerateMs: number;
+}
+
+export const DEFAULT_RECOVERY: RecoveryOptions = {
+  maxAttempts: 3,
+  drainQuietMs: 300,
+  drainMaxMs: 3000,
+  probeMs: 3000,
+  dropOffMs: 5000,
+  reEnumerateMs: 30_000,
+};
+
+/** retry-step: send the same step again; resume: restart the remaining plan on the same link; reconnect: climb the ladder first. */
+export type Verdict = 'retry-step' | 'resume' | 'reconnect' | 'fatal';
+
+const LINK_CODES: readonly ErrorCode[] = ['DEVICE_STALLED', 'DEVICE_TIMEOUT', 'DEVICE_DISCONNECTED', 'FIREHOSE_PROTOCOL', 'SAHARA_NO_HELLO', 'SAHARA_PROTOCOL', 'FIREHOSE_CONFIGURE_FAILED'];
+
+export function classify(e: unknown): Verdict {
+  if (e instanceof FirehoseNakError) return e.attemptRetry ? 'retry-step' : 'fatal';
+  if (!(e instanceof RescueError)) return 'fatal';
+  if (e.code === 'VERIFY_MISMATCH') return 'resume';
+  return LINK_CODES.includes(e.code) ? 'reconnect' : 'fatal';
+}
+
+export interface Link {
+  pipe: BulkPipe;
+  reader: PipeReader;
+}
+
+export interface LadderContext {
+  opener: PipeOpener;
+  options: RecoveryOptions;
+  timeouts?: Partial<FirehoseTimeouts>;
+  signal?: AbortSignal;
+  emit: EventSink;
+}
+
+export type LadderOutcome =
+  /** The programmer answered <nop/> on the same pipe: reuse it (configure again). */
+  | { kind: 'alive'; link: Link; session: FirehoseSession }
+  /** A fresh enumeration: start again with Sahara. droppedOff: the modem was seen leaving the bus. */
+  | { kind: 'reopened'; link: Link; droppedOff: boolean };
+
+/** Climb rungs 2-5 after a failure on `link` (undefined when there is no pipe left). */
+export async function climbLadder(link: Link | undefined, cause: unknown, ctx: LadderContext): Promise<LadderOutcome> {
+  const { emit, signal, options: o } = ctx;
+  const say = (action: string, message: string): void => emit({ type: 'recovery', action, message });
+  const gone = cause instanceof RescueError && cause.code === 'DEVICE_DISCONNECTED';
+  let droppedOff = gone;
+  if (link && !gone && !link.pipe.closed) {
+    const drained = await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
+    say('clear-pipe', `Cleared the pipe: ${drained.bytes} bytes the modem still had to say were discarded${drained.gone ? '; the modem left the bus' : ''}.`);
+    droppedOff = drained.gone;
+    if (!droppedOff) {
+      try {
+        await link.pipe.write(new Uint8Array(0), { timeoutMs: 1000, signal, what: 'a zero-length packet' });
+        say('zlp', 'Sent a zero-length packet, in case the modem was waiting for the end of a transfer.');
+      } catch (e) {
+        if (isCancel(e)) throw e;
+        say('zlp', `A zero-length packet could not be sent (${errText(e)}).`);
+      }
+      const session = new FirehoseSession(link.reader, { ...(signal ? { signal } : {}), onEvent: emit, ...(ctx.timeouts ? { timeouts: ctx.timeouts } : {}) });
+      let alive = false;
+      try {
+        alive = await session.probe(o.probeMs);
+      } catch (e) {
+        if (isCancel(e)) throw e;
+        droppedOff = e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED';
+      }
+      if (alive) {
+        // A late answer to the failed command may still be on its way: it must not answer the next one.
+        await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
+        say('re-probe', 'The programmer still answers <nop/>: continuing without uploading it again.');
+        return { kind: 'alive', link, session };
+      }
+      say('re-probe', droppedOff ? 'The modem left the bus while being probed.' : `The programmer did not answer <nop/> within ${formatMs(o.probeMs)}.`);
+      if (!droppedOff) {
+        try {
+          await link.pipe.write(new TextEncoder().encode('<?xml version="1.0" encoding="UTF-8" ?><data><power value="reset" /></data>'), { timeoutMs: 1000, signal, what: 'a reset request' });
+        } catch (e) {
+          if (isCancel(e)) throw e;
+        }
+        const waited = await drain(link.reader, o.dropOffMs, o.dropOffMs, signal);
+        droppedOff = waited.gone;
+        say('reset', droppedOff ? 'Asked the modem to restart; it left the bus.' : `Asked the modem to restart; it did not leave the bus within ${formatMs(o.dropOffMs)}.`);
+      }
+    }
+  }
+  await link?.pipe.close().catch(() => undefined);
+  say('re-enumerate', `Waiting up to ${formatMs(o.reEnumerateMs)} for the modem to come back in EDL mode.`);
+  let pipe: BulkPipe;
+  try {
+    pipe = await ctx.opener.open({ timeoutMs: o.reEnumerateMs, ...(signal ? { signal } : {}), what: 'the modem coming back in EDL mode' });
+  } catch (e) {
+    if (isCancel(e)) throw e;
+    throw needsPowerCycle(cause, `it did not come back in EDL mode within ${formatMs(o.reEnumerateMs)} (${errText(e)})`);
+  }
+  say('re-enumerate', `The modem is back: ${pipe.name}.`);
+  return { kind: 'reopened', link: { pipe, reader: new PipeReader(pipe) }, droppedOff };
+}
+
+/** The error given when recovery is over: what failed first, and that the power must be cycled. */
+export function needsPowerCycle(cause: unknown, why: string): RescueError {
+  const code: ErrorCode = cause instanceof RescueError ? cause.code : 'DEVICE_TIMEOUT';
+  const first = cause instanceof Error ? cause.message : String(cause);
+  return new RescueError(code === 'FIREHOSE_NAK' ? 'FIREHOSE_NAK' : code, `${first} Automatic recovery did not help: ${why}.`, {
+    nextStep: 'Power-cycle the modem (unplug it or cut its power) so it comes back in EDL mode, then run the same flash again: it resumes after the partitions already written and verified.',
+    cause,
+  });
+}
+
+/** Read and discard until the modem is quiet for quietMs, or maxMs pass; notes a disconnect. */
+export async function drain(reader: PipeReader, quietMs: number, maxMs: number, signal?: AbortSignal): Promise<{ bytes: number; gone: boolean }> {
+  let bytes = reader.buffered;
+  reader.discardBuffered();
+  const end = Date.now() + maxMs;
+  for (;;) {
+    const left = end - Date.now();
+    if (left <= 0) return { bytes, gone: false };
+    try {
+      const chunk = await reader.readSome({ timeoutMs: Math.min(quietMs, left), ...(signal ? { signal } : {}), what: 'leftover bytes' });
+      bytes += chunk.length;
+    } catch (e) {
+      if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') {
+        if (quietMs < maxMs) return { bytes, gone: false };
+        continue;
+      }
+      if (e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED') return { bytes, gone: true };
+      if (isCancel(e)) throw e;
+      return { bytes, gone: false };
+    }
+  }
+}
+
+function isCancel(e: unknown): boolean {
+  return e instanceof RescueError && e.code === 'CANCELLED';
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
