@@ -1,8 +1,10 @@
 // The command table. One file per command; each exports a CommandSpec.
 
 import type { CommandSpec } from '../io.js';
+import { atCommand } from './at.js';
 import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
+import { enterEdlCommand } from './enter-edl.js';
 import { flashCommand } from './flash.js';
 import { infoCommand } from './info.js';
 import { packageInspectCommand } from './package-inspect.js';
@@ -14,6 +16,8 @@ export const COMMANDS: CommandSpec[] = [
   infoCommand,
   flashCommand,
   packageInspectCommand,
+  atCommand,
+  enterEdlCommand,
   simCommand,
   simMakePackageCommand,
   demoCommand,
