@@ -1,0 +1,28 @@
+// `npm run faults`: the fault matrix (bench/fault-matrix.ts) with a table and a summary line.
+// --quick (or FAULTS_SIZE=small) runs the subset CI can afford; --no-pty skips the pty runs.
+
+import { formatHeader, formatRow, runMatrix } from './fault-matrix.js';
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick') || process.env.FAULTS_SIZE === 'small';
+  const pty = args.includes('--no-pty') ? false : undefined;
+  console.log(`Fault matrix (${quick ? 'quick' : 'full'}): every run under a hard limit of 2 minutes beyond its fault's own delay.`);
+  console.log(formatHeader());
+  const results = await runMatrix({ quick, ...(pty === false ? { pty } : {}), onResult: (r) => console.log(formatRow(r)) });
+  const failed = results.filter((r) => !r.ok).length;
+  const hangs = results.filter((r) => r.outcome === 'HANG').length;
+  const recovered = results.filter((r) => r.outcome === 'recovered').length;
+  console.log(`\n${hangs} hangs; ${recovered} recovered automatically; ${results.length - recovered - failed} ended in a clear error and resumed after a power cycle; longest run ${Math.max(...results.map((r) => r.seconds)).toFixed(1)} s.`);
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);
