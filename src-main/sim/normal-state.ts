@@ -43,8 +43,9 @@ export const HIDDEN_PATHS: readonly string[] = [
 ];
 /** Largest EFS file the module holds (bounds what a host can make it store). */
 export const EFS_MAX_FILE_BYTES = 1024 * 1024;
-/** Limit on files, so a runaway host cannot grow the state without bound. */
+/** Limits on files and bytes, so a runaway host cannot grow the state without bound (ENOSPC). */
 export const EFS_MAX_FILES = 4096;
+export const EFS_MAX_TOTAL_BYTES = 16 * 1024 * 1024;
 
 export interface EfsFile {
   data: Uint8Array;
@@ -435,6 +436,9 @@ export class NormalState {
     if (this.data.dirs.has(p)) return ERRNO.EISDIR;
     if (data.length > EFS_MAX_FILE_BYTES) return ERRNO.EFBIG;
     if (!this.data.efs.has(p) && this.data.efs.size >= EFS_MAX_FILES) return ERRNO.ENOSPC;
+    let total = data.length;
+    for (const [q, f] of this.data.efs) if (q !== p) total += f.data.length;
+    if (total > EFS_MAX_TOTAL_BYTES) return ERRNO.ENOSPC;
     const ups = parents(p);
     for (const d of ups) {
       if (this.data.efs.has(d)) return ERRNO.ENOTDIR;

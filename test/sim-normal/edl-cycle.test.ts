@@ -74,6 +74,16 @@ describe('normal mode -> EDL -> flash -> normal mode', () => {
     expect(await d3.efs.getItem('/nv/item_files/modem/mine')).toEqual(Uint8Array.of(1, 2));
   });
 
+  it('an EG25-G started on a blank NAND gets its factory firmware and reports it', async () => {
+    const h = await startNormal({ model: 'eg25g', normal: { atUrcEvery: 0 } });
+    expect(h.modem.bootChainIntact().ok).toBe(true);
+    const at = await h.openAt();
+    await atExchange(at, 'ATE0\r');
+    expect(await atExchange(at, 'ATI\r')).toBe('\r\nQuectel\r\n\r\nEG25\r\n\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n');
+    expect(await atExchange(at, 'AT+QGMR\r')).toContain(MODELS.eg25g.firmware);
+    await at.close();
+  });
+
   it('CONTROL reset re-enumerates in normal mode; a power cycle with USB_BOOT held goes to EDL', async () => {
     const h = await startNormal();
     const d = await h.diag();
