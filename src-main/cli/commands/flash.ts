@@ -1,7 +1,8 @@
-// modem-rescue flash --package P [--port P] [--verify|--no-verify] [--json]
+// modem-rescue flash --package P [--port P] [--verify|--no-verify] [--json] [--journal DIR | --no-journal]
 
 import { EXIT_CODES } from '../../../shared/errors.js';
 import { flashPackage } from '../../flows/flash.js';
+import { defaultJournalDir } from '../../flows/resume-journal.js';
 import { SerialOpener } from '../../transport/serial.js';
 import { UsbEdlOpener } from '../../transport/usb.js';
 import type { PipeOpener } from '../../transport/transport.js';
@@ -25,6 +26,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     verbose: { type: 'boolean', short: 'v' },
     'wait': { type: 'string' },
     payload: { type: 'string' },
+    journal: { type: 'string' },
+    'no-journal': { type: 'boolean' },
   }, false);
   if (!values.package) {
     io.err('usage: modem-rescue flash --package PATH [--port PATH] [--no-verify] [--json]\n');
@@ -40,6 +43,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     reset: !values['no-reset'],
     openTimeoutMs: intOption(values.wait, 'wait', 60) * 1000,
     ...(values.payload ? { maxPayload: intOption(values.payload, 'payload', 0) } : {}),
+    // Partitions verified by an interrupted run are not written again (SBL always is, last).
+    ...(values['no-journal'] ? {} : { journalDir: values.journal ?? defaultJournalDir() }),
   });
   return EXIT_CODES.ok;
 }
@@ -47,6 +52,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 export const flashCommand: CommandSpec = {
   name: 'flash',
   summary: 'Write a firmware package to a modem in EDL mode (USB, or --port for a serial/COM port)',
-  usage: 'flash --package P [--port P] [--no-verify] [--json] [--wait S]',
+  usage: 'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal]',
   run,
 };
