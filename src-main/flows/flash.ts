@@ -259,7 +259,8 @@ async function runFlash(opts: FlashOptions, emit: EventSink, seconds: () => numb
         }
         recovery('ladder', `${what} Trying to recover (recovery ${recoveries} of ${rec.maxAttempts}).`);
         const known = session ? [...session.functions] : [];
-        const out = await climbLadder(link, e, { opener: opts.opener, options: rec, emit, ...(signal ? { signal } : {}), ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) });
+        const maxPendingBytes = Math.max(0, ...pkg.plan.filter((st) => st.operation === 'program').map(paddedBytes));
+        const out = await climbLadder(link, e, { opener: opts.opener, options: rec, emit, maxPendingBytes, ...(signal ? { signal } : {}), ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) });
         link = out.link;
         connecting = false;
         if (out.kind === 'alive') {

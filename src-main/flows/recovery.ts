@@ -4,6 +4,9 @@
 //   2. clear the pipe (drain what the modem still sends);
 //   3. send the ZLP the modem may be owed (an empty write; a no-op on serial ports);
 //   4. re-probe with <nop/>: a programmer that still answers is reused, without Sahara;
+//   4b. finish a transfer the programmer still waits for (a host killed in the middle of a
+//      <program>): zeros, at most the largest image of the plan, until it answers; that
+//      partition is not verified, so it is erased and written again anyway; then probe again;
 //   5. reset: <power value="reset"/> (a programmer stuck in a transfer will not act on it), wait
 //      for the modem to leave the bus, then wait for it to come back (by VID:PID, any bus path)
 //      and upload the programmer again; the flash then resumes after the partitions verified.
@@ -63,6 +66,8 @@ export interface LadderContext {
   timeouts?: Partial<FirehoseTimeouts>;
   signal?: AbortSignal;
   emit: EventSink;
+  /** The largest raw transfer the plan sends: the most a programmer can still be waiting for. */
+  maxPendingBytes?: number;
 }
 
 export type LadderOutcome =
@@ -104,6 +109,25 @@ export async function climbLadder(link: Link | undefined, cause: unknown, ctx: L
         return { kind: 'alive', link, session };
       }
       say('re-probe', droppedOff ? 'The modem left the bus while being probed.' : `The programmer did not answer <nop/> within ${formatMs(o.probeMs)}.`);
+      if (!droppedOff && (ctx.maxPendingBytes ?? 0) > 0) {
+        const fin = await finishPendingTransfer(link, ctx.maxPendingBytes!, signal);
+        droppedOff = fin.gone;
+        if (fin.answered) {
+          await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
+          const again = new FirehoseSession(link.reader, { ...(signal ? { signal } : {}), onEvent: emit, ...(ctx.timeouts ? { timeouts: ctx.timeouts } : {}) });
+          let ok = false;
+          try {
+            ok = await again.probe(o.probeMs);
+          } catch (e) {
+            if (isCancel(e)) throw e;
+          }
+          say('finish-transfer', `The programmer was still waiting for data of an interrupted transfer: it answered after ${fin.sent} more bytes${ok ? ' and answers <nop/> again' : ', but not <nop/>'}.`);
+          if (ok) {
+            await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
+            return { kind: 'alive', link, session: again };
+          }
+        } else if (fin.sent > 0) say('finish-transfer', `Sent ${fin.sent} bytes in case the programmer was waiting for the rest of a transfer; it did not answer.`);
+      }
       if (!droppedOff) {
         try {
           await link.pipe.write(new TextEncoder().encode('<?xml version="1.0" encoding="UTF-8" ?><data><power value="reset" /></data>'), { timeoutMs: 1000, signal, what: 'a reset request' });
@@ -137,6 +161,56 @@ export function needsPowerCycle(cause: unknown, why: string): RescueError {
     nextStep: 'Power-cycle the modem (unplug it or cut its power) so it comes back in EDL mode, then run the same flash again: it resumes after the partitions already written and verified.',
     cause,
   });
+}
+
+/**
+ * Write zeros (at most maxBytes) while watching for a Firehose <response>: the end of a transfer
+ * an earlier host left unfinished. Stops as soon as the programmer answers or stops taking data.
+ */
+async function finishPendingTransfer(link: Link, maxBytes: number, signal?: AbortSignal): Promise<{ answered: boolean; sent: number; gone: boolean }> {
+  const piece = new Uint8Array(16 * 1024);
+  let sent = 0;
+  let answered = false;
+  let gone = false;
+  let tail = '';
+  const stop = new AbortController();
+  const onOuter = (): void => stop.abort();
+  signal?.addEventListener('abort', onOuter, { once: true });
+  const watcher = (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        const chunk = await link.reader.readSome({ timeoutMs: 60_000, signal: stop.signal, what: 'an answer' });
+        tail = (tail + new TextDecoder().decode(chunk)).slice(-4096);
+        if (/<response\b/i.test(tail)) {
+          answered = true;
+          return;
+        }
+      } catch (e) {
+        if (e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED') gone = true;
+        return;
+      }
+    }
+  })();
+  try {
+    while (sent < maxBytes && !answered && !gone) {
+      if (signal?.aborted) break;
+      try {
+        await link.pipe.write(piece.subarray(0, Math.min(piece.length, maxBytes - sent)), { timeoutMs: 2000, ...(signal ? { signal } : {}), what: 'the rest of an interrupted transfer' });
+      } catch (e) {
+        if (isCancel(e)) throw e;
+        if (e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED') gone = true;
+        break;
+      }
+      sent += Math.min(piece.length, maxBytes - sent);
+    }
+    // The answer may need a moment after the last bytes.
+    for (let i = 0; i < 20 && !answered && !gone && sent > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    stop.abort();
+    signal?.removeEventListener('abort', onOuter);
+    await watcher;
+  }
+  return { answered, sent, gone };
 }
 
 /** Read and discard until the modem is quiet for quietMs, or maxMs pass; notes a disconnect. */
