@@ -2,7 +2,8 @@
 //  1. host ceiling: flash 256 MiB into the in-memory modem over an unlimited link (MB/s, CPU s/GiB)
 //  2. fraction of a modelled USB 2.0 high-speed link (35 MB/s, 512-byte packets, 8 KiB payload)
 //  3. peak RSS of a process flashing a 1 GiB image (measured in a child process)
-// Targets: ceiling >= 800 MB/s, link fraction >= 0.95, peak RSS < 150 MB.
+//  4. full QCN backup over a 2 ms round trip, 8 requests in flight vs 1
+// Targets: ceiling >= 800 MB/s, link fraction >= 0.95, peak RSS < 150 MB, backup < 10 s.
 
 import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { MemoryBus } from '../src-main/sim/memory-bus.js';
 import { MODELS } from '../src-main/sim/models.js';
 import { VirtualModem } from '../src-main/sim/virtual-modem.js';
 import { makeBenchPackage, type BenchPackage } from './bench-package.js';
+import { backupOverSlowLink } from './bench-backup.js';
 
 const MB = 1e6;
 const model = MODELS.ec25;
@@ -108,6 +110,13 @@ async function main(): Promise<void> {
     console.log('3. Peak memory flashing a 1 GiB image (child process, whole process RSS):');
     console.log(`   peak RSS ${rssMB.toFixed(0)} MB while flashing ${(rss.bytes / 1024 ** 3).toFixed(2)} GiB at ${(rss.bytes / rss.seconds / MB).toFixed(0)} MB/s`);
     console.log(`   target < 150 MB: ratio ${(rssMB / 150).toFixed(2)} -> ${verdict(rssMB < 150)}`);
+
+    // 4. QCN backup over a 2 ms round trip: pipelined (8 in flight) against one request at a time.
+    const piped = await backupOverSlowLink(dir, 8);
+    const serial = await backupOverSlowLink(dir, 1);
+    console.log(`\n4. Full QCN backup from the virtual modem, link with 2 ms round trip (${piped.requests} DIAG requests: NV 0..7500 x 2 contexts, EFS; ${piped.nvItems} NV items, ${piped.files} files):`);
+    console.log(`   8 in flight: ${piped.seconds.toFixed(2)} s (${(piped.requests / piped.seconds).toFixed(0)} requests/s); 1 in flight: ${serial.seconds.toFixed(2)} s; ratio ${(serial.seconds / piped.seconds).toFixed(1)}x`);
+    console.log(`   target < 10 s: ratio ${(piped.seconds / 10).toFixed(2)} -> ${verdict(piped.seconds < 10)}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
