@@ -129,7 +129,8 @@ describe('QCN restore onto the virtual modem', () => {
     const backups = join(dir, 'before');
     const err = await restoreQcn({ dm: modem.bus.dmOpener, file: saved, backupDir: backups, timeoutMs: 500, nvRange: range }).catch((e: unknown) => e);
     expect(modem.dropped).toBe(true);
-    expect((err as { code?: string }).code).toMatch(/^DEVICE_(DISCONNECTED|TIMEOUT)$/);
+    expect((err as { code?: string }).code).toBe('DEVICE_DISCONNECTED');
+    expect((err as Error).message).toMatch(/disappeared/);
     const files = readdirSync(backups);
     expect(files.filter((f) => f.endsWith('.qcn'))).toHaveLength(1);
     expect(files.some((f) => f.includes('partial'))).toBe(false);
