@@ -89,7 +89,7 @@ export async function climbLadder(link: Link | undefined, cause: unknown, ctx: L
     if (!droppedOff) {
       try {
         await link.pipe.write(new Uint8Array(0), { timeoutMs: 1000, signal, what: 'a zero-length packet' });
-        say('zlp', 'Sent a zero-length packet, in case the modem was waiting for the end of a transfer.');
+        say('zlp', 'Sent a zero-length packet (USB; nothing to send on a serial port), in case the modem was waiting for the end of a transfer.');
       } catch (e) {
         if (isCancel(e)) throw e;
         say('zlp', `A zero-length packet could not be sent (${errText(e)}).`);
