@@ -1,81 +1,52 @@
-// A module in normal mode for the backup/restore tests: the DIAG device of the virtual modem
-// serving its NV/EFS state on the DM interface of an in-memory normal-mode bus. After a reset it
-// comes back (re-enumerates); after the drop-diag fault it stays off the bus.
+// The virtual EC25 in normal mode for the backup/restore tests: DM and AT on an in-memory
+// normal-mode bus, NV/EFS state in a temporary folder. Counts its DIAG resets and fault drops.
 
-import { PacketWriter } from '../../src-main/protocol/diag.js';
-import { FaultPlan, parseFault } from '../../src-main/sim/faults.js';
-import { getModel } from '../../src-main/sim/models.js';
-import { runDiagDevice, DiagCounter } from '../../src-main/sim/diag-device.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseFault } from '../../src-main/sim/faults.js';
+import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import { MemoryNormalBus } from '../../src-main/sim/normal-port.js';
-import { NormalState } from '../../src-main/sim/normal-state.js';
-import type { MemoryPairOptions } from '../../src-main/transport/memory.js';
-
-// Work around a PacketWriter.bytes bug (it copies into the buffer it had before growing; reported to
-// the DIAG engineer): only while the bug is present, so this is a no-op once it is fixed.
-try {
-  new PacketWriter(1).bytes(new Uint8Array(10));
-} catch {
-  const proto = PacketWriter.prototype as unknown as { bytes(b: Uint8Array): unknown; room(n: number): number; buf: Uint8Array };
-  proto.bytes = function (this: typeof proto, b: Uint8Array) {
-    const at = this.room(b.length);
-    this.buf.set(b, at);
-    return this;
-  };
-}
+import type { NormalState } from '../../src-main/sim/normal-state.js';
+import { VirtualModem } from '../../src-main/sim/virtual-modem.js';
 
 export interface TestModem {
+  modem: VirtualModem;
   bus: MemoryNormalBus;
   state: NormalState;
+  /** DIAG resets (CONTROL mode 2) the modem went through. */
   resets: number;
+  /** The drop-diag fault fired: the modem left the bus mid-session. */
   dropped: boolean;
-  /** DIAG requests served so far, and the number of the first NV or EFS write among them. */
+  /** DIAG requests served so far. */
   requests(): number;
-  firstWrite: number | undefined;
   stop(): Promise<void>;
 }
 
-/** NV write (27, or 4B 30 sub 2) or an EFS put/write (4B 13 cmd 38 or 5). */
-function isWrite(req: Uint8Array): boolean {
-  if (req[0] === 0x27) return true;
-  if (req[0] !== 0x4b) return false;
-  if (req[1] === 0x30) return req[2] === 2;
-  return req[1] === 0x13 && (req[2] === 38 || req[2] === 5);
-}
-
-export async function startNormalModem(opts: { faults?: string[]; stateDir?: string; link?: MemoryPairOptions; unsolicitedEvery?: number } = {}): Promise<TestModem> {
-  const model = getModel('ec25');
-  const state = NormalState.open({ model, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
-  const bus = new MemoryNormalBus(opts.link ?? {});
-  const faults = new FaultPlan((opts.faults ?? []).map(parseFault));
-  const ac = new AbortController();
-  const counter = new DiagCounter();
+export async function startNormalModem(opts: { faults?: string[] } = {}): Promise<TestModem> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'mr-qcn-modem-'));
+  const bus = new MemoryNormalBus();
+  const modem = new VirtualModem(
+    { model: 'ec25', stateDir, mode: 'normal', normalPort: bus, reEnumerateDelayMs: 20, faults: (opts.faults ?? []).map(parseFault), normal: { atBootUrcs: false } },
+    new MemoryBus(),
+  );
   const m: TestModem = {
+    modem,
     bus,
-    state,
+    state: modem.normalState!,
     resets: 0,
     dropped: false,
-    requests: () => counter.requests,
-    firstWrite: undefined,
+    requests: () => modem.diagCounter.requests,
     stop: async () => {
-      ac.abort();
-      await loop.catch(() => undefined);
-      await bus.unplug();
+      await modem.stop();
+      rmSync(stateDir, { recursive: true, force: true });
     },
   };
-  const loop = (async () => {
-    while (!ac.signal.aborted) {
-      const { dm } = await bus.plugIn();
-      const out = await runDiagDevice(dm, { model, state, faults, signal: ac.signal, unsolicitedEvery: opts.unsolicitedEvery ?? 50, onRequest: (req) => {
-        if (m.firstWrite === undefined && isWrite(req)) m.firstWrite = counter.requests;
-      } }, counter);
-      await bus.unplug();
-      if (out.kind === 'reset') {
-        m.resets++;
-        continue;
-      }
-      if (out.kind === 'dropped') m.dropped = true;
-      return;
-    }
-  })();
+  modem.on('log', (line: string) => {
+    if (process.env.MODEM_LOG) console.log('modem:', line);
+    if (line.includes('DIAG reset: re-enumerating')) m.resets++;
+    if (line.includes('fault drop-diag')) m.dropped = true;
+  });
+  await modem.start();
   return m;
 }

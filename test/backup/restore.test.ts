@@ -82,6 +82,7 @@ describe('QCN restore onto the virtual modem', () => {
     expect(nvOf(modem, 550)).toBe(before.imei);
     expect(nvOf(modem, 569)).toBe(before.rf);
     expect(Buffer.from(modem.state.readFile(rfnvPath)!).equals(Buffer.from(rfnvBytes))).toBe(true);
+    await expect.poll(() => modem!.resets, { timeout: 2000 }).toBe(2);
     const again = await restoreQcn({ dm: modem.bus.dmOpener, file: saved, dryRun: true, backupDir: dir, items: ['imei', 'rfnv', 'esn', 'meid', 'spc'] });
     expect(again.diff.write).toEqual([]);
     expect(again.diff.skipped).toEqual([]);
@@ -119,12 +120,22 @@ describe('QCN restore onto the virtual modem', () => {
     const saved = await savedBackup(modem);
     change(modem);
     const start = modem.requests();
-    await restoreQcn({ dm: modem.bus.dmOpener, file: saved, backupDir: join(dir, 'first'), nvRange: range });
-    const firstWrite = modem.firstWrite! - start;
+    let writesFrom = 0;
+    const m1 = modem;
+    await restoreQcn({
+      dm: modem.bus.dmOpener,
+      file: saved,
+      backupDir: join(dir, 'first'),
+      nvRange: range,
+      onEvent: (e) => {
+        if (e.type === 'log' && e.message.startsWith('Writing ')) writesFrom = m1.requests() - start;
+      },
+    });
+    expect(writesFrom).toBeGreaterThan(1000);
     await modem.stop();
     rmSync(join(dir, 'first'), { recursive: true });
 
-    modem = await startNormalModem({ faults: [`drop-diag@${firstWrite + 2}`] });
+    modem = await startNormalModem({ faults: [`drop-diag@${writesFrom + 3}`] });
     change(modem);
     const backups = join(dir, 'before');
     const err = await restoreQcn({ dm: modem.bus.dmOpener, file: saved, backupDir: backups, timeoutMs: 500, nvRange: range }).catch((e: unknown) => e);
