@@ -198,7 +198,7 @@ async function readEfs(efs: EfsClient, maxInFlight: number, onEvent: EventSink |
       const path = dir === '/' ? `/${en.name}` : `${dir}/${en.name}`;
       if (en.type === 1) await walk(path, depth + 1);
       else if (en.type === 0 || en.type === 3) {
-        if (files.length >= MAX_EFS_FILES) throw new RescueError('BACKUP_VERIFY_FAILED', `The modem's file system lists more than ${MAX_EFS_FILES} files; the backup stops rather than run without bound.`);
+        if (files.length >= MAX_EFS_FILES) throw new DiagError(`The modem's file system lists more than ${MAX_EFS_FILES} files; the backup stops rather than run without bound.`);
         files.push({ path, mtime: en.mtime, item: en.type === 3 || isItemPath(path) });
       }
     }
@@ -212,7 +212,7 @@ async function readEfs(efs: EfsClient, maxInFlight: number, onEvent: EventSink |
       const bytes = await readEfsFile(efs, f.path, f.item);
       if (bytes === undefined) return;
       total += bytes.length;
-      if (total > MAX_EFS_TOTAL_BYTES) throw new RescueError('BACKUP_VERIFY_FAILED', `The modem's files add up to more than ${MAX_EFS_TOTAL_BYTES} bytes, more than a QCN holds.`);
+      if (total > MAX_EFS_TOTAL_BYTES) throw new DiagError(`The modem's files add up to more than ${MAX_EFS_TOTAL_BYTES} bytes, more than a QCN backup holds.`);
       data[i] = bytes;
     } catch (e) {
       if (isFatal(e)) throw e;

@@ -16,6 +16,7 @@ import { identify, readEfsFile, saveBackup, readModuleState, NV_DONE } from './b
 import { DiagClient } from './diag-client.js';
 import { DiagError } from './diag-error.js';
 import { runPool } from './pool.js';
+import { nvStatusName } from '../protocol/diag.js';
 
 /** Items a restore leaves alone unless the user names them. */
 export const PROTECTED_NV: Readonly<Record<string, readonly number[]>> = {
@@ -76,6 +77,8 @@ export interface RestoreResult {
   diff: RestoreDiff;
   written: number;
   verified: number;
+  /** Items the modem refused to write (e.g. not defined in its firmware); the rest was restored. */
+  refused: string[];
   freshBackup?: string;
 }
 
@@ -246,7 +249,7 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
     for (const s of plan.skipped) log(opts.onEvent, `Not restoring ${s.label} (${s.protectedAs}): name it with --items ${s.protectedAs} to write it.`, 'warn');
     if (opts.dryRun || plan.write.length === 0) {
       log(opts.onEvent, opts.dryRun ? `Dry run: ${plan.write.length} to write, ${plan.skipped.length} protected and skipped, ${plan.same} already equal.` : 'The modem already holds everything in the file; nothing written.');
-      return { diff, written: 0, verified: 0 };
+      return { diff, written: 0, verified: 0, refused: [] };
     }
     if (allowed.has('rfnv') && plan.write.some((w) => w.protectedAs === 'rfnv')) {
       log(opts.onEvent, 'Writing RF calibration: if this QCN came from another module, its radio will work worse than with its own calibration.', 'warn');
@@ -263,11 +266,18 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
       if (!(await client.spc(opts.spc ?? '000000'))) throw new DiagError('The modem did not accept the service programming code (SPC); identity items cannot be written.');
     }
     let written = 0;
+    const refused: string[] = [];
+    const accepted: QcnNvItem[] = [];
     log(opts.onEvent, `Writing ${plan.nv.length} NV items and ${plan.files.length} files.`);
     await runPool(plan.nv.length, maxInFlight, opts.signal, async (i) => {
       const it = plan.nv[i]!;
       const status = await client.nvWrite(it.id, it.data, { context: it.context });
-      if (status !== NV_DONE) throw new DiagError(`The modem refused to write ${nvLabel(it)} (NV status ${status}).`);
+      if (status !== NV_DONE) {
+        refused.push(`${nvLabel(it)} (${nvStatusName(status)})`);
+        log(opts.onEvent, `The modem refused to write ${nvLabel(it)} (NV status ${nvStatusName(status)}); continuing with the rest.`, 'warn');
+        return;
+      }
+      accepted.push(it);
       written++;
     });
     // EFS writes one at a time with a sync every few, so the journal never fills.
@@ -284,8 +294,8 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
     // Read every write back.
     const bad: string[] = [];
     let verified = 0;
-    await runPool(plan.nv.length, maxInFlight, opts.signal, async (i) => {
-      const it = plan.nv[i]!;
+    await runPool(accepted.length, maxInFlight, opts.signal, async (i) => {
+      const it = accepted[i]!;
       const now = await readNvOf(client, it);
       if (now && sameBytes(now, it.data)) verified++;
       else bad.push(nvLabel(it));
@@ -305,7 +315,7 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
     } catch (e) {
       log(opts.onEvent, `The modem did not confirm the reset (${e instanceof Error ? e.message : String(e)}); power-cycle it to use the restored items.`, 'warn');
     }
-    return { diff, written, verified, freshBackup };
+    return { diff, written, verified, refused, freshBackup };
   } finally {
     await client.close().catch(() => undefined);
   }

@@ -101,6 +101,21 @@ describe('QCN restore onto the virtual modem', () => {
     await expect(restoreQcn({ dm: modem.bus.dmOpener, file: otherModel, dryRun: true, backupDir: dir })).rejects.toThrow(/model number 12345/);
   });
 
+  it('an item the modem refuses (not defined in its firmware) is reported; the rest is restored and verified', async () => {
+    modem = await startNormalModem();
+    const saved = readQcn(new Uint8Array(readFileSync(await savedBackup(modem))));
+    const id = modem.state.nvIds(0).find((n) => n > 100 && n < 2400 && ![259, 296, 1031].includes(n))!;
+    const before = nvOf(modem, id);
+    modem.state.nvWrite(id, 0, new Uint8Array(128).fill(0xee), { unlocked: true });
+    const file = join(dir, 'extra.qcn');
+    writeFileSync(file, writeQcn({ ...saved, nvItems: [...saved.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(5) }] }));
+    const r = await restoreQcn({ dm: modem.bus.dmOpener, file, backupDir: dir, nvRange: range });
+    expect(r.refused).toEqual(['NV 7400 (BADPARM)']);
+    expect(r.written).toBe(1);
+    expect(r.verified).toBe(1);
+    expect(nvOf(modem, id)).toBe(before);
+  });
+
   it('reads XQCN as well as QCN', async () => {
     modem = await startNormalModem();
     const saved = readQcn(new Uint8Array(readFileSync(await savedBackup(modem))));

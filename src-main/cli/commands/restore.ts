@@ -39,8 +39,8 @@ export function makeRestoreCommand(deps: DmCommandDeps = {}): CommandSpec {
       maxInFlight: intOption(values['max-in-flight'], 'max-in-flight', 8),
     });
     if (json) {
-      io.out(`${JSON.stringify({ ok: true, dryRun: Boolean(values['dry-run']), ...r })}\n`);
-      return EXIT_CODES.ok;
+      io.out(`${JSON.stringify({ ok: r.refused.length === 0, dryRun: Boolean(values['dry-run']), ...r })}\n`);
+      return r.refused.length === 0 ? EXIT_CODES.ok : EXIT_CODES.device;
     }
     const d = r.diff;
     if (values['dry-run']) {
@@ -54,6 +54,10 @@ export function makeRestoreCommand(deps: DmCommandDeps = {}): CommandSpec {
       io.out(`Restored ${r.written} items from ${file}; all ${r.verified} read back the same. The modem was reset.\n`);
       if (r.freshBackup) io.out(`  The state before the restore is saved in ${r.freshBackup}\n`);
       if (d.skipped.length) io.out(`  ${d.skipped.length} protected items were left alone (see the warnings above).\n`);
+    }
+    if (r.refused.length > 0) {
+      io.out(`The modem refused ${r.refused.length} items: ${r.refused.join(', ')}. They may not exist in this firmware; everything else was restored.\n`);
+      return EXIT_CODES.device;
     }
     return EXIT_CODES.ok;
   };
