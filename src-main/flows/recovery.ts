@@ -163,6 +163,8 @@ export function needsPowerCycle(cause: unknown, why: string): RescueError {
   });
 }
 
+const MIN_FINISH_RATE = 200 * 1024;
+
 /**
  * Write zeros (at most maxBytes) while watching for a Firehose <response>: the end of a transfer
  * an earlier host left unfinished. Stops as soon as the programmer answers or stops taking data.
@@ -191,9 +193,11 @@ async function finishPendingTransfer(link: Link, maxBytes: number, signal?: Abor
       }
     }
   })();
+  // Bounded in time too: a modem taking less than MIN_FINISH_RATE bytes/s is not worth waiting for.
+  const deadline = Date.now() + Math.max(10_000, (maxBytes / MIN_FINISH_RATE) * 1000);
   try {
     while (sent < maxBytes && !answered && !gone) {
-      if (signal?.aborted) break;
+      if (signal?.aborted || Date.now() > deadline) break;
       try {
         await link.pipe.write(piece.subarray(0, Math.min(piece.length, maxBytes - sent)), { timeoutMs: 2000, ...(signal ? { signal } : {}), what: 'the rest of an interrupted transfer' });
       } catch (e) {
