@@ -29,8 +29,12 @@ export const PROTECTED_NV: Readonly<Record<string, readonly number[]>> = {
 export const PROTECTED_ITEM_NAMES = ['imei', 'esn', 'meid', 'spc', 'rfnv'] as const;
 export type ProtectedItemName = (typeof PROTECTED_ITEM_NAMES)[number];
 const RFNV_PREFIX = '/nv/item_files/rfnv/';
-/** EFS writes between syncs (the module's journal fills otherwise). */
+/** NV writes between syncs. */
 const SYNC_EVERY = 16;
+/** EFS journal writes (PUTs, 1024-byte WRITE chunks) between syncs. */
+const JOURNAL_BUDGET = 32;
+const EFS_CHUNK_BYTES = 1024;
+const ENOSPC = 28;
 
 export interface RestoreChange {
   kind: 'nv' | 'file';
@@ -269,25 +273,44 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
     const refused: string[] = [];
     const accepted: QcnNvItem[] = [];
     log(opts.onEvent, `Writing ${plan.nv.length} NV items and ${plan.files.length} files.`);
-    await runPool(plan.nv.length, maxInFlight, opts.signal, async (i) => {
-      const it = plan.nv[i]!;
-      const status = await client.nvWrite(it.id, it.data, { context: it.context });
-      if (status !== NV_DONE) {
-        refused.push(`${nvLabel(it)} (${nvStatusName(status)})`);
-        log(opts.onEvent, `The modem refused to write ${nvLabel(it)} (NV status ${nvStatusName(status)}); continuing with the rest.`, 'warn');
-        return;
-      }
-      accepted.push(it);
-      written++;
-    });
-    // EFS writes one at a time with a sync every few, so the journal never fills.
-    for (let i = 0; i < plan.files.length; i++) {
+    // NV items live in the EFS too: written in groups (pipelined within a group), a sync between groups.
+    for (let from = 0; from < plan.nv.length; from += SYNC_EVERY) {
+      const group = plan.nv.slice(from, from + SYNC_EVERY);
+      if (from > 0) await client.efs.sync();
+      await runPool(group.length, maxInFlight, opts.signal, async (i) => {
+        const it = group[i]!;
+        const status = await client.nvWrite(it.id, it.data, { context: it.context });
+        if (status !== NV_DONE) {
+          refused.push(`${nvLabel(it)} (${nvStatusName(status)})`);
+          log(opts.onEvent, `The modem refused to write ${nvLabel(it)} (NV status ${nvStatusName(status)}); continuing with the rest.`, 'warn');
+          return;
+        }
+        accepted.push(it);
+        written++;
+      });
+    }
+    // EFS writes one at a time, a sync whenever the journal budget would be exceeded (the module's
+    // journal fills after about a hundred unsynced writes); a full journal gets a sync and one retry.
+    let unsynced = 0;
+    for (const f of plan.files) {
       throwIfAborted(opts.signal);
-      const f = plan.files[i]!;
-      if (f.asItem) await client.efs.putItem(f.path, f.data);
-      else await client.efs.writeFile(f.path, f.data);
+      const cost = f.asItem ? 1 : Math.max(1, Math.ceil(f.data.length / EFS_CHUNK_BYTES));
+      if (unsynced > 0 && unsynced + cost > JOURNAL_BUDGET) {
+        await client.efs.sync();
+        unsynced = 0;
+      }
+      const put = (): Promise<void> => (f.asItem ? client.efs.putItem(f.path, f.data) : client.efs.writeFile(f.path, f.data));
+      try {
+        await put();
+      } catch (e) {
+        if (!(e instanceof DiagError && e.efsErrno === ENOSPC)) throw e;
+        log(opts.onEvent, `The modem's file system journal was full writing ${f.path}; syncing and trying again.`, 'warn');
+        await client.efs.sync();
+        unsynced = 0;
+        await put();
+      }
+      unsynced += cost;
       written++;
-      if ((i + 1) % SYNC_EVERY === 0) await client.efs.sync();
     }
     if (plan.files.length > 0) await client.efs.sync();
 

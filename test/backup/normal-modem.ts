@@ -23,11 +23,11 @@ export interface TestModem {
   stop(): Promise<void>;
 }
 
-export async function startNormalModem(opts: { faults?: string[] } = {}): Promise<TestModem> {
+export async function startNormalModem(opts: { faults?: string[]; journalWrites?: number } = {}): Promise<TestModem> {
   const stateDir = mkdtempSync(join(tmpdir(), 'mr-qcn-modem-'));
   const bus = new MemoryNormalBus();
   const modem = new VirtualModem(
-    { model: 'ec25', stateDir, mode: 'normal', normalPort: bus, reEnumerateDelayMs: 20, faults: (opts.faults ?? []).map(parseFault), normal: { atBootUrcs: false } },
+    { model: 'ec25', stateDir, mode: 'normal', normalPort: bus, reEnumerateDelayMs: 20, faults: (opts.faults ?? []).map(parseFault), normal: { atBootUrcs: false, ...(opts.journalWrites ? { journalWrites: opts.journalWrites } : {}) } },
     new MemoryBus(),
   );
   const m: TestModem = {

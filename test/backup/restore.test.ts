@@ -116,6 +116,21 @@ describe('QCN restore onto the virtual modem', () => {
     expect(nvOf(modem, id)).toBe(before);
   });
 
+  it('paces EFS writes with syncs: every file restored on a modem whose journal takes only 10 writes', async () => {
+    modem = await startNormalModem({ journalWrites: 10 });
+    const saved = await savedBackup(modem);
+    const paths = modem.state.allFiles().filter((p) => !p.startsWith('/nv/item_files/rfnv/'));
+    expect(paths.length).toBeGreaterThan(15);
+    const before = new Map(paths.map((p) => [p, Buffer.from(modem!.state.readFile(p)!).toString('hex')]));
+    for (const p of paths) modem.state.writeFile(p, Uint8Array.of(0x77, 0x77));
+    const warnings: string[] = [];
+    const r = await restoreQcn({ dm: modem.bus.dmOpener, file: saved, backupDir: dir, nvRange: range, onEvent: (e) => e.type === 'log' && e.level === 'warn' && warnings.push(e.message) });
+    expect(warnings.some((w) => w.includes('journal was full'))).toBe(true);
+    expect(r.written).toBe(paths.length);
+    expect(r.verified).toBe(paths.length);
+    for (const p of paths) expect(Buffer.from(modem.state.readFile(p)!).toString('hex'), p).toBe(before.get(p));
+  });
+
   it('reads XQCN as well as QCN', async () => {
     modem = await startNormalModem();
     const saved = readQcn(new Uint8Array(readFileSync(await savedBackup(modem))));
