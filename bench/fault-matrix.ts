@@ -165,6 +165,7 @@ export async function runCase(c: FaultCase, pkgRoot: string, workDir: string, li
         onEvent: (e) => events.push(e),
         openTimeoutMs: 8000,
         helloTimeoutMs: 1000,
+        saharaPacketTimeoutMs: 3000,
         timeouts: TIMEOUTS,
         recovery: RECOVERY,
         journalDir: join(dir, 'journal'),

@@ -34,6 +34,8 @@ export interface FlashOptions {
   /** How long to wait for the modem to appear in EDL. */
   openTimeoutMs?: number;
   helloTimeoutMs?: number;
+  /** Each later Sahara packet (default 10 s). */
+  saharaPacketTimeoutMs?: number;
   timeouts?: Partial<FirehoseTimeouts>;
   /** Send <power value="reset"/> at the end. Default true. */
   reset?: boolean;
@@ -123,7 +125,7 @@ async function runFlash(opts: FlashOptions, emit: EventSink, seconds: () => numb
 
     const startProgrammer = async (l: Link): Promise<FirehoseSession> => {
       emit({ type: 'phase', phase: 'sahara', message: 'Uploading the programmer (Sahara)' });
-      const sahara = await saharaUpload(l.reader, programmerBytes, { signal, onEvent: emit, ...(opts.helloTimeoutMs !== undefined ? { helloTimeoutMs: opts.helloTimeoutMs } : {}) });
+      const sahara = await saharaUpload(l.reader, programmerBytes, { signal, onEvent: emit, ...(opts.helloTimeoutMs !== undefined ? { helloTimeoutMs: opts.helloTimeoutMs } : {}), ...(opts.saharaPacketTimeoutMs !== undefined ? { packetTimeoutMs: opts.saharaPacketTimeoutMs } : {}) });
       const skipped = sahara.kind === 'firehose-running';
       if (skipped) log('A programmer is already running on the modem; skipping the upload.');
       if (stepsDone === 0) programmerSkipped = skipped;
