@@ -48,7 +48,13 @@ function flashAndKillInNonHlos(args: string[]): Promise<{ events: EngineEvent[];
         return;
       }
       events.push(e);
-      if (e.type === 'step-start' && e.operation === 'program' && e.label === 'NON-HLOS.ubi') nonHlos = e.index;
+      if (e.type === 'step-start' && e.operation === 'program' && e.label === 'NON-HLOS.ubi') {
+        nonHlos = e.index;
+        // Progress events are throttled: if none comes in time, the transfer is still under way after 150 ms.
+        setTimeout(() => {
+          if (!killed && child.exitCode === null) killed = child.kill('SIGKILL');
+        }, 150);
+      }
       if (!killed && e.type === 'progress' && e.index === nonHlos && e.stepBytesDone > 0 && e.stepBytesDone < e.stepBytes) {
         killed = child.kill('SIGKILL');
       }
