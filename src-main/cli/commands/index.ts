@@ -2,12 +2,15 @@
 
 import type { CommandSpec } from '../io.js';
 import { atCommand } from './at.js';
+import { backupCommand } from './backup.js';
 import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
 import { enterEdlCommand } from './enter-edl.js';
 import { flashCommand } from './flash.js';
 import { infoCommand } from './info.js';
 import { packageInspectCommand } from './package-inspect.js';
+import { qcnDumpCommand } from './qcn-dump.js';
+import { restoreCommand } from './restore.js';
 import { simMakePackageCommand } from './sim-make-package.js';
 import { simCommand } from './sim.js';
 
@@ -18,6 +21,9 @@ export const COMMANDS: CommandSpec[] = [
   packageInspectCommand,
   atCommand,
   enterEdlCommand,
+  backupCommand,
+  restoreCommand,
+  qcnDumpCommand,
   simCommand,
   simMakePackageCommand,
   demoCommand,
