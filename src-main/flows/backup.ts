@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
-import { nvToImei, NV_IMEI } from '../qcn/imei.js';
+import { nvToImei, NV_IMEI } from '../protocol/imei.js';
 import { nvKey, readQcn, writeQcn, type QcnBackup, type QcnFile, type QcnNvItem } from '../qcn/layout.js';
 import { MAX_CFB_BYTES } from '../qcn/cfb.js';
 import type { PipeOpener } from '../transport/transport.js';

@@ -2,6 +2,8 @@
 // from response lines and unsolicited result codes (URCs), and parse the answers the wizard needs
 // (ATI, AT+QGMR/CGMR, AT+CGSN, AT+CFUN?, AT+QCFG="usbnet"). Bytes in, decisions out; no I/O.
 
+import { luhnValid } from './imei.js';
+
 /** Longest line kept; anything past it is dropped up to the next line end (the line is marked). */
 export const AT_MAX_LINE = 1024;
 /** Longest command accepted for sending. */
@@ -162,21 +164,6 @@ export function parseFirmwareVersion(lines: readonly string[]): string {
     return l;
   }
   throw new AtParseError('The module answered OK but gave no firmware version.');
-}
-
-/** Luhn check of a digit string (the IMEI's 15th digit). */
-export function luhnValid(digits: string): boolean {
-  if (!/^\d+$/.test(digits)) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
 }
 
 /** AT+CGSN: a 15-digit IMEI (bare, "+CGSN: ..." or quoted), Luhn checked. */

@@ -12,6 +12,7 @@ import { RescueError } from '../../shared/errors.js';
 import { NV_STATUS } from '../protocol/diag.js';
 import type { ModelSpec } from './models.js';
 import { fillPseudoRandom } from './programmer-image.js';
+import { imeiToNv, luhnDigit, nvToImei } from '../protocol/imei.js';
 
 export const NV_ITEM_SIZE = 128;
 export const NV_ESN = 0;
@@ -67,49 +68,12 @@ export interface EfsListEntry {
 export { NV_STATUS };
 
 // ---------------------------------------------------------------------------------------------
-// IMEI encoding (NV 550): 08, (d1 << 4) | 0x0A, then digits 2..15 as nibble-swapped BCD.
-
-export function luhnCheckDigit(first14: string): number {
-  let sum = 0;
-  for (let i = 0; i < first14.length; i++) {
-    let d = first14.charCodeAt(first14.length - 1 - i) - 48;
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return (10 - (sum % 10)) % 10;
-}
-
-export function isLuhnValid(imei: string): boolean {
-  return /^\d{15}$/.test(imei) && luhnCheckDigit(imei.slice(0, 14)) === Number(imei[14]);
-}
-
-export function encodeImeiNv(imei: string): Uint8Array {
-  if (!/^\d{15}$/.test(imei)) throw new RangeError(`an IMEI has 15 digits, not "${imei}"`);
-  const d = [...imei].map((c) => c.charCodeAt(0) - 48);
-  const out = new Uint8Array(NV_ITEM_SIZE);
-  out[0] = 0x08;
-  out[1] = (d[0]! << 4) | 0x0a;
-  for (let i = 0; i < 7; i++) out[2 + i] = d[1 + 2 * i]! | (d[2 + 2 * i]! << 4);
-  return out;
-}
-
-/** The IMEI in an NV 550 record, or undefined when the record is not one. */
-export function decodeImeiNv(data: Uint8Array): string | undefined {
-  if (data.length < 9 || data[0] !== 0x08 || (data[1]! & 0x0f) !== 0x0a) return undefined;
-  let s = String(data[1]! >> 4);
-  for (let i = 2; i < 9; i++) s += `${data[i]! & 0x0f}${data[i]! >> 4}`;
-  return /^\d{15}$/.test(s) ? s : undefined;
-}
-
 /** The module's IMEIs: a Quectel-like TAC, the serial as serial number, Luhn check digit. */
 export function modelImeis(model: ModelSpec): [string, string] {
   const snr = model.serial % 999_999;
   const make = (n: number): string => {
     const first14 = `86153603${String(n).padStart(6, '0')}`;
-    return first14 + String(luhnCheckDigit(first14));
+    return first14 + String(luhnDigit(first14));
   };
   return [make(snr), make(snr + 1)];
 }
@@ -165,8 +129,8 @@ export function generateState(model: ModelSpec): StateData {
   const meid = new Uint8Array(NV_ITEM_SIZE);
   new DataView(meid.buffer).setBigUint64(0, 0xa1000000000000n + BigInt(model.serial), true);
   nv0.set(String(NV_MEID), meid);
-  nv0.set(String(NV_IMEI), encodeImeiNv(imei1));
-  nv1.set(String(NV_IMEI), encodeImeiNv(imei2));
+  nv0.set(String(NV_IMEI), imeiToNv(imei1));
+  nv1.set(String(NV_IMEI), imeiToNv(imei2));
   for (const id of RF_CAL_ITEMS) nv0.set(String(id), item(seedOf(id), NV_ITEM_SIZE));
   // A few hundred configuration items spread over the id space, some mostly zero.
   let placed = 0;
@@ -403,7 +367,7 @@ export class NormalState {
 
   imei(context = 0): string | undefined {
     const d = this.data.nv[context]?.get(String(NV_IMEI));
-    return d ? decodeImeiNv(d) : undefined;
+    return d ? nvToImei(d) : undefined;
   }
 
   /** RF calibration present: the NV items and at least one rfnv file. Without it: +CFUN: 5. */

@@ -2,9 +2,10 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  AT_MAX_LINE, AtLineSplitter, AtParseError, classifyFinal, commandName, commandProblem, isEcho, isUrc, luhnValid, parseAti, parseCfun,
+  AT_MAX_LINE, AtLineSplitter, AtParseError, classifyFinal, commandName, commandProblem, isEcho, isUrc, parseAti, parseCfun,
   parseFirmwareVersion, parseImei, parseUsbnet,
 } from '../../src-main/protocol/at.js';
+import { luhnValid } from '../../src-main/protocol/imei.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 

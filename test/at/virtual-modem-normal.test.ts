@@ -11,7 +11,7 @@ import { enterEdlCommand } from '../../src-main/cli/commands/enter-edl.js';
 import type { CliIo } from '../../src-main/cli/io.js';
 import { AtClient } from '../../src-main/flows/at-client.js';
 import { enterEdl } from '../../src-main/flows/enter-edl.js';
-import { luhnValid } from '../../src-main/protocol/at.js';
+import { luhnValid } from '../../src-main/protocol/imei.js';
 import { HELLO_LENGTH, SaharaCommand, readPacketHeader } from '../../src-main/protocol/sahara.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import { modelImeis } from '../../src-main/sim/normal-state.js';

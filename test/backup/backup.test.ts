@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupQcn } from '../../src-main/flows/backup.js';
-import { nvToImei } from '../../src-main/qcn/imei.js';
+import { nvToImei } from '../../src-main/protocol/imei.js';
 import { readQcn } from '../../src-main/qcn/layout.js';
 import { startNormalModem, type TestModem } from './normal-modem.js';
 import { createHash } from 'node:crypto';

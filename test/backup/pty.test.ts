@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backupCommand } from '../../src-main/cli/commands/backup.js';
 import type { CliIo } from '../../src-main/cli/io.js';
-import { nvToImei } from '../../src-main/qcn/imei.js';
+import { nvToImei } from '../../src-main/protocol/imei.js';
 import { PtyNormalPort } from '../../src-main/sim/normal-port.js';
 import { PtyPort } from '../../src-main/sim/pty-port.js';
 import { VirtualModem } from '../../src-main/sim/virtual-modem.js';

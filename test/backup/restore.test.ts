@@ -7,7 +7,7 @@ import { restoreQcn } from '../../src-main/flows/restore.js';
 import { readQcn, writeQcn } from '../../src-main/qcn/layout.js';
 import { treeToXqcn } from '../../src-main/qcn/xqcn.js';
 import { qcnToTree } from '../../src-main/qcn/layout.js';
-import { imeiToNv } from '../../src-main/qcn/imei.js';
+import { imeiToNv } from '../../src-main/protocol/imei.js';
 import { startNormalModem, type TestModem } from './normal-modem.js';
 
 let dir: string;

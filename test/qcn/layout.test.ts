@@ -1,6 +1,6 @@
 import CFB from 'cfb';
 import { describe, expect, it } from 'vitest';
-import { imeiToNv, isValidImei, luhnDigit, nvToImei } from '../../src-main/qcn/imei.js';
+import { imeiToNv, isValidImei, luhnDigit, nvToImei } from '../../src-main/protocol/imei.js';
 import { qcnToTree, readQcn, writeQcn, type QcnBackup } from '../../src-main/qcn/layout.js';
 import { treeToXqcn, xqcnToTree } from '../../src-main/qcn/xqcn.js';
 import { RescueError } from '../../shared/errors.js';

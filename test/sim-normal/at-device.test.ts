@@ -26,8 +26,8 @@ describe('virtual modem in normal mode: the AT port', () => {
     const h = await startNormal({ normal: { atUrcEvery: 0 } });
     const d = await h.diag();
     expect(await d.spc()).toBe(true);
-    const { encodeImeiNv } = await import('../../src-main/sim/normal-state.js');
-    await d.nvWrite(550, encodeImeiNv('490154203237518'));
+    const { imeiToNv } = await import('../../src-main/protocol/imei.js');
+    await d.nvWrite(550, imeiToNv('490154203237518'));
     const at = await h.openAt();
     expect(await atExchange(at, 'ATE0;+CGSN\r')).toMatch(/ERROR/); // chained commands are not supported: a plain ERROR
     await atExchange(at, 'ATE0\r');

@@ -4,7 +4,8 @@ import { decodeDiagErrorResponse, encodeNvReadRequest, isUnsolicited } from '../
 import { HdlcDecoder, hdlcEncode } from '../../src-main/protocol/hdlc.js';
 import { FEATURE_MASK } from '../../src-main/sim/diag-device.js';
 import { MODELS } from '../../src-main/sim/models.js';
-import { HIDDEN_PATHS, NV_STATUS, decodeImeiNv, encodeImeiNv, modelImeis } from '../../src-main/sim/normal-state.js';
+import { imeiToNv, nvToImei } from '../../src-main/protocol/imei.js';
+import { HIDDEN_PATHS, NV_STATUS, modelImeis } from '../../src-main/sim/normal-state.js';
 import type { BulkPipe } from '../../src-main/transport/transport.js';
 import { cleanup, startNormal } from './harness.js';
 
@@ -44,8 +45,8 @@ describe('virtual modem in normal mode: the DIAG port', () => {
     const d = await h.diag();
     const imei = await d.nvRead(550);
     expect(imei.status).toBe(NV_STATUS.DONE);
-    expect(decodeImeiNv(imei.data)).toBe(IMEI1);
-    expect(decodeImeiNv((await d.nvRead(550, { context: 1 })).data)).toBe(IMEI2);
+    expect(nvToImei(imei.data)).toBe(IMEI1);
+    expect(nvToImei((await d.nvRead(550, { context: 1 })).data)).toBe(IMEI2);
     const state = h.modem.normalState!;
     const notActive = Array.from({ length: 7000 }, (_, i) => i).find((i) => state.nvRead(i, 0).status === NV_STATUS.NOTACTIVE)!;
     expect((await d.nvRead(notActive)).status).toBe(NV_STATUS.NOTACTIVE);
@@ -65,13 +66,13 @@ describe('virtual modem in normal mode: the DIAG port', () => {
     expect((await d.nvRead(10)).data.subarray(0, 3)).toEqual(Uint8Array.of(7, 7, 0));
     expect(await d.nvWrite(441, Uint8Array.of(5), { context: 1 })).toBe(NV_STATUS.DONE);
     expect((await d.nvRead(441, { context: 1 })).data[0]).toBe(5);
-    const other = encodeImeiNv('490154203237518');
+    const other = imeiToNv('490154203237518');
     expect(await d.nvWrite(550, other)).toBe(NV_STATUS.READONLY);
     expect(await d.spc('123456')).toBe(false);
     expect(await d.nvWrite(550, other)).toBe(NV_STATUS.READONLY);
     expect(await d.spc()).toBe(true);
     expect(await d.nvWrite(550, other)).toBe(NV_STATUS.DONE);
-    expect(decodeImeiNv((await d.nvRead(550)).data)).toBe('490154203237518');
+    expect(nvToImei((await d.nvRead(550)).data)).toBe('490154203237518');
     expect(h.modem.normalState!.imei(0)).toBe('490154203237518');
   });
 

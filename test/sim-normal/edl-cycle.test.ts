@@ -10,7 +10,8 @@ import { loadPackage } from '../../src-main/package/load.js';
 import { readFirmwareHeader } from '../../src-main/sim/firmware-image.js';
 import { makePackage } from '../../src-main/sim/make-package.js';
 import { MODELS } from '../../src-main/sim/models.js';
-import { decodeImeiNv, modelImeis } from '../../src-main/sim/normal-state.js';
+import { nvToImei } from '../../src-main/protocol/imei.js';
+import { modelImeis } from '../../src-main/sim/normal-state.js';
 import { atExchange, cleanup, startNormal, tempDir, waitForState } from './harness.js';
 import { readFileSync, readdirSync } from 'node:fs';
 
@@ -60,7 +61,7 @@ describe('normal mode -> EDL -> flash -> normal mode', () => {
     const d2 = new DiagClient(await h.openDm(), { timeoutMs: 2000 });
     expect((await d2.extBuildId()).build).toBe(NEW_FW);
     expect((await d2.nvRead(10)).data[0]).toBe(42);
-    expect(decodeImeiNv((await d2.nvRead(550)).data)).toBe(modelImeis(MODELS.ec25)[0]);
+    expect(nvToImei((await d2.nvRead(550)).data)).toBe(modelImeis(MODELS.ec25)[0]);
     expect(await d2.efs.getItem('/nv/item_files/modem/mine')).toEqual(Uint8Array.of(1, 2));
     await d2.close();
 

@@ -8,11 +8,9 @@ import {
   NV_STATUS,
   NormalState,
   RF_CAL_ITEMS,
-  decodeImeiNv,
-  encodeImeiNv,
-  isLuhnValid,
   modelImeis,
 } from '../../src-main/sim/normal-state.js';
+import { imeiToNv, isValidImei, nvToImei } from '../../src-main/protocol/imei.js';
 import { cleanup, tempDir } from './harness.js';
 
 afterEach(cleanup);
@@ -22,8 +20,8 @@ describe('normal-mode state of the virtual module', () => {
     const s = NormalState.open({ model: MODELS.ec25 });
     const [imei1, imei2] = modelImeis(MODELS.ec25);
     expect(imei1).toMatch(/^\d{15}$/);
-    expect(isLuhnValid(imei1)).toBe(true);
-    expect(isLuhnValid(imei2)).toBe(true);
+    expect(isValidImei(imei1)).toBe(true);
+    expect(isValidImei(imei2)).toBe(true);
     expect(imei1).not.toBe(imei2);
     const r = s.nvRead(NV_IMEI, 0);
     expect(r.status).toBe(NV_STATUS.DONE);
@@ -33,17 +31,17 @@ describe('normal-mode state of the virtual module', () => {
     expect(r.data[1]).toBe((d[0]! << 4) | 0x0a);
     expect(r.data[2]).toBe(d[1]! | (d[2]! << 4));
     expect(r.data[8]).toBe(d[13]! | (d[14]! << 4));
-    expect(decodeImeiNv(r.data)).toBe(imei1);
+    expect(nvToImei(r.data)).toBe(imei1);
     expect(s.imei(1)).toBe(imei2);
     expect(modelImeis(MODELS.eg25g)[0]).not.toBe(imei1);
   });
 
   it('IMEI codec round-trips and rejects what is not an IMEI record', () => {
-    expect(decodeImeiNv(encodeImeiNv('490154203237518'))).toBe('490154203237518');
-    expect(isLuhnValid('490154203237518')).toBe(true);
-    expect(isLuhnValid('490154203237519')).toBe(false);
-    expect(decodeImeiNv(new Uint8Array(128))).toBeUndefined();
-    expect(() => encodeImeiNv('12345')).toThrow(/15 digits/);
+    expect(nvToImei(imeiToNv('490154203237518'))).toBe('490154203237518');
+    expect(isValidImei('490154203237518')).toBe(true);
+    expect(isValidImei('490154203237519')).toBe(false);
+    expect(nvToImei(new Uint8Array(128))).toBeUndefined();
+    expect(() => imeiToNv('12345')).toThrow(/15 digits/);
   });
 
   it('answers DONE for calibration and a few hundred items, NOTACTIVE or BADPARM for the rest; SIM 1 has its own items', () => {
@@ -89,8 +87,8 @@ describe('normal-mode state of the virtual module', () => {
     const dir = tempDir();
     const s = NormalState.open({ model: MODELS.ec25, stateDir: dir });
     expect(s.created).toBe(true);
-    expect(s.nvWrite(NV_IMEI, 0, encodeImeiNv('490154203237518'), { unlocked: false })).toBe(NV_STATUS.READONLY);
-    expect(s.nvWrite(NV_IMEI, 0, encodeImeiNv('490154203237518'), { unlocked: true })).toBe(NV_STATUS.DONE);
+    expect(s.nvWrite(NV_IMEI, 0, imeiToNv('490154203237518'), { unlocked: false })).toBe(NV_STATUS.READONLY);
+    expect(s.nvWrite(NV_IMEI, 0, imeiToNv('490154203237518'), { unlocked: true })).toBe(NV_STATUS.DONE);
     expect(s.nvWrite(10, 0, Uint8Array.of(1, 2, 3), { unlocked: false })).toBe(NV_STATUS.DONE);
     expect(s.writeFile('/nv/item_files/new/thing', Uint8Array.of(9), { autodir: false })).toBe(2);
     expect(s.writeFile('/nv/item_files/new/thing', Uint8Array.of(9), { autodir: true })).toBe(0);

@@ -9,7 +9,8 @@ import { saharaReadInfo } from '../../src-main/flows/sahara-host.js';
 import { PipeReader } from '../../src-main/transport/pipe-reader.js';
 import { SerialOpener } from '../../src-main/transport/serial.js';
 import { MODELS } from '../../src-main/sim/models.js';
-import { decodeImeiNv, modelImeis } from '../../src-main/sim/normal-state.js';
+import { nvToImei } from '../../src-main/protocol/imei.js';
+import { modelImeis } from '../../src-main/sim/normal-state.js';
 import { socatAvailable } from '../helpers/socat.js';
 import { atExchange, cleanup, tempDir } from './harness.js';
 
@@ -43,7 +44,7 @@ describe.skipIf(!socatAvailable())('sim --pty --mode normal', () => {
       await at.close();
 
       const d = new DiagClient(await new SerialOpener(dmPath).open({ timeoutMs: 3000 }), { timeoutMs: 3000 });
-      expect(decodeImeiNv((await d.nvRead(550)).data)).toBe(modelImeis(MODELS.ec25)[0]);
+      expect(nvToImei((await d.nvRead(550)).data)).toBe(modelImeis(MODELS.ec25)[0]);
       expect((await d.efs.listDir('/nv/item_files/rfnv')).length).toBeGreaterThan(20);
       await d.switchToEdl();
       await d.close();

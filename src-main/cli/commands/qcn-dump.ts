@@ -2,7 +2,7 @@
 
 import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
 import { loadQcnFile } from '../../flows/restore.js';
-import { nvToImei, NV_IMEI } from '../../qcn/imei.js';
+import { nvToImei, NV_IMEI } from '../../protocol/imei.js';
 import { qcnToTree } from '../../qcn/layout.js';
 import { treeToXqcn } from '../../qcn/xqcn.js';
 import { parse } from '../args.js';

@@ -1,10 +1,16 @@
-// IMEI <-> NV item 550: 08, (d1 << 4) | 0x0A, then digits 2..15 as nibble-swapped BCD.
-
-import { NV_DATA_BYTES } from './layout.js';
+// IMEIs: the Luhn check, and NV item 550's layout: 08, (d1 << 4) | 0x0A, then digits 2..15 as
+// nibble-swapped BCD in a 128-byte NV record. Used by the QCN file, the AT parser and the
+// virtual modem alike.
 
 export const NV_IMEI = 550;
+const NV_DATA_BYTES = 128;
 
-/** The Luhn check digit for the first 14 digits. */
+/** Luhn check of a digit string (its last digit checks the others). */
+export function luhnValid(digits: string): boolean {
+  return /^\d{2,}$/.test(digits) && luhnDigit(digits.slice(0, -1)) === Number(digits[digits.length - 1]);
+}
+
+/** The Luhn check digit for the digits given (the first 14 of an IMEI). */
 export function luhnDigit(first14: string): number {
   let sum = 0;
   for (let i = 0; i < first14.length; i++) {
