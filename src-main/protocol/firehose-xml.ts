@@ -34,6 +34,10 @@ export function buildDocument(tag: string, attrs: Record<string, string | number
  */
 export class DocumentSplitter {
   private buf: Uint8Array = new Uint8Array(0);
+  /** Storage this splitter allocated, behind buf, with room to append (never a caller's chunk). */
+  private room: Uint8Array | undefined;
+  /** How far into buf no </data> can start (already searched). */
+  private scanned = 0;
 
   get pendingBytes(): number {
     return this.buf.length;
@@ -43,6 +47,8 @@ export class DocumentSplitter {
   takeRest(): Uint8Array {
     const r = this.buf;
     this.buf = new Uint8Array(0);
+    this.room = undefined;
+    this.scanned = 0;
     return r;
   }
 
@@ -60,24 +66,42 @@ export class DocumentSplitter {
     if (chunk.length === 0) return;
     if (this.buf.length === 0) {
       this.buf = chunk;
+      this.room = undefined;
+      this.scanned = 0;
       return;
     }
-    const n = new Uint8Array(this.buf.length + chunk.length);
+    // Append in place when buf ends at the end of our own storage and it has room: a device
+    // sending a byte at a time (a serial port) costs linear time, not a copy of everything per byte.
+    const r = this.room;
+    if (r && this.buf.buffer === r.buffer) {
+      const from = this.buf.byteOffset - r.byteOffset;
+      const to = from + this.buf.length;
+      if (to + chunk.length <= r.length) {
+        r.set(chunk, to);
+        this.buf = r.subarray(from, to + chunk.length);
+        return;
+      }
+    }
+    const n = new Uint8Array(Math.max(2 * (this.buf.length + chunk.length), 4096));
     n.set(this.buf, 0);
     n.set(chunk, this.buf.length);
-    this.buf = n;
+    this.room = n;
+    this.buf = n.subarray(0, this.buf.length + chunk.length);
   }
 
   /** Take out at most one complete document (use when raw bytes may follow it). */
   next(): string | undefined {
-    const end = indexOf(this.buf, END_BYTES);
+    const end = indexOf(this.buf, END_BYTES, this.scanned);
     if (end < 0) {
       if (this.buf.length > MAX_DOCUMENT_BYTES) throw new FirehoseFramingError(`received ${this.buf.length} bytes without a closing </data>`);
+      // No </data> starts before this point: the next search begins here, not at the start again.
+      this.scanned = Math.max(0, this.buf.length - END_BYTES.length + 1);
       return undefined;
     }
     const stop = end + END_BYTES.length;
     const doc = new TextDecoder('utf-8', { fatal: false }).decode(this.buf.subarray(0, stop));
     this.buf = this.buf.subarray(stop);
+    this.scanned = 0;
     return trimLeadingNoise(doc);
   }
 
@@ -93,10 +117,10 @@ function trimLeadingNoise(doc: string): string {
   return i > 0 ? doc.slice(i) : doc;
 }
 
-function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
   const first = needle[0]!;
   const last = hay.length - needle.length;
-  for (let i = hay.indexOf(first); i >= 0 && i <= last; i = hay.indexOf(first, i + 1)) {
+  for (let i = hay.indexOf(first, from); i >= 0 && i <= last; i = hay.indexOf(first, i + 1)) {
     let j = 1;
     while (j < needle.length && hay[i + j] === needle[j]) j++;
     if (j === needle.length) return i;
