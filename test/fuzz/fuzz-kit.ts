@@ -201,6 +201,8 @@ export class ScriptedPipe implements BulkPipe {
     await Promise.resolve();
     const next = this.queue.shift();
     if (next === undefined) {
+      // A macrotask, so a caller that simply reads again on a timeout still lets its timers run.
+      await new Promise((resolve) => setImmediate(resolve));
       if (this.end === 'disconnect') throw new RescueError('DEVICE_DISCONNECTED', 'the scripted device is gone');
       throw new RescueError('DEVICE_TIMEOUT', `no data for ${opts.timeoutMs} ms (script ended)`);
     }
