@@ -1,0 +1,162 @@
+// The typed API between the wizard (renderer) and the rescue engine. One contract, two
+// implementations of the transport: Electron (preload + IPC, engine in a worker thread) and the
+// browser mode (a local server on 127.0.0.1 speaking the same methods over a WebSocket).
+// Everything here is plain data: it crosses IPC and JSON unchanged.
+
+import type { DeviceMode } from './devices.js';
+import type { ErrorReport } from './errors.js';
+import type { EngineEvent } from './events.js';
+
+/** The wizard's steps, in order. */
+export const STEP_IDS = ['connect', 'prepare', 'backup', 'enter-edl', 'package', 'flash', 'finish'] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
+export interface DeviceSummary {
+  /** Stable while the device stays plugged in (bus path, or "demo"). */
+  id: string;
+  mode: DeviceMode;
+  name: string;
+  /** "05c6:9008" */
+  vidPid: string;
+  /** What this mode means for the person in front of it. */
+  explanation: string;
+  /** Ports found for it (DM/AT tty or COM port; EDL serial port when a driver made one). */
+  ports: { dm?: string; at?: string; edl?: string };
+  /** The virtual EC25 of demo mode. */
+  demo: boolean;
+}
+
+export interface DeviceState {
+  /** False when this computer has no USB subsystem the app can read (reason says why). */
+  usbAvailable: boolean;
+  reason?: string;
+  devices: DeviceSummary[];
+  /** Demo mode: the virtual EC25 is plugged in instead of (besides) real hardware. */
+  demo: boolean;
+  updatedAt: number;
+}
+
+export type CheckState = 'ok' | 'warn' | 'fail' | 'unknown';
+
+export interface PlatformCheck {
+  id: string;
+  title: string;
+  state: CheckState;
+  detail: string;
+  /** A fix the app can apply, described before it runs. */
+  fix?: { id: string; label: string; explanation: string; needsAdmin: boolean };
+}
+
+export interface BackupView {
+  path: string;
+  manifestPath: string;
+  model: string;
+  firmware: string;
+  /** IMEI with all but the last four digits masked. */
+  imeiMasked: string;
+  nvItems: number;
+  efsFiles: number;
+  sha256: string;
+}
+
+export interface PackageView {
+  root: string;
+  version?: string;
+  /** Whether the package suits the connected module, as far as can be told. */
+  moduleMatch: 'yes' | 'no' | 'unknown';
+  rawprogram: string;
+  rawprogramReason: string;
+  partitions: { label: string; operation: 'erase' | 'program' | 'patch' | 'reset'; bytes: number }[];
+  totalBytes: number;
+  warnings: string[];
+  problems: { code: string; message: string; file?: string }[];
+  flashable: boolean;
+}
+
+export interface FlashView {
+  seconds: number;
+  bytesWritten: number;
+  verified: string;
+  resumed: boolean;
+}
+
+export interface FinishView {
+  mode: DeviceMode;
+  /** AT+QGMR after the restart, when the module came back in normal mode. */
+  firmware?: string;
+  /** +CFUN state: 5 or no calibration means the radio lost its calibration (offer a restore). */
+  radioOk?: boolean;
+}
+
+/** Manual actions of demo mode, standing in for what a person does with the real module. */
+export type DemoAction = 'short-usb-boot' | 'suspend-resume' | 'replug' | 'go-silent';
+
+/** Every method: its parameters and its result. */
+export interface ApiMethods {
+  getDevices: { params: Record<string, never>; result: DeviceState };
+  /** silent: the virtual module answers nothing until the manual EDL steps; faults: fault specs for the flash (e.g. 'stall@1M'). */
+  setDemoMode: { params: { on: boolean; silent?: boolean; faults?: string[] }; result: DeviceState };
+  platformChecks: { params: Record<string, never>; result: PlatformCheck[] };
+  runFix: { params: { id: string }; result: PlatformCheck[] };
+  defaultBackupFolder: { params: Record<string, never>; result: string };
+  backup: { params: { deviceId: string; folder: string }; result: BackupView };
+  enterEdl: { params: { deviceId: string }; result: { edlDevice: string } };
+  demoAction: { params: { action: DemoAction }; result: DeviceState };
+  inspectPackage: { params: { path: string }; result: PackageView };
+  /** Demo mode: a package for the virtual module, made on the spot. */
+  makeDemoPackage: { params: Record<string, never>; result: string };
+  flash: { params: { packagePath: string; verify: boolean }; result: FlashView };
+  cancel: { params: Record<string, never>; result: { cancelled: boolean } };
+  finish: { params: Record<string, never>; result: FinishView };
+  saveReport: { params: Record<string, never>; result: { path: string } };
+}
+
+export type ApiMethod = keyof ApiMethods;
+export type Params<M extends ApiMethod> = ApiMethods[M]['params'];
+export type Result<M extends ApiMethod> = ApiMethods[M]['result'];
+
+export const API_METHODS: readonly ApiMethod[] = [
+  'getDevices',
+  'setDemoMode',
+  'platformChecks',
+  'runFix',
+  'defaultBackupFolder',
+  'backup',
+  'enterEdl',
+  'demoAction',
+  'inspectPackage',
+  'makeDemoPackage',
+  'flash',
+  'cancel',
+  'finish',
+  'saveReport',
+];
+
+/** What the engine pushes to the wizard. */
+export type ApiEvent =
+  | { type: 'devices'; state: DeviceState }
+  | { type: 'engine'; event: EngineEvent }
+  | { type: 'busy'; method: ApiMethod | undefined };
+
+/** A call's outcome on the wire. Errors are ErrorReports: code, sentence, next step; never a stack. */
+export type ApiResponse<M extends ApiMethod = ApiMethod> = { ok: true; result: Result<M> } | { ok: false; error: ErrorReport };
+
+/** The interface both implementations (Electron preload, browser WebSocket) give the renderer. */
+export interface RescueApi {
+  call<M extends ApiMethod>(method: M, params: Params<M>): Promise<Result<M>>;
+  /** Subscribe to pushed events; returns the unsubscribe function. */
+  onEvent(listener: (e: ApiEvent) => void): () => void;
+}
+
+/** IPC channel names (Electron). */
+export const IPC_CALL = 'modem-rescue:call';
+export const IPC_EVENT = 'modem-rescue:event';
+
+export function isApiMethod(m: unknown): m is ApiMethod {
+  return typeof m === 'string' && (API_METHODS as readonly string[]).includes(m);
+}
+
+export function maskImei(imei: string | undefined): string {
+  if (!imei) return 'unknown';
+  return imei.length <= 4 ? imei : `${'*'.repeat(imei.length - 4)}${imei.slice(-4)}`;
+}
