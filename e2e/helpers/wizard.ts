@@ -1,0 +1,57 @@
+// Walking the wizard by its data-testid contract (see the issue-5 notes): step roots
+// "step-<id>", the "next"/"back" buttons, and each step's own controls.
+
+import { expect, type Locator, type Page } from '@playwright/test';
+import type { StepId } from '../../shared/api.js';
+
+/** Long enough for a flash of the demo package on a busy two-core machine. */
+export const FLASH_TIMEOUT_MS = 45_000;
+/** Device changes arrive through the service's ~500 ms polling. */
+export const DEVICE_TIMEOUT_MS = 15_000;
+
+export function step(page: Page, id: StepId): Locator {
+  return page.getByTestId(`step-${id}`);
+}
+
+export async function expectStep(page: Page, id: StepId): Promise<void> {
+  await expect(step(page, id), `the wizard shows the ${id} step`).toBeVisible();
+}
+
+/** The Next button of the step on screen (the one that is visible). */
+export function nextButton(page: Page): Locator {
+  return page.getByTestId('next').filter({ visible: true }).first();
+}
+
+export async function goNext(page: Page, to: StepId): Promise<void> {
+  const next = nextButton(page);
+  await expect(next, `Next is enabled before going to ${to}`).toBeEnabled({ timeout: DEVICE_TIMEOUT_MS });
+  await next.click();
+  await expectStep(page, to);
+}
+
+/** Turns the demo modem on from the Connect step (idempotent). */
+export async function demoOn(page: Page): Promise<void> {
+  const toggle = page.getByTestId('demo-toggle');
+  await expect(toggle).toBeVisible();
+  if (!(await toggle.isChecked())) await toggle.check();
+  await expect(toggle).toBeChecked();
+}
+
+export function devices(page: Page): Locator {
+  return page.getByTestId('device');
+}
+
+export async function expectIndicator(page: Page, state: 'waiting' | 'present', timeout = DEVICE_TIMEOUT_MS): Promise<void> {
+  await expect(page.getByTestId('edl-indicator')).toHaveAttribute('data-state', state, { timeout });
+}
+
+/** The overall progress bar's value (0-100), or undefined while it has none. */
+export async function progressValue(page: Page): Promise<number | undefined> {
+  const v = await page.getByTestId('flash-progress').getAttribute('aria-valuenow');
+  return v === null ? undefined : Number(v);
+}
+
+/** The wizard must never show a stack trace to the person in front of it. */
+export async function expectNoStackTrace(page: Page): Promise<void> {
+  await expect(page.locator('body')).not.toContainText(/\n\s+at .+\(.+:\d+:\d+\)/);
+}

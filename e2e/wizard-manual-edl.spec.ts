@@ -1,0 +1,47 @@
+// The manual EDL path: a module that answers nothing (no normal mode, no EDL) until the person
+// shorts USB_BOOT to VDD_EXT and suspends/resumes the port, and once more before the HELLO comes.
+
+import { apiCall } from './helpers/api.js';
+import { expect, requireChromium, test } from './helpers/fixtures.js';
+import { demoOn, DEVICE_TIMEOUT_MS, expectIndicator, expectStep, goNext } from './helpers/wizard.js';
+
+requireChromium();
+
+test('a silent modem: the manual path with the pad illustration, the indicator turns present after the pads and two suspends', async ({ page, server, shot }) => {
+  await page.goto(server.url);
+  await expectStep(page, 'connect');
+  await demoOn(page);
+  await apiCall(server.url, 'setDemoMode', { on: true, silent: true });
+
+  // Connect: nothing in normal mode (the module is silent).
+  await expect(page.locator('[data-testid="device"][data-mode="normal"]')).toHaveCount(0, { timeout: DEVICE_TIMEOUT_MS });
+  await expect(page.locator('[data-testid="device"][data-mode="edl"]')).toHaveCount(0);
+  await shot('connect-silent');
+
+  // Prepare, then skip the backup (there is nothing to back up from) with an explicit "I understand".
+  await goNext(page, 'prepare');
+  await goNext(page, 'backup');
+  await page.getByTestId('backup-skip-understand').check();
+  await shot('backup-skipped');
+  await goNext(page, 'enter-edl');
+
+  // Enter EDL: the manual section with the pads drawn, the indicator waiting.
+  const manual = page.getByTestId('edl-manual');
+  await expect(manual).toBeVisible({ timeout: DEVICE_TIMEOUT_MS });
+  const pads = manual.getByTestId('pad-illustration');
+  await expect(pads).toBeVisible();
+  expect(await pads.evaluate((el) => el.tagName.toLowerCase()), 'the pads are drawn as an inline SVG').toBe('svg');
+  await expect(pads).toContainText(/USB_BOOT/);
+  await expect(pads).toContainText(/VDD_EXT/);
+  await expectIndicator(page, 'waiting');
+  await shot('enter-edl-manual');
+
+  // "The user": short the pads, suspend/resume; the HELLO needs a second suspend.
+  await page.getByTestId('demo-short-usb-boot').click();
+  await page.getByTestId('demo-suspend-resume').click();
+  await shot('after-first-suspend');
+  await page.getByTestId('demo-suspend-resume').click();
+  await expectIndicator(page, 'present');
+  await shot('edl-present');
+  await expect(page.getByTestId('error-card')).toHaveCount(0);
+});
