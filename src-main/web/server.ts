@@ -1,0 +1,147 @@
+// The browser mode's local server: the built wizard (dist-renderer/) and the engine's API over a
+// WebSocket at /api, on 127.0.0.1 only, behind a per-run token. A page of another site (even one
+// whose name resolves to 127.0.0.1) gets nothing: Host, Origin and the token are checked first.
+
+import { createReadStream } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { RescueError } from '../../shared/errors.js';
+import { MAX_MESSAGE_BYTES, serveApiSocket, type ApiService } from './api-socket.js';
+import { forbiddenPage, securityHeaders } from './pages.js';
+import { hostAllowed, LOOPBACK_HOST, originAllowed, requestCarriesToken, requestUrl, tokenCookie } from './request-checks.js';
+import { findStaticFile } from './static-files.js';
+import { isUsableToken, newToken } from './token.js';
+
+export type { ApiService } from './api-socket.js';
+
+export interface WebServerOptions {
+  service: ApiService;
+  /** 0 or absent: any free port. */
+  port?: number;
+  /** The built renderer (index.html and its assets). */
+  rendererDir: string;
+  /** The per-run token; a fresh random one when absent. */
+  token?: string;
+  /** Allow inline style attributes in the page's CSP (only if the renderer needs them). */
+  inlineStyles?: boolean;
+}
+
+export interface WebServer {
+  /** The address to open, token included. */
+  url: string;
+  port: number;
+  token: string;
+  /** Where the server listens, as the operating system reports it (always 127.0.0.1). */
+  address(): AddressInfo | undefined;
+  close(): Promise<void>;
+}
+
+export const API_PATH = '/api';
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  socket.on('error', () => undefined);
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const token = opts.token ?? newToken();
+  if (!isUsableToken(token)) throw new RescueError('USAGE', 'The server token must be at least 32 lowercase hex characters.');
+  const requested = opts.port ?? 0;
+  if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
+    throw new RescueError('USAGE', `--port must be between 0 and 65535, not ${requested}.`);
+  }
+  let port = requested;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, clientTracking: true });
+
+  const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const headers = securityHeaders(port, Boolean(opts.inlineStyles));
+    const answer = (status: number, body: string, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void => {
+      res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (!hostAllowed(req.headers.host, port)) return answer(403, 'This server only answers to 127.0.0.1 and localhost.\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return answer(405, 'Only GET and HEAD are served here.\n', undefined, { Allow: 'GET, HEAD' });
+    const url = requestUrl(req, port);
+    if (!url) return answer(400, 'Bad request path.\n');
+    if (!requestCarriesToken(req, url, port, token)) return answer(403, forbiddenPage(), 'text/html; charset=utf-8');
+    if (url.pathname === API_PATH) return answer(426, 'The API speaks WebSocket.\n', undefined, { Upgrade: 'websocket' });
+    const file = await findStaticFile(opts.rendererDir, url.pathname);
+    if (!file) return answer(404, 'Not found.\n');
+    const extra: Record<string, string> = {};
+    // The page URL carries the token; its scripts and styles then load with the cookie.
+    if (url.searchParams.has('token')) extra['Set-Cookie'] = tokenCookie(port, token);
+    res.writeHead(200, { ...headers, 'Content-Type': file.contentType, 'Content-Length': file.size, ...extra });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(file.path);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  };
+
+  const server = createServer((req, res) => {
+    handleRequest(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    socket.destroy();
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(req, port);
+    if (!url || url.pathname !== API_PATH) return refuseUpgrade(socket, 404, 'Not Found');
+    if (!hostAllowed(req.headers.host, port)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!originAllowed(req.headers.origin, port)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!requestCarriesToken(req, url, port, token)) return refuseUpgrade(socket, 403, 'Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => serveApiSocket(ws, opts.service));
+  });
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (e.code === 'EADDRINUSE') {
+        rejectListen(new RescueError('USAGE', `Port ${requested} is already in use on ${LOOPBACK_HOST}.`, { nextStep: 'Choose another port with --port N, or leave --port out to use any free one.', cause: e }));
+      } else if (e.code === 'EACCES') {
+        rejectListen(new RescueError('HOST_PERMISSION', `Port ${requested} may not be used by this user.`, { nextStep: 'Choose a port above 1024 with --port N, or leave --port out.', cause: e }));
+      } else {
+        rejectListen(new RescueError('INTERNAL', `The local server could not start: ${e.message}`, { cause: e }));
+      }
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolveListen();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ port: requested, host: LOOPBACK_HOST, exclusive: true });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new RescueError('INTERNAL', 'The local server has no TCP address.');
+  port = address.port;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolveClose) => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.close(() => resolveClose());
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+
+  const currentAddress = (): AddressInfo | undefined => {
+    const a = server.address();
+    return a !== null && typeof a !== 'string' ? a : undefined;
+  };
+  return { url: `http://${LOOPBACK_HOST}:${port}/?token=${token}`, port, token, address: currentAddress, close };
+}
