@@ -182,7 +182,9 @@ async function inspect(root: string, updateDir: string, firehoseDir: string, nam
     if (md5Name) {
       try {
         const md5Path = (await resolveExistingPackagePath(root, root, md5Name, 'md5.txt')).path;
-        const r = await verifyMd5Txt(root, md5Path, signal);
+        // Files already refused (too large, empty, not a programmer) are not hashed as well.
+        const refused = new Set(problems.flatMap((p) => (p.file ? [p.file] : [])));
+        const r = await verifyMd5Txt(root, md5Path, signal, refused);
         problems.push(...r.problems);
         warnings.push(...r.warnings);
       } catch (e) {
@@ -226,7 +228,7 @@ async function findVersion(root: string, name: string): Promise<string | undefin
   if (!contents) return undefined;
   const file = path.join(root, contents);
   const st = await stat(file).catch(() => undefined);
-  if (!st || st.size > 1024 * 1024) return undefined;
+  if (!st?.isFile() || st.size > 1024 * 1024) return undefined;
   const real = await realpath(file).catch(() => file);
   if (!isInside(await realpath(root), real)) return undefined;
   return VERSION.exec(await readFile(real, 'utf8'))?.[0];

@@ -54,10 +54,17 @@ export interface Md5Problem {
   file?: string;
 }
 
-/** Check every file md5.txt lists. Returns problems and warnings; throws only on cancel. */
-export async function verifyMd5Txt(root: string, md5Path: string, signal?: AbortSignal): Promise<{ problems: Md5Problem[]; warnings: string[]; checked: number }> {
+/**
+ * Check every file md5.txt lists. Returns problems and warnings; throws only on cancel. Files in
+ * `skip` (already refused for another reason: too large, empty...) are not hashed: a 100 GB
+ * image must be refused by its size, not read first.
+ */
+export async function verifyMd5Txt(root: string, md5Path: string, signal?: AbortSignal, skip: ReadonlySet<string> = new Set()): Promise<{ problems: Md5Problem[]; warnings: string[]; checked: number }> {
   const problems: Md5Problem[] = [];
-  const size = (await stat(md5Path)).size;
+  const st = await stat(md5Path);
+  // A FIFO or a device would block the read: only a regular file is read.
+  if (!st.isFile()) return { problems: [{ code: 'PACKAGE_BAD_XML', message: new RescueError('PACKAGE_BAD_XML', 'md5.txt is not a regular file.').message, file: md5Path }], warnings: [], checked: 0 };
+  const size = st.size;
   if (size > MAX_MD5_TXT_BYTES) {
     return { problems: [{ code: 'PACKAGE_BAD_XML', message: `md5.txt is ${size} bytes, too large to be a checksum list.`, file: md5Path }], warnings: [], checked: 0 };
   }
@@ -76,6 +83,11 @@ export async function verifyMd5Txt(root: string, md5Path: string, signal?: Abort
     const shown = e.name.replace(/^[\\/]+/, '');
     if (!resolved.exists) {
       problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} is listed in md5.txt but is not in the package.`).message, file: resolved.path });
+      continue;
+    }
+    if (skip.has(resolved.path)) continue;
+    if (!(await stat(resolved.path).catch(() => undefined))?.isFile()) {
+      problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) is not a regular file.`).message, file: resolved.path });
       continue;
     }
     let got: string;

@@ -13,8 +13,12 @@ export async function readPackageXml(file: string, maxBytes = MAX_PACKAGE_XML_BY
   const name = path.basename(file);
   let size: number;
   try {
-    size = (await stat(file)).size;
+    const st = await stat(file);
+    // A FIFO or a device would block the read (or never end): only regular files are read.
+    if (!st.isFile()) throw new RescueError('PACKAGE_BAD_XML', `${name} is not a regular file.`);
+    size = st.size;
   } catch (e) {
+    if (e instanceof RescueError) throw e;
     throw new RescueError('PACKAGE_MISSING_FILE', `${name} cannot be read.`, { cause: e });
   }
   if (size > maxBytes) throw new RescueError('PACKAGE_BAD_XML', `${name} is ${size} bytes, more than the ${maxBytes} an XML file of a package may have.`);
