@@ -1,0 +1,369 @@
+// The engine behind the wizard: every method of the API contract (shared/api.ts) on top of the
+// flows, pushing device changes, engine events and busy state to whoever listens. One long
+// operation (backup, enter EDL, make a demo package, flash, finish) at a time; cancel() aborts it.
+// Both faces use it: the Electron worker and the browser mode's local server.
+
+import { mkdir, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { ApiEvent, ApiMethod, ApiMethods, BackupView, DeviceState, DeviceSummary, FinishView, FlashView, PackageView, Params, Result } from '../../shared/api.js';
+import { isApiMethod } from '../../shared/api.js';
+import { RescueError } from '../../shared/errors.js';
+import type { EngineEvent } from '../../shared/events.js';
+import { enterEdl } from '../flows/enter-edl.js';
+import { flashPackage, type FlashOptions } from '../flows/flash.js';
+import { loadPackage } from '../package/load.js';
+import { createUsbEnumerator, type UsbEnumerator } from '../platform/usb-enumerator.js';
+import { FaultSpecError, parseFault, type Fault } from '../sim/faults.js';
+import { SerialOpener } from '../transport/serial.js';
+import type { PipeOpener } from '../transport/transport.js';
+import { UsbEdlOpener } from '../transport/usb.js';
+import { runBackup } from './backup-run.js';
+import { DEMO_DEVICE_ID, DemoModem } from './demo-modem.js';
+import { buildState, detectBounded, Poller, sameDevices } from './device-state.js';
+import { AutoEdlOpener, type NativeOpeners } from './edl-opener.js';
+import { waitForNormal, type FinishTarget } from './finish-run.js';
+import { demoPackage } from './demo-package.js';
+import { inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
+import { platformChecks, runFix } from './platform-checks.js';
+import { readAppVersion, writeReport } from './report.js';
+
+/** Knobs for the flash (tests and the demo use shorter limits than the field). */
+export type FlashTuning = Partial<Pick<FlashOptions, 'openTimeoutMs' | 'helloTimeoutMs' | 'saharaPacketTimeoutMs' | 'timeouts' | 'recovery' | 'maxPayload'>>;
+
+export interface ServiceOptions {
+  /** Where the service keeps its state: demo/, demo-packages/, journal/, reports/ (and backups/ in tests). */
+  stateDir: string;
+  /** The USB bus (default: sysfs on Linux, libusb elsewhere). */
+  enumerator?: UsbEnumerator;
+  /** Native transports (default: serialport and libusb in this process). */
+  openers?: Partial<NativeOpeners>;
+  now?: () => number;
+  /** Device polling interval while somebody listens (default 500 ms). */
+  pollMs?: number;
+  /** Default backup folder (default ~/ModemRescue/backups). */
+  backupFolder?: string;
+  /** Demo knobs: the virtual module's re-enumeration delay and the demo package's size. */
+  demo?: { reEnumerateDelayMs?: number; packageMiB?: number };
+  flash?: FlashTuning;
+  /** Limits of the steps (ms): waiting for EDL after the switch, for normal mode after the flash. */
+  waits?: { edlMs?: number; normalMs?: number; demoNormalMs?: number };
+  /** NV range a backup reads (tests use a short one). */
+  backupNvRange?: [number, number];
+}
+
+type Handler<M extends ApiMethod> = (p: Params<M>) => Promise<Result<M>>;
+type Handlers = { [M in ApiMethod]: Handler<M> };
+
+const MAX_EVENTS = 400;
+const MAX_HISTORY = 100;
+
+export class RescueService {
+  private readonly listeners = new Set<(e: ApiEvent) => void>();
+  private readonly enumerator: UsbEnumerator;
+  private readonly native: NativeOpeners;
+  private readonly now: () => number;
+  private readonly poller: Poller;
+  private demo: DemoModem | undefined;
+  private last: DeviceState | undefined;
+  private readonly history: DeviceState[] = [];
+  private busy: { method: ApiMethod; abort: AbortController } | undefined;
+  private readonly events: EngineEvent[] = [];
+  private lastPlan: { packagePath: string; view: PackageView } | undefined;
+  private lastBackup: BackupView | undefined;
+  private lastFinish: FinishView | undefined;
+  /** The module's firmware as last read (backup manifest, AT+QGMR), for package checks. */
+  private knownFirmware: string | undefined;
+  private refreshing: Promise<DeviceState> | undefined;
+  private disposed = false;
+  private readonly handlers: Handlers;
+
+  constructor(private readonly opts: ServiceOptions) {
+    this.enumerator = opts.enumerator ?? createUsbEnumerator();
+    this.native = {
+      serial: opts.openers?.serial ?? ((p) => new SerialOpener(p)),
+      usbEdl: opts.openers?.usbEdl ?? (() => new UsbEdlOpener()),
+    };
+    this.now = opts.now ?? Date.now;
+    this.poller = new Poller(async () => void (await this.refresh()), opts.pollMs ?? 500);
+    this.handlers = {
+      getDevices: () => this.refresh(),
+      setDemoMode: (p) => this.setDemoMode(p),
+      platformChecks: () => platformChecks(this.enumerator),
+      runFix: (p) => Promise.resolve(runFix(p.id)),
+      defaultBackupFolder: () => Promise.resolve(this.opts.backupFolder ?? path.join(homedir(), 'ModemRescue', 'backups')),
+      backup: (p) => this.long('backup', (s) => this.backup(p, s)),
+      enterEdl: (p) => this.long('enterEdl', (s) => this.enterEdl(p, s)),
+      demoAction: (p) => this.demoAction(p),
+      inspectPackage: (p) => this.inspect(p),
+      makeDemoPackage: () => this.long('makeDemoPackage', (s) => this.makeDemoPackage(s)),
+      flash: (p) => this.long('flash', (s) => this.flash(p, s)),
+      cancel: () => Promise.resolve(this.cancel()),
+      finish: () => this.long('finish', (s) => this.finish(s)),
+      saveReport: () => this.saveReport(),
+    };
+  }
+
+  /** Run one API method. Errors are RescueErrors; an unknown method is a USAGE error. */
+  async call<M extends ApiMethod>(method: M, params: Params<M>): Promise<Result<M>> {
+    if (!isApiMethod(method)) throw new RescueError('USAGE', `Unknown method "${String(method)}".`);
+    if (this.disposed) throw new RescueError('USAGE', 'The engine has shut down.');
+    const h = this.handlers[method] as Handler<M>;
+    return h((params ?? {}) as Params<M>);
+  }
+
+  /** Listen to pushed events; device polling runs while anyone listens. Returns the unsubscribe function. */
+  on(listener: (e: ApiEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.disposed) this.poller.start();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) void this.poller.stop();
+    };
+  }
+
+  /** Stop polling, cancel what runs, power the demo module off. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.busy?.abort.abort(new RescueError('CANCELLED', 'The engine is shutting down.'));
+    await this.poller.stop();
+    await this.refreshing?.catch(() => undefined);
+    await this.demo?.stop();
+    this.demo = undefined;
+    this.listeners.clear();
+  }
+
+  // ---- events and device state ----------------------------------------------------------
+
+  private emit(e: ApiEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch {
+        // A listener's failure is its own; the engine carries on.
+      }
+    }
+  }
+
+  private engineEvent = (event: EngineEvent): void => {
+    this.events.push(event);
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    this.emit({ type: 'engine', event });
+  };
+
+  /** Look at the bus now (one look at a time); emits {type:'devices'} when something changed. */
+  private refresh(): Promise<DeviceState> {
+    if (this.refreshing) return this.refreshing;
+    const run = (async (): Promise<DeviceState> => {
+      const detected = await detectBounded(this.enumerator);
+      const state = buildState(detected, this.demo !== undefined, this.demo?.presence(), this.now());
+      if (!sameDevices(this.last, state)) {
+        this.history.push(state);
+        if (this.history.length > MAX_HISTORY) this.history.shift();
+        this.last = state;
+        this.emit({ type: 'devices', state });
+      }
+      return state;
+    })();
+    this.refreshing = run.finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  /** Refresh once the current look (if any) is over, so a change right now is seen. */
+  private async refreshSoon(): Promise<DeviceState> {
+    await this.refreshing?.catch(() => undefined);
+    return this.refresh();
+  }
+
+  private async device(id: string, mode?: DeviceSummary['mode']): Promise<DeviceSummary> {
+    const state = await this.refreshSoon();
+    const d = state.devices.find((x) => x.id === id);
+    if (!d) throw new RescueError(mode === 'edl' ? 'DEVICE_NOT_FOUND' : 'PORT_NOT_FOUND', `No device "${id}" is connected now.`);
+    if (mode && d.mode !== mode) {
+      throw new RescueError(mode === 'normal' ? 'PORT_NOT_FOUND' : 'DEVICE_NOT_FOUND', `${d.name} is in ${d.mode} mode; this step needs it in ${mode} mode.`);
+    }
+    return d;
+  }
+
+  // ---- long operations ------------------------------------------------------------------
+
+  private async long<T>(method: ApiMethod, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.busy) throw new RescueError('USAGE', `The engine is busy with ${this.busy.method}; wait for it to finish or cancel it first.`, { nextStep: 'Wait for the running step to end, or cancel it.' });
+    const abort = new AbortController();
+    this.busy = { method, abort };
+    this.emit({ type: 'busy', method });
+    try {
+      return await work(abort.signal);
+    } finally {
+      this.busy = undefined;
+      this.emit({ type: 'busy', method: undefined });
+    }
+  }
+
+  private cancel(): { cancelled: boolean } {
+    if (!this.busy) return { cancelled: false };
+    this.busy.abort.abort(new RescueError('CANCELLED', `Cancelled ${this.busy.method} on request.`));
+    return { cancelled: true };
+  }
+
+  // ---- demo -------------------------------------------------------------------------------
+
+  private async setDemoMode(p: ApiMethods['setDemoMode']['params']): Promise<DeviceState> {
+    if (this.busy) throw new RescueError('USAGE', `The engine is busy with ${this.busy.method}; the demo module cannot be switched now.`);
+    let faults: Fault[];
+    try {
+      faults = (p.faults ?? []).map(parseFault);
+    } catch (e) {
+      if (e instanceof FaultSpecError) throw new RescueError('USAGE', e.message, { nextStep: 'Use fault specs such as stall@1M, disconnect@512k, nak-program@2.' });
+      throw e;
+    }
+    const old = this.demo;
+    this.demo = undefined;
+    await old?.stop();
+    if (p.on) {
+      // A fresh module every time the demo is switched on: factory firmware, factory NV.
+      const dir = path.join(this.opts.stateDir, 'demo');
+      await rm(dir, { recursive: true, force: true });
+      this.knownFirmware = undefined;
+      this.demo = await DemoModem.start({
+        stateDir: dir,
+        silent: p.silent ?? false,
+        faults,
+        ...(this.opts.demo?.reEnumerateDelayMs !== undefined ? { reEnumerateDelayMs: this.opts.demo.reEnumerateDelayMs } : {}),
+        onChange: () => void this.refreshSoon().catch(() => undefined),
+        onLog: (m) => this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` }),
+      });
+    }
+    return this.refreshSoon();
+  }
+
+  private async demoAction(p: ApiMethods['demoAction']['params']): Promise<DeviceState> {
+    if (!this.demo) throw new RescueError('USAGE', 'Demo actions need the demo module: switch demo mode on first.');
+    const said = await this.demo.action(p.action);
+    this.engineEvent({ type: 'log', level: 'info', message: `Demo: ${said}` });
+    return this.refreshSoon();
+  }
+
+  private async makeDemoPackage(signal: AbortSignal): Promise<string> {
+    if (!this.demo) throw new RescueError('USAGE', 'A demo package is made for the demo module: switch demo mode on first.');
+    return demoPackage(path.join(this.opts.stateDir, 'demo-packages'), this.demo.firmware, this.opts.demo?.packageMiB ?? 8, signal);
+  }
+
+  // ---- the steps --------------------------------------------------------------------------
+
+  private async backup(p: ApiMethods['backup']['params'], signal: AbortSignal): Promise<BackupView> {
+    if (typeof p.folder !== 'string' || p.folder.trim() === '') throw new RescueError('USAGE', 'Choose a folder for the backup.');
+    const d = await this.device(p.deviceId, 'normal');
+    const dm = this.dmOpener(d);
+    const view = await runBackup({ dm, folder: p.folder, now: this.now(), signal, onEvent: this.engineEvent, ...(this.opts.backupNvRange ? { nvRange: this.opts.backupNvRange } : {}) });
+    this.lastBackup = view.view;
+    this.knownFirmware = view.firmware;
+    return view.view;
+  }
+
+  private dmOpener(d: DeviceSummary): PipeOpener {
+    if (d.demo) return this.requireDemo().dmOpener;
+    if (!d.ports.dm) throw new RescueError('PORT_NOT_FOUND', `${d.name} at USB ${d.id} shows no DM/DIAG serial port.`);
+    return this.native.serial(d.ports.dm);
+  }
+
+  private atOpener(d: DeviceSummary): PipeOpener {
+    if (d.demo) return this.requireDemo().atOpener;
+    if (!d.ports.at) throw new RescueError('PORT_NOT_FOUND', `${d.name} at USB ${d.id} shows no AT serial port.`);
+    return this.native.serial(d.ports.at);
+  }
+
+  private requireDemo(): DemoModem {
+    if (!this.demo) throw new RescueError('DEVICE_DISCONNECTED', 'The demo module was switched off.');
+    return this.demo;
+  }
+
+  /** The EDL device: the demo module's bus in demo mode, else the real one however it shows. */
+  private edlOpener(): PipeOpener {
+    return this.demo ? this.demo.edlOpener : new AutoEdlOpener(this.enumerator, this.native);
+  }
+
+  private async enterEdl(p: ApiMethods['enterEdl']['params'], signal: AbortSignal): Promise<{ edlDevice: string }> {
+    const d = await this.device(p.deviceId, 'normal');
+    const r = await enterEdl({
+      dm: this.dmOpener(d),
+      edl: d.demo ? this.requireDemo().edlOpener : new AutoEdlOpener(this.enumerator, this.native),
+      signal,
+      onEvent: this.engineEvent,
+      waitMs: this.opts.waits?.edlMs ?? 30_000,
+      ...(d.demo ? { pollMs: 200 } : { enumerator: this.enumerator }),
+    });
+    // enterEdl closed the EDL pipe it opened: the flash opens it again.
+    void this.refreshSoon().catch(() => undefined);
+    return { edlDevice: d.demo ? `${r.edlPipeName} (demo)` : r.edlPipeName };
+  }
+
+  private moduleFacts(): ModuleFacts {
+    const facts: ModuleFacts = {};
+    const fw = this.demo?.firmware ?? this.knownFirmware;
+    if (fw) facts.firmware = fw;
+    const m = this.demo?.virtual?.model;
+    if (m) facts.geometry = { pageSize: m.pageSize, pagesPerBlock: m.pagesPerBlock };
+    return facts;
+  }
+
+  private async inspect(p: ApiMethods['inspectPackage']['params']): Promise<PackageView> {
+    if (typeof p.path !== 'string' || p.path.trim() === '') throw new RescueError('USAGE', 'Choose a firmware package (its folder or .zip).');
+    const view = await inspectPackage(p.path, this.moduleFacts());
+    this.lastPlan = { packagePath: p.path, view };
+    return view;
+  }
+
+  private async flash(p: ApiMethods['flash']['params'], signal: AbortSignal): Promise<FlashView> {
+    if (typeof p.packagePath !== 'string' || p.packagePath.trim() === '') throw new RescueError('USAGE', 'Choose a firmware package first.');
+    const pkg = await loadPackage(p.packagePath, { signal });
+    try {
+      this.lastPlan = { packagePath: p.packagePath, view: toPackageView(pkg, this.moduleFacts()) };
+      const journalDir = path.join(this.opts.stateDir, 'journal');
+      await mkdir(journalDir, { recursive: true });
+      const r = await flashPackage({
+        ...this.opts.flash,
+        package: pkg,
+        opener: this.edlOpener(),
+        signal,
+        onEvent: this.engineEvent,
+        verify: p.verify !== false,
+        journalDir,
+      });
+      return { seconds: r.seconds, bytesWritten: r.bytesWritten, verified: r.verified, resumed: r.resumed.length > 0 };
+    } finally {
+      await pkg.dispose();
+    }
+  }
+
+  private async finish(signal: AbortSignal): Promise<FinishView> {
+    const demo = this.demo !== undefined;
+    const limit = demo ? (this.opts.waits?.demoNormalMs ?? 20_000) : (this.opts.waits?.normalMs ?? 60_000);
+    const target: FinishTarget = {
+      look: async () => (await this.refreshSoon()).devices.filter((d) => d.demo === demo),
+      atOpener: (d) => this.atOpener(d),
+    };
+    const view = await waitForNormal(target, { timeoutMs: limit, signal, onEvent: this.engineEvent });
+    this.lastFinish = view;
+    if (view.firmware) this.knownFirmware = view.firmware;
+    return view;
+  }
+
+  private async saveReport(): Promise<{ path: string }> {
+    const dir = path.join(this.opts.stateDir, 'reports');
+    await mkdir(dir, { recursive: true });
+    const file = await writeReport(dir, {
+      devices: [...this.history],
+      ...(this.lastPlan ? { plan: this.lastPlan } : {}),
+      events: [...this.events],
+      ...(this.lastBackup ? { backup: this.lastBackup } : {}),
+      ...(this.lastFinish ? { finish: this.lastFinish } : {}),
+      appVersion: await readAppVersion(),
+      now: this.now(),
+    });
+    return { path: file };
+  }
+}
+
+export { DEMO_DEVICE_ID };
