@@ -204,7 +204,7 @@ async function clientOp(c: DiagClient, op: ClientOp): Promise<unknown> {
 }
 
 describe('fuzz: DiagClient against a modem answering with generated frames', () => {
-  it('every request ends with a value or a documented RescueError, within bounds (FUZZ_RUNS/10 cases: real timers)', async () => {
+  it('every request ends with a value or a documented RescueError, within bounds (FUZZ_RUNS/20 cases: real timers)', async () => {
     const frames = fc.array(fc.oneof({ weight: 4, arbitrary: payload.map((p) => hdlcEncode(p)) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 100 }) }, { weight: 1, arbitrary: fc.constant(text.encode('AT\r\nOK\r\n')) }), { maxLength: 10 });
     await fc.assert(
       fc.asyncProperty(fc.array(fc.constantFrom(...CLIENT_OPS), { minLength: 1, maxLength: 3 }), frames, fc.array(fc.nat(), { maxLength: 6 }), fc.constantFrom('silence' as const, 'disconnect' as const), async (ops, fr, cuts, end) => {
@@ -219,7 +219,7 @@ describe('fuzz: DiagClient against a modem answering with generated frames', () 
           await settlesWith(client.close(), 5000, [], 'DiagClient.close');
         }
       }),
-      params(0xd1a03, 150, 1 / 10),
+      params(0xd1a03, 150, 1 / 20),
     );
   }, PROPERTY_TIMEOUT_MS);
 });

@@ -93,9 +93,9 @@ describe('fuzz: Firehose document framing and parsing', () => {
             const r = onlyThrows(() => s.push(c), [FirehoseFramingError]);
             if (r instanceof Error) return r;
             docs.push(...r);
-            expect(s.pendingBytes).toBeLessThanOrEqual(MAX_DOCUMENT_BYTES + c.length);
+            if (s.pendingBytes > MAX_DOCUMENT_BYTES + c.length) throw new Error(`the splitter holds ${s.pendingBytes} bytes`);
           }
-          for (const d of docs) expect(d.endsWith('</data>')).toBe(true);
+          for (const d of docs) if (!d.endsWith('</data>')) throw new Error(`a document that does not end in </data>: ${d}`);
           return docs;
         };
         const whole = bounded(() => feedAll([stream]), 2000, 'DocumentSplitter');
@@ -105,7 +105,8 @@ describe('fuzz: Firehose document framing and parsing', () => {
         if (stream.length <= MAX_DOCUMENT_BYTES) expect(cut).toEqual(whole);
         // The splitter never writes into the buffers it was given.
         expect(pieces).toEqual(copies);
-        if (stream.length <= 4096) expect(feedAll(split(stream, Array.from(stream, (_, i) => i)))).toEqual(whole);
+        // A byte at a time (a serial port) gives the same documents too.
+        if (stream.length <= 300) expect(feedAll(Array.from(stream, (_, i) => stream.subarray(i, i + 1)))).toEqual(whole);
       }),
       params(0xf1e01, 1000),
     );
@@ -316,7 +317,7 @@ describe('fuzz: FirehoseSession against a programmer answering with generated do
     );
   }, PROPERTY_TIMEOUT_MS);
 
-  it('a reply stream with no </data> is refused after a bounded amount, never buffered without end (FUZZ_RUNS/100 cases: 128 KiB each)', async () => {
+  it('a reply stream with no </data> is refused after a bounded amount, never buffered without end (FUZZ_RUNS/200 cases: 128 KiB each)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 8192 }), fc.integer({ min: 1, max: 255 }), async (chunk, fill) => {
         const transfers = Array.from({ length: Math.ceil((MAX_DOCUMENT_BYTES * 2) / chunk) }, (_, i) => (i === 0 ? text.encode('<?xml version="1.0" ?><data><log value="') : new Uint8Array(chunk).fill(fill === 0x3c ? 0x41 : fill)));
@@ -325,7 +326,7 @@ describe('fuzz: FirehoseSession against a programmer answering with generated do
         const r = await allocationBounded(() => settlesWith(session.nop(), HANG_MS, ['FIREHOSE_PROTOCOL', 'DEVICE_TIMEOUT'], 'nop against an endless document'), 64 << 20, 'endless document');
         expect(r).toBeInstanceOf(RescueError);
       }),
-      params(0xf1e07, 30, 1 / 100),
+      params(0xf1e07, 30, 1 / 200),
     );
   }, PROPERTY_TIMEOUT_MS);
 });
