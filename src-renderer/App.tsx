@@ -1,0 +1,42 @@
+import type { StepId } from '../shared/api.js';
+import { useRun } from './store/run.js';
+import { StepList } from './components/StepList.js';
+import { Connect } from './steps/Connect.js';
+import { Prepare } from './steps/Prepare.js';
+import { Backup } from './steps/Backup.js';
+import { EnterEdl } from './steps/EnterEdl.js';
+import { Package } from './steps/Package.js';
+import { Flash } from './steps/Flash.js';
+import { Finish } from './steps/Finish.js';
+
+const STEPS: Record<StepId, () => React.JSX.Element> = {
+  connect: Connect,
+  prepare: Prepare,
+  backup: Backup,
+  'enter-edl': EnterEdl,
+  package: Package,
+  flash: Flash,
+  finish: Finish,
+};
+
+export function App() {
+  const step = useRun((s) => s.step);
+  const connected = useRun((s) => s.connected);
+  const Step = STEPS[step];
+  return (
+    <div className="app">
+      <aside className="sidebar">
+        <p className="brand">Modem Rescue</p>
+        <StepList current={step} />
+      </aside>
+      <main className="content">
+        {!connected && (
+          <p className="notice notice-warn banner" role="alert">
+            Not connected to Modem Rescue. Trying again…
+          </p>
+        )}
+        <Step key={step} />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import { STEP_IDS, type StepId } from '../../shared/api.js';
+
+export const STEP_TITLES: Record<StepId, string> = {
+  connect: 'Connect',
+  prepare: 'Prepare',
+  backup: 'Back up QCN',
+  'enter-edl': 'Enter EDL',
+  package: 'Choose package',
+  flash: 'Flash',
+  finish: 'Verify and finish',
+};
+
+/** The seven steps, the current one marked. */
+export function StepList({ current }: { current: StepId }) {
+  const at = STEP_IDS.indexOf(current);
+  return (
+    <nav aria-label="Steps">
+      <ol className="steps" data-testid="steps">
+        {STEP_IDS.map((id, i) => (
+          <li key={id} className={i === at ? 'current' : i < at ? 'done' : 'todo'} aria-current={i === at ? 'step' : undefined}>
+            <span className="step-num" aria-hidden="true">
+              {i < at ? '✓' : i + 1}
+            </span>
+            {STEP_TITLES[id]}
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}

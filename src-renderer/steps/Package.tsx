@@ -1,0 +1,113 @@
+import { useRun, isBusy } from '../store/run.js';
+import { useDevices } from '../store/devices.js';
+import { inspectPackage, makeDemoPackage } from '../store/actions.js';
+import { StepFrame } from '../components/StepFrame.js';
+import { formatBytes } from '../format.js';
+import { canGoNext } from './gates.js';
+import { useGateContext } from './use-gate.js';
+
+const MATCH_WORDS = { yes: 'Made for this module', no: 'Not for this module', unknown: 'Cannot tell' } as const;
+
+export function Package() {
+  const path = useRun((s) => s.packagePath);
+  const view = useRun((s) => s.packageView);
+  const pending = useRun((s) => s.pending);
+  const busy = useRun((s) => isBusy(s));
+  const patch = useRun((s) => s.patch);
+  const demo = useDevices((s) => s.state?.demo ?? false);
+  const ctx = useGateContext();
+  return (
+    <StepFrame
+      id="package"
+      title="Choose the firmware package"
+      intro={<p>Give the unpacked firmware folder or its .zip, as the module maker ships it. Modem Rescue checks it before anything is written.</p>}
+      gate={canGoNext('package', ctx)}
+    >
+      <form
+        className="field-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void inspectPackage();
+        }}
+      >
+        <div className="field grow">
+          <label htmlFor="package-path">Package folder or .zip</label>
+          <input id="package-path" type="text" data-testid="package-path" value={path} spellCheck={false} onChange={(e) => patch({ packagePath: e.target.value, packageView: undefined })} />
+        </div>
+        <button type="submit" className="primary" data-testid="package-inspect" disabled={busy}>
+          {pending === 'inspectPackage' ? 'Checking…' : 'Check package'}
+        </button>
+        {demo && (
+          <button type="button" data-testid="package-demo" disabled={busy} onClick={() => void makeDemoPackage()}>
+            {pending === 'makeDemoPackage' ? 'Making…' : 'Make a demo package'}
+          </button>
+        )}
+      </form>
+      {view && (
+        <div className="package-summary" data-testid="package-summary">
+          <dl className="facts">
+            <dt>Version</dt>
+            <dd>{view.version ?? 'not stated'}</dd>
+            <dt>Module</dt>
+            <dd className={`match-${view.moduleMatch}`}>{MATCH_WORDS[view.moduleMatch]}</dd>
+            <dt>Plan</dt>
+            <dd>
+              {view.rawprogram} <span className="muted">({view.rawprogramReason})</span>
+            </dd>
+            <dt>To write</dt>
+            <dd>
+              {view.partitions.length} steps, {formatBytes(view.totalBytes)}
+            </dd>
+          </dl>
+          {view.warnings.length > 0 && (
+            <ul className="warnings" aria-label="Warnings">
+              {view.warnings.map((w, i) => (
+                <li key={i} className="notice notice-warn">
+                  {w}
+                </li>
+              ))}
+            </ul>
+          )}
+          <details className="partitions">
+            <summary>Partitions ({view.partitions.length})</summary>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Partition</th>
+                  <th scope="col">Action</th>
+                  <th scope="col" className="num">
+                    Size
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {view.partitions.map((p, i) => (
+                  <tr key={i}>
+                    <td>{p.label}</td>
+                    <td>{p.operation}</td>
+                    <td className="num">{p.bytes > 0 ? formatBytes(p.bytes) : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
+          {view.flashable ? (
+            <p className="notice notice-ok">This package can be flashed.</p>
+          ) : (
+            <p className="notice notice-fail">This package cannot be flashed.</p>
+          )}
+        </div>
+      )}
+      {view && view.problems.length > 0 && (
+        <ul className="problems" data-testid="package-problems" aria-label="Problems">
+          {view.problems.map((p, i) => (
+            <li key={i}>
+              <code>{p.code}</code> {p.message}
+              {p.file && <span className="path"> ({p.file})</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </StepFrame>
+  );
+}

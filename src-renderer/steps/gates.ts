@@ -1,0 +1,63 @@
+// Whether a step lets the person on, and why not: checked against the live device state.
+// Pure, so the rules are tested without a screen.
+
+import type { DeviceState, DeviceSummary, PackageView, StepId } from '../../shared/api.js';
+
+export interface GateContext {
+  devices: DeviceState | undefined;
+  busy: boolean;
+  backupDone: boolean;
+  backupSkipUnderstood: boolean;
+  packageView: PackageView | undefined;
+  flashOk: boolean;
+}
+
+export type Gate = { ok: true } | { ok: false; reason: string };
+
+export function edlDevice(s: DeviceState | undefined): DeviceSummary | undefined {
+  return s?.devices.find((d) => d.mode === 'edl');
+}
+
+export function normalDevice(s: DeviceState | undefined): DeviceSummary | undefined {
+  return s?.devices.find((d) => d.mode === 'normal');
+}
+
+export function canGoNext(step: StepId, c: GateContext): Gate {
+  if (c.busy) return { ok: false, reason: 'Wait until the current action has finished.' };
+  switch (step) {
+    case 'connect':
+      if (!c.devices) return { ok: false, reason: 'Looking for modems…' };
+      if (!c.devices.usbAvailable && !c.devices.demo) {
+        return { ok: false, reason: c.devices.reason ?? 'This computer gives no access to USB devices. Turn on the demo modem to try the wizard.' };
+      }
+      return { ok: true };
+    case 'prepare':
+      return { ok: true };
+    case 'backup':
+      if (c.backupDone || c.backupSkipUnderstood) return { ok: true };
+      return { ok: false, reason: 'Back up the QCN first, or tick "I understand" to go on without a backup.' };
+    case 'enter-edl':
+      if (edlDevice(c.devices)) return { ok: true };
+      return { ok: false, reason: 'Waiting for the modem to appear in download mode (05c6:9008).' };
+    case 'package':
+      if (!c.packageView) return { ok: false, reason: 'Choose a package and check it first.' };
+      if (!c.packageView.flashable) return { ok: false, reason: 'This package cannot be flashed: see the problems listed.' };
+      if (!edlDevice(c.devices)) return { ok: false, reason: 'The modem left download mode: go back and enter EDL again.' };
+      return { ok: true };
+    case 'flash':
+      if (c.flashOk) return { ok: true };
+      return { ok: false, reason: 'Flash the package first.' };
+    case 'finish':
+      return { ok: false, reason: 'This is the last step.' };
+    default:
+      return { ok: false, reason: 'Unknown step.' };
+  }
+}
+
+/** Whether Flash can start now. */
+export function canStartFlash(c: GateContext): Gate {
+  if (c.busy) return { ok: false, reason: 'Wait until the current action has finished.' };
+  if (!c.packageView?.flashable) return { ok: false, reason: 'Choose a flashable package first.' };
+  if (!edlDevice(c.devices)) return { ok: false, reason: 'No modem in download mode (05c6:9008): go back to "Enter EDL".' };
+  return { ok: true };
+}

@@ -1,0 +1,126 @@
+// What the buttons do: API calls whose results and errors land in the stores. Every failure
+// becomes an ErrorReport on the error card; nothing is thrown at the page.
+
+import type { ApiEvent, ApiMethod, Params, RescueApi, Result } from '../../shared/api.js';
+import { toReport } from '../api/call-error.js';
+import { useDevices } from './devices.js';
+import { useRun } from './run.js';
+import { useSettings } from './settings.js';
+
+let api: RescueApi | undefined;
+
+export function attachApi(a: RescueApi): () => void {
+  api = a;
+  return a.onEvent(handleEvent);
+}
+
+export function handleEvent(e: ApiEvent): void {
+  if (e.type === 'devices') useDevices.getState().set(e.state);
+  else if (e.type === 'engine') useRun.getState().engineEvent(e.event);
+  else if (e.type === 'busy') useRun.getState().patch({ engineBusy: e.method });
+}
+
+/** One call with the page marked busy; undefined when it failed (the error card shows why). */
+async function run<M extends ApiMethod>(method: M, params: Params<M>, opts: { quiet?: boolean } = {}): Promise<Result<M> | undefined> {
+  const runStore = useRun.getState();
+  if (!api) {
+    runStore.patch({ lastError: toReport(new Error('The wizard is not connected to Modem Rescue.')) });
+    return undefined;
+  }
+  if (!opts.quiet) runStore.patch({ pending: method, lastError: undefined });
+  try {
+    return await api.call(method, params);
+  } catch (e) {
+    useRun.getState().patch({ lastError: toReport(e) });
+    return undefined;
+  } finally {
+    if (!opts.quiet && useRun.getState().pending === method) useRun.getState().patch({ pending: undefined });
+  }
+}
+
+export async function refreshDevices(): Promise<void> {
+  const s = await run('getDevices', {}, { quiet: true });
+  if (s) useDevices.getState().set(s);
+}
+
+export async function setDemoMode(on: boolean): Promise<void> {
+  const silent = useSettings.getState().demoSilent;
+  const s = await run('setDemoMode', on ? { on, silent } : { on });
+  if (s) useDevices.getState().set(s);
+}
+
+export async function loadChecks(): Promise<void> {
+  const checks = await run('platformChecks', {});
+  if (checks) useRun.getState().patch({ checks });
+}
+
+export async function runFix(id: string): Promise<void> {
+  const checks = await run('runFix', { id });
+  if (checks) useRun.getState().patch({ checks });
+}
+
+export async function loadDefaultBackupFolder(): Promise<void> {
+  if (useRun.getState().backupFolder) return;
+  const folder = await run('defaultBackupFolder', {}, { quiet: true });
+  if (folder && !useRun.getState().backupFolder) useRun.getState().patch({ backupFolder: folder });
+}
+
+export async function startBackup(deviceId: string): Promise<void> {
+  const folder = useRun.getState().backupFolder.trim();
+  const backup = await run('backup', { deviceId, folder });
+  if (backup) useRun.getState().patch({ backup });
+}
+
+export async function enterEdl(deviceId: string): Promise<void> {
+  useRun.getState().patch({ edlRequested: true });
+  await run('enterEdl', { deviceId });
+}
+
+export async function demoAction(action: Params<'demoAction'>['action']): Promise<void> {
+  const s = await run('demoAction', { action });
+  if (s) useDevices.getState().set(s);
+}
+
+export async function inspectPackage(): Promise<void> {
+  const path = useRun.getState().packagePath.trim();
+  useRun.getState().patch({ packageView: undefined });
+  if (!path) {
+    useRun.getState().patch({
+      lastError: { code: 'PACKAGE_NOT_FOUND', category: 'package', message: 'No package was chosen.', nextStep: 'Type the path of the unpacked firmware folder or its .zip, then press Check package.' },
+    });
+    return;
+  }
+  const packageView = await run('inspectPackage', { path });
+  if (packageView) useRun.getState().patch({ packageView });
+}
+
+export async function makeDemoPackage(): Promise<void> {
+  const path = await run('makeDemoPackage', {});
+  if (!path) return;
+  useRun.getState().patch({ packagePath: path });
+  await inspectPackage();
+}
+
+export async function startFlash(): Promise<void> {
+  const { packageView, packagePath } = useRun.getState();
+  if (!packageView) return;
+  useRun.getState().resetProgress();
+  useRun.getState().patch({ flash: undefined, finish: undefined });
+  const flash = await run('flash', { packagePath: packagePath.trim() || packageView.root, verify: useSettings.getState().verify });
+  if (flash) useRun.getState().patch({ flash });
+}
+
+/** Asks the engine to stop at the next safe point; the flash call then ends with CANCELLED. */
+export async function cancel(): Promise<void> {
+  await run('cancel', {}, { quiet: true });
+}
+
+export async function checkFinish(): Promise<void> {
+  const finish = await run('finish', {});
+  if (finish) useRun.getState().patch({ finish });
+}
+
+export async function saveReport(): Promise<void> {
+  const r = await run('saveReport', {});
+  if (r) useRun.getState().patch({ reportPath: r.path });
+}

@@ -1,0 +1,71 @@
+// The wizard's run: where the person is, what is busy, and what each step produced.
+
+import { create } from 'zustand';
+import { STEP_IDS, type ApiMethod, type BackupView, type FinishView, type FlashView, type PackageView, type PlatformCheck, type StepId } from '../../shared/api.js';
+import type { EngineEvent } from '../../shared/events.js';
+import type { ErrorReport } from '../../shared/errors.js';
+import { applyEngineEvent, EMPTY_PROGRESS, type FlashProgress } from './flash-progress.js';
+
+export interface RunStore {
+  step: StepId;
+  /** Connected to the engine (always true in Electron). */
+  connected: boolean;
+  /** What the engine says it is doing (busy events), and what this page is waiting for. */
+  engineBusy: ApiMethod | undefined;
+  pending: ApiMethod | undefined;
+  lastError: ErrorReport | undefined;
+  checks: PlatformCheck[] | undefined;
+  backupFolder: string;
+  backup: BackupView | undefined;
+  backupSkipUnderstood: boolean;
+  edlRequested: boolean;
+  packagePath: string;
+  packageView: PackageView | undefined;
+  flash: FlashView | undefined;
+  progress: FlashProgress;
+  finish: FinishView | undefined;
+  reportPath: string | undefined;
+
+  goTo(step: StepId): void;
+  next(): void;
+  back(): void;
+  engineEvent(e: EngineEvent): void;
+  resetProgress(): void;
+  patch(p: Partial<Omit<RunStore, 'goTo' | 'next' | 'back' | 'engineEvent' | 'resetProgress' | 'patch'>>): void;
+}
+
+export function stepAfter(step: StepId, delta: 1 | -1): StepId {
+  const i = STEP_IDS.indexOf(step);
+  return STEP_IDS[Math.max(0, Math.min(STEP_IDS.length - 1, i + delta))] ?? step;
+}
+
+export const useRun = create<RunStore>()((set, get) => ({
+  step: 'connect',
+  connected: false,
+  engineBusy: undefined,
+  pending: undefined,
+  lastError: undefined,
+  checks: undefined,
+  backupFolder: '',
+  backup: undefined,
+  backupSkipUnderstood: false,
+  edlRequested: false,
+  packagePath: '',
+  packageView: undefined,
+  flash: undefined,
+  progress: EMPTY_PROGRESS,
+  finish: undefined,
+  reportPath: undefined,
+
+  goTo: (step) => set({ step, lastError: undefined }),
+  next: () => set({ step: stepAfter(get().step, 1), lastError: undefined }),
+  back: () => set({ step: stepAfter(get().step, -1), lastError: undefined }),
+  engineEvent: (e) => set({ progress: applyEngineEvent(get().progress, e) }),
+  resetProgress: () => set({ progress: EMPTY_PROGRESS }),
+  patch: (p) => set(p),
+}));
+
+/** Whether anything is running (the page's own call, or the engine's). */
+export function isBusy(s: Pick<RunStore, 'engineBusy' | 'pending'>): boolean {
+  return s.engineBusy !== undefined || s.pending !== undefined;
+}
