@@ -11,6 +11,7 @@ import { infoCommand } from './info.js';
 import { packageInspectCommand } from './package-inspect.js';
 import { qcnDumpCommand } from './qcn-dump.js';
 import { restoreCommand } from './restore.js';
+import { serveCommand } from './serve.js';
 import { simMakePackageCommand } from './sim-make-package.js';
 import { simCommand } from './sim.js';
 
@@ -27,4 +28,5 @@ export const COMMANDS: CommandSpec[] = [
   simCommand,
   simMakePackageCommand,
   demoCommand,
+  serveCommand,
 ];
