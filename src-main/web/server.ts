@@ -69,7 +69,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (!requestCarriesToken(req, url, port, token)) return answer(403, forbiddenPage(), 'text/html; charset=utf-8');
     if (url.pathname === API_PATH) return answer(426, 'The API speaks WebSocket.\n', undefined, { Upgrade: 'websocket' });
     const file = await findStaticFile(opts.rendererDir, url.pathname);
-    if (!file) return answer(404, 'Not found.\n');
+    if (!file) {
+      // Browsers ask for a favicon by themselves; without one, say "nothing" rather than log a 404.
+      if (url.pathname === '/favicon.ico') return answer(204, '');
+      return answer(404, 'Not found.\n');
+    }
     const extra: Record<string, string> = {};
     // The page URL carries the token; its scripts and styles then load with the cookie.
     if (url.searchParams.has('token')) extra['Set-Cookie'] = tokenCookie(port, token);
