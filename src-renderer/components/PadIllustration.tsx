@@ -2,7 +2,8 @@
 // with USB_BOOT and VDD_EXT highlighted and a wire joining them. A guide, not a datasheet.
 
 const EDGE_PADS = 18;
-const MODULE = { x: 40, y: 20, w: 232, h: 256 };
+const MODULE = { x: 96, y: 20, w: 232, h: 256 };
+const GRID = { x: 166, y: 100 };
 
 function edgePads(): { x: number; y: number; w: number; h: number; key: string }[] {
   const pads: { x: number; y: number; w: number; h: number; key: string }[] = [];
@@ -19,20 +20,20 @@ function edgePads(): { x: number; y: number; w: number; h: number; key: string }
 
 function gridPads(): { x: number; y: number; key: string }[] {
   const pads: { x: number; y: number; key: string }[] = [];
-  for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) pads.push({ key: `g${r}-${c}`, x: 110 + c * 18, y: 100 + r * 18 });
+  for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) pads.push({ key: `g${r}-${c}`, x: GRID.x + c * 18, y: GRID.y + r * 18 });
   return pads;
 }
 
 /** VDD_EXT: edge pad 7 on the left side; USB_BOOT: an inner pad (drawn, not to scale). */
 const VDD_EXT = { x: MODULE.x + 2, y: MODULE.y + 7 * (MODULE.h / (EDGE_PADS + 1)) - 3 };
-const USB_BOOT = { x: 110 + 5 * 18, y: 100 + 4 * 18 };
+const USB_BOOT = { x: GRID.x + 5 * 18, y: GRID.y + 4 * 18 };
 
 export function PadIllustration() {
   return (
     <svg
       className="pad-illustration"
       data-testid="pad-illustration"
-      viewBox="0 0 400 300"
+      viewBox="0 0 440 300"
       role="img"
       aria-labelledby="pad-title pad-desc"
       xmlns="http://www.w3.org/2000/svg"
@@ -60,21 +61,21 @@ export function PadIllustration() {
       />
       <circle className="pad-solder" cx={VDD_EXT.x + 6} cy={VDD_EXT.y + 3} r={3.5} />
       <circle className="pad-solder" cx={USB_BOOT.x + 4.5} cy={USB_BOOT.y + 4.5} r={3.5} />
-      <line className="pad-callout" x1={VDD_EXT.x} y1={VDD_EXT.y + 3} x2={8} y2={VDD_EXT.y + 3} />
+      <line className="pad-callout" x1={VDD_EXT.x} y1={VDD_EXT.y + 3} x2={10} y2={VDD_EXT.y + 3} />
       <text className="pad-label" x={4} y={VDD_EXT.y - 6}>
         VDD_EXT
       </text>
       <text className="pad-sub" x={4} y={VDD_EXT.y + 18}>
         pad 7, 1.8 V
       </text>
-      <line className="pad-callout" x1={USB_BOOT.x + 9} y1={USB_BOOT.y + 4.5} x2={300} y2={USB_BOOT.y + 4.5} />
-      <text className="pad-label" x={304} y={USB_BOOT.y + 2}>
+      <line className="pad-callout" x1={USB_BOOT.x + 9} y1={USB_BOOT.y + 4.5} x2={352} y2={USB_BOOT.y + 4.5} />
+      <text className="pad-label" x={356} y={USB_BOOT.y + 2}>
         USB_BOOT
       </text>
-      <text className="pad-sub" x={304} y={USB_BOOT.y + 18}>
+      <text className="pad-sub" x={356} y={USB_BOOT.y + 18}>
         to VDD_EXT
       </text>
-      <text className="pad-sub" x={304} y={USB_BOOT.y + 34}>
+      <text className="pad-sub" x={356} y={USB_BOOT.y + 34}>
         at power-up
       </text>
     </svg>

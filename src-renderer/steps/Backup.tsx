@@ -49,7 +49,7 @@ export function Backup() {
       <p>
         <button
           type="button"
-          className="primary"
+          className={backup ? undefined : 'primary'}
           data-testid="backup-start"
           disabled={!device || busy || !folder.trim()}
           onClick={() => device && void startBackup(device.id)}

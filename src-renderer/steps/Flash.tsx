@@ -9,6 +9,13 @@ import { formatBytes, formatEta, formatSpeed } from '../format.js';
 import { canGoNext, canStartFlash } from './gates.js';
 import { useGateContext } from './use-gate.js';
 
+const STEP_VERBS = { program: 'Writing', erase: 'Erasing', patch: 'Patching', reset: '' } as const;
+
+function describeStep(operation: keyof typeof STEP_VERBS, label: string): string {
+  const verb = STEP_VERBS[operation];
+  return verb ? `${verb} ${label}` : label.charAt(0).toUpperCase() + label.slice(1);
+}
+
 export function Flash() {
   const progress = useRun((s) => s.progress);
   const flash = useRun((s) => s.flash);
@@ -45,7 +52,7 @@ export function Flash() {
           <button type="button" data-testid="flash-cancel" disabled={!flashing} onClick={() => void cancel()}>
             Cancel safely
           </button>
-          {!start.ok && !flashing && <span className="muted">{start.reason}</span>}
+          {!start.ok && !flashing && !flash && <span className="muted">{start.reason}</span>}
         </div>
       </div>
       {progress.recovery && (
@@ -63,7 +70,7 @@ export function Flash() {
         <ProgressBar percent={progress.percent} label="Overall progress" testId="flash-progress" />
         <div className="stats">
           <span data-testid="flash-partition">
-            {part ? `${part.operation === 'program' ? 'Writing' : part.operation === 'erase' ? 'Erasing' : 'Applying'} ${part.label}` : '—'}
+            {progress.result?.ok ? `All ${progress.partitions.length} steps done` : part ? describeStep(part.operation, part.label) : '—'}
           </span>
           <span data-testid="flash-speed">{formatSpeed(progress.bytesPerSecond)}</span>
           <span data-testid="flash-eta">{progress.result?.ok ? 'finished' : flashing ? formatEta(progress.etaSeconds) : '—'}</span>

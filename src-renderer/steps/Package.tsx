@@ -52,7 +52,9 @@ export function Package() {
             <dd className={`match-${view.moduleMatch}`}>{MATCH_WORDS[view.moduleMatch]}</dd>
             <dt>Plan</dt>
             <dd>
-              {view.rawprogram} <span className="muted">({view.rawprogramReason})</span>
+              <span className="path">{view.rawprogram}</span>
+              <br />
+              <span className="muted">{view.rawprogramReason}</span>
             </dd>
             <dt>To write</dt>
             <dd>

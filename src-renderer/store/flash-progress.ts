@@ -87,7 +87,8 @@ export function applyEngineEvent(s: FlashProgress, e: EngineEvent): FlashProgres
       };
     case 'result':
       if (e.ok) {
-        return { ...s, result: e, percent: 100, etaSeconds: 0, phase: 'done', log: appendLog(s.log, { level: 'info', text: e.summary }) };
+        const totalBytes = Math.max(s.totalBytes, e.bytes);
+        return { ...s, result: e, percent: 100, etaSeconds: 0, phase: 'done', totalBytes, totalBytesDone: totalBytes, log: appendLog(s.log, { level: 'info', text: e.summary }) };
       }
       return { ...s, result: e, log: appendLog(s.log, { level: 'error', text: `${e.error.code}: ${e.error.message}` }) };
     default:
