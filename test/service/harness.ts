@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiEvent, DeviceState } from '../../shared/api.js';
 import type { EnumeratedDevice, UsbAvailability, UsbEnumerator } from '../../src-main/platform/usb-enumerator.js';
-import { RescueService, type ServiceOptions } from '../../src-main/service/rescue-service.js';
+import { RescueService, type FlashTuning, type ServiceOptions } from '../../src-main/service/rescue-service.js';
 
 export class FakeBus implements UsbEnumerator {
   devices: EnumeratedDevice[] = [];
@@ -31,6 +31,15 @@ export interface Harness {
 
 const open: Harness[] = [];
 
+/** Short limits, as the fault matrix uses; the field's defaults are longer. */
+export const TEST_FLASH: FlashTuning = {
+  openTimeoutMs: 5000,
+  helloTimeoutMs: 1000,
+  saharaPacketTimeoutMs: 3000,
+  timeouts: { writeMs: 1500, responseMs: 3000, programAckMs: 6000, eraseAckMs: 6000, readDataMs: 6000 },
+  recovery: { maxAttempts: 3, drainQuietMs: 100, drainMaxMs: 600, probeMs: 1000, reEnumerateMs: 8000 },
+};
+
 export function makeService(extra: Partial<ServiceOptions> = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'mr-service-'));
   const bus = new FakeBus();
@@ -41,13 +50,7 @@ export function makeService(extra: Partial<ServiceOptions> = {}): Harness {
     backupFolder: join(dir, 'backups'),
     demo: { reEnumerateDelayMs: 50, packageMiB: 2 },
     backupNvRange: [0, 600],
-    flash: {
-      openTimeoutMs: 5000,
-      helloTimeoutMs: 1000,
-      saharaPacketTimeoutMs: 3000,
-      timeouts: { writeMs: 1500, responseMs: 3000, programAckMs: 6000, eraseAckMs: 6000, readDataMs: 6000 },
-      recovery: { maxAttempts: 3, drainQuietMs: 100, drainMaxMs: 600, probeMs: 1000, reEnumerateMs: 8000 },
-    },
+    flash: TEST_FLASH,
     waits: { edlMs: 5000, demoNormalMs: 8000 },
     ...extra,
   });
