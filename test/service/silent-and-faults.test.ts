@@ -86,7 +86,7 @@ describe('faults, cancel and busy', () => {
     expect(await service.call('finish', {})).toMatchObject({ firmware: DEMO_PACKAGE_FIRMWARE });
   }, 90_000);
 
-  it('a stall ends in a clear error after recovery tried, and the engine is free again', async () => {
+  it('a stall ends in a clear power-cycle error after recovery tried; after a replug the flash resumes', async () => {
     const h = makeService({ flash: { ...TEST_FLASH, timeouts: { ...TEST_FLASH.timeouts, writeMs: 800, responseMs: 1500, programAckMs: 2000 }, recovery: { maxAttempts: 2, drainQuietMs: 100, drainMaxMs: 300, probeMs: 500, dropOffMs: 1000, reEnumerateMs: 2000 } } });
     const { service } = h;
     await service.call('setDemoMode', { on: true, faults: ['stall@1M'] });
@@ -105,6 +105,14 @@ describe('faults, cancel and busy', () => {
     expect(ev.filter((e) => e.type === 'result').at(-1)).toMatchObject({ ok: false, error: { code: (outcome as RescueError).code } });
     expect(h.events.filter((e) => e.type === 'busy').at(-1)).toEqual({ type: 'busy', method: undefined });
     expect(await service.call('cancel', {})).toEqual({ cancelled: false });
+
+    // The person does what it says (demo: replug); its boot chain is half written, so it comes
+    // back in EDL, and the next flash keeps what the first one verified.
+    await service.call('demoAction', { action: 'replug' });
+    await h.waitDevices((s) => demoMode(s) === 'edl');
+    const again = await service.call('flash', { packagePath: pkg, verify: true });
+    expect(again.resumed).toBe(true);
+    expect(await service.call('finish', {})).toMatchObject({ mode: 'normal', firmware: DEMO_PACKAGE_FIRMWARE });
   }, 90_000);
 
   it('cancel during a flash ends it with CANCELLED; a second long call while busy is refused', async () => {
