@@ -186,20 +186,22 @@ export class ScriptedPipe implements BulkPipe {
   bytesWritten = 0;
   writes = 0;
   largestWrite = 0;
-  private readonly queue: Uint8Array[];
+  private next = 0;
+  /** The unread rest of a transfer cut by a short read. */
+  private rest: Uint8Array | undefined;
 
   constructor(
-    transfers: readonly Uint8Array[],
+    private readonly transfers: readonly Uint8Array[],
     private readonly end: 'silence' | 'disconnect',
-  ) {
-    this.queue = [...transfers];
-  }
+  ) {}
 
   async read(maxLength: number, opts: IoOptions): Promise<Uint8Array> {
     if (opts.signal?.aborted) throw cancelledError(opts.signal.reason);
     if (this.closed) throw new RescueError('DEVICE_DISCONNECTED', 'the scripted device was closed');
     await Promise.resolve();
-    const next = this.queue.shift();
+    // An index, not Array.shift(): shifting a long script is itself quadratic.
+    const next = this.rest ?? this.transfers[this.next++];
+    this.rest = undefined;
     if (next === undefined) {
       // A macrotask, so a caller that simply reads again on a timeout still lets its timers run.
       await new Promise((resolve) => setImmediate(resolve));
@@ -207,7 +209,7 @@ export class ScriptedPipe implements BulkPipe {
       throw new RescueError('DEVICE_TIMEOUT', `no data for ${opts.timeoutMs} ms (script ended)`);
     }
     if (next.length > maxLength) {
-      this.queue.unshift(next.subarray(maxLength));
+      this.rest = next.subarray(maxLength);
       return next.subarray(0, maxLength);
     }
     return next;
