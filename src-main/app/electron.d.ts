@@ -149,6 +149,16 @@ declare module 'electron' {
     isStarted(id: number): boolean;
   };
 
+  export interface CustomScheme {
+    scheme: string;
+    privileges?: { standard?: boolean; secure?: boolean; supportFetchAPI?: boolean; corsEnabled?: boolean; stream?: boolean };
+  }
+
+  export const protocol: {
+    registerSchemesAsPrivileged(schemes: CustomScheme[]): void;
+    handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
+  };
+
   export const app: {
     on(event: string, listener: Listener): unknown;
     once(event: string, listener: Listener): unknown;
