@@ -18,6 +18,7 @@ import type { DemoAction } from '../../shared/api.js';
 import type { DeviceMode } from '../../shared/devices.js';
 import type { Fault } from '../sim/faults.js';
 import { MemoryBus } from '../sim/memory-bus.js';
+import { LinkModel } from '../transport/link-model.js';
 import { MemoryNormalBus } from '../sim/normal-port.js';
 import { VirtualModem } from '../sim/virtual-modem.js';
 import type { BulkPipe, PipeOpener } from '../transport/transport.js';
@@ -33,6 +34,11 @@ export interface DemoModemOptions {
   faults: Fault[];
   /** Time off the bus between a reset and the next enumeration (default 1000 ms). */
   reEnumerateDelayMs?: number;
+  /**
+   * Speed of the demo module's EDL link in bytes per second, so a flash takes visible time as on
+   * real hardware (where the NAND programmer, not USB, sets the pace); 0 or absent: no delay.
+   */
+  linkBytesPerSecond?: number;
   /** Called whenever what the demo module shows on the bus may have changed. */
   onChange(): void;
   onLog?(message: string): void;
@@ -47,7 +53,7 @@ export interface DemoPresence {
 
 export class DemoModem {
   readonly normalBus = new MemoryNormalBus();
-  readonly edlBus = new MemoryBus();
+  readonly edlBus: MemoryBus;
   private modem: VirtualModem | undefined;
   /** Set while the module shows nothing (or a mute 9008); undefined once the virtual modem runs. */
   private silentPhase: SilentPhase | undefined;
@@ -57,7 +63,12 @@ export class DemoModem {
   private muteEnd: BulkPipe | undefined;
   private stopped = false;
 
-  private constructor(private readonly opts: DemoModemOptions) {}
+  private constructor(private readonly opts: DemoModemOptions) {
+    const bps = opts.linkBytesPerSecond ?? 0;
+    // One model for both directions: USB 2 is half duplex.
+    const link = bps > 0 ? new LinkModel({ bytesPerSecond: bps, perTransferLatencyUs: 200, packetSize: 512 }) : undefined;
+    this.edlBus = new MemoryBus(link ? { hostToDevice: link, deviceToHost: link } : {});
+  }
 
   static async start(opts: DemoModemOptions): Promise<DemoModem> {
     mkdirSync(opts.stateDir, { recursive: true });

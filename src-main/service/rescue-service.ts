@@ -43,14 +43,20 @@ export interface ServiceOptions {
   pollMs?: number;
   /** Default backup folder (default ~/ModemRescue/backups). */
   backupFolder?: string;
-  /** Demo knobs: the virtual module's re-enumeration delay and the demo package's size. */
-  demo?: { reEnumerateDelayMs?: number; packageMiB?: number };
+  /**
+   * Demo knobs: the virtual module's re-enumeration delay (default 1000 ms), the demo package's
+   * size (default 8 MiB) and its EDL link speed (default DEMO_LINK_BYTES_PER_SECOND; 0 = no delay).
+   */
+  demo?: { reEnumerateDelayMs?: number; packageMiB?: number; linkBytesPerSecond?: number };
   flash?: FlashTuning;
   /** Limits of the steps (ms): waiting for EDL after the switch, for normal mode after the flash. */
   waits?: { edlMs?: number; normalMs?: number; demoNormalMs?: number };
   /** NV range a backup reads (tests use a short one). */
   backupNvRange?: [number, number];
 }
+
+/** The demo flash runs at about the pace of a real EC25 (its NAND programmer sets it). */
+export const DEMO_LINK_BYTES_PER_SECOND = 2_000_000;
 
 type Handler<M extends ApiMethod> = (p: Params<M>) => Promise<Result<M>>;
 type Handlers = { [M in ApiMethod]: Handler<M> };
@@ -231,6 +237,7 @@ export class RescueService {
         silent: p.silent ?? false,
         faults,
         ...(this.opts.demo?.reEnumerateDelayMs !== undefined ? { reEnumerateDelayMs: this.opts.demo.reEnumerateDelayMs } : {}),
+        linkBytesPerSecond: this.opts.demo?.linkBytesPerSecond ?? DEMO_LINK_BYTES_PER_SECOND,
         onChange: () => void this.refreshSoon().catch(() => undefined),
         onLog: (m) => this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` }),
       });

@@ -48,7 +48,7 @@ export function makeService(extra: Partial<ServiceOptions> = {}): Harness {
     enumerator: bus,
     pollMs: 50,
     backupFolder: join(dir, 'backups'),
-    demo: { reEnumerateDelayMs: 50, packageMiB: 2 },
+    demo: { reEnumerateDelayMs: 50, packageMiB: 2, linkBytesPerSecond: 0 },
     backupNvRange: [0, 600],
     flash: TEST_FLASH,
     waits: { edlMs: 5000, demoNormalMs: 8000 },

@@ -116,7 +116,7 @@ describe('faults, cancel and busy', () => {
   }, 90_000);
 
   it('cancel during a flash ends it with CANCELLED; a second long call while busy is refused', async () => {
-    const h = makeService({ demo: { reEnumerateDelayMs: 50, packageMiB: 6 } });
+    const h = makeService({ demo: { reEnumerateDelayMs: 50, packageMiB: 6, linkBytesPerSecond: 0 } });
     const { service } = h;
     await service.call('setDemoMode', { on: true, faults: ['slow-ack=0.2'] });
     await service.call('enterEdl', { deviceId: 'demo' });
