@@ -49,7 +49,12 @@ type SilentPhase = 'silent' | 'no-hello';
 export interface DemoPresence {
   mode: DeviceMode;
   ports: { dm?: string; at?: string };
+  /** Said instead of the mode's usual explanation. */
+  explanation?: string;
 }
+
+export const MUTE_EDL_EXPLANATION =
+  'Download mode (05c6:9008) is on the bus, but the module has not sent its greeting (Sahara HELLO) yet. Suspend and resume the computer once more.';
 
 export class DemoModem {
   readonly normalBus = new MemoryNormalBus();
@@ -100,7 +105,7 @@ export class DemoModem {
 
   /** What a host sees of the demo module on the bus right now (undefined: nothing). */
   presence(): DemoPresence | undefined {
-    if (this.silentPhase === 'no-hello') return { mode: 'edl', ports: {} };
+    if (this.silentPhase === 'no-hello') return { mode: 'edl', ports: {}, explanation: MUTE_EDL_EXPLANATION };
     if (this.silentPhase || !this.modem) return undefined;
     switch (this.modem.state) {
       case 'normal':

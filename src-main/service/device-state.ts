@@ -32,7 +32,7 @@ export function summarizeDemo(p: DemoPresence): DeviceSummary {
     mode: p.mode,
     name: p.mode === 'edl' ? 'Qualcomm EDL (demo EC25)' : 'Quectel EC25 (demo)',
     vidPid: p.mode === 'edl' ? '05c6:9008' : '2c7c:0125',
-    explanation: MODE_EXPLANATIONS[p.mode],
+    explanation: p.explanation ?? MODE_EXPLANATIONS[p.mode],
     ports: { ...p.ports },
     demo: true,
   };

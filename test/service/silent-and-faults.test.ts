@@ -41,6 +41,7 @@ describe('silent demo module', () => {
     s = await service.call('demoAction', { action: 'suspend-resume' });
     expect(demoMode(s)).toBe('edl');
     expect(s.devices[0]).toMatchObject({ vidPid: '05c6:9008', demo: true });
+    expect(s.devices[0]!.explanation).toMatch(/not sent its greeting/);
     const pkg = await service.call('makeDemoPackage', {});
     const noHello = await rejection(service.call('flash', { packagePath: pkg, verify: true }));
     expect(['SAHARA_NO_HELLO', 'DEVICE_TIMEOUT', 'DEVICE_NOT_FOUND']).toContain(noHello.code);
@@ -48,6 +49,7 @@ describe('silent demo module', () => {
     // Second suspend: the module greets, the flash goes through, and it boots the new firmware.
     s = await service.call('demoAction', { action: 'suspend-resume' });
     expect(demoMode(s)).toBe('edl');
+    expect(s.devices[0]!.explanation).not.toMatch(/not sent its greeting/);
     const r = await service.call('flash', { packagePath: pkg, verify: true });
     expect(r.bytesWritten).toBeGreaterThan(0);
     const fin = await service.call('finish', {});
