@@ -5,8 +5,8 @@
 // shared/api.ts at compile time (and by a unit test).
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { ApiEvent, ApiMethod, ApiResponse, Params, RescueApi, Result } from '../../shared/api.js' with { 'resolution-mode': 'import' };
-import type { ErrorReport } from '../../shared/errors.js' with { 'resolution-mode': 'import' };
+import type { ApiEvent, ApiMethod, ApiResponse, Params, RescueApi, Result } from '../../shared/api.js';
+import type { ErrorReport } from '../../shared/errors.js';
 
 const IPC_CALL = 'modem-rescue:call';
 const IPC_EVENT = 'modem-rescue:event';
