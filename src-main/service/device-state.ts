@@ -69,6 +69,7 @@ export function sameDevices(a: DeviceState | undefined, b: DeviceState): boolean
 export class Poller {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
+  private generation = 0;
   private inFlight: Promise<void> | undefined;
 
   constructor(
@@ -83,25 +84,30 @@ export class Poller {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.schedule(0);
+    // A look still running from before a stop() reschedules only its own (ended) generation.
+    const gen = ++this.generation;
+    const prev = this.inFlight;
+    if (prev) void prev.then(() => this.schedule(0, gen));
+    else this.schedule(0, gen);
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.inFlight;
   }
 
-  private schedule(ms: number): void {
-    if (!this.running) return;
+  private schedule(ms: number, gen: number): void {
+    if (!this.running || gen !== this.generation) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.inFlight = this.look()
         .catch(() => undefined)
         .finally(() => {
           this.inFlight = undefined;
-          this.schedule(this.intervalMs);
+          this.schedule(this.intervalMs, gen);
         });
     }, ms);
     this.timer.unref?.();
