@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useRun, isBusy } from '../store/run.js';
 import { useDevices } from '../store/devices.js';
 import { useSettings } from '../store/settings.js';
@@ -20,7 +21,13 @@ export function Connect() {
   const silent = useSettings((s) => s.demoSilent);
   const setSilent = useSettings((s) => s.setDemoSilent);
   const ctx = useGateContext();
-  const demo = state?.demo ?? false;
+  // The box follows the click at once; the engine's device state confirms (or, on failure, reverts) it.
+  const [wantDemo, setWantDemo] = useState<boolean | undefined>(undefined);
+  const demo = wantDemo ?? state?.demo ?? false;
+  const toggleDemo = (on: boolean): void => {
+    setWantDemo(on);
+    void setDemoMode(on).finally(() => setWantDemo(undefined));
+  };
   return (
     <StepFrame
       id="connect"
@@ -61,7 +68,7 @@ export function Connect() {
       <fieldset className="demo-box">
         <legend>No modem at hand?</legend>
         <label className="check">
-          <input type="checkbox" data-testid="demo-toggle" checked={demo} disabled={busy} onChange={(e) => void setDemoMode(e.target.checked)} />
+          <input type="checkbox" data-testid="demo-toggle" checked={demo} disabled={busy} onChange={(e) => toggleDemo(e.target.checked)} />
           Use the demo modem (a virtual EC25): the whole wizard works, nothing real is touched.
         </label>
         <label className="check check-sub">

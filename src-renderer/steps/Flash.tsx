@@ -55,9 +55,9 @@ export function Flash() {
           {!start.ok && !flashing && !flash && <span className="muted">{start.reason}</span>}
         </div>
       </div>
-      {progress.recovery && (
+      {progress.recovery && progress.result?.ok !== false && (
         <div className="notice notice-warn recovery" data-testid="recovery-message" role="status">
-          <strong>Recovering: </strong>
+          <strong>{progress.result?.ok ? 'Recovered: ' : 'Recovering: '}</strong>
           {progress.recovery.message}
           {progress.recovery.count > 1 && <span className="muted"> ({progress.recovery.count} times so far)</span>}
         </div>
