@@ -2,7 +2,7 @@
 // MessagePort, in both directions. Errors cross as ErrorReports (never a stack). When the other
 // side closes or dies, every pending request fails with the given error instead of waiting.
 
-import type { MessagePort, TransferListItem } from 'node:worker_threads';
+import { MessagePort, type TransferListItem } from 'node:worker_threads';
 import { RescueError } from '../../shared/errors.js';
 import { cancelledError } from '../util/deadline.js';
 import { errorFromReport, toErrorReport } from './wire.js';
@@ -88,7 +88,13 @@ export class RpcEndpoint {
 
   private settle(id: number, ok: boolean, valueOrError: unknown): void {
     const w = this.waiting.get(id);
-    if (!w) return;
+    if (!w) {
+      // An answer nobody waits for any more (the request was cancelled while main was already
+      // answering): close any port it carried, so the pipe it serves is released.
+      const port = ok && typeof valueOrError === 'object' && valueOrError !== null ? (valueOrError as { port?: unknown }).port : undefined;
+      if (port instanceof MessagePort) port.close();
+      return;
+    }
     this.waiting.delete(id);
     w.cleanup();
     if (ok) w.resolve(valueOrError);

@@ -2,7 +2,7 @@
 // the engine's side (PortPipe) against the main side (servePipe) wrapping an in-memory USB link.
 
 import { MessageChannel } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RescueError } from '../../shared/errors.js';
 import { PortPipe, servePipe } from '../../src-main/app/pipe-bridge.js';
 import { RpcEndpoint } from '../../src-main/app/rpc.js';
@@ -194,5 +194,31 @@ describe('device requests from the worker', () => {
   it('answers USB availability from main', async () => {
     const { worker } = endpoints(() => ({ description: '', open: async () => createMemoryPipePair().host }));
     expect(await new RemoteEnumerator(worker).availability()).toEqual({ available: false, reason: 'no /sys/bus/usb' });
+  });
+});
+
+describe('an open cancelled while main is answering', () => {
+  it('releases the device main opened', async () => {
+    const pair = createMemoryPipePair();
+    let opened!: () => void;
+    const gate = new Promise<void>((r) => (opened = r));
+    const { port1, port2 } = new MessageChannel();
+    const lost = (): RescueError => new RescueError('INTERNAL', 'lost');
+    const main = new RpcEndpoint(port1, deviceHandlers({
+      // Opens, and answers, regardless of the cancel (like a device open that cannot be interrupted).
+      opener: () => ({ description: 'slow', open: async () => (await gate, pair.host) }),
+      enumerator: { availability: async () => ({ available: true }), list: async () => [] },
+    }), lost);
+    const worker = new RpcEndpoint(port2, {}, lost);
+    cleanups.push(() => {
+      worker.close();
+      main.close();
+    });
+    const ctl = new AbortController();
+    const pending = new RemoteOpener(worker, { kind: 'usb-edl' }).open({ timeoutMs: 1000, signal: ctl.signal });
+    ctl.abort();
+    expect((await rejection(pending)).code).toBe('CANCELLED');
+    opened();
+    await vi.waitFor(() => expect(pair.host.closed).toBe(true));
   });
 });
