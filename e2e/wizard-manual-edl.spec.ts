@@ -1,7 +1,6 @@
 // The manual EDL path: a module that answers nothing (no normal mode, no EDL) until the person
 // shorts USB_BOOT to VDD_EXT and suspends/resumes the port, and once more before the HELLO comes.
 
-import { apiCall } from './helpers/api.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
 import { demoOn, DEVICE_TIMEOUT_MS, expectIndicator, expectStep, goNext } from './helpers/wizard.js';
 
@@ -10,8 +9,12 @@ requireChromium();
 test('a silent modem: the manual path with the pad illustration, the indicator turns present after the pads and two suspends', async ({ page, server, shot }) => {
   await page.goto(server.url);
   await expectStep(page, 'connect');
+  // The server starts with the demo on; switch it off, choose the silent module, switch it on.
+  const toggle = page.getByTestId('demo-toggle');
+  await expect(toggle).toBeChecked();
+  await toggle.uncheck();
+  await page.getByTestId('demo-silent').check();
   await demoOn(page);
-  await apiCall(server.url, 'setDemoMode', { on: true, silent: true });
 
   // Connect: nothing in normal mode (the module is silent).
   await expect(page.locator('[data-testid="device"][data-mode="normal"]')).toHaveCount(0, { timeout: DEVICE_TIMEOUT_MS });

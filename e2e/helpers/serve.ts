@@ -25,7 +25,7 @@ const MAX_KEPT_OUTPUT = 64 * 1024;
 
 export async function startServe(opts: { extraArgs?: string[] } = {}): Promise<ServeHandle> {
   const stateDir = await mkdtemp(join(tmpdir(), 'modem-rescue-e2e-state-'));
-  const child = spawn(process.execPath, [CLI, 'serve', '--demo', '--port', '0', '--state', stateDir, ...(opts.extraArgs ?? [])], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--demo', '--no-open', '--port', '0', '--state', stateDir, ...(opts.extraArgs ?? [])], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },

@@ -5,7 +5,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import type { StepId } from '../../shared/api.js';
 
 /** Long enough for a flash of the demo package on a busy two-core machine. */
-export const FLASH_TIMEOUT_MS = 45_000;
+export const FLASH_TIMEOUT_MS = 60_000;
 /** Device changes arrive through the service's ~500 ms polling. */
 export const DEVICE_TIMEOUT_MS = 15_000;
 
