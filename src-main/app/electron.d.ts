@@ -34,6 +34,8 @@ declare module 'electron' {
     readonly url: string;
     readonly parent: WebFrameMain | null;
     readonly top: WebFrameMain | null;
+    readonly processId: number;
+    readonly routingId: number;
   }
 
   export interface WindowOpenHandlerDetails {

@@ -26,7 +26,10 @@ export interface IpcOptions {
 export function isTrustedSender(event: IpcMainInvokeEvent, win: BrowserWindow, pageUrl: string): boolean {
   if (win.isDestroyed() || event.sender !== win.webContents) return false;
   const frame = event.senderFrame;
-  if (!frame || frame !== win.webContents.mainFrame || frame.parent !== null) return false;
+  const main = win.webContents.mainFrame;
+  if (!frame || frame.parent !== null) return false;
+  // The same frame: the same object, or (should Electron hand out a new wrapper) the same ids.
+  if (frame !== main && (frame.processId !== main.processId || frame.routingId !== main.routingId)) return false;
   let url: URL;
   let page: URL;
   try {

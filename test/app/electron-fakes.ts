@@ -4,7 +4,11 @@
 import { EventEmitter } from 'node:events';
 import { vi } from 'vitest';
 
+let nextRoutingId = 1;
+
 export class FakeFrame {
+  processId = 1;
+  routingId = nextRoutingId++;
   constructor(
     public url: string,
     public parent: FakeFrame | null = null,

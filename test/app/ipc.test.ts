@@ -66,6 +66,12 @@ describe('IPC call handler', () => {
     expect(engine.calls).toEqual([{ method: 'defaultBackupFolder', params: {} }]);
   });
 
+  it('accepts a new wrapper object of our main frame (same process and routing id)', async () => {
+    const main = win.webContents.mainFrame;
+    const again = Object.assign(new FakeFrame(main.url), { processId: main.processId, routingId: main.routingId });
+    expect((await invoke({ sender: win.webContents, senderFrame: again }, 'defaultBackupFolder')).ok).toBe(true);
+  });
+
   it('accepts our page with a query or hash, but not another path of the same origin', async () => {
     win.webContents.mainFrame.url = `${PAGE}?step=flash#top`;
     expect((await invoke(ours(), 'defaultBackupFolder')).ok).toBe(true);
@@ -87,6 +93,7 @@ describe('IPC call handler', () => {
       const other = new FakeWebContents(PAGE);
       return { sender: other, senderFrame: other.mainFrame };
     }],
+    ['another frame at our URL in our window', () => ({ sender: win.webContents, senderFrame: new FakeFrame(PAGE) })],
     ['a frame that is gone', () => ({ sender: win.webContents, senderFrame: null })],
   ])('refuses %s without touching the engine', async (_name, event) => {
     const answer = await invoke(event(), 'flash', { packagePath: '/x', verify: true });
