@@ -1,6 +1,8 @@
 import type { StepId } from '../shared/api.js';
 import { useRun } from './store/run.js';
 import { StepList } from './components/StepList.js';
+import { DeviceStrip } from './components/DeviceStrip.js';
+import { useDevices } from './store/devices.js';
 import { Connect } from './steps/Connect.js';
 import { Prepare } from './steps/Prepare.js';
 import { Backup } from './steps/Backup.js';
@@ -22,12 +24,14 @@ const STEPS: Record<StepId, () => React.JSX.Element> = {
 export function App() {
   const step = useRun((s) => s.step);
   const connected = useRun((s) => s.connected);
+  const devices = useDevices((s) => s.state);
   const Step = STEPS[step];
   return (
     <div className="app">
       <aside className="sidebar">
         <p className="brand">Modem Rescue</p>
         <StepList current={step} />
+        {step !== 'connect' && <DeviceStrip state={devices} />}
       </aside>
       <main className="content">
         {!connected && (
