@@ -51,10 +51,22 @@ export function servePipe(pipe: BulkPipe, port: MessagePort): void {
   const reply = (msg: ToWorker, transfer: ArrayBuffer[] = []): void => {
     if (!finished) port.postMessage(msg, transfer);
   };
-  const run = (id: number, work: (signal: AbortSignal) => Promise<ArrayBuffer | undefined>): void => {
+  // One read and one write at a time on the real pipe, in arrival order: a read the worker gave
+  // up on must have ended before the next one starts (a USB transfer's cancel is not instant).
+  const lanes = { read: Promise.resolve(), write: Promise.resolve() };
+  const run = (lane: 'read' | 'write', id: number, work: (signal: AbortSignal) => Promise<ArrayBuffer | undefined>): void => {
     const ctl = new AbortController();
     running.set(id, ctl);
-    work(ctl.signal).then(
+    const before = lanes[lane];
+    const done = before.then(() => {
+      if (ctl.signal.aborted) throw ctl.signal.reason;
+      return work(ctl.signal);
+    });
+    lanes[lane] = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    done.then(
       (data) => reply({ op: 'done', id, ok: true, ...(data ? { data } : {}) }, data ? [data] : []),
       (e: unknown) => {
         reply({ op: 'done', id, ok: false, error: toErrorReport(e) });
@@ -67,13 +79,13 @@ export function servePipe(pipe: BulkPipe, port: MessagePort): void {
     if (finished || typeof msg !== 'object' || msg === null) return;
     switch (msg.op) {
       case 'read':
-        run(msg.id, async (signal) => {
+        run('read', msg.id, async (signal) => {
           const io: IoOptions = { timeoutMs: msg.timeoutMs, signal, ...(msg.what ? { what: msg.what } : {}) };
           return transferable(await pipe.read(Math.max(0, Math.min(msg.max, MAX_READ)), io));
         });
         break;
       case 'write':
-        run(msg.id, async (signal) => {
+        run('write', msg.id, async (signal) => {
           if (!isArrayBuffer(msg.data)) throw new RescueError('INTERNAL', 'A write to the device carried no bytes.');
           await pipe.write(new Uint8Array(msg.data), { timeoutMs: msg.timeoutMs, signal, ...(msg.what ? { what: msg.what } : {}) });
           return undefined;
