@@ -2,11 +2,11 @@
 // shorts USB_BOOT to VDD_EXT and suspends/resumes the port, and once more before the HELLO comes.
 
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import { demoOn, DEVICE_TIMEOUT_MS, expectIndicator, expectStep, goNext } from './helpers/wizard.js';
+import { demoOn, DEVICE_TIMEOUT_MS, expectIndicator, expectStep, FLASH_TIMEOUT_MS, goNext } from './helpers/wizard.js';
 
 requireChromium();
 
-test('a silent modem: the manual path with the pad illustration, the indicator turns present after the pads and two suspends', async ({ page, server, shot }) => {
+test('a silent modem: the manual path with the pad illustration, the indicator turns present after the pads and two suspends, and it flashes', async ({ page, server, shot }) => {
   await page.goto(server.url);
   await expectStep(page, 'connect');
   // The server starts with the demo on; switch it off, choose the silent module, switch it on.
@@ -47,4 +47,14 @@ test('a silent modem: the manual path with the pad illustration, the indicator t
   await expectIndicator(page, 'present');
   await shot('edl-present');
   await expect(page.getByTestId('error-card')).toHaveCount(0);
+
+  // The module sent its HELLO: the "bricked" module takes the demo package.
+  await goNext(page, 'package');
+  await page.getByTestId('package-demo').click();
+  await expect(page.getByTestId('package-summary')).toBeVisible({ timeout: FLASH_TIMEOUT_MS });
+  await goNext(page, 'flash');
+  await page.getByTestId('flash-start').click();
+  await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', { timeout: FLASH_TIMEOUT_MS });
+  await expect(page.getByTestId('error-card')).toHaveCount(0);
+  await shot('flash-done');
 });
