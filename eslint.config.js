@@ -16,7 +16,7 @@ export default tseslint.config(
     // The wizard runs in a browser page (Electron renderer or browser mode): DOM globals, no Node.
     files: ['src-renderer/**/*.{ts,tsx}'],
     languageOptions: {
-      globals: { window: 'readonly', document: 'readonly', WebSocket: 'readonly', URLSearchParams: 'readonly', HTMLElement: 'readonly', HTMLOListElement: 'readonly', queueMicrotask: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', WebSocket: 'readonly', URLSearchParams: 'readonly', HTMLElement: 'readonly', HTMLOListElement: 'readonly', HTMLHeadingElement: 'readonly', queueMicrotask: 'readonly' },
     },
   },
 );

@@ -34,7 +34,7 @@ export function App() {
         {step !== 'connect' && <DeviceStrip state={devices} />}
       </aside>
       <main className="content">
-        {!connected && (
+        {connected === false && (
           <p className="notice notice-warn banner" role="alert">
             Not connected to Modem Rescue. Trying again…
           </p>

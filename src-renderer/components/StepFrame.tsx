@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { StepId } from '../../shared/api.js';
 import { ErrorCard } from './ErrorCard.js';
 import { useRun } from '../store/run.js';
@@ -11,10 +11,13 @@ export function StepFrame(props: { id: StepId; title: string; intro: ReactNode; 
   const back = useRun((s) => s.back);
   const patch = useRun((s) => s.patch);
   const gateId = `gate-${props.id}`;
+  // A new step takes the keyboard focus to its heading, so keyboard and screen-reader users start at the top.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus({ preventScroll: true }), []);
   return (
     <section className="step" data-testid={`step-${props.id}`} aria-labelledby={`title-${props.id}`}>
       <header className="step-header">
-        <h1 id={`title-${props.id}`}>{props.title}</h1>
+        <h1 id={`title-${props.id}`} tabIndex={-1} ref={heading}>{props.title}</h1>
         <div className="step-intro">{props.intro}</div>
       </header>
       {lastError && <ErrorCard error={lastError} onDismiss={() => patch({ lastError: undefined })} />}

@@ -15,6 +15,53 @@ export function EnterEdl() {
   const normal = normalDevice(state);
   const edl = edlDevice(state);
   const demo = state?.demo ?? false;
+  // A modem that does not answer at all: the manual path is the way, so it comes first.
+  const manualFirst = !normal && !edl;
+  const autoPanel = (
+    <section className="panel" aria-labelledby="edl-auto-title">
+      <h2 id="edl-auto-title">Automatic</h2>
+      <p>If the modem still runs, Modem Rescue asks it over its diagnostic (DM) port to restart into download mode.</p>
+      <button type="button" className="primary" data-testid="enter-edl-auto" disabled={!normal || busy || !!edl} onClick={() => normal && void enterEdl(normal.id)}>
+        {pending === 'enterEdl' ? 'Switching…' : 'Switch to download mode'}
+      </button>
+      {!normal && !edl && <p className="muted">No running modem is connected, so this cannot be used: follow the steps by hand.</p>}
+    </section>
+  );
+  const manualPanel = (
+    <section className="panel manual" data-testid="edl-manual" aria-labelledby="edl-manual-title">
+      <h2 id="edl-manual-title">By hand, when the modem does not answer</h2>
+      <div className="manual-grid">
+        <PadIllustration />
+        <ol className="manual-steps">
+          <li>
+            Power off and take the module out. On its underside, find the <strong>USB_BOOT</strong> pad and <strong>VDD_EXT</strong> (pad 7,
+            1.8 V). On a mini-PCIe card these are pads of the module, not pins of the card edge.
+          </li>
+          <li>Join them with a thin wire or tweezers, and keep them joined while the module powers up.</li>
+          <li>
+            Put the card back and power it up. In a laptop slot, <strong>suspend the computer and resume it</strong>: this power-cycles the
+            slot.
+          </li>
+          <li>Remove the wire once the light below turns green.</li>
+          <li>
+            If it turned green but the flash says the modem sends no greeting, <strong>suspend and resume once more</strong>: some modules
+            only greet after a second power cycle.
+          </li>
+        </ol>
+      </div>
+      {demo && (
+        <div className="demo-actions" role="group" aria-label="Demo modem: act out the manual steps">
+          <span className="badge badge-demo">demo</span>
+          <button type="button" data-testid="demo-short-usb-boot" disabled={busy} onClick={() => void demoAction('short-usb-boot')}>
+            Join USB_BOOT to VDD_EXT
+          </button>
+          <button type="button" data-testid="demo-suspend-resume" disabled={busy} onClick={() => void demoAction('suspend-resume')}>
+            Suspend and resume
+          </button>
+        </div>
+      )}
+    </section>
+  );
   return (
     <StepFrame
       id="enter-edl"
@@ -23,47 +70,17 @@ export function EnterEdl() {
       gate={canGoNext('enter-edl', ctx)}
     >
       <EdlIndicator device={edl} />
-      <section className="panel" aria-labelledby="edl-auto-title">
-        <h2 id="edl-auto-title">Automatic</h2>
-        <p>If the modem still runs, Modem Rescue asks it over its diagnostic (DM) port to restart into download mode.</p>
-        <button type="button" className="primary" data-testid="enter-edl-auto" disabled={!normal || busy || !!edl} onClick={() => normal && void enterEdl(normal.id)}>
-          {pending === 'enterEdl' ? 'Switching…' : 'Switch to download mode'}
-        </button>
-        {!normal && !edl && <p className="muted">No running modem is connected, so this cannot be used: follow the manual path below.</p>}
-      </section>
-      <section className="panel manual" data-testid="edl-manual" aria-labelledby="edl-manual-title">
-        <h2 id="edl-manual-title">By hand, when the modem does not answer</h2>
-        <div className="manual-grid">
-          <PadIllustration />
-          <ol className="manual-steps">
-            <li>
-              Power off and take the module out. On its underside, find the <strong>USB_BOOT</strong> pad and <strong>VDD_EXT</strong> (pad 7,
-              1.8 V). On a mini-PCIe card these are pads of the module, not pins of the card edge.
-            </li>
-            <li>Join them with a thin wire or tweezers, and keep them joined while the module powers up.</li>
-            <li>
-              Put the card back and power it up. In a laptop slot, <strong>suspend the computer and resume it</strong>: this power-cycles the
-              slot.
-            </li>
-            <li>Remove the wire once the light below turns green.</li>
-            <li>
-              If it turned green but the flash says the modem sends no greeting, <strong>suspend and resume once more</strong>: some modules
-              only greet after a second power cycle.
-            </li>
-          </ol>
-        </div>
-        {demo && (
-          <div className="demo-actions" role="group" aria-label="Demo modem: act out the manual steps">
-            <span className="badge badge-demo">demo</span>
-            <button type="button" data-testid="demo-short-usb-boot" disabled={busy} onClick={() => void demoAction('short-usb-boot')}>
-              Join USB_BOOT to VDD_EXT
-            </button>
-            <button type="button" data-testid="demo-suspend-resume" disabled={busy} onClick={() => void demoAction('suspend-resume')}>
-              Suspend and resume
-            </button>
-          </div>
-        )}
-      </section>
+      {manualFirst ? (
+        <>
+          {manualPanel}
+          {autoPanel}
+        </>
+      ) : (
+        <>
+          {autoPanel}
+          {manualPanel}
+        </>
+      )}
     </StepFrame>
   );
 }

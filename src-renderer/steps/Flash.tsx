@@ -64,7 +64,7 @@ export function Flash() {
       )}
       <div className="progress-block">
         <div className="progress-head">
-          <span>{progress.phaseMessage ?? (flash ? 'Done.' : 'Not started.')}</span>
+          <span>{progress.result?.ok === false ? 'Stopped: see the message above.' : (progress.phaseMessage ?? (flash ? 'Done.' : 'Not started.'))}</span>
           <span className="num">{progress.percent}%</span>
         </div>
         <ProgressBar percent={progress.percent} label="Overall progress" testId="flash-progress" />

@@ -8,8 +8,8 @@ import { applyEngineEvent, EMPTY_PROGRESS, type FlashProgress } from './flash-pr
 
 export interface RunStore {
   step: StepId;
-  /** Connected to the engine (always true in Electron). */
-  connected: boolean;
+  /** Connected to the engine (always true in Electron); undefined until the first attempt ends. */
+  connected: boolean | undefined;
   /** What the engine says it is doing (busy events), and what this page is waiting for. */
   engineBusy: ApiMethod | undefined;
   pending: ApiMethod | undefined;
@@ -41,7 +41,7 @@ export function stepAfter(step: StepId, delta: 1 | -1): StepId {
 
 export const useRun = create<RunStore>()((set, get) => ({
   step: 'connect',
-  connected: false,
+  connected: undefined,
   engineBusy: undefined,
   pending: undefined,
   lastError: undefined,
