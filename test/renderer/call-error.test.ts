@@ -15,6 +15,8 @@ describe('errors as the wizard shows them', () => {
     const report = { code: 'DEVICE_TIMEOUT', category: 'device', message: 'The modem stopped answering.', nextStep: 'Replug it.' };
     expect(toReport(new Error(`Error invoking remote method 'x': Error: ${JSON.stringify(report)}`))).toEqual(report);
     expect(toReport(report)).toEqual(report);
+    // What the preload throws: an Error whose message is the report as JSON.
+    expect(toReport(new Error(JSON.stringify(report)))).toEqual(report);
   });
 
   it('the Electron bridge turns a rejected call into an ApiCallError with the report', async () => {
