@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useRun, isBusy } from '../store/run.js';
 import { useDevices } from '../store/devices.js';
 import { demoAction, enterEdl } from '../store/actions.js';
@@ -15,8 +16,9 @@ export function EnterEdl() {
   const normal = normalDevice(state);
   const edl = edlDevice(state);
   const demo = state?.demo ?? false;
-  // A modem that does not answer at all: the manual path is the way, so it comes first.
-  const manualFirst = !normal && !edl;
+  // A modem that does not answer at all: the manual path is the way, so it comes first. Decided
+  // when the step opens, so the page does not rearrange itself while the person works.
+  const [manualFirst] = useState(() => !normal && !edl);
   const autoPanel = (
     <section className="panel" aria-labelledby="edl-auto-title">
       <h2 id="edl-auto-title">Automatic</h2>
@@ -42,7 +44,7 @@ export function EnterEdl() {
             Put the card back and power it up. In a laptop slot, <strong>suspend the computer and resume it</strong>: this power-cycles the
             slot.
           </li>
-          <li>Remove the wire once the light below turns green.</li>
+          <li>Remove the wire once the indicator at the top of this step turns green.</li>
           <li>
             If it turned green but the flash says the modem sends no greeting, <strong>suspend and resume once more</strong>: some modules
             only greet after a second power cycle.
