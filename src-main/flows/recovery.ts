@@ -156,7 +156,8 @@ export async function climbLadder(link: Link | undefined, cause: unknown, ctx: L
 /** The error given when recovery is over: what failed first, and that the power must be cycled. */
 export function needsPowerCycle(cause: unknown, why: string): RescueError {
   const code: ErrorCode = cause instanceof RescueError ? cause.code : 'DEVICE_TIMEOUT';
-  const first = cause instanceof Error ? cause.message : String(cause);
+  // The new error repeats the catalogue sentence itself: carry only the first error's detail.
+  const first = cause instanceof RescueError ? cause.detail : cause instanceof Error ? cause.message : String(cause);
   return new RescueError(code === 'FIREHOSE_NAK' ? 'FIREHOSE_NAK' : code, `${first} Automatic recovery did not help: ${why}.`, {
     nextStep: 'Power-cycle the modem (unplug it or cut its power) so it comes back in EDL mode, then run the same flash again: it resumes after the partitions already written and verified.',
     cause,
