@@ -13,6 +13,8 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  // Containers often have a tiny /dev/shm; Chromium then crashes mid-test without this.
+  '--disable-dev-shm-usage',
 ];
 
 export const inCi = (): boolean => process.env.CI === 'true' || process.env.CI === '1';
