@@ -1,6 +1,6 @@
 // A stall during the flash: the virtual modem stops reading 1 MiB into the transfer, as a wedged
 // programmer does. On screen: the recovery ladder says what it is doing; when the module needs its
-// power cycled the error card says so; after the replug the flash is started again, resumes after
+// power cycled the error card says so; after the replug (the demo button on the Flash step) the flash is started again, resumes after
 // what was already written and verified, reaches 100 % and the module comes back in normal mode.
 
 import { apiCall } from './helpers/api.js';
@@ -48,8 +48,8 @@ test('a stall during the flash: recovery shows on screen, and after the replug t
   expect(stalledAt).toBeLessThan(100);
   await shot('flash-stalled-error');
 
-  // The person unplugs and replugs the module (no wizard button for it: the demo action over the API).
-  await apiCall(server.url, 'demoAction', { action: 'replug' });
+  // The person unplugs and replugs the module: the demo modem's button on the Flash step.
+  await page.getByTestId('demo-replug').click();
   await expect
     .poll(async () => (await apiCall(server.url, 'getDevices', {})).devices.find((d) => d.demo)?.mode, { timeout: 15_000, message: 'the half-flashed module comes back in EDL' })
     .toBe('edl');

@@ -1,6 +1,7 @@
 import { useRun, isBusy } from '../store/run.js';
 import { useSettings } from '../store/settings.js';
-import { cancel, startFlash } from '../store/actions.js';
+import { cancel, demoAction, startFlash } from '../store/actions.js';
+import { useDevices } from '../store/devices.js';
 import { currentPartition, percentOf } from '../store/flash-progress.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { ProgressBar } from '../components/ProgressBar.js';
@@ -24,7 +25,9 @@ export function Flash() {
   const verify = useSettings((s) => s.verify);
   const setVerify = useSettings((s) => s.setVerify);
   const ctx = useGateContext();
+  const demo = useDevices((s) => s.state?.demo ?? false);
   const flashing = pending === 'flash';
+  const failed = progress.result?.ok === false;
   const start = canStartFlash(ctx);
   const part = currentPartition(progress);
   return (
@@ -60,6 +63,15 @@ export function Flash() {
           <strong>{progress.result?.ok ? 'Recovered: ' : 'Recovering: '}</strong>
           {progress.recovery.message}
           {progress.recovery.count > 1 && <span className="muted"> ({progress.recovery.count} times so far)</span>}
+        </div>
+      )}
+      {demo && failed && !flashing && (
+        <div className="demo-actions" role="group" aria-label="Demo modem: act out the power cycle">
+          <span className="badge badge-demo">demo</span>
+          <button type="button" data-testid="demo-replug" disabled={busy} onClick={() => void demoAction('replug')}>
+            Unplug and replug the modem
+          </button>
+          <span className="muted">What the person would do with a real module that stopped answering.</span>
         </div>
       )}
       <div className="progress-block">
