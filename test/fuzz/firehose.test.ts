@@ -104,7 +104,7 @@ describe('fuzz: Firehose document framing and parsing', () => {
         const cut = bounded(() => feedAll(pieces), 2000, 'DocumentSplitter');
         if (stream.length <= MAX_DOCUMENT_BYTES) expect(cut).toEqual(whole);
         // The splitter never writes into the buffers it was given.
-        expect(pieces).toEqual(copies);
+        if (pieces.some((p, i) => Buffer.compare(p, copies[i]!) !== 0)) throw new Error('the splitter wrote into a chunk it was given');
         // A byte at a time (a serial port) gives the same documents too.
         if (stream.length <= 300) expect(feedAll(Array.from(stream, (_, i) => stream.subarray(i, i + 1)))).toEqual(whole);
       }),
