@@ -80,6 +80,22 @@ export interface FlashView {
   resumed: boolean;
 }
 
+/** A QCN restore (or its dry run): what differs, and what was written and read back. */
+export interface RestoreView {
+  dryRun: boolean;
+  /** Items and files that differ and are (or would be) written, e.g. "NV 570", "/nv/item_files/rfnv/00020000". */
+  write: string[];
+  /** Items that differ but are protected (IMEI, ESN, MEID, SPC): left as they are. */
+  skipped: string[];
+  same: number;
+  written: number;
+  verified: number;
+  /** Items the modem refused to write. */
+  refused: string[];
+  /** The backup of the current state taken before writing. */
+  freshBackup?: string;
+}
+
 export interface FinishView {
   mode: DeviceMode;
   /** AT+QGMR after the restart, when the module came back in normal mode. */
@@ -108,6 +124,8 @@ export interface ApiMethods {
   flash: { params: { packagePath: string; verify: boolean }; result: FlashView };
   cancel: { params: Record<string, never>; result: { cancelled: boolean } };
   finish: { params: Record<string, never>; result: FinishView };
+  /** Restore the module's calibration (NV + rfnv files) from a QCN backup of this same module. */
+  restore: { params: { deviceId: string; file: string; dryRun: boolean }; result: RestoreView };
   saveReport: { params: Record<string, never>; result: { path: string } };
 }
 
@@ -129,6 +147,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'flash',
   'cancel',
   'finish',
+  'restore',
   'saveReport',
 ];
 

@@ -26,6 +26,7 @@ export const PRELOAD_METHODS = [
   'flash',
   'cancel',
   'finish',
+  'restore',
   'saveReport',
 ] as const satisfies readonly ApiMethod[];
 // Every ApiMethod is listed (a new one in the contract fails to compile here until added).

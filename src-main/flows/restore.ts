@@ -63,7 +63,13 @@ export interface RestoreOptions {
   dryRun?: boolean;
   /** Protected groups the user allows: 'imei', 'esn', 'meid', 'spc', 'rfnv'. */
   items?: string[];
+  /** Restore even onto another model or firmware. */
   force?: boolean;
+  /**
+   * Restore onto other firmware of the same model (not another model): the case of a module's own
+   * backup taken just before a flash, restored after it.
+   */
+  allowOtherFirmware?: boolean;
   /** Where the fresh backup of the current state goes before any write. */
   backupDir: string;
   signal?: AbortSignal;
@@ -235,7 +241,11 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
     const id = await identify(client);
     const mismatch: string[] = [];
     if (qcn.model !== id.modelNumber) mismatch.push(`the file is for model number ${qcn.model}, the modem is ${id.modelNumber} (${id.model})`);
-    if (qcn.property.swVersion && qcn.property.swVersion !== id.firmware) mismatch.push(`the file was made on firmware ${qcn.property.swVersion}, the modem runs ${id.firmware}`);
+    if (qcn.property.swVersion && qcn.property.swVersion !== id.firmware) {
+      const what = `the file was made on firmware ${qcn.property.swVersion}, the modem runs ${id.firmware}`;
+      if (opts.allowOtherFirmware) log(opts.onEvent, `Restoring onto other firmware of the same model, as asked: ${what}.`, 'warn');
+      else mismatch.push(what);
+    }
     if (mismatch.length > 0) {
       if (!opts.force) throw new RescueError('QCN_MISMATCH', `${mismatch.join('; ')}.`);
       log(opts.onEvent, `Restoring anyway (--force): ${mismatch.join('; ')}.`, 'warn');

@@ -6,7 +6,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { ApiEvent, ApiMethod, ApiMethods, BackupView, DeviceState, DeviceSummary, FinishView, FlashView, PackageView, Params, Result } from '../../shared/api.js';
+import type { ApiEvent, ApiMethod, ApiMethods, BackupView, DeviceState, DeviceSummary, FinishView, FlashView, PackageView, Params, RestoreView, Result } from '../../shared/api.js';
 import { isApiMethod } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
@@ -19,6 +19,7 @@ import { SerialOpener } from '../transport/serial.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { UsbEdlOpener } from '../transport/usb.js';
 import { runBackup } from './backup-run.js';
+import { runRestore } from './restore-run.js';
 import { DEMO_DEVICE_ID, DemoModem } from './demo-modem.js';
 import { buildState, detectBounded, Poller, sameDevices } from './device-state.js';
 import { AutoEdlOpener, type NativeOpeners } from './edl-opener.js';
@@ -106,6 +107,7 @@ export class RescueService {
       flash: (p) => this.long('flash', (s) => this.flash(p, s)),
       cancel: () => Promise.resolve(this.cancel()),
       finish: () => this.long('finish', (s) => this.finish(s)),
+      restore: (p) => this.long('restore', (s) => this.restore(p, s)),
       saveReport: () => this.saveReport(),
     };
   }
@@ -267,6 +269,12 @@ export class RescueService {
     this.lastBackup = view.view;
     this.knownFirmware = view.firmware;
     return view.view;
+  }
+
+  private async restore(p: ApiMethods['restore']['params'], signal: AbortSignal): Promise<RestoreView> {
+    const d = await this.device(p.deviceId, 'normal');
+    const backupDir = path.join(this.opts.backupFolder ?? path.join(homedir(), 'ModemRescue', 'backups'), 'before-restore');
+    return runRestore({ dm: this.dmOpener(d), file: p.file, dryRun: p.dryRun === true, backupDir, signal, onEvent: this.engineEvent, ...(this.opts.backupNvRange ? { nvRange: this.opts.backupNvRange } : {}) });
   }
 
   private dmOpener(d: DeviceSummary): PipeOpener {

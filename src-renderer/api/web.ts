@@ -34,6 +34,7 @@ export const CALL_TIMEOUTS_MS: Record<ApiMethod, number> = {
   flash: 90 * 60_000,
   cancel: 30_000,
   finish: 5 * 60_000,
+  restore: 15 * 60_000,
   saveReport: 60_000,
 };
 

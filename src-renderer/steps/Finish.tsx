@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useRun, isBusy } from '../store/run.js';
-import { checkFinish, saveReport } from '../store/actions.js';
+import { checkFinish, restoreCalibration, saveReport } from '../store/actions.js';
+import { useDevices } from '../store/devices.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
@@ -18,6 +19,8 @@ export function Finish() {
   const finish = useRun((s) => s.finish);
   const backup = useRun((s) => s.backup);
   const reportPath = useRun((s) => s.reportPath);
+  const restore = useRun((s) => s.restore);
+  const normalDevice = useDevices((s) => s.state?.devices.find((d) => d.mode === 'normal'));
   const pending = useRun((s) => s.pending);
   const busy = useRun((s) => isBusy(s));
   const ctx = useGateContext();
@@ -46,15 +49,35 @@ export function Finish() {
         <dd>{finish?.radioOk === undefined ? 'not known' : finish.radioOk ? 'calibrated, working' : 'lost its calibration'}</dd>
       </dl>
       {finish?.radioOk === false && (
-        <div className="notice notice-warn restore">
-          <strong>The radio lost its calibration.</strong>{' '}
-          {backup ? (
-            <>
-              Restore the backup you made: <code>modem-rescue restore {backup.path}</code>
-            </>
-          ) : (
-            'Restore this modem\u2019s own QCN backup, if one exists: another modem\u2019s calibration will not do.'
+        <div className="notice notice-warn restore" data-testid="restore-offer">
+          <p>
+            <strong>The radio lost its calibration.</strong>{' '}
+            {backup
+              ? `Restore it from the backup made at the start (${backup.path}): first see what would change, then restore. The IMEI is never written from here.`
+              : 'Restore this modem\u2019s own QCN backup, if one exists (modem-rescue restore FILE.qcn): another modem\u2019s calibration will not do.'}
+          </p>
+          {backup && normalDevice && (
+            <div className="button-row">
+              <button type="button" data-testid="restore-dry-run" disabled={busy} onClick={() => void restoreCalibration(normalDevice.id, true)}>
+                {pending === 'restore' && !restore ? 'Comparing…' : 'See what would change'}
+              </button>
+              {restore?.dryRun && restore.write.length > 0 && (
+                <button type="button" className="primary" data-testid="restore-run" disabled={busy} onClick={() => void restoreCalibration(normalDevice.id, false)}>
+                  {pending === 'restore' ? 'Restoring…' : `Restore ${restore.write.length} items`}
+                </button>
+              )}
+            </div>
           )}
+        </div>
+      )}
+      {restore && (
+        <div className="notice" data-testid="restore-result" role="status">
+          {restore.dryRun
+            ? restore.write.length === 0
+              ? `Nothing differs from the backup (${restore.same} items checked).`
+              : `${restore.write.length} items differ and would be written: ${restore.write.slice(0, 8).join(', ')}${restore.write.length > 8 ? ', …' : ''}.`
+            : `Restored ${restore.written} items, ${restore.verified} read back and equal${restore.refused.length ? `; the modem refused ${restore.refused.join(', ')}` : ''}. A backup of the state before was saved first: ${restore.freshBackup ?? 'see the log'}.`}
+          {restore.skipped.length > 0 && <span className="muted"> Left as they are (identity items): {restore.skipped.join(', ')}.</span>}
         </div>
       )}
       <div className="button-row">

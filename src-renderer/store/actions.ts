@@ -120,6 +120,15 @@ export async function checkFinish(): Promise<void> {
   if (finish) useRun.getState().patch({ finish });
 }
 
+/** Restore the module's calibration from the backup made at the start: dry run first, then for real. */
+export async function restoreCalibration(deviceId: string, dryRun: boolean): Promise<void> {
+  const backup = useRun.getState().backup;
+  if (!backup) return;
+  const restore = await run('restore', { deviceId, file: backup.path, dryRun });
+  if (restore) useRun.getState().patch({ restore });
+  if (restore && !dryRun) await checkFinish();
+}
+
 export async function saveReport(): Promise<void> {
   const r = await run('saveReport', {});
   if (r) useRun.getState().patch({ reportPath: r.path });

@@ -1,7 +1,7 @@
 // The wizard's run: where the person is, what is busy, and what each step produced.
 
 import { create } from 'zustand';
-import { STEP_IDS, type ApiMethod, type BackupView, type FinishView, type FlashView, type PackageView, type PlatformCheck, type StepId } from '../../shared/api.js';
+import { STEP_IDS, type ApiMethod, type BackupView, type FinishView, type FlashView, type PackageView, type PlatformCheck, type RestoreView, type StepId } from '../../shared/api.js';
 import type { EngineEvent } from '../../shared/events.js';
 import type { ErrorReport } from '../../shared/errors.js';
 import { applyEngineEvent, EMPTY_PROGRESS, type FlashProgress } from './flash-progress.js';
@@ -24,6 +24,8 @@ export interface RunStore {
   flash: FlashView | undefined;
   progress: FlashProgress;
   finish: FinishView | undefined;
+  /** The last calibration restore or its dry run. */
+  restore: RestoreView | undefined;
   reportPath: string | undefined;
 
   goTo(step: StepId): void;
@@ -55,6 +57,7 @@ export const useRun = create<RunStore>()((set, get) => ({
   flash: undefined,
   progress: EMPTY_PROGRESS,
   finish: undefined,
+  restore: undefined,
   reportPath: undefined,
 
   goTo: (step) => set({ step, lastError: undefined }),
