@@ -1,42 +1,49 @@
-// The Prepare step's checks, from what this version can actually tell. The platform doctor
-// (permissions, drivers, ModemManager, autosuspend, with fixes) comes with the platform
-// integration; until then those checks say "unknown" and offer no fix, rather than pretend.
+// The Prepare step's checks: whether USB devices can be listed at all (from the enumerator the
+// engine uses), then the platform doctor's checks with the fixes it offers. Where no USB device
+// can be seen, the doctor's checks are shown as unknown and no fix is offered: nothing here could
+// reach a modem, so changing the system would not help.
 
 import type { PlatformCheck } from '../../shared/api.js';
-import { RescueError } from '../../shared/errors.js';
+import { runDoctor, runDoctorFix } from '../platform/doctor.js';
+import { realSystem, type SystemProbe } from '../platform/system.js';
 import type { UsbEnumerator } from '../platform/usb-enumerator.js';
 import { bounded } from '../util/deadline.js';
 
-const LATER = 'This check comes with the platform integration (the doctor); it is not checked yet.';
+const DOCTOR_TIMEOUT_MS = 20_000;
 
-export async function platformChecks(enumerator: UsbEnumerator, platform: NodeJS.Platform = process.platform): Promise<PlatformCheck[]> {
-  let usb: PlatformCheck;
+async function usbCheck(enumerator: UsbEnumerator): Promise<PlatformCheck> {
   try {
     const a = await bounded(() => enumerator.availability(), { timeoutMs: 3000, what: 'the USB subsystem' });
-    usb = a.available
+    return a.available
       ? { id: 'usb', title: 'USB devices can be listed', state: 'ok', detail: 'This computer lets Modem Rescue see its USB devices.' }
       : { id: 'usb', title: 'USB devices can be listed', state: 'fail', detail: `Modem Rescue cannot see this computer's USB devices: ${a.reason}` };
   } catch (e) {
-    usb = { id: 'usb', title: 'USB devices can be listed', state: 'fail', detail: `Looking at the USB devices failed: ${e instanceof Error ? e.message : String(e)}` };
+    return { id: 'usb', title: 'USB devices can be listed', state: 'fail', detail: `Looking at the USB devices failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const checks: PlatformCheck[] = [usb];
-  if (platform === 'linux') {
-    checks.push(
-      { id: 'permissions', title: 'Access to the modem without administrator rights (udev rule)', state: 'unknown', detail: LATER },
-      { id: 'modemmanager', title: 'ModemManager leaves the modem alone', state: 'unknown', detail: `ModemManager can grab the modem's ports and eat the EDL greeting. ${LATER}` },
-      { id: 'autosuspend', title: 'USB autosuspend off for the modem', state: 'unknown', detail: LATER },
-    );
-  } else if (platform === 'win32') {
-    checks.push({ id: 'driver', title: 'Qualcomm/Quectel USB driver', state: 'unknown', detail: LATER });
-  } else {
-    checks.push({ id: 'permissions', title: 'Access to the modem', state: 'unknown', detail: LATER });
-  }
-  return checks;
 }
 
-/** No fix exists yet: say so plainly instead of pretending one ran. */
-export function runFix(id: string): never {
-  throw new RescueError('USAGE', `There is no automatic fix for "${id}" in this version: fixes come with the platform integration.`, {
-    nextStep: 'Follow the check\'s description by hand, or run `modem-rescue detect` to see what the computer shows.',
-  });
+export async function platformChecks(enumerator: UsbEnumerator, platform: NodeJS.Platform = process.platform, probe: SystemProbe = realSystem()): Promise<PlatformCheck[]> {
+  const usb = await usbCheck(enumerator);
+  let doctor: PlatformCheck[];
+  try {
+    doctor = await bounded(() => runDoctor({ ...probe, platform }), { timeoutMs: DOCTOR_TIMEOUT_MS, what: 'the system checks', code: 'HOST_IO' });
+  } catch (e) {
+    doctor = [{ id: 'doctor', title: 'System checks', state: 'unknown', detail: `The system checks did not complete: ${e instanceof Error ? e.message : String(e)}` }];
+  }
+  const rest = doctor.filter((c) => c.id !== 'usb');
+  if (usb.state === 'ok') return [usb, ...rest];
+  return [
+    usb,
+    ...rest.map(({ fix: _fix, ...c }): PlatformCheck => ({
+      ...c,
+      state: 'unknown',
+      detail: `Not relevant while no USB device can be seen (found: ${c.state}). ${c.detail}`,
+    })),
+  ];
+}
+
+/** Run a fix the checks offered (described to the user first by the wizard), then check again. */
+export async function runFix(id: string, enumerator?: UsbEnumerator, probe: SystemProbe = realSystem(), signal?: AbortSignal): Promise<PlatformCheck[]> {
+  await runDoctorFix(probe, id, signal ? { signal } : {});
+  return enumerator ? platformChecks(enumerator, probe.platform, probe) : runDoctor(probe);
 }

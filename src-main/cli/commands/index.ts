@@ -5,6 +5,7 @@ import { atCommand } from './at.js';
 import { backupCommand } from './backup.js';
 import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
+import { doctorCommand } from './doctor.js';
 import { enterEdlCommand } from './enter-edl.js';
 import { flashCommand } from './flash.js';
 import { infoCommand } from './info.js';
@@ -17,6 +18,7 @@ import { simCommand } from './sim.js';
 
 export const COMMANDS: CommandSpec[] = [
   detectCommand,
+  doctorCommand,
   infoCommand,
   flashCommand,
   packageInspectCommand,
