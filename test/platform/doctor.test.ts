@@ -146,3 +146,12 @@ describe('doctor on this machine', () => {
     for (const c of checks) expect(['ok', 'warn', 'fail', 'unknown']).toContain(c.state);
   });
 });
+
+describe('doctor: ModemManager without systemd', () => {
+  it('mmcli present but no systemctl: unknown, says it cannot tell', async () => {
+    const sys = fakeSystem({ dirs: ['/sys/bus/usb/devices'], commands: { 'mmcli --version': ok('mmcli 1.20.0\n') } });
+    const c = find(await runDoctor(sys, { rulesSource: RULES }), 'modemmanager');
+    expect(c.state).toBe('unknown');
+    expect(c.detail).toMatch(/1\.20\.0.*cannot tell whether it is running/);
+  });
+});

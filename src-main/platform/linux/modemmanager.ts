@@ -21,6 +21,9 @@ export async function checkModemManager(probe: SystemProbe): Promise<PlatformChe
   if (!version && !running) {
     return { id: 'modemmanager', title, state: 'ok', detail: 'ModemManager is not installed, so nothing will grab the modem\'s ports.' };
   }
+  if (!active && !running) {
+    return { id: 'modemmanager', title, state: 'unknown', detail: `ModemManager${vText ? ` ${vText}` : ''} is installed; without systemctl Modem Rescue cannot tell whether it is running. If it is older than 1.24, stop it before a flash.` };
+  }
   if (!running) {
     return { id: 'modemmanager', title, state: 'ok', detail: `ModemManager${vText ? ` ${vText}` : ''} is installed but not running${active ? ` (systemctl says "${active.stdout.trim() || active.code}")` : ''}.` };
   }
