@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isRescueError, type RescueError } from '../../shared/errors.js';
-import { WINDOWS_EDL_CHECK, WINDOWS_WINUSB_FIX, applyWindowsFix, windowsChecks, windowsFixes } from '../../src-main/platform/windows/checks.js';
+import { WINDOWS_EDL_CHECK, WINDOWS_WINUSB_FIX, applyWindowsFix, bundledWinUsbInf, windowsChecks, windowsFixes } from '../../src-main/platform/windows/checks.js';
 import { parsePowerShellPnpJson } from '../../src-main/platform/windows/pnp-devices.js';
 import type { WindowsRun, WindowsRunResult } from '../../src-main/platform/windows/winusb-install.js';
 import { PNPUTIL_NO_DRIVER, PNPUTIL_QDLOADER_NO_COM, PS_EC25_RUNNING_DM_MISSING, PS_NO_DRIVER, PS_QDLOADER, PS_WINUSB, REG_PORTNAME } from './samples.js';
@@ -102,5 +103,20 @@ describe('applyWindowsFix', () => {
     await expect(applyWindowsFix('nope', w.run, { infPath: INF, timeoutMs: 1000 })).rejects.toMatchObject({ code: 'INTERNAL' });
     await expect(applyWindowsFix(WINDOWS_WINUSB_FIX, w.run, { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'HOST_TOOL_MISSING', nextStep: expect.stringMatching(/Zadig/) });
     expect(w.calls).toHaveLength(0);
+  });
+});
+
+describe('bundledWinUsbInf', () => {
+  it('prefers the installed app\'s resources, then a source checkout, else none', () => {
+    const present = new Set([INF, 'C:\\src\\modem-rescue\\assets\\windows\\modem-rescue-winusb.inf']);
+    const exists = (p: string): boolean => present.has(p);
+    expect(bundledWinUsbInf({ resourcesPath: 'C:\\Program Files\\Modem Rescue\\resources', appRoot: 'C:\\src\\modem-rescue' }, exists)).toBe(INF);
+    expect(bundledWinUsbInf({ resourcesPath: 'C:\\elsewhere', appRoot: 'C:\\src\\modem-rescue' }, exists)).toBe('C:\\src\\modem-rescue\\assets\\windows\\modem-rescue-winusb.inf');
+    expect(bundledWinUsbInf({ resourcesPath: 'C:\\elsewhere' }, exists)).toBeUndefined();
+  });
+
+  it('the INF the packaging ships is where a source checkout finds it', () => {
+    const root = new URL('../..', import.meta.url).pathname;
+    expect(bundledWinUsbInf({ appRoot: root }, (p) => existsSync(p.replace(/\\/g, '/')))).toBeDefined();
   });
 });

@@ -13,8 +13,13 @@ describe('winUsbInstallCommand', () => {
     });
   });
 
-  it('refuses paths that could break out of the PowerShell string', () => {
-    for (const bad of ["C:\\x\\it's.inf", 'C:\\x\\a".inf', 'C:\\x\\$(calc).inf', 'relative\\a.inf', 'C:\\x\\a.exe', 'C:\\x\\a\n.inf', '\\\\server\\share\\a.inf']) {
+  it('keeps a path with an apostrophe or $ literal inside the single-quoted PowerShell string', () => {
+    const script = winUsbInstallCommand("C:\\Users\\O'Brien\\$x\\Modem Rescue\\a.inf").args.at(-1)!;
+    expect(script).toContain(`'"C:\\Users\\O''Brien\\$x\\Modem Rescue\\a.inf"'`);
+  });
+
+  it('refuses paths that could break out of the PowerShell string or are not absolute .inf files', () => {
+    for (const bad of ['C:\\x\\it\u2019s.inf', 'C:\\x\\a".inf', 'relative\\a.inf', 'C:\\x\\a.exe', 'C:\\x\\a\n.inf', '\\\\server\\share\\a.inf']) {
       expect(() => winUsbInstallCommand(bad), bad).toThrow(/Refusing/);
     }
   });

@@ -3,6 +3,8 @@
 // its fix described before it runs. Reads the system through an injected runner (tests feed
 // realistic PowerShell and pnputil output); Get-PnpDevice first, pnputil when PowerShell fails.
 
+import { existsSync } from 'node:fs';
+import { win32 } from 'node:path';
 import type { PlatformCheck } from '../../../shared/api.js';
 import { RescueError } from '../../../shared/errors.js';
 import { bounded } from '../../util/deadline.js';
@@ -15,6 +17,20 @@ export const WINDOWS_DM_CHECK = 'windows-dm-driver';
 export const WINDOWS_WINUSB_FIX = 'windows-install-winusb';
 
 const READ_TIMEOUT_MS = 20_000;
+
+export const WINUSB_INF_NAME = 'modem-rescue-winusb.inf';
+
+/**
+ * Where the WinUSB driver package is: resources\\windows\\ in an installed app (electron-builder's
+ * win.extraResources), assets\\windows\\ in a source checkout; undefined when neither has it.
+ */
+export function bundledWinUsbInf(where: { resourcesPath?: string; appRoot?: string }, exists: (path: string) => boolean = existsSync): string | undefined {
+  const candidates = [
+    where.resourcesPath ? win32.join(where.resourcesPath, 'windows', WINUSB_INF_NAME) : undefined,
+    where.appRoot ? win32.join(where.appRoot, 'assets', 'windows', WINUSB_INF_NAME) : undefined,
+  ];
+  return candidates.find((p): p is string => p !== undefined && exists(p));
+}
 
 export interface WindowsFixOptions {
   /** Where the bundled modem-rescue-winusb.inf is; undefined when it is not shipped (then Zadig only). */

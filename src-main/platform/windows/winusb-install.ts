@@ -25,23 +25,28 @@ export const ZADIG_STEPS =
   'device with USB ID 05C6 9008 (often "QUSB__BULK"), choose WinUSB as the driver and click Install Driver; ' +
   'then check again here. The full steps are in zadig-instructions.txt beside the driver package.';
 
-/** The INF path must be a plain absolute Windows path: it is embedded in a PowerShell command. */
-function checkInfPath(infPath: string): void {
-  if (!/^[A-Za-z]:\\[^"'`$\r\n\0<>|?*]+\.inf$/i.test(infPath) || infPath.length > 400) {
+/**
+ * The INF path is embedded in a single-quoted PowerShell literal: there only the quote characters
+ * are special. ASCII apostrophes (a user folder like C:\Users\O'Brien) are doubled; the
+ * typographic single quotes PowerShell also treats as quotes, double quotes and control
+ * characters are refused, as is anything but an absolute drive-letter path to an .inf file.
+ */
+function quoteInfPath(infPath: string): string {
+  if (!/^[A-Za-z]:\\[^"\u2018\u2019\u201a\u201b\r\n\0<>|?*]+\.inf$/i.test(infPath) || infPath.length > 400) {
     throw new RescueError('INTERNAL', `Refusing to install the driver package from "${infPath.slice(0, 200)}": not a plain absolute .inf path.`);
   }
+  return infPath.replace(/'/g, "''");
 }
 
 /**
  * The command that installs the INF elevated and passes pnputil's exit code back:
  *   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "<script>"
- * Start-Process joins ArgumentList with spaces, so the path travels inside double quotes; in the
- * single-quoted PowerShell literal nothing else needs escaping (the path has no quotes).
+ * Start-Process joins ArgumentList with spaces, so the path travels inside double quotes.
  */
 export function winUsbInstallCommand(infPath: string): PlannedWindowsCommand {
-  checkInfPath(infPath);
+  const quoted = quoteInfPath(infPath);
   const script =
-    `$p = Start-Process -FilePath 'pnputil.exe' -ArgumentList '/add-driver', '"${infPath}"', '/install' ` +
+    `$p = Start-Process -FilePath 'pnputil.exe' -ArgumentList '/add-driver', '"${quoted}"', '/install' ` +
     '-Verb RunAs -Wait -PassThru -WindowStyle Hidden; exit $p.ExitCode';
   return { cmd: 'powershell.exe', args: ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', script] };
 }
