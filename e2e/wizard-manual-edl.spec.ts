@@ -43,7 +43,11 @@ test('a silent modem: the manual path with the pad illustration, the indicator t
   await page.getByTestId('demo-short-usb-boot').click();
   await page.getByTestId('demo-suspend-resume').click();
   await shot('after-first-suspend');
-  await page.getByTestId('demo-suspend-resume').click();
+  // The second suspend through the step's power-cycle action: it says what it will do, then runs.
+  await page.getByTestId('power-cycle-suspend-wake').click();
+  await expect(page.getByTestId('power-cycle-confirm')).toContainText(/This will/);
+  await page.getByTestId('power-cycle-run').click();
+  await expect(page.getByTestId('power-cycle-result')).toBeVisible({ timeout: 30_000 });
   await expectIndicator(page, 'present');
   await shot('edl-present');
   await expect(page.getByTestId('error-card')).toHaveCount(0);

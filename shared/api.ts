@@ -104,6 +104,18 @@ export interface FinishView {
   radioOk?: boolean;
 }
 
+/** A way to power-cycle the modem from the computer (suspend and wake, USB re-connect, port power). */
+export interface PowerCycleActionView {
+  id: string;
+  label: string;
+  /** What it will do, shown before it runs. */
+  explanation: string;
+  available: boolean;
+  /** Why not, and how to do the same by hand. */
+  reason?: string;
+  needsAdmin: boolean;
+}
+
 /** Manual actions of demo mode, standing in for what a person does with the real module. */
 export type DemoAction = 'short-usb-boot' | 'suspend-resume' | 'replug' | 'go-silent';
 
@@ -118,6 +130,10 @@ export interface ApiMethods {
   backup: { params: { deviceId: string; folder: string }; result: BackupView };
   enterEdl: { params: { deviceId: string }; result: { edlDevice: string } };
   demoAction: { params: { action: DemoAction }; result: DeviceState };
+  /** The power-cycle actions this computer offers for the modem (or for whatever sits in the slot). */
+  powerCycleActions: { params: { deviceId?: string }; result: PowerCycleActionView[] };
+  /** Run one (after the person saw its explanation), then wait (bounded) for a modem to come back. */
+  runPowerCycle: { params: { id: string; deviceId?: string }; result: { message: string; mode?: DeviceMode } };
   inspectPackage: { params: { path: string }; result: PackageView };
   /** Demo mode: a package for the virtual module, made on the spot. */
   makeDemoPackage: { params: Record<string, never>; result: string };
@@ -142,6 +158,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'backup',
   'enterEdl',
   'demoAction',
+  'powerCycleActions',
+  'runPowerCycle',
   'inspectPackage',
   'makeDemoPackage',
   'flash',

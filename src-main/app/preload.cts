@@ -21,6 +21,8 @@ export const PRELOAD_METHODS = [
   'backup',
   'enterEdl',
   'demoAction',
+  'powerCycleActions',
+  'runPowerCycle',
   'inspectPackage',
   'makeDemoPackage',
   'flash',

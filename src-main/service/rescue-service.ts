@@ -6,7 +6,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { ApiEvent, ApiMethod, ApiMethods, BackupView, DeviceState, DeviceSummary, FinishView, FlashView, PackageView, Params, RestoreView, Result } from '../../shared/api.js';
+import type { ApiEvent, ApiMethod, ApiMethods, BackupView, DeviceState, DeviceSummary, FinishView, FlashView, PackageView, Params, PowerCycleActionView, RestoreView, Result } from '../../shared/api.js';
 import { isApiMethod } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
@@ -20,6 +20,9 @@ import type { PipeOpener } from '../transport/transport.js';
 import { UsbEdlOpener } from '../transport/usb.js';
 import { runBackup } from './backup-run.js';
 import { runRestore } from './restore-run.js';
+import { DEMO_SUSPEND_ACTION, platformPowerCycleActions, runPlatformPowerCycle } from './power-cycle-run.js';
+import { realSystem, type SystemProbe } from '../platform/system.js';
+import type { DeviceMode } from '../../shared/devices.js';
 import { DEMO_DEVICE_ID, DemoModem } from './demo-modem.js';
 import { buildState, detectBounded, Poller, sameDevices } from './device-state.js';
 import { AutoEdlOpener, type NativeOpeners } from './edl-opener.js';
@@ -37,6 +40,8 @@ export interface ServiceOptions {
   stateDir: string;
   /** The USB bus (default: sysfs on Linux, libusb elsewhere). */
   enumerator?: UsbEnumerator;
+  /** This computer's files and commands, for the doctor and the power-cycle actions (default: the real one). */
+  probe?: SystemProbe;
   /** Native transports (default: serialport and libusb in this process). */
   openers?: Partial<NativeOpeners>;
   now?: () => number;
@@ -69,6 +74,7 @@ export class RescueService {
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   private readonly enumerator: UsbEnumerator;
   private readonly native: NativeOpeners;
+  private readonly probe: SystemProbe;
   private readonly now: () => number;
   private readonly poller: Poller;
   private demo: DemoModem | undefined;
@@ -92,16 +98,19 @@ export class RescueService {
       usbEdl: opts.openers?.usbEdl ?? (() => new UsbEdlOpener()),
     };
     this.now = opts.now ?? Date.now;
+    this.probe = opts.probe ?? realSystem();
     this.poller = new Poller(async () => void (await this.refresh()), opts.pollMs ?? 500);
     this.handlers = {
       getDevices: () => this.refresh(),
       setDemoMode: (p) => this.setDemoMode(p),
-      platformChecks: () => platformChecks(this.enumerator),
-      runFix: (p) => Promise.resolve(runFix(p.id)),
+      platformChecks: () => platformChecks(this.enumerator, process.platform, this.probe),
+      runFix: (p) => runFix(p.id, this.enumerator, this.probe),
       defaultBackupFolder: () => Promise.resolve(this.opts.backupFolder ?? path.join(homedir(), 'ModemRescue', 'backups')),
       backup: (p) => this.long('backup', (s) => this.backup(p, s)),
       enterEdl: (p) => this.long('enterEdl', (s) => this.enterEdl(p, s)),
       demoAction: (p) => this.demoAction(p),
+      powerCycleActions: (p) => this.powerCycleActions(p),
+      runPowerCycle: (p) => this.long('runPowerCycle', (s) => this.runPowerCycle(p, s)),
       inspectPackage: (p) => this.inspect(p),
       makeDemoPackage: () => this.long('makeDemoPackage', (s) => this.makeDemoPackage(s)),
       flash: (p) => this.long('flash', (s) => this.flash(p, s)),
@@ -252,6 +261,27 @@ export class RescueService {
     const said = await this.demo.action(p.action);
     this.engineEvent({ type: 'log', level: 'info', message: `Demo: ${said}` });
     return this.refreshSoon();
+  }
+
+  /** The bus path of a real device, for the USB power-cycle actions (none for the demo module). */
+  private async busPathOf(deviceId: string | undefined): Promise<string | undefined> {
+    if (!deviceId || deviceId === 'demo') return undefined;
+    return (await this.device(deviceId)).id;
+  }
+
+  private async powerCycleActions(p: ApiMethods['powerCycleActions']['params']): Promise<PowerCycleActionView[]> {
+    if (this.demo) return [DEMO_SUSPEND_ACTION];
+    return platformPowerCycleActions(this.probe, await this.busPathOf(p.deviceId));
+  }
+
+  private async runPowerCycle(p: ApiMethods['runPowerCycle']['params'], signal: AbortSignal): Promise<{ message: string; mode?: DeviceMode }> {
+    if (this.demo) {
+      if (p.id !== DEMO_SUSPEND_ACTION.id) throw new RescueError('USAGE', `Unknown power-cycle action "${p.id}".`);
+      const state = await this.demoAction({ action: 'suspend-resume' });
+      const mode = state.devices.find((d) => d.demo)?.mode;
+      return { message: 'The demo computer slept and woke up.', ...(mode ? { mode } : {}) };
+    }
+    return runPlatformPowerCycle(this.probe, p.id, await this.busPathOf(p.deviceId), signal);
   }
 
   private async makeDemoPackage(signal: AbortSignal): Promise<string> {

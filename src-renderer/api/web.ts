@@ -29,6 +29,8 @@ export const CALL_TIMEOUTS_MS: Record<ApiMethod, number> = {
   backup: 15 * 60_000,
   enterEdl: 3 * 60_000,
   demoAction: 30_000,
+  powerCycleActions: 30_000,
+  runPowerCycle: 10 * 60_000,
   inspectPackage: 5 * 60_000,
   makeDemoPackage: 3 * 60_000,
   flash: 90 * 60_000,

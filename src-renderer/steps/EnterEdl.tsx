@@ -7,6 +7,7 @@ import { EdlIndicator } from '../components/EdlIndicator.js';
 import { PadIllustration } from '../components/PadIllustration.js';
 import { canGoNext, edlDevice, normalDevice } from './gates.js';
 import { useGateContext } from './use-gate.js';
+import { PowerCycle } from '../components/PowerCycle.js';
 
 export function EnterEdl() {
   const state = useDevices((s) => s.state);
@@ -62,6 +63,7 @@ export function EnterEdl() {
           </button>
         </div>
       )}
+      <PowerCycle deviceId={edl?.id ?? normal?.id} />
     </section>
   );
   return (

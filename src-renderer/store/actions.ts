@@ -1,7 +1,7 @@
 // What the buttons do: API calls whose results and errors land in the stores. Every failure
 // becomes an ErrorReport on the error card; nothing is thrown at the page.
 
-import type { ApiEvent, ApiMethod, Params, RescueApi, Result } from '../../shared/api.js';
+import type { ApiEvent, ApiMethod, Params, PowerCycleActionView, RescueApi, Result } from '../../shared/api.js';
 import { toReport } from '../api/call-error.js';
 import { useDevices } from './devices.js';
 import { useRun } from './run.js';
@@ -79,6 +79,17 @@ export async function enterEdl(deviceId: string): Promise<void> {
 export async function demoAction(action: Params<'demoAction'>['action']): Promise<void> {
   const s = await run('demoAction', { action });
   if (s) useDevices.getState().set(s);
+}
+
+export async function loadPowerCycleActions(deviceId: string | undefined): Promise<PowerCycleActionView[]> {
+  return (await run('powerCycleActions', deviceId ? { deviceId } : {}, { quiet: true })) ?? [];
+}
+
+/** Runs a power-cycle action the person confirmed; returns what happened. */
+export async function runPowerCycle(id: string, deviceId: string | undefined): Promise<string | undefined> {
+  const r = await run('runPowerCycle', deviceId ? { id, deviceId } : { id });
+  await refreshDevices();
+  return r?.message;
 }
 
 export async function inspectPackage(): Promise<void> {

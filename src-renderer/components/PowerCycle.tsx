@@ -1,0 +1,65 @@
+import { useEffect, useState } from 'react';
+import type { PowerCycleActionView } from '../../shared/api.js';
+import { loadPowerCycleActions, runPowerCycle } from '../store/actions.js';
+import { isBusy, useRun } from '../store/run.js';
+
+/**
+ * Power-cycling the modem from this computer (suspend and wake, USB re-connect, port power):
+ * each action says what it will do and runs only after the person says so.
+ */
+export function PowerCycle({ deviceId }: { deviceId: string | undefined }) {
+  const [actions, setActions] = useState<PowerCycleActionView[] | undefined>();
+  const [confirming, setConfirming] = useState<PowerCycleActionView | undefined>();
+  const [message, setMessage] = useState<string | undefined>();
+  const busy = useRun((s) => isBusy(s));
+  useEffect(() => {
+    let live = true;
+    void loadPowerCycleActions(deviceId).then((a) => live && setActions(a));
+    return () => {
+      live = false;
+    };
+  }, [deviceId]);
+  if (!actions || actions.length === 0) return null;
+  const run = async (a: PowerCycleActionView): Promise<void> => {
+    setConfirming(undefined);
+    setMessage(undefined);
+    const said = await runPowerCycle(a.id, deviceId);
+    if (said) setMessage(said);
+  };
+  return (
+    <div className="power-cycle" data-testid="power-cycle">
+      <h3>Power-cycle it from this computer</h3>
+      <ul className="plain-list">
+        {actions.map((a) => (
+          <li key={a.id}>
+            <button type="button" data-testid={`power-cycle-${a.id}`} disabled={!a.available || busy} onClick={() => setConfirming(a)}>
+              {a.label}
+            </button>{' '}
+            {!a.available && <span className="muted">{a.reason}</span>}
+          </li>
+        ))}
+      </ul>
+      {confirming && (
+        <div className="notice" data-testid="power-cycle-confirm" role="dialog" aria-label={`Confirm: ${confirming.label}`}>
+          <p>
+            <strong>This will:</strong> {confirming.explanation}
+            {confirming.needsAdmin ? ' It asks for your password first.' : ''}
+          </p>
+          <div className="button-row">
+            <button type="button" className="primary" data-testid="power-cycle-run" disabled={busy} onClick={() => void run(confirming)}>
+              Do it
+            </button>
+            <button type="button" onClick={() => setConfirming(undefined)}>
+              Not now
+            </button>
+          </div>
+        </div>
+      )}
+      {message && (
+        <p className="notice notice-ok" role="status" data-testid="power-cycle-result">
+          {message}
+        </p>
+      )}
+    </div>
+  );
+}
