@@ -4,7 +4,7 @@
 // the deb's postinst installs the udev rule from where extraResources puts it, and the entry
 // point is a file the build produces.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseYamlSubset, type YamlValue } from './yaml-subset.js';
@@ -83,8 +83,26 @@ describe('electron-builder.yml', () => {
     expect(unpacked('node_modules/usb/prebuilds/linux-x64/node.napi.glibc.node')).toBe(true);
     expect(unpacked('node_modules/@serialport/bindings-cpp/prebuilds/win32-x64/node.napi.node')).toBe(true);
     expect(unpacked('dist/src-main/app/worker-entry.js')).toBe(true);
+    expect(unpacked('dist/shared/errors.js')).toBe(true);
     expect(unpacked('dist-renderer/index.html')).toBe(false);
     expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['usb', 'serialport']));
+  });
+
+  it('unpacks every file the engine worker imports, when the build is here to follow', () => {
+    const entry = join(root, 'dist', 'src-main', 'app', 'worker-entry.js');
+    if (!existsSync(entry)) return; // `npm test` builds first; a bare vitest run may not have.
+    const globs = strings(config.asarUnpack);
+    const seen = new Set<string>();
+    const queue = [entry];
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const rel = relative(root, file).split(sep).join('/');
+      expect(globs.some((g) => globMatches(g, rel)), `${rel} is unpacked`).toBe(true);
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from\s*|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) queue.push(join(dirname(file), m[1]!));
+    }
+    expect(seen.size).toBeGreaterThan(10);
   });
 
   it('associates .qcn backups with the app', () => {
