@@ -22,6 +22,7 @@ import { runBackup } from './backup-run.js';
 import { runRestore } from './restore-run.js';
 import { DEMO_SUSPEND_ACTION, platformPowerCycleActions, runPlatformPowerCycle } from './power-cycle-run.js';
 import { realSystem, type SystemProbe } from '../platform/system.js';
+import { holdForFlash, type FlashGuards } from '../platform/flash-guards.js';
 import type { DeviceMode } from '../../shared/devices.js';
 import { DEMO_DEVICE_ID, DemoModem } from './demo-modem.js';
 import { buildState, detectBounded, Poller, sameDevices } from './device-state.js';
@@ -363,10 +364,13 @@ export class RescueService {
   private async flash(p: ApiMethods['flash']['params'], signal: AbortSignal): Promise<FlashView> {
     if (typeof p.packagePath !== 'string' || p.packagePath.trim() === '') throw new RescueError('USAGE', 'Choose a firmware package first.');
     const pkg = await loadPackage(p.packagePath, { signal });
+    let guards: FlashGuards | undefined;
     try {
       this.lastPlan = { packagePath: p.packagePath, view: toPackageView(pkg, this.moduleFacts()) };
       const journalDir = path.join(this.opts.stateDir, 'journal');
       await mkdir(journalDir, { recursive: true });
+      // A real modem: autosuspend off and ModemManager away for the run (given back after).
+      guards = this.demo ? undefined : await holdForFlash(this.probe, this.engineEvent);
       const r = await flashPackage({
         ...this.opts.flash,
         package: pkg,
@@ -378,6 +382,7 @@ export class RescueService {
       });
       return { seconds: r.seconds, bytesWritten: r.bytesWritten, verified: r.verified, resumed: r.resumed.length > 0 };
     } finally {
+      await guards?.release();
       await pkg.dispose();
     }
   }

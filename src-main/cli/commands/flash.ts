@@ -3,6 +3,8 @@
 import { EXIT_CODES } from '../../../shared/errors.js';
 import { flashPackage } from '../../flows/flash.js';
 import { defaultJournalDir } from '../../flows/resume-journal.js';
+import { holdForFlash } from '../../platform/flash-guards.js';
+import { realSystem } from '../../platform/system.js';
 import { SerialOpener } from '../../transport/serial.js';
 import { UsbEdlOpener } from '../../transport/usb.js';
 import type { PipeOpener } from '../../transport/transport.js';
@@ -34,18 +36,24 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return EXIT_CODES.usage;
   }
   const view = new EventView(io, chooseViewMode(io, Boolean(values.json)), Boolean(values.verbose));
-  await flashPackage({
-    package: values.package,
-    opener: openerFor(values.port),
-    signal: io.signal,
-    onEvent: view.sink,
-    verify: !values['no-verify'],
-    reset: !values['no-reset'],
-    openTimeoutMs: intOption(values.wait, 'wait', 60) * 1000,
-    ...(values.payload ? { maxPayload: intOption(values.payload, 'payload', 0) } : {}),
-    // Partitions verified by an interrupted run are not written again (SBL always is, last).
-    ...(values['no-journal'] ? {} : { journalDir: values.journal ?? defaultJournalDir() }),
-  });
+  // Linux: autosuspend off and ModemManager away for every modem in EDL while flashing, given back after.
+  const guards = await holdForFlash(realSystem(), view.sink);
+  try {
+    await flashPackage({
+      package: values.package,
+      opener: openerFor(values.port),
+      signal: io.signal,
+      onEvent: view.sink,
+      verify: !values['no-verify'],
+      reset: !values['no-reset'],
+      openTimeoutMs: intOption(values.wait, 'wait', 60) * 1000,
+      ...(values.payload ? { maxPayload: intOption(values.payload, 'payload', 0) } : {}),
+      // Partitions verified by an interrupted run are not written again (SBL always is, last).
+      ...(values['no-journal'] ? {} : { journalDir: values.journal ?? defaultJournalDir() }),
+    });
+  } finally {
+    await guards.release();
+  }
   return EXIT_CODES.ok;
 }
 
