@@ -11,10 +11,24 @@ import { checkModemManager } from './linux/modemmanager.js';
 import { SYSFS_USB, deviceId, findModems, hasUsbSubsystem } from './linux/modems.js';
 import { checkUdevRule } from './linux/udev-rule.js';
 import type { SystemProbe } from './system.js';
+import { applyWindowsFix, bundledWinUsbInf, windowsChecks, WINDOWS_WINUSB_FIX } from './windows/checks.js';
+import type { WindowsRun } from './windows/winusb-install.js';
 
 export interface DoctorOptions {
   /** The udev rule the fix installs (default: assets/60-modem-rescue.rules of this install). */
   rulesSource?: string;
+}
+
+/** The probe's command runner in the shape the Windows checks take (every call bounded). */
+function windowsRun(probe: SystemProbe): WindowsRun {
+  return (cmd, args, opts) => probe.run(cmd, args, { timeoutMs: opts?.timeoutMs ?? 20_000, ...(opts?.signal ? { signal: opts.signal } : {}) });
+}
+
+/** The WinUSB INF shipped with this install (packaged app's resources, or the source tree's assets). */
+function winusbInf(): { infPath?: string } {
+  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
+  const inf = bundledWinUsbInf({ appRoot: packageRoot(), ...(resourcesPath ? { resourcesPath } : {}) });
+  return inf ? { infPath: inf } : {};
 }
 
 export function defaultRulesSource(): string {
@@ -22,6 +36,7 @@ export function defaultRulesSource(): string {
 }
 
 export async function runDoctor(probe: SystemProbe, options: DoctorOptions = {}): Promise<PlatformCheck[]> {
+  if (probe.platform === 'win32') return windowsChecks(windowsRun(probe), { ...winusbInf() });
   if (probe.platform !== 'linux') {
     return [{ id: 'platform', title: 'Linux checks', state: 'unknown', detail: `This is ${probe.platform}; the Linux checks (ModemManager, udev, sysfs) do not apply here.` }];
   }
@@ -49,6 +64,11 @@ export async function runDoctor(probe: SystemProbe, options: DoctorOptions = {})
 
 /** Run a fix the doctor offered, by its id; then the caller re-runs the doctor. */
 export async function runDoctorFix(probe: SystemProbe, id: string, options: DoctorOptions & { signal?: AbortSignal } = {}): Promise<void> {
+  if (probe.platform === 'win32' && id === WINDOWS_WINUSB_FIX) {
+    // The admin prompt is explained in the fix's text, shown before it runs.
+    await applyWindowsFix(id, windowsRun(probe), { ...winusbInf(), timeoutMs: 5 * 60_000, ...(options.signal ? { signal: options.signal } : {}) });
+    return;
+  }
   const fix = probe.platform === 'linux' ? await fixById(probe, id, options.rulesSource ?? defaultRulesSource()) : undefined;
   if (!fix) {
     throw new RescueError('USAGE', `There is no automatic fix for "${id}" on this computer.`, { nextStep: 'Run `modem-rescue doctor` to see the checks and the fixes it offers.' });
