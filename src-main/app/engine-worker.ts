@@ -9,7 +9,6 @@ import { RescueError } from '../../shared/errors.js';
 import { deviceHandlers, type MainDevices } from './device-bridge.js';
 import type { Engine } from './engine.js';
 import { RpcEndpoint } from './rpc.js';
-import { fileURLToPath } from 'node:url';
 
 /** What the worker is started with (workerData). */
 export interface WorkerStart {
@@ -83,7 +82,7 @@ export interface EngineWorkerOptions {
 export function startEngineWorker(opts: EngineWorkerOptions): EngineClient {
   const { port1, port2 } = new MessageChannel();
   const start: WorkerStart = { port: port2, stateDir: opts.stateDir };
-  const worker = new Worker(opts.entry ?? workerEntryPath(import.meta.url), { workerData: start, transferList: [port2] });
+  const worker = new Worker(opts.entry ?? new URL('./worker-entry.js', import.meta.url), { workerData: start, transferList: [port2] });
   let stopping = false;
   let crash: Error | undefined;
   const client = new EngineClient(port1, opts.devices, async () => {
@@ -101,14 +100,4 @@ export function startEngineWorker(opts: EngineWorkerOptions): EngineClient {
     }
   });
   return client;
-}
-
-/**
- * worker-entry.js beside this file. In a packaged app this file sits inside app.asar, which a
- * worker thread cannot load from: electron-builder.yml unpacks dist/src-main and dist/shared, so
- * the worker runs from app.asar.unpacked.
- */
-export function workerEntryPath(moduleUrl: string): string {
-  const file = fileURLToPath(new URL('./worker-entry.js', moduleUrl));
-  return file.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
 }
