@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import type { SerialPort } from 'serialport';
 import { RescueError } from '../../shared/errors.js';
-import { bounded, cancelledError, sleep, throwIfAborted, formatMs } from '../util/deadline.js';
+import { bounded, cancelledError, throwIfAborted, formatMs } from '../util/deadline.js';
 import type { BulkPipe, IoOptions, PipeOpener } from './transport.js';
+import { waitAndOpen } from './wait-open.js';
 
 /** Stop taking bytes from the port (pause it) while this much is waiting to be read. */
 const QUEUE_HIGH_WATER = 8 * 1024 * 1024;
@@ -244,36 +245,23 @@ export class SerialOpener implements PipeOpener {
     this.baudRate = options.baudRate ?? 115200;
   }
 
-  async open(opts: IoOptions): Promise<BulkPipe> {
-    const deadline = Date.now() + opts.timeoutMs;
-    let firstFailureAt: number | undefined;
-    let lastError: RescueError | undefined;
-    for (;;) {
-      throwIfAborted(opts.signal);
-      if (this.present()) {
+  open(opts: IoOptions): Promise<BulkPipe> {
+    return waitAndOpen(
+      opts,
+      { pollMs: this.pollMs, openRetryMs: this.openRetryMs },
+      async (leftMs) => {
+        if (!this.present()) return undefined;
         try {
-          const port = await openSerialPort(this.path, this.baudRate, Math.max(1, deadline - Date.now()), opts.signal);
-          return new SerialPipe(port, this.path);
+          return new SerialPipe(await openSerialPort(this.path, this.baudRate, leftMs, opts.signal), this.path);
         } catch (e) {
-          if (e instanceof RescueError && e.code === 'CANCELLED') throw e;
-          const mapped = e instanceof RescueError ? e : mapSerialOpenError(e, this.path);
-          lastError = mapped;
-          // The path vanished between the check and the open: keep waiting. Otherwise retry a little.
-          if (mapped.code !== 'DEVICE_NOT_FOUND') {
-            firstFailureAt ??= Date.now();
-            if (Date.now() - firstFailureAt >= this.openRetryMs) throw mapped;
-          }
+          throw e instanceof RescueError ? e : mapSerialOpenError(e, this.path);
         }
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        if (lastError && lastError.code !== 'DEVICE_NOT_FOUND') throw lastError;
-        throw new RescueError('DEVICE_NOT_FOUND', `Waited ${formatMs(opts.timeoutMs)} for ${this.path} to appear.`, {
+      },
+      () =>
+        new RescueError('DEVICE_NOT_FOUND', `Waited ${formatMs(opts.timeoutMs)} for ${this.path} to appear.`, {
           nextStep: 'Check that the modem is plugged in, in the expected mode, and that the port name is right.',
-        });
-      }
-      await sleep(Math.min(this.pollMs, left), opts.signal);
-    }
+        }),
+    );
   }
 
   private present(): boolean {

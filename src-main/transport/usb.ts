@@ -9,6 +9,7 @@ import { cancelledError, formatMs, sleep, throwIfAborted } from '../util/deadlin
 import { needsZlpAfter, type BulkPipe, type IoOptions, type PipeOpener } from './transport.js';
 import { LIBUSB, libusbApi, type UsbApi, type UsbDeviceHandle, type UsbInterfaceInfo, type UsbTransferHandle } from './usb-api.js';
 import { mapUsbError } from './usb-errors.js';
+import { waitAndOpen } from './wait-open.js';
 
 /** Largest single transfer: big enough for full bus speed, small enough to bound memory. */
 export const MAX_TRANSFER_BYTES = 4 * 1024 * 1024;
@@ -269,32 +270,27 @@ export class UsbEdlOpener implements PipeOpener {
     this.description = `EDL device ${this.ids.map(idText).join(' or ')} on ${this.busPath ? `USB port ${this.busPath}` : 'any USB port'}`;
   }
 
-  async open(opts: IoOptions): Promise<BulkPipe> {
-    const deadline = Date.now() + opts.timeoutMs;
-    let firstFailureAt: number | undefined;
-    let lastError: RescueError | undefined;
-    for (;;) {
-      throwIfAborted(opts.signal);
-      const candidates = (await this.api.listDevices()).filter(
-        (d) => this.ids.some((id) => id.vendorId === d.vendorId && id.productId === d.productId) && (this.busPath === undefined || busPathOf(d) === this.busPath),
-      );
-      for (const dev of candidates) {
-        try {
-          return this.openDevice(dev);
-        } catch (e) {
-          lastError = e instanceof RescueError ? e : mapUsbError(e, { name: this.nameOf(dev), platform: this.api.platform, opening: true });
-          firstFailureAt ??= Date.now();
+  open(opts: IoOptions): Promise<BulkPipe> {
+    return waitAndOpen(
+      opts,
+      { pollMs: this.pollMs, openRetryMs: this.openRetryMs },
+      async () => {
+        const candidates = (await this.api.listDevices()).filter(
+          (d) => this.ids.some((id) => id.vendorId === d.vendorId && id.productId === d.productId) && (this.busPath === undefined || busPathOf(d) === this.busPath),
+        );
+        let lastError: RescueError | undefined;
+        for (const dev of candidates) {
+          try {
+            return this.openDevice(dev);
+          } catch (e) {
+            lastError = e instanceof RescueError ? e : mapUsbError(e, { name: this.nameOf(dev), platform: this.api.platform, opening: true });
+          }
         }
-      }
-      // A device that is there but will not open: udev may still be applying permissions. Retry briefly.
-      if (lastError && firstFailureAt !== undefined && Date.now() - firstFailureAt >= this.openRetryMs) throw lastError;
-      const left = deadline - Date.now();
-      if (left <= 0) {
         if (lastError) throw lastError;
-        throw new RescueError('DEVICE_NOT_FOUND', `Waited ${formatMs(opts.timeoutMs)} for a USB device ${this.ids.map(idText).join(' or ')}${this.busPath ? ` on port ${this.busPath}` : ''}.`);
-      }
-      await sleep(Math.min(this.pollMs, left), opts.signal);
-    }
+        return undefined;
+      },
+      () => new RescueError('DEVICE_NOT_FOUND', `Waited ${formatMs(opts.timeoutMs)} for a USB device ${this.ids.map(idText).join(' or ')}${this.busPath ? ` on port ${this.busPath}` : ''}.`),
+    );
   }
 
   private nameOf(dev: UsbDeviceHandle): string {
