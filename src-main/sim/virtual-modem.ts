@@ -353,3 +353,21 @@ export class VirtualModem extends EventEmitter {
     }
   }
 }
+
+/** Resolves true once the modem is in state `want` (at once if it already is), false after timeoutMs. */
+export function waitForState(modem: VirtualModem, want: ModemState, timeoutMs: number): Promise<boolean> {
+  if (modem.state === want) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      modem.off('state', on);
+      resolve(false);
+    }, timeoutMs);
+    const on = (s: ModemState): void => {
+      if (s !== want) return;
+      clearTimeout(t);
+      modem.off('state', on);
+      resolve(true);
+    };
+    modem.on('state', on);
+  });
+}

@@ -10,6 +10,7 @@ import { deviceHandlers, RemoteEnumerator, RemoteOpener, type OpenTarget } from 
 import { MIN_TRANSFER_BYTES } from '../../src-main/app/wire.js';
 import { createMemoryPipePair, type MemoryPipePair } from '../../src-main/transport/memory.js';
 import type { BulkPipe, PipeOpener } from '../../src-main/transport/transport.js';
+import { rejection } from '../helpers/rejection.js';
 
 const io = { timeoutMs: 1000 };
 const cleanups: (() => void)[] = [];
@@ -37,11 +38,6 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(RescueError);
-  return e as RescueError;
-}
 
 describe('PortPipe over servePipe', () => {
   it('moves every byte value both ways with transfer boundaries kept', async () => {

@@ -2,10 +2,10 @@
 // interleaved with answers, queueing, timeouts, cancel, disconnect and hostile input.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { RescueError } from '../../shared/errors.js';
 import { AtClient, MAX_RESPONSE_LINES } from '../../src-main/flows/at-client.js';
 import { sleep } from '../../src-main/util/deadline.js';
 import { FakeAtDevice, lines } from './fake-at-device.js';
+import { rejection } from '../helpers/rejection.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -31,11 +31,6 @@ const EC25: Record<string, string> = {
   'AT+CPIN?': lines('+CPIN: SIM PIN', 'OK'),
 };
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
-  if (!(e instanceof RescueError)) throw new Error(`expected a RescueError, got ${String(e)}`);
-  return e;
-}
 
 describe('AtClient', () => {
   it('answers the wizard\'s queries from a module that echoes', async () => {

@@ -10,6 +10,7 @@ import { HdlcDecoder, hdlcEncode } from '../../src-main/protocol/hdlc.js';
 import { createMemoryPipePair, type MemoryPipePair } from '../../src-main/transport/memory.js';
 import type { BulkPipe, IoOptions, PipeOpener } from '../../src-main/transport/transport.js';
 import { cancelledError, sleep } from '../../src-main/util/deadline.js';
+import { rejection } from '../helpers/rejection.js';
 
 type Reaction = 'echo' | 'silent' | 'bad-cmd' | 'drop' | 'echo-after-log';
 
@@ -139,11 +140,6 @@ function run(dm: FakeDm, edl: PipeOpener, extra: Partial<EnterEdlOptions> = {}) 
   return { p, events };
 }
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
-  if (!(e instanceof RescueError)) throw new Error(`expected a RescueError, got ${String(e)}`);
-  return e;
-}
 
 const logs = (events: EngineEvent[]): string[] => events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
 

@@ -2,11 +2,11 @@
 // class, for every usbnet layout, from a fed sysfs tree (Linux) and from COM port lists (Windows).
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { RescueError } from '../../shared/errors.js';
 import { comPortsFromSerialList, mapWindowsComPorts, windowsPortSource, type WindowsComPort } from '../../src-main/platform/port-map-windows.js';
 import { enumeratorPortSource, findAtPort, findDmPort, findModulePort } from '../../src-main/platform/port-map.js';
 import { SysfsUsbEnumerator, type UsbEnumerator } from '../../src-main/platform/usb-enumerator.js';
 import { FakeSysfs, type SysfsDevice } from './fake-sysfs.js';
+import { rejection } from '../helpers/rejection.js';
 
 const trees: FakeSysfs[] = [];
 afterEach(() => {
@@ -28,11 +28,6 @@ async function ports(devices: SysfsDevice[]) {
 
 const SERIAL4 = ['ff/ff/ff option ttyUSB0', 'ff/00/00 option ttyUSB1', 'ff/00/00 option ttyUSB2', 'ff/00/00 option ttyUSB3'];
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
-  if (!(e instanceof RescueError)) throw new Error(`expected a RescueError, got ${String(e)}`);
-  return e;
-}
 
 describe('port map on Linux (sysfs)', () => {
   it('EC25 default (usbnet 0, QMI): DM If0, NMEA If1, AT If2, modem If3; QMI If4 is no serial port', async () => {

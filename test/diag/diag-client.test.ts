@@ -4,6 +4,7 @@ import { RescueError } from '../../shared/errors.js';
 import { hdlcEncode } from '../../src-main/protocol/hdlc.js';
 import { DIAG_CMD, encodeDiagErrorResponse, encodeNvPacket, matchKey } from '../../src-main/protocol/diag.js';
 import { newFakeState, nvKey, scriptedModem, startFakeDiag, type FakeDiag, type Handler } from './fake-diag.js';
+import { rejection } from '../helpers/rejection.js';
 
 const logFrame = Uint8Array.of(0x10, 0x00, 0x12, 0x00, 0x7e, 0x7d, 0x01, 0x02);
 const msgFrame = Uint8Array.of(0x79, 0x00, 0x01, 0x02, 0x03);
@@ -20,15 +21,6 @@ function fake(handler: Handler, opts: Parameters<typeof startFakeDiag>[1] = {}):
   return f;
 }
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RescueError);
-    return e as RescueError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('DiagClient commands against a scripted modem', () => {
   test('version, build id, feature mask, SPC, control, EDL switch', async () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { DiagClient, DiagError } from '../../src-main/flows/diag-client.js';
-import { RescueError } from '../../shared/errors.js';
 import { decodeEfsRequest, encodeEfsResponse, isEfsPacket } from '../../src-main/protocol/efs.js';
 import { newFakeState, scriptedModem, startFakeDiag, type FakeDiag, type FakeModemState, type Handler } from './fake-diag.js';
+import { rejection } from '../helpers/rejection.js';
 
 let fakes: FakeDiag[] = [];
 afterEach(() => {
@@ -17,15 +17,6 @@ function setup(handlerOf: (s: FakeModemState) => Handler = scriptedModem, holdUn
   return { c: new DiagClient(f.host, { timeoutMs: 1000 }), state, f };
 }
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RescueError);
-    return e as RescueError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const pattern = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff);
 

@@ -5,18 +5,10 @@ import type { LinkDelay } from '../../src-main/transport/memory.js';
 import { cancelledError } from '../../src-main/util/deadline.js';
 import { responseDoc } from './fake-device.js';
 import { bytesSource, configured, makeRig, NAND, pattern, sameBytes, stopRigs } from './helpers.js';
+import { rejection } from '../helpers/rejection.js';
 
 afterEach(stopRigs);
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RescueError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 const part = { ...NAND, startSector: 640, numSectors: 640, filename: 'tz.mbn' };
 

@@ -1,20 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RescueError } from '../../shared/errors.js';
 import { FirehoseNakError } from '../../src-main/flows/firehose-host.js';
 import { logDoc, responseDoc } from './fake-device.js';
 import { configured, deviceLogEvents, makeRig, NAND, stopRigs } from './helpers.js';
+import { rejection } from '../helpers/rejection.js';
 
 afterEach(stopRigs);
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RescueError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 const STARTUP = [
   'Binary build date: Jun 25 2019 @ 03:40:43',

@@ -1,25 +1,16 @@
 // The host against the virtual PBL over an in-memory USB link.
 import { describe, expect, it } from 'vitest';
-import { RescueError } from '../../shared/errors.js';
 import { saharaReadInfo, saharaUpload } from '../../src-main/flows/sahara-host.js';
 import { SaharaStatus, endOfImageStatusText } from '../../src-main/protocol/sahara.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { fillPseudoRandom, makeProgrammerElf, sha256 } from '../../src-main/sim/programmer-image.js';
 import { logLines, startRig, toHex } from './helpers.js';
+import { rejection } from '../helpers/rejection.js';
 
 const SIZE = 48 * 1024;
 const good = (): Uint8Array => makeProgrammerElf({ pkHash: MODELS.ec25.pkHash, size: SIZE });
 const fast = { helloTimeoutMs: 2000, packetTimeoutMs: 2000 };
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RescueError) return e;
-    throw e;
-  }
-  throw new Error('expected a RescueError');
-}
 
 describe('Sahara upload against the virtual PBL', () => {
   it('uploads a programmer signed for the module, reading it in realistic pieces', async () => {

@@ -10,17 +10,10 @@ import { makePackage } from '../../src-main/sim/make-package.js';
 import { branchOf, extraWarnings, moduleMatch } from '../../src-main/service/package-view.js';
 import type { PipeOpener } from '../../src-main/transport/transport.js';
 import { closeAll, makeService } from './harness.js';
+import { rejection } from '../helpers/rejection.js';
 
 afterEach(closeAll);
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  if (!(e instanceof RescueError)) throw new Error(`expected a RescueError, got ${String(e)}`);
-  return e;
-}
 
 const EC25_NORMAL = {
   vendorId: 0x2c7c,

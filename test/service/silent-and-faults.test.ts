@@ -8,20 +8,13 @@ import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
 import { DEMO_PACKAGE_FIRMWARE } from '../../src-main/service/demo-package.js';
 import { closeAll, makeService, TEST_FLASH } from './harness.js';
+import { rejection } from '../helpers/rejection.js';
 
 afterEach(closeAll);
 
 const engine = (events: ApiEvent[]): EngineEvent[] => events.flatMap((e) => (e.type === 'engine' ? [e.event] : []));
 const demoMode = (s: DeviceState): string | undefined => s.devices.find((d) => d.demo)?.mode;
 
-async function rejection(p: Promise<unknown>): Promise<RescueError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  if (!(e instanceof RescueError)) throw new Error(`expected a RescueError, got ${String(e)}`);
-  return e;
-}
 
 describe('silent demo module', () => {
   it('shows nothing until USB_BOOT is shorted and the host suspends twice; then it flashes and boots', async () => {

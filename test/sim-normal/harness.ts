@@ -9,7 +9,7 @@ import type { Fault } from '../../src-main/sim/faults.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import type { ModelId } from '../../src-main/sim/models.js';
 import { MemoryNormalBus } from '../../src-main/sim/normal-port.js';
-import { VirtualModem, type ModemState, type NormalModeOptions } from '../../src-main/sim/virtual-modem.js';
+import { VirtualModem, type ModemState, type NormalModeOptions, waitForState as waitModemState } from '../../src-main/sim/virtual-modem.js';
 import type { BulkPipe } from '../../src-main/transport/transport.js';
 
 export interface Harness {
@@ -71,21 +71,8 @@ export async function startNormal(opts: { model?: ModelId; stateDir?: string; fa
   return h;
 }
 
-export function waitForState(modem: VirtualModem, want: ModemState, timeoutMs = 5000): Promise<void> {
-  if (modem.state === want) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      modem.off('state', on);
-      reject(new Error(`modem stayed ${modem.state}, expected ${want}`));
-    }, timeoutMs);
-    const on = (s: ModemState): void => {
-      if (s !== want) return;
-      clearTimeout(t);
-      modem.off('state', on);
-      resolve();
-    };
-    modem.on('state', on);
-  });
+export async function waitForState(modem: VirtualModem, want: ModemState, timeoutMs = 5000): Promise<void> {
+  if (!(await waitModemState(modem, want, timeoutMs))) throw new Error(`modem stayed ${modem.state}, expected ${want}`);
 }
 
 /** Send raw AT text and collect what comes back until `until` matches (bounded). */

@@ -6,7 +6,7 @@ import type { Fault } from '../../src-main/sim/faults.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { makeProgrammerElf } from '../../src-main/sim/programmer-image.js';
-import { VirtualModem, type ModemState } from '../../src-main/sim/virtual-modem.js';
+import { VirtualModem, type ModemState, waitForState as waitModemState } from '../../src-main/sim/virtual-modem.js';
 import type { BulkPipe } from '../../src-main/transport/transport.js';
 import { nandAttrs, saharaUpload, ScriptedHost } from './scripted-host.js';
 
@@ -21,21 +21,8 @@ function makeModem(opts: { faults?: Fault[]; badBlocks?: number[] } = {}): { mod
   return { modem, bus };
 }
 
-function waitForState(modem: VirtualModem, want: ModemState, timeoutMs = 3000): Promise<void> {
-  if (modem.state === want) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      modem.off('state', on);
-      reject(new Error(`modem stayed ${modem.state}, expected ${want}`));
-    }, timeoutMs);
-    const on = (s: ModemState): void => {
-      if (s !== want) return;
-      clearTimeout(t);
-      modem.off('state', on);
-      resolve();
-    };
-    modem.on('state', on);
-  });
+async function waitForState(modem: VirtualModem, want: ModemState, timeoutMs = 3000): Promise<void> {
+  if (!(await waitModemState(modem, want, timeoutMs))) throw new Error(`modem stayed ${modem.state}, expected ${want}`);
 }
 
 /** Open the bus, upload the signed programmer over Sahara, configure Firehose. */

@@ -14,7 +14,7 @@ import { MemoryBus } from '../../sim/memory-bus.js';
 import { auditNand } from '../../sim/nand-audit.js';
 import { PtyPort } from '../../sim/pty-port.js';
 import type { SimPort } from '../../sim/sim-port.js';
-import { VirtualModem } from '../../sim/virtual-modem.js';
+import { VirtualModem, waitForState } from '../../sim/virtual-modem.js';
 import { intOption, parse } from '../args.js';
 import { chooseViewMode, EventView, formatBytes } from '../event-view.js';
 import type { CliIo, CommandSpec } from '../io.js';
@@ -71,23 +71,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
     if (!values.keep) await rm(work, { recursive: true, force: true });
     else view.line(`Kept ${work}`);
   }
-}
-
-function waitForState(modem: VirtualModem, state: string, timeoutMs: number): Promise<boolean> {
-  if (modem.state === state) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      modem.off('state', on);
-      resolve(false);
-    }, timeoutMs);
-    const on = (s: string): void => {
-      if (s !== state) return;
-      clearTimeout(t);
-      modem.off('state', on);
-      resolve(true);
-    };
-    modem.on('state', on);
-  });
 }
 
 export const demoCommand: CommandSpec = {
