@@ -1,6 +1,6 @@
 // The modules the virtual modem can be: NAND geometry, identity read out in Sahara COMMAND mode,
 // the fused root key hash, and the partition layout its packages use. EG25-G's layout is the one
-// of the real update XML in ../shared/fixtures/real/eg25g; EC25's is an equivalent layout for
+// of the real update XML in test/fixtures/real/eg25g; EC25's is an equivalent layout for
 // 4 KiB pages and 256 KiB blocks.
 
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// A package built around the real EG25-G update XML files (../shared/fixtures/real/eg25g), used
+// A package built around the real EG25-G update XML files (test/fixtures/real/eg25g, see its SOURCE.md), used
 // as they are; the images they name are generated stand-ins (boot chain images signed for the
 // virtual module's key so it boots), each smaller than its partition and not a page multiple.
 
@@ -9,7 +9,7 @@ import { parseXml } from '../../src-main/util/xml.js';
 import { fillPseudoRandom, makeProgrammerElf } from '../../src-main/sim/programmer-image.js';
 import { MODELS } from '../../src-main/sim/models.js';
 
-export const REAL_EG25G_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/real/eg25g');
+export const REAL_EG25G_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/real/eg25g');
 export const REAL_RAWPROGRAM = 'rawprogram_nand_p2K_b128K_update.xml';
 export const REAL_PATCH = 'patch_p2K_b128K.xml';
 

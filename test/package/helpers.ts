@@ -11,7 +11,7 @@ import { makeProgrammerElf } from '../../src-main/sim/programmer-image.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { REAL_EG25G_DIR } from '../helpers/real-eg25g-package.js';
 
-/** The real EG25-G XML files, in ../shared beside the checkout (as on CI). */
+/** The real EG25-G XML files (test/fixtures/real/eg25g, with their SOURCE.md). */
 export const REAL = REAL_EG25G_DIR;
 export const REAL_XML = 'rawprogram_nand_p2K_b128K_update.xml';
 export const REAL_PATCH = 'patch_p2K_b128K.xml';
