@@ -1,25 +1,15 @@
 // The real Electron app, launched by Playwright where an Electron binary exists; elsewhere the
 // test is skipped with the reason (no Electron runtime can be had offline, as on our machines).
 
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
+import { defaultProbe, findElectronRuntime } from '../src-main/web/electron-runtime.js';
 import { REPO_ROOT } from './helpers/serve.js';
 
 const NO_ELECTRON = 'no Electron binary on this machine';
 
-/** The Electron executable: require('electron') gives its path when the runtime was downloaded. */
-function electronBinary(): string | undefined {
-  try {
-    const exported: unknown = createRequire(join(REPO_ROOT, 'package.json'))('electron');
-    return typeof exported === 'string' && existsSync(exported) ? exported : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const binary = electronBinary();
+// Looks only: require('electron') would start the runtime download with no time limit.
+const runtime = await findElectronRuntime({ probe: defaultProbe(REPO_ROOT), fetch: false });
+const binary = runtime.available ? runtime.binary : undefined;
 if (!binary) console.log(`e2e electron: skipped: ${NO_ELECTRON}`);
 
 // eslint-disable-next-line no-empty-pattern -- Playwright's fixture argument comes first

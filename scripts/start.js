@@ -3,6 +3,8 @@
 // browser (`modem-rescue serve --demo`), saying why. Builds nothing: `npm install` (prepare) or
 // `npm run build` made dist/ and dist-renderer/ already. Extra arguments go to `serve`
 // (e.g. `npm start -- --port 8080 --no-open`). MODEM_RESCUE_BROWSER=1 forces the browser mode.
+// The Electron runtime is downloaded on the first start (the electron package holds none), within
+// MODEM_RESCUE_ELECTRON_FETCH_SECONDS (120 by default); offline, the browser mode says why.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,9 +23,16 @@ if (!existsSync(cliEntry) || !existsSync(runtimeEntry)) {
 
 const { findElectronRuntime, fallbackMessage } = await import(pathToFileURL(runtimeEntry).href);
 const args = process.argv.slice(2);
-let runtime = findElectronRuntime();
+const fetchSeconds = Number(process.env.MODEM_RESCUE_ELECTRON_FETCH_SECONDS ?? 120);
+let runtime;
 if (process.env.MODEM_RESCUE_BROWSER === '1') runtime = { available: false, reason: 'MODEM_RESCUE_BROWSER=1 asks for the browser mode' };
-else if (runtime.available && !existsSync(appEntry)) runtime = { available: false, reason: `the desktop app is not built (${appEntry} is missing)` };
+else if (!existsSync(appEntry)) runtime = { available: false, reason: `the desktop app is not built (${appEntry} is missing)` };
+else {
+  runtime = await findElectronRuntime({
+    timeoutMs: (Number.isFinite(fetchSeconds) && fetchSeconds > 0 ? fetchSeconds : 120) * 1000,
+    onFetch: (ms) => console.error(`Fetching the Electron runtime (first start; at most ${Math.round(ms / 1000)} s)...`),
+  });
+}
 
 if (runtime.available) {
   const child = spawn(runtime.binary, [root, ...args], { stdio: 'inherit' });
