@@ -40,6 +40,8 @@ import { formatMs, throwIfAborted } from '../util/deadline.js';
 
 export type { FirehoseAddress, NegotiatedConfig } from '../protocol/firehose.js';
 
+/** What a programmer logs when it NAKs a configure for its payload size (Qualcomm's handleConfigure). */
+const EXPECTED_CONFIGURE_LINES = /payload.*too large|too large.*payload/i;
 /** The last line of a programmer's startup burst. */
 const END_OF_FUNCTIONS = /end of supported functions/i;
 /** How long to wait for stray logs after the startup burst has visibly ended. */
@@ -122,6 +124,8 @@ export class FirehoseSession {
   private busy = false;
   /** Set when a raw transfer stopped half-way: the programmer would take the next command as data. */
   private outOfStep: string | undefined;
+  /** Device lines expected right now (the payload complaint during a configure renegotiation): logged as debug, not shown as the device's alarm. */
+  private expectedLines: RegExp | undefined;
 
   constructor(
     private readonly reader: PipeReader,
@@ -201,21 +205,32 @@ export class FirehoseSession {
   configure(req: { memoryName: string; maxPayloadToTarget: number; zlpAwareHost?: boolean; skipStorageInit?: boolean; skipWrite?: boolean }): Promise<NegotiatedConfig> {
     return this.exclusive(async () => {
       const talks = new ConfigureNegotiation(req.memoryName, req.maxPayloadToTarget);
-      for (let step = talks.first(); ; ) {
-        if (step.kind === 'done') return step.config;
-        if (step.kind === 'fail') throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `${step.reason}${logSuffix(step.logs.length > 0 ? step.logs : this.recentLog())}`);
-        const xml = configureCommand({
-          memoryName: req.memoryName,
-          maxPayloadToTarget: step.size,
-          zlpAwareHost: req.zlpAwareHost ?? this.reader.pipe.needsZlp,
-          skipStorageInit: req.skipStorageInit,
-          skipWrite: req.skipWrite,
-        });
-        const ans = await this.exchange(xml, `<configure> with a ${step.size}-byte payload`, this.t.responseMs);
-        step = talks.answer(ans);
-        if (talks.accepted) this.cfg = talks.accepted;
+      // "ERROR: Host's payload to target size is too large" comes with the NAK the negotiation
+      // handles; the flash says what it settled on instead.
+      this.expectedLines = EXPECTED_CONFIGURE_LINES;
+      try {
+        return await this.negotiate(talks, req);
+      } finally {
+        this.expectedLines = undefined;
       }
     });
+  }
+
+  private async negotiate(talks: ConfigureNegotiation, req: { memoryName: string; zlpAwareHost?: boolean; skipStorageInit?: boolean; skipWrite?: boolean }): Promise<NegotiatedConfig> {
+    for (let step = talks.first(); ; ) {
+      if (step.kind === 'done') return step.config;
+      if (step.kind === 'fail') throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `${step.reason}${logSuffix(step.logs.length > 0 ? step.logs : this.recentLog())}`);
+      const xml = configureCommand({
+        memoryName: req.memoryName,
+        maxPayloadToTarget: step.size,
+        zlpAwareHost: req.zlpAwareHost ?? this.reader.pipe.needsZlp,
+        skipStorageInit: req.skipStorageInit,
+        skipWrite: req.skipWrite,
+      });
+      const ans = await this.exchange(xml, `<configure> with a ${step.size}-byte payload`, this.t.responseMs);
+      step = talks.answer(ans);
+      if (talks.accepted) this.cfg = talks.accepted;
+    }
   }
 
   /**
@@ -316,7 +331,13 @@ export class FirehoseSession {
       checkAddress(addr);
       const what = describeCommand('getsha256digest', addr);
       const ans = await this.exchange(sha256DigestCommand(addr), what, this.t.readDataMs);
-      if (!ans.ack) throw nakError(what, ans);
+      if (!ans.ack) {
+        // Listed but refused (some programmers list what they do not do on this memory): the
+        // caller reads the data back instead, for this and every later partition.
+        this.fns.delete('getsha256digest');
+        this.emit('info', `The programmer refused ${what}; verifying by reading back instead.`);
+        return undefined;
+      }
       const digest = parseDigest(ans.logs);
       if (digest === undefined) throw protocolError(`The programmer acknowledged ${what} but logged no digest${logSuffix(ans.logs)}`);
       return digest;
@@ -435,7 +456,12 @@ export class FirehoseSession {
   /** Record the logs of one document; return the answer if it holds the response. */
   private readAnswer(doc: string, logs: string[]): Answer | undefined {
     let answer: Answer | undefined;
-    for (const m of this.parse(doc)) {
+    const messages = this.parseOrKeepRaw(doc);
+    if (!messages) {
+      keepAnswerLog(logs, doc, ANSWER_LOG_KEEP, MAX_ANSWER_LOG_LINE);
+      return undefined;
+    }
+    for (const m of messages) {
       if (m.kind === 'log') {
         this.recordLog(m.value);
         keepAnswerLog(logs, m.value, ANSWER_LOG_KEEP, MAX_ANSWER_LOG_LINE);
@@ -464,12 +490,17 @@ export class FirehoseSession {
   private async takeDocuments(lines: string[]): Promise<void> {
     await this.pullBuffered();
     for (let doc = this.nextDocument(); doc !== undefined; doc = this.nextDocument()) {
-      let messages: FirehoseMessage[];
+      let messages: FirehoseMessage[] | undefined;
       try {
-        messages = this.parse(doc);
+        messages = this.parseOrKeepRaw(doc);
       } catch (e) {
         if (!(e instanceof RescueError)) throw e;
+        // An unreadable response with no command waiting for it: nothing answers on it.
         this.emit('warn', `Ignored an unreadable message from the programmer: ${preview(doc)}`);
+        continue;
+      }
+      if (!messages) {
+        if (lines.length < MAX_STARTUP_LINES) lines.push(doc);
         continue;
       }
       for (const m of messages) {
@@ -514,11 +545,27 @@ export class FirehoseSession {
     }
   }
 
+  /**
+   * The messages of a document; undefined for a document that is not well-formed XML but holds
+   * no response (a <log value="..."> with unescaped quotes, say): its raw text is recorded as a
+   * device line and it is skipped, as edl (its xmlparser skips what it cannot parse) and QFirehose
+   * (string matching) do. An unreadable document that holds a response still fails.
+   */
+  private parseOrKeepRaw(doc: string): FirehoseMessage[] | undefined {
+    try {
+      return this.parse(doc);
+    } catch (e) {
+      if (!(e instanceof RescueError) || /<\s*response\b/i.test(doc) || !/<\s*log\b/i.test(doc)) throw e;
+      this.recordLog(rawLogText(doc));
+      return undefined;
+    }
+  }
+
   private recordLog(value: string): void {
     const line = value.length > MAX_LOG_LINE ? `${value.slice(0, MAX_LOG_LINE)}...` : value;
     this.ring.push(line);
     if (this.ring.length > this.maxLogLines) this.ring.splice(0, this.ring.length - this.maxLogLines);
-    this.emit('device', line);
+    this.emit(this.expectedLines?.test(line) ? 'debug' : 'device', line);
   }
 
   private recentLog(): string[] {
@@ -547,6 +594,12 @@ export class FirehoseSession {
 }
 
 // --- helpers ----------------------------------------------------------------------------------
+
+/** The text of an unparseable log document: its value attribute as written, else the document. */
+function rawLogText(doc: string): string {
+  const m = /<\s*log\s+value\s*=\s*"([\s\S]*)"\s*\/>/i.exec(doc);
+  return (m?.[1] ?? doc.replace(/<\?xml[^>]*\?>/i, '').replace(/\s+/g, ' ')).trim();
+}
 
 function checkAddress(a: FirehoseAddress): void {
   const problem = addressProblem(a);

@@ -251,7 +251,11 @@ export class RescueService {
         ...(this.opts.demo?.reEnumerateDelayMs !== undefined ? { reEnumerateDelayMs: this.opts.demo.reEnumerateDelayMs } : {}),
         linkBytesPerSecond: this.opts.demo?.linkBytesPerSecond ?? DEMO_LINK_BYTES_PER_SECOND,
         onChange: () => void this.refreshSoon().catch(() => undefined),
-        onLog: (m) => this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` }),
+        // What the programmer logs reaches the host as Firehose <log> lines and is shown once, as
+        // the device's (level 'device'); the module's own echo of those lines is dropped here.
+        onLog: (m) => {
+          if (!m.startsWith('firehose: ')) this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` });
+        },
       });
     }
     return this.refreshSoon();

@@ -409,3 +409,54 @@ describe('other commands', () => {
     expect(rig.dev.commands[0]!.attrs).toEqual({ value: 'reset', DelayInSeconds: '1' });
   });
 });
+
+describe('what the device says is not what we say', () => {
+  it('the payload complaint of a configure renegotiation is kept, as debug, not as the device alarm', async () => {
+    const rig = makeRig();
+    rig.dev.handlers.configure = async (cmd, d) => {
+      if (Number(cmd.attrs.MaxPayloadSizeToTargetInBytes) > 8192) {
+        await d.log("ERROR: Host's payload to target size is too large (1048576 > 8192)");
+        await d.respond(false, { MaxPayloadSizeToTargetInBytes: 8192 });
+      } else await d.respond(true, { MaxPayloadSizeToTargetInBytes: 8192 });
+    };
+    await rig.session.configure({ memoryName: 'nand', maxPayloadToTarget: 1048576 });
+    const logs = rig.events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
+    expect(logs).toEqual(["debug: ERROR: Host's payload to target size is too large (1048576 > 8192)"]);
+    // After configure, the same words from the device are the device's again.
+    await rig.dev.log("ERROR: Host's payload to target size is too large");
+    await rig.session.nop();
+    expect(deviceLogEvents(rig.events)).toEqual(["ERROR: Host's payload to target size is too large"]);
+  });
+
+  it('a log document that is not well-formed XML is kept raw and skipped; the answer after it counts', async () => {
+    const rig = makeRig();
+    rig.dev.handlers.nop = async (_cmd, d) => {
+      await d.send('<?xml version="1.0" encoding="UTF-8" ?>\n<data>\n<log value="INFO: label "modem" written" /></data>');
+      await d.respond(true);
+    };
+    await rig.session.nop();
+    expect(deviceLogEvents(rig.events)).toEqual(['INFO: label "modem" written']);
+    expect(rig.session.deviceLog).toContain('INFO: label "modem" written');
+  });
+
+  it('an unreadable response still ends the command', async () => {
+    const rig = makeRig();
+    rig.dev.handlers.nop = async (_cmd, d) => {
+      await d.send('<?xml version="1.0" encoding="UTF-8" ?>\n<data>\n<response value="ACK" note="a "quoted" word" /></data>');
+    };
+    const e = await rejection(rig.session.nop());
+    expect((e as { code?: string }).code).toBe('FIREHOSE_PROTOCOL');
+  });
+
+  it('a listed getsha256digest the programmer refuses: undefined (read back instead), and not asked again', async () => {
+    const rig = makeRig();
+    await rig.dev.send(['Supported Functions (3):', 'read', 'getsha256digest', 'End of supported functions 3'].map(logDoc).join(''));
+    await rig.session.drainStartup();
+    rig.dev.handlers.getsha256digest = (_cmd, d) => d.respond(false);
+    const addr = { sectorSize: 4096, physicalPartition: 0, startSector: 0, numSectors: 1, label: 'sbl' };
+    expect(await rig.session.sha256Digest(addr)).toBeUndefined();
+    expect(await rig.session.sha256Digest(addr)).toBeUndefined();
+    expect(rig.dev.commands.filter((c) => c.tag === 'getsha256digest')).toHaveLength(1);
+    expect(rig.events.some((e) => e.type === 'log' && /refused <getsha256digest>.*reading back/.test(e.message))).toBe(true);
+  });
+});

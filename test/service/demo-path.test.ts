@@ -61,6 +61,13 @@ describe('RescueService demo path', () => {
     expect(ev.some((e) => e.type === 'progress')).toBe(true);
     expect(ev.some((e) => e.type === 'step-start')).toBe(true);
     expect(ev.at(-1)?.type === 'result' || ev.some((e) => e.type === 'result' && e.ok)).toBe(true);
+    // Each line the programmer logs reaches the log once, as the device's; the expected payload
+    // complaint of the configure renegotiation is a debug line with a note saying what was agreed.
+    const logs = ev.flatMap((e) => (e.type === 'log' ? [e] : []));
+    expect(logs.filter((l) => /Supported Functions/.test(l.message)).map((l) => l.level)).toEqual(['device']);
+    expect(logs.filter((l) => /Erased \d+ blocks from start_sector 0$/.test(l.message)).length).toBe(1);
+    expect(logs.filter((l) => /payload to target size is too large/.test(l.message)).map((l) => l.level)).toEqual(['debug']);
+    expect(logs.some((l) => l.level === 'info' && /The programmer takes 8 KiB payloads; using 8 KiB/.test(l.message))).toBe(true);
 
     const fin = await service.call('finish', {});
     expect(fin).toEqual({ mode: 'normal', firmware: DEMO_PACKAGE_FIRMWARE, radioOk: true });
