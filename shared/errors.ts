@@ -25,6 +25,7 @@ export const ERRORS = {
   PACKAGE_EMPTY_FILE: { category: 'package', sentence: 'An image file in the package is empty.', nextStep: 'The package is incomplete; download it again.' },
   PACKAGE_BAD_PATCH: { category: 'package', sentence: 'A patch in the package cannot be applied.', nextStep: 'The package is damaged or was edited; download it again.' },
   PACKAGE_BAD_ZIP: { category: 'package', sentence: 'The package archive is damaged or uses an unsupported format.', nextStep: 'Download the archive again, or unpack it yourself and choose the folder.' },
+  FLASH_REFUSED_BEFORE_ERASE: { category: 'package', sentence: 'The flash was stopped before anything was erased: the package, its programmer and this modem do not fit together.', nextStep: 'The modem is as it was. Read the reasons above; use the package made for this exact module.' },
   PACKAGE_WRONG_PROGRAMMER: { category: 'package', sentence: 'The package\'s programmer is not meant for this module.', nextStep: 'Use the package made for your exact module; the module refuses programmers signed for another key.' },
   QCN_CORRUPT: { category: 'package', sentence: 'The QCN backup file is damaged and cannot be read safely.', nextStep: 'Use another copy of the backup; a QCN file must not be edited by hand.' },
   QCN_MISMATCH: { category: 'package', sentence: 'The QCN backup was made on another modem model or firmware version.', nextStep: 'Restore a backup made on this modem; only pass --force if you are sure the items fit this firmware.' },

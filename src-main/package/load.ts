@@ -11,7 +11,7 @@ import { patchRangeProblem, type FilePatch } from './file-patch.js';
 import { verifyMd5Txt } from './md5.js';
 import { loadPatches, type PatchEntry } from './patch.js';
 import { isInside, resolveExistingPackagePath } from './paths.js';
-import { buildPlan, displayName, type PlanInput, type PlanStep } from './plan.js';
+import { buildPlan, displayName, rangeProblems, type PlanInput, type PlanStep } from './plan.js';
 import { checkProgrammer, findProgrammer } from './programmer.js';
 import { loadRawprogram, type Rawprogram } from './rawprogram.js';
 import { openPackageSource } from './source.js';
@@ -33,14 +33,36 @@ export interface FirmwarePackage {
   plan: PlanStep[];
   problems: PackageProblem[];
   warnings: string[];
-  geometry: { sectorSize: number; pagesPerBlock: number };
+  /** totalSectors: the NAND size in pages the rawprogram XML states, when it does. */
+  geometry: { sectorSize: number; pagesPerBlock: number; totalSectors?: number };
+  /** The patch XML's file patches (filename != "DISK") and whether this flash lays them over the images. */
+  filePatches: FilePatchNote[];
   version?: string;
   totalProgramBytes: number;
   dispose(): Promise<void>;
 }
 
+/** A file patch of the package, as `package inspect` lists it. */
+export interface FilePatchNote {
+  file: string;
+  value: string;
+  what: string;
+  source: string;
+  applied: boolean;
+}
+
+/**
+ * Why file patches are not applied by default. QFirehose (firehose_protocol.c, its <patch> parsing
+ * drops every patch whose filename is not "DISK") and bkerler/edl (firehose_client.py: `if filename
+ * != "DISK": continue`) program every file as shipped and send only DISK patches; modules flashed
+ * by them boot. Quectel's MIBIB patches (NUM_DISK_BLOCKS-N., CRC32) therefore never run in the field.
+ */
+export const FILE_PATCHES_NOT_APPLIED = 'not applied: files are written as shipped, as QFirehose and edl do (only DISK patches are sent to the modem)';
+
 export interface LoadOptions {
   signal?: AbortSignal;
+  /** Lay the patch XML's file patches over the images (off by default, as QFirehose and edl). */
+  applyFilePatches?: boolean;
   /** Check md5.txt (default true). */
   verifyMd5?: boolean;
   zipLimits?: Partial<ZipLimits>;
@@ -135,21 +157,18 @@ async function inspect(root: string, updateDir: string, firehoseDir: string, nam
     }
   }
 
-  // File patches go with the program steps of their file; DISK patches become plan steps.
-  const diskPatches = patches.filter((p) => p.isDisk);
-  for (const p of patches.filter((q) => !q.isDisk)) {
-    const where = `${path.basename(p.origin.file)} line ${p.origin.line}`;
+  const attachFilePatch = async (p: PatchEntry, where: string): Promise<void> => {
     let target: string;
     try {
       target = (await resolveExistingPackagePath(root, path.dirname(p.origin.file), p.filename, where)).path;
     } catch (err) {
       problem(err, p.filename);
-      continue;
+      return;
     }
     const users = inputs.filter((i) => i.operation === 'program' && i.path === target);
     if (users.length === 0) {
       warnings.push(`${where} patches ${p.filename}, which no program line writes; ignored.`);
-      continue;
+      return;
     }
     for (const u of users) {
       const fp: FilePatch = { start_sector: p.startSector, byte_offset: p.byteOffset, sector_size: p.sectorSize, size_in_bytes: p.sizeInBytes, value: p.valueText, what: p.what, source: where };
@@ -161,6 +180,16 @@ async function inspect(root: string, updateDir: string, firehoseDir: string, nam
       if (rangeProblem) once(`patch:${where}`, 'PACKAGE_BAD_PATCH', rangeProblem, target);
       (u.filePatches ??= []).push(fp);
     }
+  };
+  // DISK patches become plan steps. File patches are listed, and go with the program steps of
+  // their file only when asked for (see FILE_PATCHES_NOT_APPLIED).
+  const diskPatches = patches.filter((p) => p.isDisk);
+  const apply = opts.applyFilePatches === true;
+  const filePatches: FilePatchNote[] = [];
+  for (const p of patches.filter((q) => !q.isDisk)) {
+    const where = `${path.basename(p.origin.file)} line ${p.origin.line}`;
+    filePatches.push({ file: p.filename, value: p.valueText, what: p.what, source: where, applied: apply });
+    if (apply) await attachFilePatch(p, where);
   }
   for (const p of diskPatches) if (raw && p.sectorSize !== raw.sectorSize) problems.push({ code: 'PACKAGE_BAD_PATCH', message: new RescueError('PACKAGE_BAD_PATCH', `${path.basename(p.origin.file)} line ${p.origin.line}: SECTOR_SIZE_IN_BYTES=${p.sectorSize} differs from the rawprogram XML's ${raw.sectorSize}.`).message });
 
@@ -194,6 +223,13 @@ async function inspect(root: string, updateDir: string, firehoseDir: string, nam
   } else warnings.push('md5.txt was not checked (asked not to).');
 
   const plan = raw ? buildPlan(inputs, diskPatches, { sectorSize, pagesPerBlock }) : [];
+  // Every range against the NAND size the XML states (the device's own answer is checked again
+  // before the first erase, flows/preflight.ts).
+  if (raw?.statedTotalSectors !== undefined) {
+    for (const message of rangeProblems(plan, raw.statedTotalSectors, `as ${path.basename(rawprogramPath)} states`)) {
+      problems.push({ code: 'PACKAGE_BAD_XML', message: new RescueError('PACKAGE_BAD_XML', message).message, file: rawprogramPath });
+    }
+  }
   const version = await findVersion(root, name);
   const pkg: FirmwarePackage = {
     root,
@@ -203,7 +239,8 @@ async function inspect(root: string, updateDir: string, firehoseDir: string, nam
     plan,
     problems,
     warnings,
-    geometry: { sectorSize, pagesPerBlock },
+    geometry: { sectorSize, pagesPerBlock, ...(raw?.statedTotalSectors !== undefined ? { totalSectors: raw.statedTotalSectors } : {}) },
+    filePatches,
     totalProgramBytes: plan.filter((s) => s.operation === 'program').reduce((n, s) => n + s.bytes, 0),
     dispose,
   };

@@ -112,3 +112,15 @@ export function buildPlan(entries: readonly PlanInput[], diskPatches: readonly P
   steps.push({ index: steps.length, operation: 'reset', label: 'restart the modem', start_sector: 0, num_sectors: 0, sector_size: geometry.sectorSize, pages_per_block: geometry.pagesPerBlock, physical_partition: 0, bytes: 0 });
   return steps;
 }
+
+/** Steps of the plan that reach past the end of a NAND of `total` pages; each a sentence. */
+export function rangeProblems(plan: readonly PlanStep[], total: number, said: string): string[] {
+  const out: string[] = [];
+  for (const s of plan) {
+    if (s.operation === 'reset') continue;
+    const patchBytes = (s.disk_patch?.byteOffset ?? 0) + (s.disk_patch?.sizeInBytes ?? 0);
+    const end = s.operation === 'patch' ? s.start_sector + Math.ceil(patchBytes / s.sector_size) : s.start_sector + s.num_sectors;
+    if (end > total) out.push(`The ${s.operation} of ${s.label}${s.source ? ` (${s.source})` : ''} reaches page ${end - 1}, past the end of the NAND (${total} pages, ${said}).`);
+  }
+  return out;
+}

@@ -23,7 +23,31 @@ export interface Rawprogram {
   entries: RawEntry[];
   sectorSize: number;
   pagesPerBlock?: number;
+  /**
+   * The NAND size in pages the file states in its header comments, as Quectel's generated files
+   * do ("<!--NUM_PARTITION_SECTORS  = 131072-->" beside "BlockSize = 128 KB" and "PageSize  = 2 KB"
+   * in the EG25-G update XML, test/fixtures/real/eg25g).
+   */
+  statedTotalSectors?: number;
   warnings: string[];
+}
+
+/** The header comments' NAND size in pages, when they state one consistent with the lines' page size. */
+export function statedGeometry(comments: readonly string[], sectorSize: number | undefined): { totalSectors?: number; problem?: string } {
+  const find = (re: RegExp): number | undefined => {
+    for (const c of comments) {
+      const m = re.exec(c);
+      if (m) return Number(m[1]);
+    }
+    return undefined;
+  };
+  const total = find(/^NUM_PARTITION_SECTORS\s*=\s*(\d{1,12})\s*$/i);
+  const pageKb = find(/^PageSize\s*=\s*(\d{1,3})\s*KB\s*$/i);
+  if (total === undefined || total <= 0) return {};
+  if (pageKb !== undefined && sectorSize !== undefined && pageKb * 1024 !== sectorSize) {
+    return { problem: `its header says PageSize = ${pageKb} KB, but its lines write ${sectorSize}-byte sectors.` };
+  }
+  return { totalSectors: total };
 }
 
 /** Largest sector number accepted (a 2^40-page device is far beyond any modem). */
@@ -80,6 +104,9 @@ export function parseRawprogram(root: XmlElement, file: string): Rawprogram {
   checkProgramOverlaps(entries);
   const out: Rawprogram = { entries, sectorSize, warnings };
   if (pagesPerBlock !== undefined) out.pagesPerBlock = pagesPerBlock;
+  const stated = statedGeometry(root.comments ?? [], sectorSize);
+  if (stated.problem) throw badXml(top, stated.problem);
+  if (stated.totalSectors !== undefined) out.statedTotalSectors = stated.totalSectors;
   return out;
 }
 

@@ -335,11 +335,18 @@ const STORAGE_INT_FIELDS = ['total_blocks', 'block_size', 'page_size', 'pages_pe
 const STORAGE_TEXT_FIELDS = ['mem_type', 'prod_name', 'manufacturer_id', 'serial_num', 'fw_version'] as const;
 
 /**
- * The {"storage_info": {...}} JSON a getstorageinfo log carries. Only known fields of the right
- * type survive (whole numbers within range, short strings); anything oversized, malformed or
- * hostile gives undefined or drops the field, never an exception.
+ * What a getstorageinfo answer says about the storage. Current programmers log one
+ * {"storage_info": {...}} JSON line; older ones log key=value lines instead ("SECTOR_SIZE_IN_BYTES=512",
+ * "num_physical_partitions=3", "num_partition_sectors=61071360": strongtz/edl-ng issue 25 and
+ * bkerler/edl issue 108 show them), and some only ACK (bkerler/edl issue 546, an EC20 with the
+ * 9x07 NAND loader: nothing to read). Only known fields of the right type are kept; undefined
+ * when there is nothing.
  */
 export function parseStorageInfo(lines: readonly string[]): Record<string, unknown> | undefined {
+  return storageFromJson(lines) ?? storageFromKeyValues(lines);
+}
+
+function storageFromJson(lines: readonly string[]): Record<string, unknown> | undefined {
   const candidates = [...lines];
   if (lines.length > 1) candidates.push(lines.join(''));
   for (const line of candidates) {
@@ -368,6 +375,32 @@ export function parseStorageInfo(lines: readonly string[]): Record<string, unkno
     if (Object.keys(out).length > 0) return out;
   }
   return undefined;
+}
+
+/** key=value log lines of older programmers, by the names they use, to the JSON field names. */
+const STORAGE_KEYS: Readonly<Record<string, (typeof STORAGE_INT_FIELDS)[number]>> = {
+  sector_size_in_bytes: 'sector_size',
+  sector_size: 'sector_size',
+  page_size: 'page_size',
+  block_size: 'block_size',
+  pages_per_block: 'pages_per_block',
+  total_blocks: 'total_blocks',
+  num_partition_sectors: 'num_partition_sectors',
+  total_sectors: 'total_sectors',
+  num_physical_partitions: 'num_physical',
+  num_physical: 'num_physical',
+};
+
+function storageFromKeyValues(lines: readonly string[]): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const line of lines) {
+    const m = /^\s*(?:INFO:\s*)?([A-Za-z_]{4,40})\s*=\s*(\d{1,15})\s*$/.exec(line);
+    const field = m ? STORAGE_KEYS[m[1]!.toLowerCase()] : undefined;
+    if (!field || field in out) continue;
+    const v = Number(m![2]);
+    if (Number.isSafeInteger(v)) out[field] = v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -11,6 +11,8 @@ export interface XmlElement {
   text: string;
   /** 1-based line of the start tag, for error messages. */
   line: number;
+  /** Comments directly inside this element, trimmed (Quectel's rawprogram states the NAND geometry in them). */
+  comments?: string[];
 }
 
 export interface XmlLimits {
@@ -118,6 +120,7 @@ class Parser {
       attrs[an] = this.decode(raw);
     }
     const children: XmlElement[] = [];
+    const comments: string[] = [];
     let text = '';
     for (;;) {
       if (this.pos >= this.s.length) this.fail(`<${name}> is never closed`);
@@ -127,9 +130,14 @@ class Parser {
         if (close !== name) this.fail(`</${close}> closes <${name}>`);
         this.skipSpace();
         this.expect('>');
-        return { name, attrs, children, text: text.trim(), line };
+        const el: XmlElement = { name, attrs, children, text: text.trim(), line };
+        if (comments.length > 0) el.comments = comments;
+        return el;
       }
-      if (this.startsWith('<!--')) this.comment();
+      if (this.startsWith('<!--')) {
+        const c = this.comment();
+        if (comments.length < 64) comments.push(c.trim().slice(0, 256));
+      }
       else if (this.startsWith('<![CDATA[')) {
         this.pos += 9;
         const end = this.s.indexOf(']]>', this.pos);
@@ -152,12 +160,14 @@ class Parser {
     }
   }
 
-  private comment(): void {
+  private comment(): string {
     this.pos += 4;
     const end = this.s.indexOf('-->', this.pos);
     if (end < 0) this.fail('unterminated comment');
-    this.countLines(this.s.slice(this.pos, end));
+    const body = this.s.slice(this.pos, end);
+    this.countLines(body);
     this.pos = end + 3;
+    return body;
   }
 
   private name(): string {

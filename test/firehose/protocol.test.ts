@@ -166,6 +166,22 @@ describe('storage info logs', () => {
     expect(parseStorageInfo(['other', line])).toEqual({ total_blocks: 2048, block_size: 262144, page_size: 4096, pages_per_block: 64, num_physical: 1, mem_type: 'NAND', prod_name: 'MT29F4G', bad_blocks: 3 });
   });
 
+  it('reads the key=value lines of older programmers (strongtz/edl-ng issue 25, bkerler/edl issue 108)', () => {
+    // As logged by a programmer that prints its storage as lines, not JSON.
+    expect(parseStorageInfo(['SECTOR_SIZE_IN_BYTES=512', 'num_physical_partitions=3', 'MFR_ID=144', 'Product name=HCG8a4'])).toEqual({ sector_size: 512, num_physical: 3 });
+    expect(parseStorageInfo(['INFO: num_partition_sectors=61071360', 'total_blocks=2048', 'block_size=131072', 'page_size=2048'])).toEqual({
+      num_partition_sectors: 61071360,
+      total_blocks: 2048,
+      block_size: 131072,
+      page_size: 2048,
+    });
+    // JSON wins where both are there; an ACK with nothing (bkerler/edl issue 546) gives nothing.
+    expect(parseStorageInfo(['page_size=4096', '{"storage_info": {"page_size": 2048}}'])).toEqual({ page_size: 2048 });
+    expect(parseStorageInfo([])).toBeUndefined();
+    expect(parseStorageInfo(["WARNING: Ignoring unrecognized tag 'getstorageinfo'. Continuing."])).toBeUndefined();
+    expect(parseStorageInfo(['page_size=99999999999999999999', 'x=1'])).toBeUndefined();
+  });
+
   it('survives hostile JSON', () => {
     const huge = `{"storage_info": {"total_blocks": 1, "pad": "${'x'.repeat(20000)}"}}`;
     const deep = `{"storage_info": ${'['.repeat(5000)}${']'.repeat(5000)}}`;

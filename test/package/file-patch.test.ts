@@ -104,7 +104,9 @@ describe('file patches through the image source', () => {
   test('a patch beyond the end of its file is a package problem found at load time', async () => {
     const p = realPackage();
     writeFileSync(path.join(p.firehose, 'partition_complete_p2K_b128K.mbn'), standIn(1, 3 * SS));
-    const pkg = await loadPackage(p.root);
+    // Only when file patches are asked for: by default files are written as shipped.
+    expect((await loadPackage(p.root)).problems).toEqual([]);
+    const pkg = await loadPackage(p.root, { applyFilePatches: true });
     const prob = pkg.problems.find((x) => x.code === 'PACKAGE_BAD_PATCH');
     expect(prob?.message).toMatch(/patch_p2K_b128K\.xml line 6: the patch writes at byte 6156, beyond the end of the 6144-byte file/);
   });
@@ -119,9 +121,9 @@ describe('file patches through the image source', () => {
     expect(pkg.problems[0]!.message).toMatch(/patch_p2K_b128K\.xml line 6: patch value "SHA1\(0,4096\)"/);
   });
 
-  test('the loaded plan streams the MIBIB patched like the reference computation', async () => {
+  test('asked for, the loaded plan streams the MIBIB patched like the reference computation', async () => {
     const p = realPackage();
-    const pkg = await loadPackage(p.root);
+    const pkg = await loadPackage(p.root, { applyFilePatches: true });
     const step = pkg.plan.find((s) => s.operation === 'program' && s.start_sector === 640)!;
     const src = await openImageSource(step.path!, step.file_patches!, { numDiskBlocks: 2048 });
     try {

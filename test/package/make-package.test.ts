@@ -23,7 +23,8 @@ describe('makePackage', () => {
       try {
         expect(pkg.problems).toEqual([]);
         expect(pkg.warnings).toEqual([]);
-        expect(pkg.geometry).toEqual({ sectorSize: spec.pageSize, pagesPerBlock: spec.pagesPerBlock });
+        // The NAND size comes from the XML header, as in Quectel's generated files.
+        expect(pkg.geometry).toEqual({ sectorSize: spec.pageSize, pagesPerBlock: spec.pagesPerBlock, totalSectors: spec.totalBlocks * spec.pagesPerBlock });
         expect(path.basename(pkg.programmerPath)).toBe('prog_nand_firehose_9x07.mbn');
         expect(path.basename(pkg.rawprogramPath)).toBe(`rawprogram_nand_${spec.geometryTag}_update.xml`);
         expect(pkg.version).toBe(spec.firmware);

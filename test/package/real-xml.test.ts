@@ -24,8 +24,15 @@ describe('the real EG25-G update XML', () => {
     try {
       expect(pkg.problems).toEqual([]);
       expect(() => assertFlashable(pkg)).not.toThrow();
-      expect(pkg.geometry).toEqual({ sectorSize: 2048, pagesPerBlock: 64 });
+      // "NUM_PARTITION_SECTORS  = 131072" in the real file's header: a 256 MiB NAND.
+      expect(pkg.geometry).toEqual({ sectorSize: 2048, pagesPerBlock: 64, totalSectors: 131072 });
       expect(pkg.version).toBe('EG25GGBR07A08M2G');
+      // Its two MIBIB file patches are listed, not applied: the file is written as shipped.
+      expect(pkg.filePatches.map((f) => [f.file, f.value, f.applied])).toEqual([
+        ['partition_complete_p2K_b128K.mbn', 'NUM_DISK_BLOCKS-1476.', false],
+        ['partition_complete_p2K_b128K.mbn', 'CRC32(0,4096)', false],
+      ]);
+      expect(pkg.plan.some((s) => (s.file_patches?.length ?? 0) > 0)).toBe(false);
       const ops = pkg.plan.map((s) => s.operation);
       const lastErase = ops.lastIndexOf('erase');
       const firstProgram = ops.indexOf('program');
@@ -50,9 +57,12 @@ describe('the real EG25-G update XML', () => {
       expect(pkg.plan.filter((s) => s.operation === 'erase').map((s) => `${s.start_sector}+${s.num_sectors}`).sort()).toEqual(
         lines.filter((l) => l.op === 'erase').map((l) => `${l.start}+${l.num}`).sort(),
       );
-      // The MIBIB carries the two file patches in XML order; the rpm erase is labelled by its program.
-      const mibib = programs.find((s) => s.start_sector === 640)!;
+      // Asked for, the MIBIB carries the two file patches in XML order.
+      const patched = await loadPackage(p.root, { applyFilePatches: true });
+      const mibib = patched.plan.find((s) => s.operation === 'program' && s.start_sector === 640)!;
       expect(mibib.file_patches?.map((f) => f.value)).toEqual(['NUM_DISK_BLOCKS-1476.', 'CRC32(0,4096)']);
+      await patched.dispose();
+      // The rpm erase is labelled by its program.
       expect(pkg.plan.find((s) => s.operation === 'erase' && s.start_sector === 13952)!.label).toBe('rpm.mbn');
       expect(pkg.plan.filter((s) => s.operation === 'patch')).toEqual([]);
       expect(pkg.totalProgramBytes).toBe(programs.reduce((n, s) => n + s.bytes, 0));

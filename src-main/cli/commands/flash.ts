@@ -1,4 +1,6 @@
 // modem-rescue flash --package P [--port P] [--verify|--no-verify] [--json] [--journal DIR | --no-journal]
+//   [--apply-file-patches]: lay the patch XML's file patches over the images (off by default: files
+//   are written as shipped, as QFirehose and edl do; decided before the first erase).
 
 import { EXIT_CODES } from '../../../shared/errors.js';
 import { flashPackage } from '../../flows/flash.js';
@@ -30,6 +32,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     payload: { type: 'string' },
     journal: { type: 'string' },
     'no-journal': { type: 'boolean' },
+    'apply-file-patches': { type: 'boolean' },
   }, false);
   if (!values.package) {
     io.err('usage: modem-rescue flash --package PATH [--port PATH] [--no-verify] [--json]\n');
@@ -46,6 +49,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       onEvent: view.sink,
       verify: !values['no-verify'],
       reset: !values['no-reset'],
+      applyFilePatches: Boolean(values['apply-file-patches']),
       openTimeoutMs: intOption(values.wait, 'wait', 60) * 1000,
       ...(values.payload ? { maxPayload: intOption(values.payload, 'payload', 0) } : {}),
       // Partitions verified by an interrupted run are not written again (SBL always is, last).
@@ -60,6 +64,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 export const flashCommand: CommandSpec = {
   name: 'flash',
   summary: 'Write a firmware package to a modem in EDL mode (USB, or --port for a serial/COM port)',
-  usage: 'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal]',
+  usage: 'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches]',
   run,
 };

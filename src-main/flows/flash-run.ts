@@ -1,0 +1,330 @@
+// One flash of one package onto one modem, as an object with explicit state: connect (open the
+// pipe, Sahara, Firehose, configure and, once, the pre-erase checks), runStep (one switch over the
+// plan's operations, as qdl's firehose_run does), recover (the ladder) and finish (the result).
+// run() drives them; flash.ts loads the package and the journal and reports the outcome.
+
+import { RescueError } from '../../shared/errors.js';
+import type { EventSink } from '../../shared/events.js';
+import type { FirmwarePackage } from '../package/load.js';
+import type { PlanStep } from '../package/plan.js';
+import { openImageSource } from '../package/image-source.js';
+import { PipeReader } from '../transport/pipe-reader.js';
+import type { BulkPipe } from '../transport/transport.js';
+import { throwIfAborted } from '../util/deadline.js';
+import { FirehoseSession, type FirehoseAddress } from './firehose-host.js';
+import type { FlashOptions, FlashResult, PartitionCheckMethod } from './flash.js';
+import { preflight, type Preflight } from './preflight.js';
+import { ProgressTracker } from './progress.js';
+import { classify, climbLadder, DEFAULT_RECOVERY, needsPowerCycle, type Link, type RecoveryOptions } from './recovery.js';
+import type { ResumeJournal } from './resume-journal.js';
+import { saharaUpload } from './sahara-host.js';
+import { HashingSource, hashPadded, verifyOnDevice } from './verify.js';
+
+const CHIP_SERIAL = /chip serial num:\s*(\d+)/i;
+
+/** Bytes actually sent for a program step: the file rounded up to whole sectors. */
+export function paddedBytes(step: PlanStep): number {
+  return Math.ceil(step.bytes / step.sector_size) * step.sector_size;
+}
+
+export function address(step: PlanStep): FirehoseAddress {
+  return {
+    sectorSize: step.sector_size,
+    pagesPerBlock: step.pages_per_block,
+    physicalPartition: step.physical_partition,
+    startSector: step.start_sector,
+    numSectors: step.num_sectors,
+    label: step.label,
+    ...(step.filename ? { filename: step.filename } : {}),
+  };
+}
+
+export class FlashRun {
+  private readonly rec: RecoveryOptions;
+  private readonly verify: boolean;
+  private readonly signal: AbortSignal | undefined;
+  // The connection.
+  private link: Link | undefined;
+  private session: FirehoseSession | undefined;
+  private needSahara = true;
+  /** Set while connecting after a ladder that reopened without seeing the modem leave the bus: it may be hung. */
+  private suspectHung: unknown;
+  private connecting = false;
+  // What the pre-erase checks found (once per run).
+  private checked: Preflight | undefined;
+  // The plan still to run.
+  private steps: PlanStep[] | undefined;
+  private pos = 0;
+  private progress: ProgressTracker | undefined;
+  private journalChecked = false;
+  // The outcome so far.
+  private readonly checks = new Map<number, PartitionCheckMethod>();
+  private readonly resumed: string[] = [];
+  private bytesWritten = 0;
+  private stepsDone = 0;
+  private programmerSkipped = false;
+  private recoveries = 0;
+
+  constructor(
+    private readonly pkg: FirmwarePackage,
+    private readonly programmer: Uint8Array,
+    private readonly journal: ResumeJournal,
+    private readonly opts: FlashOptions,
+    private readonly emit: EventSink,
+    /** performance.now() when the flash began (package checks included). */
+    private readonly started: number = performance.now(),
+  ) {
+    this.rec = { ...DEFAULT_RECOVERY, ...opts.recovery };
+    this.verify = opts.verify ?? true;
+    this.signal = opts.signal;
+  }
+
+  /** Connect, run every step, recover from what the ladder can recover; the result or the failure. */
+  async run(): Promise<FlashResult> {
+    try {
+      for (;;) {
+        try {
+          throwIfAborted(this.signal);
+          const session = await this.connect();
+          await this.planRemaining(session);
+          for (; this.pos < this.steps!.length; this.pos++) {
+            throwIfAborted(this.signal);
+            await this.runStep(session, this.steps![this.pos]!);
+          }
+          break;
+        } catch (e) {
+          await this.recover(e);
+        }
+      }
+      return await this.finish();
+    } finally {
+      await this.link?.pipe.close().catch(() => {});
+    }
+  }
+
+  /** The pipe, the programmer and its configuration, as far as they are missing; the checks once. */
+  async connect(): Promise<FirehoseSession> {
+    if (!this.link) {
+      this.emit({ type: 'phase', phase: 'connect', message: `Waiting for ${this.opts.opener.description}` });
+      const pipe = await this.opts.opener.open({ timeoutMs: this.opts.openTimeoutMs ?? 30_000, signal: this.signal, what: 'the modem in EDL mode' });
+      this.log(`Connected to ${pipe.name}`);
+      this.link = { pipe, reader: new PipeReader(pipe) };
+      this.needSahara = true;
+    }
+    if (!this.session || this.needSahara) {
+      this.connecting = true;
+      this.session = await this.startProgrammer(this.link);
+      this.needSahara = false;
+      await this.configure(this.session, this.link.pipe);
+      this.connecting = false;
+      this.suspectHung = undefined;
+    }
+    return this.session;
+  }
+
+  private async startProgrammer(l: Link): Promise<FirehoseSession> {
+    const { signal, opts } = this;
+    this.emit({ type: 'phase', phase: 'sahara', message: 'Uploading the programmer (Sahara)' });
+    const sahara = await saharaUpload(l.reader, this.programmer, {
+      signal,
+      onEvent: this.emit,
+      ...(opts.helloTimeoutMs !== undefined ? { helloTimeoutMs: opts.helloTimeoutMs } : {}),
+      ...(opts.saharaPacketTimeoutMs !== undefined ? { packetTimeoutMs: opts.saharaPacketTimeoutMs } : {}),
+    });
+    const skipped = sahara.kind === 'firehose-running';
+    if (skipped) this.log('A programmer is already running on the modem; skipping the upload.');
+    if (this.stepsDone === 0) this.programmerSkipped = skipped;
+    this.emit({ type: 'phase', phase: 'firehose', message: 'Talking to the programmer (Firehose)' });
+    const s = new FirehoseSession(l.reader, { signal, onEvent: this.emit, ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) });
+    if (!skipped) {
+      const lines = await s.drainStartup();
+      const serial = lines.map((x) => CHIP_SERIAL.exec(x)?.[1]).find((x) => x !== undefined);
+      if (await this.journal.bindDevice(serial)) this.log(`The resume journal was written for another modem; this one (serial ${serial}) is flashed from the start.`, 'warn');
+    }
+    return s;
+  }
+
+  /** Configure; the first time, ask for the storage and run the pre-erase checks. */
+  private async configure(s: FirehoseSession, pipe: BulkPipe): Promise<void> {
+    const asked = this.opts.maxPayload ?? 1024 * 1024;
+    const config = await s.configure({ memoryName: 'nand', maxPayloadToTarget: asked, zlpAwareHost: pipe.needsZlp });
+    const size = config.maxPayloadToTarget;
+    const sizeText = size % 1024 === 0 ? `${size / 1024} KiB` : `${size} bytes`;
+    this.log(size < asked ? `The programmer takes ${sizeText} payloads; using ${sizeText} (target ${config.targetName ?? 'unknown'}).` : `Programmer configured: ${sizeText} payloads, target ${config.targetName ?? 'unknown'}.`);
+    if (this.checked) return;
+    const storage = await s.storageInfo();
+    const checked = preflight(
+      { plan: this.pkg.plan, sectorSize: this.pkg.geometry.sectorSize, pagesPerBlock: this.pkg.geometry.pagesPerBlock, rawprogramName: this.pkg.rawprogramPath.split(/[\\/]/).pop() ?? '', ...(this.pkg.geometry.totalSectors !== undefined ? { totalSectors: this.pkg.geometry.totalSectors } : {}) },
+      { functions: s.functions, memoryName: config.memoryName, ...(storage ? { storage } : {}) },
+      { verify: this.verify, applyFilePatches: this.pkg.filePatches.some((p) => p.applied) },
+    );
+    for (const note of checked.notes) this.log(note);
+    if (checked.problems.length > 0) {
+      const list = checked.problems.length === 1 ? checked.problems[0]! : `${checked.problems.length} reasons:\n${checked.problems.map((p) => `- ${p}`).join('\n')}`;
+      throw new RescueError('FLASH_REFUSED_BEFORE_ERASE', list);
+    }
+    this.checked = checked;
+  }
+
+  /** After a (re)connection: check what the journal holds, then the steps still to run. */
+  private async planRemaining(session: FirehoseSession): Promise<void> {
+    if (this.steps) return;
+    const { pkg, journal } = this;
+    if (!this.journalChecked && journal.verified.length > 0) await this.checkJournal(session);
+    this.journalChecked = true;
+    this.steps = pkg.plan.filter((st) => !journal.canSkip(st, pkg.plan));
+    for (const st of pkg.plan) {
+      if (st.operation === 'program' && journal.verifiedFor(st) && !this.checks.has(st.index)) {
+        this.checks.set(st.index, 'earlier run');
+        this.resumed.push(st.label);
+      }
+    }
+    this.pos = 0;
+    const todo = this.steps.filter((st) => st.operation === 'program').reduce((n, st) => n + paddedBytes(st), 0);
+    this.progress = new ProgressTracker(todo, this.emit);
+    const skipped = pkg.plan.length - this.steps.length;
+    if (skipped > 0) this.log(`Resuming: ${skipped} of ${pkg.plan.length} steps are already done and verified; SBL is written again, last.`);
+  }
+
+  /** Partitions the journal holds are checked on this modem once per run; a mismatch is written again. */
+  private async checkJournal(s: FirehoseSession): Promise<void> {
+    for (const step of this.pkg.plan) {
+      const v = this.journal.verifiedFor(step);
+      if (!v) continue;
+      try {
+        await verifyOnDevice(s, { ...address(step), numSectors: paddedBytes(step) / step.sector_size }, v.sha256);
+      } catch (e) {
+        if (!(e instanceof RescueError) || e.code !== 'VERIFY_MISMATCH') throw e;
+        this.journal.forget(step);
+        this.log(`${step.label} no longer holds what an earlier run wrote; it is written again.`, 'warn');
+      }
+    }
+    await this.journal.save();
+  }
+
+  /** One step of the plan. */
+  async runStep(s: FirehoseSession, step: PlanStep): Promise<void> {
+    const stepStart = performance.now();
+    const bytes = step.operation === 'program' ? paddedBytes(step) : 0;
+    this.emit({ type: 'step-start', index: step.index, total: this.pkg.plan.length, operation: step.operation, label: step.label, bytes });
+    switch (step.operation) {
+      case 'erase':
+        this.emit({ type: 'phase', phase: 'erase', message: `Erasing ${step.label}` });
+        await s.erase(address(step));
+        break;
+      case 'program':
+        await this.program(s, step, bytes);
+        break;
+      case 'patch': {
+        this.emit({ type: 'phase', phase: 'patch', message: `Patching ${step.label}` });
+        const p = step.disk_patch!;
+        await s.patchDisk({ sectorSize: step.sector_size, byteOffset: p.byteOffset, physicalPartition: step.physical_partition, sizeInBytes: p.sizeInBytes, startSector: String(step.start_sector), value: p.value, what: p.what });
+        break;
+      }
+      case 'reset':
+        if (this.opts.reset === false) this.log('Not resetting the modem (asked not to).');
+        else {
+          this.emit({ type: 'phase', phase: 'reset', message: 'Restarting the modem' });
+          await s.power('reset');
+        }
+        break;
+    }
+    this.stepsDone++;
+    this.emit({ type: 'step-done', index: step.index, operation: step.operation, label: step.label, seconds: (performance.now() - stepStart) / 1000 });
+  }
+
+  private async program(s: FirehoseSession, step: PlanStep, bytes: number): Promise<void> {
+    this.emit({ type: 'phase', phase: 'program', message: `Writing ${step.label}` });
+    const numDiskBlocks = this.checked?.numDiskBlocks;
+    const image = await openImageSource(step.path!, step.file_patches ?? [], numDiskBlocks !== undefined ? { numDiskBlocks } : {});
+    try {
+      // Hash what is sent while sending it, so verification reads the image only once.
+      const hashing = this.verify ? new HashingSource(image) : undefined;
+      this.progress?.startStep(step.index, bytes);
+      await s.program(address(step), hashing ?? image, (done) => this.progress?.update(done));
+      this.bytesWritten += bytes;
+      if (!hashing) {
+        this.checks.set(step.index, 'not verified');
+        return;
+      }
+      this.emit({ type: 'phase', phase: 'verify', message: `Verifying ${step.label}` });
+      const expected = (await hashing.digest(bytes)) ?? (await hashPadded(image, bytes, this.signal));
+      const method = await verifyOnDevice(s, { ...address(step), numSectors: bytes / step.sector_size }, expected);
+      this.checks.set(step.index, method);
+      await this.journal.record(step, expected, method);
+    } finally {
+      await image.close();
+    }
+  }
+
+  /** A step failed: retry, resume or climb the ladder; rethrows what cannot be recovered. */
+  async recover(e: unknown): Promise<void> {
+    const { rec, signal } = this;
+    const verdict = classify(e);
+    if (verdict === 'fatal' || signal?.aborted) throw e;
+    if (this.connecting && this.suspectHung !== undefined) throw needsPowerCycle(this.suspectHung, 'the modem neither answers nor restarted by itself after a reset request');
+    if (this.recoveries >= rec.maxAttempts) throw rec.maxAttempts === 0 ? e : needsPowerCycle(e, `${this.recoveries} recoveries were tried in this run`);
+    this.recoveries++;
+    const step = this.steps?.[this.pos];
+    const what = e instanceof Error ? e.message : String(e);
+    const count = `recovery ${this.recoveries} of ${rec.maxAttempts}`;
+    if (verdict === 'retry-step' && step) {
+      this.recovery('retry', `${what} The programmer discarded the data: sending ${step.label} again (${count}).`);
+      return;
+    }
+    this.steps = undefined;
+    if (verdict === 'resume' || (verdict === 'retry-step' && this.link && this.session)) {
+      this.recovery('resume', `${what} Erasing and writing again every partition not verified (${count}).`);
+      return;
+    }
+    this.recovery('ladder', `${what} Trying to recover (${count}).`);
+    const known = this.session ? [...this.session.functions] : [];
+    const maxPendingBytes = Math.max(0, ...this.pkg.plan.filter((st) => st.operation === 'program').map(paddedBytes));
+    const out = await climbLadder(this.link, e, { opener: this.opts.opener, options: rec, emit: this.emit, maxPendingBytes, ...(signal ? { signal } : {}), ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}) });
+    this.link = out.link;
+    this.connecting = false;
+    if (out.kind === 'alive') {
+      this.session = out.session;
+      this.session.adoptFunctions(known);
+      this.needSahara = false;
+      this.connecting = true;
+      await this.configure(this.session, this.link.pipe).catch((ce: unknown) => {
+        throw classify(ce) === 'fatal' ? ce : needsPowerCycle(e, `the programmer answers but could not be configured again (${ce instanceof Error ? ce.message : String(ce)})`);
+      });
+      this.connecting = false;
+    } else {
+      this.needSahara = true;
+      this.suspectHung = out.droppedOff ? undefined : e;
+    }
+    this.recovery('resume', 'Resuming after the partitions already written and verified; SBL is written again, last.');
+  }
+
+  /** Every step ran: clear the journal and say how each partition was checked. */
+  async finish(): Promise<FlashResult> {
+    await this.journal.clear();
+    this.emit({ type: 'phase', phase: 'done', message: 'Flash complete' });
+    const methods = new Set([...this.checks.values()]);
+    const verified = !this.verify ? 'skipped' : methods.has('digest') && methods.has('read-back') ? 'mixed' : methods.has('read-back') ? 'read-back' : 'digest';
+    const partitions = this.pkg.plan
+      .filter((st) => st.operation === 'program')
+      .map((st) => ({ label: st.label, method: this.checks.get(st.index) ?? (this.verify ? 'earlier run' : 'not verified') }));
+    return {
+      seconds: (performance.now() - this.started) / 1000,
+      bytesWritten: this.bytesWritten,
+      stepsDone: this.stepsDone,
+      verified,
+      programmerSkipped: this.programmerSkipped,
+      partitions,
+      recoveries: this.recoveries,
+      resumed: this.resumed,
+    };
+  }
+
+  private log(message: string, level: 'info' | 'warn' = 'info'): void {
+    this.emit({ type: 'log', level, message });
+  }
+
+  private recovery(action: string, message: string): void {
+    this.emit({ type: 'recovery', action, message });
+  }
+}
