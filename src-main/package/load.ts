@@ -75,60 +75,129 @@ export async function loadPackage(input: string, opts: LoadOptions = {}): Promis
   throwIfAborted(signal);
   const src = await openPackageSource(input, { ...(signal ? { signal } : {}), ...(opts.zipLimits ? { zipLimits: opts.zipLimits } : {}) });
   try {
-    return await inspect(src.root, src.updateDir, src.firehoseDir, src.displayName, opts, () => src.dispose());
+    return await inspect({ root: src.root, updateDir: src.updateDir, firehoseDir: src.firehoseDir, name: src.displayName }, opts, () => src.dispose());
   } catch (e) {
     await src.dispose();
     throw e;
   }
 }
 
-async function inspect(root: string, updateDir: string, firehoseDir: string, name: string, opts: LoadOptions, dispose: () => Promise<void>): Promise<FirmwarePackage> {
-  const { signal } = opts;
-  const problems: PackageProblem[] = [];
-  const warnings: string[] = [];
-  const problem = (e: unknown, file?: string): void => {
+/** What the loader found: every problem (so a user sees them all at once) and every warning. */
+class Findings {
+  readonly problems: PackageProblem[] = [];
+  readonly warnings: string[] = [];
+  private readonly reported = new Set<string>();
+
+  /** A RescueError becomes a problem; anything else (a bug, a cancel) is thrown on. */
+  caught(e: unknown, file?: string): void {
     if (!(e instanceof RescueError) || e.code === 'CANCELLED') throw e;
-    problems.push({ code: e.code, message: e.message, ...(file ? { file } : {}) });
-  };
+    this.problems.push({ code: e.code, message: e.message, ...(file ? { file } : {}) });
+  }
 
+  add(code: ErrorCode, detail: string, file?: string): void {
+    this.problems.push({ code, message: new RescueError(code, detail).message, ...(file ? { file } : {}) });
+  }
+
+  /** A problem reported once per key (a file several lines name). */
+  once(key: string, code: ErrorCode, detail: string, file: string): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.add(code, detail, file);
+  }
+}
+
+interface PackageDirs {
+  root: string;
+  updateDir: string;
+  firehoseDir: string;
+  name: string;
+}
+
+/** Inspect a package's parts, one step each; nothing on the device is touched. */
+async function inspect(dirs: PackageDirs, opts: LoadOptions, dispose: () => Promise<void>): Promise<FirmwarePackage> {
+  const f = new Findings();
+  const { root, firehoseDir } = dirs;
   const choice = await chooseRawprogram(firehoseDir);
-  warnings.push(...choice.warnings);
+  f.warnings.push(...choice.warnings);
   const rawprogramPath = choice.path;
-  let raw: Rawprogram | undefined;
-  try {
-    await resolveExistingPackagePath(root, firehoseDir, path.basename(rawprogramPath), 'The rawprogram XML');
-    raw = await loadRawprogram(rawprogramPath);
-    warnings.push(...raw.warnings);
-  } catch (e) {
-    problem(e, rawprogramPath);
-  }
-
-  const patchChoice = await choosePatchXml(firehoseDir, rawprogramPath);
-  let patches: PatchEntry[] = [];
-  if (patchChoice.problem) problems.push({ code: 'PACKAGE_BAD_PATCH', message: new RescueError('PACKAGE_BAD_PATCH', patchChoice.problem).message });
-  if (patchChoice.path) {
-    try {
-      await resolveExistingPackagePath(root, firehoseDir, path.basename(patchChoice.path), 'The patch XML');
-      patches = await loadPatches(patchChoice.path);
-    } catch (e) {
-      problem(e, patchChoice.path);
-    }
-  }
+  const raw = await readRawprogram(root, firehoseDir, rawprogramPath, f);
+  const patchXml = await readPatchXml(root, firehoseDir, rawprogramPath, f);
 
   const sectorSize = raw?.sectorSize ?? 0;
-  let pagesPerBlock = raw?.pagesPerBlock ?? 64;
-  if (raw && raw.pagesPerBlock === undefined) warnings.push(`${path.basename(rawprogramPath)} gives no PAGES_PER_BLOCK; assuming 64.`);
-  if (!raw) pagesPerBlock = 0;
+  const pagesPerBlock = raw ? (raw.pagesPerBlock ?? 64) : 0;
+  if (raw && raw.pagesPerBlock === undefined) f.warnings.push(`${path.basename(rawprogramPath)} gives no PAGES_PER_BLOCK; assuming 64.`);
 
-  // Image files: where they are, that they exist, are not empty and fit their partition.
+  const images = await checkImages(root, rawprogramPath, raw, f, opts.signal);
+  // DISK patches become plan steps. File patches are listed, and go with the program steps of
+  // their file only when asked for (see FILE_PATCHES_NOT_APPLIED).
+  const diskPatches = patchXml.patches.filter((p) => p.isDisk);
+  const filePatches = await fileSteps(root, patchXml.patches, images, raw, opts.applyFilePatches === true, f);
+  for (const p of diskPatches) if (raw && p.sectorSize !== raw.sectorSize) f.add('PACKAGE_BAD_PATCH', `${path.basename(p.origin.file)} line ${p.origin.line}: SECTOR_SIZE_IN_BYTES=${p.sectorSize} differs from the rawprogram XML's ${raw.sectorSize}.`);
+  f.warnings.push(...uncoveredPrograms(images.inputs));
+
+  const programmerPath = await locateProgrammer(dirs, rawprogramPath, f);
+  if (opts.verifyMd5 !== false) await checkMd5(root, f, opts.signal);
+  else f.warnings.push('md5.txt was not checked (asked not to).');
+
+  const plan = raw ? buildPlan(images.inputs, diskPatches, { sectorSize, pagesPerBlock }) : [];
+  // Every range against the NAND size the XML states (the device's own answer is checked again
+  // before the first erase, flows/preflight.ts).
+  if (raw?.statedTotalSectors !== undefined) {
+    for (const message of rangeProblems(plan, raw.statedTotalSectors, `as ${path.basename(rawprogramPath)} states`)) f.add('PACKAGE_BAD_XML', message, rawprogramPath);
+  }
+  const version = await findVersion(root, dirs.name);
+  const pkg: FirmwarePackage = {
+    root,
+    programmerPath,
+    rawprogramPath,
+    rawprogramReason: choice.reason,
+    plan,
+    problems: f.problems,
+    warnings: f.warnings,
+    geometry: { sectorSize, pagesPerBlock, ...(raw?.statedTotalSectors !== undefined ? { totalSectors: raw.statedTotalSectors } : {}) },
+    filePatches,
+    totalProgramBytes: plan.filter((s) => s.operation === 'program').reduce((n, s) => n + s.bytes, 0),
+    dispose,
+  };
+  if (patchXml.path) pkg.patchPath = patchXml.path;
+  if (version) pkg.version = version;
+  return pkg;
+}
+
+async function readRawprogram(root: string, firehoseDir: string, rawprogramPath: string, f: Findings): Promise<Rawprogram | undefined> {
+  try {
+    await resolveExistingPackagePath(root, firehoseDir, path.basename(rawprogramPath), 'The rawprogram XML');
+    const raw = await loadRawprogram(rawprogramPath);
+    f.warnings.push(...raw.warnings);
+    return raw;
+  } catch (e) {
+    f.caught(e, rawprogramPath);
+    return undefined;
+  }
+}
+
+async function readPatchXml(root: string, firehoseDir: string, rawprogramPath: string, f: Findings): Promise<{ path?: string; patches: PatchEntry[] }> {
+  const choice = await choosePatchXml(firehoseDir, rawprogramPath);
+  if (choice.problem) f.add('PACKAGE_BAD_PATCH', choice.problem);
+  if (!choice.path) return { patches: [] };
+  try {
+    await resolveExistingPackagePath(root, firehoseDir, path.basename(choice.path), 'The patch XML');
+    return { path: choice.path, patches: await loadPatches(choice.path) };
+  } catch (e) {
+    f.caught(e, choice.path);
+    return { path: choice.path, patches: [] };
+  }
+}
+
+interface Images {
+  inputs: PlanInput[];
+  sizes: Map<string, number>;
+}
+
+/** Image files: where they are, that they exist, are not empty and fit their partition. */
+async function checkImages(root: string, rawprogramPath: string, raw: Rawprogram | undefined, f: Findings, signal: AbortSignal | undefined): Promise<Images> {
   const inputs: PlanInput[] = [];
   const sizes = new Map<string, number>();
-  const reported = new Set<string>();
-  const once = (key: string, code: ErrorCode, detail: string, file: string): void => {
-    if (reported.has(key)) return;
-    reported.add(key);
-    problems.push({ code, message: new RescueError(code, detail).message, file });
-  };
   for (const e of raw?.entries ?? []) {
     throwIfAborted(signal);
     const input: PlanInput = { ...e };
@@ -139,114 +208,90 @@ async function inspect(root: string, updateDir: string, firehoseDir: string, nam
     try {
       resolved = await resolveExistingPackagePath(root, path.dirname(rawprogramPath), e.filename, where);
     } catch (err) {
-      problem(err, e.filename);
+      f.caught(err, e.filename);
       continue;
     }
     input.path = resolved.path;
     const shown = displayName(e.filename);
     const st = resolved.exists ? await stat(resolved.path).catch(() => undefined) : undefined;
     if (!st?.isFile()) {
-      once(`missing:${resolved.path}`, 'PACKAGE_MISSING_FILE', `${shown} (${where}) is not in the package.`, resolved.path);
+      f.once(`missing:${resolved.path}`, 'PACKAGE_MISSING_FILE', `${shown} (${where}) is not in the package.`, resolved.path);
       continue;
     }
     input.bytes = st.size;
     sizes.set(resolved.path, st.size);
-    if (st.size === 0) once(`empty:${resolved.path}`, 'PACKAGE_EMPTY_FILE', `${shown} (${where}) is empty.`, resolved.path);
+    if (st.size === 0) f.once(`empty:${resolved.path}`, 'PACKAGE_EMPTY_FILE', `${shown} (${where}) is empty.`, resolved.path);
     else if (Math.ceil(st.size / e.sectorSize) > e.numSectors) {
-      once(`large:${resolved.path}:${e.numSectors}`, 'PACKAGE_FILE_TOO_LARGE', `${shown} is ${st.size} bytes (${Math.ceil(st.size / e.sectorSize)} sectors), but its partition (${where}) holds ${e.numSectors} sectors of ${e.sectorSize} bytes.`, resolved.path);
+      f.once(`large:${resolved.path}:${e.numSectors}`, 'PACKAGE_FILE_TOO_LARGE', `${shown} is ${st.size} bytes (${Math.ceil(st.size / e.sectorSize)} sectors), but its partition (${where}) holds ${e.numSectors} sectors of ${e.sectorSize} bytes.`, resolved.path);
     }
   }
+  return { inputs, sizes };
+}
 
-  const attachFilePatch = async (p: PatchEntry, where: string): Promise<void> => {
-    let target: string;
-    try {
-      target = (await resolveExistingPackagePath(root, path.dirname(p.origin.file), p.filename, where)).path;
-    } catch (err) {
-      problem(err, p.filename);
-      return;
-    }
-    const users = inputs.filter((i) => i.operation === 'program' && i.path === target);
-    if (users.length === 0) {
-      warnings.push(`${where} patches ${p.filename}, which no program line writes; ignored.`);
-      return;
-    }
-    for (const u of users) {
-      const fp: FilePatch = { start_sector: p.startSector, byte_offset: p.byteOffset, sector_size: p.sectorSize, size_in_bytes: p.sizeInBytes, value: p.valueText, what: p.what, source: where };
-      if (u.pagesPerBlock !== undefined) fp.pages_per_block = u.pagesPerBlock;
-      else if (raw?.pagesPerBlock !== undefined) fp.pages_per_block = raw.pagesPerBlock;
-      if (p.sectorSize !== u.sectorSize) problems.push({ code: 'PACKAGE_BAD_PATCH', message: new RescueError('PACKAGE_BAD_PATCH', `${where}: SECTOR_SIZE_IN_BYTES=${p.sectorSize}, but ${p.filename} is written with ${u.sectorSize}.`).message, file: target });
-      const size = sizes.get(target);
-      const rangeProblem = size !== undefined && size > 0 ? patchRangeProblem(fp, size) : undefined;
-      if (rangeProblem) once(`patch:${where}`, 'PACKAGE_BAD_PATCH', rangeProblem, target);
-      (u.filePatches ??= []).push(fp);
-    }
-  };
-  // DISK patches become plan steps. File patches are listed, and go with the program steps of
-  // their file only when asked for (see FILE_PATCHES_NOT_APPLIED).
-  const diskPatches = patches.filter((p) => p.isDisk);
-  const apply = opts.applyFilePatches === true;
-  const filePatches: FilePatchNote[] = [];
+/** The file patches as notes; when applied, each goes with the program steps of its file. */
+async function fileSteps(root: string, patches: readonly PatchEntry[], images: Images, raw: Rawprogram | undefined, apply: boolean, f: Findings): Promise<FilePatchNote[]> {
+  const notes: FilePatchNote[] = [];
   for (const p of patches.filter((q) => !q.isDisk)) {
     const where = `${path.basename(p.origin.file)} line ${p.origin.line}`;
-    filePatches.push({ file: p.filename, value: p.valueText, what: p.what, source: where, applied: apply });
-    if (apply) await attachFilePatch(p, where);
+    notes.push({ file: p.filename, value: p.valueText, what: p.what, source: where, applied: apply });
+    if (apply) await attachFilePatch(root, p, where, images, raw, f);
   }
-  for (const p of diskPatches) if (raw && p.sectorSize !== raw.sectorSize) problems.push({ code: 'PACKAGE_BAD_PATCH', message: new RescueError('PACKAGE_BAD_PATCH', `${path.basename(p.origin.file)} line ${p.origin.line}: SECTOR_SIZE_IN_BYTES=${p.sectorSize} differs from the rawprogram XML's ${raw.sectorSize}.`).message });
+  return notes;
+}
 
-  warnings.push(...uncoveredPrograms(inputs));
+async function attachFilePatch(root: string, p: PatchEntry, where: string, images: Images, raw: Rawprogram | undefined, f: Findings): Promise<void> {
+  let target: string;
+  try {
+    target = (await resolveExistingPackagePath(root, path.dirname(p.origin.file), p.filename, where)).path;
+  } catch (err) {
+    f.caught(err, p.filename);
+    return;
+  }
+  const users = images.inputs.filter((i) => i.operation === 'program' && i.path === target);
+  if (users.length === 0) {
+    f.warnings.push(`${where} patches ${p.filename}, which no program line writes; ignored.`);
+    return;
+  }
+  for (const u of users) {
+    const fp: FilePatch = { start_sector: p.startSector, byte_offset: p.byteOffset, sector_size: p.sectorSize, size_in_bytes: p.sizeInBytes, value: p.valueText, what: p.what, source: where };
+    const ppb = u.pagesPerBlock ?? raw?.pagesPerBlock;
+    if (ppb !== undefined) fp.pages_per_block = ppb;
+    if (p.sectorSize !== u.sectorSize) f.add('PACKAGE_BAD_PATCH', `${where}: SECTOR_SIZE_IN_BYTES=${p.sectorSize}, but ${p.filename} is written with ${u.sectorSize}.`, target);
+    const size = images.sizes.get(target);
+    const rangeProblem = size !== undefined && size > 0 ? patchRangeProblem(fp, size) : undefined;
+    if (rangeProblem) f.once(`patch:${where}`, 'PACKAGE_BAD_PATCH', rangeProblem, target);
+    (u.filePatches ??= []).push(fp);
+  }
+}
 
-  // The programmer.
+async function locateProgrammer(dirs: PackageDirs, rawprogramPath: string, f: Findings): Promise<string> {
   let programmerPath = '';
   try {
-    const found = await findProgrammer([firehoseDir, updateDir], /nand/i.test(path.basename(rawprogramPath)));
-    programmerPath = (await resolveExistingPackagePath(root, path.dirname(found), path.basename(found), 'The programmer')).path;
+    const found = await findProgrammer([dirs.firehoseDir, dirs.updateDir], /nand/i.test(path.basename(rawprogramPath)));
+    programmerPath = (await resolveExistingPackagePath(dirs.root, path.dirname(found), path.basename(found), 'The programmer')).path;
     await checkProgrammer(programmerPath);
   } catch (e) {
-    problem(e, programmerPath || undefined);
+    f.caught(e, programmerPath || undefined);
   }
+  return programmerPath;
+}
 
-  // md5.txt.
-  if (opts.verifyMd5 !== false) {
-    const md5Name = (await readdir(root).catch(() => [] as string[])).find((n) => n.toLowerCase() === 'md5.txt');
-    if (md5Name) {
-      try {
-        const md5Path = (await resolveExistingPackagePath(root, root, md5Name, 'md5.txt')).path;
-        // Files already refused (too large, empty, not a programmer) are not hashed as well.
-        const refused = new Set(problems.flatMap((p) => (p.file ? [p.file] : [])));
-        const r = await verifyMd5Txt(root, md5Path, signal, refused);
-        problems.push(...r.problems);
-        warnings.push(...r.warnings);
-      } catch (e) {
-        problem(e, md5Name);
-      }
-    } else warnings.push('The package has no md5.txt, so its files could not be checked for damage.');
-  } else warnings.push('md5.txt was not checked (asked not to).');
-
-  const plan = raw ? buildPlan(inputs, diskPatches, { sectorSize, pagesPerBlock }) : [];
-  // Every range against the NAND size the XML states (the device's own answer is checked again
-  // before the first erase, flows/preflight.ts).
-  if (raw?.statedTotalSectors !== undefined) {
-    for (const message of rangeProblems(plan, raw.statedTotalSectors, `as ${path.basename(rawprogramPath)} states`)) {
-      problems.push({ code: 'PACKAGE_BAD_XML', message: new RescueError('PACKAGE_BAD_XML', message).message, file: rawprogramPath });
-    }
+async function checkMd5(root: string, f: Findings, signal: AbortSignal | undefined): Promise<void> {
+  const md5Name = (await readdir(root).catch(() => [] as string[])).find((n) => n.toLowerCase() === 'md5.txt');
+  if (!md5Name) {
+    f.warnings.push('The package has no md5.txt, so its files could not be checked for damage.');
+    return;
   }
-  const version = await findVersion(root, name);
-  const pkg: FirmwarePackage = {
-    root,
-    programmerPath,
-    rawprogramPath,
-    rawprogramReason: choice.reason,
-    plan,
-    problems,
-    warnings,
-    geometry: { sectorSize, pagesPerBlock, ...(raw?.statedTotalSectors !== undefined ? { totalSectors: raw.statedTotalSectors } : {}) },
-    filePatches,
-    totalProgramBytes: plan.filter((s) => s.operation === 'program').reduce((n, s) => n + s.bytes, 0),
-    dispose,
-  };
-  if (patchChoice.path) pkg.patchPath = patchChoice.path;
-  if (version) pkg.version = version;
-  return pkg;
+  try {
+    const md5Path = (await resolveExistingPackagePath(root, root, md5Name, 'md5.txt')).path;
+    // Files already refused (too large, empty, not a programmer) are not hashed as well.
+    const refused = new Set(f.problems.flatMap((p) => (p.file ? [p.file] : [])));
+    const r = await verifyMd5Txt(root, md5Path, signal, refused);
+    f.problems.push(...r.problems);
+    f.warnings.push(...r.warnings);
+  } catch (e) {
+    f.caught(e, md5Name);
+  }
 }
 
 /** Programs whose sectors no erase line covers: NAND pages must be erased before they are written. */
