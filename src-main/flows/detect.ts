@@ -4,6 +4,7 @@
 
 import { MODE_EXPLANATIONS, QUALCOMM_VID, QUECTEL_VID, hex4, identify, type DeviceMode } from '../../shared/devices.js';
 import type { EnumeratedDevice, EnumeratedInterface, UsbEnumerator } from '../platform/usb-enumerator.js';
+import type { EdlSighting } from '../transport/auto-edl.js';
 
 export interface DetectedDevice {
   /** "05c6:9008" */
@@ -91,4 +92,12 @@ export async function detectDevices(enumerator: UsbEnumerator): Promise<DetectRe
   if (!availability.available) return { usbAvailable: false, reason: availability.reason, devices: [] };
   const devices = (await enumerator.list()).filter(isCandidate).map(describeDevice);
   return { usbAvailable: true, devices };
+}
+
+/** One look for a module in EDL, as transport/auto-edl.ts asks it. */
+export async function sightEdl(enumerator: UsbEnumerator): Promise<EdlSighting> {
+  const found = await detectDevices(enumerator);
+  if (!found.usbAvailable) return { usbAvailable: false };
+  const edl = found.devices.find((d) => d.mode === 'edl');
+  return edl ? { usbAvailable: true, edl: edl.edlTty ? { tty: edl.edlTty } : {} } : { usbAvailable: true };
 }

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { PlatformCheck } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
-import { packageRoot } from '../web/paths.js';
+import { packageRoot } from '../util/package-root.js';
 import { checkAutosuspend, checkDrivers, checkLinkSpeed, checkPermissions } from './linux/device-checks.js';
 import { applyFix, fixById, UDEV_RULE_NAME } from './linux/fixes.js';
 import { checkModemManager } from './linux/modemmanager.js';

@@ -10,6 +10,7 @@ import type { ApiEvent, ApiMethod, ApiMethods, BackupView, DeviceState, DeviceSu
 import { isApiMethod } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
+import { sightEdl } from '../flows/detect.js';
 import { enterEdl } from '../flows/enter-edl.js';
 import { flashPackage, type FlashOptions } from '../flows/flash.js';
 import { loadPackage } from '../package/load.js';
@@ -26,7 +27,7 @@ import { holdForFlash, type FlashGuards } from '../platform/flash-guards.js';
 import type { DeviceMode } from '../../shared/devices.js';
 import { DEMO_DEVICE_ID, DemoModem } from './demo-modem.js';
 import { buildState, detectBounded, Poller, sameDevices } from './device-state.js';
-import { AutoEdlOpener, type NativeOpeners } from './edl-opener.js';
+import { AutoEdlOpener, type NativeOpeners } from '../transport/auto-edl.js';
 import { waitForNormal, type FinishTarget } from './finish-run.js';
 import { demoPackage } from './demo-package.js';
 import { inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
@@ -331,14 +332,18 @@ export class RescueService {
 
   /** The EDL device: the demo module's bus in demo mode, else the real one however it shows. */
   private edlOpener(): PipeOpener {
-    return this.demo ? this.demo.edlOpener : new AutoEdlOpener(this.enumerator, this.native);
+    return this.demo ? this.demo.edlOpener : this.realEdlOpener();
+  }
+
+  private realEdlOpener(): PipeOpener {
+    return new AutoEdlOpener(() => sightEdl(this.enumerator), this.native);
   }
 
   private async enterEdl(p: ApiMethods['enterEdl']['params'], signal: AbortSignal): Promise<{ edlDevice: string }> {
     const d = await this.device(p.deviceId, 'normal');
     const r = await enterEdl({
       dm: this.dmOpener(d),
-      edl: d.demo ? this.requireDemo().edlOpener : new AutoEdlOpener(this.enumerator, this.native),
+      edl: d.demo ? this.requireDemo().edlOpener : this.realEdlOpener(),
       signal,
       onEvent: this.engineEvent,
       waitMs: this.opts.waits?.edlMs ?? 30_000,

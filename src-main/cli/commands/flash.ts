@@ -3,7 +3,10 @@
 //   are written as shipped, as QFirehose and edl do; decided before the first erase).
 
 import { EXIT_CODES } from '../../../shared/errors.js';
+import { sightEdl } from '../../flows/detect.js';
 import { flashPackage } from '../../flows/flash.js';
+import { createUsbEnumerator } from '../../platform/usb-enumerator.js';
+import { AutoEdlOpener } from '../../transport/auto-edl.js';
 import { defaultJournalDir } from '../../flows/resume-journal.js';
 import { holdForFlash } from '../../platform/flash-guards.js';
 import { realSystem } from '../../platform/system.js';
@@ -14,9 +17,14 @@ import { intOption, parse } from '../args.js';
 import { chooseViewMode, EventView } from '../event-view.js';
 import type { CliIo, CommandSpec } from '../io.js';
 
-/** --port PATH selects the serial transport (COM port, /dev/ttyUSBn, a pty); otherwise USB. */
+/**
+ * --port PATH selects the serial transport (COM port, /dev/ttyUSBn, a pty). Without it, the module
+ * in EDL is found as the wizard finds it: through the serial port a driver made of it, else USB.
+ */
 export function openerFor(port: string | undefined): PipeOpener {
-  return port ? new SerialOpener(port) : new UsbEdlOpener();
+  if (port) return new SerialOpener(port);
+  const enumerator = createUsbEnumerator();
+  return new AutoEdlOpener(() => sightEdl(enumerator), { serial: (p) => new SerialOpener(p), usbEdl: () => new UsbEdlOpener() });
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
