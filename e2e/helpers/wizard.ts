@@ -1,4 +1,4 @@
-// Walking the wizard by its data-testid contract (see the issue-5 notes): step roots
+// Walking the wizard by its data-testid contract (src-renderer/README.md): step roots
 // "step-<id>", the "next"/"back" buttons, and each step's own controls.
 
 import { expect, type Locator, type Page } from '@playwright/test';

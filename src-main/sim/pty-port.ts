@@ -7,6 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pacedPipe } from '../transport/link-model.js';
+import type { LinkDelay } from '../transport/memory.js';
 import { SerialOpener, SerialPipe, openSerialPort } from '../transport/serial.js';
 import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 import type { SimPort } from './sim-port.js';
@@ -17,6 +19,8 @@ export interface PtyPortOptions {
   hostPath?: string;
   /** How long socat may take to create the ttys (ms, default 5000). */
   startTimeoutMs?: number;
+  /** A link's pace for what crosses the tty (both directions share it, as on USB 2); none: as fast as the pty goes. */
+  link?: LinkDelay;
 }
 
 const privateDirs = new Set<string>();
@@ -42,14 +46,16 @@ export class PtyPort implements SimPort {
   private readonly dir: string;
   private readonly devicePath: string;
   private readonly startTimeoutMs: number;
+  private readonly link: LinkDelay | undefined;
   private socat: SocatPair | undefined;
-  private device: SerialPipe | undefined;
+  private device: BulkPipe | undefined;
 
   constructor(options: PtyPortOptions = {}) {
     this.dir = makePrivateDir();
     this.hostPath = options.hostPath ?? join(this.dir, 'ttyEDL');
     this.devicePath = join(this.dir, 'device-side');
     this.startTimeoutMs = options.startTimeoutMs ?? 5000;
+    this.link = options.link;
     this.description = `pseudo-terminal ${this.hostPath}`;
     this.opener = new SerialOpener(this.hostPath);
   }
@@ -64,7 +70,8 @@ export class PtyPort implements SimPort {
     this.socat = socat;
     try {
       const port = await openSerialPort(this.devicePath, 115200, this.startTimeoutMs);
-      this.device = new SerialPipe(port, `${this.description} (device side)`);
+      const serial = new SerialPipe(port, `${this.description} (device side)`);
+      this.device = this.link ? pacedPipe(serial, this.link) : serial;
       return this.device;
     } catch (e) {
       this.socat = undefined;

@@ -8,6 +8,7 @@
 
 import { throwIfAborted, sleep } from '../util/deadline.js';
 import type { LinkDelay } from './memory.js';
+import type { BulkPipe } from './transport.js';
 
 export interface LinkModelOptions {
   /** Payload bandwidth of the link in bytes per second. */
@@ -110,4 +111,36 @@ export function theoreticalSeconds(transfers: Iterable<{ bytes: number }>, link:
   let total = 0;
   for (const t of transfers) total += transferSeconds(t.bytes, link);
   return total;
+}
+
+/**
+ * A pipe that pays a link's time for every transfer: reads after the bytes arrived, writes before
+ * they go. The virtual modem's pty uses it to run at a real link's pace (a pty alone moves tens
+ * of MB/s, far beyond a module), so a host sees transfers last as long as they would.
+ */
+export function pacedPipe(pipe: BulkPipe, link: LinkDelay): BulkPipe {
+  return {
+    get name() {
+      return pipe.name;
+    },
+    get maxPacketSize() {
+      return pipe.maxPacketSize;
+    },
+    get needsZlp() {
+      return pipe.needsZlp;
+    },
+    get closed() {
+      return pipe.closed;
+    },
+    async read(maxLength, opts) {
+      const chunk = await pipe.read(maxLength, opts);
+      await link.transfer(chunk.length, opts.signal);
+      return chunk;
+    },
+    async write(data, opts) {
+      await link.transfer(data.length, opts.signal);
+      await pipe.write(data, opts);
+    },
+    close: () => pipe.close(),
+  };
 }

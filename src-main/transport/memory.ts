@@ -165,6 +165,11 @@ class MemoryPipeEnd implements BulkPipe {
     private readonly onClose: () => void,
   ) {}
 
+  /** Bytes that arrived and were not read yet (tests wait on it instead of sleeping). */
+  get unreadBytes(): number {
+    return this.inbox.packets.reduce((n, p) => n + p.length, 0);
+  }
+
   read(maxLength: number, opts: IoOptions): Promise<Uint8Array> {
     const box = this.inbox;
     if (box.error) return Promise.reject(box.error);
@@ -232,8 +237,8 @@ class MemoryPipeEnd implements BulkPipe {
 }
 
 export interface MemoryPipePair {
-  host: BulkPipe;
-  device: BulkPipe;
+  host: BulkPipe & { readonly unreadBytes: number };
+  device: BulkPipe & { readonly unreadBytes: number };
   /** Simulate the device dropping off the bus: both ends fail every pending and future I/O. */
   disconnect(): void;
 }

@@ -119,9 +119,8 @@ describe('PortPipe over servePipe', () => {
     pair.disconnect();
     expect((await rejection(pending)).code).toBe('DEVICE_DISCONNECTED');
     expect((await rejection(pipe.write(pattern(4, 1), io))).code).toBe('DEVICE_DISCONNECTED');
-    await new Promise((r) => setTimeout(r, 20));
-    expect(pipe.closed).toBe(true);
-    expect(pair.host.closed).toBe(true);
+    // Waits on the condition (bounded), not a fixed sleep a loaded machine can outlast.
+    await vi.waitFor(() => expect(pipe.closed && pair.host.closed).toBe(true), { timeout: 5000, interval: 5 });
   });
 
   it('fails pending calls with DEVICE_DISCONNECTED when the main side goes away', async () => {
@@ -138,8 +137,7 @@ describe('PortPipe over servePipe', () => {
   it('closing the worker side closes the real pipe', async () => {
     const { pair, pipe } = bridged();
     await pipe.close();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(pair.host.closed).toBe(true);
+    await vi.waitFor(() => expect(pair.host.closed).toBe(true), { timeout: 5000, interval: 5 });
     expect((await rejection(pipe.read(1, io))).code).toBe('DEVICE_DISCONNECTED');
   });
 });

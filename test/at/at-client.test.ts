@@ -1,7 +1,7 @@
 // AtClient against a scripted AT device over an in-memory pipe pair: answers, errors, URCs
 // interleaved with answers, queueing, timeouts, cancel, disconnect and hostile input.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AtClient, MAX_RESPONSE_LINES } from '../../src-main/flows/at-client.js';
 import { sleep } from '../../src-main/util/deadline.js';
 import { FakeAtDevice, lines } from './fake-at-device.js';
@@ -168,7 +168,8 @@ describe('AtClient', () => {
     expect(r.lines[0]!.length).toBeLessThan(1100);
     expect(r.lines[1]).toBe('??~');
     await device.send(new Uint8Array(10_000).fill(0x00));
-    await sleep(10); // the noise arrives before the next command is sent
+    // The noise is taken in before the next command is sent (a condition, not a fixed sleep).
+    await vi.waitFor(() => expect(device.pair.host.unreadBytes).toBe(0), { timeout: 5000, interval: 2 });
     expect(await client.command('AT')).toEqual({ lines: [], final: 'OK' });
   });
 

@@ -45,7 +45,10 @@ describe('normal mode -> EDL -> flash -> normal mode', () => {
     const pkg = await loadPackage(made.root);
     try {
       const r = await flashPackage({ package: pkg, opener: h.edl.opener, openTimeoutMs: 5000 });
-      expect(r).toBeDefined();
+      // Every partition written and checked on the module (by its digest), nothing resumed.
+      expect(r.partitions.length).toBeGreaterThan(5);
+      expect(r.partitions.every((p) => p.method === 'digest')).toBe(true);
+      expect(r.bytesWritten).toBe(pkg.plan.filter((s) => s.operation === 'program').reduce((n, s) => n + Math.ceil(s.bytes / s.sector_size) * s.sector_size, 0));
     } finally {
       await pkg.dispose();
     }

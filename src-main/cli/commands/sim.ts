@@ -10,7 +10,8 @@ import { getModel } from '../../sim/models.js';
 import { PtyNormalPort } from '../../sim/normal-port.js';
 import { PtyPort } from '../../sim/pty-port.js';
 import { VirtualModem } from '../../sim/virtual-modem.js';
-import { parse } from '../args.js';
+import { LinkModel } from '../../transport/link-model.js';
+import { intOption, parse } from '../args.js';
 import type { CliIo, CommandSpec } from '../io.js';
 
 export function parseFaults(specs: string[] | undefined): Fault[] {
@@ -38,6 +39,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     model: { type: 'string' },
     fault: { type: 'string', multiple: true },
     link: { type: 'string' },
+    'link-rate': { type: 'string' },
     mode: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   }, false);
@@ -45,7 +47,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const faults = parseFaults(values.fault);
   const mode = values.mode ?? 'edl';
   if (mode !== 'edl' && mode !== 'normal') throw new RescueError('USAGE', `--mode must be edl or normal, not "${mode}".`);
-  const port = new PtyPort(values.link ? { hostPath: values.link } : {});
+  // --link-rate BYTES_PER_SECOND: the tty at a link's pace (a pty alone moves tens of MB/s).
+  const rate = values['link-rate'] !== undefined ? intOption(values['link-rate'], 'link-rate', 0) : 0;
+  const pace = rate > 0 ? new LinkModel({ bytesPerSecond: rate, perTransferLatencyUs: 200, packetSize: 512 }) : undefined;
+  const port = new PtyPort({ ...(values.link ? { hostPath: values.link } : {}), ...(pace ? { link: pace } : {}) });
   const normalPort = mode === 'normal' ? new PtyNormalPort() : undefined;
   const modem = new VirtualModem(
     {
@@ -79,6 +84,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 export const simCommand: CommandSpec = {
   name: 'sim',
   summary: 'Run the virtual EC25 on pseudo-terminals: in EDL (prints the tty path) or normal mode (prints the DM tty, the AT tty, then "edl: PATH")',
-  usage: 'sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--link PATH] [--fault F]...',
+  usage: 'sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--link PATH] [--link-rate BYTES_PER_S] [--fault F]...',
   run,
 };
