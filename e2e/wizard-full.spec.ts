@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { MODELS } from '../src-main/sim/models.js';
 import { modelImeis } from '../src-main/sim/normal-state.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import { demoOn, devices, expectIndicator, expectNoStackTrace, expectStep, FLASH_TIMEOUT_MS, goNext, progressValue } from './helpers/wizard.js';
+import { demoOn, devices, expectIndicator, expectNoStackTrace, expectStep, FLASH_TIMEOUT_MS, goNext, progressValue, confirmAndFlash } from './helpers/wizard.js';
 
 requireChromium();
 
@@ -68,7 +68,13 @@ test('the full path: normal mode -> backup -> EDL -> package -> flash -> verify 
     // 6. Flash with verification: the bar reaches 100.
     await goNext(page, 'flash');
     await expect(page.getByTestId('flash-verify')).toBeChecked();
-    await page.getByTestId('flash-start').click();
+    // Before the first erase: which module, which package, what is erased, calibration kept, the backup.
+    await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '0');
+    const confirmed = await confirmAndFlash(page);
+    expect(confirmed).toContain(packageFirmware);
+    expect(confirmed).toMatch(/Erased first\s*\d+ partitions/);
+    expect(confirmed).toMatch(/Calibration and IMEI\s*kept/);
+    expect(confirmed).toContain(backupFolder);
     await expect.poll(() => progressValue(page), { timeout: 10_000, message: 'the flash starts moving' }).toBeGreaterThan(0);
     await shot('flash-running');
     await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', { timeout: FLASH_TIMEOUT_MS });

@@ -2,7 +2,7 @@
 // shorts USB_BOOT to VDD_EXT and suspends/resumes the port, and once more before the HELLO comes.
 
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import { demoOn, DEVICE_TIMEOUT_MS, expectIndicator, expectStep, FLASH_TIMEOUT_MS, goNext } from './helpers/wizard.js';
+import { demoOn, DEVICE_TIMEOUT_MS, expectIndicator, expectStep, FLASH_TIMEOUT_MS, goNext, confirmAndFlash } from './helpers/wizard.js';
 
 requireChromium();
 
@@ -57,7 +57,7 @@ test('a silent modem: the manual path with the pad illustration, the indicator t
   await page.getByTestId('package-demo').click();
   await expect(page.getByTestId('package-summary')).toBeVisible({ timeout: FLASH_TIMEOUT_MS });
   await goNext(page, 'flash');
-  await page.getByTestId('flash-start').click();
+  await confirmAndFlash(page);
   await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', { timeout: FLASH_TIMEOUT_MS });
   await expect(page.getByTestId('error-card')).toHaveCount(0);
   await shot('flash-done');

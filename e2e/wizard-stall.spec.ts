@@ -5,7 +5,7 @@
 
 import { apiCall } from './helpers/api.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import { demoOn, devices, expectIndicator, expectStep, FLASH_TIMEOUT_MS, goNext } from './helpers/wizard.js';
+import { demoOn, devices, expectIndicator, expectStep, FLASH_TIMEOUT_MS, goNext, confirmAndFlash } from './helpers/wizard.js';
 
 requireChromium();
 
@@ -32,7 +32,7 @@ test('a stall during the flash: recovery shows on screen, and after the replug t
   await expect(page.getByTestId('package-summary')).toBeVisible({ timeout: FLASH_TIMEOUT_MS });
 
   await goNext(page, 'flash');
-  await page.getByTestId('flash-start').click();
+  await confirmAndFlash(page);
   const recovery = page.getByTestId('recovery-message');
   await expect(recovery, 'the wizard says what recovery is doing').toBeVisible({ timeout: FLASH_TIMEOUT_MS });
   await expect(recovery).toContainText(/stalled|no data/i);
@@ -54,7 +54,7 @@ test('a stall during the flash: recovery shows on screen, and after the replug t
     .poll(async () => (await apiCall(server.url, 'getDevices', {})).devices.find((d) => d.demo)?.mode, { timeout: 15_000, message: 'the half-flashed module comes back in EDL' })
     .toBe('edl');
   await expect(page.getByTestId('flash-start')).toBeEnabled();
-  await page.getByTestId('flash-start').click();
+  await confirmAndFlash(page);
   await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', { timeout: FLASH_TIMEOUT_MS });
   await expect(page.getByTestId('step-flash')).toContainText(/continuing an earlier run/i);
   await expect(page.getByTestId('error-card')).toHaveCount(0);

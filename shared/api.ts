@@ -70,7 +70,12 @@ export interface PackageView {
   totalBytes: number;
   warnings: string[];
   problems: { code: string; message: string; file?: string }[];
+  /** No problem found and made for this module (or not known otherwise). */
   flashable: boolean;
+  /** moduleMatch 'no': the word to type to flash it anyway (the package's model, e.g. "EG25"). */
+  overrideWord?: string;
+  /** Whether the plan keeps the module's EFS/NV (calibration, IMEI): the update XML does, a factory XML does not. */
+  keepsCalibration: boolean;
 }
 
 export interface FlashView {
@@ -137,7 +142,8 @@ export interface ApiMethods {
   inspectPackage: { params: { path: string }; result: PackageView };
   /** Demo mode: a package for the virtual module, made on the spot. */
   makeDemoPackage: { params: Record<string, never>; result: string };
-  flash: { params: { packagePath: string; verify: boolean }; result: FlashView };
+  /** overrideWord: the package view's overrideWord, typed by the person, to flash a package made for another module. */
+  flash: { params: { packagePath: string; verify: boolean; overrideWord?: string }; result: FlashView };
   cancel: { params: Record<string, never>; result: { cancelled: boolean } };
   finish: { params: Record<string, never>; result: FinishView };
   /** Restore the module's calibration (NV + rfnv files) from a QCN backup of this same module. */

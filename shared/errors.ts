@@ -26,6 +26,7 @@ export const ERRORS = {
   PACKAGE_BAD_PATCH: { category: 'package', sentence: 'A patch in the package cannot be applied.', nextStep: 'The package is damaged or was edited; download it again.' },
   PACKAGE_BAD_ZIP: { category: 'package', sentence: 'The package archive is damaged or uses an unsupported format.', nextStep: 'Download the archive again, or unpack it yourself and choose the folder.' },
   FLASH_REFUSED_BEFORE_ERASE: { category: 'package', sentence: 'The flash was stopped before anything was erased: the package, its programmer and this modem do not fit together.', nextStep: 'The modem is as it was. Read the reasons above; use the package made for this exact module.' },
+  PACKAGE_NOT_FOR_MODULE: { category: 'package', sentence: 'This package is made for another module than the one connected.', nextStep: 'Nothing was written. Choose the package made for your module; to flash it anyway, type the model name the Package step asks for.' },
   PACKAGE_WRONG_PROGRAMMER: { category: 'package', sentence: 'The package\'s programmer is not meant for this module.', nextStep: 'Use the package made for your exact module; the module refuses programmers signed for another key.' },
   QCN_CORRUPT: { category: 'package', sentence: 'The QCN backup file is damaged and cannot be read safely.', nextStep: 'Use another copy of the backup; a QCN file must not be edited by hand.' },
   QCN_MISMATCH: { category: 'package', sentence: 'The QCN backup was made on another modem model or firmware version.', nextStep: 'Restore a backup made on this modem; only pass --force if you are sure the items fit this firmware.' },
@@ -57,7 +58,7 @@ export const ERRORS = {
   HOST_IO: { category: 'host', sentence: 'Reading or writing a file on this computer failed.', nextStep: 'Check free disk space and permissions of the folder, then try again.' },
 
   // --- the run itself -----------------------------------------------------------------
-  CANCELLED: { category: 'cancelled', sentence: 'The run was cancelled.', nextStep: 'Nothing else was changed; run again when ready. A flash can be repeated safely.' },
+  CANCELLED: { category: 'cancelled', sentence: 'The run was cancelled.', nextStep: 'Run it again when ready. A flash stopped part-way leaves the modem in download mode; running the flash again continues after what it already verified.' },
   USAGE: { category: 'usage', sentence: 'The command was not understood.', nextStep: 'Run `modem-rescue help` for the list of commands and options.' },
   INTERNAL: { category: 'internal', sentence: 'Modem Rescue ran into a problem it did not expect.', nextStep: 'Save a report and send it to us; the modem is no worse off than before the failed step.' },
 } as const satisfies Record<string, ErrorInfo>;

@@ -55,3 +55,14 @@ export async function progressValue(page: Page): Promise<number | undefined> {
 export async function expectNoStackTrace(page: Page): Promise<void> {
   await expect(page.locator('body')).not.toContainText(/\n\s+at .+\(.+:\d+:\d+\)/);
 }
+
+/** Start flashing: the confirmation with its summary comes first; returns its text after confirming. */
+export async function confirmAndFlash(page: Page): Promise<string> {
+  await page.getByTestId('flash-start').click();
+  const confirm = page.getByTestId('flash-confirm');
+  await expect(confirm, 'nothing is erased before the confirmation').toBeVisible();
+  const text = (await page.getByTestId('flash-confirm-summary').textContent()) ?? '';
+  await page.getByTestId('flash-confirm-go').click();
+  await expect(confirm).toHaveCount(0);
+  return text;
+}

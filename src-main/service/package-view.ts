@@ -40,6 +40,34 @@ export function moduleMatch(pkg: Pick<FirmwarePackage, 'version' | 'geometry'>, 
   return compared ? 'yes' : 'unknown';
 }
 
+/**
+ * Quectel ships an _update rawprogram XML that leaves EFS/NV alone and, in some packages, a
+ * _factory one that rewrites it (quectel-modules.md in the project's reference notes).
+ */
+export function keepsCalibration(rawprogramPath: string): boolean {
+  return !/factory/i.test(path.basename(rawprogramPath));
+}
+
+/** What a person types to flash a package made for another module: its model, else a fixed phrase. */
+export function overrideWordFor(pkg: Pick<FirmwarePackage, 'version'>): string {
+  return (pkg.version ? productOf(pkg.version) : undefined) ?? 'FLASH ANYWAY';
+}
+
+function notForModule(pkg: Pick<FirmwarePackage, 'version' | 'geometry'>, mod: ModuleFacts): string {
+  const mine = mod.firmware ? productOf(mod.firmware) : undefined;
+  const theirs = pkg.version ? productOf(pkg.version) : undefined;
+  if (mine && theirs && mine !== theirs) return `This package is for ${theirs}; the connected module is ${mine} (${mod.firmware}). Flashed anyway, the module may not start again.`;
+  if (mod.geometry) return `This package writes ${pkg.geometry.sectorSize}-byte pages in blocks of ${pkg.geometry.pagesPerBlock}; the connected module's NAND has ${mod.geometry.pageSize}-byte pages in blocks of ${mod.geometry.pagesPerBlock}. It is for another module.`;
+  return `This package does not look made for the connected module${mod.firmware ? ` (${mod.firmware})` : ''}.`;
+}
+
+/** Refuse a package made for another module unless the person typed the override word. */
+export function checkModuleOverride(view: PackageView, typed: string | undefined): void {
+  if (view.moduleMatch !== 'no') return;
+  if (view.overrideWord !== undefined && typeof typed === 'string' && typed.trim().toUpperCase() === view.overrideWord.toUpperCase()) return;
+  throw new RescueError('PACKAGE_NOT_FOR_MODULE', view.warnings.at(-1) ?? '');
+}
+
 /** Warnings the wizard adds to the loader's: a branch change (a downgrade especially), a factory XML. */
 export function extraWarnings(pkg: Pick<FirmwarePackage, 'version' | 'rawprogramPath' | 'warnings'>, mod: ModuleFacts): string[] {
   const out: string[] = [];
@@ -72,10 +100,13 @@ export function toPackageView(pkg: FirmwarePackage, mod: ModuleFacts): PackageVi
     warnings: [...pkg.warnings, ...extraWarnings(pkg, mod)],
     problems: pkg.problems.map((p) => ({ code: p.code, message: p.message, ...(p.file !== undefined ? { file: p.file } : {}) })),
     flashable: pkg.problems.length === 0,
+    keepsCalibration: keepsCalibration(pkg.rawprogramPath),
   };
   if (pkg.version !== undefined) view.version = pkg.version;
   if (view.moduleMatch === 'no') {
-    view.warnings.push(`This package does not look made for the connected module${mod.firmware ? ` (${mod.firmware})` : ''}.`);
+    view.flashable = false;
+    view.overrideWord = overrideWordFor(pkg);
+    view.warnings.push(notForModule(pkg, mod));
   }
   return view;
 }
@@ -100,6 +131,7 @@ export async function inspectPackage(input: string, mod: ModuleFacts, signal?: A
         warnings: [],
         problems: [{ code: e.code, message: e.message }],
         flashable: false,
+        keepsCalibration: keepsCalibration(input),
       };
     }
     throw e;

@@ -30,7 +30,7 @@ import { buildState, detectBounded, Poller, sameDevices } from './device-state.j
 import { AutoEdlOpener, type NativeOpeners } from '../transport/auto-edl.js';
 import { waitForNormal, type FinishTarget } from './finish-run.js';
 import { demoPackage } from './demo-package.js';
-import { inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
+import { checkModuleOverride, inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
 import { platformChecks, runFix } from './platform-checks.js';
 import { readAppVersion, writeReport } from './report.js';
 
@@ -375,7 +375,10 @@ export class RescueService {
     const pkg = await loadPackage(p.packagePath, { signal });
     let guards: FlashGuards | undefined;
     try {
-      this.lastPlan = { packagePath: p.packagePath, view: toPackageView(pkg, this.moduleFacts()) };
+      const view = toPackageView(pkg, this.moduleFacts());
+      this.lastPlan = { packagePath: p.packagePath, view };
+      // A package for another module: refused before the modem is touched, unless typed for.
+      checkModuleOverride(view, p.overrideWord);
       const journalDir = path.join(this.opts.stateDir, 'journal');
       await mkdir(journalDir, { recursive: true });
       // A real modem: autosuspend off and ModemManager away for the run (given back after).

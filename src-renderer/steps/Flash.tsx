@@ -1,13 +1,15 @@
+import { useState } from 'react';
 import { useRun, isBusy } from '../store/run.js';
 import { useSettings } from '../store/settings.js';
 import { cancel, demoAction, startFlash } from '../store/actions.js';
 import { useDevices } from '../store/devices.js';
-import { currentPartition, percentOf } from '../store/flash-progress.js';
+import { currentPartition, EMPTY_PROGRESS, percentOf } from '../store/flash-progress.js';
+import { eraseSummary, moduleStateSentence } from '../store/flash-summary.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { LogTail } from '../components/LogTail.js';
 import { formatBytes, formatEta, formatSpeed } from '../format.js';
-import { canGoNext, canStartFlash } from './gates.js';
+import { canGoNext, canStartFlash, edlDevice } from './gates.js';
 import { useGateContext } from './use-gate.js';
 
 const STEP_VERBS = { program: 'Writing', erase: 'Erasing', patch: 'Patching', reset: '' } as const;
@@ -17,8 +19,45 @@ function describeStep(operation: keyof typeof STEP_VERBS, label: string): string
   return verb ? `${verb} ${label}` : label.charAt(0).toUpperCase() + label.slice(1);
 }
 
+/** Before the first erase: what will happen to which module, and one button that does it. */
+function ConfirmErase({ onGo, onBack }: { onGo: () => void; onBack: () => void }) {
+  const view = useRun((s) => s.packageView);
+  const backup = useRun((s) => s.backup);
+  const device = useDevices((s) => edlDevice(s.state));
+  if (!view) return null;
+  const summary = eraseSummary(view, device, backup);
+  return (
+    <section className="notice notice-warn confirm" data-testid="flash-confirm" role="alertdialog" aria-labelledby="flash-confirm-title">
+      <h3 id="flash-confirm-title">Erase and flash this modem?</h3>
+      <dl className="facts" data-testid="flash-confirm-summary">
+        {summary.lines.map((l) => (
+          <div key={l.label} className={l.tone ? `tone-${l.tone}` : undefined}>
+            <dt>{l.label}</dt>
+            <dd>{l.text}</dd>
+          </div>
+        ))}
+      </dl>
+      <p>Once the first partition is erased, the modem has no working firmware until the flash completes. If it stops, run it again: it continues safely.</p>
+      <div className="button-row">
+        <button type="button" className="primary danger" data-testid="flash-confirm-go" autoFocus onClick={onGo}>
+          Erase and flash
+        </button>
+        <button type="button" data-testid="flash-confirm-back" onClick={onBack}>
+          Not now
+        </button>
+      </div>
+    </section>
+  );
+}
+
 export function Flash() {
-  const progress = useRun((s) => s.progress);
+  const flashStarted = useRun((s) => s.flashStarted);
+  const liveProgress = useRun((s) => s.progress);
+  // Progress belongs to this step's own run: events of earlier steps do not show here.
+  const progress = flashStarted ? liveProgress : EMPTY_PROGRESS;
+  const view = useRun((s) => s.packageView);
+  const [confirming, setConfirming] = useState(false);
+  const [askCancel, setAskCancel] = useState(false);
   const flash = useRun((s) => s.flash);
   const pending = useRun((s) => s.pending);
   const busy = useRun((s) => isBusy(s));
@@ -49,15 +88,52 @@ export function Flash() {
             : 'Without it, a bad write is only noticed when the modem fails to start, or later.'}
         </p>
         <div className="button-row">
-          <button type="button" className="primary" data-testid="flash-start" disabled={!start.ok || flashing} onClick={() => void startFlash()}>
-            {flashing ? 'Flashing…' : flash ? 'Flash again' : 'Start flashing'}
+          <button type="button" className="primary" data-testid="flash-start" disabled={!start.ok || flashing || confirming} onClick={() => setConfirming(true)}>
+            {flashing ? 'Flashing…' : flash ? 'Flash again' : failed ? 'Run the flash again' : 'Start flashing'}
           </button>
-          <button type="button" data-testid="flash-cancel" disabled={!flashing} onClick={() => void cancel()}>
+          <button type="button" data-testid="flash-cancel" disabled={!flashing || askCancel} onClick={() => setAskCancel(true)}>
             Cancel safely
           </button>
           {!start.ok && !flashing && !flash && <span className="muted">{start.reason}</span>}
         </div>
       </div>
+      {confirming && !flashing && (
+        <ConfirmErase
+          onGo={() => {
+            setConfirming(false);
+            void startFlash();
+          }}
+          onBack={() => setConfirming(false)}
+        />
+      )}
+      {askCancel && flashing && (
+        <section className="notice notice-warn confirm" data-testid="flash-cancel-confirm" role="alertdialog" aria-labelledby="flash-cancel-title">
+          <h3 id="flash-cancel-title">Stop the flash?</h3>
+          <p>The modem will be left without working firmware until you run the flash again; it comes back in download mode, and the next run continues after what is already verified.</p>
+          <div className="button-row">
+            <button
+              type="button"
+              className="danger"
+              data-testid="flash-cancel-go"
+              autoFocus
+              onClick={() => {
+                setAskCancel(false);
+                void cancel();
+              }}
+            >
+              Stop the flash
+            </button>
+            <button type="button" data-testid="flash-cancel-keep" onClick={() => setAskCancel(false)}>
+              Keep flashing
+            </button>
+          </div>
+        </section>
+      )}
+      {failed && !flashing && (
+        <p className="notice notice-fail" data-testid="flash-module-state" role="status">
+          {moduleStateSentence(progress, view)}
+        </p>
+      )}
       {progress.recovery && progress.result?.ok !== false && (
         <div className="notice notice-warn recovery" data-testid="recovery-message" role="status">
           <strong>{progress.result?.ok ? 'Recovered: ' : 'Recovering: '}</strong>

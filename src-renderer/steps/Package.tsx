@@ -14,6 +14,7 @@ export function Package() {
   const pending = useRun((s) => s.pending);
   const busy = useRun((s) => isBusy(s));
   const patch = useRun((s) => s.patch);
+  const overrideTyped = useRun((s) => s.overrideTyped);
   const demo = useDevices((s) => s.state?.demo ?? false);
   const ctx = useGateContext();
   return (
@@ -32,7 +33,7 @@ export function Package() {
       >
         <div className="field grow">
           <label htmlFor="package-path">Package folder or .zip</label>
-          <input id="package-path" type="text" data-testid="package-path" value={path} spellCheck={false} onChange={(e) => patch({ packagePath: e.target.value, packageView: undefined })} />
+          <input id="package-path" type="text" data-testid="package-path" value={path} spellCheck={false} onChange={(e) => patch({ packagePath: e.target.value, packageView: undefined, overrideTyped: '' })} />
         </div>
         <button type="submit" className="primary" data-testid="package-inspect" disabled={busy}>
           {pending === 'inspectPackage' ? 'Checking…' : 'Check package'}
@@ -93,9 +94,20 @@ export function Package() {
               </tbody>
             </table>
           </details>
+          {view.moduleMatch === 'no' && view.problems.length === 0 && view.overrideWord && (
+            <div className="notice notice-fail" data-testid="package-not-for-module">
+              <p>
+                <strong>Not for this module.</strong> Flashing a package made for another module can leave it unable to start. Choose the package for your module.
+              </p>
+              <div className="field">
+                <label htmlFor="package-override">Only if you are sure: type {view.overrideWord} to flash it anyway</label>
+                <input id="package-override" type="text" data-testid="package-override" value={overrideTyped} spellCheck={false} autoComplete="off" onChange={(e) => patch({ overrideTyped: e.target.value })} />
+              </div>
+            </div>
+          )}
           {view.flashable ? (
             <p className="notice notice-ok">This package can be flashed.</p>
-          ) : (
+          ) : view.moduleMatch === 'no' && view.problems.length === 0 ? null : (
             <p className="notice notice-fail">This package cannot be flashed.</p>
           )}
         </div>

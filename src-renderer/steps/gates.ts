@@ -9,6 +9,8 @@ export interface GateContext {
   backupDone: boolean;
   backupSkipUnderstood: boolean;
   packageView: PackageView | undefined;
+  /** What the person typed to flash a package made for another module. */
+  overrideTyped: string;
   flashOk: boolean;
 }
 
@@ -20,6 +22,19 @@ export function edlDevice(s: DeviceState | undefined): DeviceSummary | undefined
 
 export function normalDevice(s: DeviceState | undefined): DeviceSummary | undefined {
   return s?.devices.find((d) => d.mode === 'normal');
+}
+
+/** The package may be flashed: nothing wrong with it, and made for this module or typed for. */
+export function packageAccepted(view: PackageView | undefined, typed: string): Gate {
+  if (!view) return { ok: false, reason: 'Choose a package and check it first.' };
+  if (view.problems.length > 0) return { ok: false, reason: 'This package cannot be flashed: see the problems listed.' };
+  if (view.moduleMatch === 'no') {
+    const word = view.overrideWord ?? '';
+    if (word === '' || typed.trim().toUpperCase() !== word.toUpperCase()) return { ok: false, reason: `This package is for another module. To flash it anyway, type ${word} in the box below.` };
+    return { ok: true };
+  }
+  if (!view.flashable) return { ok: false, reason: 'This package cannot be flashed: see the problems listed.' };
+  return { ok: true };
 }
 
 export function canGoNext(step: StepId, c: GateContext): Gate {
@@ -39,11 +54,12 @@ export function canGoNext(step: StepId, c: GateContext): Gate {
     case 'enter-edl':
       if (edlDevice(c.devices)) return { ok: true };
       return { ok: false, reason: 'Waiting for the modem to appear in download mode (05c6:9008).' };
-    case 'package':
-      if (!c.packageView) return { ok: false, reason: 'Choose a package and check it first.' };
-      if (!c.packageView.flashable) return { ok: false, reason: 'This package cannot be flashed: see the problems listed.' };
+    case 'package': {
+      const accepted = packageAccepted(c.packageView, c.overrideTyped);
+      if (!accepted.ok) return accepted;
       if (!edlDevice(c.devices)) return { ok: false, reason: 'The modem left download mode: go back and enter EDL again.' };
       return { ok: true };
+    }
     case 'flash':
       if (c.flashOk) return { ok: true };
       return { ok: false, reason: 'Flash the package first.' };
@@ -57,7 +73,7 @@ export function canGoNext(step: StepId, c: GateContext): Gate {
 /** Whether Flash can start now. */
 export function canStartFlash(c: GateContext): Gate {
   if (c.busy) return { ok: false, reason: 'Wait until the current action has finished.' };
-  if (!c.packageView?.flashable) return { ok: false, reason: 'Choose a flashable package first.' };
+  if (!packageAccepted(c.packageView, c.overrideTyped).ok) return { ok: false, reason: 'Choose a flashable package first.' };
   if (!edlDevice(c.devices)) return { ok: false, reason: 'No modem in download mode (05c6:9008): go back to "Enter EDL".' };
   return { ok: true };
 }

@@ -9,6 +9,7 @@ export function useGateContext(): GateContext {
   const backupDone = useRun((s) => s.backup !== undefined);
   const backupSkipUnderstood = useRun((s) => s.backupSkipUnderstood);
   const packageView = useRun((s) => s.packageView);
+  const overrideTyped = useRun((s) => s.overrideTyped);
   const flashOk = useRun((s) => s.flash !== undefined);
-  return { devices, busy, backupDone, backupSkipUnderstood, packageView, flashOk };
+  return { devices, busy, backupDone, backupSkipUnderstood, packageView, overrideTyped, flashOk };
 }

@@ -94,7 +94,7 @@ export async function runPowerCycle(id: string, deviceId: string | undefined): P
 
 export async function inspectPackage(): Promise<void> {
   const path = useRun.getState().packagePath.trim();
-  useRun.getState().patch({ packageView: undefined });
+  useRun.getState().patch({ packageView: undefined, overrideTyped: '' });
   if (!path) {
     useRun.getState().patch({
       lastError: { code: 'PACKAGE_NOT_FOUND', category: 'package', message: 'No package was chosen.', nextStep: 'Type the path of the unpacked firmware folder or its .zip, then press Check package.' },
@@ -113,11 +113,15 @@ export async function makeDemoPackage(): Promise<void> {
 }
 
 export async function startFlash(): Promise<void> {
-  const { packageView, packagePath } = useRun.getState();
+  const { packageView, packagePath, overrideTyped } = useRun.getState();
   if (!packageView) return;
   useRun.getState().resetProgress();
-  useRun.getState().patch({ flash: undefined, finish: undefined });
-  const flash = await run('flash', { packagePath: packagePath.trim() || packageView.root, verify: useSettings.getState().verify });
+  useRun.getState().patch({ flash: undefined, finish: undefined, flashStarted: true });
+  const flash = await run('flash', {
+    packagePath: packagePath.trim() || packageView.root,
+    verify: useSettings.getState().verify,
+    ...(packageView.moduleMatch === 'no' ? { overrideWord: overrideTyped } : {}),
+  });
   if (flash) useRun.getState().patch({ flash });
 }
 

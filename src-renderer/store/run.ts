@@ -21,7 +21,11 @@ export interface RunStore {
   edlRequested: boolean;
   packagePath: string;
   packageView: PackageView | undefined;
+  /** Typed to flash a package made for another module (PackageView.overrideWord). */
+  overrideTyped: string;
   flash: FlashView | undefined;
+  /** A flash was started in this session: until then the Flash step shows no progress (events of other steps do not count). */
+  flashStarted: boolean;
   progress: FlashProgress;
   finish: FinishView | undefined;
   /** The last calibration restore or its dry run. */
@@ -54,7 +58,9 @@ export const useRun = create<RunStore>()((set, get) => ({
   edlRequested: false,
   packagePath: '',
   packageView: undefined,
+  overrideTyped: '',
   flash: undefined,
+  flashStarted: false,
   progress: EMPTY_PROGRESS,
   finish: undefined,
   restore: undefined,

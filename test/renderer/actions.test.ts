@@ -18,6 +18,7 @@ const VIEW: PackageView = {
   warnings: [],
   problems: [],
   flashable: true,
+  keepsCalibration: true,
 };
 
 function fakeApi(answers: Partial<Record<ApiMethod, (params: unknown) => unknown>>) {

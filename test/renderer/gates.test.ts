@@ -20,10 +20,11 @@ const pkg = (flashable: boolean): PackageView => ({
   warnings: [],
   problems: flashable ? [] : [{ code: 'PACKAGE_MISSING_FILE', message: 'missing' }],
   flashable,
+  keepsCalibration: true,
 });
 
 function ctx(p: Partial<GateContext>): GateContext {
-  return { devices: state([]), busy: false, backupDone: false, backupSkipUnderstood: false, packageView: undefined, flashOk: false, ...p };
+  return { devices: state([]), busy: false, backupDone: false, backupSkipUnderstood: false, packageView: undefined, overrideTyped: '', flashOk: false, ...p };
 }
 
 describe('step gates', () => {
@@ -54,6 +55,19 @@ describe('step gates', () => {
     expect(canGoNext('package', ctx({ devices: edl, packageView: pkg(false) })).ok).toBe(false);
     expect(canGoNext('package', ctx({ devices: edl, packageView: pkg(true) })).ok).toBe(true);
     expect(canGoNext('package', ctx({ devices: state([]), packageView: pkg(true) })).ok).toBe(false);
+  });
+
+  it('a package for another module: refused until its model is typed, and still never with problems', () => {
+    const edl = state([device('edl')]);
+    const other: PackageView = { ...pkg(true), moduleMatch: 'no', flashable: false, overrideWord: 'EG25' };
+    const refused = canGoNext('package', ctx({ devices: edl, packageView: other }));
+    expect(refused).toEqual({ ok: false, reason: 'This package is for another module. To flash it anyway, type EG25 in the box below.' });
+    expect(canGoNext('package', ctx({ devices: edl, packageView: other, overrideTyped: 'EG2' })).ok).toBe(false);
+    expect(canGoNext('package', ctx({ devices: edl, packageView: other, overrideTyped: ' eg25 ' })).ok).toBe(true);
+    expect(canStartFlash(ctx({ devices: edl, packageView: other })).ok).toBe(false);
+    expect(canStartFlash(ctx({ devices: edl, packageView: other, overrideTyped: 'EG25' })).ok).toBe(true);
+    const broken: PackageView = { ...pkg(false), moduleMatch: 'no', overrideWord: 'EG25' };
+    expect(canGoNext('package', ctx({ devices: edl, packageView: broken, overrideTyped: 'EG25' })).ok).toBe(false);
   });
 
   it('Flash starts only with a flashable package and an EDL device, and lets on only after success', () => {

@@ -62,7 +62,13 @@ describe('inspectPackage', () => {
     const made = await makePackage({ model: 'eg25g', outDir: join(h.dir, 'pkgs'), sizeMiB: 1 });
     const view = await h.service.call('inspectPackage', { path: made.root });
     expect(view.moduleMatch).toBe('no');
-    expect(view.warnings.join('\n')).toMatch(/does not look made for the connected module/);
+    expect(view.warnings.join('\n')).toMatch(/This package is for EG25; the connected module is EC25/);
+    // Not flashable unless its model is typed; the flash call refuses before touching the modem.
+    expect(view).toMatchObject({ flashable: false, overrideWord: 'EG25', keepsCalibration: true });
+    const refused = await h.service.call('flash', { packagePath: made.root, verify: true }).catch((e: unknown) => e);
+    expect((refused as { code?: string }).code).toBe('PACKAGE_NOT_FOR_MODULE');
+    const wrongWord = await h.service.call('flash', { packagePath: made.root, verify: true, overrideWord: 'EC25' }).catch((e: unknown) => e);
+    expect((wrongWord as { code?: string }).code).toBe('PACKAGE_NOT_FOR_MODULE');
   });
 
   it('warns of a cross-branch downgrade (R08 module, R06 package) and of a factory XML', () => {
