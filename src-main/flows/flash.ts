@@ -5,12 +5,12 @@
 // resumes after the partitions already verified (resume-journal.ts), within a bounded number of
 // recoveries.
 
-import { readFile } from 'node:fs/promises';
 import { RescueError, toErrorReport } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
 import { assertFlashable, loadPackage, type FirmwarePackage } from '../package/load.js';
 import type { PlanStep } from '../package/plan.js';
 import { openImageSource } from '../package/image-source.js';
+import { readProgrammer } from '../package/programmer.js';
 import { PipeReader } from '../transport/pipe-reader.js';
 import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';
@@ -99,7 +99,7 @@ async function runFlash(opts: FlashOptions, emit: EventSink, seconds: () => numb
     assertFlashable(pkg);
     for (const w of pkg.warnings) log(w, 'warn');
     log(`Package ${pkg.version ?? pkg.root}: ${pkg.rawprogramPath} (${pkg.rawprogramReason})`);
-    const programmer = await readFile(pkg.programmerPath);
+    const programmer = await readProgrammer(pkg.programmerPath, signal);
     const programmerBytes = new Uint8Array(programmer.buffer, programmer.byteOffset, programmer.byteLength);
     const journal = opts.journalDir !== undefined ? await ResumeJournal.open(opts.journalDir, await packageIdentity(pkg)) : ResumeJournal.inMemory();
     if (journal.setAside) log(`The resume journal was not used: ${journal.setAside}.`, 'warn');
