@@ -85,8 +85,8 @@ export async function openPackageSource(input: string, opts: { signal?: AbortSig
     if (!found) throw new RescueError('PACKAGE_NO_RAWPROGRAM', `${abs} holds no update/ folder and no rawprogram*.xml.`);
     return { ...found, displayName: path.basename(found.root), dispose: async () => {} };
   }
+  if (!st.isFile()) throw new RescueError('PACKAGE_NOT_FOUND', `${abs} is ${kindOf(st)}, not a package folder or a .zip file.`);
   if (!/\.zip$/i.test(abs)) throw new RescueError('PACKAGE_NOT_FOUND', `${path.basename(abs)} is neither a folder nor a .zip file.`);
-  if (!st.isFile()) throw new RescueError('PACKAGE_NOT_FOUND', `${abs} is ${kindOf(st)}, not a .zip file.`);
   // Every check of the archive passes before the temporary folder exists.
   const zip = await openCheckedZip(abs, tmpdir(), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.zipLimits ? { limits: opts.zipLimits } : {}) });
   let tempDir;
