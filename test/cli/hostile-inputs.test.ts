@@ -91,7 +91,8 @@ describe.runIf(linux)('not a regular file, or far too big: each command ends at 
     await refused(['qcn', 'dump', sparse('big.qcn', 64 * MiB + 1)], 3, 'QCN_CORRUPT', /67108865 bytes, more than the 67108864 bytes a QCN backup may have/);
   });
 
-  it('restore --dry-run: /dev/zero and a FIFO, before any port is opened', async () => {
+  it('restore --dry-run: /dev/zero and a FIFO, before any port is looked for or opened', async () => {
+    await refused(['restore', '/dev/zero', '--dry-run'], 2, 'NOT_A_FILE', /\/dev\/zero is a character device/);
     const port = path.join(work, 'no-such-port');
     await refused(['restore', '/dev/zero', '--dry-run', '--port', port], 2, 'NOT_A_FILE', /\/dev\/zero is a character device/);
     await refused(['restore', fifo('r.qcn'), '--dry-run', '--port', port], 2, 'NOT_A_FILE', /pipe \(FIFO\)/);
