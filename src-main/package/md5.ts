@@ -101,7 +101,7 @@ export async function verifyMd5Txt(root: string, md5Path: string, signal?: Abort
       got = await md5File(resolved.path, signal);
     } catch (err) {
       if (err instanceof RescueError && err.code !== 'CANCELLED') {
-        problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) cannot be read.`).message, file: resolved.path });
+        problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) cannot be read: ${err.detail}`).message, file: resolved.path });
         continue;
       }
       throw err;

@@ -107,6 +107,19 @@ describe.runIf(posix)('package files read one by one', () => {
     }
   });
 
+  it('a file md5.txt lists that is larger than any image is reported with its size, not hashed', async () => {
+    const root = path.join(dir, 'md5-root');
+    mkdirSync(path.join(root, 'update'), { recursive: true });
+    const big = path.join(root, 'update', 'big.bin');
+    writeFileSync(big, '');
+    truncateSync(big, MAX_IMAGE_BYTES + 1);
+    writeFileSync(path.join(root, 'md5.txt'), `FILE:\\update\\big.bin:${'0'.repeat(32)}\r\n`);
+    const t0 = performance.now();
+    const r = await verifyMd5Txt(root, path.join(root, 'md5.txt'));
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(r.problems.map((p) => p.message)).toEqual([expect.stringMatching(/big\.bin \(listed in md5\.txt\) cannot be read: .*big\.bin is 8589934593 bytes, more than the 8589934592 bytes an image may have/)]);
+  });
+
   it('an image hashed for md5.txt or opened for the flash', async () => {
     await refusedFast(() => md5File('/dev/zero'), 'HOST_IO', DEVICE);
     await refusedFast(() => md5File(fifo('image.bin')), 'HOST_IO', FIFO);
