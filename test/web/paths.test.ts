@@ -5,7 +5,7 @@
 // once with a clear error, with or without the policy in front.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -116,8 +116,20 @@ describe.runIf(posix)('paths in API calls', () => {
   });
 });
 
-describe.runIf(posix)('restore /dev/zero through the API, real engine', () => {
-  it('ends at once with NOT_A_FILE, through the policy and inside the engine itself', async () => {
+describe.runIf(posix)('the real engine behind the policy', () => {
+  it('a backup into a folder under the home goes through, as the wizard makes it', async () => {
+    const h = makeService();
+    await h.service.call('setDemoMode', { on: true });
+    await h.waitDevices((s) => s.devices.some((d) => d.demo && d.mode === 'normal'));
+    await serve(h.service);
+    const folder = path.join(home, 'wizard-backups');
+    const reply = await call('backup', { deviceId: 'demo', folder });
+    expect(reply.ok, JSON.stringify(reply)).toBe(true);
+    expect((reply.result as { path: string }).path.startsWith(folder + path.sep)).toBe(true);
+    expect(readdirSync(folder).some((f) => f.endsWith('.qcn'))).toBe(true);
+  });
+
+  it('restore /dev/zero (dry run) ends at once with NOT_A_FILE, through the policy and inside the engine itself', async () => {
     const h = makeService();
     await h.service.call('setDemoMode', { on: true });
     await h.waitDevices((s) => s.devices.some((d) => d.demo && d.mode === 'normal'));
