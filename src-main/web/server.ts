@@ -6,7 +6,7 @@
 // policy (absolute only; backups only under the home).
 
 import { createReadStream } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -88,6 +88,77 @@ function pingSockets(wss: WebSocketServer, everyMs: number): { track(ws: WebSock
   return { track, stop: () => clearInterval(timer) };
 }
 
+/** The HTTP server's limits: a cap on connections, header and request timeouts, idle sockets closed. */
+function limitConnections(server: Server, lim: ServerLimits): void {
+  server.headersTimeout = 5_000;
+  server.requestTimeout = 10_000;
+  server.maxConnections = lim.maxConnections;
+  server.on('connection', (socket: Socket) => {
+    // Idle (or never speaking) connections go; an accepted API socket lifts this (ws sets 0).
+    socket.setTimeout(lim.idleMs, () => socket.destroy());
+  });
+}
+
+interface UpgradeContext {
+  port(): number;
+  token: string;
+  maxSockets: number;
+  wss: WebSocketServer;
+  pings: { track(ws: WebSocket): void };
+  service: ApiService;
+}
+
+/** The 'upgrade' listener: path, Host, Origin and token checked, the socket cap kept, then the API. */
+function upgradeHandler(ctx: UpgradeContext): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  let upgrading = 0;
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const port = ctx.port();
+    const url = requestUrl(req, port);
+    if (!url || url.pathname !== API_PATH) return refuseUpgrade(socket, 404, 'Not Found');
+    if (!hostAllowed(req.headers.host, port)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!originAllowed(req.headers.origin, port)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!requestCarriesToken(req, url, port, ctx.token)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (ctx.wss.clients.size + upgrading >= ctx.maxSockets) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    // Counted until it is accepted or its socket ends (a failed handshake never calls back).
+    upgrading++;
+    let counted = true;
+    const settle = (): void => {
+      if (counted) upgrading--;
+      counted = false;
+    };
+    socket.once('close', settle);
+    ctx.wss.handleUpgrade(req, socket, head, (ws) => {
+      settle();
+      ctx.pings.track(ws);
+      serveApiSocket(ws, ctx.service);
+    });
+  };
+}
+
+/** Listen on 127.0.0.1:`requested`; a port in use or forbidden is a usage error with a next step. */
+function listenOn(server: Server, requested: number): Promise<void> {
+  return new Promise<void>((resolveListen, rejectListen) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (e.code === 'EADDRINUSE') {
+        rejectListen(new RescueError('USAGE', `Port ${requested} is already in use on ${LOOPBACK_HOST}.`, { nextStep: 'Choose another port with --port N, or leave --port out to use any free one.', cause: e }));
+      } else if (e.code === 'EACCES') {
+        rejectListen(new RescueError('HOST_PERMISSION', `Port ${requested} may not be used by this user.`, { nextStep: 'Choose a port above 1024 with --port N, or leave --port out.', cause: e }));
+      } else {
+        rejectListen(new RescueError('INTERNAL', `The local server could not start: ${e.message}`, { cause: e }));
+      }
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolveListen();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ port: requested, host: LOOPBACK_HOST, exclusive: true });
+  });
+}
+
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = opts.token ?? newToken();
   if (!isUsableToken(token)) throw new RescueError('USAGE', 'The server token must be at least 32 lowercase hex characters.');
@@ -100,7 +171,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const service = guardPaths(opts.service, opts.paths ?? new PathPolicy());
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, clientTracking: true });
   const pings = pingSockets(wss, lim.pingMs);
-  let upgrading = 0;
 
   const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const headers = securityHeaders(port, Boolean(opts.inlineStyles));
@@ -141,59 +211,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       res.end();
     });
   });
-  server.headersTimeout = 5_000;
-  server.requestTimeout = 10_000;
-  server.maxConnections = lim.maxConnections;
-  server.on('connection', (socket: Socket) => {
-    // Idle (or never speaking) connections go; an accepted API socket lifts this (ws sets 0).
-    socket.setTimeout(lim.idleMs, () => socket.destroy());
-  });
+  limitConnections(server, lim);
   server.on('clientError', (_e, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     socket.destroy();
   });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    const url = requestUrl(req, port);
-    if (!url || url.pathname !== API_PATH) return refuseUpgrade(socket, 404, 'Not Found');
-    if (!hostAllowed(req.headers.host, port)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (!originAllowed(req.headers.origin, port)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (!requestCarriesToken(req, url, port, token)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (wss.clients.size + upgrading >= lim.maxSockets) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    // Counted until it is accepted or its socket ends (a failed handshake never calls back).
-    upgrading++;
-    let counted = true;
-    const settle = (): void => {
-      if (counted) upgrading--;
-      counted = false;
-    };
-    socket.once('close', settle);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      settle();
-      pings.track(ws);
-      serveApiSocket(ws, service);
-    });
-  });
+  server.on('upgrade', upgradeHandler({ port: () => port, token, maxSockets: lim.maxSockets, wss, pings, service }));
 
-  await new Promise<void>((resolveListen, rejectListen) => {
-    const onError = (e: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      if (e.code === 'EADDRINUSE') {
-        rejectListen(new RescueError('USAGE', `Port ${requested} is already in use on ${LOOPBACK_HOST}.`, { nextStep: 'Choose another port with --port N, or leave --port out to use any free one.', cause: e }));
-      } else if (e.code === 'EACCES') {
-        rejectListen(new RescueError('HOST_PERMISSION', `Port ${requested} may not be used by this user.`, { nextStep: 'Choose a port above 1024 with --port N, or leave --port out.', cause: e }));
-      } else {
-        rejectListen(new RescueError('INTERNAL', `The local server could not start: ${e.message}`, { cause: e }));
-      }
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolveListen();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen({ port: requested, host: LOOPBACK_HOST, exclusive: true });
-  });
+  await listenOn(server, requested);
   const address = server.address();
   if (address === null || typeof address === 'string') throw new RescueError('INTERNAL', 'The local server has no TCP address.');
   port = address.port;
