@@ -213,13 +213,3 @@ async function extractAll(zipPath: string, zip: yauzl.ZipFile, planned: readonly
     }
   }
 }
-
-/** Unpack `zipPath` into the existing empty folder `dest` (checked first, as openCheckedZip does). */
-export async function unpackZip(zipPath: string, dest: string, opts: { signal?: AbortSignal; limits?: Partial<ZipLimits> } = {}): Promise<void> {
-  const zip = await openCheckedZip(zipPath, dest, opts);
-  try {
-    await zip.extractTo(dest, opts.signal);
-  } finally {
-    await zip.close();
-  }
-}

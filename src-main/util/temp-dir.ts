@@ -39,8 +39,3 @@ export function removeTempDirsSync(): void {
     live.delete(dir);
   }
 }
-
-/** The folders that exist now (tests). */
-export function liveTempDirs(): string[] {
-  return [...live];
-}
