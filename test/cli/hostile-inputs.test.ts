@@ -4,12 +4,13 @@
 // are on conditions (a folder appearing, a file being open), each with a generous bound.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, statfsSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeQcn } from '../../src-main/qcn/layout.js';
-import { realPackage } from '../package/helpers.js';
+import { STALE_MS } from '../../src-main/util/temp-dir.js';
+import { realPackage, writeZip } from '../package/helpers.js';
 import { assertBuilt, BIN, ROOT } from './helpers.js';
 
 const linux = process.platform === 'linux';
@@ -215,6 +216,28 @@ describe.runIf(linux)('Ctrl-C and SIGTERM in the middle of a long read', () => {
       expect(readdirSync(tmp), 'the unpacked copy is gone').toEqual([]);
     });
   }
+
+  it.runIf(roomForZip)('kill -9 mid-unpack leaves its folder; a later run removes it once it is stale', async () => {
+    const zip = path.join(work, 'killed.zip');
+    storedZip(zip, ZIP_BYTES);
+    const tmp = freshTmp();
+    const child = spawn(process.execPath, [BIN, 'package', 'inspect', zip], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' });
+    await until('the unpacking to start', () => readdirSync(tmp).some((d) => existsSync(path.join(tmp, d, 'EC25EFAR06A11M4G', 'update', 'system.ubi'))) || child.exitCode !== null);
+    child.kill('SIGKILL');
+    await exited(child, 10_000);
+    const left = readdirSync(tmp);
+    expect(left, 'kill -9 cannot clean up').toHaveLength(1);
+    const old = (Date.now() - STALE_MS - 60_000) / 1000;
+    utimesSync(path.join(tmp, left[0]!), old, old);
+    // A later run that unpacks a (good, small) package sweeps it.
+    const pkg = realPackage();
+    const small = path.join(work, 'small.zip');
+    const files = readdirSync(pkg.root, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(pkg.root, f)).isFile());
+    writeZip(small, files.map((f) => ({ name: `${path.basename(pkg.root)}/${f}`, data: readFileSync(path.join(pkg.root, f)), deflate: true })));
+    const r = await run(['package', 'inspect', small], tmp);
+    expect(r.stdout).toContain('Rawprogram:');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
 
   it('Ctrl-C while md5.txt is checked against a 6 GiB file: exit 130 within a second or so', async () => {
     const pkg = realPackage();
