@@ -17,6 +17,7 @@ import { MAX_PROGRAMMER_BYTES, readProgrammer } from '../../src-main/package/pro
 import { MAX_PACKAGE_XML_BYTES, readPackageXml } from '../../src-main/package/xml-file.js';
 import { openCheckedZip } from '../../src-main/package/zip.js';
 import { MAX_CFB_BYTES } from '../../src-main/qcn/cfb.js';
+import { writeQcn } from '../../src-main/qcn/layout.js';
 import { INPUT_CHUNK_BYTES, openInputFile, readInputFile } from '../../src-main/util/input-file.js';
 import { rejection } from '../helpers/rejection.js';
 
@@ -83,6 +84,17 @@ describe.runIf(posix)('QCN and XQCN backups (qcn dump, restore)', () => {
   it('a QCN of 64 MiB + 1 is refused before it is read; an XQCN above 3 x 64 MiB too', async () => {
     await refusedFast(() => loadQcnFile(sparse('big.qcn', MAX_CFB_BYTES + 1)), 'QCN_CORRUPT', new RegExp(`${MAX_CFB_BYTES + 1} bytes, more than the ${MAX_CFB_BYTES} bytes a QCN backup may have`), 1000);
     await refusedFast(() => loadQcnFile(sparse('big.xqcn', 3 * MAX_CFB_BYTES + 1)), 'QCN_CORRUPT', /more than the \d+ bytes a QCN or XQCN backup may have/, 1000);
+  });
+
+  it('a QCN of 40,000 tiny files is read in linear time (the event loop, and so Ctrl-C, is never held for long)', async () => {
+    const f = path.join(dir, 'many.qcn');
+    const nvItemFiles = Array.from({ length: 40_000 }, (_, i) => ({ path: `/nv/item_files/rfnv/${String(i).padStart(8, '0')}`, data: new Uint8Array([i & 0xff]) }));
+    writeFileSync(f, writeQcn({ model: 24655, nvItems: [], efsBackup: [], provisioning: [], nvItemFiles, property: { esn: 1, model: 24655, nvMajor: 1, nvMinor: 0, swVersion: 'EC25EFAR06A11M4G', tool: 'test' }, featureMask: new Uint8Array(16) }));
+    const t0 = performance.now();
+    const q = await loadQcnFile(f);
+    // Quadratic matching of EFS_Dir to EFS_Data took about 20 s here; linear takes well under 1 s.
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(q.nvItemFiles).toHaveLength(40_000);
   });
 
   it('a missing file says there is no such file', async () => {
