@@ -25,12 +25,8 @@ export interface InputFileOptions {
   notFileCode?: ErrorCode;
   /** Error code when it does not exist or cannot be opened (default `code`). */
   missingCode?: ErrorCode;
-  /** Next step to show when it is not a regular file (default: name the file itself). */
-  notFileNextStep?: string;
   signal?: AbortSignal;
 }
-
-const NOT_FILE_NEXT_STEP = ERRORS.NOT_A_FILE.nextStep;
 
 /** What kind of thing `st` is, in words, for "... is X, not a regular file". */
 export function kindOf(st: Stats): string {
@@ -45,7 +41,8 @@ export function kindOf(st: Stats): string {
 function notRegular(file: string, st: Stats, opts: InputFileOptions): RescueError {
   const kind = kindOf(st);
   const detail = kind === 'not a regular file' ? `${file} is not a regular file.` : `${file} is ${kind}, not a regular file.`;
-  return new RescueError(opts.notFileCode ?? opts.code, detail, { nextStep: opts.notFileNextStep ?? NOT_FILE_NEXT_STEP });
+  // Whatever the code, the next step is to name the file itself.
+  return new RescueError(opts.notFileCode ?? opts.code, detail, { nextStep: ERRORS.NOT_A_FILE.nextStep });
 }
 
 export function tooLarge(file: string, size: number, opts: Pick<InputFileOptions, 'maxBytes' | 'what' | 'code'>): RescueError {
