@@ -3,7 +3,6 @@
 // mode reporting its firmware (AT+QGMR).
 
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODELS } from '../src-main/sim/models.js';
 import { modelImeis } from '../src-main/sim/normal-state.js';
@@ -16,7 +15,8 @@ requireChromium();
 const FIRMWARE_NAME = /EC25[A-Z0-9]+_\d{2}\.\d{3}\.\d{2}\.\d{3}/;
 
 test('the full path: normal mode -> backup -> EDL -> package -> flash -> verify -> normal mode', async ({ page, server, shot }) => {
-  const backupFolder = await mkdtemp(join(tmpdir(), 'modem-rescue-e2e-backup-'));
+  // The browser mode writes backups only under the user's home (the server's, a temp folder here).
+  const backupFolder = await mkdtemp(join(server.home, 'backup-'));
   try {
     await page.goto(server.url);
 

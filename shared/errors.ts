@@ -55,6 +55,7 @@ export const ERRORS = {
   // --- this computer ------------------------------------------------------------------
   HOST_PERMISSION: { category: 'host', sentence: 'This computer did not allow access to the modem.', nextStep: 'Run `modem-rescue doctor` for the fix (udev rule on Linux, driver on Windows).' },
   HOST_TOOL_MISSING: { category: 'host', sentence: 'A system tool this action needs is not installed.', nextStep: 'Install it as the message says, then try again.' },
+  NOT_A_FILE: { category: 'usage', sentence: 'The path names a device, a pipe, a socket or a folder, not a file.', nextStep: 'Name the file itself: a device (such as /dev/zero), a pipe (FIFO), a socket or a folder is never read.' },
   HOST_IO: { category: 'host', sentence: 'Reading or writing a file on this computer failed.', nextStep: 'Check free disk space and permissions of the folder, then try again.' },
 
   // --- the run itself -----------------------------------------------------------------

@@ -2,7 +2,7 @@
 // from its first stdout line. Every test gets its own server, state folder and virtual modem.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ export interface ServeHandle {
   /** The page URL with its token, as printed by the server. */
   url: string;
   stateDir: string;
+  /** The server's home folder (inside stateDir): the browser mode writes backups only under it. */
+  home: string;
   /** Everything the server printed so far (stdout and stderr), for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -25,10 +27,12 @@ const MAX_KEPT_OUTPUT = 64 * 1024;
 
 export async function startServe(opts: { extraArgs?: string[] } = {}): Promise<ServeHandle> {
   const stateDir = await mkdtemp(join(tmpdir(), 'modem-rescue-e2e-state-'));
+  const home = join(stateDir, 'home');
+  await mkdir(home);
   const child = spawn(process.execPath, [CLI, 'serve', '--demo', '--no-open', '--port', '0', '--state', stateDir, ...(opts.extraArgs ?? [])], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', HOME: home, USERPROFILE: home },
   });
   let output = '';
   const keep = (chunk: Buffer): void => {
@@ -48,6 +52,7 @@ export async function startServe(opts: { extraArgs?: string[] } = {}): Promise<S
   return {
     url,
     stateDir,
+    home,
     output: () => output,
     async stop() {
       await stopChild(child);

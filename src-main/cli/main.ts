@@ -2,8 +2,22 @@
 // next step and an exit code that tells package problems from device problems and cancels.
 
 import { EXIT_CODES, RescueError, toErrorReport } from '../../shared/errors.js';
+import { removeTempDirsSync } from '../util/temp-dir.js';
 import type { CliIo, CommandSpec } from './io.js';
 import { COMMANDS } from './commands/index.js';
+import { processOutput } from './output.js';
+
+/**
+ * After Ctrl-C or SIGTERM a command gets this long to end by itself (every wait and read honours
+ * the cancel); then its temporary folders are removed and the process ends anyway. A second
+ * Ctrl-C ends it at once.
+ */
+export const CANCEL_GRACE_MS = 900;
+
+function forceExit(code: number = EXIT_CODES.cancelled): never {
+  removeTempDirsSync();
+  process.exit(code);
+}
 
 export function helpText(): string {
   const lines = ['modem-rescue: bring Qualcomm/Quectel modems back from "bricked" to "working".', '', 'Commands:'];
@@ -32,16 +46,21 @@ export function reportError(e: unknown, io: Pick<CliIo, 'err'>): number {
 export async function main(argv: string[], ioOverride?: Partial<CliIo>): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
+  let finished: number | undefined;
   const onSignal = (): void => {
     interrupts++;
-    if (interrupts > 1) process.exit(EXIT_CODES.cancelled);
+    if (interrupts > 1) forceExit();
     controller.abort(new RescueError('CANCELLED', 'Stopped by the user.'));
+    // Unref'd: a process that ends by itself never waits for it.
+    setTimeout(() => forceExit(finished), CANCEL_GRACE_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A reader that goes away (`| head`) ends the command quietly.
+  const output = processOutput(() => controller.abort(new RescueError('CANCELLED', 'The output was closed by its reader.')));
   const io: CliIo = {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: output.out,
+    err: output.err,
     isTTY: Boolean(process.stdout.isTTY),
     columns: process.stdout.columns || 80,
     signal: controller.signal,
@@ -58,10 +77,13 @@ export async function main(argv: string[], ioOverride?: Partial<CliIo>): Promise
       io.out(`usage: modem-rescue ${found.spec.usage}\n${found.spec.summary}\n`);
       return EXIT_CODES.ok;
     }
-    return await found.spec.run(found.rest, io);
+    finished = await found.spec.run(found.rest, io);
+    return finished;
   } catch (e) {
-    return reportError(e, io);
+    finished = output.stdoutClosed() && !ioOverride?.out ? EXIT_CODES.ok : reportError(e, io);
+    return finished;
   } finally {
+    output.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -4,7 +4,6 @@
 // disk and compare it item by item with what was read, then write a manifest beside it.
 
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
 import { nvToImei, NV_IMEI } from '../protocol/imei.js';
@@ -13,6 +12,7 @@ import { MAX_CFB_BYTES } from '../qcn/cfb.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { throwIfAborted } from '../util/deadline.js';
+import { readInputFile } from '../util/input-file.js';
 import { DiagClient, type EfsClient } from './diag-client.js';
 import { DiagError } from './diag-error.js';
 import { ProgressTracker } from './progress.js';
@@ -308,9 +308,7 @@ export function compareBackups(read: QcnBackup, onDisk: QcnBackup): string[] {
 export async function saveBackup(backup: QcnBackup, id: ModuleIdentity, out: string): Promise<BackupResult> {
   const bytes = writeQcn(backup);
   await writeFileAtomic(out, bytes);
-  const st = await stat(out);
-  if (st.size > MAX_CFB_BYTES) throw new RescueError('BACKUP_VERIFY_FAILED', `${out} is larger than a QCN can be.`);
-  const again = new Uint8Array(await readFile(out));
+  const again = new Uint8Array(await readInputFile(out, { maxBytes: MAX_CFB_BYTES, what: 'a QCN backup', code: 'BACKUP_VERIFY_FAILED' }));
   const problems = compareBackups(backup, readQcn(again));
   if (problems.length > 0) throw new RescueError('BACKUP_VERIFY_FAILED', `${out} does not read back as what was read from the modem: ${problems.slice(0, 5).join(', ')}${problems.length > 5 ? ` and ${problems.length - 5} more` : ''}.`);
   const imei = (ctx: number): string | undefined => {

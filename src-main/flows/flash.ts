@@ -6,10 +6,10 @@
 // resumes after the partitions already verified (resume-journal.ts), within a bounded number of
 // recoveries.
 
-import { readFile } from 'node:fs/promises';
 import { toErrorReport } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
 import { assertFlashable, FILE_PATCHES_NOT_APPLIED, loadPackage, type FirmwarePackage } from '../package/load.js';
+import { readProgrammer } from '../package/programmer.js';
 import type { PipeOpener } from '../transport/transport.js';
 import type { FirehoseTimeouts } from './firehose-host.js';
 import { FlashRun } from './flash-run.js';
@@ -99,7 +99,7 @@ async function runFlash(opts: FlashOptions, emit: EventSink, started: number): P
     log(`Package ${pkg.version ?? pkg.root}: ${pkg.rawprogramPath} (${pkg.rawprogramReason})`);
     const skippedPatches = pkg.filePatches.filter((p) => !p.applied);
     if (skippedPatches.length > 0) log(`${skippedPatches.length} file patches of the patch XML (${skippedPatches.map((p) => p.file).filter((f, i, all) => all.indexOf(f) === i).join(', ')}) are ${FILE_PATCHES_NOT_APPLIED}.`);
-    const programmer = await readFile(pkg.programmerPath);
+    const programmer = await readProgrammer(pkg.programmerPath, signal);
     const programmerBytes = new Uint8Array(programmer.buffer, programmer.byteOffset, programmer.byteLength);
     const journal = opts.journalDir !== undefined ? await ResumeJournal.open(opts.journalDir, await packageIdentity(pkg)) : ResumeJournal.inMemory();
     if (journal.setAside) log(`The resume journal was not used: ${journal.setAside}.`, 'warn');

@@ -3,7 +3,7 @@
 // backup of the current state; write only what differs, never identity items or RF calibration
 // unless named; pace EFS writes with syncs; read every write back; reset the modem at the end.
 
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
@@ -12,6 +12,7 @@ import { nvKey, readQcn, treeToQcn, type QcnBackup, type QcnNvItem } from '../qc
 import { xqcnToTree } from '../qcn/xqcn.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';
+import { openInputFile, tooLarge } from '../util/input-file.js';
 import { identify, readEfsFile, saveBackup, readModuleState, NV_DONE } from './backup.js';
 import { DiagClient } from './diag-client.js';
 import { DiagError } from './diag-error.js';
@@ -101,16 +102,21 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Read a QCN (or XQCN, by its extension or content) from disk, bounded in size. */
-export async function loadQcnFile(path: string): Promise<QcnBackup> {
-  let size: number;
+export async function loadQcnFile(path: string, signal?: AbortSignal): Promise<QcnBackup> {
+  // Only a regular file (never /dev/zero or a FIFO), its size bounded before it is read: an XQCN
+  // (hex text) up to 3 times a QCN's, a binary QCN up to MAX_CFB_BYTES.
+  const input = await openInputFile(path, { maxBytes: 3 * MAX_CFB_BYTES, what: 'a QCN or XQCN backup', code: 'QCN_CORRUPT', notFileCode: 'NOT_A_FILE', missingCode: 'HOST_IO', ...(signal ? { signal } : {}) });
+  let bytes: Uint8Array;
+  let isXml: boolean;
   try {
-    size = (await stat(path)).size;
-  } catch (e) {
-    throw new RescueError('HOST_IO', `Cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    const head = new Uint8Array(4);
+    await input.readAt(head, 0);
+    isXml = /\.xqcn$/i.test(path) || head[0] === 0x3c || (head[0] === 0xef && head[3] === 0x3c);
+    if (!isXml && input.size > MAX_CFB_BYTES) throw tooLarge(path, input.size, { maxBytes: MAX_CFB_BYTES, what: 'a QCN backup', code: 'QCN_CORRUPT' });
+    bytes = new Uint8Array(await input.readAll());
+  } finally {
+    await input.close();
   }
-  if (size > 3 * MAX_CFB_BYTES) throw new RescueError('QCN_CORRUPT', `${path} is ${size} bytes, far more than a QCN backup can be.`);
-  const bytes = new Uint8Array(await readFile(path));
-  const isXml = /\.xqcn$/i.test(path) || bytes[0] === 0x3c || (bytes[0] === 0xef && bytes[3] === 0x3c);
   if (isXml) return treeToQcn(xqcnToTree(Buffer.from(bytes).toString('utf8')));
   return readQcn(bytes);
 }
@@ -228,7 +234,7 @@ async function makePlan(client: DiagClient, qcn: QcnBackup, allowed: Set<Protect
 export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
   throwIfAborted(opts.signal);
   const allowed = parseAllowedItems(opts.items);
-  const qcn = await loadQcnFile(opts.file);
+  const qcn = await loadQcnFile(opts.file, opts.signal);
   if (!opts.dryRun) {
     await mkdir(opts.backupDir, { recursive: true }).catch((e: unknown) => {
       throw new RescueError('HOST_IO', `Cannot create the folder for the backup taken before the restore, ${opts.backupDir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -9,12 +9,14 @@
 // it can be programmed again); DISK patches and the reset are always redone.
 
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { RescueError } from '../../shared/errors.js';
 import type { FirmwarePackage } from '../package/load.js';
 import type { PlanStep } from '../package/plan.js';
+import { MAX_IMAGE_BYTES } from '../package/image-source.js';
+import { kindOf, openInputFile, readInputText } from '../util/input-file.js';
 
 const FORMAT = 'modem-rescue-journal/1';
 /** Bytes hashed at each end of every image for the package identity. */
@@ -62,16 +64,14 @@ export async function packageIdentity(pkg: FirmwarePackage): Promise<string> {
   for (const s of pkg.plan) {
     h.update(JSON.stringify([s.operation, s.label, s.filename ?? '', s.start_sector, s.num_sectors, s.sector_size, s.physical_partition, s.bytes, s.disk_patch ?? null, s.file_patches ?? null]));
     if (s.operation !== 'program' || !s.path) continue;
-    const fh = await open(s.path, 'r').catch((e: unknown) => {
-      throw new RescueError('PACKAGE_MISSING_FILE', `${s.path} cannot be opened: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    });
+    const fh = await openInputFile(s.path, { maxBytes: MAX_IMAGE_BYTES, what: 'an image', code: 'PACKAGE_FILE_TOO_LARGE', notFileCode: 'PACKAGE_MISSING_FILE', missingCode: 'PACKAGE_MISSING_FILE' });
     try {
-      const size = (await fh.stat()).size;
+      const size = fh.size;
       const buf = Buffer.alloc(Math.min(EDGE_BYTES, size));
-      await fh.read(buf, 0, buf.length, 0);
+      await fh.readAt(buf, 0);
       h.update(buf);
       if (size > EDGE_BYTES) {
-        await fh.read(buf, 0, buf.length, size - buf.length);
+        await fh.readAt(buf, size - buf.length);
         h.update(buf);
       }
       h.update(String(size));
@@ -106,10 +106,13 @@ export class ResumeJournal {
     let text: string | undefined;
     try {
       const st = await stat(path);
+      // Too large, or not a regular file (a FIFO would block): set aside, never read.
+      if (!st.isFile()) return new ResumeJournal(path, packageId, undefined, `${path} is ${kindOf(st)}, not a regular file`);
       if (st.size > MAX_JOURNAL_BYTES) return new ResumeJournal(path, packageId, undefined, `${path} is ${st.size} bytes, too large to be a journal`);
-      text = await readFile(path, 'utf8');
+      text = await readInputText(path, { maxBytes: MAX_JOURNAL_BYTES, what: 'a resume journal', code: 'HOST_IO' });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new ResumeJournal(path, packageId, undefined, undefined);
+      if (e instanceof RescueError) return new ResumeJournal(path, packageId, undefined, e.detail);
       throw new RescueError('HOST_IO', `Reading the resume journal ${path} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     const parsed = parseJournal(text, packageId);

@@ -2,9 +2,9 @@
 // for (fewer only at the end), with the file's patches laid over them. The file is read through a
 // FileHandle piece by piece; only the few patched bytes are kept in memory.
 
-import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { RescueError } from '../../shared/errors.js';
+import { openInputFile, type InputFile } from '../util/input-file.js';
 import { applyOverlay, computeOverlay, type FilePatch, type OverlayPiece, type PatchContext } from './file-patch.js';
 
 /** Structurally identical to the ChunkSource of flows/firehose-host.ts. */
@@ -25,23 +25,17 @@ export interface ImageSourceContext extends PatchContext {
 /** Largest single read (the host asks for payload-sized pieces, far below this). */
 export const MAX_READ = 64 * 1024 * 1024;
 
+/** Largest image file read at all: far above any partition of these modules (a 1 GiB NAND). */
+export const MAX_IMAGE_BYTES = 8 * 1024 ** 3;
+
 export async function openImageSource(file: string, filePatches: readonly FilePatch[], ctx: ImageSourceContext = {}): Promise<ImageSource> {
-  let fh: FileHandle;
+  // Only a regular file of bounded size; a FIFO or a device is refused without blocking.
+  const fh: InputFile = await openInputFile(file, { maxBytes: MAX_IMAGE_BYTES, what: 'an image', code: 'PACKAGE_FILE_TOO_LARGE', notFileCode: 'PACKAGE_MISSING_FILE', missingCode: 'PACKAGE_MISSING_FILE' });
   try {
-    fh = await open(file, 'r');
-  } catch (e) {
-    throw new RescueError('PACKAGE_MISSING_FILE', `${path.basename(file)} cannot be opened.`, { cause: e });
-  }
-  try {
-    const fileSize = (await fh.stat()).size;
+    const fileSize = fh.size;
     /** Fill buf with file bytes from offset (buf must not reach past the end of the file). */
     const readInto = async (buf: Uint8Array, offset: number): Promise<void> => {
-      let got = 0;
-      while (got < buf.length) {
-        const r = await fh.read(buf, got, buf.length - got, offset + got);
-        if (r.bytesRead === 0) throw new RescueError('HOST_IO', `${path.basename(file)} became shorter while it was being read.`);
-        got += r.bytesRead;
-      }
+      if ((await fh.readAt(buf, offset)) < buf.length) throw new RescueError('HOST_IO', `${path.basename(file)} became shorter while it was being read.`);
     };
     const readRaw = async (offset: number, length: number): Promise<Uint8Array> => {
       const buf = new Uint8Array(Math.max(0, Math.min(length, fileSize - offset)));

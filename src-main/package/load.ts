@@ -2,10 +2,11 @@
 // plan. Every problem found is collected (so a user sees them all at once); assertFlashable()
 // turns them into one error. Nothing on the device is touched here.
 
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ERRORS, RescueError, type ErrorCode } from '../../shared/errors.js';
 import { throwIfAborted } from '../util/deadline.js';
+import { readInputText } from '../util/input-file.js';
 import { choosePatchXml, chooseRawprogram } from './choose.js';
 import { patchRangeProblem, type FilePatch } from './file-patch.js';
 import { verifyMd5Txt } from './md5.js';
@@ -313,7 +314,8 @@ async function findVersion(root: string, name: string): Promise<string | undefin
   if (!st?.isFile() || st.size > 1024 * 1024) return undefined;
   const real = await realpath(file).catch(() => file);
   if (!isInside(await realpath(root), real)) return undefined;
-  return VERSION.exec(await readFile(real, 'utf8'))?.[0];
+  const text = await readInputText(real, { maxBytes: 1024 * 1024, code: 'PACKAGE_BAD_XML' }).catch(() => '');
+  return VERSION.exec(text)?.[0];
 }
 
 /** Throw the first problem's code with every problem listed; return quietly when there are none. */

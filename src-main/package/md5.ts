@@ -3,11 +3,12 @@
 // is missing or differs is a problem naming the file.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RescueError, type ErrorCode } from '../../shared/errors.js';
 import { throwIfAborted } from '../util/deadline.js';
+import { openInputFile, readInputText } from '../util/input-file.js';
+import { MAX_IMAGE_BYTES } from './image-source.js';
 import { resolveExistingPackagePath } from './paths.js';
 
 export interface Md5Entry {
@@ -36,14 +37,18 @@ export function parseMd5Txt(text: string): { entries: Md5Entry[]; warnings: stri
   return { entries, warnings };
 }
 
-export async function md5File(file: string, signal?: AbortSignal): Promise<string> {
+/** The md5 of a regular file of at most maxBytes, read piece by piece (cancellable). */
+export async function md5File(file: string, signal?: AbortSignal, maxBytes = MAX_IMAGE_BYTES): Promise<string> {
   const h = createHash('md5');
-  const stream = createReadStream(file, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
+  const input = await openInputFile(file, { maxBytes, what: 'an image', code: 'HOST_IO', ...(signal ? { signal } : {}) });
   try {
-    for await (const chunk of stream) h.update(chunk as Buffer);
+    for await (const chunk of input.chunks()) h.update(chunk);
   } catch (e) {
     throwIfAborted(signal);
+    if (e instanceof RescueError) throw e;
     throw new RescueError('HOST_IO', `${path.basename(file)} could not be read.`, { cause: e });
+  } finally {
+    await input.close();
   }
   return h.digest('hex');
 }
@@ -61,14 +66,15 @@ export interface Md5Problem {
  */
 export async function verifyMd5Txt(root: string, md5Path: string, signal?: AbortSignal, skip: ReadonlySet<string> = new Set()): Promise<{ problems: Md5Problem[]; warnings: string[]; checked: number }> {
   const problems: Md5Problem[] = [];
-  const st = await stat(md5Path);
-  // A FIFO or a device would block the read: only a regular file is read.
-  if (!st.isFile()) return { problems: [{ code: 'PACKAGE_BAD_XML', message: new RescueError('PACKAGE_BAD_XML', 'md5.txt is not a regular file.').message, file: md5Path }], warnings: [], checked: 0 };
-  const size = st.size;
-  if (size > MAX_MD5_TXT_BYTES) {
-    return { problems: [{ code: 'PACKAGE_BAD_XML', message: `md5.txt is ${size} bytes, too large to be a checksum list.`, file: md5Path }], warnings: [], checked: 0 };
+  let text: string;
+  try {
+    // A FIFO or a device would block the read: only a regular file of bounded size is read.
+    text = await readInputText(md5Path, { maxBytes: MAX_MD5_TXT_BYTES, what: 'a checksum list (md5.txt)', code: 'PACKAGE_BAD_XML', ...(signal ? { signal } : {}) });
+  } catch (e) {
+    if (!(e instanceof RescueError) || e.code === 'CANCELLED') throw e;
+    return { problems: [{ code: e.code, message: e.message, file: md5Path }], warnings: [], checked: 0 };
   }
-  const { entries, warnings } = parseMd5Txt(await readFile(md5Path, 'utf8'));
+  const { entries, warnings } = parseMd5Txt(text);
   let checked = 0;
   for (const e of entries) {
     throwIfAborted(signal);
@@ -95,7 +101,7 @@ export async function verifyMd5Txt(root: string, md5Path: string, signal?: Abort
       got = await md5File(resolved.path, signal);
     } catch (err) {
       if (err instanceof RescueError && err.code !== 'CANCELLED') {
-        problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) cannot be read.`).message, file: resolved.path });
+        problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) cannot be read: ${err.detail}`).message, file: resolved.path });
         continue;
       }
       throw err;

@@ -2,10 +2,11 @@
 // the NAND programmer is preferred. It is read into memory (Sahara serves it by offset), so its
 // size is bounded, and it must be an ELF: anything else would be refused by the modem's PBL.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RescueError } from '../../shared/errors.js';
 import { ElfError, parseElf } from '../protocol/elf.js';
+import { readInputFile } from '../util/input-file.js';
 
 export const MAX_PROGRAMMER_BYTES = 16 * 1024 * 1024;
 
@@ -33,13 +34,15 @@ export async function findProgrammer(dirs: string[], preferNand: boolean): Promi
   return [...candidates].sort((a, b) => score(a) - score(b))[0]!;
 }
 
+/** The programmer's bytes: a regular file of at most MAX_PROGRAMMER_BYTES, or PACKAGE_NO_PROGRAMMER. */
+export function readProgrammer(file: string, signal?: AbortSignal): Promise<Buffer> {
+  return readInputFile(file, { maxBytes: MAX_PROGRAMMER_BYTES, what: 'a Firehose programmer', code: 'PACKAGE_NO_PROGRAMMER', ...(signal ? { signal } : {}) });
+}
+
 /** Check the programmer file: bounded size, a parseable ELF. Throws PACKAGE_NO_PROGRAMMER. */
 export async function checkProgrammer(file: string): Promise<void> {
   const name = path.basename(file);
-  const st = await stat(file).catch(() => undefined);
-  if (!st?.isFile()) throw new RescueError('PACKAGE_NO_PROGRAMMER', `${name} cannot be read.`);
-  if (st.size > MAX_PROGRAMMER_BYTES) throw new RescueError('PACKAGE_NO_PROGRAMMER', `${name} is ${st.size} bytes; a Firehose programmer is far smaller (at most ${MAX_PROGRAMMER_BYTES}).`);
-  const bytes = new Uint8Array(await readFile(file));
+  const bytes = new Uint8Array(await readProgrammer(file));
   try {
     parseElf(bytes);
   } catch (e) {

@@ -1,11 +1,14 @@
 // Where a package lives: a folder (the one holding update/, update/ itself, or the firehose
-// folder) or a .zip unpacked safely into a fresh temporary folder that dispose() removes.
+// folder) or a .zip, checked whole before anything is written, then unpacked safely into a fresh
+// temporary folder that dispose() removes (and a forced exit too: util/temp-dir.ts).
 
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RescueError } from '../../shared/errors.js';
-import { unpackZip, type ZipLimits } from './zip.js';
+import { kindOf } from '../util/input-file.js';
+import { makeTempDir } from '../util/temp-dir.js';
+import { openCheckedZip, type ZipLimits } from './zip.js';
 
 export interface PackageSource {
   /** The package root: every file the package names must lie inside it. */
@@ -82,11 +85,25 @@ export async function openPackageSource(input: string, opts: { signal?: AbortSig
     if (!found) throw new RescueError('PACKAGE_NO_RAWPROGRAM', `${abs} holds no update/ folder and no rawprogram*.xml.`);
     return { ...found, displayName: path.basename(found.root), dispose: async () => {} };
   }
+  if (!st.isFile()) throw new RescueError('PACKAGE_NOT_FOUND', `${abs} is ${kindOf(st)}, not a package folder or a .zip file.`);
   if (!/\.zip$/i.test(abs)) throw new RescueError('PACKAGE_NOT_FOUND', `${path.basename(abs)} is neither a folder nor a .zip file.`);
-  const temp = await mkdtemp(path.join(tmpdir(), 'modem-rescue-pkg-'));
-  const dispose = (): Promise<void> => rm(temp, { recursive: true, force: true });
+  // Every check of the archive passes before the temporary folder exists.
+  const zip = await openCheckedZip(abs, tmpdir(), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.zipLimits ? { limits: opts.zipLimits } : {}) });
+  let tempDir;
   try {
-    await unpackZip(abs, temp, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.zipLimits ? { limits: opts.zipLimits } : {}) });
+    tempDir = await makeTempDir('modem-rescue-pkg-');
+  } catch (e) {
+    await zip.close();
+    throw new RescueError('HOST_IO', `A temporary folder for unpacking ${path.basename(abs)} cannot be made: ${e instanceof Error ? e.message : String(e)}.`, { cause: e });
+  }
+  const temp = tempDir.path;
+  const dispose = tempDir.remove;
+  try {
+    try {
+      await zip.extractTo(temp, opts.signal);
+    } finally {
+      await zip.close();
+    }
     const found = await findInside(temp, 3);
     if (!found) throw new RescueError('PACKAGE_NO_RAWPROGRAM', `${path.basename(abs)} holds no update/ folder and no rawprogram*.xml.`);
     const displayName = found.root === temp ? path.basename(abs).replace(/\.zip$/i, '') : path.basename(found.root);

@@ -2,27 +2,17 @@
 // refused without loading it), parse errors become PACKAGE_BAD_XML naming the file and line, and
 // attributes are read strictly (plain decimal integers, required ones present).
 
-import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RescueError } from '../../shared/errors.js';
+import { readInputText } from '../util/input-file.js';
 import { DEFAULT_XML_LIMITS, parseXml, XmlError, type XmlElement } from '../util/xml.js';
 
 export const MAX_PACKAGE_XML_BYTES = DEFAULT_XML_LIMITS.maxBytes;
 
-export async function readPackageXml(file: string, maxBytes = MAX_PACKAGE_XML_BYTES): Promise<XmlElement> {
+export async function readPackageXml(file: string, maxBytes = MAX_PACKAGE_XML_BYTES, signal?: AbortSignal): Promise<XmlElement> {
   const name = path.basename(file);
-  let size: number;
-  try {
-    const st = await stat(file);
-    // A FIFO or a device would block the read (or never end): only regular files are read.
-    if (!st.isFile()) throw new RescueError('PACKAGE_BAD_XML', `${name} is not a regular file.`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof RescueError) throw e;
-    throw new RescueError('PACKAGE_MISSING_FILE', `${name} cannot be read.`, { cause: e });
-  }
-  if (size > maxBytes) throw new RescueError('PACKAGE_BAD_XML', `${name} is ${size} bytes, more than the ${maxBytes} an XML file of a package may have.`);
-  const text = await readFile(file, 'utf8');
+  // A FIFO or a device would block the read (or never end): only regular files are read.
+  const text = await readInputText(file, { maxBytes, what: 'an XML file of a package', code: 'PACKAGE_BAD_XML', missingCode: 'PACKAGE_MISSING_FILE', ...(signal ? { signal } : {}) });
   try {
     return parseXml(text, { maxBytes });
   } catch (e) {

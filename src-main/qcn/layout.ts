@@ -176,9 +176,12 @@ function readPairs(s: CfbStorage | undefined, where: string): { dir: Uint8Array;
   const dirs = childStorage(s, 'EFS_Dir');
   const datas = childStorage(s, 'EFS_Data');
   const out: { dir: Uint8Array; data: Uint8Array }[] = [];
+  // One table instead of a scan per entry (a QCN of many small files must not take quadratic time).
+  const firstData = new Map<string, Uint8Array | undefined>();
+  for (const c of datas?.children ?? []) if (!firstData.has(c.name.toUpperCase())) firstData.set(c.name.toUpperCase(), c.kind === 'stream' ? c.data : undefined);
   for (const d of dirs?.children ?? []) {
     if (d.kind !== 'stream') continue;
-    const data = childStream(datas, d.name);
+    const data = firstData.get(d.name.toUpperCase());
     if (!data) throw corrupt(`${where}/EFS_Dir/${d.name} has no matching EFS_Data stream`);
     if (d.data.length > MAX_PATH + 8) throw corrupt(`${where}/EFS_Dir/${d.name} holds a ${d.data.length}-byte path`);
     out.push({ dir: d.data, data });

@@ -1,14 +1,19 @@
 // The browser mode's local server: the built wizard (dist-renderer/) and the engine's API over a
 // WebSocket at /api, on 127.0.0.1 only, behind a per-run token. A page of another site (even one
 // whose name resolves to 127.0.0.1) gets nothing: Host, Origin and the token are checked first.
+// No local process can exhaust its descriptors: connections are capped, idle ones (and refused
+// ones) closed within seconds, API sockets capped and pinged. Paths in API calls pass the path
+// policy (absolute only; backups only under the home).
 
 import { createReadStream } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { RescueError } from '../../shared/errors.js';
+import { PathPolicy } from '../service/path-policy.js';
 import { MAX_MESSAGE_BYTES, serveApiSocket, type ApiService } from './api-socket.js';
+import { guardPaths } from './guarded-service.js';
 import { forbiddenPage, securityHeaders } from './pages.js';
 import { hostAllowed, LOOPBACK_HOST, originAllowed, requestCarriesToken, requestUrl, tokenCookie } from './request-checks.js';
 import { findStaticFile } from './static-files.js';
@@ -26,7 +31,23 @@ export interface WebServerOptions {
   token?: string;
   /** Allow inline style attributes in the page's CSP (only if the renderer needs them). */
   inlineStyles?: boolean;
+  /** Which paths API calls may name (default: absolute, backups under the home). */
+  paths?: PathPolicy;
+  limits?: Partial<ServerLimits>;
 }
+
+export interface ServerLimits {
+  /** TCP connections open at once (page, assets and API sockets); further ones are closed at once. */
+  maxConnections: number;
+  /** An HTTP connection with nothing moving for this long is closed. */
+  idleMs: number;
+  /** API WebSockets open at once (wizard tabs); further upgrades get 503. */
+  maxSockets: number;
+  /** Every API socket is pinged this often; one that did not answer the previous ping is closed. */
+  pingMs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxConnections: 64, idleMs: 5000, maxSockets: 8, pingMs: 15_000 };
 
 export interface WebServer {
   /** The address to open, token included. */
@@ -46,6 +67,98 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   socket.destroy();
 }
 
+/** Ping every API socket each `everyMs`; close the ones that did not answer the previous ping. */
+function pingSockets(wss: WebSocketServer, everyMs: number): { track(ws: WebSocket): void; stop(): void } {
+  const answered = new WeakMap<WebSocket, boolean>();
+  const track = (ws: WebSocket): void => {
+    answered.set(ws, true);
+    ws.on('pong', () => answered.set(ws, true));
+  };
+  const timer = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (answered.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      answered.set(ws, false);
+      ws.ping();
+    }
+  }, everyMs);
+  timer.unref();
+  return { track, stop: () => clearInterval(timer) };
+}
+
+/** The HTTP server's limits: a cap on connections, header and request timeouts, idle sockets closed. */
+function limitConnections(server: Server, lim: ServerLimits): void {
+  server.headersTimeout = 5_000;
+  server.requestTimeout = 10_000;
+  server.maxConnections = lim.maxConnections;
+  server.on('connection', (socket: Socket) => {
+    // Idle (or never speaking) connections go; an accepted API socket lifts this (ws sets 0).
+    socket.setTimeout(lim.idleMs, () => socket.destroy());
+  });
+}
+
+interface UpgradeContext {
+  port(): number;
+  token: string;
+  maxSockets: number;
+  wss: WebSocketServer;
+  pings: { track(ws: WebSocket): void };
+  service: ApiService;
+}
+
+/** The 'upgrade' listener: path, Host, Origin and token checked, the socket cap kept, then the API. */
+function upgradeHandler(ctx: UpgradeContext): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  let upgrading = 0;
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const port = ctx.port();
+    const url = requestUrl(req, port);
+    if (!url || url.pathname !== API_PATH) return refuseUpgrade(socket, 404, 'Not Found');
+    if (!hostAllowed(req.headers.host, port)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!originAllowed(req.headers.origin, port)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!requestCarriesToken(req, url, port, ctx.token)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (ctx.wss.clients.size + upgrading >= ctx.maxSockets) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    // Counted until it is accepted or its socket ends (a failed handshake never calls back).
+    upgrading++;
+    let counted = true;
+    const settle = (): void => {
+      if (counted) upgrading--;
+      counted = false;
+    };
+    socket.once('close', settle);
+    ctx.wss.handleUpgrade(req, socket, head, (ws) => {
+      settle();
+      ctx.pings.track(ws);
+      serveApiSocket(ws, ctx.service);
+    });
+  };
+}
+
+/** Listen on 127.0.0.1:`requested`; a port in use or forbidden is a usage error with a next step. */
+function listenOn(server: Server, requested: number): Promise<void> {
+  return new Promise<void>((resolveListen, rejectListen) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (e.code === 'EADDRINUSE') {
+        rejectListen(new RescueError('USAGE', `Port ${requested} is already in use on ${LOOPBACK_HOST}.`, { nextStep: 'Choose another port with --port N, or leave --port out to use any free one.', cause: e }));
+      } else if (e.code === 'EACCES') {
+        rejectListen(new RescueError('HOST_PERMISSION', `Port ${requested} may not be used by this user.`, { nextStep: 'Choose a port above 1024 with --port N, or leave --port out.', cause: e }));
+      } else {
+        rejectListen(new RescueError('INTERNAL', `The local server could not start: ${e.message}`, { cause: e }));
+      }
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolveListen();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ port: requested, host: LOOPBACK_HOST, exclusive: true });
+  });
+}
+
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = opts.token ?? newToken();
   if (!isUsableToken(token)) throw new RescueError('USAGE', 'The server token must be at least 32 lowercase hex characters.');
@@ -54,12 +167,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     throw new RescueError('USAGE', `--port must be between 0 and 65535, not ${requested}.`);
   }
   let port = requested;
+  const lim: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
+  const service = guardPaths(opts.service, opts.paths ?? new PathPolicy());
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, clientTracking: true });
+  const pings = pingSockets(wss, lim.pingMs);
 
   const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const headers = securityHeaders(port, Boolean(opts.inlineStyles));
     const answer = (status: number, body: string, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void => {
-      res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
+      // A refused request does not keep its connection.
+      const close: Record<string, string> = status >= 400 ? { Connection: 'close' } : {};
+      res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...close, ...extra });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (!hostAllowed(req.headers.host, port)) return answer(403, 'This server only answers to 127.0.0.1 and localhost.\n');
@@ -87,47 +205,20 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     stream.pipe(res);
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     handleRequest(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end();
     });
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  limitConnections(server, lim);
   server.on('clientError', (_e, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     socket.destroy();
   });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    const url = requestUrl(req, port);
-    if (!url || url.pathname !== API_PATH) return refuseUpgrade(socket, 404, 'Not Found');
-    if (!hostAllowed(req.headers.host, port)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (!originAllowed(req.headers.origin, port)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (!requestCarriesToken(req, url, port, token)) return refuseUpgrade(socket, 403, 'Forbidden');
-    wss.handleUpgrade(req, socket, head, (ws) => serveApiSocket(ws, opts.service));
-  });
+  server.on('upgrade', upgradeHandler({ port: () => port, token, maxSockets: lim.maxSockets, wss, pings, service }));
 
-  await new Promise<void>((resolveListen, rejectListen) => {
-    const onError = (e: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      if (e.code === 'EADDRINUSE') {
-        rejectListen(new RescueError('USAGE', `Port ${requested} is already in use on ${LOOPBACK_HOST}.`, { nextStep: 'Choose another port with --port N, or leave --port out to use any free one.', cause: e }));
-      } else if (e.code === 'EACCES') {
-        rejectListen(new RescueError('HOST_PERMISSION', `Port ${requested} may not be used by this user.`, { nextStep: 'Choose a port above 1024 with --port N, or leave --port out.', cause: e }));
-      } else {
-        rejectListen(new RescueError('INTERNAL', `The local server could not start: ${e.message}`, { cause: e }));
-      }
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolveListen();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen({ port: requested, host: LOOPBACK_HOST, exclusive: true });
-  });
+  await listenOn(server, requested);
   const address = server.address();
   if (address === null || typeof address === 'string') throw new RescueError('INTERNAL', 'The local server has no TCP address.');
   port = address.port;
@@ -135,6 +226,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolveClose) => {
+      pings.stop();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       server.close(() => resolveClose());

@@ -275,7 +275,7 @@ describe('files that are not regular files never hang the check', () => {
   it('a FIFO in place of the programmer', async () => {
     const p = copy();
     fifoInstead(p.programmer);
-    await refused(p.root, 'PACKAGE_NO_PROGRAMMER', /cannot be read/);
+    await refused(p.root, 'PACKAGE_NO_PROGRAMMER', /pipe \(FIFO\), not a regular file/);
   });
 });
 

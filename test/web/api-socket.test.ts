@@ -61,7 +61,7 @@ describe('web server: the API socket', () => {
       throw new TypeError('boom');
     };
     const s = await openSocket(wsUrl());
-    s.ws.send(JSON.stringify({ id: 1, method: 'flash', params: { packagePath: '/x', verify: true } }));
+    s.ws.send(JSON.stringify({ id: 1, method: 'flash', params: { packagePath: root, verify: true } }));
     const r1 = await s.next(hasId(1));
     expect(r1.ok).toBe(false);
     expect(r1.error).toEqual({ code: 'DEVICE_TIMEOUT', category: 'device', message: 'The modem stopped answering. No answer for 5 s.', nextStep: expect.stringContaining('replug') });
@@ -140,7 +140,7 @@ describe('web server: the API socket', () => {
     let release: (() => void) | undefined;
     service.handler = (method) => (method === 'flash' ? new Promise((resolve) => { release = () => resolve('late'); }) : Promise.resolve('now'));
     const s = await openSocket(wsUrl());
-    s.ws.send(JSON.stringify({ id: 1, method: 'flash', params: { packagePath: '/p', verify: true } }));
+    s.ws.send(JSON.stringify({ id: 1, method: 'flash', params: { packagePath: root, verify: true } }));
     await expect.poll(() => release !== undefined).toBe(true);
     s.ws.close();
     await s.closed;

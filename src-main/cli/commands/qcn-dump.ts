@@ -16,7 +16,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const rest = positionals[0] === 'dump' ? positionals.slice(1) : positionals;
   if (rest.length !== 1) throw new RescueError('USAGE', 'Name one file: qcn dump FILE [--json|--xqcn]');
   if (values.json && values.xqcn) throw new RescueError('USAGE', 'Choose one of --json and --xqcn.');
-  const q = await loadQcnFile(rest[0]!);
+  const q = await loadQcnFile(rest[0]!, io.signal);
   if (values.xqcn) {
     io.out(treeToXqcn(qcnToTree(q)));
     return EXIT_CODES.ok;

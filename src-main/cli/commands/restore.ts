@@ -4,6 +4,8 @@
 import { dirname } from 'node:path';
 import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
 import { restoreQcn, type RestoreChange } from '../../flows/restore.js';
+import { MAX_CFB_BYTES } from '../../qcn/cfb.js';
+import { checkInputFile } from '../../util/input-file.js';
 import { intOption, parse } from '../args.js';
 import type { CliIo, CommandSpec } from '../io.js';
 import { dmOpenerFor, requestView, type DmCommandDeps } from './backup.js';
@@ -25,6 +27,8 @@ export function makeRestoreCommand(deps: DmCommandDeps = {}): CommandSpec {
     });
     if (positionals.length !== 1) throw new RescueError('USAGE', 'Name one QCN file to restore: restore FILE.qcn');
     const file = positionals[0]!;
+    // The file first: a device, a FIFO or a huge file is refused before any port is looked for.
+    await checkInputFile(file, { maxBytes: 3 * MAX_CFB_BYTES, what: 'a QCN or XQCN backup', code: 'QCN_CORRUPT', notFileCode: 'NOT_A_FILE', missingCode: 'HOST_IO', signal: io.signal });
     const dm = await dmOpenerFor(values.port, deps);
     const json = Boolean(values.json);
     const r = await restoreQcn({
