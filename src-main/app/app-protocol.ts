@@ -3,8 +3,9 @@
 // every response carries the CSP header, and IPC senders are checked against this origin.
 // Only files inside dist-renderer/ are served; anything else is a 404.
 
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { findStaticFile, type StaticFile } from '../util/static-files.js';
 import { CONTENT_SECURITY_POLICY } from './security.js';
 
 export const APP_SCHEME = 'app';
@@ -13,19 +14,6 @@ export const PAGE_URL = `${APP_ORIGIN}/index.html`;
 
 /** Largest file served (the renderer's bundles are far smaller). */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 /** Headers on every response of the app scheme. */
 export function securityHeaders(contentType: string): Record<string, string> {
@@ -39,8 +27,12 @@ export function securityHeaders(contentType: string): Record<string, string> {
   };
 }
 
-/** The file under `root` that `url` names, or undefined when it is not ours to serve. */
-export function resolveAppFile(root: string, url: string): string | undefined {
+/**
+ * The file under `root` that `url` names, or undefined when it is not ours to serve: resolved the
+ * way the browser mode's server resolves its files (util/static-files.ts: decoded, inside the
+ * folder, links followed and still inside, a regular file).
+ */
+export async function resolveAppFile(root: string, url: string): Promise<StaticFile | undefined> {
   let u: URL;
   try {
     u = new URL(url);
@@ -48,18 +40,7 @@ export function resolveAppFile(root: string, url: string): string | undefined {
     return undefined;
   }
   if (`${u.protocol}//${u.host}` !== APP_ORIGIN) return undefined;
-  let rel: string;
-  try {
-    rel = decodeURIComponent(u.pathname);
-  } catch {
-    return undefined;
-  }
-  if (rel.includes('\0') || rel.includes('\\')) return undefined;
-  if (rel === '/' || rel === '') rel = '/index.html';
-  const file = path.resolve(root, `.${rel}`);
-  const inside = path.relative(root, file);
-  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) return undefined;
-  return file;
+  return findStaticFile(root, u.pathname === '' ? '/' : u.pathname);
 }
 
 function notFound(): Response {
@@ -69,14 +50,11 @@ function notFound(): Response {
 /** Answer one request of the app scheme from `root` (dist-renderer/). */
 export async function appResponse(root: string, request: { url: string; method: string }): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return new Response('Method not allowed', { status: 405, headers: securityHeaders('text/plain; charset=utf-8') });
-  const file = resolveAppFile(path.resolve(root), request.url);
-  if (!file) return notFound();
+  const file = await resolveAppFile(path.resolve(root), request.url);
+  if (!file || file.size > MAX_FILE_BYTES) return notFound();
   try {
-    const info = await stat(file);
-    if (!info.isFile() || info.size > MAX_FILE_BYTES) return notFound();
-    const body = await readFile(file);
-    const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: securityHeaders(type) });
+    const body = await readFile(file.path);
+    return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: securityHeaders(file.contentType) });
   } catch {
     return notFound();
   }

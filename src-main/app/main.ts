@@ -2,19 +2,20 @@
 // app scheme, the engine in a worker thread with USB and serial served from here, a log file per
 // run, and while flashing: no sleep, progress on the taskbar, a question before quitting.
 
-import { app, BrowserWindow, dialog, powerSaveBlocker, protocol } from 'electron';
+import { app, BrowserWindow, dialog, powerSaveBlocker, protocol, shell, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createUsbEnumerator } from '../platform/usb-enumerator.js';
 import { SerialOpener } from '../transport/serial.js';
 import { UsbEdlOpener } from '../transport/usb.js';
-import { APP_SCHEME, appResponse, PAGE_URL } from './app-protocol.js';
+import { APP_ORIGIN, APP_SCHEME, appResponse, PAGE_URL } from './app-protocol.js';
 import type { MainDevices } from './device-bridge.js';
 import { startEngineWorker } from './engine-worker.js';
 import { FlashActivity } from './flash-activity.js';
 import { registerIpc } from './ipc.js';
 import { QuitGuard } from './quit-guard.js';
 import { saveAppReport } from './report.js';
+import { hardenContents } from './security.js';
 import { RunLog } from './run-log.js';
 import { createMainWindow } from './window.js';
 
@@ -36,13 +37,17 @@ async function run(): Promise<void> {
   const log = new RunLog({ dir: app.getPath('logs') });
   log.info(`Modem Rescue ${app.getVersion()} starting (Electron ${process.versions.electron ?? '?'}, ${process.platform} ${process.arch})`);
   protocol.handle(APP_SCHEME, (request) => appResponse(RENDERER_ROOT, request));
+  // App-wide: every web contents that is ever created gets the window's rules (no navigation,
+  // window.open or webview), whoever created it.
+  const refused = (what: string, url: string): void => log.warn(`refused ${what} to ${url}`);
+  app.on('web-contents-created', (_event: unknown, contents: WebContents) => hardenContents(contents, { appOrigin: APP_ORIGIN, openExternal: (url) => shell.openExternal(url), onRefused: refused }));
 
   const engine = startEngineWorker({
     stateDir: path.join(app.getPath('userData'), 'state'),
     devices: mainDevices(),
     onCrash: (e, code) => log.error(`the engine stopped unexpectedly (${e?.message ?? `exit code ${code}`})`),
   });
-  const win: BrowserWindow = createMainWindow({ onRefused: (what, url) => log.warn(`refused ${what} to ${url}`) });
+  const win: BrowserWindow = createMainWindow({ onRefused: refused });
 
   const activity = new FlashActivity({
     startBlocker: () => powerSaveBlocker.start('prevent-app-suspension'),

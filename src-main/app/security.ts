@@ -69,8 +69,16 @@ export interface ContentsRules {
   onRefused?: (what: string, url: string) => void;
 }
 
-/** No navigation, no redirects away, no new windows, no webviews; allowed links go to the browser. */
+const hardened = new WeakSet<object>();
+
+/**
+ * No navigation, no redirects away, no new windows, no webviews; allowed links go to the browser.
+ * Once per contents: the window hardens its own, and the app-wide guard (main.ts,
+ * 'web-contents-created') every other that might ever appear.
+ */
 export function hardenContents(contents: WebContents, rules: ContentsRules): void {
+  if (hardened.has(contents)) return;
+  hardened.add(contents);
   const openOutside = (url: string, what: string): void => {
     if (isAllowedExternal(url)) void rules.openExternal(url).catch(() => undefined);
     else rules.onRefused?.(what, url);

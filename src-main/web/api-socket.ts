@@ -5,14 +5,12 @@
 // without bound.
 
 import type { WebSocket } from 'ws';
-import { isApiMethod, type ApiEvent, type ApiMethod, type Params, type Result } from '../../shared/api.js';
+import { isApiMethod, type ApiMethod, type Params } from '../../shared/api.js';
 import { RescueError, toErrorReport, type ErrorReport } from '../../shared/errors.js';
+import type { ApiService } from '../service/guarded-service.js';
 
-/** What the socket needs of the engine: RescueService has this shape. */
-export interface ApiService {
-  call<M extends ApiMethod>(method: M, params: Params<M>): Promise<Result<M>>;
-  on(listener: (e: ApiEvent) => void): () => void;
-}
+/** What the socket needs of the engine (RescueService has this shape). */
+export type { ApiService };
 
 /** Largest message a tab may send; the ws library closes the socket (1009) above it. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;

@@ -13,10 +13,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { RescueError } from '../../shared/errors.js';
 import { PathPolicy } from '../service/path-policy.js';
 import { MAX_MESSAGE_BYTES, serveApiSocket, type ApiService } from './api-socket.js';
-import { guardPaths } from './guarded-service.js';
+import { guardPaths } from '../service/guarded-service.js';
 import { forbiddenPage, securityHeaders } from './pages.js';
 import { hostAllowed, LOOPBACK_HOST, originAllowed, requestCarriesToken, requestUrl, tokenCookie } from './request-checks.js';
-import { findStaticFile } from './static-files.js';
+import { findStaticFile } from '../util/static-files.js';
 import { isUsableToken, newToken } from './token.js';
 
 export type { ApiService } from './api-socket.js';

@@ -1,6 +1,7 @@
 // The app scheme serves dist-renderer/ and nothing else, every response with the CSP.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,9 +46,17 @@ describe('app scheme', () => {
     expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
   });
 
+  it('a link inside the folder that leads out of it is not followed (as the browser mode\'s server)', async () => {
+    const root = rendererDir();
+    symlinkSync(path.join(root, '..', 'secret.txt'), path.join(root, 'assets', 'innocent.js'));
+    const res = await appResponse(root, { url: 'app://modem-rescue/assets/innocent.js', method: 'GET' });
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain('not for the page');
+  });
+
   it('refuses other methods and maps / to the page', async () => {
     const root = rendererDir();
     expect((await appResponse(root, { url: PAGE_URL, method: 'POST' })).status).toBe(405);
-    expect(resolveAppFile(root, 'app://modem-rescue/')).toBe(path.join(root, 'index.html'));
+    expect((await resolveAppFile(root, 'app://modem-rescue/'))?.path).toBe(await realpath(path.join(root, 'index.html')));
   });
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { ApiEvent } from '../../shared/api.js';
 import { IPC_CALL } from '../../shared/api.js';
-import { FakeBrowserWindow, fakeElectron } from './electron-fakes.js';
+import { FakeBrowserWindow, FakeWebContents, fakeElectron } from './electron-fakes.js';
 
 const shared = vi.hoisted(() => ({
   electron: undefined as unknown as ReturnType<typeof fakeElectron>,
@@ -74,6 +74,23 @@ describe('main process wiring', () => {
     const logs = readdirSync(shared.dir).filter((n) => /^run-.*\.log$/.test(n));
     expect(logs.length).toBe(1);
     expect(readFileSync(path.join(shared.dir, logs[0]!), 'utf8')).toContain('Modem Rescue 0.1.0 starting');
+  });
+
+  it('hardens every web contents the app ever creates, not only its window', () => {
+    const created = shared.appHandlers.get('web-contents-created');
+    expect(created).toBeDefined();
+    const stray = new FakeWebContents('about:blank');
+    created!({}, stray);
+    expect(stray.openHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    let prevented = false;
+    stray.emit('will-navigate', { preventDefault: () => (prevented = true) }, 'https://evil.example/');
+    expect(prevented).toBe(true);
+    let webview = false;
+    stray.emit('will-attach-webview', { preventDefault: () => (webview = true) });
+    expect(webview).toBe(true);
+    // The window's own contents are hardened once, not twice.
+    created!({}, win.webContents);
+    expect(win.webContents.listenerCount('will-navigate')).toBe(1);
   });
 
   it('closes without asking when nothing is flashing', () => {

@@ -73,15 +73,27 @@ describe('electron-builder.yml', () => {
     for (const os of ['linux', 'win', 'mac']) expect(section(os).publish ?? null).toBeNull();
   });
 
-  it('keeps the native modules and the engine worker outside the asar archive', () => {
+  it('unpacks only the native modules; the engine stays in the integrity-checked asar', () => {
     const globs = strings(config.asarUnpack);
     const unpacked = (p: string): boolean => globs.some((g) => globMatches(g, p));
     expect(unpacked('node_modules/usb/prebuilds/linux-x64/node.napi.glibc.node')).toBe(true);
     expect(unpacked('node_modules/@serialport/bindings-cpp/prebuilds/win32-x64/node.napi.node')).toBe(true);
-    expect(unpacked('dist/src-main/app/worker-entry.js')).toBe(true);
-    expect(unpacked('dist/shared/errors.js')).toBe(true);
+    expect(unpacked('dist/src-main/app/worker-entry.js')).toBe(false);
+    expect(unpacked('dist/shared/errors.js')).toBe(false);
     expect(unpacked('dist-renderer/index.html')).toBe(false);
     expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['usb', 'serialport']));
+  });
+
+  it('flips the Electron fuses that seal the app', () => {
+    expect(section('electronFuses')).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
   });
 
   it('associates .qcn backups with the app', () => {
