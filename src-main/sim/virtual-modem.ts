@@ -19,6 +19,7 @@ import { FaultPlan, type Fault } from './faults.js';
 import { runFirehoseNand, type SimEvent } from './firehose-nand.js';
 import { provisionFactoryFirmware, readFlashedFirmware } from './firmware-image.js';
 import { getModel, type ModelId, type ModelSpec, type PartitionLayout } from './models.js';
+import { getProgrammerProfile, type ProgrammerName, type ProgrammerProfile } from './programmer-profiles.js';
 import { Nand, type NandOp } from './nand.js';
 import { NormalState } from './normal-state.js';
 import type { NormalPort } from './normal-port.js';
@@ -32,6 +33,8 @@ export interface VirtualModemOptions {
   stateDir?: string;
   faults?: Fault[];
   maxPayloadSupported?: number;
+  /** Which real programmer the module runs once uploaded (programmer-profiles.ts; default 'default'). */
+  programmer?: ProgrammerName;
   /** Factory bad blocks, used when the NAND is created. */
   badBlocks?: number[];
   /** Override the model's NAND size in blocks. */
@@ -72,6 +75,8 @@ export class VirtualModem extends EventEmitter {
   readonly nand: Nand;
   readonly model: ModelSpec;
   readonly faults: FaultPlan;
+  /** How the Firehose programmer this module runs talks. */
+  readonly programmer: ProgrammerProfile;
   /** Firmware revision reported by the last normal boot (undefined until it boots). */
   bootedFirmware: string | undefined;
   /** NV items and EFS files of normal mode (only with a normalPort). */
@@ -93,6 +98,7 @@ export class VirtualModem extends EventEmitter {
     super();
     this.model = getModel(opts.model);
     this.faults = new FaultPlan(opts.faults ?? []);
+    this.programmer = getProgrammerProfile(opts.programmer);
     this.delayMs = opts.reEnumerateDelayMs ?? 1000;
     this.nand = Nand.open({ model: this.model, stateDir: opts.stateDir, totalBlocks: opts.totalBlocks, badBlocks: opts.badBlocks });
     this.nand.onOp = (op: NandOp) => this.emitSafely('op', op);
@@ -229,7 +235,8 @@ export class VirtualModem extends EventEmitter {
     const pipe = await this.port.plugIn();
     this.setState('edl');
     onBus();
-    const pbl = await runPbl(pipe, { model: this.model, faults: this.faults, atEnumeration: true, signal, onLog: (m) => this.log(`pbl: ${m}`) });
+    const holdDoneResp = this.programmer.burstWithDoneResp;
+    const pbl = await runPbl(pipe, { model: this.model, faults: this.faults, atEnumeration: true, signal, holdDoneResp, onLog: (m) => this.log(`pbl: ${m}`) });
     if (pbl.kind === 'reset') return this.reEnumerate('edl', signal);
     this.setState('firehose');
     const out = await runFirehoseNand(pipe, {
@@ -237,6 +244,8 @@ export class VirtualModem extends EventEmitter {
       nand: this.nand,
       faults: this.faults,
       signal,
+      profile: this.programmer,
+      ...(pbl.doneResp ? { firstWritePrefix: pbl.doneResp } : {}),
       ...(this.opts.maxPayloadSupported !== undefined ? { maxPayloadSupported: this.opts.maxPayloadSupported } : {}),
       onLog: (m) => this.log(`firehose: ${m}`),
       onEvent: (e: SimEvent) => this.emitSafely('event', e),
