@@ -261,7 +261,7 @@ class ProgrammerSession {
       if (this.skipWrite) await this.log('SkipWrite is set: data is received but not written');
     }
     const attrs = Object.fromEntries(this.profile.configureAttrs(this.answerContext(memAsked)));
-    await this.respond('configure', ok, attrs, this.profile.configureRawmode ? false : undefined);
+    await this.respond('configure', ok, attrs, this.profile.configureRawmode ? false : null);
   }
 
   /** Validate address attributes; on a problem, log and NAK, returning undefined. */
@@ -505,10 +505,10 @@ class ProgrammerSession {
   }
 
   /**
-   * Final responses carry rawmode="false"; the one that opens a data phase rawmode="true"; undefined
+   * Final responses carry rawmode="false"; the one that opens a data phase rawmode="true"; null
    * leaves the attribute out (Qualcomm's configure answer).
    */
-  private async respond(tag: string, ack: boolean, attrs: Record<string, string | number> = {}, rawmode: boolean | undefined = false): Promise<void> {
+  private async respond(tag: string, ack: boolean, attrs: Record<string, string | number> = {}, rawmode: boolean | null = false): Promise<void> {
     if (this.opts.faults.has('log-flood')) {
       for (let i = 0; i < FLOOD_LOGS; i++) await this.log(`DEBUG: flood ${i + 1}/${FLOOD_LOGS} before the answer to <${tag}>`, true);
     }
@@ -516,7 +516,7 @@ class ProgrammerSession {
     if (ack && !rawmode && slow && slow.kind === 'slow-ack' && slow.seconds > 0) await sleep(slow.seconds * 1000, this.opts.signal);
     this.opts.onEvent?.({ type: 'response', tag, ack });
     const fields: [string, string | number][] = [['value', ack ? 'ACK' : 'NAK']];
-    if (rawmode !== undefined) fields.push(['rawmode', rawmode ? 'true' : 'false']);
+    if (rawmode !== null) fields.push(['rawmode', rawmode ? 'true' : 'false']);
     for (const [k, v] of Object.entries(attrs)) fields.push([k, v]);
     await this.write(new TextEncoder().encode(deviceDocument('response', fields)));
   }
