@@ -20,6 +20,7 @@ import { runFirehoseNand, type SimEvent } from './firehose-nand.js';
 import { provisionFactoryFirmware, readFlashedFirmware } from './firmware-image.js';
 import { getModel, type ModelId, type ModelSpec, type PartitionLayout } from './models.js';
 import { getProgrammerProfile, type ProgrammerName, type ProgrammerProfile } from './programmer-profiles.js';
+import { mibibProblem } from './mibib.js';
 import { Nand, type NandOp } from './nand.js';
 import { NormalState } from './normal-state.js';
 import type { NormalPort } from './normal-port.js';
@@ -155,9 +156,14 @@ export class VirtualModem extends EventEmitter {
     this.session?.abort();
   }
 
-  /** Whether each boot-chain partition holds an image signed for this module's root key. */
+  /**
+   * Whether each boot-chain partition holds an image signed for this module's root key, and the
+   * MIBIB a partition table the boot can read (as shipped or patched: mibib.ts).
+   */
   bootChainIntact(): { ok: boolean; problems: string[] } {
     const problems: string[] = [];
+    const mibib = mibibProblem(this.nand, this.model);
+    if (mibib) problems.push(`mibib: ${mibib}`);
     for (const p of this.model.layout) {
       if (!p.bootChain) continue;
       const problem = this.checkBootImage(p);
