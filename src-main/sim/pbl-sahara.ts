@@ -6,7 +6,6 @@
 // status a real PBL sends.
 
 import { isRescueError } from '../../shared/errors.js';
-import { ElfError, MAX_PROGRAM_HEADERS, parseElfHeader, parseProgramHeaders, type ElfInfo, type ElfSegment } from '../protocol/elf.js';
 import {
   HostPacketError,
   PBL_HEADER_BYTES,
@@ -26,6 +25,7 @@ import {
   statusName,
   type HostPacket,
 } from './device-sahara.js';
+import { ELF32_HEADER_BYTES, programHeaderBytes, readElf32Header, readElf32Segments } from './device-elf.js';
 import { PipeReader } from '../transport/pipe-reader.js';
 import type { BulkPipe } from '../transport/transport.js';
 import type { FaultPlan } from './faults.js';
@@ -62,7 +62,6 @@ export const PBL_SBL_SW_VERSION = 0;
 export const PBL_PROGRAMMER_IMAGE_ID = 13;
 /** COMMAND mode client commands this PBL answers. */
 const EXEC = { SERIAL_NUM_READ: 0x01, MSM_HW_ID_READ: 0x02, OEM_PK_HASH_READ: 0x03, SBL_SW_VERSION: 0x07, CMD_ID_LIST: 0x08 } as const;
-const ELF32_HEADER_BYTES = 52;
 /** How long one read of the host waits before the PBL checks its signal again. */
 const POLL_MS = 1000;
 
@@ -282,23 +281,21 @@ class VirtualPbl {
   private async loadProgrammer(): Promise<number> {
     this.log('loading the programmer');
     const head = await this.request(0, ELF32_HEADER_BYTES);
-    let header: Omit<ElfInfo, 'segments'>;
-    try {
-      header = parseElfHeader(head);
-    } catch (e) {
-      if (e instanceof ElfError) return elfHeaderStatus(head, e);
-      throw e;
+    const h = readElf32Header(head);
+    if (!h.ok) {
+      this.log(`programmer refused: ${h.reason}`);
+      return h.status;
     }
-    const tableBytes = header.phnum * header.phentsize;
+    const header = h.value;
+    const tableBytes = programHeaderBytes(header);
     if (header.phoff + tableBytes > MAX_PROGRAMMER_BYTES) return PblStatus.UNINIT_PHDR_LOC;
     const table = await this.request(header.phoff, tableBytes);
-    let segments: ElfSegment[];
-    try {
-      segments = parseProgramHeaders(header, table, MAX_PROGRAMMER_BYTES);
-    } catch (e) {
-      if (e instanceof ElfError) return PblStatus.INVALID_DATA_SIZE;
-      throw e;
+    const read = readElf32Segments(header, table, MAX_PROGRAMMER_BYTES);
+    if (!read.ok) {
+      this.log(`programmer refused: ${read.reason}`);
+      return read.status;
     }
+    const segments = read.value;
     const hashSegs = segments.filter((s) => s.type === PT_NULL && (s.flags & 0x07000000) === (HASH_SEGMENT_FLAGS & 0x07000000) && s.fileSize > 0);
     if (hashSegs.length === 0) return PblStatus.HASH_TABLE_NOT_FOUND;
     if (hashSegs.length > 1) return PblStatus.INVALID_IMG_HASH_TABLE_SIZE;
@@ -323,16 +320,6 @@ class VirtualPbl {
     this.loaded = image;
     return PblStatus.SUCCESS;
   }
-}
-
-/** Which header field made the ELF header unacceptable, as a PBL status. */
-function elfHeaderStatus(head: Uint8Array, e: ElfError): number {
-  if (e.problem === 'header') return PblStatus.INVALID_ELF_HDR;
-  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  if (dv.getUint16(42, true) !== 32) return PblStatus.INVALID_PHDR_SIZE;
-  const phnum = dv.getUint16(44, true);
-  if (phnum === 0 || phnum > MAX_PROGRAM_HEADERS) return PblStatus.UNSUPPORTED_NUM_PHDRS;
-  return PblStatus.UNINIT_PHDR_LOC;
 }
 
 function signatureStatus(check: Extract<SignatureCheck, { ok: false }>): number {

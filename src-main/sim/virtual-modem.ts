@@ -11,7 +11,6 @@
 // normal mode on a blank NAND, it first gets its model's factory firmware (firmware-image.ts).
 
 import { EventEmitter } from 'node:events';
-import { parseElfHeader, parseProgramHeaders } from '../protocol/elf.js';
 import { sleep } from '../util/deadline.js';
 import { runAtDevice } from './at-device.js';
 import { DiagCounter, runDiagDevice, type DiagOutcome } from './diag-device.js';
@@ -20,6 +19,7 @@ import { runFirehoseNand, type SimEvent } from './firehose-nand.js';
 import { provisionFactoryFirmware, readFlashedFirmware } from './firmware-image.js';
 import { getModel, type ModelId, type ModelSpec, type PartitionLayout } from './models.js';
 import { getProgrammerProfile, type ProgrammerName, type ProgrammerProfile } from './programmer-profiles.js';
+import { programHeaderBytes, readElf32Header, readElf32Segments } from './device-elf.js';
 import { mibibProblem } from './mibib.js';
 import { Nand, type NandOp } from './nand.js';
 import { NormalState } from './normal-state.js';
@@ -180,11 +180,15 @@ export class VirtualModem extends EventEmitter {
     try {
       const first = readPages(1);
       if (first.every((b) => b === 0xff)) return 'is erased (no image)';
-      const header = parseElfHeader(first);
-      const phEnd = header.phoff + header.phnum * header.phentsize;
+      const h = readElf32Header(first);
+      if (!h.ok) return `not a bootable image (${h.reason})`;
+      const header = h.value;
+      const phEnd = header.phoff + programHeaderBytes(header);
       if (phEnd > partBytes) return 'program headers lie beyond the partition';
       const head = readPages(Math.ceil(phEnd / n.pageSize));
-      const segments = parseProgramHeaders(header, head.subarray(header.phoff, phEnd), partBytes);
+      const read = readElf32Segments(header, head.subarray(header.phoff, phEnd), partBytes);
+      if (!read.ok) return `not a bootable image (${read.reason})`;
+      const segments = read.value;
       const size = Math.max(phEnd, ...segments.map((s) => s.offset + s.fileSize));
       const image = readPages(Math.ceil(size / n.pageSize)).subarray(0, size);
       const check = verifySignedImage(image, this.model.pkHash);
