@@ -96,15 +96,26 @@ describe('the host flashes every programmer profile byte for byte (in memory)', 
     expect(r.simLogs.join('\n')).toMatch(/Calling handler for configure/);
   });
 
+  // host fix pending (issue 9 §1/§2/§4): the host stops waiting for the startup burst after 300 ms
+  // of silence, so it misses the function list of a programmer that starts a second after
+  // DONE_RESP, never asks getsha256digest and verifies by read-back: expected 'read-back' to be 'digest'.
+  it.fails('quectel-sdx-nand: the host learns its function list and verifies by digest', async () => {
+    const r = await inMemory('quectel-sdx-nand', 17);
+    expectLanded(r);
+    expect(r.result.verified).toBe('digest');
+  });
+
   it('qualcomm-handleconfigure: the NAK with all eight attributes is renegotiated to 8 KiB', async () => {
     const r = await inMemory('qualcomm-handleconfigure', 14);
     expectLanded(r);
+    expect(r.result.verified).toBe('digest');
     expect(r.simLogs.join('\n')).toMatch(/Host's payload to target size is too large/);
   });
 
-  it('quectel-sdx-nand-eager: DONE_RESP and the startup burst in one read', async () => {
+  it('quectel-sdx-nand-eager: DONE_RESP and the startup burst in one read; its function list is read', async () => {
     const r = await inMemory('quectel-sdx-nand-eager', 15);
     expectLanded(r);
+    expect(r.result.verified).toBe('digest');
   });
 
   // host fix pending (issue 9 §1/§2/§4): today's host patches the MIBIB itself and needs the block
