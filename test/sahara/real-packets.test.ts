@@ -13,6 +13,7 @@ import {
   readHostPacket,
 } from '../../src-main/sim/device-sahara.js';
 import { goldenFields, goldenPacket, goldenPackets } from '../helpers/real-goldens.js';
+import { startRig } from './helpers.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -78,6 +79,22 @@ describe("the virtual PBL's own codec (sim/device-sahara.ts) on real packets", (
       const want = Object.values(f);
       expect(words.slice(0, want.length)).toEqual(want);
       expect(words.slice(want.length).every((w) => w === 0)).toBe(true);
+    }
+  });
+});
+
+describe('the virtual PBL answers the bytes real hosts sent', () => {
+  it("edl's HELLO_RESP (reserved words 1..6) opens COMMAND mode; edl's CMD_EXEC 2 gets the MSM HW ID", async () => {
+    const rig = startRig();
+    const io = { timeoutMs: 2000 };
+    try {
+      expect(hex(await rig.reader.readExact(0x30, io))).toBe(hex(goldenPacket('hello')));
+      await rig.pair.host.write(goldenPacket('hello-resp'), io);
+      expect(hex(await rig.reader.readExact(8, io))).toBe(hex(goldenPacket('cmd-ready')));
+      await rig.pair.host.write(goldenPacket('cmd-exec'), io);
+      expect(decodePacket(await rig.reader.readExact(0x10, io))).toEqual({ type: 'cmd-exec-resp', clientCommand: 2, responseLength: 8 });
+    } finally {
+      await rig.stop();
     }
   });
 });

@@ -14,7 +14,7 @@ import { makePackage } from '../../src-main/sim/make-package.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import { MODELS, type ModelId } from '../../src-main/sim/models.js';
 import { auditNand, type AuditResult } from '../../src-main/sim/nand-audit.js';
-import type { ProgrammerName } from '../../src-main/sim/programmer-profiles.js';
+import { PROGRAMMER_NAMES, type ProgrammerName } from '../../src-main/sim/programmer-profiles.js';
 import { PtyPort } from '../../src-main/sim/pty-port.js';
 import type { SimPort } from '../../src-main/sim/sim-port.js';
 import { VirtualModem, waitForState } from '../../src-main/sim/virtual-modem.js';
@@ -145,16 +145,17 @@ describe('the profile without storage JSON and the real EG25-G XML', () => {
 });
 
 describe.skipIf(!socatAvailable())('over a pseudo-terminal with the serial transport', () => {
-  it('quectel-sdx-nand-eager: DONE_RESP and the burst in one write, read as a byte stream', async () => {
+  const overPty = async (programmer: ProgrammerName, seed: number): Promise<Run> => {
     const pty = new PtyPort({ hostPath: join(dir, 'ttyEDL') });
-    const r = await flashWith('quectel-sdx-nand-eager', 'ec25', await ec25Package(21), pty, new SerialOpener(pty.hostPath));
-    expectLanded(r);
+    return flashWith(programmer, 'ec25', await ec25Package(seed), pty, new SerialOpener(pty.hostPath));
+  };
+
+  it.each(PROGRAMMER_NAMES.filter((n) => n !== 'mdm9x07-legacy').map((n, i) => [n, 30 + i] as const))('%s over a pty', async (programmer, seed) => {
+    expectLanded(await overPty(programmer, seed));
   });
 
   // host fix pending (issue 9 §1/§2/§4): PACKAGE_BAD_PATCH as in memory (NUM_DISK_BLOCKS-733.).
   it.fails('mdm9x07-legacy over a pty', async () => {
-    const pty = new PtyPort({ hostPath: join(dir, 'ttyEDL') });
-    const r = await flashWith('mdm9x07-legacy', 'ec25', await ec25Package(22), pty, new SerialOpener(pty.hostPath));
-    expectLanded(r);
+    expectLanded(await overPty('mdm9x07-legacy', 22));
   });
 });
