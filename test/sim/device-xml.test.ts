@@ -12,6 +12,7 @@ import { Nand } from '../../src-main/sim/nand.js';
 import { getProgrammerProfile } from '../../src-main/sim/programmer-profiles.js';
 import { createMemoryPipePair } from '../../src-main/transport/memory.js';
 import { goldenDocuments, hostDocument, wrapDeviceElement } from '../helpers/real-goldens.js';
+import { ScriptedHost } from './scripted-host.js';
 
 const golden = goldenDocuments();
 const stops: (() => void)[] = [];
@@ -105,5 +106,37 @@ describe('the quectel-sdx-nand profile replays the SDX55 session (QFirehose log/
     }
     expect(got).toBe(want);
     expect(firstAt).toBeGreaterThanOrEqual(900); // first logs about a second after the start, as in the session
+  });
+});
+
+describe("QFirehose's own documents, replayed against the quectel-sdx-nand profile", () => {
+  it('configure, erase, program SBL (139 pages of data), power reset: all answered, the data lands', async () => {
+    const model = MODELS.ec25;
+    const nand = Nand.open({ model, totalBlocks: 64 });
+    const pair = createMemoryPipePair({ maxPacketSize: 512 });
+    const stop = new AbortController();
+    const run = runFirehoseNand(pair.device, { model, nand, faults: new FaultPlan([]), signal: stop.signal, profile: getProgrammerProfile('quectel-sdx-nand') });
+    run.catch(() => undefined);
+    stops.push(() => {
+      stop.abort();
+      pair.disconnect();
+      nand.close();
+    });
+    const host = new ScriptedHost(pair.host, 4000);
+    await host.startupLogs();
+    await host.sendRaw(hostDocument('qfirehose-configure'));
+    expect((await host.reply()).ack).toBe(true);
+    await host.sendRaw(hostDocument('qfirehose-erase'));
+    expect(await host.reply()).toMatchObject({ ack: true, rawmode: false });
+    await host.sendRaw(hostDocument('qfirehose-program-sbl'));
+    expect(await host.reply()).toMatchObject({ ack: true, rawmode: true, logs: ['INFO: Calling handler for program'] });
+    const sbl = new Uint8Array(139 * 4096).map((_, i) => (i * 7) & 0xff);
+    await host.writeData(sbl, 8192);
+    expect(await host.reply()).toMatchObject({ ack: true, rawmode: false });
+    await nand.settle();
+    expect(Buffer.from(nand.read(0, 139)).equals(Buffer.from(sbl))).toBe(true);
+    await host.sendRaw(hostDocument('qfirehose-power'));
+    expect((await host.reply()).ack).toBe(true);
+    await expect(run).resolves.toEqual({ kind: 'power', mode: 'reset' });
   });
 });
