@@ -1,5 +1,6 @@
 // The fault matrix: the flash against the virtual modem under every fault kind, at several
-// positions and seeds, each run under a hard timeout, the NAND audited byte for byte after every
+// positions and seeds, against more than one real programmer profile (programmer-profiles.ts),
+// each run under a hard timeout, the NAND audited byte for byte after every
 // success. A transient fault must be recovered by the engine alone; a fault after which the
 // modem needs its power cycled (a programmer hung in a transfer) must end in a clear error that
 // says so, after which the harness power-cycles the modem as a user would, and the second run
@@ -19,6 +20,7 @@ import { makePackage } from '../src-main/sim/make-package.js';
 import { MemoryBus } from '../src-main/sim/memory-bus.js';
 import { MODELS } from '../src-main/sim/models.js';
 import { auditNand } from '../src-main/sim/nand-audit.js';
+import type { ProgrammerName } from '../src-main/sim/programmer-profiles.js';
 import { PtyPort } from '../src-main/sim/pty-port.js';
 import type { SimPort } from '../src-main/sim/sim-port.js';
 import { VirtualModem } from '../src-main/sim/virtual-modem.js';
@@ -34,6 +36,8 @@ export interface FaultCase {
   position: string;
   faults: Fault[];
   seed: number;
+  /** The programmer profile the virtual modem runs. */
+  programmer: ProgrammerName;
   transport: 'memory' | 'pty';
   /** recover: the engine alone must finish; power-cycle: a clear error, then a resumed second run. */
   expect: 'recover' | 'power-cycle';
@@ -61,10 +65,20 @@ export interface MatrixOptions {
   /** Seeds of the packages (full: two). */
   seeds?: number[];
   pty?: boolean;
+  /** Programmer profiles the cases run against (default: MATRIX_PROGRAMMERS). */
+  programmers?: ProgrammerName[];
   /** Per-run limit beyond the fault's own delay (default 120 s). */
   limitMs?: number;
   onResult?: (r: CaseResult) => void;
 }
+
+/**
+ * The profiles every case runs against: the project's own programmer and Quectel's SDX NAND
+ * programmer as QFirehose sessions show it, on a link that hands over DONE_RESP with its startup
+ * burst (INFO: lines, handler logs, a configure answer without rawmode). The MDM9x07 legacy
+ * profile joins once the host flashes without the storage JSON (issue 9).
+ */
+export const MATRIX_PROGRAMMERS: readonly ProgrammerName[] = ['default', 'quectel-sdx-nand-eager'];
 
 /** Short limits so a matrix run takes minutes; the engine's defaults are the field's. */
 const TIMEOUTS: FlashOptions['timeouts'] = { writeMs: 1500, responseMs: 3000, programAckMs: 6000, eraseAckMs: 6000, readDataMs: 6000 };
@@ -92,10 +106,10 @@ export function positions(pkg: FirmwarePackage): Record<Position, number> {
   return { early: Math.floor(at * 0.1), mid: Math.floor(at * 0.5), 'non-hlos': nonHlos || Math.floor(at * 0.6), late: Math.floor(at * 0.85) };
 }
 
-export function buildCases(pkgPositions: Record<Position, number>, seed: number, quick: boolean, pty: boolean): FaultCase[] {
+export function buildCases(pkgPositions: Record<Position, number>, seed: number, quick: boolean, pty: boolean, programmer: ProgrammerName = 'default'): FaultCase[] {
   const cases: FaultCase[] = [];
-  const add = (c: Omit<FaultCase, 'seed' | 'transport' | 'delayMs'> & Partial<Pick<FaultCase, 'transport' | 'delayMs'>>): void => {
-    cases.push({ seed, transport: 'memory', delayMs: 0, ...c });
+  const add = (c: Omit<FaultCase, 'seed' | 'transport' | 'delayMs' | 'programmer'> & Partial<Pick<FaultCase, 'transport' | 'delayMs'>>): void => {
+    cases.push({ seed, programmer, transport: 'memory', delayMs: 0, ...c });
   };
   const at = (kind: 'stall' | 'disconnect' | 'power-loss', p: Position, expect: FaultCase['expect']): void =>
     add({ name: `${kind}@${pkgPositions[p]}`, position: p, faults: [{ kind, atBytes: pkgPositions[p] }], expect });
@@ -114,7 +128,7 @@ export function buildCases(pkgPositions: Record<Position, number>, seed: number,
   for (const p of quick ? (['non-hlos'] as Position[]) : (['non-hlos', 'mid'] as Position[])) at('power-loss', p, 'recover');
   for (const n of quick ? [16] : [3, 16, 30]) add({ name: `programmer-crash@${n}`, position: `command ${n}`, faults: [{ kind: 'programmer-crash', n }], expect: 'recover', delayMs: CRASH_WATCHDOG_MS });
   if (pty) {
-    const ptyCase = (c: Omit<FaultCase, 'seed' | 'transport' | 'delayMs'>, delayMs = 0): void => add({ ...c, transport: 'pty', delayMs });
+    const ptyCase = (c: Omit<FaultCase, 'seed' | 'transport' | 'delayMs' | 'programmer'>, delayMs = 0): void => add({ ...c, transport: 'pty', delayMs });
     ptyCase({ name: `disconnect@${pkgPositions['non-hlos']}`, position: 'non-hlos', faults: [{ kind: 'disconnect', atBytes: pkgPositions['non-hlos'] }], expect: 'recover' });
     ptyCase({ name: 'nak-program@3', position: 'program 3', faults: [{ kind: 'nak-program', n: 3 }], expect: 'recover' });
     if (!quick) {
@@ -130,7 +144,7 @@ export function buildCases(pkgPositions: Record<Position, number>, seed: number,
 export async function runCase(c: FaultCase, pkgRoot: string, workDir: string, limitMs: number): Promise<CaseResult> {
   const dir = await mkdtemp(join(workDir, 'case-'));
   const port: SimPort & { opener: PipeOpener } = c.transport === 'pty' ? new PtyPort({ hostPath: join(dir, 'ttyEDL') }) : new MemoryBus(c.noZlp ? { hostSendsZlp: false } : {});
-  const modem = new VirtualModem({ model: 'ec25', stateDir: join(dir, 'modem'), faults: c.faults, reEnumerateDelayMs: 200 }, port);
+  const modem = new VirtualModem({ model: 'ec25', programmer: c.programmer, stateDir: join(dir, 'modem'), faults: c.faults, reEnumerateDelayMs: 200 }, port);
   const events: EngineEvent[] = [];
   const abort = new AbortController();
   const hard = limitMs + c.delayMs;
@@ -202,7 +216,11 @@ export async function runCase(c: FaultCase, pkgRoot: string, workDir: string, li
     }
     await modem.nand.settle();
     const model = MODELS.ec25;
-    const audit = await auditNand({ nandPath: join(dir, 'modem', 'nand.bin'), pageSize: model.pageSize, pagesPerBlock: model.pagesPerBlock, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks }, pkg.plan);
+    const layout = { nandPath: join(dir, 'modem', 'nand.bin'), pageSize: model.pageSize, pagesPerBlock: model.pagesPerBlock, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks };
+    // The MIBIB may be programmed patched (a host that patches files) or as shipped (as QFirehose
+    // and edl program it, issue 9); either is correct, every other byte must match.
+    const patched = await auditNand(layout, pkg.plan);
+    const audit = patched.ok ? patched : await auditNand(layout, pkg.plan, undefined, { filesAsShipped: true });
     if (seconds() * 1000 > hard) return result(outcome, false, audit.ok, `took longer than ${(hard / 1000).toFixed(0)} s`);
     return result(outcome, audit.ok, audit.ok, audit.ok ? '' : audit.problems.slice(0, 2).join('; '));
   } catch (e) {
@@ -215,32 +233,52 @@ export async function runCase(c: FaultCase, pkgRoot: string, workDir: string, li
   }
 }
 
-export async function runMatrix(opts: MatrixOptions): Promise<CaseResult[]> {
+export interface PreparedMatrix {
+  /** Work folder for the cases' own folders. */
+  work: string;
+  /** Every case, each with the root of the package it flashes. */
+  cases: { c: FaultCase; root: string }[];
+  dispose(): Promise<void>;
+}
+
+/** Make the packages (one per seed) and the cases: every case against every programmer profile. */
+export async function prepareMatrix(opts: Pick<MatrixOptions, 'quick' | 'seeds' | 'pty' | 'programmers'>): Promise<PreparedMatrix> {
   const work = await mkdtemp(join(tmpdir(), 'mr-faults-'));
+  const cases: { c: FaultCase; root: string }[] = [];
+  const seeds = opts.seeds ?? (opts.quick ? [1] : [1, 2]);
+  const pty = opts.pty ?? socatPresent();
+  for (const seed of seeds) {
+    const pkgDir = join(work, `pkg-${seed}`);
+    await mkdir(pkgDir, { recursive: true });
+    const made = await makePackage({ model: 'ec25', outDir: pkgDir, sizeMiB: opts.quick ? 2 : 4, seed });
+    const pkg = await loadPackage(made.root);
+    const pos = positions(pkg);
+    await pkg.dispose();
+    for (const programmer of opts.programmers ?? MATRIX_PROGRAMMERS) {
+      for (const c of buildCases(pos, seed, opts.quick, pty, programmer)) cases.push({ c, root: made.root });
+    }
+  }
+  return { work, cases, dispose: () => rm(work, { recursive: true, force: true }).catch(() => undefined) };
+}
+
+export async function runMatrix(opts: MatrixOptions): Promise<CaseResult[]> {
+  const m = await prepareMatrix(opts);
   const results: CaseResult[] = [];
   try {
-    const seeds = opts.seeds ?? (opts.quick ? [1] : [1, 2]);
-    for (const seed of seeds) {
-      const pkgDir = join(work, `pkg-${seed}`);
-      await mkdir(pkgDir, { recursive: true });
-      const made = await makePackage({ model: 'ec25', outDir: pkgDir, sizeMiB: opts.quick ? 2 : 4, seed });
-      const pkg = await loadPackage(made.root);
-      const pos = positions(pkg);
-      await pkg.dispose();
-      for (const c of buildCases(pos, seed, opts.quick, opts.pty ?? socatPresent())) {
-        const r = await runCase(c, made.root, work, opts.limitMs ?? 120_000);
-        results.push(r);
-        opts.onResult?.(r);
-      }
+    for (const { c, root } of m.cases) {
+      const r = await runCase(c, root, m.work, opts.limitMs ?? 120_000);
+      results.push(r);
+      opts.onResult?.(r);
     }
   } finally {
-    await rm(work, { recursive: true, force: true }).catch(() => undefined);
+    await m.dispose();
   }
   return results;
 }
 
 export function formatRow(r: CaseResult): string {
   const cols = [
+    r.c.programmer.padEnd(24),
     r.c.name.padEnd(30),
     r.c.position.padEnd(18),
     r.c.transport.padEnd(6),
@@ -256,5 +294,5 @@ export function formatRow(r: CaseResult): string {
 }
 
 export function formatHeader(): string {
-  return ['fault'.padEnd(30), 'position'.padEnd(18), 'link'.padEnd(6), 'seed', 'outcome'.padEnd(38), 'wall'.padStart(8), 'retries'.padStart(7), 'resumed'.padStart(7), 'NAND=pkg'.padEnd(9), 'verdict'].join('  ');
+  return ['programmer'.padEnd(24), 'fault'.padEnd(30), 'position'.padEnd(18), 'link'.padEnd(6), 'seed', 'outcome'.padEnd(38), 'wall'.padStart(8), 'retries'.padStart(7), 'resumed'.padStart(7), 'NAND=pkg'.padEnd(9), 'verdict'].join('  ');
 }

@@ -1,15 +1,22 @@
 // `npm run faults`: the fault matrix (bench/fault-matrix.ts) with a table and a summary line.
-// --quick (or FAULTS_SIZE=small) runs the subset CI can afford; --no-pty skips the pty runs.
+// --quick (or FAULTS_SIZE=small) runs the subset CI can afford; --no-pty skips the pty runs;
+// --programmers a,b picks the programmer profiles (default: MATRIX_PROGRAMMERS, two of them).
 
-import { formatHeader, formatRow, runMatrix } from './fault-matrix.js';
+import { isProgrammerName, type ProgrammerName } from '../src-main/sim/programmer-profiles.js';
+import { formatHeader, formatRow, MATRIX_PROGRAMMERS, runMatrix } from './fault-matrix.js';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick') || process.env.FAULTS_SIZE === 'small';
   const pty = args.includes('--no-pty') ? false : undefined;
-  console.log(`Fault matrix (${quick ? 'quick' : 'full'}): every run under a hard limit of 2 minutes beyond its fault's own delay.`);
+  const at = args.indexOf('--programmers');
+  const named = at >= 0 ? (args[at + 1] ?? '').split(',').filter((n) => n !== '') : [...MATRIX_PROGRAMMERS];
+  const bad = named.filter((n) => !isProgrammerName(n));
+  if (bad.length > 0 || named.length === 0) throw new Error(`--programmers takes a comma-separated list of profiles (src-main/sim/programmer-profiles.ts); not known: ${bad.join(', ') || '(none given)'}`);
+  const programmers = named as ProgrammerName[];
+  console.log(`Fault matrix (${quick ? 'quick' : 'full'}) against the programmers ${programmers.join(', ')}: every run under a hard limit of 2 minutes beyond its fault's own delay.`);
   console.log(formatHeader());
-  const results = await runMatrix({ quick, ...(pty === false ? { pty } : {}), onResult: (r) => console.log(formatRow(r)) });
+  const results = await runMatrix({ quick, programmers, ...(pty === false ? { pty } : {}), onResult: (r) => console.log(formatRow(r)) });
   const failed = results.filter((r) => !r.ok).length;
   const hangs = results.filter((r) => r.outcome === 'HANG').length;
   const recovered = results.filter((r) => r.outcome === 'recovered').length;

@@ -1,6 +1,9 @@
 // The Firehose NAND programmer (prog_nand_firehose_9x07.mbn) as it runs on the virtual module:
 // the device side of every Firehose exchange, with the logs, attributes, rawmode switches, ZLP
-// handling and failure modes of a real MDM9x07 programmer, so any EDL host can talk to it.
+// handling and failure modes of a real MDM9x07 programmer, so any EDL host can talk to it. What
+// it says, and when, follows its programmer profile (programmer-profiles.ts: one per real
+// programmer seen in public sessions); it reads and writes XML with the device's own codec
+// (device-xml.ts), never the host's.
 //
 // Fault choices documented here: nak-program@N discards the Nth program's data (its pages stay
 // erased) and answers, after the data, a "Failed to write" log and NAK AttemptRetry="1", so a
@@ -17,7 +20,7 @@
 
 import { createHash } from 'node:crypto';
 import { RescueError } from '../../shared/errors.js';
-import { buildDocument, DocumentSplitter, FirehoseFramingError, intAttr, parseDocument, preview } from '../protocol/firehose-xml.js';
+import { DeviceCommand, DeviceXmlError, deviceDocument, HostStreamFramer, readHostDocument } from './device-xml.js';
 import type { BulkPipe, IoOptions } from '../transport/transport.js';
 import { cancelledError, sleep } from '../util/deadline.js';
 import type { Fault, FaultPlan } from './faults.js';
@@ -25,6 +28,7 @@ import type { ModelSpec } from './models.js';
 import type { Nand } from './nand.js';
 import { PageWriter, STAGING_BYTES } from './nand-page-writer.js';
 import { fillPseudoRandom } from './programmer-image.js';
+import { DEFAULT_BUILD_DATE, getProgrammerProfile, type AnswerContext, type ProgrammerProfile } from './programmer-profiles.js';
 
 export type SimEvent =
   | { type: 'command'; tag: string; attrs: Record<string, string> }
@@ -38,15 +42,22 @@ export interface FirehoseNandOptions {
   signal: AbortSignal;
   /** Largest MaxPayloadSizeToTargetInBytes accepted (default 8192, like the real 9x07 programmer). */
   maxPayloadSupported?: number;
+  /** How this programmer talks (default: the 'default' profile). */
+  profile?: ProgrammerProfile;
+  /** Bytes the PBL left to send (its DONE_RESP): they go out in the programmer's first write. */
+  firstWritePrefix?: Uint8Array;
   onLog?(m: string): void;
   onEvent?(e: SimEvent): void;
 }
 
 export type FirehoseOutcome = { kind: 'power'; mode: 'reset' | 'off' | 'edl' } | { kind: 'disconnect' };
 
-export const FIREHOSE_FUNCTIONS = ['program', 'read', 'nop', 'patch', 'configure', 'setbootablestoragedrive', 'erase', 'power', 'firmwarewrite', 'getstorageinfo', 'benchmark', 'getsha256digest'] as const;
-export const BUILD_DATE = 'Mar 12 2019 @ 10:31:45';
+/** The default profile's function list. */
+export const FIREHOSE_FUNCTIONS = getProgrammerProfile('default').functions;
+export const BUILD_DATE = DEFAULT_BUILD_DATE;
 export const MAX_XML_SIZE = 4096;
+/** Bytes without a closing </data> after which the programmer gives up on the document. */
+const MAX_FRAMING_BYTES = 64 * 1024;
 const ALLOWED_BEFORE_CONFIGURE = new Set(['configure', 'nop', 'getstorageinfo', 'power']);
 const FLOOD_LOGS = 300;
 const IDLE_READ_MS = 30_000;
@@ -70,10 +81,14 @@ class Disconnect {
 type Addr = { start: number; count: number; label: string | undefined };
 
 class ProgrammerSession {
-  private readonly splitter = new DocumentSplitter();
+  private readonly splitter = new HostStreamFramer(MAX_FRAMING_BYTES);
   private readonly nand: Nand;
   private readonly supported: number;
+  private readonly profile: ProgrammerProfile;
+  private readonly functions: ReadonlySet<string>;
   private configured = false;
+  private answered = 0;
+  private erases = 0;
   private toTarget: number;
   private skipWrite = false;
   private commands = 0;
@@ -90,6 +105,8 @@ class ProgrammerSession {
     private readonly opts: FirehoseNandOptions,
   ) {
     this.nand = opts.nand;
+    this.profile = opts.profile ?? getProgrammerProfile('default');
+    this.functions = new Set(this.profile.functions);
     this.supported = opts.maxPayloadSupported ?? 8192;
     this.toTarget = this.supported;
     this.commandIo = { timeoutMs: IDLE_READ_MS, signal: opts.signal, what: 'the next command from the host' };
@@ -106,13 +123,24 @@ class ProgrammerSession {
     }
   }
 
+  /** The startup burst: after the profile's delay, one write per line, or all in one write with the PBL's DONE_RESP. */
   private async startupLogs(): Promise<void> {
-    const m = this.opts.model;
-    await this.log(`Binary build date: ${BUILD_DATE}`);
-    await this.log(`Chip serial num: ${m.serial} (0x${m.serial.toString(16)})`);
-    await this.log(`Supported Functions (${FIREHOSE_FUNCTIONS.length}):`);
-    for (const f of FIREHOSE_FUNCTIONS) await this.log(f);
-    await this.log(`End of supported functions ${FIREHOSE_FUNCTIONS.length}`);
+    const p = this.profile;
+    if (p.startupDelayMs > 0) await sleep(p.startupDelayMs, this.opts.signal);
+    const lines = p.startupLines(this.opts.model, p.functions);
+    const prefix = this.opts.firstWritePrefix;
+    if (!prefix && !p.burstWithDoneResp) {
+      for (const line of lines) await this.log(line);
+      return;
+    }
+    const docs = lines.map((line) => this.logBytes(line));
+    const all = new Uint8Array((prefix?.length ?? 0) + docs.reduce((n, d) => n + d.length, 0));
+    let at = 0;
+    for (const part of prefix ? [prefix, ...docs] : docs) {
+      all.set(part, at);
+      at += part.length;
+    }
+    await this.write(all);
   }
 
   /** One complete document, or undefined after answering a framing error. */
@@ -122,8 +150,8 @@ class ProgrammerSession {
         const doc = this.splitter.next();
         if (doc !== undefined) return doc;
       } catch (e) {
-        this.splitter.takeRest();
-        await this.log(`ERROR: XML not formed correctly: ${e instanceof FirehoseFramingError ? e.message : String(e)}`);
+        const n = this.splitter.takeRest().length;
+        await this.log(`XML (${n} bytes) not validated: ${e instanceof DeviceXmlError ? e.message : String(e)}`);
         await this.respond('?', false);
         return undefined;
       }
@@ -134,111 +162,121 @@ class ProgrammerSession {
 
   private async handle(doc: string): Promise<FirehoseOutcome | undefined> {
     if (doc.length > MAX_XML_SIZE) {
-      await this.log(`ERROR: XML of ${doc.length} bytes is larger than MaxXMLSizeInBytes ${MAX_XML_SIZE}`);
+      await this.log(`XML file cannot fit in buffer: ${doc.length} bytes, MaxXMLSizeInBytes is ${MAX_XML_SIZE}`);
       return void (await this.respond('?', false));
     }
-    let msgs;
+    let cmd: DeviceCommand;
     try {
-      msgs = parseDocument(doc);
+      cmd = readHostDocument(doc);
     } catch (e) {
-      await this.log(`ERROR: XML not formed correctly. ${e instanceof Error ? e.message : String(e)}`);
+      await this.log(`XML (${doc.length} bytes) not validated: ${e instanceof Error ? e.message : String(e)}`);
       return void (await this.respond('?', false));
     }
-    const cmd = msgs.find((x) => x.kind === 'command');
-    if (!cmd || cmd.kind !== 'command') {
-      await this.log(`ERROR: no command in ${preview(doc, 80)}`);
-      return void (await this.respond('?', false));
-    }
-    const { tag, attrs } = cmd;
+    const tag = cmd.tag;
     this.commands++;
-    this.opts.onEvent?.({ type: 'command', tag, attrs });
+    this.opts.onEvent?.({ type: 'command', tag, attrs: { ...cmd.raw } });
+    const fault = await this.commandFault(tag);
+    if (fault === 'crashed') return { kind: 'disconnect' };
+    if (fault === 'skipped') return undefined;
+    const out = await this.dispatch(cmd);
+    if (++this.answered === 1 && this.profile.firstCommandLine) await this.log(this.profile.firstCommandLine);
+    return out;
+  }
+
+  /** The crash and garbage faults at this command: whether it crashed, was skipped, or runs. */
+  private async commandFault(tag: string): Promise<'crashed' | 'skipped' | undefined> {
     const crash = this.opts.faults.armed('programmer-crash');
     if (crash && crash.n === this.commands) {
       this.fire(crash, `crashed at <${tag}>; watchdog reset in ${CRASH_WATCHDOG_MS} ms`);
       await sleep(CRASH_WATCHDOG_MS, this.opts.signal);
-      return { kind: 'disconnect' };
+      return 'crashed';
     }
     const garbage = this.opts.faults.armed('garbage-reply');
-    if (garbage && garbage.n === this.commands) {
-      this.fire(garbage, `answered <${tag}> with garbage`);
-      const junk = new Uint8Array(96);
-      fillPseudoRandom(junk, this.commands * 7919);
-      for (let i = 0; i < junk.length; i++) if (junk[i] === 0x3c) junk[i] = 0x3d;
-      await this.write(junk);
-      return undefined;
+    if (!garbage || garbage.n !== this.commands) return undefined;
+    this.fire(garbage, `answered <${tag}> with garbage`);
+    const junk = new Uint8Array(96);
+    fillPseudoRandom(junk, this.commands * 7919);
+    for (let i = 0; i < junk.length; i++) if (junk[i] === 0x3c) junk[i] = 0x3d;
+    await this.write(junk);
+    return 'skipped';
+  }
+
+  private async dispatch(cmd: DeviceCommand): Promise<FirehoseOutcome | undefined> {
+    const tag = cmd.tag;
+    if (!this.functions.has(tag)) {
+      const u = this.profile.unknownTag(tag);
+      for (const line of u.lines) await this.log(line);
+      return void (await this.respond(tag, u.ack));
     }
+    if (this.profile.handlerLogs) await this.log(`Calling handler for ${tag}`);
     if (!this.configured && !ALLOWED_BEFORE_CONFIGURE.has(tag)) {
       await this.log(`ERROR: <${tag}> received before <configure>; send configure first`);
       return void (await this.respond(tag, false));
     }
     switch (tag) {
-      case 'configure': return void (await this.configure(attrs));
-      case 'program': return this.program(attrs);
-      case 'read': return void (await this.read(attrs));
-      case 'erase': return void (await this.erase(attrs));
-      case 'patch': return void (await this.patch(attrs));
-      case 'getsha256digest': return void (await this.digest(attrs));
+      case 'configure': return void (await this.configure(cmd));
+      case 'program': return this.program(cmd);
+      case 'read': return void (await this.read(cmd));
+      case 'erase': return void (await this.erase(cmd));
+      case 'patch': return void (await this.patch(cmd));
+      case 'getsha256digest': return void (await this.digest(cmd));
       case 'getstorageinfo': return void (await this.storageInfo());
       case 'nop': return void (await this.respond(tag, true));
       case 'setbootablestoragedrive':
       case 'benchmark':
         await this.log(`${tag} accepted`);
         return void (await this.respond(tag, true));
-      case 'firmwarewrite':
-        await this.log('ERROR: firmwarewrite is not supported on NAND');
+      case 'power': return this.power(cmd);
+      default: // firmwarewrite, emmc, ufs, fixgpt: listed, but nothing a NAND part can do
+        await this.log(`ERROR: ${tag} is not supported on NAND`);
         return void (await this.respond(tag, false));
-      case 'power': return this.power(attrs);
-      default:
-        await this.log(`WARNING: Unrecognized tag <${tag}>, ignoring it`);
-        return void (await this.respond(tag, true));
     }
   }
 
-  private async configure(attrs: Record<string, string>): Promise<void> {
-    const mem = (attrs.MemoryName ?? '').toLowerCase();
-    if (mem !== 'nand') {
-      await this.log(`ERROR: MemoryName "${attrs.MemoryName ?? ''}" is not supported; this programmer drives NAND`);
-      return this.respond('configure', false);
+  private answerContext(memoryAsked: string): AnswerContext {
+    return { model: this.opts.model, toTarget: this.toTarget, supported: this.supported, maxXml: MAX_XML_SIZE, memoryAsked };
+  }
+
+  /** handleConfigure: every problem logged, then one answer; a NAK carries the same attributes as an ACK. */
+  private async configure(cmd: DeviceCommand): Promise<void> {
+    const memAsked = cmd.get('MemoryName') ?? '';
+    let ok = true;
+    if (memAsked.toLowerCase() !== 'nand') {
+      await this.log(`ERROR: MemoryName "${memAsked}" is not supported; this programmer drives NAND`);
+      ok = false;
     }
-    const asked = attrs.MaxPayloadSizeToTargetInBytes === undefined ? this.supported : intAttr(attrs, 'MaxPayloadSizeToTargetInBytes');
+    const asked = cmd.has('MaxPayloadSizeToTargetInBytes') ? cmd.int('MaxPayloadSizeToTargetInBytes') : this.supported;
     if (asked === undefined || asked < 512) {
-      await this.log(`ERROR: MaxPayloadSizeToTargetInBytes "${attrs.MaxPayloadSizeToTargetInBytes ?? ''}" is not valid`);
-      return this.respond('configure', false, { MaxPayloadSizeToTargetInBytes: this.supported });
+      await this.log(`ERROR: MaxPayloadSizeToTargetInBytes "${cmd.get('MaxPayloadSizeToTargetInBytes') ?? ''}" is not valid`);
+      ok = false;
+    } else if (asked > this.supported) {
+      for (const line of this.profile.payloadTooLargeLines(asked, this.supported)) await this.log(line);
+      ok = false;
     }
-    if (asked > this.supported) {
-      await this.log(`ERROR: Host's payload to target size is too large (${asked} > ${this.supported})`);
-      return this.respond('configure', false, { MaxPayloadSizeToTargetInBytes: this.supported, MaxPayloadSizeToTargetInBytesSupported: this.supported });
+    if (ok) {
+      this.toTarget = asked!;
+      this.skipWrite = cmd.flag('SkipWrite');
+      this.configured = true;
+      if (this.profile.handlerLogs) await this.log(`Storage type set to value ${memAsked}`);
+      if (this.skipWrite) await this.log('SkipWrite is set: data is received but not written');
     }
-    this.toTarget = asked;
-    this.skipWrite = attrs.SkipWrite === '1' || attrs.SkipWrite?.toLowerCase() === 'true';
-    this.configured = true;
-    if (this.skipWrite) await this.log('SkipWrite is set: data is received but not written');
-    await this.respond('configure', true, {
-      MemoryName: 'NAND',
-      MinVersionSupported: 1,
-      Version: 1,
-      MaxPayloadSizeToTargetInBytes: this.toTarget,
-      MaxPayloadSizeToTargetInBytesSupported: this.supported,
-      MaxPayloadSizeFromTargetInBytes: this.supported,
-      MaxXMLSizeInBytes: MAX_XML_SIZE,
-      DateTime: BUILD_DATE,
-      TargetName: '9x07',
-    });
+    const attrs = Object.fromEntries(this.profile.configureAttrs(this.answerContext(memAsked)));
+    await this.respond('configure', ok, attrs, this.profile.configureRawmode ? false : null);
   }
 
   /** Validate address attributes; on a problem, log and NAK, returning undefined. */
-  private async address(tag: string, attrs: Record<string, string>, needBlockGeometry: boolean): Promise<Addr | undefined> {
+  private async address(tag: string, cmd: DeviceCommand, needBlockGeometry: boolean): Promise<Addr | undefined> {
     const n = this.nand;
     const problem = ((): string | undefined => {
-      if (intAttr(attrs, 'SECTOR_SIZE_IN_BYTES') !== n.pageSize) return `SECTOR_SIZE_IN_BYTES is "${attrs.SECTOR_SIZE_IN_BYTES ?? ''}", this NAND has ${n.pageSize}-byte pages`;
-      const ppb = attrs.PAGES_PER_BLOCK;
-      if ((needBlockGeometry || ppb !== undefined) && intAttr(attrs, 'PAGES_PER_BLOCK') !== n.pagesPerBlock) return `PAGES_PER_BLOCK is "${ppb ?? ''}", this NAND has ${n.pagesPerBlock} pages per block`;
-      const ppn = attrs.physical_partition_number;
-      if (ppn !== undefined && intAttr(attrs, 'physical_partition_number') !== 0) return `physical_partition_number ${ppn} does not exist (NAND has only 0)`;
-      const start = intAttr(attrs, 'start_sector');
-      const count = intAttr(attrs, 'num_partition_sectors');
-      if (start === undefined) return `start_sector "${attrs.start_sector ?? ''}" is not a number`;
-      if (count === undefined) return `num_partition_sectors "${attrs.num_partition_sectors ?? ''}" is not a number`;
+      if (cmd.int('SECTOR_SIZE_IN_BYTES') !== n.pageSize) return this.profile.sectorSizeProblem(cmd.get('SECTOR_SIZE_IN_BYTES') ?? '', n.pageSize);
+      const ppb = cmd.get('PAGES_PER_BLOCK');
+      if ((needBlockGeometry || ppb !== undefined) && cmd.int('PAGES_PER_BLOCK') !== n.pagesPerBlock) return `PAGES_PER_BLOCK is "${ppb ?? ''}", this NAND has ${n.pagesPerBlock} pages per block`;
+      const ppn = cmd.get('physical_partition_number');
+      if (ppn !== undefined && cmd.int('physical_partition_number') !== 0) return `physical_partition_number ${ppn} does not exist (NAND has only 0)`;
+      const start = cmd.int('start_sector');
+      const count = cmd.int('num_partition_sectors');
+      if (start === undefined) return `start_sector "${cmd.get('start_sector') ?? ''}" is not a number`;
+      if (count === undefined) return `num_partition_sectors "${cmd.get('num_partition_sectors') ?? ''}" is not a number`;
       if (start + count > n.logicalPages) return `sectors ${start}..${start + count - 1} lie beyond the end of the NAND (${n.logicalPages} usable pages)`;
       return undefined;
     })();
@@ -247,11 +285,11 @@ class ProgrammerSession {
       await this.respond(tag, false);
       return undefined;
     }
-    return { start: intAttr(attrs, 'start_sector')!, count: intAttr(attrs, 'num_partition_sectors')!, label: attrs.label ?? attrs.filename };
+    return { start: cmd.int('start_sector')!, count: cmd.int('num_partition_sectors')!, label: cmd.get('label') ?? cmd.get('filename') };
   }
 
-  private async program(attrs: Record<string, string>): Promise<FirehoseOutcome | undefined> {
-    const a = await this.address('program', attrs, true);
+  private async program(cmd: DeviceCommand): Promise<FirehoseOutcome | undefined> {
+    const a = await this.address('program', cmd, true);
     if (!a) return undefined;
     this.programs++;
     if (a.count === 0) {
@@ -284,7 +322,7 @@ class ProgrammerSession {
       await this.log(`ERROR: Failed to program start_sector ${a.start}: ${writer.error}`);
       return void (await this.respond('program', false));
     }
-    await this.log(`Finished programming start_sector ${a.start} and TotalSectorsToProgram ${a.count}`);
+    for (const line of this.profile.programDoneLines(a.start, a.count)) await this.log(line);
     return void (await this.respond('program', true));
   }
 
@@ -341,8 +379,8 @@ class ProgrammerSession {
     }
   }
 
-  private async read(attrs: Record<string, string>): Promise<void> {
-    const a = await this.address('read', attrs, false);
+  private async read(cmd: DeviceCommand): Promise<void> {
+    const a = await this.address('read', cmd, false);
     if (!a) return;
     await this.respond('read', true, {}, true);
     const ps = this.nand.pageSize;
@@ -357,8 +395,8 @@ class ProgrammerSession {
     await this.respond('read', true);
   }
 
-  private async erase(attrs: Record<string, string>): Promise<void> {
-    const a = await this.address('erase', attrs, true);
+  private async erase(cmd: DeviceCommand): Promise<void> {
+    const a = await this.address('erase', cmd, true);
     if (!a) return;
     const ppb = this.nand.pagesPerBlock;
     if (a.start % ppb !== 0 || a.count % ppb !== 0) {
@@ -371,24 +409,25 @@ class ProgrammerSession {
       await this.log(`ERROR: erase failed: ${e instanceof Error ? e.message : String(e)}`);
       return this.respond('erase', false);
     }
-    await this.log(`Erased ${a.count / ppb} blocks from start_sector ${a.start}`);
+    if (this.erases++ > 0 && this.profile.handlerLogs) await this.log('NAND was previously open, returning existing handle 0.');
+    for (const line of this.profile.eraseLines(a.start, a.count, a.count / ppb)) await this.log(line);
     await this.respond('erase', true);
   }
 
-  private async patch(attrs: Record<string, string>): Promise<void> {
-    const file = attrs.filename ?? '';
+  private async patch(cmd: DeviceCommand): Promise<void> {
+    const file = cmd.get('filename') ?? '';
     if (file !== 'DISK') {
       await this.log(`Patch for "${file}" ignored: only filename="DISK" patches the device (the host patches files)`);
       return this.respond('patch', true);
     }
     const n = this.nand;
-    const start = intAttr(attrs, 'start_sector');
-    const offset = intAttr(attrs, 'byte_offset');
-    const size = intAttr(attrs, 'size_in_bytes');
-    const value = patchValue(attrs.value ?? '', n.totalBlocks);
+    const start = cmd.int('start_sector');
+    const offset = cmd.int('byte_offset');
+    const size = cmd.int('size_in_bytes');
+    const value = patchValue(cmd.get('value') ?? '', n.totalBlocks);
     let problem: string | undefined;
     if (start === undefined || offset === undefined || size === undefined || size < 1 || size > 8) problem = 'start_sector, byte_offset and size_in_bytes (1..8) are required';
-    else if (value === undefined) problem = `value "${attrs.value ?? ''}" is not supported (a number or NUM_DISK_BLOCKS-N)`;
+    else if (value === undefined) problem = `value "${cmd.get('value') ?? ''}" is not supported (a number or NUM_DISK_BLOCKS-N)`;
     else if (value < 0n || value >= 1n << BigInt(size * 8)) problem = `value ${value} does not fit in ${size} bytes`;
     const pos = (start ?? 0) * n.pageSize + (offset ?? 0);
     const block = Math.floor(pos / n.blockBytes);
@@ -413,8 +452,8 @@ class ProgrammerSession {
     await this.respond('patch', true);
   }
 
-  private async digest(attrs: Record<string, string>): Promise<void> {
-    const a = await this.address('getsha256digest', attrs, false);
+  private async digest(cmd: DeviceCommand): Promise<void> {
+    const a = await this.address('getsha256digest', cmd, false);
     if (!a) return;
     const ps = this.nand.pageSize;
     const piecePages = Math.max(1, Math.floor(STAGING_BYTES / ps));
@@ -430,20 +469,21 @@ class ProgrammerSession {
 
   private async storageInfo(): Promise<void> {
     const n = this.nand;
-    const info = { storage_info: { total_blocks: n.totalBlocks, block_size: n.blockBytes, page_size: n.pageSize, pages_per_block: n.pagesPerBlock, num_physical: 1, mem_type: 'NAND', prod_name: `${this.opts.model.chip} NAND`, bad_blocks: n.badBlocks.length } };
-    await this.log(JSON.stringify(info));
+    const facts = { totalBlocks: n.totalBlocks, blockBytes: n.blockBytes, pageSize: n.pageSize, pagesPerBlock: n.pagesPerBlock, logicalPages: n.logicalPages, badBlocks: n.badBlocks.length, chip: this.opts.model.chip };
+    for (const line of this.profile.storageInfoLines(facts)) await this.log(line);
     await this.respond('getstorageinfo', true);
   }
 
-  private async power(attrs: Record<string, string>): Promise<FirehoseOutcome | undefined> {
-    const v = (attrs.value ?? '').toLowerCase();
+  private async power(cmd: DeviceCommand): Promise<FirehoseOutcome | undefined> {
+    const v = (cmd.get('value') ?? '').toLowerCase();
     const mode = v === 'reset' ? 'reset' : v === 'off' ? 'off' : v === 'edl' || v === 'reset_to_edl' ? 'edl' : undefined;
     if (!mode) {
-      await this.log(`ERROR: power value "${attrs.value ?? ''}" is not one of reset, off, edl`);
+      await this.log(`ERROR: power value "${cmd.get('value') ?? ''}" is not one of reset, off, edl`);
       return void (await this.respond('power', false));
     }
     await this.respond('power', true);
-    const delay = Math.min(intAttr(attrs, 'DelayInSeconds') ?? 0, 30);
+    for (const line of this.profile.powerAfterAckLines) await this.log(line);
+    const delay = Math.min(cmd.int('DelayInSeconds') ?? 0, 30);
     if (delay > 0) await sleep(delay * 1000, this.opts.signal);
     return { kind: 'power', mode };
   }
@@ -455,20 +495,30 @@ class ProgrammerSession {
     return this.staging;
   }
 
-  private async log(value: string, quiet = false): Promise<void> {
-    if (!quiet) this.opts.onLog?.(value);
-    await this.write(new TextEncoder().encode(buildDocument('log', { value })));
+  private logBytes(line: string): Uint8Array {
+    return new TextEncoder().encode(deviceDocument('log', [['value', `${this.profile.logPrefix}${line}`]]));
   }
 
-  /** Final responses carry rawmode="false"; the one that opens a data phase rawmode="true". */
-  private async respond(tag: string, ack: boolean, attrs: Record<string, string | number> = {}, rawmode = false): Promise<void> {
+  private async log(line: string, quiet = false): Promise<void> {
+    if (!quiet) this.opts.onLog?.(line);
+    await this.write(this.logBytes(line));
+  }
+
+  /**
+   * Final responses carry rawmode="false"; the one that opens a data phase rawmode="true"; null
+   * leaves the attribute out (Qualcomm's configure answer).
+   */
+  private async respond(tag: string, ack: boolean, attrs: Record<string, string | number> = {}, rawmode: boolean | null = false): Promise<void> {
     if (this.opts.faults.has('log-flood')) {
       for (let i = 0; i < FLOOD_LOGS; i++) await this.log(`DEBUG: flood ${i + 1}/${FLOOD_LOGS} before the answer to <${tag}>`, true);
     }
     const slow = this.opts.faults.faults.find((f) => f.kind === 'slow-ack');
     if (ack && !rawmode && slow && slow.kind === 'slow-ack' && slow.seconds > 0) await sleep(slow.seconds * 1000, this.opts.signal);
     this.opts.onEvent?.({ type: 'response', tag, ack });
-    await this.write(new TextEncoder().encode(buildDocument('response', { value: ack ? 'ACK' : 'NAK', rawmode: rawmode ? 'true' : 'false', ...attrs })));
+    const fields: [string, string | number][] = [['value', ack ? 'ACK' : 'NAK']];
+    if (rawmode !== null) fields.push(['rawmode', rawmode ? 'true' : 'false']);
+    for (const [k, v] of Object.entries(attrs)) fields.push([k, v]);
+    await this.write(new TextEncoder().encode(deviceDocument('response', fields)));
   }
 
   /** Like a real programmer, wait as long as the host takes to read (until aborted). */

@@ -4,6 +4,7 @@
 // NAND (through the bad-block mapping) when it boots. A blank NAND started in normal mode gets
 // the model's factory firmware written first, so "a module as shipped" boots like a flashed one.
 
+import { buildMibib } from './mibib.js';
 import type { ModelSpec, PartitionLayout } from './models.js';
 import type { Nand } from './nand.js';
 import { makeProgrammerElf } from './programmer-image.js';
@@ -68,15 +69,16 @@ function programLogical(nand: Nand, startPage: number, data: Uint8Array): void {
 }
 
 /**
- * Write the model's factory firmware (signed boot chain, modem image header) onto a NAND whose
- * boot chain partitions and modem header page are all erased. Returns false (and writes nothing)
+ * Write the model's factory firmware (signed boot chain, modem image header, the MIBIB as shipped)
+ * onto a NAND whose boot chain partitions, modem header page and MIBIB are all erased. Returns false (and writes nothing)
  * when the NAND is not blank there or the layout does not fit it.
  */
 export function provisionFactoryFirmware(nand: Nand, model: ModelSpec): boolean {
   const modem = modemPartition(model);
   const targets = model.layout.filter((p) => p.bootChain);
+  const mibib = model.layout.find((p) => p.name === 'mibib');
   if (!modem) return false;
-  for (const p of [...targets, modem]) {
+  for (const p of [...targets, modem, ...(mibib ? [mibib] : [])]) {
     if (p.startPage + p.pages > nand.logicalPages) return false;
     const first = nand.readLogicalInto(p.startPage, new Uint8Array(nand.pageSize));
     if (!first.every((b) => b === 0xff)) return false;
@@ -89,5 +91,6 @@ export function provisionFactoryFirmware(nand: Nand, model: ModelSpec): boolean 
   header.fill(0x5a);
   writeFirmwareHeader(header, model.firmware);
   programLogical(nand, modem.startPage, header);
+  if (mibib) programLogical(nand, mibib.startPage, buildMibib(model)); // as shipped, as the factory programs it
   return true;
 }

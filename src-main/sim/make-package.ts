@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFirmwareHeader } from './firmware-image.js';
+import { buildMibib } from './mibib.js';
 import { getModel, type ModelId, type ModelSpec, type PartitionLayout } from './models.js';
 import { fillPseudoRandom, makeProgrammerElf } from './programmer-image.js';
 
@@ -118,38 +119,12 @@ export function patchXml(model: ModelSpec): string {
 }
 
 /**
- * A MIBIB image in this project's own simple layout: sector 0 a header ("MIBB"), sector 1 the
- * partition table ("MRPT", count, then {name[16], start block, blocks} per partition) with the
- * last partition's size at byte 512 left as 0xFFFFFFFF for the NUM_DISK_BLOCKS patch, sector 3
- * a trailer whose bytes 12..15 take the CRC patch. Not page-aligned in size, like real ones.
+ * A MIBIB image in this project's own simple layout (mibib.ts), as a package ships it: the last
+ * partition's size limit at page 1 byte 512 left as 0xFFFFFFFF for the NUM_DISK_BLOCKS patch, the
+ * CRC field at page 3 byte 12 left 0 for the CRC patch. Not page-aligned in size, like real ones.
  */
 export function makeMibib(model: ModelSpec): Uint8Array {
-  const ss = model.pageSize;
-  const out = new Uint8Array(4 * ss + 300).fill(0xff);
-  const dv = new DataView(out.buffer);
-  const ascii = (s: string, at: number, max: number): void => {
-    for (let i = 0; i < max; i++) out[at + i] = i < s.length ? s.charCodeAt(i) : 0;
-  };
-  ascii('MIBB', 0, 4);
-  dv.setUint32(4, 1, true);
-  dv.setUint32(8, model.pageSize, true);
-  dv.setUint32(12, model.pagesPerBlock, true);
-  const t = ss;
-  ascii('MRPT', t, 4);
-  dv.setUint32(t + 4, model.layout.length, true);
-  const entries = Math.min(model.layout.length, Math.floor((512 - 16) / 24));
-  for (let i = 0; i < entries; i++) {
-    const p = model.layout[i]!;
-    const e = t + 16 + i * 24;
-    ascii(p.name, e, 16);
-    dv.setUint32(e + 16, p.startPage / model.pagesPerBlock, true);
-    dv.setUint32(e + 20, i === model.layout.length - 1 ? 0xffffffff : p.pages / model.pagesPerBlock, true);
-  }
-  dv.setUint32(t + 512, 0xffffffff, true);
-  ascii('MEND', 3 * ss, 4);
-  dv.setUint32(3 * ss + 4, 1, true);
-  dv.setUint32(3 * ss + 12, 0, true);
-  return out;
+  return buildMibib(model);
 }
 
 /** Not a multiple of the page size, so hosts must pad the last page. */

@@ -6,23 +6,26 @@
 // status a real PBL sends.
 
 import { isRescueError } from '../../shared/errors.js';
-import { ElfError, MAX_PROGRAM_HEADERS, parseElfHeader, parseProgramHeaders, type ElfInfo, type ElfSegment } from '../protocol/elf.js';
 import {
-  FIREHOSE_IMAGE_ID,
-  HEADER_LENGTH,
-  MAX_PACKET_LENGTH,
-  SaharaClientCommand,
-  SaharaMode,
-  SaharaPacketError,
-  SaharaStatus,
-  decodePacket,
-  encodePacket,
-  endOfImageStatusText,
-  hex32,
-  modeName,
-  readPacketHeader,
-  type SaharaPacket,
-} from '../protocol/sahara.js';
+  HostPacketError,
+  PBL_HEADER_BYTES,
+  PBL_MAX_PACKET,
+  PblMode,
+  PblStatus,
+  cmdReadyPacket,
+  doneRespPacket,
+  endOfImagePacket,
+  execRespPacket,
+  helloPacket,
+  hostPacketLength,
+  modeText,
+  readDataPacket,
+  readHostPacket,
+  resetRespPacket,
+  statusName,
+  type HostPacket,
+} from './device-sahara.js';
+import { ELF32_HEADER_BYTES, programHeaderBytes, readElf32Header, readElf32Segments } from './device-elf.js';
 import { PipeReader } from '../transport/pipe-reader.js';
 import type { BulkPipe } from '../transport/transport.js';
 import type { FaultPlan } from './faults.js';
@@ -40,9 +43,14 @@ export interface PblOptions {
   onLog?: (message: string) => void;
   /** Largest READ_DATA for segments (default 0x1000). */
   readPieceBytes?: number;
+  /**
+   * Do not write DONE_RESP: hand its bytes to the programmer, which sends them in the same write as
+   * its first logs (a host then reads both in one transfer, as over a qcserial byte stream).
+   */
+  holdDoneResp?: boolean;
 }
 
-export type PblOutcome = { kind: 'programmer'; image: Uint8Array } | { kind: 'reset' };
+export type PblOutcome = { kind: 'programmer'; image: Uint8Array; doneResp?: Uint8Array } | { kind: 'reset' };
 
 /** The PBL's load area: a programmer larger than this cannot be loaded. */
 export const MAX_PROGRAMMER_BYTES = 4 * 1024 * 1024;
@@ -50,7 +58,10 @@ export const PBL_SAHARA_VERSION = 2;
 export const PBL_SAHARA_VERSION_COMPATIBLE = 1;
 /** The SBL software version this virtual PBL reports in COMMAND mode. */
 export const PBL_SBL_SW_VERSION = 0;
-const ELF32_HEADER_BYTES = 52;
+/** The image id this PBL asks for: the Firehose programmer on MDM9x07 (QFirehose logs "image_id = 13"). */
+export const PBL_PROGRAMMER_IMAGE_ID = 13;
+/** COMMAND mode client commands this PBL answers. */
+const EXEC = { SERIAL_NUM_READ: 0x01, MSM_HW_ID_READ: 0x02, OEM_PK_HASH_READ: 0x03, SBL_SW_VERSION: 0x07, CMD_ID_LIST: 0x08 } as const;
 /** How long one read of the host waits before the PBL checks its signal again. */
 const POLL_MS = 1000;
 
@@ -79,18 +90,18 @@ class VirtualPbl {
     this.opts.onLog?.(message);
   }
 
-  private async send(p: SaharaPacket): Promise<void> {
-    await this.pipe.write(encodePacket(p), { timeoutMs: 60_000, signal: this.opts.signal, what: `the host to take ${p.type.toUpperCase()}` });
+  private async send(bytes: Uint8Array, what: string): Promise<void> {
+    await this.pipe.write(bytes, { timeoutMs: 60_000, signal: this.opts.signal, what: `the host to take ${what}` });
   }
 
   private async sendEnd(status: number): Promise<void> {
-    this.log(`END_OF_IMAGE_TX status ${hex32(status)}: ${endOfImageStatusText(status)}`);
-    await this.send({ type: 'end-of-image-tx', imageId: FIREHOSE_IMAGE_ID, status });
+    this.log(`END_OF_IMAGE_TX status 0x${status.toString(16)} (${statusName(status)})`);
+    await this.send(endOfImagePacket(PBL_PROGRAMMER_IMAGE_ID, status), 'END_OF_IMAGE_TX');
   }
 
   private async sendHello(mode: number): Promise<void> {
-    this.log(`HELLO (mode ${modeName(mode)})`);
-    await this.send({ type: 'hello', version: PBL_SAHARA_VERSION, versionCompatible: PBL_SAHARA_VERSION_COMPATIBLE, maxCommandPacketLength: MAX_PACKET_LENGTH, mode });
+    this.log(`HELLO (mode ${modeText(mode)})`);
+    await this.send(helloPacket(PBL_SAHARA_VERSION, PBL_SAHARA_VERSION_COMPATIBLE, PBL_MAX_PACKET, mode), 'HELLO');
   }
 
   /** Exactly n bytes from the host, waiting as long as the simulator lives. */
@@ -116,38 +127,38 @@ class VirtualPbl {
   }
 
   /** The next packet from the host; undefined when it was malformed (already answered). */
-  private async nextPacket(): Promise<SaharaPacket | undefined> {
-    const head = await this.waitBytes(HEADER_LENGTH, 'a Sahara packet from the host');
+  private async nextPacket(): Promise<HostPacket | undefined> {
+    const head = await this.waitBytes(PBL_HEADER_BYTES, 'a Sahara packet from the host');
     try {
-      const { length } = readPacketHeader(head);
-      const rest = await this.waitBytes(length - HEADER_LENGTH, 'the rest of a Sahara packet');
+      const length = hostPacketLength(head);
+      const rest = await this.waitBytes(length - PBL_HEADER_BYTES, 'the rest of a Sahara packet');
       const whole = new Uint8Array(length);
       whole.set(head);
-      whole.set(rest, HEADER_LENGTH);
-      return decodePacket(whole);
+      whole.set(rest, PBL_HEADER_BYTES);
+      return readHostPacket(whole);
     } catch (e) {
-      if (!(e instanceof SaharaPacketError)) throw e;
-      this.log(`bad packet from the host: ${e.message} (${e.preview})`);
+      if (!(e instanceof HostPacketError)) throw e;
+      this.log(`bad packet from the host: ${e.message} (${Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ')})`);
       this.reader.discardBuffered();
-      await this.sendEnd(e.problem === 'unknown-command' ? SaharaStatus.INVALID_CMD : SaharaStatus.INVALID_PACKET_SIZE);
+      await this.sendEnd(e.status);
       return undefined;
     }
   }
 
   async run(): Promise<PblOutcome> {
-    if (this.opts.atEnumeration) await this.sendHello(SaharaMode.IMAGE_TX_PENDING);
+    if (this.opts.atEnumeration) await this.sendHello(PblMode.IMAGE_TX_PENDING);
     else this.log('waiting for the host (HELLO was sent at enumeration)');
     for (;;) {
       const p = await this.nextPacket();
       if (!p) continue;
-      if (p.type === 'reset') {
+      if (p.kind === 'reset') {
         this.log('RESET');
-        await this.send({ type: 'reset-resp' });
+        await this.send(resetRespPacket(), 'RESET_RESP');
         return { kind: 'reset' };
       }
-      if (p.type === 'reset-state-machine') {
+      if (p.kind === 'reset-state-machine') {
         this.log('RESET_STATE_MACHINE');
-        await this.restartProtocol(SaharaMode.IMAGE_TX_PENDING);
+        await this.restartProtocol(PblMode.IMAGE_TX_PENDING);
         continue;
       }
       const done = await this.handle(p);
@@ -155,39 +166,42 @@ class VirtualPbl {
     }
   }
 
-  private async handle(p: SaharaPacket): Promise<PblOutcome | undefined> {
+  private async handle(p: HostPacket): Promise<PblOutcome | undefined> {
     switch (this.state) {
       case 'wait-hello-resp':
-        if (p.type !== 'hello-resp') return void (await this.sendEnd(SaharaStatus.INVALID_CMD));
+        if (p.kind !== 'hello-resp') return void (await this.sendEnd(PblStatus.INVALID_CMD));
         return this.onHelloResp(p.version, p.versionCompatible, p.mode);
       case 'command':
         return void (await this.onCommand(p));
-      case 'wait-done':
-        if (p.type !== 'done') return void (await this.sendEnd(SaharaStatus.INVALID_CMD));
+      case 'wait-done': {
+        if (p.kind !== 'done') return void (await this.sendEnd(PblStatus.INVALID_CMD));
         this.log('DONE: starting the programmer');
-        await this.send({ type: 'done-resp', imageTxStatus: SaharaMode.IMAGE_TX_COMPLETE });
+        const doneResp = doneRespPacket(PblMode.IMAGE_TX_COMPLETE);
+        if (this.opts.holdDoneResp) return { kind: 'programmer', image: this.loaded!, doneResp };
+        await this.send(doneResp, 'DONE_RESP');
         return { kind: 'programmer', image: this.loaded! };
+      }
     }
   }
 
   private async onHelloResp(version: number, versionCompatible: number, mode: number): Promise<undefined> {
     if (version < PBL_SAHARA_VERSION_COMPATIBLE || versionCompatible > PBL_SAHARA_VERSION) {
-      await this.sendEnd(SaharaStatus.PROTOCOL_MISMATCH);
+      await this.sendEnd(PblStatus.PROTOCOL_MISMATCH);
       return undefined;
     }
-    if (mode === SaharaMode.COMMAND) {
+    if (mode === PblMode.COMMAND) {
       this.log('COMMAND mode');
       this.state = 'command';
-      await this.send({ type: 'cmd-ready' });
+      await this.send(cmdReadyPacket(), 'CMD_READY');
       return undefined;
     }
-    if (mode !== SaharaMode.IMAGE_TX_PENDING) {
-      await this.sendEnd(SaharaStatus.INVALID_HOST_MODE);
+    if (mode !== PblMode.IMAGE_TX_PENDING) {
+      await this.sendEnd(PblStatus.INVALID_HOST_MODE);
       return undefined;
     }
     const status = await this.loadProgrammer();
     await this.sendEnd(status);
-    this.state = status === SaharaStatus.SUCCESS ? 'wait-done' : 'wait-hello-resp';
+    this.state = status === PblStatus.SUCCESS ? 'wait-done' : 'wait-hello-resp';
     return undefined;
   }
 
@@ -199,31 +213,31 @@ class VirtualPbl {
     else await this.sendHello(mode);
   }
 
-  private async onCommand(p: SaharaPacket): Promise<void> {
-    if (p.type === 'cmd-exec') {
+  private async onCommand(p: HostPacket): Promise<void> {
+    if (p.kind === 'exec') {
       const data = this.identityAnswer(p.clientCommand);
       if (!data) {
         this.pendingExec = undefined;
-        await this.sendEnd(SaharaStatus.EXEC_CMD_UNSUPPORTED);
+        await this.sendEnd(PblStatus.EXEC_CMD_UNSUPPORTED);
         return;
       }
       this.pendingExec = { cmd: p.clientCommand, data };
-      await this.send({ type: 'cmd-exec-resp', clientCommand: p.clientCommand, responseLength: data.length });
+      await this.send(execRespPacket(p.clientCommand, data.length), 'CMD_EXEC_RESP');
       return;
     }
-    if (p.type === 'cmd-exec-data') {
+    if (p.kind === 'exec-data') {
       const pending = this.pendingExec;
       this.pendingExec = undefined;
-      if (!pending || pending.cmd !== p.clientCommand) return this.sendEnd(SaharaStatus.EXEC_DATA_INVALID_CLIENT_CMD);
+      if (!pending || pending.cmd !== p.clientCommand) return this.sendEnd(PblStatus.EXEC_DATA_INVALID_CLIENT_CMD);
       if (pending.data.length > 0) await this.pipe.write(pending.data, { timeoutMs: 60_000, signal: this.opts.signal, what: 'the host to take command data' });
       return;
     }
-    if (p.type === 'cmd-switch-mode') {
-      if (p.mode !== SaharaMode.IMAGE_TX_PENDING && p.mode !== SaharaMode.COMMAND) return this.sendEnd(SaharaStatus.INVALID_MODE_SWITCH);
-      this.log(`switching to ${modeName(p.mode)} mode`);
+    if (p.kind === 'switch-mode') {
+      if (p.mode !== PblMode.IMAGE_TX_PENDING && p.mode !== PblMode.COMMAND) return this.sendEnd(PblStatus.INVALID_MODE_SWITCH);
+      this.log(`switching to ${modeText(p.mode)} mode`);
       return this.restartProtocol(p.mode);
     }
-    await this.sendEnd(SaharaStatus.INVALID_CMD);
+    await this.sendEnd(PblStatus.INVALID_CMD);
   }
 
   /** The raw answer to a COMMAND mode request, or undefined when this MDM9607 PBL lacks it. */
@@ -235,19 +249,19 @@ class VirtualPbl {
       return b;
     };
     switch (cmd) {
-      case SaharaClientCommand.SERIAL_NUM_READ:
+      case EXEC.SERIAL_NUM_READ:
         return u32(m.serial);
-      case SaharaClientCommand.MSM_HW_ID_READ: {
+      case EXEC.MSM_HW_ID_READ: {
         const b = new Uint8Array(8);
         new DataView(b.buffer).setBigUint64(0, m.msmHwId, true);
         return b;
       }
-      case SaharaClientCommand.OEM_PK_HASH_READ:
+      case EXEC.OEM_PK_HASH_READ:
         return m.pkHash.slice();
-      case SaharaClientCommand.SBL_SW_VERSION:
+      case EXEC.SBL_SW_VERSION:
         return u32(PBL_SBL_SW_VERSION);
-      case SaharaClientCommand.CMD_ID_LIST: {
-        const ids = [SaharaClientCommand.SERIAL_NUM_READ, SaharaClientCommand.MSM_HW_ID_READ, SaharaClientCommand.OEM_PK_HASH_READ, SaharaClientCommand.SBL_SW_VERSION, SaharaClientCommand.CMD_ID_LIST];
+      case EXEC.CMD_ID_LIST: {
+        const ids = [EXEC.SERIAL_NUM_READ, EXEC.MSM_HW_ID_READ, EXEC.OEM_PK_HASH_READ, EXEC.SBL_SW_VERSION, EXEC.CMD_ID_LIST];
         const b = new Uint8Array(ids.length * 4);
         ids.forEach((id, i) => new DataView(b.buffer).setUint32(i * 4, id, true));
         return b;
@@ -259,34 +273,32 @@ class VirtualPbl {
 
   /** READ_DATA for [offset, offset+length) and wait for exactly those bytes. */
   private async request(offset: number, length: number): Promise<Uint8Array> {
-    await this.send({ type: 'read-data', imageId: FIREHOSE_IMAGE_ID, offset, length });
-    return this.waitBytes(length, `programmer bytes ${hex32(offset)}-${hex32(offset + length)}`);
+    await this.send(readDataPacket(PBL_PROGRAMMER_IMAGE_ID, offset, length), 'READ_DATA');
+    return this.waitBytes(length, `programmer bytes 0x${offset.toString(16)}-0x${(offset + length).toString(16)}`);
   }
 
   /** Read and check the programmer; returns the END_OF_IMAGE_TX status. */
   private async loadProgrammer(): Promise<number> {
     this.log('loading the programmer');
     const head = await this.request(0, ELF32_HEADER_BYTES);
-    let header: Omit<ElfInfo, 'segments'>;
-    try {
-      header = parseElfHeader(head);
-    } catch (e) {
-      if (e instanceof ElfError) return elfHeaderStatus(head, e);
-      throw e;
+    const h = readElf32Header(head);
+    if (!h.ok) {
+      this.log(`programmer refused: ${h.reason}`);
+      return h.status;
     }
-    const tableBytes = header.phnum * header.phentsize;
-    if (header.phoff + tableBytes > MAX_PROGRAMMER_BYTES) return SaharaStatus.UNINIT_PHDR_LOC;
+    const header = h.value;
+    const tableBytes = programHeaderBytes(header);
+    if (header.phoff + tableBytes > MAX_PROGRAMMER_BYTES) return PblStatus.UNINIT_PHDR_LOC;
     const table = await this.request(header.phoff, tableBytes);
-    let segments: ElfSegment[];
-    try {
-      segments = parseProgramHeaders(header, table, MAX_PROGRAMMER_BYTES);
-    } catch (e) {
-      if (e instanceof ElfError) return SaharaStatus.INVALID_DATA_SIZE;
-      throw e;
+    const read = readElf32Segments(header, table, MAX_PROGRAMMER_BYTES);
+    if (!read.ok) {
+      this.log(`programmer refused: ${read.reason}`);
+      return read.status;
     }
+    const segments = read.value;
     const hashSegs = segments.filter((s) => s.type === PT_NULL && (s.flags & 0x07000000) === (HASH_SEGMENT_FLAGS & 0x07000000) && s.fileSize > 0);
-    if (hashSegs.length === 0) return SaharaStatus.HASH_TABLE_NOT_FOUND;
-    if (hashSegs.length > 1) return SaharaStatus.INVALID_IMG_HASH_TABLE_SIZE;
+    if (hashSegs.length === 0) return PblStatus.HASH_TABLE_NOT_FOUND;
+    if (hashSegs.length > 1) return PblStatus.INVALID_IMG_HASH_TABLE_SIZE;
     const loads = segments.filter((s) => s.type === PT_LOAD && s.fileSize > 0);
     const order = [hashSegs[0]!, ...loads];
     const end = Math.max(ELF32_HEADER_BYTES, header.phoff + tableBytes, ...order.map((s) => s.offset + s.fileSize));
@@ -306,32 +318,22 @@ class VirtualPbl {
     }
     this.log(`programmer verified (${image.length} bytes)`);
     this.loaded = image;
-    return SaharaStatus.SUCCESS;
+    return PblStatus.SUCCESS;
   }
-}
-
-/** Which header field made the ELF header unacceptable, as a PBL status. */
-function elfHeaderStatus(head: Uint8Array, e: ElfError): number {
-  if (e.problem === 'header') return SaharaStatus.INVALID_ELF_HDR;
-  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  if (dv.getUint16(42, true) !== 32) return SaharaStatus.INVALID_PHDR_SIZE;
-  const phnum = dv.getUint16(44, true);
-  if (phnum === 0 || phnum > MAX_PROGRAM_HEADERS) return SaharaStatus.UNSUPPORTED_NUM_PHDRS;
-  return SaharaStatus.UNINIT_PHDR_LOC;
 }
 
 function signatureStatus(check: Extract<SignatureCheck, { ok: false }>): number {
   switch (check.problem) {
     case 'elf-header':
-      return SaharaStatus.INVALID_ELF_HDR;
+      return PblStatus.INVALID_ELF_HDR;
     case 'program-headers':
-      return SaharaStatus.UNINIT_PHDR_LOC;
+      return PblStatus.UNINIT_PHDR_LOC;
     case 'no-hash-segment':
-      return SaharaStatus.HASH_TABLE_NOT_FOUND;
+      return PblStatus.HASH_TABLE_NOT_FOUND;
     case 'wrong-key':
-      return SaharaStatus.IMAGE_AUTH_FAILURE;
+      return PblStatus.IMAGE_AUTH_FAILURE;
     case 'hash-mismatch':
-      return SaharaStatus.HASH_VERIFICATION_FAILURE;
+      return PblStatus.HASH_VERIFICATION_FAILURE;
   }
 }
 

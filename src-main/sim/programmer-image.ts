@@ -5,7 +5,8 @@
 // The layout of the hash segment is this project's own; it is documented in parseProgrammerSignature.
 
 import { createHash } from 'node:crypto';
-import { ElfError, parseElf } from '../protocol/elf.js';
+import { PblStatus } from './device-sahara.js';
+import { readElf32 } from './device-elf.js';
 
 export const PT_LOAD = 1;
 export const PT_NULL = 0;
@@ -114,13 +115,9 @@ export type SignatureCheck =
  * SHA-256 of each PT_LOAD segment in order [32 each], SHA-256(pk hash || segment hashes)[32].
  */
 export function verifySignedImage(bytes: Uint8Array, fusedPkHash: Uint8Array): SignatureCheck {
-  let info;
-  try {
-    info = parseElf(bytes);
-  } catch (e) {
-    const problem = e instanceof ElfError && e.problem === 'header' ? 'elf-header' : 'program-headers';
-    return { ok: false, problem, reason: e instanceof Error ? e.message : String(e) };
-  }
+  const elf = readElf32(bytes);
+  if (!elf.ok) return { ok: false, problem: elf.status === PblStatus.INVALID_ELF_HDR ? 'elf-header' : 'program-headers', reason: elf.reason };
+  const info = elf.value;
   const hashSeg = info.segments.find((s) => s.type === PT_NULL && (s.flags & 0x07000000) === (HASH_SEGMENT_FLAGS & 0x07000000));
   const loads = info.segments.filter((s) => s.type === PT_LOAD);
   if (!hashSeg || hashSeg.fileSize < 8 + 32 + 32 * loads.length + 32) return { ok: false, problem: 'no-hash-segment', reason: 'the image has no hash segment' };

@@ -11,7 +11,6 @@
 // normal mode on a blank NAND, it first gets its model's factory firmware (firmware-image.ts).
 
 import { EventEmitter } from 'node:events';
-import { parseElfHeader, parseProgramHeaders } from '../protocol/elf.js';
 import { sleep } from '../util/deadline.js';
 import { runAtDevice } from './at-device.js';
 import { DiagCounter, runDiagDevice, type DiagOutcome } from './diag-device.js';
@@ -19,6 +18,9 @@ import { FaultPlan, type Fault } from './faults.js';
 import { runFirehoseNand, type SimEvent } from './firehose-nand.js';
 import { provisionFactoryFirmware, readFlashedFirmware } from './firmware-image.js';
 import { getModel, type ModelId, type ModelSpec, type PartitionLayout } from './models.js';
+import { getProgrammerProfile, type ProgrammerName, type ProgrammerProfile } from './programmer-profiles.js';
+import { programHeaderBytes, readElf32Header, readElf32Segments } from './device-elf.js';
+import { mibibProblem } from './mibib.js';
 import { Nand, type NandOp } from './nand.js';
 import { NormalState } from './normal-state.js';
 import type { NormalPort } from './normal-port.js';
@@ -32,6 +34,8 @@ export interface VirtualModemOptions {
   stateDir?: string;
   faults?: Fault[];
   maxPayloadSupported?: number;
+  /** Which real programmer the module runs once uploaded (programmer-profiles.ts; default 'default'). */
+  programmer?: ProgrammerName;
   /** Factory bad blocks, used when the NAND is created. */
   badBlocks?: number[];
   /** Override the model's NAND size in blocks. */
@@ -72,6 +76,8 @@ export class VirtualModem extends EventEmitter {
   readonly nand: Nand;
   readonly model: ModelSpec;
   readonly faults: FaultPlan;
+  /** How the Firehose programmer this module runs talks. */
+  readonly programmer: ProgrammerProfile;
   /** Firmware revision reported by the last normal boot (undefined until it boots). */
   bootedFirmware: string | undefined;
   /** NV items and EFS files of normal mode (only with a normalPort). */
@@ -93,6 +99,7 @@ export class VirtualModem extends EventEmitter {
     super();
     this.model = getModel(opts.model);
     this.faults = new FaultPlan(opts.faults ?? []);
+    this.programmer = getProgrammerProfile(opts.programmer);
     this.delayMs = opts.reEnumerateDelayMs ?? 1000;
     this.nand = Nand.open({ model: this.model, stateDir: opts.stateDir, totalBlocks: opts.totalBlocks, badBlocks: opts.badBlocks });
     this.nand.onOp = (op: NandOp) => this.emitSafely('op', op);
@@ -149,9 +156,14 @@ export class VirtualModem extends EventEmitter {
     this.session?.abort();
   }
 
-  /** Whether each boot-chain partition holds an image signed for this module's root key. */
+  /**
+   * Whether each boot-chain partition holds an image signed for this module's root key, and the
+   * MIBIB a partition table the boot can read (as shipped or patched: mibib.ts).
+   */
   bootChainIntact(): { ok: boolean; problems: string[] } {
     const problems: string[] = [];
+    const mibib = mibibProblem(this.nand, this.model);
+    if (mibib) problems.push(`mibib: ${mibib}`);
     for (const p of this.model.layout) {
       if (!p.bootChain) continue;
       const problem = this.checkBootImage(p);
@@ -168,11 +180,15 @@ export class VirtualModem extends EventEmitter {
     try {
       const first = readPages(1);
       if (first.every((b) => b === 0xff)) return 'is erased (no image)';
-      const header = parseElfHeader(first);
-      const phEnd = header.phoff + header.phnum * header.phentsize;
+      const h = readElf32Header(first);
+      if (!h.ok) return `not a bootable image (${h.reason})`;
+      const header = h.value;
+      const phEnd = header.phoff + programHeaderBytes(header);
       if (phEnd > partBytes) return 'program headers lie beyond the partition';
       const head = readPages(Math.ceil(phEnd / n.pageSize));
-      const segments = parseProgramHeaders(header, head.subarray(header.phoff, phEnd), partBytes);
+      const read = readElf32Segments(header, head.subarray(header.phoff, phEnd), partBytes);
+      if (!read.ok) return `not a bootable image (${read.reason})`;
+      const segments = read.value;
       const size = Math.max(phEnd, ...segments.map((s) => s.offset + s.fileSize));
       const image = readPages(Math.ceil(size / n.pageSize)).subarray(0, size);
       const check = verifySignedImage(image, this.model.pkHash);
@@ -229,7 +245,8 @@ export class VirtualModem extends EventEmitter {
     const pipe = await this.port.plugIn();
     this.setState('edl');
     onBus();
-    const pbl = await runPbl(pipe, { model: this.model, faults: this.faults, atEnumeration: true, signal, onLog: (m) => this.log(`pbl: ${m}`) });
+    const holdDoneResp = this.programmer.burstWithDoneResp;
+    const pbl = await runPbl(pipe, { model: this.model, faults: this.faults, atEnumeration: true, signal, holdDoneResp, onLog: (m) => this.log(`pbl: ${m}`) });
     if (pbl.kind === 'reset') return this.reEnumerate('edl', signal);
     this.setState('firehose');
     const out = await runFirehoseNand(pipe, {
@@ -237,6 +254,8 @@ export class VirtualModem extends EventEmitter {
       nand: this.nand,
       faults: this.faults,
       signal,
+      profile: this.programmer,
+      ...(pbl.doneResp ? { firstWritePrefix: pbl.doneResp } : {}),
       ...(this.opts.maxPayloadSupported !== undefined ? { maxPayloadSupported: this.opts.maxPayloadSupported } : {}),
       onLog: (m) => this.log(`firehose: ${m}`),
       onEvent: (e: SimEvent) => this.emitSafely('event', e),

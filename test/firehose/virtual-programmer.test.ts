@@ -8,6 +8,7 @@ import { FirehoseNakError, FirehoseSession } from '../../src-main/flows/firehose
 import { FaultPlan, parseFault } from '../../src-main/sim/faults.js';
 import { FIREHOSE_FUNCTIONS, runFirehoseNand, type FirehoseOutcome } from '../../src-main/sim/firehose-nand.js';
 import { MODELS } from '../../src-main/sim/models.js';
+import { getProgrammerProfile, PROGRAMMER_NAMES, type ProgrammerName } from '../../src-main/sim/programmer-profiles.js';
 import { Nand } from '../../src-main/sim/nand.js';
 import { createMemoryPipePair } from '../../src-main/transport/memory.js';
 import { PipeReader } from '../../src-main/transport/pipe-reader.js';
@@ -24,12 +25,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function bench(faults: string[] = []): Bench {
+function bench(faults: string[] = [], programmer: ProgrammerName = 'default'): Bench {
   const model = MODELS.eg25g;
   const nand = Nand.open({ model, totalBlocks: 64 });
   const pair = createMemoryPipePair({ maxPacketSize: 512 });
   const stop = new AbortController();
-  const outcome = runFirehoseNand(pair.device, { model, nand, faults: new FaultPlan(faults.map(parseFault)), signal: stop.signal });
+  const outcome = runFirehoseNand(pair.device, { model, nand, faults: new FaultPlan(faults.map(parseFault)), signal: stop.signal, profile: getProgrammerProfile(programmer) });
   outcome.catch(() => undefined);
   const session = new FirehoseSession(new PipeReader(pair.host), { timeouts: FAST });
   cleanups.push(async () => {
@@ -95,4 +96,40 @@ describe('host session against the virtual NAND programmer', () => {
     await session.power('reset');
     expect(await outcome).toEqual({ kind: 'power', mode: 'reset' });
   });
+});
+
+async function fullSession(name: ProgrammerName): Promise<void> {
+    const profile = getProgrammerProfile(name);
+    const { session } = bench([], name);
+    await session.drainStartup();
+    expect([...session.functions].sort()).toEqual([...profile.functions].sort());
+    const cfg = await session.configure({ memoryName: 'nand', maxPayloadToTarget: 1024 * 1024 });
+    expect(cfg).toMatchObject({ maxPayloadToTarget: 8192, maxXmlSize: 4096 });
+    const info = await session.storageInfo();
+    if (name === 'mdm9x07-legacy') expect(info).toBeUndefined(); // key=value lines, no storage JSON
+    else expect(info).toMatchObject({ total_blocks: 64, page_size: 2048 });
+    const addr = { ...geometry, startSector: 64, numSectors: 128, label: 'test' };
+    await session.erase(addr);
+    const file = pattern(100 * 1024 + 7, 11);
+    await session.program(addr, bytesSource(file));
+    const sectors = Math.ceil(file.length / 2048);
+    const padded = new Uint8Array(sectors * 2048);
+    padded.set(file);
+    const written = { ...addr, numSectors: sectors };
+    const digest = await session.sha256Digest(written);
+    if (profile.functions.includes('getsha256digest')) expect(digest).toBe(createHash('sha256').update(padded).digest('hex'));
+    else expect(digest).toBeUndefined(); // not listed: the host does not ask
+    const back: Uint8Array[] = [];
+    await session.read(written, (c) => void back.push(c.slice()));
+    expect(sameBytes(Buffer.concat(back), padded)).toBe(true);
+}
+
+describe('host session against every programmer profile', () => {
+  it.each(PROGRAMMER_NAMES.filter((n) => n !== 'quectel-sdx-nand'))('%s: startup, configure from 1 MiB down to 8 KiB, erase, program, check', (name) => fullSession(name));
+
+  // host fix pending (issue 9 §1/§2/§4): the session ends its startup drain after startupQuietMs of
+  // silence, before a programmer that starts a second after DONE_RESP has said anything, so it
+  // never learns the function list: "expected [] to deeply equal [ 'benchmark', 'configure', ... ]".
+  // (A whole flash still lands, verified by read-back instead of digest: test/sim/profiles-flash.test.ts.)
+  it.fails('quectel-sdx-nand: the function list of a programmer whose first log comes a second after DONE_RESP', () => fullSession('quectel-sdx-nand'));
 });

@@ -1,11 +1,13 @@
 // A package built around the real EG25-G update XML files (test/fixtures/real/eg25g, see its SOURCE.md), used
 // as they are; the images they name are generated stand-ins (boot chain images signed for the
-// virtual module's key so it boots), each smaller than its partition and not a page multiple.
+// virtual module's key so it boots, the MIBIB in the virtual module's own layout as shipped so it
+// reads its partition table), each smaller than its partition and not a page multiple.
 
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseXml } from '../../src-main/util/xml.js';
+import { makeMibib } from '../../src-main/sim/make-package.js';
 import { fillPseudoRandom, makeProgrammerElf } from '../../src-main/sim/programmer-image.js';
 import { MODELS } from '../../src-main/sim/models.js';
 
@@ -37,6 +39,7 @@ export async function makeRealEg25gPackage(dir: string, maxImageBytes = 96 * 102
     const base = name.split('/').pop()!;
     let data: Uint8Array;
     if (BOOT_CHAIN.has(base)) data = makeProgrammerElf({ pkHash: model.pkHash, size: Math.min(maxImageBytes, partBytes) - 300, seed: seed++ });
+    else if (/^partition_complete_/i.test(base)) data = makeMibib(model);
     else {
       data = new Uint8Array(Math.min(maxImageBytes, partBytes) - 777 - (seed % 5) * 100);
       fillPseudoRandom(data, seed++);

@@ -59,7 +59,7 @@ export class ScriptedHost {
     for (;;) {
       for (let doc = this.splitter.next(); doc !== undefined; doc = this.splitter.next()) {
         for (const m of parseDocument(doc)) if (m.kind === 'log') logs.push(m.value);
-        if (logs.some((l) => l.startsWith('End of supported functions'))) return logs;
+        if (logs.some((l) => /End of supported functions/.test(l))) return logs;
       }
       this.splitter.feed(await this.pipe.read(64 * 1024, { timeoutMs: this.timeoutMs, what: 'startup logs' }));
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../../src-main/sim/faults.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
+import { makeMibib } from '../../src-main/sim/make-package.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { makeProgrammerElf } from '../../src-main/sim/programmer-image.js';
 import { VirtualModem, type ModemState, waitForState as waitModemState } from '../../src-main/sim/virtual-modem.js';
@@ -44,8 +45,11 @@ async function programImage(host: ScriptedHost, startPage: number, image: Uint8A
   expect((await host.reply()).ack).toBe(true);
 }
 
+/** The boot chain images and the MIBIB as shipped: what the module needs to boot. */
 function bootImages(): { name: string; start: number; image: Uint8Array }[] {
-  return model.layout.filter((p) => p.bootChain).map((p, i) => ({ name: p.name, start: p.startPage, image: makeProgrammerElf({ pkHash: model.pkHash, size: 40 * 1024, seed: 100 + i }) }));
+  const mibib = model.layout.find((p) => p.name === 'mibib')!;
+  const chain = model.layout.filter((p) => p.bootChain).map((p, i) => ({ name: p.name, start: p.startPage, image: makeProgrammerElf({ pkHash: model.pkHash, size: 40 * 1024, seed: 100 + i }) }));
+  return [...chain, { name: 'mibib', start: mibib.startPage, image: makeMibib(model) }];
 }
 
 afterEach(async () => {

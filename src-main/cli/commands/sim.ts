@@ -1,4 +1,4 @@
-// modem-rescue sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--fault F]...
+// modem-rescue sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--programmer NAME] [--link-rate BYTES_PER_S] [--fault F]...
 // Runs the virtual EC25 on pseudo-terminals until killed. In EDL mode (the default) the first line
 // on stdout is the host-side tty path; it stays the same across a simulated disconnect. In normal
 // mode the first line is the DM (DIAG) tty, the second the AT tty, and the third "edl: PATH", the
@@ -7,6 +7,7 @@
 import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
 import { FaultSpecError, parseFault, type Fault } from '../../sim/faults.js';
 import { getModel } from '../../sim/models.js';
+import { isProgrammerName, PROGRAMMER_NAMES, type ProgrammerName } from '../../sim/programmer-profiles.js';
 import { PtyNormalPort } from '../../sim/normal-port.js';
 import { PtyPort } from '../../sim/pty-port.js';
 import { VirtualModem } from '../../sim/virtual-modem.js';
@@ -32,11 +33,18 @@ export function checkModel(id: string | undefined): 'ec25' | 'eg25g' {
   }
 }
 
+export function checkProgrammer(name: string | undefined): ProgrammerName {
+  const p = name ?? 'default';
+  if (!isProgrammerName(p)) throw new RescueError('USAGE', `--programmer must be one of ${PROGRAMMER_NAMES.join(', ')}, not "${p}".`);
+  return p;
+}
+
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, {
     pty: { type: 'boolean' },
     state: { type: 'string' },
     model: { type: 'string' },
+    programmer: { type: 'string' },
     fault: { type: 'string', multiple: true },
     link: { type: 'string' },
     'link-rate': { type: 'string' },
@@ -44,6 +52,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     quiet: { type: 'boolean', short: 'q' },
   }, false);
   const model = checkModel(values.model);
+  const programmer = checkProgrammer(values.programmer);
   const faults = parseFaults(values.fault);
   const mode = values.mode ?? 'edl';
   if (mode !== 'edl' && mode !== 'normal') throw new RescueError('USAGE', `--mode must be edl or normal, not "${mode}".`);
@@ -55,6 +64,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const modem = new VirtualModem(
     {
       model,
+      programmer,
       faults,
       mode,
       ...(normalPort ? { normalPort } : {}),
@@ -70,7 +80,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.err(`[sim] virtual ${getModel(model).displayName} in normal mode: DM ${normalPort.dmPath}, AT ${normalPort.atPath}; after an EDL switch it appears on ${port.hostPath}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`);
   } else {
     io.out(`${port.hostPath}\n`);
-    io.err(`[sim] virtual ${getModel(model).displayName} in EDL on ${port.hostPath}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`);
+    io.err(`[sim] virtual ${getModel(model).displayName} in EDL on ${port.hostPath}; programmer: ${programmer}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`);
   }
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
@@ -84,6 +94,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 export const simCommand: CommandSpec = {
   name: 'sim',
   summary: 'Run the virtual EC25 on pseudo-terminals: in EDL (prints the tty path) or normal mode (prints the DM tty, the AT tty, then "edl: PATH")',
-  usage: 'sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--link PATH] [--link-rate BYTES_PER_S] [--fault F]...',
+  usage: `sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--programmer ${PROGRAMMER_NAMES.join('|')}] [--link PATH] [--link-rate BYTES_PER_S] [--fault F]...`,
   run,
 };
