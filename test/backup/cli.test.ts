@@ -41,6 +41,7 @@ describe('backup, restore and qcn dump commands', () => {
     expect(await qcnDumpCommand.run(['dump', out], d)).toBe(0);
     expect(d.text()).toContain('model number 24655');
     expect(d.text()).toContain(`IMEI: ${modem.state.imei(0)}`);
+    expect(d.text()).toMatch(/files: +[1-9]\d* rfnv calibration in all; \d+ EFS backup, \d+ provisioning, 0 NV item files/);
     const j = io();
     expect(await qcnDumpCommand.run(['dump', out, '--json'], j)).toBe(0);
     expect(JSON.parse(j.text()).imeis[0].imei).toBe(modem.state.imei(0));
@@ -52,7 +53,7 @@ describe('backup, restore and qcn dump commands', () => {
     const r = io();
     expect(await makeRestoreCommand(deps).run([out, '--port', 'DM', '--dry-run'], r)).toBe(0);
     expect(r.text()).toContain('Dry run: 1 to write');
-    expect(r.text()).toContain('write  NV 10 (SIM 1) (differs)');
+    expect(r.text()).toContain('write   NV 10 (SIM 1) (differs)');
     expect(readFileSync(out).length).toBeGreaterThan(0);
   });
 

@@ -66,6 +66,7 @@ describe('QCN restore onto the virtual modem', () => {
     const r = await restoreQcn({ dm: modem.bus.dmOpener, file: saved, backupDir: dir, nvRange: range });
     expect(r.written).toBe(4);
     expect(r.verified).toBe(4);
+    expect(r.outcome).toBe('restored');
     expect(nvOf(modem, changedId)).toBe(before.changed);
     expect(nvOf(modem, erasedId)).toBe(before.erased);
     expect(nvOf(modem, 10, 1)).toBe(before.sim);
@@ -110,9 +111,12 @@ describe('QCN restore onto the virtual modem', () => {
     const file = join(dir, 'extra.qcn');
     writeFileSync(file, writeQcn({ ...saved, nvItems: [...saved.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(5) }] }));
     const r = await restoreQcn({ dm: modem.bus.dmOpener, file, backupDir: dir, nvRange: range });
-    expect(r.refused).toEqual(['NV 7400 (BADPARM)']);
+    expect(r.outcome).toBe('partly restored');
+    expect(r.refused).toEqual([{ label: 'NV 7400', reason: 'the item number or its data is not valid for this modem (BADPARM)' }]);
+    expect(r.failed).toEqual([]);
     expect(r.written).toBe(1);
     expect(r.verified).toBe(1);
+    expect(r.reset).toBe(true);
     expect(nvOf(modem, id)).toBe(before);
   });
 
@@ -172,6 +176,7 @@ describe('QCN restore onto the virtual modem', () => {
     expect(modem.dropped).toBe(true);
     expect((err as { code?: string }).code).toBe('DEVICE_DISCONNECTED');
     expect((err as Error).message).toMatch(/disappeared/);
+    expect((err as Error).message).toMatch(/run the same restore again when the modem is back: it writes only what still differs/);
     const files = readdirSync(backups);
     expect(files.filter((f) => f.endsWith('.qcn'))).toHaveLength(1);
     expect(files.some((f) => f.includes('partial'))).toBe(false);
