@@ -4,7 +4,7 @@
 // and left alone, and what cannot be written and why.
 
 import { nvLabel } from '../qcn/compare.js';
-import { efsPathProblem, isRfnvPath, modulePath } from '../qcn/efs-paths.js';
+import { efsPathProblem, isItemFilePath, isRfnvPath, modulePath } from '../qcn/efs-paths.js';
 import { NV_DATA_BYTES, nvKey, type QcnBackup, type QcnNvItem } from '../qcn/layout.js';
 
 /** Items a restore leaves alone unless the user names them. */
@@ -21,6 +21,8 @@ export type ProtectedItemName = (typeof PROTECTED_ITEM_NAMES)[number];
 export const SPC_GROUPS: ReadonlySet<ProtectedItemName> = new Set(['imei', 'esn', 'meid', 'spc']);
 /** DIAG carries the entry index of a multi-entry item in one byte (data[0]). */
 const MAX_INDEX = 0xff;
+/** An item file goes in one EFS PUT when it fits one DIAG request (payload 2048 bytes with the path); larger ones by open/write. */
+export const PUT_MAX_BYTES = 1536;
 
 export interface RestoreChange {
   kind: 'nv' | 'file';
@@ -44,7 +46,11 @@ export interface FileJob {
   /** On the module (relative paths taken from the EFS root). */
   path: string;
   data: Uint8Array;
-  /** Written as an item file (EFS PUT): provisioning and NV_Items entries. */
+  /**
+   * Written and read as an item file (EFS PUT/GET): provisioning and NV_Items entries, and
+   * EFS_Backup entries under /nv/item_files or /nv/reg_files (QPST keeps the rfnv item files
+   * there), when they fit one request.
+   */
   asItem: boolean;
 }
 
@@ -93,10 +99,10 @@ function checkNv(items: QcnNvItem[], invalid: RestoreChange[]): QcnNvItem[] {
 
 function checkFiles(qcn: QcnBackup, invalid: RestoreChange[]): FileJob[] {
   const all: FileJob[] = [];
-  const add = (label: string, data: Uint8Array, asItem: boolean): void => {
+  const add = (label: string, data: Uint8Array, item: boolean): void => {
     const problem = efsPathProblem(label);
     if (problem) invalid.push({ kind: 'file', label, reason: problem });
-    else all.push({ label, path: modulePath(label)!, data, asItem });
+    else all.push({ label, path: modulePath(label)!, data, asItem: (item || isItemFilePath(label)) && data.length <= PUT_MAX_BYTES });
   };
   for (const f of qcn.efsBackup) add(f.path, f.data, false);
   for (const f of qcn.provisioning) add(f.path, f.data, true);
