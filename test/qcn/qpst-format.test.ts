@@ -86,6 +86,28 @@ describe('a QPST-layout full backup (synthetic, QPST formatting)', () => {
   });
 });
 
+describe('XQCN as this tool wrote it before (double quotes, UTF-8, a QPSTXQCNFile root)', () => {
+  it('is still read', () => {
+    const old = [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<QPSTXQCNFile>',
+      `  <Stream Length="6" Name="File_Version" Value='02 00 00 00 00 00' />`,
+      '  <Storage Name="00024655">',
+      '    <Storage Name="default">',
+      '      <Storage Name="NV_NUMBERED_ITEMS">',
+      `        <Stream Length="136" Name="NV_ITEM_ARRAY" Value='88 00 01 00 0A 00 02 00 02${' 00'.repeat(127)}' />`,
+      '      </Storage>',
+      '    </Storage>',
+      '  </Storage>',
+      '</QPSTXQCNFile>',
+      '',
+    ].join('\n');
+    const q = parseBackupFile(new Uint8Array(Buffer.from(old, 'utf8')), 'old.xqcn');
+    expect(q.nvItems.map((i) => [i.id, i.index, i.data[0]])).toEqual([[10, 2, 2]]);
+    expect(q.efsBackup).toEqual([]);
+  });
+});
+
 describe('EFS paths and storages', () => {
   it('takes relative paths from the EFS root, refuses what cannot name a file', () => {
     expect(modulePath('pdp_profiles/ap_embd_call_prof_num_Subscription01')).toBe('/pdp_profiles/ap_embd_call_prof_num_Subscription01');
