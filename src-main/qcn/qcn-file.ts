@@ -1,6 +1,6 @@
 // A backup file's bytes, QCN (compound file) or XQCN (XML), to the typed backup and back. Pure.
 
-import { readCfb, writeCfb } from './cfb.js';
+import { readCfb, writeCfb, type CfbNode, type CfbStorage } from './cfb.js';
 import { qcnToTree, treeToQcn, type QcnBackup } from './layout.js';
 import { decodeXqcnBytes, treeToXqcn, xqcnToTree } from './xqcn.js';
 
@@ -14,10 +14,34 @@ export function looksLikeXqcn(bytes: Uint8Array, name = ''): boolean {
   return bytes[i] === 0x3c;
 }
 
+/** The stream tree of a QCN or XQCN file, every storage and stream as the file has them. Throws QCN_CORRUPT. */
+export function parseBackupTree(bytes: Uint8Array, name = ''): CfbStorage {
+  return looksLikeXqcn(bytes, name) ? xqcnToTree(decodeXqcnBytes(bytes)) : readCfb(bytes);
+}
+
 /** The backup in a QCN or XQCN file. Throws QCN_CORRUPT. */
 export function parseBackupFile(bytes: Uint8Array, name = ''): QcnBackup {
-  if (looksLikeXqcn(bytes, name)) return treeToQcn(xqcnToTree(decodeXqcnBytes(bytes)));
-  return treeToQcn(readCfb(bytes));
+  return treeToQcn(parseBackupTree(bytes, name));
+}
+
+/**
+ * Every stream or storage of `a` missing from `b` or holding other bytes, and every one `b` has
+ * beyond `a` (sibling order and times aside: XQCN carries neither the container's order nor times).
+ */
+export function treeDifferences(a: CfbStorage, b: CfbStorage, path = ''): string[] {
+  const out: string[] = [];
+  const named = (s: CfbStorage): Map<string, CfbNode> => new Map(s.children.map((c) => [c.name.toUpperCase(), c]));
+  const na = named(a);
+  const nb = named(b);
+  for (const [key, x] of na) {
+    const y = nb.get(key);
+    const where = `${path}${x.name}`;
+    if (!y || y.kind !== x.kind) out.push(`${where} is missing`);
+    else if (x.kind === 'storage') out.push(...treeDifferences(x, y as CfbStorage, `${where}/`));
+    else if (!Buffer.from(x.data).equals(Buffer.from((y as { data: Uint8Array }).data))) out.push(`${where} differs`);
+  }
+  for (const [key, y] of nb) if (!na.has(key)) out.push(`${path}${y.name} is extra`);
+  return out;
 }
 
 /** The XQCN text of a backup, as QPST writes it; `rootName` is what QPST puts there, the file's path. */

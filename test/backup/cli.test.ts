@@ -7,9 +7,10 @@ import { qcnDumpCommand } from '../../src-main/cli/commands/qcn-dump.js';
 import { makeRestoreCommand } from '../../src-main/cli/commands/restore.js';
 import type { CliIo } from '../../src-main/cli/io.js';
 import { xqcnToTree } from '../../src-main/qcn/xqcn.js';
-import { readQcn, treeToQcn, writeQcn } from '../../src-main/qcn/layout.js';
+import { qcnToTree, readQcn, treeToQcn, writeQcn } from '../../src-main/qcn/layout.js';
 import { compareQcn } from '../../src-main/qcn/compare.js';
-import { parseBackupFile } from '../../src-main/qcn/qcn-file.js';
+import { parseBackupFile, treeDifferences } from '../../src-main/qcn/qcn-file.js';
+import { readCfb, writeCfb, type CfbStorage } from '../../src-main/qcn/cfb.js';
 import type { ModulePortSource } from '../../src-main/platform/port-map.js';
 import { startNormalModem, type TestModem } from './normal-modem.js';
 
@@ -103,12 +104,22 @@ describe('backup, restore and qcn dump commands', () => {
     const qcn = join(dir, 'full.qcn');
     const c1 = io();
     expect(await qcnDumpCommand.run(['convert', fixture, qcn], c1)).toBe(0);
-    expect(c1.text()).toMatch(/^Converted .* all the same\.\n$/);
+    expect(c1.text()).toMatch(/^Converted .* every stream the same\.\n$/);
     const xqcn = join(dir, 'back.xqcn');
     expect(await qcnDumpCommand.run(['convert', qcn, xqcn], io())).toBe(0);
     expect(compareQcn(parseBackupFile(new Uint8Array(readFileSync(fixture)), fixture), parseBackupFile(new Uint8Array(readFileSync(xqcn)), xqcn), { mtimes: true })).toEqual([]);
     // Only the root storage's name differs from QPST's export: it names the file written.
     expect(readFileSync(xqcn, 'latin1')).toBe(readFileSync(fixture, 'latin1').replace('C:\\Users\\tester\\Desktop\\00000000_0.xqcn', 'back.xqcn'));
     await expect(qcnDumpCommand.run(['convert', fixture, join(dir, 'x.bin')], io())).rejects.toMatchObject({ code: 'USAGE' });
+    // A stream this tool does not model is carried over both ways.
+    const tree = qcnToTree(parseBackupFile(new Uint8Array(readFileSync(fixture)), fixture));
+    const def = (tree.children[1] as CfbStorage).children[0] as CfbStorage;
+    def.children.push({ kind: 'storage', name: 'Vendor_Extra', children: [{ kind: 'stream', name: 'Blob', data: Uint8Array.of(1, 2, 3) }] });
+    const odd = join(dir, 'odd.qcn');
+    writeFileSync(odd, writeCfb(tree));
+    expect(await qcnDumpCommand.run(['convert', odd, join(dir, 'odd.xqcn')], io())).toBe(0);
+    expect(readFileSync(join(dir, 'odd.xqcn'), 'latin1')).toContain("<Storage Name='Vendor_Extra'>\n        <Stream Length='3' Name='Blob' Value='01 02 03 '/>");
+    expect(await qcnDumpCommand.run(['convert', join(dir, 'odd.xqcn'), join(dir, 'odd2.qcn')], io())).toBe(0);
+    expect(treeDifferences(tree, readCfb(new Uint8Array(readFileSync(join(dir, 'odd2.qcn')))))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // modem-rescue qcn dump FILE [--json | --xqcn]: what a QCN (or XQCN) backup holds, without a modem.
-// modem-rescue qcn convert IN OUT: QCN to XQCN or back (by OUT's extension), written atomically and
-// read back to check that nothing was lost.
+// modem-rescue qcn convert IN OUT: QCN to XQCN or back (by OUT's extension), stream for stream,
+// written atomically and read back to check that nothing was lost.
 
 import { basename } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -10,7 +10,9 @@ import { nvToImei, NV_IMEI } from '../../protocol/imei.js';
 import { compareQcn, summarizeDifferences } from '../../qcn/compare.js';
 import { isRfnvPath } from '../../qcn/efs-paths.js';
 import type { QcnBackup } from '../../qcn/layout.js';
-import { backupToQcn, backupToXqcn, parseBackupFile, xqcnBytes } from '../../qcn/qcn-file.js';
+import { writeCfb } from '../../qcn/cfb.js';
+import { parseBackupFile, parseBackupTree, treeDifferences, xqcnBytes } from '../../qcn/qcn-file.js';
+import { treeToXqcn } from '../../qcn/xqcn.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { parse } from '../args.js';
 import type { CliIo, CommandSpec } from '../io.js';
@@ -47,16 +49,21 @@ function dumpText(q: QcnBackup, io: CliIo): void {
   for (const f of all) io.out(`    ${f.path} (${f.data.length} bytes)\n`);
 }
 
+/**
+ * Convert stream for stream (storages and streams this tool does not know are carried over too),
+ * then check the written file both as a tree and as a backup.
+ */
 async function convert(from: string, to: string, io: CliIo): Promise<number> {
   const toXml = /\.xqcn$/i.test(to);
   if (!toXml && !/\.qcn$/i.test(to)) throw new RescueError('USAGE', `Name the output FILE.qcn or FILE.xqcn (not ${to}).`);
-  const q = await loadQcnFile(from);
-  const bytes = toXml ? xqcnBytes(backupToXqcn(q, xqcnName(to))) : backupToQcn(q);
+  const q = await loadQcnFile(from); // bounded in size, and a QCN at all
+  const tree = parseBackupTree(new Uint8Array(await readFile(from)), from);
+  const bytes = toXml ? xqcnBytes(treeToXqcn(tree, { name: xqcnName(to) })) : writeCfb(tree);
   await writeFileAtomic(to, bytes);
-  const back = parseBackupFile(new Uint8Array(await readFile(to)), to);
-  const lost = compareQcn(q, back, { mtimes: true });
+  const again = new Uint8Array(await readFile(to));
+  const lost = [...treeDifferences(tree, parseBackupTree(again, to)), ...compareQcn(q, parseBackupFile(again, to), { mtimes: true })];
   if (lost.length > 0) throw new RescueError('BACKUP_VERIFY_FAILED', `${to} does not read back as ${from}: ${summarizeDifferences(lost)}.`);
-  io.out(`Converted ${from} to ${to} (${bytes.length} bytes); read back: ${q.nvItems.length} NV records and ${q.efsBackup.length + q.provisioning.length + q.nvItemFiles.length} files, all the same.\n`);
+  io.out(`Converted ${from} to ${to} (${bytes.length} bytes); read back: ${q.nvItems.length} NV records and ${q.efsBackup.length + q.provisioning.length + q.nvItemFiles.length} files, every stream the same.\n`);
   return EXIT_CODES.ok;
 }
 
@@ -71,7 +78,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (rest.length !== 1) throw new RescueError('USAGE', 'Name one file: qcn dump FILE [--json|--xqcn], or qcn convert IN OUT');
   if (values.json && values.xqcn) throw new RescueError('USAGE', 'Choose one of --json and --xqcn.');
   const q = await loadQcnFile(rest[0]!);
-  if (values.xqcn) io.out(`${backupToXqcn(q, xqcnName(rest[0]!))}\n`);
+  // Stream for stream, in the file's own order: QPST's export of the same backup, byte for byte.
+  if (values.xqcn) io.out(`${treeToXqcn(parseBackupTree(new Uint8Array(await readFile(rest[0]!)), rest[0]!), { name: xqcnName(rest[0]!) })}\n`);
   else if (values.json) dumpJson(q, io);
   else dumpText(q, io);
   return EXIT_CODES.ok;
