@@ -28,14 +28,15 @@ export const DEFAULT_NV_RANGE: [number, number] = [0, 7500];
 /**
  * Multi-entry items QPST saves entry by entry, one record per index (the index travels in data[0]
  * of the request); probed up to their count. Real QPST backups (koyuyesil/Nebula-QCN-MCDF-Analyser,
- * sources/Test/TestFiles) hold NV 1014 entries 0-5 or 0-6 and NV 4678 entries 0-3.
+ * sources/Test/TestFiles) hold NV 1014 entries 0-5 or 0-6 and NV 4678 entries 0-3. NV 1031 is
+ * not one (NV_FORCE_UE_MSCR_R99_I, a single uint8 holding 2 there): probing its "index 2" would
+ * make up an entry that does not exist.
  */
 export const MULTI_ENTRY_NV: ReadonlyMap<number, number> = new Map([
   [57, 100], // NV_DIAL_I (speed dial)
   [259, 8],
   [296, 16],
   [1014, 16], // NV_SMS_GW_SERVICE_TABLE_I
-  [1031, 8],
   [4678, 4],
 ]);
 /** Items QPST saves at every index although their data does not carry the index (4678: four identical records). */

@@ -4,6 +4,7 @@
 // and left alone, and what cannot be written and why.
 
 import { nvLabel } from '../qcn/compare.js';
+import { EFS_CHUNK } from '../protocol/efs.js';
 import { efsPathProblem, isItemFilePath, isRfnvPath, modulePath } from '../qcn/efs-paths.js';
 import { NV_DATA_BYTES, nvKey, type QcnBackup, type QcnNvItem } from '../qcn/layout.js';
 
@@ -21,8 +22,8 @@ export type ProtectedItemName = (typeof PROTECTED_ITEM_NAMES)[number];
 export const SPC_GROUPS: ReadonlySet<ProtectedItemName> = new Set(['imei', 'esn', 'meid', 'spc']);
 /** DIAG carries the entry index of a multi-entry item in one byte (data[0]). */
 const MAX_INDEX = 0xff;
-/** An item file goes in one EFS PUT when it fits one DIAG request (payload 2048 bytes with the path); larger ones by open/write. */
-export const PUT_MAX_BYTES = 1536;
+/** An item file goes in one EFS PUT when it fits one (the EFS codec's 1024-byte bound); larger ones by open/write. */
+export const PUT_MAX_BYTES = EFS_CHUNK;
 
 export interface RestoreChange {
   kind: 'nv' | 'file';
@@ -49,7 +50,7 @@ export interface FileJob {
   /**
    * Written and read as an item file (EFS PUT/GET): provisioning and NV_Items entries, and
    * EFS_Backup entries under /nv/item_files or /nv/reg_files (QPST keeps the rfnv item files
-   * there), when they fit one request.
+   * there), when they fit one PUT.
    */
   asItem: boolean;
 }

@@ -35,13 +35,17 @@ export const MULTI_ENTRY_ITEMS: ReadonlyMap<number, number> = new Map([
   [259, 4],
   [296, 8],
   [1014, 16],
-  [1031, 3],
 ]);
 /**
  * An item QPST saves once per index (0-3) although the module keeps one value and ignores the
  * index: the same real backups hold four identical records of NV 4678 whose data[0] is not the index.
  */
 export const NV_SAME_FOR_EVERY_INDEX = 4678;
+/**
+ * NV_FORCE_UE_MSCR_R99_I: one uint8 (vtsingaras/orct samples/NvDefinition.xml), a single record
+ * holding 2 in the same real backups. (Earlier versions of this model made it a multi-entry item.)
+ */
+const NV_FORCE_UE_MSCR_R99 = 1031;
 /** Files QPST reads by a root-relative name (pdp_profiles/...): this module has two of them. */
 const PDP_PROFILE_FILES = ['/pdp_profiles/ap_embd_call_prof_num_Subscription01', '/pdp_profiles/embedded_call_prof_num_Subscription01'];
 /** Contexts (subscriptions) this module has: 0 default, 1 SIM 1. */
@@ -149,7 +153,7 @@ export function generateState(model: ModelSpec): StateData {
   let placed = 0;
   for (let guard = 0; placed < 320 && guard < 100_000; guard++) {
     const id = Math.floor(rand() * 7500);
-    if (!nvDefined(id) || nv0.has(String(id)) || MULTI_ENTRY_ITEMS.has(id) || PROTECTED_ITEMS.has(id)) continue;
+    if (!nvDefined(id) || nv0.has(String(id)) || MULTI_ENTRY_ITEMS.has(id) || id === NV_FORCE_UE_MSCR_R99 || PROTECTED_ITEMS.has(id)) continue;
     nv0.set(String(id), item(seedOf(id), 1 + Math.floor(rand() * (rand() < 0.5 ? 8 : NV_ITEM_SIZE))));
     placed++;
   }
@@ -162,6 +166,7 @@ export function generateState(model: ModelSpec): StateData {
       nv0.set(`${id}:${i}`, d);
     }
   }
+  nv0.set(String(NV_FORCE_UE_MSCR_R99), Uint8Array.from({ length: NV_ITEM_SIZE }, (_, i) => (i === 0 ? 2 : 0)));
   const same = item(seedOf(NV_SAME_FOR_EVERY_INDEX), 6);
   same[0] = 0x34;
   nv0.set(String(NV_SAME_FOR_EVERY_INDEX), same);

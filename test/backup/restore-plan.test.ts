@@ -64,8 +64,8 @@ describe('restore plan: checks on the file alone', () => {
       '/nv/item_files/rfnv/00020001: the file holds it 2 times with different contents (/nv/item_files/rfnv/00020001, /nv/item_files/rfnv/00020001)',
     ]);
     // QPST keeps rfnv item files in EFS_Backup: they go back as item files (PUT) when they fit one request.
-    const rf = checkEntries(qcn({ efsBackup: [{ path: '/nv/item_files/rfnv/00020002', mtime: 0, data: new Uint8Array(700) }, { path: '/nv/item_files/rfnv/00020003', mtime: 0, data: new Uint8Array(3000) }] }));
-    expect(rf.files.map((f) => f.asItem)).toEqual([true, false]);
+    const rf = checkEntries(qcn({ efsBackup: [{ path: '/nv/item_files/rfnv/00020002', mtime: 0, data: new Uint8Array(700) }, { path: '/nv/item_files/rfnv/00020003', mtime: 0, data: new Uint8Array(1025) }], provisioning: [{ path: '/nv/item_files/big', data: new Uint8Array(1065) }] }));
+    expect(rf.files.map((f) => f.asItem)).toEqual([true, false, false]);
   });
 });
 
