@@ -98,8 +98,8 @@ describe('backup, restore and qcn dump commands', () => {
     const fixture = join(__dirname, '../fixtures/qpst-synthetic/full.xqcn');
     const d = io();
     expect(await qcnDumpCommand.run(['dump', fixture], d)).toBe(0);
-    expect(d.text()).toContain('  NV items:  13 default, 2 SIM 1, 0 SIM 2 (8 records of entries 1.. of multi-entry items)\n');
-    expect(d.text()).toContain('  files:     2 rfnv calibration in all; 5 EFS backup, 5 provisioning, 0 NV item files\n');
+    expect(d.text()).toContain('  NV items:  14 default, 2 SIM 1, 0 SIM 2 (8 records of entries 1.. of multi-entry items)\n');
+    expect(d.text()).toContain('  files:     3 rfnv calibration in all; 6 EFS backup, 5 provisioning, 0 NV item files\n');
     expect(d.text()).toContain('    pdp_profiles/ap_embd_call_prof_num_Subscription01 (1 bytes)\n');
     const qcn = join(dir, 'full.qcn');
     const c1 = io();

@@ -25,7 +25,7 @@ describe('a QPST-layout full backup (synthetic, QPST formatting)', () => {
     expect(idx(1014)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(idx(4678)).toEqual([0, 1, 2, 3]);
     expect(q.nvItems.find((i) => i.id === 1014 && i.index === 5)!.data[0]).toBe(5);
-    expect(q.nvItems.filter((i) => i.context === 0)).toHaveLength(13);
+    expect(q.nvItems.filter((i) => i.context === 0)).toHaveLength(14);
     expect(q.nvItems.filter((i) => i.context === 1).map((i) => i.id)).toEqual([10, 441]);
     expect(q.nvItems.filter((i) => i.context === 2)).toEqual([]);
     expect(q.efsBackup.map((f) => [f.path, f.mtime])).toEqual([
@@ -33,6 +33,7 @@ describe('a QPST-layout full backup (synthetic, QPST formatting)', () => {
       ['pdp_profiles/embedded_call_prof_num_Subscription01', 0],
       ['/nv/item_files/rfnv/00021722', 0x12d53d80],
       ['/nv/item_files/rfnv/00022606', 0x12d53d80],
+      ['/nv/item_files/rfnv/00024953', 0x12d53d80],
       ['/rfc/rffe_scan/rffe_scan.dat', 0x60fbca1f],
     ]);
     expect(q.provisioning.map((f) => `${f.path}:${f.data.length}`)).toContain('/nv/item_files/mcfg/mcfg_setting_Subscription01:0');
