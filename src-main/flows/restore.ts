@@ -167,13 +167,15 @@ async function writePlan(client: DiagClient, plan: PlannedWrites, opts: RestoreO
     const files = await writeFiles(client, plan.files, o, () => written++);
     const check = await verifyWrites(client, nv.accepted, files.accepted, o);
     for (const f of check.failed) log(opts.onEvent, `${f.label} did not read back as written: ${f.reason}.`, 'warn');
-    log(opts.onEvent, `Wrote ${written} of ${total}; ${check.verified} read back equal. Resetting the modem so it uses them.`);
-    let reset = true;
-    try {
-      await client.control(2);
-    } catch (e) {
-      reset = false;
-      log(opts.onEvent, `The modem did not confirm the reset (${e instanceof Error ? e.message : String(e)}); power-cycle it to use the restored items.`, 'warn');
+    log(opts.onEvent, `Wrote ${written} of ${total}; ${check.verified} read back equal.${written > 0 ? ' Resetting the modem so it uses them.' : ''}`);
+    let reset = written > 0;
+    if (reset) {
+      try {
+        await client.control(2);
+      } catch (e) {
+        reset = false;
+        log(opts.onEvent, `The modem did not confirm the reset (${e instanceof Error ? e.message : String(e)}); power-cycle it to use the restored items.`, 'warn');
+      }
     }
     return { written, verified: check.verified, refused: [...unlocked.refused, ...nv.refused, ...files.refused], failed: check.failed, reset };
   } catch (e) {

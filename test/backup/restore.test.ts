@@ -120,6 +120,18 @@ describe('QCN restore onto the virtual modem', () => {
     expect(nvOf(modem, id)).toBe(before);
   });
 
+  it('when the modem refuses everything there was to write: partly restored, nothing written, no reset', async () => {
+    modem = await startNormalModem();
+    const saved = readQcn(new Uint8Array(readFileSync(await savedBackup(modem))));
+    const file = join(dir, 'only-extra.qcn');
+    writeFileSync(file, writeQcn({ ...saved, nvItems: [...saved.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(5) }] }));
+    const r = await restoreQcn({ dm: modem.bus.dmOpener, file, backupDir: dir, nvRange: range });
+    expect([r.outcome, r.written, r.verified, r.reset]).toEqual(['partly restored', 0, 0, false]);
+    expect(r.refused.map((p) => p.label)).toEqual(['NV 7400']);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(modem.resets).toBe(0);
+  });
+
   it('paces EFS writes with syncs: every file restored on a modem whose journal takes only 10 writes', async () => {
     modem = await startNormalModem({ journalWrites: 10 });
     const saved = await savedBackup(modem);
