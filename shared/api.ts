@@ -88,15 +88,21 @@ export interface FlashView {
 /** A QCN restore (or its dry run): what differs, and what was written and read back. */
 export interface RestoreView {
   dryRun: boolean;
+  /** 'partly restored' when anything the file holds was refused, read back differently or cannot be written. */
+  outcome: 'dry run' | 'nothing to write' | 'restored' | 'partly restored';
   /** Items and files that differ and are (or would be) written, e.g. "NV 570", "/nv/item_files/rfnv/00020000". */
   write: string[];
   /** Items that differ but are protected (IMEI, ESN, MEID, SPC): left as they are. */
   skipped: string[];
+  /** What the file holds that no write can carry, "label: reason" (found before any write). */
+  invalid: string[];
   same: number;
   written: number;
   verified: number;
-  /** Items the modem refused to write. */
+  /** Items the modem refused to write, "label: the modem's reason". */
   refused: string[];
+  /** Items the modem accepted that read back differently, "label: reason". */
+  failed: string[];
   /** The backup of the current state taken before writing. */
   freshBackup?: string;
 }

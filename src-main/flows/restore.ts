@@ -1,57 +1,37 @@
 // QCN restore over the DM port, following the safety rules: refuse another model or firmware
-// unless forced; diff the file against the modem (a dry run stops there); take and verify a fresh
-// backup of the current state; write only what differs, never identity items or RF calibration
-// unless named; pace EFS writes with syncs; read every write back; reset the modem at the end.
+// unless forced; plan the whole restore before the first write (every entry checked: paths from
+// the EFS root, sizes, indexes; protected items left alone unless named) and compare it with the
+// module (a dry run stops there and shows exactly this plan); take and verify a fresh backup of
+// the current state; write only what differs, an item the module refuses recorded with its reason
+// while the rest goes on; read every write back; reset the module. The result says "restored" or
+// "partly restored" with every entry that was not, and why. A run cut short (the module gone)
+// converges when run again: it writes only what still differs.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
 import { MAX_CFB_BYTES } from '../qcn/cfb.js';
-import { nvKey, readQcn, treeToQcn, type QcnBackup, type QcnNvItem } from '../qcn/layout.js';
-import { xqcnToTree } from '../qcn/xqcn.js';
+import { nvLabel } from '../qcn/compare.js';
+import type { QcnBackup, QcnNvItem } from '../qcn/layout.js';
+import { parseBackupFile } from '../qcn/qcn-file.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';
 import { openInputFile, tooLarge } from '../util/input-file.js';
-import { identify, readEfsFile, saveBackup, readModuleState, NV_DONE } from './backup.js';
+import { identify, readModuleState, saveBackup, type ModuleIdentity } from './backup.js';
 import { DiagClient } from './diag-client.js';
-import { DiagError } from './diag-error.js';
-import { runPool } from './pool.js';
-import { nvStatusName } from '../protocol/diag.js';
+import { readCurrent, verifyWrites, writeFiles, writeNv, type DeviceOptions } from './restore-device.js';
+import { checkEntries, planWrites, PROTECTED_ITEM_NAMES, protectedGroupOfNv, SPC_GROUPS, type PlannedWrites, type ProtectedItemName, type RestoreChange, type RestoreProblem } from './restore-plan.js';
 
-/** Items a restore leaves alone unless the user names them. */
-export const PROTECTED_NV: Readonly<Record<string, readonly number[]>> = {
-  esn: [0],
-  spc: [85],
-  imei: [550],
-  meid: [1943],
-  rfnv: [569, 570, 571, 2497, 2498, 2499, 2500],
-};
-export const PROTECTED_ITEM_NAMES = ['imei', 'esn', 'meid', 'spc', 'rfnv'] as const;
-export type ProtectedItemName = (typeof PROTECTED_ITEM_NAMES)[number];
-const RFNV_PREFIX = '/nv/item_files/rfnv/';
-/** NV writes between syncs. */
-const SYNC_EVERY = 16;
-/** EFS journal writes (PUTs, 1024-byte WRITE chunks) between syncs. */
-const JOURNAL_BUDGET = 32;
-const EFS_CHUNK_BYTES = 1024;
-const ENOSPC = 28;
-
-export interface RestoreChange {
-  kind: 'nv' | 'file';
-  /** "NV 550", "NV 296[3] (SIM 1)" or the file path. */
-  label: string;
-  /** 'differs' or 'missing on the modem'. */
-  reason: string;
-  /** The protected group it belongs to (written only when named). */
-  protectedAs?: ProtectedItemName;
-}
+export { PROTECTED_ITEM_NAMES, PROTECTED_NV, protectedGroupOfNv, type ProtectedItemName, type RestoreChange, type RestoreProblem } from './restore-plan.js';
 
 export interface RestoreDiff {
   /** What a restore writes (differs, and not protected or explicitly allowed). */
   write: RestoreChange[];
   /** What differs but is protected and was not named in `items`. */
   skipped: RestoreChange[];
+  /** What the file holds that cannot be written at all (a path, size or index no write can carry), with the reason. */
+  invalid: RestoreChange[];
   /** Items and files already equal on the modem. */
   same: number;
   module: { model: string; modelNumber: number; firmware: string };
@@ -84,21 +64,29 @@ export interface RestoreOptions {
   spc?: string;
 }
 
+/**
+ * 'dry run': nothing written; 'nothing to write': the module already holds the file;
+ * 'restored': everything planned written and read back equal; 'partly restored': some entries
+ * were refused, read back differently or could not be written at all (each named in the result).
+ */
+export type RestoreOutcome = 'dry run' | 'nothing to write' | 'restored' | 'partly restored';
+
 export interface RestoreResult {
+  outcome: RestoreOutcome;
   diff: RestoreDiff;
   written: number;
   verified: number;
-  /** Items the modem refused to write (e.g. not defined in its firmware); the rest was restored. */
-  refused: string[];
+  /** Entries the modem refused to write, each with its reason; everything else was written. */
+  refused: RestoreProblem[];
+  /** Entries the modem accepted but that read back differently. */
+  failed: RestoreProblem[];
+  /** Whether the modem confirmed the reset that makes it use the restored items. */
+  reset: boolean;
   freshBackup?: string;
 }
 
 function log(sink: EventSink | undefined, message: string, level: 'info' | 'warn' = 'info'): void {
   sink?.({ type: 'log', level, message });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 /** Read a QCN (or XQCN, by its extension or content) from disk, bounded in size. */
@@ -107,27 +95,16 @@ export async function loadQcnFile(path: string, signal?: AbortSignal): Promise<Q
   // (hex text) up to 3 times a QCN's, a binary QCN up to MAX_CFB_BYTES.
   const input = await openInputFile(path, { maxBytes: 3 * MAX_CFB_BYTES, what: 'a QCN or XQCN backup', code: 'QCN_CORRUPT', notFileCode: 'NOT_A_FILE', missingCode: 'HOST_IO', ...(signal ? { signal } : {}) });
   let bytes: Uint8Array;
-  let isXml: boolean;
   try {
     const head = new Uint8Array(4);
     await input.readAt(head, 0);
-    isXml = /\.xqcn$/i.test(path) || head[0] === 0x3c || (head[0] === 0xef && head[3] === 0x3c);
+    const isXml = /\.xqcn$/i.test(path) || head[0] === 0x3c || (head[0] === 0xef && head[3] === 0x3c);
     if (!isXml && input.size > MAX_CFB_BYTES) throw tooLarge(path, input.size, { maxBytes: MAX_CFB_BYTES, what: 'a QCN backup', code: 'QCN_CORRUPT' });
     bytes = new Uint8Array(await input.readAll());
   } finally {
     await input.close();
   }
-  if (isXml) return treeToQcn(xqcnToTree(Buffer.from(bytes).toString('utf8')));
-  return readQcn(bytes);
-}
-
-export function protectedGroupOfNv(id: number): ProtectedItemName | undefined {
-  for (const name of PROTECTED_ITEM_NAMES) if (PROTECTED_NV[name]!.includes(id)) return name;
-  return undefined;
-}
-
-function nvLabel(it: { id: number; index: number; context: number }): string {
-  return `NV ${it.id}${it.index ? `[${it.index}]` : ''}${it.context ? ' (SIM 1)' : ''}`;
+  return parseBackupFile(bytes, path);
 }
 
 export function parseAllowedItems(items: string[] | undefined): Set<ProtectedItemName> {
@@ -141,96 +118,80 @@ export function parseAllowedItems(items: string[] | undefined): Set<ProtectedIte
   return out;
 }
 
-interface FileJob {
-  path: string;
-  data: Uint8Array;
-  asItem: boolean;
-}
-
-interface Plan {
-  diff: RestoreDiff;
-  nv: QcnNvItem[];
-  files: FileJob[];
-}
-
-async function readNvOf(client: DiagClient, it: { id: number; index: number; context: number }): Promise<Uint8Array | undefined> {
-  try {
-    const r = await client.nvRead(it.id, it.index > 0 ? { context: it.context, index: it.index } : { context: it.context });
-    return r.status === NV_DONE ? r.data.slice(0, 128) : undefined;
-  } catch (e) {
-    if (e instanceof DiagError && e.diagCode !== undefined) return undefined;
-    throw e;
+/** Refuse another model or firmware (unless allowed); before anything else is asked of the module. */
+function checkMatch(qcn: QcnBackup, id: ModuleIdentity, opts: RestoreOptions): void {
+  const mismatch: string[] = [];
+  if (qcn.model !== id.modelNumber) mismatch.push(`the file is for model number ${qcn.model}, the modem is ${id.modelNumber} (${id.model})`);
+  if (qcn.property.swVersion && qcn.property.swVersion !== id.firmware) {
+    const what = `the file was made on firmware ${qcn.property.swVersion}, the modem runs ${id.firmware}`;
+    if (opts.allowOtherFirmware) log(opts.onEvent, `Restoring onto other firmware of the same model, as asked: ${what}.`, 'warn');
+    else mismatch.push(what);
   }
+  if (mismatch.length === 0) return;
+  if (!opts.force) throw new RescueError('QCN_MISMATCH', `${mismatch.join('; ')}.`);
+  log(opts.onEvent, `Restoring anyway (--force): ${mismatch.join('; ')}.`, 'warn');
 }
 
-async function readFileOf(client: DiagClient, f: FileJob): Promise<Uint8Array | undefined> {
-  try {
-    return await readEfsFile(client.efs, f.path, f.asItem);
-  } catch (e) {
-    if (e instanceof DiagError && (e.efsErrno !== undefined || e.diagCode !== undefined)) return undefined;
-    throw e;
-  }
-}
-
-async function makePlan(client: DiagClient, qcn: QcnBackup, allowed: Set<ProtectedItemName>, maxInFlight: number, signal?: AbortSignal): Promise<Omit<Plan, 'diff'> & { write: RestoreChange[]; skipped: RestoreChange[]; same: number }> {
-  const write: RestoreChange[] = [];
-  const skipped: RestoreChange[] = [];
-  let same = 0;
-  const nv: QcnNvItem[] = [];
-  const files: FileJob[] = [];
-  const nvNow: (Uint8Array | undefined)[] = new Array(qcn.nvItems.length);
-  await runPool(qcn.nvItems.length, maxInFlight, signal, async (i) => {
-    nvNow[i] = await readNvOf(client, qcn.nvItems[i]!);
-  });
-  const seen = new Set<string>();
-  qcn.nvItems.forEach((it, i) => {
-    if (seen.has(nvKey(it))) return;
-    seen.add(nvKey(it));
-    const now = nvNow[i];
-    if (now && sameBytes(now, it.data)) {
-      same++;
-      return;
-    }
-    const group = protectedGroupOfNv(it.id);
-    const change: RestoreChange = { kind: 'nv', label: nvLabel(it), reason: now ? 'differs' : 'missing on the modem', ...(group ? { protectedAs: group } : {}) };
-    if (group && !allowed.has(group)) skipped.push(change);
-    else {
-      write.push(change);
-      nv.push(it);
-    }
-  });
-  const allFiles: FileJob[] = [];
-  const byPath = new Set<string>();
-  const add = (path: string, data: Uint8Array, asItem: boolean): void => {
-    if (byPath.has(path)) return;
-    byPath.add(path);
-    allFiles.push({ path, data, asItem });
+/** The whole plan: the file's entries checked, then compared with the module. No write. */
+async function makePlan(client: DiagClient, qcn: QcnBackup, id: ModuleIdentity, allowed: Set<ProtectedItemName>, o: DeviceOptions): Promise<{ diff: RestoreDiff; plan: PlannedWrites }> {
+  const entries = checkEntries(qcn);
+  for (const bad of entries.invalid) log(o.onEvent, `${bad.label} cannot be restored: ${bad.reason}.`, 'warn');
+  log(o.onEvent, `Comparing ${entries.nv.length} NV records and ${entries.files.length} files with the modem.`);
+  const now = await readCurrent(client, entries.nv, entries.files, o);
+  const plan = planWrites(entries, now.nv, now.files, allowed);
+  for (const s of plan.skipped) log(o.onEvent, `Not restoring ${s.label} (${s.protectedAs}): name it with --items ${s.protectedAs} to write it.`, 'warn');
+  const diff: RestoreDiff = {
+    write: plan.write,
+    skipped: plan.skipped,
+    invalid: entries.invalid,
+    same: plan.same,
+    module: { model: id.model, modelNumber: id.modelNumber, firmware: id.firmware },
+    file: { modelNumber: qcn.model, firmware: qcn.property.swVersion },
   };
-  for (const f of qcn.provisioning) add(f.path, f.data, true);
-  for (const f of qcn.nvItemFiles) add(f.path, f.data, true);
-  for (const f of qcn.efsBackup) add(f.path, f.data, false);
-  const filesNow: (Uint8Array | undefined)[] = new Array(allFiles.length);
-  await runPool(allFiles.length, maxInFlight, signal, async (i) => {
-    filesNow[i] = await readFileOf(client, allFiles[i]!);
-  });
-  allFiles.forEach((f, i) => {
-    const now = filesNow[i];
-    if (now && sameBytes(now, f.data)) {
-      same++;
-      return;
-    }
-    const group: ProtectedItemName | undefined = f.path.startsWith(RFNV_PREFIX) ? 'rfnv' : undefined;
-    const change: RestoreChange = { kind: 'file', label: f.path, reason: now ? 'differs' : 'missing on the modem', ...(group ? { protectedAs: group } : {}) };
-    if (group && !allowed.has(group)) skipped.push(change);
-    else {
-      write.push(change);
-      files.push(f);
-    }
-  });
-  return { write, skipped, same, nv, files };
+  return { diff, plan };
 }
 
-/** Restore a QCN onto the module on the DM port (or, with dryRun, only report what would change). */
+/** Identity items need the SPC; when the module does not take it they are refused, the rest goes on. */
+async function unlockIdentity(client: DiagClient, nv: QcnNvItem[], spc: string | undefined, o: DeviceOptions): Promise<{ nv: QcnNvItem[]; refused: RestoreProblem[] }> {
+  const needs = (it: QcnNvItem): boolean => {
+    const group = protectedGroupOfNv(it.id);
+    return group !== undefined && SPC_GROUPS.has(group);
+  };
+  if (!nv.some(needs) || (await client.spc(spc ?? '000000'))) return { nv, refused: [] };
+  const refused = nv.filter(needs).map((it) => ({ label: nvLabel(it), reason: 'the modem did not accept the service programming code (SPC) that identity items need' }));
+  log(o.onEvent, `The modem did not accept the SPC: ${refused.map((r) => r.label).join(', ')} will not be written; the rest will.`, 'warn');
+  return { nv: nv.filter((it) => !needs(it)), refused };
+}
+
+/** Writes, read-back and reset; a session that ends half way says how to finish. */
+async function writePlan(client: DiagClient, plan: PlannedWrites, opts: RestoreOptions, o: DeviceOptions, freshBackup: string): Promise<Omit<RestoreResult, 'outcome' | 'diff' | 'freshBackup'>> {
+  let written = 0;
+  const total = plan.nv.length + plan.files.length;
+  try {
+    const unlocked = await unlockIdentity(client, plan.nv, opts.spc, o);
+    log(opts.onEvent, `Writing ${unlocked.nv.length} NV items and ${plan.files.length} files.`);
+    const nv = await writeNv(client, unlocked.nv, o, () => written++);
+    const files = await writeFiles(client, plan.files, o, () => written++);
+    const check = await verifyWrites(client, nv.accepted, files.accepted, o);
+    for (const f of check.failed) log(opts.onEvent, `${f.label} did not read back as written: ${f.reason}.`, 'warn');
+    log(opts.onEvent, `Wrote ${written} of ${total}; ${check.verified} read back equal.${written > 0 ? ' Resetting the modem so it uses them.' : ''}`);
+    let reset = written > 0;
+    if (reset) {
+      try {
+        await client.control(2);
+      } catch (e) {
+        reset = false;
+        log(opts.onEvent, `The modem did not confirm the reset (${e instanceof Error ? e.message : String(e)}); power-cycle it to use the restored items.`, 'warn');
+      }
+    }
+    return { written, verified: check.verified, refused: [...unlocked.refused, ...nv.refused, ...files.refused], failed: check.failed, reset };
+  } catch (e) {
+    if (!(e instanceof RescueError) || e.code === 'CANCELLED') throw e;
+    throw new RescueError(e.code, `${e.detail} The restore stopped after ${written} of ${total} writes; run the same restore again when the modem is back: it writes only what still differs. The state before it is saved in ${freshBackup}.`, { cause: e });
+  }
+}
+
+/** Restore a QCN onto the module on the DM port (or, with dryRun, only report the plan). */
 export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
   throwIfAborted(opts.signal);
   const allowed = parseAllowedItems(opts.items);
@@ -241,120 +202,34 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
     });
   }
   const maxInFlight = Math.max(1, Math.min(64, opts.maxInFlight ?? 8));
+  const o: DeviceOptions = { maxInFlight, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
   const pipe = await opts.dm.open({ timeoutMs: opts.openTimeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}), what: 'the DM (DIAG) port' });
   const client = new DiagClient(pipe, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), maxInFlight });
   try {
     const id = await identify(client);
-    const mismatch: string[] = [];
-    if (qcn.model !== id.modelNumber) mismatch.push(`the file is for model number ${qcn.model}, the modem is ${id.modelNumber} (${id.model})`);
-    if (qcn.property.swVersion && qcn.property.swVersion !== id.firmware) {
-      const what = `the file was made on firmware ${qcn.property.swVersion}, the modem runs ${id.firmware}`;
-      if (opts.allowOtherFirmware) log(opts.onEvent, `Restoring onto other firmware of the same model, as asked: ${what}.`, 'warn');
-      else mismatch.push(what);
-    }
-    if (mismatch.length > 0) {
-      if (!opts.force) throw new RescueError('QCN_MISMATCH', `${mismatch.join('; ')}.`);
-      log(opts.onEvent, `Restoring anyway (--force): ${mismatch.join('; ')}.`, 'warn');
-    }
+    checkMatch(qcn, id, opts);
     await client.efs.hello();
-    log(opts.onEvent, `Comparing ${qcn.nvItems.length} NV records and ${qcn.efsBackup.length + qcn.provisioning.length + qcn.nvItemFiles.length} files with the modem.`);
-    const plan = await makePlan(client, qcn, allowed, maxInFlight, opts.signal);
-    const diff: RestoreDiff = {
-      write: plan.write,
-      skipped: plan.skipped,
-      same: plan.same,
-      module: { model: id.model, modelNumber: id.modelNumber, firmware: id.firmware },
-      file: { modelNumber: qcn.model, firmware: qcn.property.swVersion },
-    };
-    for (const s of plan.skipped) log(opts.onEvent, `Not restoring ${s.label} (${s.protectedAs}): name it with --items ${s.protectedAs} to write it.`, 'warn');
-    if (opts.dryRun || plan.write.length === 0) {
-      log(opts.onEvent, opts.dryRun ? `Dry run: ${plan.write.length} to write, ${plan.skipped.length} protected and skipped, ${plan.same} already equal.` : 'The modem already holds everything in the file; nothing written.');
-      return { diff, written: 0, verified: 0, refused: [] };
+    const { diff, plan } = await makePlan(client, qcn, id, allowed, o);
+    const none = { written: 0, verified: 0, refused: [], failed: [], reset: false };
+    if (opts.dryRun) {
+      log(opts.onEvent, `Dry run: ${diff.write.length} to write, ${diff.skipped.length} protected and skipped, ${diff.invalid.length} that cannot be written, ${diff.same} already equal.`);
+      return { outcome: 'dry run', diff, ...none };
     }
-    if (allowed.has('rfnv') && plan.write.some((w) => w.protectedAs === 'rfnv')) {
-      log(opts.onEvent, 'Writing RF calibration: if this QCN came from another module, its radio will work worse than with its own calibration.', 'warn');
+    if (diff.write.length === 0) {
+      log(opts.onEvent, 'The modem already holds everything in the file that can be written; nothing written.');
+      return { outcome: diff.invalid.length > 0 ? 'partly restored' : 'nothing to write', diff, ...none };
     }
+    if (plan.write.some((w) => w.protectedAs === 'rfnv')) log(opts.onEvent, 'Writing RF calibration: if this QCN came from another module, its radio will work worse than with its own calibration.', 'warn');
 
     // A fresh, verified backup of the current state before the first write.
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const freshBackup = join(opts.backupDir, `before-restore-${stamp}.qcn`);
+    const freshBackup = join(opts.backupDir, `before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}.qcn`);
     log(opts.onEvent, `Taking a backup of the current state first: ${freshBackup}`);
-    const current = await readModuleState(client, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(opts.nvRange ? { nvRange: opts.nvRange } : {}), maxInFlight });
+    const current = await readModuleState(client, { ...o, ...(opts.nvRange ? { nvRange: opts.nvRange } : {}) });
     await saveBackup(current.backup, current.id, freshBackup);
 
-    if (plan.nv.some((it) => ['imei', 'esn', 'meid', 'spc'].includes(protectedGroupOfNv(it.id) ?? ''))) {
-      if (!(await client.spc(opts.spc ?? '000000'))) throw new DiagError('The modem did not accept the service programming code (SPC); identity items cannot be written.');
-    }
-    let written = 0;
-    const refused: string[] = [];
-    const accepted: QcnNvItem[] = [];
-    log(opts.onEvent, `Writing ${plan.nv.length} NV items and ${plan.files.length} files.`);
-    // NV items live in the EFS too: written in groups (pipelined within a group), a sync between groups.
-    for (let from = 0; from < plan.nv.length; from += SYNC_EVERY) {
-      const group = plan.nv.slice(from, from + SYNC_EVERY);
-      if (from > 0) await client.efs.sync();
-      await runPool(group.length, maxInFlight, opts.signal, async (i) => {
-        const it = group[i]!;
-        const status = await client.nvWrite(it.id, it.data, { context: it.context });
-        if (status !== NV_DONE) {
-          refused.push(`${nvLabel(it)} (${nvStatusName(status)})`);
-          log(opts.onEvent, `The modem refused to write ${nvLabel(it)} (NV status ${nvStatusName(status)}); continuing with the rest.`, 'warn');
-          return;
-        }
-        accepted.push(it);
-        written++;
-      });
-    }
-    // EFS writes one at a time, a sync whenever the journal budget would be exceeded (the module's
-    // journal fills after about a hundred unsynced writes); a full journal gets a sync and one retry.
-    let unsynced = 0;
-    for (const f of plan.files) {
-      throwIfAborted(opts.signal);
-      const cost = f.asItem ? 1 : Math.max(1, Math.ceil(f.data.length / EFS_CHUNK_BYTES));
-      if (unsynced > 0 && unsynced + cost > JOURNAL_BUDGET) {
-        await client.efs.sync();
-        unsynced = 0;
-      }
-      const put = (): Promise<void> => (f.asItem ? client.efs.putItem(f.path, f.data) : client.efs.writeFile(f.path, f.data));
-      try {
-        await put();
-      } catch (e) {
-        if (!(e instanceof DiagError && e.efsErrno === ENOSPC)) throw e;
-        log(opts.onEvent, `The modem's file system journal was full writing ${f.path}; syncing and trying again.`, 'warn');
-        await client.efs.sync();
-        unsynced = 0;
-        await put();
-      }
-      unsynced += cost;
-      written++;
-    }
-    if (plan.files.length > 0) await client.efs.sync();
-
-    // Read every write back.
-    const bad: string[] = [];
-    let verified = 0;
-    await runPool(accepted.length, maxInFlight, opts.signal, async (i) => {
-      const it = accepted[i]!;
-      const now = await readNvOf(client, it);
-      if (now && sameBytes(now, it.data)) verified++;
-      else bad.push(nvLabel(it));
-    });
-    await runPool(plan.files.length, maxInFlight, opts.signal, async (i) => {
-      const f = plan.files[i]!;
-      const now = await readFileOf(client, f);
-      if (now && sameBytes(now, f.data)) verified++;
-      else bad.push(f.path);
-    });
-    if (bad.length > 0) {
-      throw new RescueError('BACKUP_VERIFY_FAILED', `${bad.length} restored items read back differently: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', ...' : ''}. The backup taken before the restore is ${freshBackup}.`);
-    }
-    log(opts.onEvent, `Restored and verified ${verified} items; resetting the modem so it uses them.`);
-    try {
-      await client.control(2);
-    } catch (e) {
-      log(opts.onEvent, `The modem did not confirm the reset (${e instanceof Error ? e.message : String(e)}); power-cycle it to use the restored items.`, 'warn');
-    }
-    return { diff, written, verified, refused, freshBackup };
+    const done = await writePlan(client, plan, opts, o, freshBackup);
+    const partly = done.refused.length > 0 || done.failed.length > 0 || diff.invalid.length > 0;
+    return { outcome: partly ? 'partly restored' : 'restored', diff, ...done, freshBackup };
   } finally {
     await client.close().catch(() => undefined);
   }

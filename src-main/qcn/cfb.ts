@@ -5,6 +5,13 @@
 // chains are refused, declared sizes must fit their chains, and nothing is allocated beyond what
 // the file itself holds. Writer: version 3, 512-byte sectors, mini stream for streams under
 // 4096 bytes, all directory nodes black in a balanced tree, only the given streams and storages.
+//
+// Sibling order: the reader gives a storage's children in directory-entry order, which is the
+// order the writing program created them in (QPST: File_Version, then the model storage; under
+// "default" NV_NUMBERED_ITEMS, Mobile_Property_Info, Feature_Mask, EFS_Backup...), and the writer
+// lays entries out in the order it is given; the sibling search tree is built apart from that.
+// Storages (and the root) carry creation and modification times (FILETIME, 100 ns since 1601);
+// QPST sets both on storages, only the modification time on the root, none on streams.
 
 import { RescueError } from '../../shared/errors.js';
 
@@ -17,6 +24,10 @@ export interface CfbStorage {
   kind: 'storage';
   name: string;
   children: CfbNode[];
+  /** Creation time (FILETIME); 0 or absent = not recorded. */
+  created?: bigint;
+  /** Modification time (FILETIME); 0 or absent = not recorded. */
+  modified?: bigint;
 }
 export type CfbNode = CfbStream | CfbStorage;
 
@@ -64,6 +75,19 @@ interface DirEntry {
   child: number;
   start: number;
   size: number;
+  created: bigint;
+  modified: bigint;
+}
+
+/** FILETIME (100 ns ticks since 1601-01-01) of a JavaScript time. */
+export function toFiletime(d: Date): bigint {
+  return (BigInt(d.getTime()) + 11_644_473_600_000n) * 10_000n;
+}
+
+/** The JavaScript time of a FILETIME (undefined for 0 = not recorded). */
+export function fromFiletime(t: bigint | undefined): Date | undefined {
+  if (!t) return undefined;
+  return new Date(Number(t / 10_000n - 11_644_473_600_000n));
 }
 
 class Reader {
@@ -199,7 +223,7 @@ class Reader {
         const sizeLow = dv.getUint32(o + 120, true);
         const sizeHigh = dv.getUint32(o + 124, true);
         if (this.sectorSize !== 512 && sizeHigh !== 0) throw corrupt(`directory entry "${name}" declares a size beyond 4 GiB`);
-        this.entries.push({ name, type, left: dv.getUint32(o + 68, true), right: dv.getUint32(o + 72, true), child: dv.getUint32(o + 76, true), start: dv.getUint32(o + 116, true), size: sizeLow });
+        this.entries.push({ name, type, left: dv.getUint32(o + 68, true), right: dv.getUint32(o + 72, true), child: dv.getUint32(o + 76, true), start: dv.getUint32(o + 116, true), size: sizeLow, created: dv.getBigUint64(o + 100, true), modified: dv.getBigUint64(o + 108, true) });
       }
     }
     const root = this.entries[0];
@@ -267,6 +291,7 @@ class Reader {
         ids.push(id);
         cur = this.entries[id]!.right;
       }
+      ids.sort((a, b) => a - b); // creation order
       const names = new Set<string>();
       return ids.map((id) => {
         const e = this.entries[id]!;
@@ -274,7 +299,7 @@ class Reader {
         const key = e.name.toUpperCase();
         if (names.has(key)) throw corrupt(`"${path}" holds two entries named "${e.name}"`);
         names.add(key);
-        if (e.type === 1) return { kind: 'storage', name: e.name, children: build(e.child, `${path}${e.name}/`, depth + 1) } satisfies CfbStorage;
+        if (e.type === 1) return { kind: 'storage', name: e.name, children: build(e.child, `${path}${e.name}/`, depth + 1), ...times(e) } satisfies CfbStorage;
         if (e.type === 2) {
           if (e.child !== NOSTREAM) throw corrupt(`stream "${e.name}" claims to have children`);
           return { kind: 'stream', name: e.name, data: this.streamData(e) } satisfies CfbStream;
@@ -283,8 +308,12 @@ class Reader {
       });
     };
     const root = this.entries[0]!;
-    return { kind: 'storage', name: root.name, children: build(root.child, '/', 1) };
+    return { kind: 'storage', name: root.name, children: build(root.child, '/', 1), ...times(root) };
   }
+}
+
+function times(e: DirEntry): { created?: bigint; modified?: bigint } {
+  return { ...(e.created ? { created: e.created } : {}), ...(e.modified ? { modified: e.modified } : {}) };
 }
 
 /** Parse a compound file into its tree of storages and streams. Throws QCN_CORRUPT on anything malformed. */
@@ -310,24 +339,33 @@ interface Flat {
   child: number;
   start: number;
   size: number;
+  created: bigint;
+  modified: bigint;
 }
 
 function flatten(root: CfbStorage): Flat[] {
-  const out: Flat[] = [{ node: null, name: 'Root Entry', type: 5, children: [], left: NOSTREAM, right: NOSTREAM, child: NOSTREAM, start: ENDOFCHAIN, size: 0 }];
+  const out: Flat[] = [{ node: null, name: 'Root Entry', type: 5, children: [], left: NOSTREAM, right: NOSTREAM, child: NOSTREAM, start: ENDOFCHAIN, size: 0, created: root.created ?? 0n, modified: root.modified ?? 0n }];
   const visit = (storage: CfbStorage, index: number, depth: number): void => {
     if (depth > MAX_DEPTH) throw new RescueError('INTERNAL', `QCN tree nests deeper than ${MAX_DEPTH} levels.`);
-    const sorted = [...storage.children].sort((a, b) => compareCfbNames(a.name, b.name));
-    for (let i = 0; i < sorted.length; i++) {
-      const n = sorted[i]!;
+    // Entries in the given (creation) order, children right after their storage's siblings.
+    const kids: number[] = [];
+    for (const n of storage.children) {
       if (!validCfbName(n.name)) throw new RescueError('INTERNAL', `"${n.name}" is not a valid compound file name.`);
-      if (i > 0 && compareCfbNames(sorted[i - 1]!.name, n.name) === 0) throw new RescueError('INTERNAL', `Two entries named "${n.name}" in one storage.`);
       const id = out.length;
-      out.push({ node: n, name: n.name, type: n.kind === 'storage' ? 1 : 2, children: [], left: NOSTREAM, right: NOSTREAM, child: NOSTREAM, start: ENDOFCHAIN, size: n.kind === 'stream' ? n.data.length : 0 });
+      const t = n.kind === 'storage' ? { created: n.created ?? 0n, modified: n.modified ?? 0n } : { created: 0n, modified: 0n };
+      out.push({ node: n, name: n.name, type: n.kind === 'storage' ? 1 : 2, children: [], left: NOSTREAM, right: NOSTREAM, child: NOSTREAM, start: ENDOFCHAIN, size: n.kind === 'stream' ? n.data.length : 0, ...t });
       out[index]!.children.push(id);
-      if (n.kind === 'storage') visit(n, id, depth + 1);
+      kids.push(id);
     }
-    // Balanced binary search tree over the sorted children; all black is a valid red-black tree.
-    const ids = out[index]!.children;
+    kids.forEach((id) => {
+      const n = out[id]!.node;
+      if (n?.kind === 'storage') visit(n, id, depth + 1);
+    });
+    // Balanced binary search tree over the children sorted by name; all black is a valid red-black tree.
+    const ids = [...out[index]!.children].sort((a, b) => compareCfbNames(out[a]!.name, out[b]!.name));
+    for (let i = 1; i < ids.length; i++) {
+      if (compareCfbNames(out[ids[i - 1]!]!.name, out[ids[i]!]!.name) === 0) throw new RescueError('INTERNAL', `Two entries named "${out[ids[i]!]!.name}" in one storage.`);
+    }
     const balance = (lo: number, hi: number): number => {
       if (lo > hi) return NOSTREAM;
       const mid = (lo + hi) >> 1;
@@ -448,6 +486,8 @@ export function writeCfb(root: CfbStorage): Uint8Array {
     dv.setUint32(o + 68, f.left, true);
     dv.setUint32(o + 72, f.right, true);
     dv.setUint32(o + 76, f.child, true);
+    dv.setBigUint64(o + 100, f.created, true);
+    dv.setBigUint64(o + 108, f.modified, true);
     dv.setUint32(o + 116, f.type === 2 && f.size === 0 ? ENDOFCHAIN : f.start, true);
     dv.setUint32(o + 120, f.size, true);
   }

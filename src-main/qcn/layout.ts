@@ -1,8 +1,15 @@
 // The QCN backup layout (what QPST/QFIL write) on top of the compound file container: a typed
 // model, and the conversion to and from the stream tree. See diag-nv-qcn.md for the layout.
+//
+// Written as QPST 2.7.0.496 writes a full backup (seen in the public test files of
+// koyuyesil/Nebula-QCN-MCDF-Analyser, sources/Test/TestFiles/*/00000000_0.qcn): under the root
+// File_Version then the model storage; under "default" NV_NUMBERED_ITEMS (NV_ITEM_ARRAY,
+// NV_ITEM_ARRAY_SIM_1, NV_ITEM_ARRAY_SIM_2, the last two present even when empty),
+// Mobile_Property_Info, Feature_Mask, EFS_Backup, Provisioning_Item_Files, NV_Items; creation and
+// modification times on the storages, a modification time on the root.
 
 import { RescueError } from '../../shared/errors.js';
-import { readCfb, writeCfb, type CfbNode, type CfbStorage, type CfbStream } from './cfb.js';
+import { fromFiletime, readCfb, toFiletime, writeCfb, type CfbNode, type CfbStorage, type CfbStream } from './cfb.js';
 
 export const NV_RECORD_BYTES = 136;
 export const NV_DATA_BYTES = 128;
@@ -13,9 +20,12 @@ export interface QcnNvItem {
   index: number;
   /** 128 bytes. */
   data: Uint8Array;
-  /** 0 = default, 1 = subscription 1 (NV_ITEM_ARRAY_SIM_1). */
-  context: 0 | 1;
+  /** 0 = default (NV_ITEM_ARRAY), 1 = subscription 1 (NV_ITEM_ARRAY_SIM_1), 2 = subscription 2 (NV_ITEM_ARRAY_SIM_2). */
+  context: NvContext;
 }
+export type NvContext = 0 | 1 | 2;
+/** The NV record stream of each context. */
+export const NV_ARRAY_STREAMS: readonly [string, string, string] = ['NV_ITEM_ARRAY', 'NV_ITEM_ARRAY_SIM_1', 'NV_ITEM_ARRAY_SIM_2'];
 export interface QcnEfsBackupFile {
   path: string;
   mtime: number;
@@ -42,6 +52,8 @@ export interface QcnBackup {
   nvItemFiles: QcnFile[];
   property: QcnProperty;
   featureMask: Uint8Array;
+  /** When the backup was started and finished (the storages' times); absent: not recorded. */
+  times?: { created: Date; modified: Date };
 }
 
 const EFS_BACKUP_PREFIX = [0x01, 0x00, 0x01, 0x01];
@@ -59,8 +71,8 @@ const hex8 = (n: number): string => n.toString(16).toUpperCase().padStart(8, '0'
 function stream(name: string, data: Uint8Array): CfbStream {
   return { kind: 'stream', name, data };
 }
-function storage(name: string, children: CfbNode[]): CfbStorage {
-  return { kind: 'storage', name, children };
+function storage(name: string, children: CfbNode[], times?: { created: bigint; modified: bigint }): CfbStorage {
+  return { kind: 'storage', name, children, ...(times ? { created: times.created, modified: times.modified } : {}) };
 }
 
 function encodeNvArray(items: QcnNvItem[]): Uint8Array {
@@ -77,7 +89,7 @@ function encodeNvArray(items: QcnNvItem[]): Uint8Array {
   return out;
 }
 
-function decodeNvArray(data: Uint8Array, context: 0 | 1, name: string): QcnNvItem[] {
+function decodeNvArray(data: Uint8Array, context: NvContext, name: string): QcnNvItem[] {
   if (data.length % NV_RECORD_BYTES !== 0) throw corrupt(`${name} is ${data.length} bytes, not a whole number of 136-byte records`);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const items: QcnNvItem[] = [];
@@ -89,11 +101,12 @@ function decodeNvArray(data: Uint8Array, context: 0 | 1, name: string): QcnNvIte
 }
 
 /** EFS_Dir/EFS_Data pairs, numbered %08X from 0. */
-function filePairs(name: string, files: { dir: Uint8Array; data: Uint8Array }[]): CfbStorage {
-  return storage(name, [
-    storage('EFS_Dir', files.map((f, i) => stream(hex8(i), f.dir))),
-    storage('EFS_Data', files.map((f, i) => stream(hex8(i), f.data))),
-  ]);
+function filePairs(name: string, files: { dir: Uint8Array; data: Uint8Array }[], t?: { created: bigint; modified: bigint }): CfbStorage {
+  return storage(
+    name,
+    [storage('EFS_Dir', files.map((f, i) => stream(hex8(i), f.dir)), t), storage('EFS_Data', files.map((f, i) => stream(hex8(i), f.data)), t)],
+    t,
+  );
 }
 
 function encodeProperty(p: QcnProperty): Uint8Array {
@@ -126,37 +139,46 @@ function decodeProperty(b: Uint8Array): QcnProperty {
   return { esn: dv.getUint32(0, true), model: dv.getUint16(4, true), nvMajor: dv.getUint8(6), nvMinor: dv.getUint8(7), swVersion: latin1(b.subarray(10, 10 + swLen)), tool };
 }
 
-/** The stream tree of a backup, exactly as QPST lays it out. */
-export function qcnToTree(b: QcnBackup): CfbStorage {
+function checkWritable(b: QcnBackup): void {
   if (!Number.isInteger(b.model) || b.model < 0 || b.model > 99_999_999) throw new RescueError('INTERNAL', `Model number ${b.model} cannot name a QCN storage.`);
   const u16 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffff;
   for (const it of b.nvItems) {
-    if (!u16(it.id) || !u16(it.index) || it.data.length !== NV_DATA_BYTES) throw new RescueError('INTERNAL', `NV item ${it.id}/${it.index} cannot be stored (${it.data.length} bytes).`);
+    if (!u16(it.id) || !u16(it.index) || it.data.length !== NV_DATA_BYTES || ![0, 1, 2].includes(it.context)) throw new RescueError('INTERNAL', `NV item ${it.id}/${it.index} (context ${it.context}) cannot be stored (${it.data.length} bytes).`);
   }
-  const fileVersion = new Uint8Array([2, 0, 0, 0, 0, 0]);
-  const efsBackup = b.efsBackup.map((f) => {
-    const path = bytesOf(f.path);
-    const dir = new Uint8Array(8 + path.length);
-    dir.set(EFS_BACKUP_PREFIX, 0);
-    new DataView(dir.buffer).setUint32(4, f.mtime >>> 0, true);
-    dir.set(path, 8);
-    return { dir, data: f.data };
-  });
+}
+
+function efsBackupDir(f: QcnEfsBackupFile): Uint8Array {
+  const path = bytesOf(f.path);
+  const dir = new Uint8Array(8 + path.length);
+  dir.set(EFS_BACKUP_PREFIX, 0);
+  new DataView(dir.buffer).setUint32(4, f.mtime >>> 0, true);
+  dir.set(path, 8);
+  return dir;
+}
+
+/** The stream tree of a backup, exactly as QPST lays it out. */
+export function qcnToTree(b: QcnBackup): CfbStorage {
+  checkWritable(b);
+  const t = b.times ? { created: toFiletime(b.times.created), modified: toFiletime(b.times.modified) } : undefined;
   const mask = new Uint8Array(2 + b.featureMask.length);
   new DataView(mask.buffer).setUint16(0, b.featureMask.length, true);
   mask.set(b.featureMask, 2);
-  const defaults = storage('default', [
-    storage('NV_NUMBERED_ITEMS', [
-      stream('NV_ITEM_ARRAY', encodeNvArray(b.nvItems.filter((i) => i.context === 0))),
-      stream('NV_ITEM_ARRAY_SIM_1', encodeNvArray(b.nvItems.filter((i) => i.context === 1))),
-    ]),
-    filePairs('EFS_Backup', efsBackup),
-    filePairs('Provisioning_Item_Files', b.provisioning.map((f) => ({ dir: bytesOf(`${f.path}\0`), data: f.data }))),
-    filePairs('NV_Items', b.nvItemFiles.map((f) => ({ dir: bytesOf(f.path), data: f.data }))),
-    stream('Mobile_Property_Info', encodeProperty(b.property)),
-    stream('Feature_Mask', mask),
-  ]);
-  return storage('Root Entry', [stream('File_Version', fileVersion), storage(String(b.model).padStart(8, '0'), [defaults])]);
+  const arrays = NV_ARRAY_STREAMS.map((name, ctx) => stream(name, encodeNvArray(b.nvItems.filter((i) => i.context === ctx))));
+  const defaults = storage(
+    'default',
+    [
+      storage('NV_NUMBERED_ITEMS', arrays, t),
+      stream('Mobile_Property_Info', encodeProperty(b.property)),
+      stream('Feature_Mask', mask),
+      filePairs('EFS_Backup', b.efsBackup.map((f) => ({ dir: efsBackupDir(f), data: f.data })), t),
+      filePairs('Provisioning_Item_Files', b.provisioning.map((f) => ({ dir: bytesOf(`${f.path}\0`), data: f.data })), t),
+      filePairs('NV_Items', b.nvItemFiles.map((f) => ({ dir: bytesOf(f.path), data: f.data })), t),
+    ],
+    t,
+  );
+  const root: CfbStorage = { kind: 'storage', name: 'Root Entry', children: [stream('File_Version', new Uint8Array([2, 0, 0, 0, 0, 0])), storage(String(b.model).padStart(8, '0'), [defaults], t)] };
+  if (t) root.modified = t.modified;
+  return root;
 }
 
 function child(s: CfbStorage | undefined, name: string): CfbNode | undefined {
@@ -204,10 +226,7 @@ export function treeToQcn(root: CfbStorage): QcnBackup {
   const defaults = childStorage(modelStorage, 'default');
   if (!defaults) throw corrupt(`storage ${modelStorage.name} has no "default" storage`);
   const numbered = childStorage(defaults, 'NV_NUMBERED_ITEMS');
-  const nvItems = [
-    ...decodeNvArray(childStream(numbered, 'NV_ITEM_ARRAY') ?? new Uint8Array(0), 0, 'NV_ITEM_ARRAY'),
-    ...decodeNvArray(childStream(numbered, 'NV_ITEM_ARRAY_SIM_1') ?? new Uint8Array(0), 1, 'NV_ITEM_ARRAY_SIM_1'),
-  ];
+  const nvItems = NV_ARRAY_STREAMS.flatMap((name, ctx) => decodeNvArray(childStream(numbered, name) ?? new Uint8Array(0), ctx as NvContext, name));
   const efsBackup = readPairs(childStorage(defaults, 'EFS_Backup'), 'EFS_Backup').map(({ dir, data }, i) => {
     if (dir.length < 8 || !EFS_BACKUP_PREFIX.every((v, k) => dir[k] === v)) throw corrupt(`EFS_Backup path ${i} does not start with 01 00 01 01`);
     return { path: stripNul(dir.subarray(8)), mtime: new DataView(dir.buffer, dir.byteOffset).getUint32(4, true), data };
@@ -224,7 +243,10 @@ export function treeToQcn(root: CfbStorage): QcnBackup {
     if (2 + len > maskStream.length) throw corrupt(`Feature_Mask declares ${len} bytes in ${maskStream.length - 2}`);
     featureMask = maskStream.slice(2, 2 + len);
   }
-  return { model: Number(modelStorage.name), nvItems, efsBackup, provisioning, nvItemFiles, property, featureMask };
+  const created = fromFiletime(modelStorage.created);
+  const modified = fromFiletime(root.modified ?? modelStorage.modified);
+  const times = created && modified ? { times: { created, modified } } : {};
+  return { model: Number(modelStorage.name), nvItems, efsBackup, provisioning, nvItemFiles, property, featureMask, ...times };
 }
 
 export function writeQcn(b: QcnBackup): Uint8Array {

@@ -65,8 +65,9 @@ export async function runBackup(opts: BackupRunOptions): Promise<{ view: BackupV
         model: r.manifest.module.model,
         firmware: r.manifest.firmware,
         imeiMasked: maskImei(r.manifest.imei),
-        nvItems: c.nvItems + c.nvItemsSim1,
-        efsFiles: c.efsFiles,
+        nvItems: c.nvItems + c.nvItemsSim1 + c.nvItemsSim2,
+        // Every file: EFS_Backup (rfnv included since the QPST layout) and the provisioning item files.
+        efsFiles: c.efsFiles + c.provisioningFiles + c.itemFiles,
         sha256: r.manifest.sha256,
       },
     };

@@ -37,14 +37,18 @@ export async function runRestore(opts: RestoreRunOptions): Promise<RestoreView> 
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     ...(opts.nvRange ? { nvRange: opts.nvRange } : {}),
   });
+  const said = (p: { label: string; reason: string }): string => `${p.label}: ${p.reason}`;
   return {
     dryRun: opts.dryRun,
+    outcome: r.outcome,
     write: r.diff.write.slice(0, MAX_LISTED).map((c) => c.label),
     skipped: r.diff.skipped.slice(0, MAX_LISTED).map((c) => c.label),
+    invalid: r.diff.invalid.slice(0, MAX_LISTED).map(said),
     same: r.diff.same,
     written: r.written,
     verified: r.verified,
-    refused: r.refused,
+    refused: r.refused.slice(0, MAX_LISTED).map(said),
+    failed: r.failed.slice(0, MAX_LISTED).map(said),
     ...(r.freshBackup ? { freshBackup: r.freshBackup } : {}),
   };
 }

@@ -24,13 +24,30 @@ export const PROTECTED_ITEMS: ReadonlySet<number> = new Set([NV_ESN, NV_IMEI, NV
 export const RF_CAL_ITEMS: readonly number[] = [569, 570, 571, 2497, 2498, 2499, 2500];
 /** Highest NV id the firmware defines; above it every id answers BADPARM. */
 export const NV_MAX_DEFINED = 7232;
-/** Multi-entry items (id -> number of entries): the index travels in data[0]. */
+/**
+ * Multi-entry items (id -> number of entries): the index travels in data[0] of a read or write,
+ * and each entry's data starts with its index. 1014 (NV_SMS_GW_SERVICE_TABLE_I, u8 index first)
+ * holds entries 0-5 as in a real QPST backup (koyuyesil/Nebula-QCN-MCDF-Analyser,
+ * sources/Test/TestFiles/sunny-EFS-Backups-20210724120944-MP-1.91.0/00000000_0.xqcn).
+ */
 export const MULTI_ENTRY_ITEMS: ReadonlyMap<number, number> = new Map([
   [57, 100],
   [259, 4],
   [296, 8],
-  [1031, 3],
+  [1014, 16],
 ]);
+/**
+ * An item QPST saves once per index (0-3) although the module keeps one value and ignores the
+ * index: the same real backups hold four identical records of NV 4678 whose data[0] is not the index.
+ */
+export const NV_SAME_FOR_EVERY_INDEX = 4678;
+/**
+ * NV_FORCE_UE_MSCR_R99_I: one uint8 (vtsingaras/orct samples/NvDefinition.xml), a single record
+ * holding 2 in the same real backups. (Earlier versions of this model made it a multi-entry item.)
+ */
+const NV_FORCE_UE_MSCR_R99 = 1031;
+/** Files QPST reads by a root-relative name (pdp_profiles/...): this module has two of them. */
+const PDP_PROFILE_FILES = ['/pdp_profiles/ap_embd_call_prof_num_Subscription01', '/pdp_profiles/embedded_call_prof_num_Subscription01'];
 /** Contexts (subscriptions) this module has: 0 default, 1 SIM 1. */
 export const NV_CONTEXTS = 2;
 /** First id of the rfnv item files (/nv/item_files/rfnv/000NNNNN). */
@@ -136,18 +153,23 @@ export function generateState(model: ModelSpec): StateData {
   let placed = 0;
   for (let guard = 0; placed < 320 && guard < 100_000; guard++) {
     const id = Math.floor(rand() * 7500);
-    if (!nvDefined(id) || nv0.has(String(id)) || MULTI_ENTRY_ITEMS.has(id) || PROTECTED_ITEMS.has(id)) continue;
+    if (!nvDefined(id) || nv0.has(String(id)) || MULTI_ENTRY_ITEMS.has(id) || id === NV_FORCE_UE_MSCR_R99 || PROTECTED_ITEMS.has(id)) continue;
     nv0.set(String(id), item(seedOf(id), 1 + Math.floor(rand() * (rand() < 0.5 ? 8 : NV_ITEM_SIZE))));
     placed++;
   }
-  // Multi-entry items: every entry written, except the speed dial list (57) with three of its 100.
+  // Multi-entry items: every entry written, except the speed dial list (57) with three of its 100
+  // and the SMS service table (1014) with six of its 16.
   for (const [id, entries] of MULTI_ENTRY_ITEMS) {
-    for (let i = 0; i < (id === 57 ? 3 : entries); i++) {
+    for (let i = 0; i < (id === 57 ? 3 : id === 1014 ? 6 : entries); i++) {
       const d = item(seedOf(id * 16 + i), 24);
       d[0] = i;
       nv0.set(`${id}:${i}`, d);
     }
   }
+  nv0.set(String(NV_FORCE_UE_MSCR_R99), Uint8Array.from({ length: NV_ITEM_SIZE }, (_, i) => (i === 0 ? 2 : 0)));
+  const same = item(seedOf(NV_SAME_FOR_EVERY_INDEX), 6);
+  same[0] = 0x34;
+  nv0.set(String(NV_SAME_FOR_EVERY_INDEX), same);
   // Subscription 1 carries its own copy of a few per-SIM items.
   for (const id of [10, 441, 946, 1877, 4204, 6828]) nv1.set(String(id), item(seedOf(id + 100_000), 6));
 
@@ -187,6 +209,7 @@ export function generateState(model: ModelSpec): StateData {
   put('/policyman/carrier_policy.xml', text('<?xml version="1.0"?>\n<policy name="carrier_policy" enabled="true">\n  <initial><rat_capability base="none"><include>L W G</include></rat_capability></initial>\n</policy>\n'), false);
   put('/policyman/post.xml', text('<?xml version="1.0"?>\n<policy name="post" enabled="false"/>\n'), false);
   put('/sd/rat_acq_order', small(8, 10), false);
+  for (const [i, p] of PDP_PROFILE_FILES.entries()) put(p, Uint8Array.of(i + 1), false);
   const dirs = new Set<string>(['/', '/data', '/sys']);
   for (const p of efs.keys()) for (const d of parents(p)) dirs.add(d);
   return { firmware: model.firmware, nv: [nv0, nv1], efs, dirs, hidden: new Set(HIDDEN_PATHS) };
@@ -351,6 +374,15 @@ export class NormalState {
     } else store.set(String(id), d);
     this.save();
     return NV_STATUS.DONE;
+  }
+
+  /** Forget every NV item and file (tests: a module whose NV and EFS were erased, all items NOTACTIVE). */
+  eraseAll(): void {
+    for (const m of this.data.nv) m.clear();
+    this.data.efs.clear();
+    this.data.dirs = new Set(['/']);
+    this.data.hidden.clear();
+    this.save();
   }
 
   /** Delete an NV item (tests: "a modem whose NV was changed"). */

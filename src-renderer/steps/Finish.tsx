@@ -76,7 +76,10 @@ export function Finish() {
             ? restore.write.length === 0
               ? `Nothing differs from the backup (${restore.same} items checked).`
               : `${restore.write.length} items differ and would be written: ${restore.write.slice(0, 8).join(', ')}${restore.write.length > 8 ? ', …' : ''}.`
-            : `Restored ${restore.written} items, ${restore.verified} read back and equal${restore.refused.length ? `; the modem refused ${restore.refused.join(', ')}` : ''}. A backup of the state before was saved first: ${restore.freshBackup ?? 'see the log'}.`}
+            : restore.outcome === 'partly restored'
+              ? `Partly restored: ${restore.written} items written, ${restore.verified} read back and equal. Not restored: ${[...restore.refused, ...restore.failed, ...restore.invalid].join('; ')}. A backup of the state before was saved first: ${restore.freshBackup ?? 'see the log'}.`
+              : `Restored ${restore.written} items, ${restore.verified} read back and equal. A backup of the state before was saved first: ${restore.freshBackup ?? 'see the log'}.`}
+          {restore.dryRun && restore.invalid.length > 0 && <span> Cannot be written: {restore.invalid.join('; ')}.</span>}
           {restore.skipped.length > 0 && <span className="muted"> Left as they are (identity items): {restore.skipped.join(', ')}.</span>}
         </div>
       )}

@@ -66,6 +66,7 @@ describe('QCN restore onto the virtual modem', () => {
     const r = await restoreQcn({ dm: modem.bus.dmOpener, file: saved, backupDir: dir, nvRange: range });
     expect(r.written).toBe(4);
     expect(r.verified).toBe(4);
+    expect(r.outcome).toBe('restored');
     expect(nvOf(modem, changedId)).toBe(before.changed);
     expect(nvOf(modem, erasedId)).toBe(before.erased);
     expect(nvOf(modem, 10, 1)).toBe(before.sim);
@@ -110,10 +111,25 @@ describe('QCN restore onto the virtual modem', () => {
     const file = join(dir, 'extra.qcn');
     writeFileSync(file, writeQcn({ ...saved, nvItems: [...saved.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(5) }] }));
     const r = await restoreQcn({ dm: modem.bus.dmOpener, file, backupDir: dir, nvRange: range });
-    expect(r.refused).toEqual(['NV 7400 (BADPARM)']);
+    expect(r.outcome).toBe('partly restored');
+    expect(r.refused).toEqual([{ label: 'NV 7400', reason: 'the item number or its data is not valid for this modem (BADPARM)' }]);
+    expect(r.failed).toEqual([]);
     expect(r.written).toBe(1);
     expect(r.verified).toBe(1);
+    expect(r.reset).toBe(true);
     expect(nvOf(modem, id)).toBe(before);
+  });
+
+  it('when the modem refuses everything there was to write: partly restored, nothing written, no reset', async () => {
+    modem = await startNormalModem();
+    const saved = readQcn(new Uint8Array(readFileSync(await savedBackup(modem))));
+    const file = join(dir, 'only-extra.qcn');
+    writeFileSync(file, writeQcn({ ...saved, nvItems: [...saved.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(5) }] }));
+    const r = await restoreQcn({ dm: modem.bus.dmOpener, file, backupDir: dir, nvRange: range });
+    expect([r.outcome, r.written, r.verified, r.reset]).toEqual(['partly restored', 0, 0, false]);
+    expect(r.refused.map((p) => p.label)).toEqual(['NV 7400']);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(modem.resets).toBe(0);
   });
 
   it('paces EFS writes with syncs: every file restored on a modem whose journal takes only 10 writes', async () => {
@@ -172,6 +188,7 @@ describe('QCN restore onto the virtual modem', () => {
     expect(modem.dropped).toBe(true);
     expect((err as { code?: string }).code).toBe('DEVICE_DISCONNECTED');
     expect((err as Error).message).toMatch(/disappeared/);
+    expect((err as Error).message).toMatch(/run the same restore again when the modem is back: it writes only what still differs/);
     const files = readdirSync(backups);
     expect(files.filter((f) => f.endsWith('.qcn'))).toHaveLength(1);
     expect(files.some((f) => f.includes('partial'))).toBe(false);

@@ -1,6 +1,6 @@
 import CFB from 'cfb';
 import { describe, expect, it } from 'vitest';
-import { readCfb, writeCfb, type CfbNode, type CfbStorage } from '../../src-main/qcn/cfb.js';
+import { fromFiletime, readCfb, toFiletime, writeCfb, type CfbNode, type CfbStorage } from '../../src-main/qcn/cfb.js';
 import { RescueError } from '../../shared/errors.js';
 
 function bytes(n: number, seed: number): Uint8Array {
@@ -76,6 +76,38 @@ describe('compound file writer and reader', () => {
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [k, v] of a) expect(Buffer.from(b.get(k)!).equals(Buffer.from(v)), k).toBe(true);
     expect(Buffer.from(writeCfb(back)).equals(Buffer.from(file))).toBe(true);
+  });
+
+  it('keeps the creation order of siblings and the storages\u2019 FILETIME times, as QPST files carry them', () => {
+    // Real QPST 2.7 backups (koyuyesil/Nebula-QCN-MCDF-Analyser, sources/Test/TestFiles/*/00000000_0.qcn)
+    // list File_Version before the model storage and NV_NUMBERED_ITEMS, Mobile_Property_Info,
+    // Feature_Mask, EFS_Backup... under "default": neither alphabetical nor the tree's name order.
+    const t = (sec: number): bigint => toFiletime(new Date(Date.UTC(2021, 6, 24, 8, 14, sec)));
+    const tree: CfbStorage = {
+      kind: 'storage',
+      name: 'Root Entry',
+      modified: t(43),
+      children: [
+        { kind: 'stream', name: 'File_Version', data: new Uint8Array([2, 0, 0, 0, 0, 0]) },
+        { kind: 'storage', name: 'default', created: t(1), modified: t(2), children: [{ kind: 'stream', name: 'Zeta', data: bytes(3, 1) }, { kind: 'stream', name: 'A', data: bytes(2, 2) }, { kind: 'storage', name: 'Mid', children: [] }] },
+      ],
+    };
+    const file = writeCfb(tree);
+    const back = readCfb(file);
+    expect(back.children.map((c) => c.name)).toEqual(['File_Version', 'default']);
+    const def = back.children[1] as CfbStorage;
+    expect(def.children.map((c) => c.name)).toEqual(['Zeta', 'A', 'Mid']);
+    expect(def.created).toBe(t(1));
+    expect(def.modified).toBe(t(2));
+    expect(back.modified).toBe(t(43));
+    expect(back.created).toBeUndefined();
+    expect(fromFiletime(def.created)!.toISOString()).toBe('2021-07-24T08:14:01.000Z');
+    // The independent reader sees the same times and finds every entry through the sibling tree.
+    const c = CFB.read(Buffer.from(file), { type: 'buffer' });
+    const e = c.FileIndex[c.FullPaths.indexOf('Root Entry/default/')]!;
+    expect(e.ct?.toISOString()).toBe('2021-07-24T08:14:01.000Z');
+    expect(CFB.find(c, 'Root Entry/default/A')).toBeTruthy();
+    expect(CFB.find(c, 'Root Entry/default/Zeta')).toBeTruthy();
   });
 
   it('reads a file written by the cfb package', () => {

@@ -1,7 +1,7 @@
 import CFB from 'cfb';
 import { describe, expect, it } from 'vitest';
 import { imeiToNv, isValidImei, luhnDigit, nvToImei } from '../../src-main/protocol/imei.js';
-import { qcnToTree, readQcn, writeQcn, type QcnBackup } from '../../src-main/qcn/layout.js';
+import { qcnToTree, readQcn, treeToQcn, writeQcn, type QcnBackup } from '../../src-main/qcn/layout.js';
 import { treeToXqcn, xqcnToTree } from '../../src-main/qcn/xqcn.js';
 import { RescueError } from '../../shared/errors.js';
 import { writeCfb } from '../../src-main/qcn/cfb.js';
@@ -41,6 +41,7 @@ describe('QCN layout', () => {
       '00024655/default/NV_Items/EFS_Dir/00000000',
       '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY',
       '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY_SIM_1',
+      '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY_SIM_2',
       '00024655/default/Provisioning_Item_Files/EFS_Data/00000000',
       '00024655/default/Provisioning_Item_Files/EFS_Dir/00000000',
       'File_Version',
@@ -89,9 +90,10 @@ describe('XQCN', () => {
   it('round-trips the QCN tree through XML', () => {
     const tree = qcnToTree(backup());
     const xml = treeToXqcn(tree);
-    expect(xml).toContain(`<Stream Length="6" Name="File_Version" Value='02 00 00 00 00 00' />`);
-    expect(xml).toContain('<Storage Name="00024655">');
-    expect(writeCfb(xqcnToTree(xml))).toEqual(writeCfb(tree));
+    expect(xml).toContain(`\n  <Stream Length='6' Name='File_Version' Value='02 00 00 00 00 00 '/>\n</Storage>`);
+    expect(xml).toContain("\n  <Storage Name='00024655'>\n");
+    // The XQCN lists storages before streams (QPST's order); the backup it holds is the same, byte for byte.
+    expect(writeQcn(treeToQcn(xqcnToTree(xml)))).toEqual(writeQcn(backup()));
   });
 
   it('refuses a length that does not match the bytes, bad hex and entity tricks', () => {

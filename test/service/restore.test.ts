@@ -2,7 +2,9 @@
 // calibration changed, a dry run that lists exactly what differs, then a restore that writes it
 // back, reads it back, and never touches the IMEI.
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readQcn, writeQcn } from '../../src-main/qcn/layout.js';
 import { DiagClient } from '../../src-main/flows/diag-client.js';
 import { imeiToNv, nvToImei } from '../../src-main/protocol/imei.js';
 import type { RescueService } from '../../src-main/service/rescue-service.js';
@@ -63,5 +65,26 @@ describe('restore from the wizard', () => {
     const after = await retry(() => withDiag(h.service, async (d) => ({ cal: (await d.nvRead(570)).data, imei: (await d.nvRead(550)).data })));
     expect([...after.cal]).toEqual([...original570]);
     expect(nvToImei(after.imei)).toBe('490154203237518');
+  });
+
+  it('an item the module refuses: the view says "partly restored" and names it with the module\u2019s reason; the rest is written', async () => {
+    const h = makeService({ backupNvRange: [0, 2600] });
+    await h.service.call('setDemoMode', { on: true });
+    const folder = await h.service.call('defaultBackupFolder', {});
+    const backup = await h.service.call('backup', { deviceId: 'demo', folder });
+    const q = readQcn(new Uint8Array(readFileSync(backup.path)));
+    const file = backup.path.replace(/\.qcn$/, '-extra.qcn');
+    writeFileSync(file, writeQcn({ ...q, nvItems: [...q.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(1) }] }));
+    await withDiag(h.service, (d) => d.nvWrite(570, new Uint8Array(128).fill(0x5a)));
+
+    const dry = await h.service.call('restore', { deviceId: 'demo', file, dryRun: true });
+    expect(dry.outcome).toBe('dry run');
+    expect(dry.write.sort()).toEqual(['NV 570', 'NV 7400']);
+    const done = await h.service.call('restore', { deviceId: 'demo', file, dryRun: false });
+    expect(done.outcome).toBe('partly restored');
+    expect(done.refused).toEqual(['NV 7400: the item number or its data is not valid for this modem (BADPARM)']);
+    expect(done.failed).toEqual([]);
+    expect(done.invalid).toEqual([]);
+    expect([done.written, done.verified]).toEqual([1, 1]);
   });
 });

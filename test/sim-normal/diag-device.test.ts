@@ -57,6 +57,17 @@ describe('virtual modem in normal mode: the DIAG port', () => {
     expect(e2.data[0]).toBe(2);
     expect((await d.nvRead(259, { index: 1 })).data).not.toEqual(e2.data);
     expect((await d.nvRead(259, { index: 9 })).status).toBe(NV_STATUS.BADPARM);
+    // The indexed items real QPST backups hold: 1014 entries 0-5 (index in data[0]), 6.. never written;
+    // 4678 one value whatever the index; no subscription 2.
+    expect((await d.nvRead(1014, { index: 5 })).data[0]).toBe(5);
+    expect((await d.nvRead(1014, { index: 6 })).status).toBe(NV_STATUS.NOTACTIVE);
+    const e5 = new Uint8Array(128).fill(0xab);
+    e5[0] = 5;
+    expect(await d.nvWrite(1014, e5)).toBe(NV_STATUS.DONE);
+    expect((await d.nvRead(1014, { index: 5 })).data).toEqual(e5);
+    expect((await d.nvRead(1014, { index: 0 })).data[0]).toBe(0);
+    expect((await d.nvRead(4678, { index: 3 })).data).toEqual((await d.nvRead(4678, { index: 0 })).data);
+    expect((await d.nvRead(550, { context: 2 })).status).toBe(NV_STATUS.BADPARM);
   });
 
   it('writes NV in both contexts; identity items are READONLY until the SPC is accepted', async () => {

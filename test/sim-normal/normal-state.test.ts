@@ -101,6 +101,22 @@ describe('normal-mode state of the virtual module', () => {
     expect(readFileSync(join(dir, 'normal.json'), 'utf8').startsWith('{')).toBe(true);
   });
 
+  it('can be erased (a module whose NV and EFS are empty): every item NOTACTIVE, only the root folder, kept across reopen', () => {
+    const dir = tempDir();
+    {
+      const s = NormalState.open({ model: MODELS.ec25, stateDir: dir });
+      s.eraseAll();
+      expect(s.nvIds(0)).toEqual([]);
+      expect(s.nvRead(550, 0).status).toBe(NV_STATUS.NOTACTIVE);
+      expect(s.nvRead(1014, 0, 2).status).toBe(NV_STATUS.NOTACTIVE);
+      expect(s.allFiles()).toEqual([]);
+      expect(s.list('/')).toEqual([]);
+      const again = NormalState.open({ model: MODELS.ec25, stateDir: dir });
+      expect(again.allFiles()).toEqual([]);
+      expect(again.nvIds(1)).toEqual([]);
+    }
+  });
+
   it('refuses files beyond the EFS limits with an errno, not by growing without bound', () => {
     const s = NormalState.open({ model: MODELS.ec25 });
     expect(s.writeFile('/data/a', new Uint8Array(1024 * 1024 + 1), { autodir: true })).toBe(27); // EFBIG

@@ -48,7 +48,7 @@ export function makeBackupCommand(deps: DmCommandDeps = {}): CommandSpec {
     else {
       io.out(`Backup written and verified: ${r.path}\n`);
       io.out(`  module ${m.module.model}, firmware ${m.firmware}${m.imei ? `, IMEI ${m.imei}` : ''}${m.imei2 ? ` / ${m.imei2}` : ''}\n`);
-      io.out(`  ${m.counts.nvItems} NV items (+${m.counts.nvItemsSim1} for SIM 1), ${m.counts.itemFiles} item files, ${m.counts.provisioningFiles} provisioning files, ${m.counts.efsFiles} other files\n`);
+      io.out(`  ${m.counts.nvItems} NV records (+${m.counts.nvItemsSim1} for SIM 1${m.counts.nvItemsSim2 ? `, +${m.counts.nvItemsSim2} for SIM 2` : ''}), ${m.counts.efsFiles} EFS backup files (${m.counts.rfnvFiles} rfnv calibration), ${m.counts.provisioningFiles} provisioning files\n`);
       io.out(`  SHA-256 ${m.sha256}; manifest ${r.manifestPath}\n`);
       io.out('Keep this file safe: it holds the calibration and identity of this one module.\n');
     }

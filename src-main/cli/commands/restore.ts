@@ -42,28 +42,31 @@ export function makeRestoreCommand(deps: DmCommandDeps = {}): CommandSpec {
       onEvent: requestView(io, json),
       maxInFlight: intOption(values['max-in-flight'], 'max-in-flight', 8),
     });
+    const partly = r.outcome === 'partly restored';
     if (json) {
-      io.out(`${JSON.stringify({ ok: r.refused.length === 0, dryRun: Boolean(values['dry-run']), ...r })}\n`);
-      return r.refused.length === 0 ? EXIT_CODES.ok : EXIT_CODES.device;
+      io.out(`${JSON.stringify({ ok: !partly, dryRun: Boolean(values['dry-run']), ...r })}\n`);
+      return partly ? EXIT_CODES.device : EXIT_CODES.ok;
     }
     const d = r.diff;
-    if (values['dry-run']) {
-      io.out(`Dry run: ${d.write.length} to write, ${d.skipped.length} protected and left alone, ${d.same} already equal.\n`);
-      for (const c of d.write) io.out(`  write  ${describe(c)}\n`);
-      for (const c of d.skipped) io.out(`  skip   ${describe(c)}: protected (${c.protectedAs}); add --items ${c.protectedAs} to write it\n`);
+    if (r.outcome === 'dry run') {
+      io.out(`Dry run: ${d.write.length} to write, ${d.skipped.length} protected and left alone, ${d.invalid.length} that cannot be written, ${d.same} already equal.\n`);
+      for (const c of d.write) io.out(`  write   ${describe(c)}\n`);
+      for (const c of d.skipped) io.out(`  skip    ${describe(c)}: protected (${c.protectedAs}); add --items ${c.protectedAs} to write it\n`);
+      for (const c of d.invalid) io.out(`  cannot  ${c.label}: ${c.reason}\n`);
       return EXIT_CODES.ok;
     }
-    if (r.written === 0) io.out(`Nothing to write: the modem already holds what ${file} holds${d.skipped.length ? ` (apart from ${d.skipped.length} protected items left alone)` : ''}.\n`);
+    if (r.written === 0 && !partly) io.out(`Nothing to write: the modem already holds what ${file} holds${d.skipped.length ? ` (apart from ${d.skipped.length} protected items left alone)` : ''}.\n`);
+    else if (!partly) io.out(`Restored ${r.written} items from ${file}; all ${r.verified} read back the same. ${r.reset ? 'The modem was reset.' : 'Power-cycle the modem to use them.'}\n`);
     else {
-      io.out(`Restored ${r.written} items from ${file}; all ${r.verified} read back the same. The modem was reset.\n`);
-      if (r.freshBackup) io.out(`  The state before the restore is saved in ${r.freshBackup}\n`);
-      if (d.skipped.length) io.out(`  ${d.skipped.length} protected items were left alone (see the warnings above).\n`);
+      io.out(`Partly restored: ${r.written} items from ${file} written, ${r.verified} read back the same; ${r.refused.length + r.failed.length + d.invalid.length} not restored:\n`);
+      for (const p of r.refused) io.out(`  refused  ${p.label}: ${p.reason}\n`);
+      for (const p of r.failed) io.out(`  failed   ${p.label}: ${p.reason}\n`);
+      for (const c of d.invalid) io.out(`  cannot   ${c.label}: ${c.reason}\n`);
+      if (r.written > 0) io.out(`  ${r.reset ? 'The modem was reset.' : 'Power-cycle the modem to use the restored items.'}\n`);
     }
-    if (r.refused.length > 0) {
-      io.out(`The modem refused ${r.refused.length} items: ${r.refused.join(', ')}. They may not exist in this firmware; everything else was restored.\n`);
-      return EXIT_CODES.device;
-    }
-    return EXIT_CODES.ok;
+    if (r.freshBackup) io.out(`  The state before the restore is saved in ${r.freshBackup}\n`);
+    if (d.skipped.length) io.out(`  ${d.skipped.length} protected items were left alone (see the warnings above).\n`);
+    return partly ? EXIT_CODES.device : EXIT_CODES.ok;
   };
   return {
     name: 'restore',
