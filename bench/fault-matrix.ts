@@ -217,10 +217,8 @@ export async function runCase(c: FaultCase, pkgRoot: string, workDir: string, li
     await modem.nand.settle();
     const model = MODELS.ec25;
     const layout = { nandPath: join(dir, 'modem', 'nand.bin'), pageSize: model.pageSize, pagesPerBlock: model.pagesPerBlock, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks };
-    // The MIBIB may be programmed patched (a host that patches files) or as shipped (as QFirehose
-    // and edl program it, issue 9); either is correct, every other byte must match.
-    const patched = await auditNand(layout, pkg.plan);
-    const audit = patched.ok ? patched : await auditNand(layout, pkg.plan, undefined, { filesAsShipped: true });
+    // Every file as the plan writes it: as shipped (QFirehose and edl apply no file patches).
+    const audit = await auditNand(layout, pkg.plan);
     if (seconds() * 1000 > hard) return result(outcome, false, audit.ok, `took longer than ${(hard / 1000).toFixed(0)} s`);
     return result(outcome, audit.ok, audit.ok, audit.ok ? '' : audit.problems.slice(0, 2).join('; '));
   } catch (e) {

@@ -57,8 +57,13 @@ export interface FirehoseTimeouts {
   writeMs: number;
   /** Each wait for read data, and for a digest the programmer computes over a partition. */
   readDataMs: number;
-  /** The startup burst is over when the programmer has been quiet this long. */
+  /** The startup burst is over when the programmer has been quiet this long after its first line... */
   startupQuietMs: number;
+  /**
+   * ...but its first line may come this long after Sahara's DONE_RESP: Quectel's SDX NAND
+   * programmer logs about a second after it (nippynetworks/qfirehose log/ sessions).
+   */
+  startupFirstLineMs: number;
   startupMaxMs: number;
 }
 
@@ -69,7 +74,8 @@ export const DEFAULT_FIREHOSE_TIMEOUTS: FirehoseTimeouts = {
   writeMs: 10_000,
   readDataMs: 60_000,
   startupQuietMs: 300,
-  startupMaxMs: 5_000,
+  startupFirstLineMs: 3_000,
+  startupMaxMs: 6_000,
 };
 
 export type { ChunkSource } from './firehose-stream.js';
@@ -165,9 +171,11 @@ export class FirehoseSession {
         await this.takeDocuments(lines);
         const left = end - Date.now();
         if (left <= 0) break;
-        // Once the function list has ended, only a short grace for stragglers: no need to sit
-        // out the whole quiet period on every run.
-        const quiet = lines.some((l) => END_OF_FUNCTIONS.test(l)) ? Math.min(STARTUP_GRACE_MS, this.t.startupQuietMs) : this.t.startupQuietMs;
+        // Before the first line, the programmer may still be starting; once the function list has
+        // ended, only a short grace for stragglers: no need to sit out the quiet period every run.
+        let quiet = this.t.startupQuietMs;
+        if (lines.length === 0) quiet = Math.max(quiet, this.t.startupFirstLineMs);
+        else if (lines.some((l) => END_OF_FUNCTIONS.test(l))) quiet = Math.min(STARTUP_GRACE_MS, quiet);
         try {
           await this.fill(Math.min(quiet, left), "the programmer's startup messages");
         } catch (e) {

@@ -2,8 +2,8 @@
 // format (byte offset = physical page x page size; logical blocks skip the bad blocks listed in
 // nand.json): every image at its page offset, zero-padded to its last page, byte for byte, and
 // the rest of its partition erased (0xFF). This is how tests and the demo prove a flash. An image
-// with file patches (the MIBIB) is expected patched, as the plan says, unless filesAsShipped: a
-// host that programs every file as shipped (QFirehose, edl; issue 9) leaves them unpatched.
+// is expected as the plan writes it: as shipped, or with its file patches where the plan was
+// loaded with them (--apply-file-patches).
 
 import { open } from 'node:fs/promises';
 import type { PlanStep } from '../package/plan.js';
@@ -39,12 +39,7 @@ function expectedBytes(data: Uint8Array, fromFile: number, padEnd: number, len: 
   return b;
 }
 
-export interface AuditOptions {
-  /** The host programmed every file as shipped: expect no file patch applied. */
-  filesAsShipped?: boolean;
-}
-
-export async function auditNand(layout: NandLayout, plan: readonly PlanStep[], numDiskBlocks = layout.totalBlocks, opts: AuditOptions = {}): Promise<AuditResult> {
+export async function auditNand(layout: NandLayout, plan: readonly PlanStep[], numDiskBlocks = layout.totalBlocks): Promise<AuditResult> {
   const problems: string[] = [];
   let checkedBytes = 0;
   const bad = new Set(layout.badBlocks);
@@ -57,7 +52,7 @@ export async function auditNand(layout: NandLayout, plan: readonly PlanStep[], n
         problems.push(`${step.label}: sector size ${step.sector_size} is not the NAND page size ${layout.pageSize}`);
         continue;
       }
-      const image = await openImageSource(step.path, opts.filesAsShipped ? [] : (step.file_patches ?? []), { numDiskBlocks });
+      const image = await openImageSource(step.path, step.file_patches ?? [], { numDiskBlocks });
       try {
         let firstBad: string | undefined;
         for (let i = 0; i < step.num_sectors && !firstBad; ) {

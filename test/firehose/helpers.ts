@@ -14,6 +14,7 @@ export const FAST: Partial<FirehoseTimeouts> = {
   writeMs: 2_000,
   readDataMs: 2_000,
   startupQuietMs: 50,
+  startupFirstLineMs: 200,
   startupMaxMs: 1_000,
 };
 

@@ -1,7 +1,6 @@
 // The host flashes the virtual modem running each real programmer profile (programmer-profiles.ts,
-// PROGRAMMERS.md): in memory for every profile, over a pseudo-terminal for two, and the NAND is
-// audited byte for byte after each run. Tests marked it.fails are what today's host cannot yet do
-// against a programmer that behaves as real ones do (issue 9); each says which error it ends in.
+// PROGRAMMERS.md): in memory and over a pseudo-terminal for every profile, and the NAND is
+// audited byte for byte after each run.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,10 +49,8 @@ async function flashWith(programmer: ProgrammerName, model: ModelId, root: strin
     await modem.nand.settle();
     const m = MODELS[model];
     const layout = { nandPath: join(dir, 'modem', 'nand.bin'), pageSize: m.pageSize, pagesPerBlock: m.pagesPerBlock, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks };
-    // Today's host patches the MIBIB; after issue 9 it programs every file as shipped, as QFirehose
-    // and edl do. Either is a correct flash: every byte must match one of the two, throughout.
-    const patched = await auditNand(layout, pkg.plan);
-    const audit = patched.ok ? patched : await auditNand(layout, pkg.plan, undefined, { filesAsShipped: true });
+    // Every file as the plan writes it: as shipped (QFirehose and edl apply no file patches).
+    const audit = await auditNand(layout, pkg.plan);
     const booted = await waitForState(modem, 'booted', 3000);
     return { result, audit, booted, events, simLogs };
   } finally {
@@ -100,10 +97,9 @@ describe('the host flashes every programmer profile byte for byte (in memory)', 
     expect(r.simLogs.join('\n')).toMatch(/Calling handler for configure/);
   });
 
-  // host fix pending (issue 9 §1/§2/§4): the host stops waiting for the startup burst after 300 ms
-  // of silence, so it misses the function list of a programmer that starts a second after
-  // DONE_RESP, never asks getsha256digest and verifies by read-back: expected 'read-back' to be 'digest'.
-  it.fails('quectel-sdx-nand: the host learns its function list and verifies by digest', async () => {
+  // The host waits up to 3 s for a programmer's first line (this one starts a second after
+  // DONE_RESP), so it learns the function list and verifies by digest.
+  it('quectel-sdx-nand: the host learns its function list and verifies by digest', async () => {
     const r = await inMemory('quectel-sdx-nand', 17);
     expectLanded(r);
     expect(r.result.verified).toBe('digest');
@@ -122,11 +118,9 @@ describe('the host flashes every programmer profile byte for byte (in memory)', 
     expect(r.result.verified).toBe('digest');
   });
 
-  // host fix pending (issue 9 §1/§2/§4): today's host patches the MIBIB itself and needs the block
-  // count from the storage JSON this programmer never prints: PACKAGE_BAD_PATCH "patch_p4K_b256K.xml
-  // line 5: NUM_DISK_BLOCKS-733. needs the module's block count, which the programmer did not
-  // report (getstorageinfo)." at the MIBIB's program, after every erase.
-  it.fails('mdm9x07-legacy: no storage JSON, no getsha256digest; the EC25 package lands, read back', async () => {
+  // Files are written as shipped (no MIBIB patch needing the block count this programmer never
+  // gives); the NAND size comes from the XML's header; verification reads back.
+  it('mdm9x07-legacy: no storage JSON, no getsha256digest; the EC25 package lands, read back', async () => {
     const r = await inMemory('mdm9x07-legacy', 16);
     expectLanded(r);
     expect(r.result.verified).toBe('read-back');
@@ -134,10 +128,7 @@ describe('the host flashes every programmer profile byte for byte (in memory)', 
 });
 
 describe('the profile without storage JSON and the real EG25-G XML', () => {
-  // host fix pending (issue 9 §1/§2/§4): today's host patches the MIBIB on the host and needs the
-  // block count from the storage JSON: PACKAGE_BAD_PATCH ("NUM_DISK_BLOCKS-1476. needs the module's
-  // block count"), after every partition was erased.
-  it.fails('mdm9x07-legacy flashes the EG25-G package built around the real XML without error', async () => {
+  it('mdm9x07-legacy flashes the EG25-G package built around the real XML without error', async () => {
     const bus = new MemoryBus();
     const r = await flashWith('mdm9x07-legacy', 'eg25g', await makeRealEg25gPackage(join(dir, 'pkg')), bus, bus.opener);
     expectLanded(r);
@@ -150,12 +141,7 @@ describe.skipIf(!socatAvailable())('over a pseudo-terminal with the serial trans
     return flashWith(programmer, 'ec25', await ec25Package(seed), pty, new SerialOpener(pty.hostPath));
   };
 
-  it.each(PROGRAMMER_NAMES.filter((n) => n !== 'mdm9x07-legacy').map((n, i) => [n, 30 + i] as const))('%s over a pty', async (programmer, seed) => {
+  it.each(PROGRAMMER_NAMES.map((n, i) => [n, 30 + i] as const))('%s over a pty', async (programmer, seed) => {
     expectLanded(await overPty(programmer, seed));
-  });
-
-  // host fix pending (issue 9 §1/§2/§4): PACKAGE_BAD_PATCH as in memory (NUM_DISK_BLOCKS-733.).
-  it.fails('mdm9x07-legacy over a pty', async () => {
-    expectLanded(await overPty('mdm9x07-legacy', 22));
   });
 });
