@@ -1,9 +1,9 @@
-// `npm run faults`: the fault matrix (bench/fault-matrix.ts) with a table and a summary line.
+// `npm run faults`: the fault matrix (test/helpers/fault-matrix.ts, shared with its test) with a table and a summary line.
 // --quick (or FAULTS_SIZE=small) runs the subset CI can afford; --no-pty skips the pty runs;
 // --programmers a,b picks the programmer profiles (default: MATRIX_PROGRAMMERS, two of them).
 
 import { isProgrammerName, type ProgrammerName } from '../src-main/sim/programmer-profiles.js';
-import { formatHeader, formatRow, MATRIX_PROGRAMMERS, runMatrix } from './fault-matrix.js';
+import { formatHeader, formatRow, MATRIX_PROGRAMMERS, runMatrix } from '../test/helpers/fault-matrix.js';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -17,10 +17,11 @@ import type { PipeOpener } from '../transport/transport.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { throwIfAborted } from '../util/deadline.js';
 import { readInputFile } from '../util/input-file.js';
-import { DiagClient, type EfsClient } from './diag-client.js';
-import { DiagError } from './diag-error.js';
+import { DiagClient } from '../host/diag-client.js';
+import type { EfsClient } from '../host/efs-client.js';
+import { DiagError } from '../host/diag-error.js';
 import { ProgressTracker } from './progress.js';
-import { runPool } from './pool.js';
+import { runPool } from '../util/pool.js';
 
 export const NV_DONE = 0;
 /** NV ids a full backup reads (QPST reads about the same range). */

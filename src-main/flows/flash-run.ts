@@ -9,16 +9,15 @@ import type { FirmwarePackage } from '../package/load.js';
 import type { PlanStep } from '../package/plan.js';
 import { openImageSource } from '../package/image-source.js';
 import { PipeReader } from '../transport/pipe-reader.js';
-import type { BulkPipe } from '../transport/transport.js';
+import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';
-import { FirehoseSession, type FirehoseAddress } from './firehose-host.js';
-import type { FlashOptions, FlashResult, PartitionCheckMethod } from './flash.js';
+import { FirehoseSession, type FirehoseAddress, type FirehoseTimeouts } from '../host/firehose-host.js';
 import { preflight, type Preflight } from './preflight.js';
 import { ProgressTracker } from './progress.js';
 import { classify, climbLadder, DEFAULT_RECOVERY, needsPowerCycle, type Link, type RecoveryOptions } from './recovery.js';
 import type { ResumeJournal } from './resume-journal.js';
-import { saharaUpload } from './sahara-host.js';
-import { HashingSource, hashPadded, verifyOnDevice } from './verify.js';
+import { saharaUpload } from '../host/sahara-host.js';
+import { HashingSource, hashPadded, verifyOnDevice, type VerifyMethod } from './verify.js';
 
 const CHIP_SERIAL = /chip serial num:\s*(\d+)/i;
 
@@ -37,6 +36,57 @@ export function address(step: PlanStep): FirehoseAddress {
     label: step.label,
     ...(step.filename ? { filename: step.filename } : {}),
   };
+}
+
+export interface FlashOptions {
+  /** Firmware folder or .zip, or an already loaded package (the caller then disposes it). */
+  package: string | FirmwarePackage;
+  opener: PipeOpener;
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+  /** Check every programmed partition after writing (digest, or read-back). Default true. */
+  verify?: boolean;
+  /** Payload size to ask the programmer for; it renegotiates down (and up to what it supports). */
+  maxPayload?: number;
+  /** How long to wait for the modem to appear in EDL. */
+  openTimeoutMs?: number;
+  helloTimeoutMs?: number;
+  /** Each later Sahara packet (default 10 s). */
+  saharaPacketTimeoutMs?: number;
+  timeouts?: Partial<FirehoseTimeouts>;
+  /** Send <power value="reset"/> at the end. Default true. */
+  reset?: boolean;
+  /** Check md5.txt (default true). */
+  verifyMd5?: boolean;
+  /**
+   * Folder of the resume journal: partitions verified by an interrupted run are not written again.
+   * Without it, a run still resumes within itself after a recovery, but the next run starts over.
+   */
+  journalDir?: string;
+  /** Recovery ladder limits (tests use short ones); maxAttempts 0 turns recovery off. */
+  recovery?: Partial<RecoveryOptions>;
+  /**
+   * Lay the patch XML's file patches (NUM_DISK_BLOCKS, CRC32) over the images, when the package is
+   * loaded here. Off by default: QFirehose and edl write every file as shipped (see FILE_PATCHES_NOT_APPLIED).
+   */
+  applyFilePatches?: boolean;
+}
+
+/** How a partition was checked: by the device's digest, a read-back, not at all, or in an earlier run (journal). */
+export type PartitionCheckMethod = VerifyMethod | 'not verified' | 'earlier run';
+
+export interface FlashResult {
+  seconds: number;
+  bytesWritten: number;
+  stepsDone: number;
+  verified: 'digest' | 'read-back' | 'mixed' | 'skipped';
+  programmerSkipped: boolean;
+  /** Every programmed partition, in plan order, with how it was checked. */
+  partitions: { label: string; method: PartitionCheckMethod }[];
+  /** Rungs of the recovery ladder climbed (retries included). */
+  recoveries: number;
+  /** Partitions not written again because an earlier run had written and verified them. */
+  resumed: string[];
 }
 
 export class FlashRun {

@@ -8,67 +8,12 @@
 
 import { toErrorReport } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
-import { assertFlashable, FILE_PATCHES_NOT_APPLIED, loadPackage, type FirmwarePackage } from '../package/load.js';
+import { assertFlashable, FILE_PATCHES_NOT_APPLIED, loadPackage } from '../package/load.js';
 import { readProgrammer } from '../package/programmer.js';
-import type { PipeOpener } from '../transport/transport.js';
-import type { FirehoseTimeouts } from './firehose-host.js';
-import { FlashRun } from './flash-run.js';
-import type { RecoveryOptions } from './recovery.js';
+import { FlashRun, type FlashOptions, type FlashResult } from './flash-run.js';
 import { packageIdentity, ResumeJournal } from './resume-journal.js';
-import type { VerifyMethod } from './verify.js';
 
-export { paddedBytes } from './flash-run.js';
-
-export interface FlashOptions {
-  /** Firmware folder or .zip, or an already loaded package (the caller then disposes it). */
-  package: string | FirmwarePackage;
-  opener: PipeOpener;
-  signal?: AbortSignal;
-  onEvent?: EventSink;
-  /** Check every programmed partition after writing (digest, or read-back). Default true. */
-  verify?: boolean;
-  /** Payload size to ask the programmer for; it renegotiates down (and up to what it supports). */
-  maxPayload?: number;
-  /** How long to wait for the modem to appear in EDL. */
-  openTimeoutMs?: number;
-  helloTimeoutMs?: number;
-  /** Each later Sahara packet (default 10 s). */
-  saharaPacketTimeoutMs?: number;
-  timeouts?: Partial<FirehoseTimeouts>;
-  /** Send <power value="reset"/> at the end. Default true. */
-  reset?: boolean;
-  /** Check md5.txt (default true). */
-  verifyMd5?: boolean;
-  /**
-   * Folder of the resume journal: partitions verified by an interrupted run are not written again.
-   * Without it, a run still resumes within itself after a recovery, but the next run starts over.
-   */
-  journalDir?: string;
-  /** Recovery ladder limits (tests use short ones); maxAttempts 0 turns recovery off. */
-  recovery?: Partial<RecoveryOptions>;
-  /**
-   * Lay the patch XML's file patches (NUM_DISK_BLOCKS, CRC32) over the images, when the package is
-   * loaded here. Off by default: QFirehose and edl write every file as shipped (see FILE_PATCHES_NOT_APPLIED).
-   */
-  applyFilePatches?: boolean;
-}
-
-/** How a partition was checked: by the device's digest, a read-back, not at all, or in an earlier run (journal). */
-export type PartitionCheckMethod = VerifyMethod | 'not verified' | 'earlier run';
-
-export interface FlashResult {
-  seconds: number;
-  bytesWritten: number;
-  stepsDone: number;
-  verified: 'digest' | 'read-back' | 'mixed' | 'skipped';
-  programmerSkipped: boolean;
-  /** Every programmed partition, in plan order, with how it was checked. */
-  partitions: { label: string; method: PartitionCheckMethod }[];
-  /** Rungs of the recovery ladder climbed (retries included). */
-  recoveries: number;
-  /** Partitions not written again because an earlier run had written and verified them. */
-  resumed: string[];
-}
+export { paddedBytes, type FlashOptions, type FlashResult, type PartitionCheckMethod } from './flash-run.js';
 
 /** Run a flash; emits a final {type:'result'} event in both outcomes and rethrows failures. */
 export async function flashPackage(opts: FlashOptions): Promise<FlashResult> {

@@ -17,7 +17,7 @@ import type { EventSink } from '../../shared/events.js';
 import { PipeReader } from '../transport/pipe-reader.js';
 import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 import { formatMs } from '../util/deadline.js';
-import { FirehoseNakError, FirehoseSession, type FirehoseTimeouts } from './firehose-host.js';
+import { FirehoseNakError, FirehoseSession, type FirehoseTimeouts } from '../host/firehose-host.js';
 
 export interface RecoveryOptions {
   /** Recoveries allowed in one run (default 3). 0 turns recovery off. */

@@ -9,9 +9,9 @@ import { nvLabel } from '../qcn/compare.js';
 import type { QcnNvItem } from '../qcn/layout.js';
 import { throwIfAborted } from '../util/deadline.js';
 import { NV_DONE, readEfsFile } from './backup.js';
-import type { DiagClient } from './diag-client.js';
-import { DiagError } from './diag-error.js';
-import { runPool } from './pool.js';
+import type { DiagClient } from '../host/diag-client.js';
+import { DiagError } from '../host/diag-error.js';
+import { runPool } from '../util/pool.js';
 import type { FileJob, RestoreProblem } from './restore-plan.js';
 
 /** NV writes between syncs. */

@@ -19,7 +19,7 @@ import type { PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';
 import { openInputFile, tooLarge } from '../util/input-file.js';
 import { identify, readModuleState, saveBackup, type ModuleIdentity } from './backup.js';
-import { DiagClient } from './diag-client.js';
+import { DiagClient } from '../host/diag-client.js';
 import { readCurrent, verifyWrites, writeFiles, writeNv, type DeviceOptions } from './restore-device.js';
 import { checkEntries, planWrites, PROTECTED_ITEM_NAMES, protectedGroupOfNv, SPC_GROUPS, type PlannedWrites, type ProtectedItemName, type RestoreChange, type RestoreProblem } from './restore-plan.js';
 

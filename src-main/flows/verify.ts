@@ -4,7 +4,7 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { RescueError } from '../../shared/errors.js';
-import type { ChunkSource, FirehoseAddress, FirehoseSession } from './firehose-host.js';
+import type { ChunkSource, FirehoseAddress, FirehoseSession } from '../host/firehose-host.js';
 
 const ZEROS = new Uint8Array(64 * 1024);
 

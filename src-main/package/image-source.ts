@@ -7,7 +7,7 @@ import { RescueError } from '../../shared/errors.js';
 import { openInputFile, type InputFile } from '../util/input-file.js';
 import { applyOverlay, computeOverlay, type FilePatch, type OverlayPiece, type PatchContext } from './file-patch.js';
 
-/** Structurally identical to the ChunkSource of flows/firehose-host.ts. */
+/** Structurally identical to the ChunkSource of host/firehose-host.ts. */
 export interface ChunkSource {
   readonly size: number;
   read(offset: number, length: number): Promise<Uint8Array>;

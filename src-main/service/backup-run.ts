@@ -9,7 +9,7 @@ import { maskImei } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
 import { readModuleState, saveBackup } from '../flows/backup.js';
-import { DiagClient } from '../flows/diag-client.js';
+import { DiagClient } from '../host/diag-client.js';
 import { nvToImei, NV_IMEI } from '../protocol/imei.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';

@@ -4,7 +4,7 @@
 import type { DeviceSummary, FinishView } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
-import { AtClient } from '../flows/at-client.js';
+import { AtClient } from '../host/at-client.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { formatMs, sleep, throwIfAborted } from '../util/deadline.js';
 

@@ -2,7 +2,7 @@
 // interleaved with answers, queueing, timeouts, cancel, disconnect and hostile input.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AtClient, MAX_RESPONSE_LINES } from '../../src-main/flows/at-client.js';
+import { AtClient, MAX_RESPONSE_LINES } from '../../src-main/host/at-client.js';
 import { sleep } from '../../src-main/util/deadline.js';
 import { FakeAtDevice, lines } from './fake-at-device.js';
 import { rejection } from '../helpers/rejection.js';

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { atCommand } from '../../src-main/cli/commands/at.js';
 import { enterEdlCommand } from '../../src-main/cli/commands/enter-edl.js';
 import type { CliIo } from '../../src-main/cli/io.js';
-import { AtClient } from '../../src-main/flows/at-client.js';
+import { AtClient } from '../../src-main/host/at-client.js';
 import { enterEdl } from '../../src-main/flows/enter-edl.js';
 import { luhnValid } from '../../src-main/protocol/imei.js';
 import { HELLO_LENGTH, SaharaCommand, readPacketHeader } from '../../src-main/protocol/sahara.js';

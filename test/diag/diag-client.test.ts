@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { DiagClient, DiagError } from '../../src-main/flows/diag-client.js';
+import { DiagClient, DiagError } from '../../src-main/host/diag-client.js';
 import { RescueError } from '../../shared/errors.js';
 import { hdlcEncode } from '../../src-main/protocol/hdlc.js';
 import { DIAG_CMD, encodeDiagErrorResponse, encodeNvPacket, matchKey } from '../../src-main/protocol/diag.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiagClient } from '../../src-main/flows/diag-client.js';
+import { DiagClient } from '../../src-main/host/diag-client.js';
 import { RescueError } from '../../shared/errors.js';
 import { findSocat, startSocatPair, type SocatPair } from '../../src-main/sim/socat.js';
 import { SerialPipe, openSerialPort } from '../../src-main/transport/serial.js';

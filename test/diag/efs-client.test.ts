@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { DiagClient, DiagError } from '../../src-main/flows/diag-client.js';
+import { DiagClient, DiagError } from '../../src-main/host/diag-client.js';
 import { decodeEfsRequest, encodeEfsResponse, isEfsPacket } from '../../src-main/protocol/efs.js';
 import { newFakeState, scriptedModem, startFakeDiag, type FakeDiag, type FakeModemState, type Handler } from './fake-diag.js';
 import { rejection } from '../helpers/rejection.js';

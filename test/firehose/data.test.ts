@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RescueError } from '../../shared/errors.js';
-import { FirehoseNakError } from '../../src-main/flows/firehose-host.js';
+import { FirehoseNakError } from '../../src-main/host/firehose-host.js';
 import type { LinkDelay } from '../../src-main/transport/memory.js';
 import { cancelledError } from '../../src-main/util/deadline.js';
 import { responseDoc } from './fake-device.js';

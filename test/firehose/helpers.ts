@@ -2,7 +2,7 @@
 // a FirehoseSession on the other, short timeouts, and collected events.
 
 import type { EngineEvent } from '../../shared/events.js';
-import { FirehoseSession, type ChunkSource, type FirehoseTimeouts } from '../../src-main/flows/firehose-host.js';
+import { FirehoseSession, type ChunkSource, type FirehoseTimeouts } from '../../src-main/host/firehose-host.js';
 import { createMemoryPipePair, type LinkDelay, type MemoryPipePair } from '../../src-main/transport/memory.js';
 import { PipeReader } from '../../src-main/transport/pipe-reader.js';
 import { FakeDevice } from './fake-device.js';

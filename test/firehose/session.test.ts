@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FirehoseNakError } from '../../src-main/flows/firehose-host.js';
+import { FirehoseNakError } from '../../src-main/host/firehose-host.js';
 import { logDoc, responseDoc } from './fake-device.js';
 import { configured, deviceLogEvents, makeRig, NAND, stopRigs } from './helpers.js';
 import { rejection } from '../helpers/rejection.js';

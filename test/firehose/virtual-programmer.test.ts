@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RescueError } from '../../shared/errors.js';
-import { DEFAULT_FIREHOSE_TIMEOUTS, FirehoseNakError, FirehoseSession } from '../../src-main/flows/firehose-host.js';
+import { DEFAULT_FIREHOSE_TIMEOUTS, FirehoseNakError, FirehoseSession } from '../../src-main/host/firehose-host.js';
 import { FaultPlan, parseFault } from '../../src-main/sim/faults.js';
 import { FIREHOSE_FUNCTIONS, runFirehoseNand, type FirehoseOutcome } from '../../src-main/sim/firehose-nand.js';
 import { MODELS } from '../../src-main/sim/models.js';

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RescueError, type ErrorCode } from '../../shared/errors.js';
-import { DiagClient } from '../../src-main/flows/diag-client.js';
+import { DiagClient } from '../../src-main/host/diag-client.js';
 import {
   DiagProtocolError,
   decodeControlPacket,

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RescueError, type ErrorCode } from '../../shared/errors.js';
-import { FirehoseSession, type FirehoseAddress } from '../../src-main/flows/firehose-host.js';
+import { FirehoseSession, type FirehoseAddress } from '../../src-main/host/firehose-host.js';
 import {
   ConfigureNegotiation,
   MAX_CONFIGURE_ATTEMPTS,

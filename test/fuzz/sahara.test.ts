@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RescueError, type ErrorCode } from '../../shared/errors.js';
-import { saharaReadInfo, saharaUpload } from '../../src-main/flows/sahara-host.js';
+import { saharaReadInfo, saharaUpload } from '../../src-main/host/sahara-host.js';
 import {
   HEADER_LENGTH,
   MAX_PACKET_LENGTH,

@@ -101,6 +101,8 @@ describe.skipIf(!built)('the packaged app (asar with electron-builder.yml rules)
     }
     expect(packed.some((f) => f.endsWith('.map'))).toBe(false);
     expect(packed.some((f) => f.startsWith('src-main/') || f.startsWith('test/'))).toBe(false);
+    // The benchmarks and the test harness built beside the app are not shipped.
+    expect(packed.some((f) => f.startsWith('dist/bench/') || f.startsWith('dist/test/'))).toBe(false);
     expect(packed.some((f) => f.startsWith('node_modules/electron/') || f.startsWith('node_modules/vitest/'))).toBe(false);
   });
 

@@ -5,7 +5,7 @@
 // byte-identical to the package.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatRow, MATRIX_PROGRAMMERS, prepareMatrix, runCase } from '../../bench/fault-matrix.js';
+import { formatRow, MATRIX_PROGRAMMERS, prepareMatrix, runCase } from '../helpers/fault-matrix.js';
 
 const LIMIT_MS = 120_000;
 const matrix = await prepareMatrix({ quick: true });

@@ -2,7 +2,7 @@
 // must end in a clear error at once, never a hang or an allocation sized by the device.
 import { describe, expect, it } from 'vitest';
 import { RescueError } from '../../shared/errors.js';
-import { saharaReadInfo, saharaUpload, type SaharaHostOptions } from '../../src-main/flows/sahara-host.js';
+import { saharaReadInfo, saharaUpload, type SaharaHostOptions } from '../../src-main/host/sahara-host.js';
 import { fillPseudoRandom } from '../../src-main/sim/programmer-image.js';
 import { createMemoryPipePair } from '../../src-main/transport/memory.js';
 import { PipeReader } from '../../src-main/transport/pipe-reader.js';

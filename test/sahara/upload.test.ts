@@ -1,6 +1,6 @@
 // The host against the virtual PBL over an in-memory USB link.
 import { describe, expect, it } from 'vitest';
-import { saharaReadInfo, saharaUpload } from '../../src-main/flows/sahara-host.js';
+import { saharaReadInfo, saharaUpload } from '../../src-main/host/sahara-host.js';
 import { SaharaStatus, endOfImageStatusText } from '../../src-main/protocol/sahara.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { fillPseudoRandom, makeProgrammerElf, sha256 } from '../../src-main/sim/programmer-image.js';

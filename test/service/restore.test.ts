@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readQcn, writeQcn } from '../../src-main/qcn/layout.js';
-import { DiagClient } from '../../src-main/flows/diag-client.js';
+import { DiagClient } from '../../src-main/host/diag-client.js';
 import { imeiToNv, nvToImei } from '../../src-main/protocol/imei.js';
 import type { RescueService } from '../../src-main/service/rescue-service.js';
 import { closeAll, makeService } from './harness.js';

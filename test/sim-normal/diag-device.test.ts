@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiagError } from '../../src-main/flows/diag-client.js';
+import { DiagError } from '../../src-main/host/diag-client.js';
 import { decodeDiagErrorResponse, encodeNvReadRequest, isUnsolicited } from '../../src-main/protocol/diag.js';
 import { HdlcDecoder, hdlcEncode } from '../../src-main/protocol/hdlc.js';
 import { FEATURE_MASK } from '../../src-main/sim/diag-device.js';

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiagClient } from '../../src-main/flows/diag-client.js';
+import { DiagClient } from '../../src-main/host/diag-client.js';
 import { flashPackage } from '../../src-main/flows/flash.js';
 import { loadPackage } from '../../src-main/package/load.js';
 import { readFirmwareHeader } from '../../src-main/sim/firmware-image.js';

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiagClient } from '../../src-main/flows/diag-client.js';
+import { DiagClient } from '../../src-main/host/diag-client.js';
 import type { Fault } from '../../src-main/sim/faults.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import type { ModelId } from '../../src-main/sim/models.js';

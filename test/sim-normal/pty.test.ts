@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simCommand } from '../../src-main/cli/commands/sim.js';
-import { DiagClient } from '../../src-main/flows/diag-client.js';
-import { saharaReadInfo } from '../../src-main/flows/sahara-host.js';
+import { DiagClient } from '../../src-main/host/diag-client.js';
+import { saharaReadInfo } from '../../src-main/host/sahara-host.js';
 import { PipeReader } from '../../src-main/transport/pipe-reader.js';
 import { SerialOpener } from '../../src-main/transport/serial.js';
 import { MODELS } from '../../src-main/sim/models.js';

@@ -2,7 +2,7 @@
 // module and print the answers. Without --port the AT port is found by VID:PID and interface.
 
 import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
-import { AtClient } from '../../flows/at-client.js';
+import { AtClient } from '../../host/at-client.js';
 import { defaultPortSource } from '../../platform/port-map-windows.js';
 import { findAtPort, type ModulePortSource } from '../../platform/port-map.js';
 import { SerialOpener } from '../../transport/serial.js';

@@ -1,7 +1,7 @@
 // modem-rescue info [--port P] [--json]: what the modem's boot ROM says about itself.
 
 import { EXIT_CODES } from '../../../shared/errors.js';
-import { saharaReadInfo } from '../../flows/sahara-host.js';
+import { saharaReadInfo } from '../../host/sahara-host.js';
 import { PipeReader } from '../../transport/pipe-reader.js';
 import { intOption, parse } from '../args.js';
 import type { CliIo, CommandSpec } from '../io.js';

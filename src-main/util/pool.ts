@@ -1,7 +1,7 @@
 // Run many independent device requests with a bounded number in flight. The first failure stops
 // new work; requests already sent are awaited, then that first error is thrown.
 
-import { throwIfAborted } from '../util/deadline.js';
+import { throwIfAborted } from './deadline.js';
 
 export async function runPool(count: number, concurrency: number, signal: AbortSignal | undefined, work: (index: number) => Promise<void>): Promise<void> {
   let next = 0;

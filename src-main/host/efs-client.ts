@@ -16,7 +16,6 @@ import {
   type EfsResponse,
 } from '../protocol/efs.js';
 import { DiagError } from './diag-error.js';
-import type { DiagClient } from './diag-client.js';
 
 export interface EfsStat {
   mode: number;
@@ -45,10 +44,19 @@ const SYNC_POLL_MS = 25;
 
 type ResponseOf<K extends EfsCmdName> = Extract<EfsResponse, { cmd: K }>;
 
+/**
+ * What EFS needs of a DIAG session: one request at a time (a subsystem packet in, its answer
+ * out) and the session's cancel. DiagClient has this shape; EfsClient needs nothing else of it.
+ */
+export interface DiagRequester {
+  request(payload: Uint8Array, opts?: { timeoutMs?: number }): Promise<Uint8Array>;
+  readonly signal: AbortSignal | undefined;
+}
+
 export class EfsClient {
   private seq = 0;
 
-  constructor(private readonly diag: DiagClient) {}
+  constructor(private readonly diag: DiagRequester) {}
 
   /** Negotiate parameters; the modem closes every file and directory it had open for us. */
   async hello(): Promise<void> {

@@ -39,7 +39,6 @@ import { DiagError } from './diag-error.js';
 import { EfsClient } from './efs-client.js';
 
 export { DiagError } from './diag-error.js';
-export { EfsClient, type EfsStat, type EfsDirEntry } from './efs-client.js';
 
 export interface DiagClientOptions {
   signal?: AbortSignal;
