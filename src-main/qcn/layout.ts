@@ -9,7 +9,9 @@
 // modification times on the storages, a modification time on the root.
 
 import { RescueError } from '../../shared/errors.js';
-import { fromFiletime, readCfb, toFiletime, writeCfb, type CfbNode, type CfbStorage, type CfbStream } from './cfb.js';
+import { fromFiletime, toFiletime, type CfbNode, type CfbStorage, type CfbStream } from './cfb.js';
+import { readCfb } from './cfb-reader.js';
+import { writeCfb } from './cfb-writer.js';
 
 export const NV_RECORD_BYTES = 136;
 export const NV_DATA_BYTES = 128;

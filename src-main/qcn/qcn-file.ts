@@ -1,6 +1,8 @@
 // A backup file's bytes, QCN (compound file) or XQCN (XML), to the typed backup and back. Pure.
 
-import { readCfb, writeCfb, type CfbNode, type CfbStorage } from './cfb.js';
+import { type CfbNode, type CfbStorage } from './cfb.js';
+import { readCfb } from './cfb-reader.js';
+import { writeCfb } from './cfb-writer.js';
 import { qcnToTree, treeToQcn, type QcnBackup } from './layout.js';
 import { decodeXqcnBytes, treeToXqcn, xqcnToTree } from './xqcn.js';
 

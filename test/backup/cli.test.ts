@@ -10,7 +10,9 @@ import { xqcnToTree } from '../../src-main/qcn/xqcn.js';
 import { qcnToTree, readQcn, treeToQcn, writeQcn } from '../../src-main/qcn/layout.js';
 import { compareQcn } from '../../src-main/qcn/compare.js';
 import { parseBackupFile, treeDifferences } from '../../src-main/qcn/qcn-file.js';
-import { readCfb, writeCfb, type CfbStorage } from '../../src-main/qcn/cfb.js';
+import { type CfbStorage } from '../../src-main/qcn/cfb.js';
+import { readCfb } from '../../src-main/qcn/cfb-reader.js';
+import { writeCfb } from '../../src-main/qcn/cfb-writer.js';
 import type { ModulePortSource } from '../../src-main/platform/port-map.js';
 import { startNormalModem, type TestModem } from './normal-modem.js';
 

@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RescueError } from '../../shared/errors.js';
-import { readCfb, type CfbNode, type CfbStorage } from '../../src-main/qcn/cfb.js';
+import { type CfbNode, type CfbStorage } from '../../src-main/qcn/cfb.js';
+import { readCfb } from '../../src-main/qcn/cfb-reader.js';
 import { readQcn, writeQcn, type QcnBackup } from '../../src-main/qcn/layout.js';
 import { treeToXqcn, xqcnToTree } from '../../src-main/qcn/xqcn.js';
 import { PROPERTY_TIMEOUT_MS, allocationBounded, bounded, interestingU32, mutate, params } from './fuzz-kit.js';

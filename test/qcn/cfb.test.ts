@@ -1,6 +1,8 @@
 import CFB from 'cfb';
 import { describe, expect, it } from 'vitest';
-import { fromFiletime, readCfb, toFiletime, writeCfb, type CfbNode, type CfbStorage } from '../../src-main/qcn/cfb.js';
+import { fromFiletime, toFiletime, type CfbNode, type CfbStorage } from '../../src-main/qcn/cfb.js';
+import { readCfb } from '../../src-main/qcn/cfb-reader.js';
+import { writeCfb } from '../../src-main/qcn/cfb-writer.js';
 import { RescueError } from '../../shared/errors.js';
 
 function bytes(n: number, seed: number): Uint8Array {

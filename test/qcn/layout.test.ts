@@ -4,7 +4,7 @@ import { imeiToNv, isValidImei, luhnDigit, nvToImei } from '../../src-main/proto
 import { qcnToTree, readQcn, treeToQcn, writeQcn, type QcnBackup } from '../../src-main/qcn/layout.js';
 import { treeToXqcn, xqcnToTree } from '../../src-main/qcn/xqcn.js';
 import { RescueError } from '../../shared/errors.js';
-import { writeCfb } from '../../src-main/qcn/cfb.js';
+import { writeCfb } from '../../src-main/qcn/cfb-writer.js';
 
 function data(fill: number): Uint8Array {
   return new Uint8Array(128).map((_, i) => (fill + i) & 0xff);

@@ -10,7 +10,7 @@ import { nvToImei, NV_IMEI } from '../../protocol/imei.js';
 import { compareQcn, summarizeDifferences } from '../../qcn/compare.js';
 import { isRfnvPath } from '../../qcn/efs-paths.js';
 import type { QcnBackup } from '../../qcn/layout.js';
-import { writeCfb } from '../../qcn/cfb.js';
+import { writeCfb } from '../../qcn/cfb-writer.js';
 import { parseBackupFile, parseBackupTree, treeDifferences, xqcnBytes } from '../../qcn/qcn-file.js';
 import { treeToXqcn } from '../../qcn/xqcn.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
