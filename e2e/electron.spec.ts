@@ -16,7 +16,7 @@ if (!binary) console.log(`e2e electron: skipped: ${NO_ELECTRON}`);
 test('the Electron app opens the wizard in a locked-down window', async ({}, testInfo) => {
   test.skip(!binary, NO_ELECTRON);
   const app = await electron.launch({
-    executablePath: binary,
+    ...(binary ? { executablePath: binary } : {}),
     // The app folder: Electron starts package.json's "main" (dist/src-main/app/main.js).
     args: [REPO_ROOT, '--no-sandbox', '--disable-gpu'],
     cwd: REPO_ROOT,

@@ -45,7 +45,7 @@ export class RpcEndpoint {
   }
 
   /** Ask the other side; `signal` cancels (the other side's handler sees its signal abort). */
-  request(method: string, params: unknown, opts: { signal?: AbortSignal; transfer?: TransferListItem[] } = {}): Promise<unknown> {
+  request(method: string, params: unknown, opts: { signal?: AbortSignal | undefined; transfer?: TransferListItem[] } = {}): Promise<unknown> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     if (opts.signal?.aborted) return Promise.reject(cancelledError(opts.signal.reason));
     const id = this.nextId++;

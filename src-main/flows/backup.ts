@@ -82,7 +82,7 @@ export interface BackupManifest {
 export interface BackupOptions {
   dm: PipeOpener;
   out: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
   nvRange?: [number, number];
   maxInFlight?: number;
@@ -294,7 +294,7 @@ export function nvJobs(lo: number, hi: number, contexts: NvContext[]): NvJob[] {
 }
 
 /** Read everything a QCN holds from an open DIAG session. */
-export async function readModuleState(client: DiagClient, opts: { signal?: AbortSignal; onEvent?: EventSink; nvRange?: [number, number]; maxInFlight?: number }): Promise<{ backup: QcnBackup; id: ModuleIdentity }> {
+export async function readModuleState(client: DiagClient, opts: { signal?: AbortSignal | undefined; onEvent?: EventSink; nvRange?: [number, number]; maxInFlight?: number }): Promise<{ backup: QcnBackup; id: ModuleIdentity }> {
   const [lo, hi] = opts.nvRange ?? DEFAULT_NV_RANGE;
   if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && hi <= 0xffff && lo <= hi)) throw new RescueError('USAGE', `The NV range ${lo}..${hi} is not valid.`);
   const maxInFlight = Math.max(1, Math.min(64, opts.maxInFlight ?? 8));

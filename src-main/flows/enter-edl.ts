@@ -20,7 +20,7 @@ export interface EnterEdlOptions {
   dm: PipeOpener;
   /** The module in EDL (USB 05c6:9008 on any bus path, or a serial/COM port). */
   edl: PipeOpener;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
   /** How long to wait for 05c6:9008 after the echo (default 30 s). */
   waitMs?: number;
@@ -33,7 +33,7 @@ export interface EnterEdlOptions {
   drainMaxMs?: number;
   drainMaxBytes?: number;
   /** When given, the bus is watched while waiting: a module back in normal mode, 900e or fastboot is reported. */
-  enumerator?: UsbEnumerator;
+  enumerator?: UsbEnumerator | undefined;
   /** How often to look at the bus and report progress while waiting (default 1000 ms). */
   pollMs?: number;
   /** Hand the open EDL pipe to the caller instead of closing it. */

@@ -42,7 +42,7 @@ export interface FlashOptions {
   /** Firmware folder or .zip, or an already loaded package (the caller then disposes it). */
   package: string | FirmwarePackage;
   opener: PipeOpener;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
   /** Check every programmed partition after writing (digest, or read-back). Default true. */
   verify?: boolean;

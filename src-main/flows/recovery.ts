@@ -64,7 +64,7 @@ export interface LadderContext {
   opener: PipeOpener;
   options: RecoveryOptions;
   timeouts?: Partial<FirehoseTimeouts>;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   emit: EventSink;
   /** The largest raw transfer the plan sends: the most a programmer can still be waiting for. */
   maxPendingBytes?: number;

@@ -23,7 +23,7 @@ const ENOSPC = 28;
 
 export interface DeviceOptions {
   maxInFlight: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
 }
 

@@ -53,7 +53,7 @@ export interface RestoreOptions {
   allowOtherFirmware?: boolean;
   /** Where the fresh backup of the current state goes before any write. */
   backupDir: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
   maxInFlight?: number;
   timeoutMs?: number;

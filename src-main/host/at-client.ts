@@ -11,7 +11,7 @@ import type { BulkPipe } from '../transport/transport.js';
 import { bounded, cancelledError, throwIfAborted } from '../util/deadline.js';
 
 export interface AtClientOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Per command, default 5000 ms; at most MAX_COMMAND_TIMEOUT_MS. */
   timeoutMs?: number;
   /** How many URCs are kept (the oldest go first), default 64. */

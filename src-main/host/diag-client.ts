@@ -41,7 +41,7 @@ import { EfsClient } from './efs-client.js';
 export { DiagError } from './diag-error.js';
 
 export interface DiagClientOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Per request, from the moment it is sent (default 3000). */
   timeoutMs?: number;
   /** Requests sent before the first of them is answered (default 8). */

@@ -93,7 +93,7 @@ export class FirehoseNakError extends RescueError {
 }
 
 export interface FirehoseSessionOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
   timeouts?: Partial<FirehoseTimeouts>;
   /** How many recent device log lines to keep (default 200). */

@@ -25,8 +25,8 @@ export interface StreamOptions {
   payload: number;
   /** A write, or the whole transfer, that moves nothing for this long is a stall. */
   writeMs: number;
-  signal?: AbortSignal;
-  onProgress?: (bytesDone: number) => void;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((bytesDone: number) => void) | undefined;
 }
 
 export async function streamRawData(pipe: BulkPipe, source: ChunkSource, opts: StreamOptions): Promise<void> {

@@ -34,7 +34,7 @@ import type { PipeReader } from '../transport/pipe-reader.js';
 export const DEFAULT_HELLO_TIMEOUT_MS = 2000;
 
 export interface SaharaHostOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
   /** Wait this long for the HELLO (default DEFAULT_HELLO_TIMEOUT_MS). */
   helloTimeoutMs?: number;

@@ -61,7 +61,7 @@ export interface FilePatchNote {
 export const FILE_PATCHES_NOT_APPLIED = 'not applied: files are written as shipped, as QFirehose and edl do (only DISK patches are sent to the modem)';
 
 export interface LoadOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Lay the patch XML's file patches over the images (off by default, as QFirehose and edl). */
   applyFilePatches?: boolean;
   /** Check md5.txt (default true). */

@@ -76,7 +76,7 @@ async function findInside(dir: string, depth: number): Promise<Omit<PackageSourc
   return undefined;
 }
 
-export async function openPackageSource(input: string, opts: { signal?: AbortSignal; zipLimits?: Partial<ZipLimits> } = {}): Promise<PackageSource> {
+export async function openPackageSource(input: string, opts: { signal?: AbortSignal | undefined; zipLimits?: Partial<ZipLimits> } = {}): Promise<PackageSource> {
   const abs = path.resolve(input);
   const st = await stat(abs).catch(() => undefined);
   if (!st) throw new RescueError('PACKAGE_NOT_FOUND', `Nothing at ${abs}.`);

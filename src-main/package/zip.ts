@@ -154,7 +154,7 @@ async function checkTotals(zipPath: string, archiveBytes: number, total: number,
  * Open `zipPath` and check its whole central directory against `limits` and the free space of
  * `unpackParent`, writing nothing. The caller unpacks with extractTo() and must close().
  */
-export async function openCheckedZip(zipPath: string, unpackParent: string, opts: { signal?: AbortSignal; limits?: Partial<ZipLimits> } = {}): Promise<CheckedZip> {
+export async function openCheckedZip(zipPath: string, unpackParent: string, opts: { signal?: AbortSignal | undefined; limits?: Partial<ZipLimits> } = {}): Promise<CheckedZip> {
   const lim = { ...DEFAULT_ZIP_LIMITS, ...opts.limits };
   // The archive itself: its entries' bytes plus headers, never more than the unpacked total and a margin.
   const input: InputFile = await openInputFile(zipPath, { maxBytes: lim.maxTotalBytes + 64 * MiB, what: 'a package archive', code: 'PACKAGE_BAD_ZIP', missingCode: 'PACKAGE_NOT_FOUND', notFileCode: 'PACKAGE_NOT_FOUND', ...(opts.signal ? { signal: opts.signal } : {}) });

@@ -63,7 +63,7 @@ export async function runDoctor(probe: SystemProbe, options: DoctorOptions = {})
 }
 
 /** Run a fix the doctor offered, by its id; then the caller re-runs the doctor. */
-export async function runDoctorFix(probe: SystemProbe, id: string, options: DoctorOptions & { signal?: AbortSignal } = {}): Promise<void> {
+export async function runDoctorFix(probe: SystemProbe, id: string, options: DoctorOptions & { signal?: AbortSignal | undefined } = {}): Promise<void> {
   if (probe.platform === 'win32' && id === WINDOWS_WINUSB_FIX) {
     // The admin prompt is explained in the fix's text, shown before it runs.
     await applyWindowsFix(id, windowsRun(probe), { ...winusbInf(), timeoutMs: 5 * 60_000, ...(options.signal ? { signal: options.signal } : {}) });

@@ -22,13 +22,14 @@ export interface WindowsComPort {
 }
 
 /** What serialport's SerialPort.list() reports on Windows (the fields used here). */
+/** One entry of serialport's list (its fields may be present and undefined). */
 export interface SerialListEntry {
   path: string;
-  pnpId?: string;
-  locationId?: string;
-  friendlyName?: string;
-  vendorId?: string;
-  productId?: string;
+  pnpId?: string | undefined;
+  locationId?: string | undefined;
+  friendlyName?: string | undefined;
+  vendorId?: string | undefined;
+  productId?: string | undefined;
 }
 
 const PNP_ID = /^USB\\VID_([0-9A-F]{4})&PID_([0-9A-F]{4})&MI_([0-9A-F]{2})\\(.+)$/i;

@@ -144,7 +144,7 @@ export async function runPowerCycleAction(probe: SystemProbe, action: PowerCycle
 const MODE = (d: ModemDevice): string => (d.edl ? 'download mode (EDL)' : d.vendorId === 0x05c6 && d.productId === 0x900e ? 'crash-dump mode' : 'normal mode');
 
 /** After an action: wait for a modem to be on USB again and say which mode it came back in. */
-export async function waitForModem(probe: SystemProbe, opts: { timeoutMs: number; pollMs?: number; signal?: AbortSignal }): Promise<{ device: ModemDevice; mode: string }> {
+export async function waitForModem(probe: SystemProbe, opts: { timeoutMs: number; pollMs?: number; signal?: AbortSignal | undefined }): Promise<{ device: ModemDevice; mode: string }> {
   const end = Date.now() + opts.timeoutMs;
   for (;;) {
     throwIfAborted(opts.signal);

@@ -16,7 +16,7 @@ export interface RunResult {
 export interface RunOptions {
   timeoutMs: number;
   input?: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface SystemProbe {

@@ -36,9 +36,9 @@ export interface ConfigureParams {
   memoryName: string;
   maxPayloadToTarget: number;
   zlpAwareHost: boolean;
-  skipStorageInit?: boolean;
+  skipStorageInit?: boolean | undefined;
   /** Dry run on real hardware: the programmer accepts data but writes nothing. */
-  skipWrite?: boolean;
+  skipWrite?: boolean | undefined;
 }
 
 export interface PatchParams {

@@ -55,10 +55,59 @@ function flatten(root: CfbStorage): Flat[] {
   return out;
 }
 
+const SS = 512;
+
+/** Directory entries in their sectors (unused slots: empty name, no siblings). */
+function writeDirectory(dv: DataView, at: (sector: number) => number, dirStart: number, dirSectors: number, flat: readonly Flat[]): void {
+  const dirOffset = (i: number): number => at(dirStart + Math.floor((i * DIR_ENTRY) / SS)) + ((i * DIR_ENTRY) % SS);
+  for (let i = 0; i < dirSectors * (SS / DIR_ENTRY); i++) {
+    const o = dirOffset(i);
+    const f = flat[i];
+    if (!f) {
+      dv.setUint32(o + 68, NOSTREAM, true);
+      dv.setUint32(o + 72, NOSTREAM, true);
+      dv.setUint32(o + 76, NOSTREAM, true);
+      continue;
+    }
+    for (let c = 0; c < f.name.length; c++) dv.setUint16(o + c * 2, f.name.charCodeAt(c), true);
+    dv.setUint16(o + 64, (f.name.length + 1) * 2, true);
+    dv.setUint8(o + 66, f.type);
+    dv.setUint8(o + 67, 1); // black
+    dv.setUint32(o + 68, f.left, true);
+    dv.setUint32(o + 72, f.right, true);
+    dv.setUint32(o + 76, f.child, true);
+    dv.setBigUint64(o + 100, f.created, true);
+    dv.setBigUint64(o + 108, f.modified, true);
+    dv.setUint32(o + 116, f.type === 2 && f.size === 0 ? ENDOFCHAIN : f.start, true);
+    dv.setUint32(o + 120, f.size, true);
+  }
+}
+
+/** The mini FAT (one chain per small stream) and the mini stream (the small streams, packed). */
+function writeMini(out: Uint8Array, at: (sector: number) => number, miniFatStart: number, miniFatSectors: number, miniStreamStart: number, miniChunks: readonly Uint8Array[]): void {
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  let m = 0;
+  for (const chunk of miniChunks) {
+    const n = Math.ceil(chunk.length / MINI_SECTOR);
+    for (let i = 0; i < n; i++, m++) {
+      const o = at(miniFatStart + Math.floor((m * 4) / SS)) + ((m * 4) % SS);
+      dv.setUint32(o, i === n - 1 ? ENDOFCHAIN : m + 1, true);
+    }
+  }
+  for (let i = m; i < miniFatSectors * (SS / 4); i++) dv.setUint32(at(miniFatStart + Math.floor((i * 4) / SS)) + ((i * 4) % SS), FREESECT, true);
+  let mo = 0;
+  for (const chunk of miniChunks) {
+    for (let off = 0; off < chunk.length; off += MINI_SECTOR, mo += MINI_SECTOR) {
+      const piece = chunk.subarray(off, off + MINI_SECTOR);
+      out.set(piece, at(miniStreamStart + Math.floor(mo / SS)) + (mo % SS));
+    }
+  }
+}
+
 /** Serialise a tree of storages and streams as a version 3 compound file. Deterministic. */
 export function writeCfb(root: CfbStorage): Uint8Array {
   const flat = flatten(root);
-  const ss = 512;
+  const ss = SS;
   // Mini stream: streams under the cutoff, packed in 64-byte mini sectors in directory order.
   const miniChunks: Uint8Array[] = [];
   let miniSectors = 0;
@@ -143,46 +192,8 @@ export function writeCfb(root: CfbStorage): Uint8Array {
   fatIds.forEach((sec, k) => {
     for (let i = 0; i < ss / 4; i++) dv.setUint32(at(sec) + i * 4, fat[k * (ss / 4) + i]!, true);
   });
-  // Directory (unused slots: empty name, no siblings)
-  const dirOffset = (i: number): number => at(dirStart + Math.floor((i * DIR_ENTRY) / ss)) + ((i * DIR_ENTRY) % ss);
-  for (let i = 0; i < dirSectors * (ss / DIR_ENTRY); i++) {
-    const o = dirOffset(i);
-    const f = flat[i];
-    if (!f) {
-      dv.setUint32(o + 68, NOSTREAM, true);
-      dv.setUint32(o + 72, NOSTREAM, true);
-      dv.setUint32(o + 76, NOSTREAM, true);
-      continue;
-    }
-    for (let c = 0; c < f.name.length; c++) dv.setUint16(o + c * 2, f.name.charCodeAt(c), true);
-    dv.setUint16(o + 64, (f.name.length + 1) * 2, true);
-    dv.setUint8(o + 66, f.type);
-    dv.setUint8(o + 67, 1); // black
-    dv.setUint32(o + 68, f.left, true);
-    dv.setUint32(o + 72, f.right, true);
-    dv.setUint32(o + 76, f.child, true);
-    dv.setBigUint64(o + 100, f.created, true);
-    dv.setBigUint64(o + 108, f.modified, true);
-    dv.setUint32(o + 116, f.type === 2 && f.size === 0 ? ENDOFCHAIN : f.start, true);
-    dv.setUint32(o + 120, f.size, true);
-  }
-  // Mini FAT and mini stream
-  let m = 0;
-  for (const chunk of miniChunks) {
-    const n = Math.ceil(chunk.length / MINI_SECTOR);
-    for (let i = 0; i < n; i++, m++) {
-      const o = at(miniFatStart + Math.floor((m * 4) / ss)) + ((m * 4) % ss);
-      dv.setUint32(o, i === n - 1 ? ENDOFCHAIN : m + 1, true);
-    }
-  }
-  for (let i = m; i < miniFatSectors * (ss / 4); i++) dv.setUint32(at(miniFatStart + Math.floor((i * 4) / ss)) + ((i * 4) % ss), FREESECT, true);
-  let mo = 0;
-  for (const chunk of miniChunks) {
-    for (let off = 0; off < chunk.length; off += MINI_SECTOR, mo += MINI_SECTOR) {
-      const piece = chunk.subarray(off, off + MINI_SECTOR);
-      out.set(piece, at(miniStreamStart + Math.floor(mo / ss)) + (mo % ss));
-    }
-  }
+  writeDirectory(dv, at, dirStart, dirSectors, flat);
+  writeMini(out, at, miniFatStart, miniFatSectors, miniStreamStart, miniChunks);
   // Regular streams: contiguous chains.
   for (const f of bigStreams) out.set((f.node as CfbStream).data, at(f.start));
   return out;

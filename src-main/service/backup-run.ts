@@ -19,7 +19,7 @@ export interface BackupRunOptions {
   dm: PipeOpener;
   folder: string;
   now: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
   nvRange?: [number, number];
   openTimeoutMs?: number;

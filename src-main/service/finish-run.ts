@@ -16,7 +16,7 @@ export interface FinishTarget {
 
 export interface FinishOptions {
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
   pollMs?: number;
   /** Per AT command (default 5 s). */

@@ -16,7 +16,7 @@ export interface RestoreRunOptions {
   dryRun: boolean;
   /** Where the backup of the current state goes before anything is written. */
   backupDir: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onEvent?: EventSink;
   nvRange?: [number, number];
 }

@@ -29,11 +29,11 @@ export interface NandOp {
 export interface NandOptions {
   model: ModelSpec;
   /** Folder holding nand.bin and nand.json; a temporary folder (removed on close) when absent. */
-  stateDir?: string;
+  stateDir?: string | undefined;
   /** Override the model's block count (e.g. for a 1 GiB+ benchmark NAND or a small test NAND). */
-  totalBlocks?: number;
+  totalBlocks?: number | undefined;
   /** Factory bad blocks (physical block numbers); only used when the NAND is created. */
-  badBlocks?: number[];
+  badBlocks?: number[] | undefined;
   createdBy?: string;
 }
 

@@ -59,7 +59,7 @@ function removeStaleLink(path: string): void {
 
 export interface StartSocatOptions {
   timeoutMs?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Start socat linking two fresh ptys at pathA and pathB; resolves once both links exist. */

@@ -17,9 +17,9 @@ export interface MemoryPairOptions {
   /** Whether the host end sends ZLPs (default true, like a ZLP-aware USB host). */
   hostSendsZlp?: boolean;
   /** Link model applied to host->device transfers. */
-  hostToDevice?: LinkDelay;
+  hostToDevice?: LinkDelay | undefined;
   /** Link model applied to device->host transfers. */
-  deviceToHost?: LinkDelay;
+  deviceToHost?: LinkDelay | undefined;
   name?: string;
   /**
    * Bytes a receiver may leave unread before the sender's writes wait, like a USB endpoint that

@@ -6,7 +6,7 @@ export interface IoOptions {
   /** Give up after this many milliseconds with DEVICE_TIMEOUT. */
   timeoutMs: number;
   /** Give up at once with CANCELLED when aborted. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** What this I/O is for, used in the timeout message ("the answer to <configure>"). */
   what?: string;
 }

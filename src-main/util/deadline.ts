@@ -30,7 +30,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export interface WaitOptions {
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Error code used on timeout (default DEVICE_TIMEOUT). */
   code?: ErrorCode;
   /** What was being waited for, e.g. "the programmer's answer to <configure>". */

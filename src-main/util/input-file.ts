@@ -25,7 +25,7 @@ export interface InputFileOptions {
   notFileCode?: ErrorCode;
   /** Error code when it does not exist or cannot be opened (default `code`). */
   missingCode?: ErrorCode;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** What kind of thing `st` is, in words, for "... is X, not a regular file". */

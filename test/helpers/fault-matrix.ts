@@ -81,8 +81,8 @@ export interface MatrixOptions {
 export const MATRIX_PROGRAMMERS: readonly ProgrammerName[] = ['default', 'quectel-sdx-nand-eager'];
 
 /** Short limits so a matrix run takes minutes; the engine's defaults are the field's. */
-const TIMEOUTS: FlashOptions['timeouts'] = { writeMs: 1500, responseMs: 3000, programAckMs: 6000, eraseAckMs: 6000, readDataMs: 6000 };
-const RECOVERY: FlashOptions['recovery'] = { maxAttempts: 3, drainQuietMs: 100, drainMaxMs: 600, probeMs: 1000, dropOffMs: CRASH_WATCHDOG_MS + 1500, reEnumerateMs: 8000 };
+const TIMEOUTS: NonNullable<FlashOptions['timeouts']> = { writeMs: 1500, responseMs: 3000, programAckMs: 6000, eraseAckMs: 6000, readDataMs: 6000 };
+const RECOVERY: NonNullable<FlashOptions['recovery']> = { maxAttempts: 3, drainQuietMs: 100, drainMaxMs: 600, probeMs: 1000, dropOffMs: CRASH_WATCHDOG_MS + 1500, reEnumerateMs: 8000 };
 
 export function socatPresent(): boolean {
   try {

@@ -28,7 +28,7 @@ export function sysfsWriteCommand(path: string, value: string): PlannedCommand {
 }
 
 /** Run it, turning "not installed", a dismissed password prompt and a non-zero exit into errors. */
-export async function runChecked(probe: SystemProbe, c: PlannedCommand, what: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RunResult> {
+export async function runChecked(probe: SystemProbe, c: PlannedCommand, what: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<RunResult> {
   const r = await probe.run(c.cmd, c.args, opts);
   if (r === undefined) {
     throw new RescueError('HOST_TOOL_MISSING', c.cmd === 'pkexec'

@@ -137,7 +137,7 @@ export function windowsFixes(probe: WindowsPnpProbe, opts: WindowsFixOptions = {
 }
 
 /** Read this Windows machine through `run` and return its checks, for the doctor and the Prepare step. */
-export async function windowsChecks(run: WindowsRun, opts: WindowsFixOptions & { signal?: AbortSignal } = {}): Promise<PlatformCheck[]> {
+export async function windowsChecks(run: WindowsRun, opts: WindowsFixOptions & { signal?: AbortSignal | undefined } = {}): Promise<PlatformCheck[]> {
   const read = await readWindowsPnp(run, opts.signal);
   if (read.source === 'none') {
     return [{ id: WINDOWS_EDL_CHECK, title: 'Driver for the modem in download mode (EDL)', state: 'unknown', detail: `The device list could not be read: ${read.problem ?? 'no tool answered'}.` }];
@@ -157,7 +157,7 @@ export async function windowsChecks(run: WindowsRun, opts: WindowsFixOptions & {
 }
 
 /** Apply a Windows fix by id (after the user agreed to its explanation). */
-export async function applyWindowsFix(id: string, run: WindowsRun, opts: { infPath?: string; timeoutMs: number; signal?: AbortSignal }): Promise<InstallOutcome> {
+export async function applyWindowsFix(id: string, run: WindowsRun, opts: { infPath?: string; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<InstallOutcome> {
   if (id !== WINDOWS_WINUSB_FIX) throw new RescueError('INTERNAL', `There is no Windows fix called "${id}".`);
   if (!opts.infPath) throw new RescueError('HOST_TOOL_MISSING', 'The WinUSB driver package (modem-rescue-winusb.inf) is not part of this installation.', { nextStep: ZADIG_STEPS });
   return installWinUsbDriver(run, opts.infPath, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });

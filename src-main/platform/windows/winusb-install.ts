@@ -8,7 +8,7 @@ import { bounded } from '../../util/deadline.js';
 
 export interface WindowsRunResult { code: number; stdout: string; stderr: string }
 /** Runs a program; undefined when it does not exist on this computer. */
-export type WindowsRun = (cmd: string, args: string[], opts?: { timeoutMs: number; signal?: AbortSignal }) => Promise<WindowsRunResult | undefined>;
+export type WindowsRun = (cmd: string, args: string[], opts?: { timeoutMs: number; signal?: AbortSignal | undefined }) => Promise<WindowsRunResult | undefined>;
 
 export interface PlannedWindowsCommand { cmd: string; args: string[] }
 
@@ -61,7 +61,7 @@ const NO_DEVICE_UPDATED = 259;
 export interface InstallOutcome { rebootRequired: boolean }
 
 /** Run the elevated install; resolves when pnputil reports success, else a RescueError naming Zadig. */
-export async function installWinUsbDriver(run: WindowsRun, infPath: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<InstallOutcome> {
+export async function installWinUsbDriver(run: WindowsRun, infPath: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<InstallOutcome> {
   const c = winUsbInstallCommand(infPath);
   const r = await bounded((signal) => run(c.cmd, c.args, { timeoutMs: opts.timeoutMs, signal }), {
     timeoutMs: opts.timeoutMs,
