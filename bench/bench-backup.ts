@@ -51,7 +51,11 @@ class DelayLine implements BulkPipe {
   private async pump(): Promise<void> {
     try {
       for (;;) {
-        const data = await this.inner.read(64 * 1024, { timeoutMs: 3_600_000, signal: this.stop.signal, what: 'host data' });
+        const data = await this.inner.read(64 * 1024, {
+          timeoutMs: 3_600_000,
+          signal: this.stop.signal,
+          what: 'host data',
+        });
         this.arrivals.push({ data, due: performance.now() + this.oneWayMs });
         this.wake?.();
       }
@@ -129,14 +133,24 @@ export async function backupOverSlowLink(dir: string, maxInFlight: number, round
   const counter = new DiagCounter();
   const device = (async () => {
     const { dm } = await bus.plugIn();
-    await runDiagDevice(roundTripMs > 0 ? new DelayLine(dm, roundTripMs / 2) : dm, { model, state, faults: new FaultPlan(), signal: ac.signal }, counter);
+    await runDiagDevice(
+      roundTripMs > 0 ? new DelayLine(dm, roundTripMs / 2) : dm,
+      { model, state, faults: new FaultPlan(), signal: ac.signal },
+      counter,
+    );
   })();
   try {
     const t0 = performance.now();
     const r = await backupQcn({ dm: bus.dmOpener, out: join(dir, `bench-${maxInFlight}.qcn`), maxInFlight });
     const seconds = (performance.now() - t0) / 1000;
     const c = r.manifest.counts;
-    return { seconds, requests: counter.requests, nvItems: c.nvItems + c.nvItemsSim1, files: c.efsFiles + c.itemFiles + c.provisioningFiles, bytes: r.manifest.bytes };
+    return {
+      seconds,
+      requests: counter.requests,
+      nvItems: c.nvItems + c.nvItemsSim1,
+      files: c.efsFiles + c.itemFiles + c.provisioningFiles,
+      bytes: r.manifest.bytes,
+    };
   } finally {
     ac.abort();
     await device.catch(() => undefined);

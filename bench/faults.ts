@@ -12,15 +12,27 @@ async function main(): Promise<number> {
   const at = args.indexOf('--programmers');
   const named = at >= 0 ? (args[at + 1] ?? '').split(',').filter((n) => n !== '') : [...MATRIX_PROGRAMMERS];
   const bad = named.filter((n) => !isProgrammerName(n));
-  if (bad.length > 0 || named.length === 0) throw new Error(`--programmers takes a comma-separated list of profiles (src-main/sim/programmer-profiles.ts); not known: ${bad.join(', ') || '(none given)'}`);
+  if (bad.length > 0 || named.length === 0)
+    throw new Error(
+      `--programmers takes a comma-separated list of profiles (src-main/sim/programmer-profiles.ts); not known: ${bad.join(', ') || '(none given)'}`,
+    );
   const programmers = named as ProgrammerName[];
-  console.log(`Fault matrix (${quick ? 'quick' : 'full'}) against the programmers ${programmers.join(', ')}: every run under a hard limit of 2 minutes beyond its fault's own delay.`);
+  console.log(
+    `Fault matrix (${quick ? 'quick' : 'full'}) against the programmers ${programmers.join(', ')}: every run under a hard limit of 2 minutes beyond its fault's own delay.`,
+  );
   console.log(formatHeader());
-  const results = await runMatrix({ quick, programmers, ...(pty === false ? { pty } : {}), onResult: (r) => console.log(formatRow(r)) });
+  const results = await runMatrix({
+    quick,
+    programmers,
+    ...(pty === false ? { pty } : {}),
+    onResult: (r) => console.log(formatRow(r)),
+  });
   const failed = results.filter((r) => !r.ok).length;
   const hangs = results.filter((r) => r.outcome === 'HANG').length;
   const recovered = results.filter((r) => r.outcome === 'recovered').length;
-  console.log(`\n${hangs} hangs; ${recovered} recovered automatically; ${results.length - recovered - failed} ended in a clear error and resumed after a power cycle; longest run ${Math.max(...results.map((r) => r.seconds)).toFixed(1)} s.`);
+  console.log(
+    `\n${hangs} hangs; ${recovered} recovered automatically; ${results.length - recovered - failed} ended in a clear error and resumed after a power cycle; longest run ${Math.max(...results.map((r) => r.seconds)).toFixed(1)} s.`,
+  );
   console.log(`${results.length - failed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }

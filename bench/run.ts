@@ -39,16 +39,29 @@ function benchPackage(dir: string, imageMiB: number): Promise<BenchPackage> {
   return p;
 }
 
-async function flashOnce(dir: string, imageMiB: number, opts: { link?: LinkModel; payload?: number; verify?: boolean }): Promise<FlashFigures> {
+async function flashOnce(
+  dir: string,
+  imageMiB: number,
+  opts: { link?: LinkModel; payload?: number; verify?: boolean },
+): Promise<FlashFigures> {
   const pkg = await benchPackage(dir, imageMiB);
   const bus = new MemoryBus(opts.link ? { hostToDevice: opts.link } : {});
   const stateDir = join(dir, `modem-${++modems}`);
-  const modem = new VirtualModem({ model: model.id, stateDir, totalBlocks: pkg.totalBlocks, maxPayloadSupported: opts.payload ?? 8192 }, bus);
+  const modem = new VirtualModem(
+    { model: model.id, stateDir, totalBlocks: pkg.totalBlocks, maxPayloadSupported: opts.payload ?? 8192 },
+    bus,
+  );
   await modem.start();
   try {
     const cpu0 = process.cpuUsage();
     const busy0 = opts.link?.stats.busySeconds ?? 0;
-    const r = await flashPackage({ package: pkg.root, opener: bus.opener, verify: opts.verify ?? false, maxPayload: opts.payload ?? 8192, verifyMd5: false });
+    const r = await flashPackage({
+      package: pkg.root,
+      opener: bus.opener,
+      verify: opts.verify ?? false,
+      maxPayload: opts.payload ?? 8192,
+      verifyMd5: false,
+    });
     const cpu = process.cpuUsage(cpu0);
     return {
       seconds: r.seconds,
@@ -69,7 +82,9 @@ async function rssChild(dir: string): Promise<void> {
 
 function measureRssInChild(dir: string): Promise<{ maxRssBytes: number } & FlashFigures> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--rss-child', dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), ['--rss-child', dir], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let result: ({ maxRssBytes: number } & FlashFigures) | undefined;
     child.on('message', (m) => (result = m as typeof result));
     child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`benchmark child exited with ${code}`))));
@@ -93,8 +108,12 @@ async function main(): Promise<void> {
     const ceil = runs.sort((a, b) => a.seconds - b.seconds)[1]!;
     const mbps = ceil.bytes / ceil.seconds / MB;
     const cpuPerGiB = (ceil.cpuSeconds / ceil.bytes) * 1024 ** 3;
-    console.log(`1. Host ceiling, 256 MiB into the in-memory modem, unlimited link, 8 KiB payload (median of 3 after a warm-up):`);
-    console.log(`   ${mbps.toFixed(0)} MB/s (${ceil.seconds.toFixed(2)} s; runs ${runs.map((r) => (r.bytes / r.seconds / MB).toFixed(0)).join(', ')} MB/s), ${cpuPerGiB.toFixed(2)} CPU s/GiB (host + virtual device)`);
+    console.log(
+      `1. Host ceiling, 256 MiB into the in-memory modem, unlimited link, 8 KiB payload (median of 3 after a warm-up):`,
+    );
+    console.log(
+      `   ${mbps.toFixed(0)} MB/s (${ceil.seconds.toFixed(2)} s; runs ${runs.map((r) => (r.bytes / r.seconds / MB).toFixed(0)).join(', ')} MB/s), ${cpuPerGiB.toFixed(2)} CPU s/GiB (host + virtual device)`,
+    );
     console.log(`   target >= 800 MB/s: ratio ${(mbps / 800).toFixed(2)} -> ${verdict(mbps >= 800)}\n`);
 
     const link = LinkModel.usb2HighSpeed();
@@ -102,20 +121,30 @@ async function main(): Promise<void> {
     const linkMbps = usb.bytes / usb.seconds / MB;
     const fraction = (usb.linkBusySeconds ?? 0) / usb.seconds;
     console.log('2. Modelled USB 2.0 high-speed link (35 MB/s, 512-byte packets, 8 KiB payload), 64 MiB:');
-    console.log(`   ${linkMbps.toFixed(1)} MB/s of payload; the link was busy ${((usb.linkBusySeconds ?? 0)).toFixed(2)} s of ${usb.seconds.toFixed(2)} s`);
-    console.log(`   achieved fraction of the link ${fraction.toFixed(3)} (target >= 0.95) -> ${verdict(fraction >= 0.95)}\n`);
+    console.log(
+      `   ${linkMbps.toFixed(1)} MB/s of payload; the link was busy ${(usb.linkBusySeconds ?? 0).toFixed(2)} s of ${usb.seconds.toFixed(2)} s`,
+    );
+    console.log(
+      `   achieved fraction of the link ${fraction.toFixed(3)} (target >= 0.95) -> ${verdict(fraction >= 0.95)}\n`,
+    );
 
     const rss = await measureRssInChild(dir);
     const rssMB = rss.maxRssBytes / MB;
     console.log('3. Peak memory flashing a 1 GiB image (child process, whole process RSS):');
-    console.log(`   peak RSS ${rssMB.toFixed(0)} MB while flashing ${(rss.bytes / 1024 ** 3).toFixed(2)} GiB at ${(rss.bytes / rss.seconds / MB).toFixed(0)} MB/s`);
+    console.log(
+      `   peak RSS ${rssMB.toFixed(0)} MB while flashing ${(rss.bytes / 1024 ** 3).toFixed(2)} GiB at ${(rss.bytes / rss.seconds / MB).toFixed(0)} MB/s`,
+    );
     console.log(`   target < 150 MB: ratio ${(rssMB / 150).toFixed(2)} -> ${verdict(rssMB < 150)}`);
 
     // 4. QCN backup over a 2 ms round trip: pipelined (8 in flight) against one request at a time.
     const piped = await backupOverSlowLink(dir, 8);
     const serial = await backupOverSlowLink(dir, 1);
-    console.log(`\n4. Full QCN backup from the virtual modem, link with 2 ms round trip (${piped.requests} DIAG requests: NV 0..7500 x 2 contexts, EFS; ${piped.nvItems} NV items, ${piped.files} files):`);
-    console.log(`   8 in flight: ${piped.seconds.toFixed(2)} s (${(piped.requests / piped.seconds).toFixed(0)} requests/s); 1 in flight: ${serial.seconds.toFixed(2)} s; ratio ${(serial.seconds / piped.seconds).toFixed(1)}x`);
+    console.log(
+      `\n4. Full QCN backup from the virtual modem, link with 2 ms round trip (${piped.requests} DIAG requests: NV 0..7500 x 2 contexts, EFS; ${piped.nvItems} NV items, ${piped.files} files):`,
+    );
+    console.log(
+      `   8 in flight: ${piped.seconds.toFixed(2)} s (${(piped.requests / piped.seconds).toFixed(0)} requests/s); 1 in flight: ${serial.seconds.toFixed(2)} s; ratio ${(serial.seconds / piped.seconds).toFixed(1)}x`,
+    );
     console.log(`   target < 10 s: ratio ${(piped.seconds / 10).toFixed(2)} -> ${verdict(piped.seconds < 10)}`);
   } finally {
     await rm(dir, { recursive: true, force: true });

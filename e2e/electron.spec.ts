@@ -27,7 +27,9 @@ test('the Electron app opens the wizard in a locked-down window', async ({}, tes
     await expect(window.getByTestId('step-connect')).toBeVisible({ timeout: 20_000 });
     // The renderer has no Node, only the narrow preload API.
     expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-    expect(await window.evaluate(() => typeof (globalThis as { modemRescue?: { call?: unknown } }).modemRescue?.call)).toBe('function');
+    expect(
+      await window.evaluate(() => typeof (globalThis as { modemRescue?: { call?: unknown } }).modemRescue?.call),
+    ).toBe('function');
     const path = testInfo.outputPath('01-electron-connect.png');
     await window.screenshot({ path });
     await testInfo.attach('electron-connect', { path, contentType: 'image/png' });

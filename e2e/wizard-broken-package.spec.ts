@@ -18,7 +18,11 @@ const run = promisify(execFile);
 
 /** A small, valid package for the virtual EC25, made by the CLI; returns its folder. */
 async function makePackage(outDir: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, 'sim', 'make-package', '--model', 'ec25', '--out', outDir, '--size', '2'], { timeout: 30_000 });
+  const { stdout } = await run(
+    process.execPath,
+    [CLI, 'sim', 'make-package', '--model', 'ec25', '--out', outDir, '--size', '2'],
+    { timeout: 30_000 },
+  );
   return stdout.trim().split('\n').pop() as string;
 }
 
@@ -67,7 +71,11 @@ const breakages: { name: string; code: RegExp; damage: (root: string) => Promise
 ];
 
 for (const broken of breakages) {
-  test(`a package with ${broken.name} is refused with its code and Next stays disabled`, async ({ page, server, shot }) => {
+  test(`a package with ${broken.name} is refused with its code and Next stays disabled`, async ({
+    page,
+    server,
+    shot,
+  }) => {
     const work = await mkdtemp(join(tmpdir(), 'modem-rescue-e2e-pkg-'));
     try {
       const root = await makePackage(work);

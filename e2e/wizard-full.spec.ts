@@ -7,14 +7,28 @@ import { join } from 'node:path';
 import { MODELS } from '../src-main/sim/models.js';
 import { modelImeis } from '../src-main/sim/normal-state.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import { demoOn, devices, expectIndicator, expectNoStackTrace, expectStep, FLASH_TIMEOUT_MS, goNext, progressValue, confirmAndFlash } from './helpers/wizard.js';
+import {
+  demoOn,
+  devices,
+  expectIndicator,
+  expectNoStackTrace,
+  expectStep,
+  FLASH_TIMEOUT_MS,
+  goNext,
+  progressValue,
+  confirmAndFlash,
+} from './helpers/wizard.js';
 
 requireChromium();
 
 /** A Quectel firmware name, e.g. EC25EFAR06A11M4G_01.001.01.001. */
 const FIRMWARE_NAME = /EC25[A-Z0-9]+_\d{2}\.\d{3}\.\d{2}\.\d{3}/;
 
-test('the full path: normal mode -> backup -> EDL -> package -> flash -> verify -> normal mode', async ({ page, server, shot }) => {
+test('the full path: normal mode -> backup -> EDL -> package -> flash -> verify -> normal mode', async ({
+  page,
+  server,
+  shot,
+}) => {
   // The browser mode writes backups only under the user's home (the server's, a temp folder here).
   const backupFolder = await mkdtemp(join(server.home, 'backup-'));
   try {
@@ -44,7 +58,10 @@ test('the full path: normal mode -> backup -> EDL -> package -> flash -> verify 
     const [imei] = modelImeis(MODELS.ec25);
     await expect(manifest).toContainText(`${'*'.repeat(imei.length - 4)}${imei.slice(-4)}`);
     await expect(manifest).not.toContainText(imei);
-    expect((await readdir(backupFolder, { recursive: true })).length, 'the backup is on disk in the chosen folder').toBeGreaterThan(0);
+    expect(
+      (await readdir(backupFolder, { recursive: true })).length,
+      'the backup is on disk in the chosen folder',
+    ).toBeGreaterThan(0);
     await shot('backup');
 
     // 4. Enter EDL automatically: the indicator turns present.
@@ -61,7 +78,9 @@ test('the full path: normal mode -> backup -> EDL -> package -> flash -> verify 
     // The demo package carries a newer firmware than the module runs; the finish must show it.
     await expect(summary).toContainText(FIRMWARE_NAME);
     const packageFirmware = FIRMWARE_NAME.exec((await summary.textContent()) ?? '')?.[0] ?? '';
-    expect(packageFirmware, 'the demo package is a different firmware from the one the module runs').not.toBe(MODELS.ec25.firmware);
+    expect(packageFirmware, 'the demo package is a different firmware from the one the module runs').not.toBe(
+      MODELS.ec25.firmware,
+    );
     await expect(page.getByTestId('package-problems').getByText(/PACKAGE_/)).toHaveCount(0);
     await shot('package');
 
@@ -75,9 +94,13 @@ test('the full path: normal mode -> backup -> EDL -> package -> flash -> verify 
     expect(confirmed).toMatch(/Erased first\s*\d+ partitions/);
     expect(confirmed).toMatch(/Calibration and IMEI\s*kept/);
     expect(confirmed).toContain(backupFolder);
-    await expect.poll(() => progressValue(page), { timeout: 10_000, message: 'the flash starts moving' }).toBeGreaterThan(0);
+    await expect
+      .poll(() => progressValue(page), { timeout: 10_000, message: 'the flash starts moving' })
+      .toBeGreaterThan(0);
     await shot('flash-running');
-    await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', { timeout: FLASH_TIMEOUT_MS });
+    await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', {
+      timeout: FLASH_TIMEOUT_MS,
+    });
     await expect(page.getByTestId('error-card')).toHaveCount(0);
     await expect(page.getByTestId('step-flash')).toContainText(/Verification: \w+/);
     await shot('flash-done');

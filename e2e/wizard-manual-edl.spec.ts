@@ -2,11 +2,23 @@
 // shorts USB_BOOT to VDD_EXT and suspends/resumes the port, and once more before the HELLO comes.
 
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import { demoOn, DEVICE_TIMEOUT_MS, expectIndicator, expectStep, FLASH_TIMEOUT_MS, goNext, confirmAndFlash } from './helpers/wizard.js';
+import {
+  demoOn,
+  DEVICE_TIMEOUT_MS,
+  expectIndicator,
+  expectStep,
+  FLASH_TIMEOUT_MS,
+  goNext,
+  confirmAndFlash,
+} from './helpers/wizard.js';
 
 requireChromium();
 
-test('a silent modem: the manual path with the pad illustration, the indicator turns present after the pads and two suspends, and it flashes', async ({ page, server, shot }) => {
+test('a silent modem: the manual path with the pad illustration, the indicator turns present after the pads and two suspends, and it flashes', async ({
+  page,
+  server,
+  shot,
+}) => {
   await page.goto(server.url);
   await expectStep(page, 'connect');
   // The server starts with the demo on; switch it off, choose the silent module, switch it on.
@@ -17,7 +29,9 @@ test('a silent modem: the manual path with the pad illustration, the indicator t
   await demoOn(page);
 
   // Connect: nothing in normal mode (the module is silent).
-  await expect(page.locator('[data-testid="device"][data-mode="normal"]')).toHaveCount(0, { timeout: DEVICE_TIMEOUT_MS });
+  await expect(page.locator('[data-testid="device"][data-mode="normal"]')).toHaveCount(0, {
+    timeout: DEVICE_TIMEOUT_MS,
+  });
   await expect(page.locator('[data-testid="device"][data-mode="edl"]')).toHaveCount(0);
   await shot('connect-silent');
 
@@ -58,7 +72,9 @@ test('a silent modem: the manual path with the pad illustration, the indicator t
   await expect(page.getByTestId('package-summary')).toBeVisible({ timeout: FLASH_TIMEOUT_MS });
   await goNext(page, 'flash');
   await confirmAndFlash(page);
-  await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', { timeout: FLASH_TIMEOUT_MS });
+  await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', {
+    timeout: FLASH_TIMEOUT_MS,
+  });
   await expect(page.getByTestId('error-card')).toHaveCount(0);
   await shot('flash-done');
 });

@@ -5,11 +5,23 @@
 
 import { apiCall } from './helpers/api.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import { demoOn, devices, expectIndicator, expectStep, FLASH_TIMEOUT_MS, goNext, confirmAndFlash } from './helpers/wizard.js';
+import {
+  demoOn,
+  devices,
+  expectIndicator,
+  expectStep,
+  FLASH_TIMEOUT_MS,
+  goNext,
+  confirmAndFlash,
+} from './helpers/wizard.js';
 
 requireChromium();
 
-test('a stall during the flash: recovery shows on screen, and after the replug the flash resumes and completes', async ({ page, server, shot }) => {
+test('a stall during the flash: recovery shows on screen, and after the replug the flash resumes and completes', async ({
+  page,
+  server,
+  shot,
+}) => {
   // The stall is only given up on after the engine's real time limits (about 50 s).
   test.setTimeout(150_000);
   await page.goto(server.url);
@@ -51,11 +63,16 @@ test('a stall during the flash: recovery shows on screen, and after the replug t
   // The person unplugs and replugs the module: the demo modem's button on the Flash step.
   await page.getByTestId('demo-replug').click();
   await expect
-    .poll(async () => (await apiCall(server.url, 'getDevices', {})).devices.find((d) => d.demo)?.mode, { timeout: 15_000, message: 'the half-flashed module comes back in EDL' })
+    .poll(async () => (await apiCall(server.url, 'getDevices', {})).devices.find((d) => d.demo)?.mode, {
+      timeout: 15_000,
+      message: 'the half-flashed module comes back in EDL',
+    })
     .toBe('edl');
   await expect(page.getByTestId('flash-start')).toBeEnabled();
   await confirmAndFlash(page);
-  await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', { timeout: FLASH_TIMEOUT_MS });
+  await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', {
+    timeout: FLASH_TIMEOUT_MS,
+  });
   await expect(page.getByTestId('step-flash')).toContainText(/continuing an earlier run/i);
   await expect(page.getByTestId('error-card')).toHaveCount(0);
   await expect(page.getByTestId('log-tail')).not.toBeEmpty();

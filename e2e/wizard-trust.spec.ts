@@ -7,7 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePackage } from '../src-main/sim/make-package.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import { confirmAndFlash, demoOn, devices, expectIndicator, expectStep, FLASH_TIMEOUT_MS, goNext, nextButton, progressValue } from './helpers/wizard.js';
+import {
+  confirmAndFlash,
+  demoOn,
+  devices,
+  expectIndicator,
+  expectStep,
+  FLASH_TIMEOUT_MS,
+  goNext,
+  nextButton,
+  progressValue,
+} from './helpers/wizard.js';
 import type { Page } from '@playwright/test';
 
 requireChromium();
@@ -27,7 +37,11 @@ async function toPackageStep(page: Page, url: string): Promise<void> {
   await goNext(page, 'package');
 }
 
-test('a package for another module: refused, typed override only, and the modem still refuses before erasing', async ({ page, server, shot }) => {
+test('a package for another module: refused, typed override only, and the modem still refuses before erasing', async ({
+  page,
+  server,
+  shot,
+}) => {
   const dir = await mkdtemp(join(tmpdir(), 'modem-rescue-e2e-eg25g-'));
   try {
     const other = await makePackage({ model: 'eg25g', outDir: dir, sizeMiB: 2, seed: 9 });
@@ -47,7 +61,9 @@ test('a package for another module: refused, typed override only, and the modem 
     const summary = await confirmAndFlash(page);
     expect(summary).toMatch(/for another module/);
     // The programmer reports 4 KiB pages; the package writes 2 KiB ones: refused before any erase.
-    await expect(page.getByTestId('error-code')).toHaveText('FLASH_REFUSED_BEFORE_ERASE', { timeout: FLASH_TIMEOUT_MS });
+    await expect(page.getByTestId('error-code')).toHaveText('FLASH_REFUSED_BEFORE_ERASE', {
+      timeout: FLASH_TIMEOUT_MS,
+    });
     await expect(page.getByTestId('flash-module-state')).toContainText(/Nothing was erased or written/);
     await shot('flash-refused-before-erase');
   } finally {
@@ -61,7 +77,9 @@ test('cancel asks first, then says what the modem holds now', async ({ page, ser
   await expect(page.getByTestId('package-summary')).toBeVisible({ timeout: FLASH_TIMEOUT_MS });
   await goNext(page, 'flash');
   await confirmAndFlash(page);
-  await expect.poll(() => progressValue(page), { timeout: FLASH_TIMEOUT_MS, message: 'the flash is writing' }).toBeGreaterThan(0);
+  await expect
+    .poll(() => progressValue(page), { timeout: FLASH_TIMEOUT_MS, message: 'the flash is writing' })
+    .toBeGreaterThan(0);
   await page.getByTestId('flash-cancel').click();
   const ask = page.getByTestId('flash-cancel-confirm');
   await expect(ask).toContainText(/without working firmware until you run the flash again/);

@@ -15,7 +15,8 @@ const limitMinutes = Number(process.env.MODEM_RESCUE_DIST_MINUTES ?? 30);
 const limitMs = (Number.isFinite(limitMinutes) && limitMinutes > 0 ? limitMinutes : 30) * 60_000;
 const { version } = createRequire(join(root, 'package.json'))('electron/package.json');
 
-const NETWORK = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up|fetch failed|getaddrinfo/;
+const NETWORK =
+  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up|fetch failed|getaddrinfo/;
 
 let cli;
 try {
@@ -25,7 +26,10 @@ try {
   process.exit(1);
 }
 
-const child = spawn(process.execPath, [cli, ...process.argv.slice(2)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(process.execPath, [cli, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 let failureLine = '';
 let inStack = false;
 const pass = (stream, out) => {
@@ -36,7 +40,10 @@ const pass = (stream, out) => {
     for (const line of lines) {
       // electron-builder's failure: "⨯ <message>  failedTask=build stackTrace=..." and the stack.
       if (/^\s*⨯ /.test(line)) {
-        failureLine ||= line.replace(/^\s*⨯ /, '').replace(/\s+failedTask=.*$/, '').trim();
+        failureLine ||= line
+          .replace(/^\s*⨯ /, '')
+          .replace(/\s+failedTask=.*$/, '')
+          .trim();
         inStack = true;
         continue;
       }
@@ -54,7 +61,9 @@ pass(child.stderr, process.stderr);
 
 const timer = setTimeout(() => {
   child.kill('SIGKILL');
-  console.error(`npm run dist: stopped after ${Math.round(limitMs / 60_000)} minutes without finishing (MODEM_RESCUE_DIST_MINUTES sets the limit).`);
+  console.error(
+    `npm run dist: stopped after ${Math.round(limitMs / 60_000)} minutes without finishing (MODEM_RESCUE_DIST_MINUTES sets the limit).`,
+  );
   process.exit(1);
 }, limitMs);
 const forward = (signal) => child.kill(signal);
@@ -73,7 +82,9 @@ child.on('close', (code, signal) => {
         'build on a machine that is online, or set ELECTRON_MIRROR to a mirror you can reach (or electronDist to an unpacked Electron), then run again.',
     );
   } else {
-    console.error(`npm run dist: electron-builder failed${failureLine ? `: ${failureLine}` : signal ? ` (${signal})` : ` (exit code ${code})`}.`);
+    console.error(
+      `npm run dist: electron-builder failed${failureLine ? `: ${failureLine}` : signal ? ` (${signal})` : ` (exit code ${code})`}.`,
+    );
   }
   process.exit(code || 1);
 });

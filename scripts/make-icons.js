@@ -12,11 +12,23 @@ import { deflateSync } from 'node:zlib';
 // The design on the SVG's 32 x 32 grid (assets/icon.svg holds the same shapes).
 const BODY = { x: 3, y: 5, w: 26, h: 22, r: 3, color: [0x1d, 0x2b, 0x3f] };
 const PIN_COLOR = [0xc9, 0xa8, 0x6a];
-const PINS = [8, 13, 18, 23].flatMap((y) => [{ x: 6, y, w: 3, h: 2 }, { x: 23, y, w: 3, h: 2 }]);
-const CHECK = { points: [[11, 17], [14.5, 20.5], [21, 12]], halfWidth: 1.5, color: [0x3c, 0xcf, 0x7a] };
+const PINS = [8, 13, 18, 23].flatMap((y) => [
+  { x: 6, y, w: 3, h: 2 },
+  { x: 23, y, w: 3, h: 2 },
+]);
+const CHECK = {
+  points: [
+    [11, 17],
+    [14.5, 20.5],
+    [21, 12],
+  ],
+  halfWidth: 1.5,
+  color: [0x3c, 0xcf, 0x7a],
+};
 
 function roundedRectDistance(px, py, { x, y, w, h, r }) {
-  const cx = x + w / 2, cy = y + h / 2;
+  const cx = x + w / 2,
+    cy = y + h / 2;
   const qx = Math.abs(px - cx) - (w / 2 - r);
   const qy = Math.abs(py - cy) - (h / 2 - r);
   const outside = Math.hypot(Math.max(qx, 0), Math.max(qy, 0));
@@ -24,7 +36,8 @@ function roundedRectDistance(px, py, { x, y, w, h, r }) {
 }
 
 function segmentDistance(px, py, [ax, ay], [bx, by]) {
-  const dx = bx - ax, dy = by - ay;
+  const dx = bx - ax,
+    dy = by - ay;
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - ax - t * dx, py - ay - t * dy);
 }
@@ -46,12 +59,14 @@ export function drawIcon(size) {
   const px = [0, 0, 0, 0];
   for (let j = 0; j < size; j++) {
     for (let i = 0; i < size; i++) {
-      const x = (i + 0.5) / scale, y = (j + 0.5) / scale;
+      const x = (i + 0.5) / scale,
+        y = (j + 0.5) / scale;
       px[0] = px[1] = px[2] = px[3] = 0;
       blend(px, BODY.color, coverage(roundedRectDistance(x, y, BODY) * scale));
       for (const pin of PINS) blend(px, PIN_COLOR, coverage(roundedRectDistance(x, y, { ...pin, r: 0 }) * scale));
       let d = Infinity;
-      for (let k = 1; k < CHECK.points.length; k++) d = Math.min(d, segmentDistance(x, y, CHECK.points[k - 1], CHECK.points[k]));
+      for (let k = 1; k < CHECK.points.length; k++)
+        d = Math.min(d, segmentDistance(x, y, CHECK.points[k - 1], CHECK.points[k]));
       blend(px, CHECK.color, coverage((d - CHECK.halfWidth) * scale));
       const o = (j * size + i) * 4;
       for (let c = 0; c < 3; c++) rgba[o + c] = Math.round(px[c]);

@@ -17,7 +17,9 @@ const runtimeEntry = join(dist, 'web', 'electron-runtime.js');
 const appEntry = join(dist, 'app', 'main.js');
 
 if (!existsSync(cliEntry) || !existsSync(runtimeEntry)) {
-  console.error(`Modem Rescue is not built yet: run \`npm install\` (or \`npm run build\`) in ${root}, then \`npm start\` again.`);
+  console.error(
+    `Modem Rescue is not built yet: run \`npm install\` (or \`npm run build\`) in ${root}, then \`npm start\` again.`,
+  );
   process.exit(70);
 }
 
@@ -25,12 +27,15 @@ const { findElectronRuntime, fallbackMessage } = await import(pathToFileURL(runt
 const args = process.argv.slice(2);
 const fetchSeconds = Number(process.env.MODEM_RESCUE_ELECTRON_FETCH_SECONDS ?? 120);
 let runtime;
-if (process.env.MODEM_RESCUE_BROWSER === '1') runtime = { available: false, reason: 'MODEM_RESCUE_BROWSER=1 asks for the browser mode' };
-else if (!existsSync(appEntry)) runtime = { available: false, reason: `the desktop app is not built (${appEntry} is missing)` };
+if (process.env.MODEM_RESCUE_BROWSER === '1')
+  runtime = { available: false, reason: 'MODEM_RESCUE_BROWSER=1 asks for the browser mode' };
+else if (!existsSync(appEntry))
+  runtime = { available: false, reason: `the desktop app is not built (${appEntry} is missing)` };
 else {
   runtime = await findElectronRuntime({
     timeoutMs: (Number.isFinite(fetchSeconds) && fetchSeconds > 0 ? fetchSeconds : 120) * 1000,
-    onFetch: (ms) => console.error(`Fetching the Electron runtime (first start; at most ${Math.round(ms / 1000)} s)...`),
+    onFetch: (ms) =>
+      console.error(`Fetching the Electron runtime (first start; at most ${Math.round(ms / 1000)} s)...`),
   });
 }
 
@@ -40,7 +45,9 @@ if (runtime.available) {
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   child.on('error', (e) => {
-    console.error(`Electron could not start (${e.message}); run \`npm start\` with MODEM_RESCUE_BROWSER=1 to use the browser instead.`);
+    console.error(
+      `Electron could not start (${e.message}); run \`npm start\` with MODEM_RESCUE_BROWSER=1 to use the browser instead.`,
+    );
     process.exitCode = 1;
   });
   child.on('exit', (code, signal) => {

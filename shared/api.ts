@@ -188,7 +188,8 @@ export type ApiEvent =
   | { type: 'busy'; method: ApiMethod | undefined };
 
 /** A call's outcome on the wire. Errors are ErrorReports: code, sentence, next step; never a stack. */
-export type ApiResponse<M extends ApiMethod = ApiMethod> = { ok: true; result: Result<M> } | { ok: false; error: ErrorReport };
+export type ApiResponse<M extends ApiMethod = ApiMethod> =
+  { ok: true; result: Result<M> } | { ok: false; error: ErrorReport };
 
 /** The interface both implementations (Electron preload, browser WebSocket) give the renderer. */
 export interface RescueApi {

@@ -17,15 +17,19 @@ export interface KnownDevice extends UsbIdentity {
 export const QUALCOMM_VID = 0x05c6;
 export const QUECTEL_VID = 0x2c7c;
 
-export const EDL_IDS: readonly UsbIdentity[] = [
-  { vendorId: QUALCOMM_VID, productId: 0x9008 },
-];
+export const EDL_IDS: readonly UsbIdentity[] = [{ vendorId: QUALCOMM_VID, productId: 0x9008 }];
 
 export const KNOWN_DEVICES: readonly KnownDevice[] = [
   { vendorId: QUALCOMM_VID, productId: 0x9008, mode: 'edl', name: 'Qualcomm HS-USB QDLoader 9008 (EDL)' },
   { vendorId: QUALCOMM_VID, productId: 0x900e, mode: 'memory-dump', name: 'Qualcomm crash dump mode (900E)' },
   { vendorId: 0x18d1, productId: 0xd00d, mode: 'fastboot', name: 'Android fastboot' },
-  { vendorId: QUECTEL_VID, productId: 0x0125, mode: 'normal', name: 'Quectel EC25 / EG25-G / EC20 R2 / EM05', chip: 'MDM9607' },
+  {
+    vendorId: QUECTEL_VID,
+    productId: 0x0125,
+    mode: 'normal',
+    name: 'Quectel EC25 / EG25-G / EC20 R2 / EM05',
+    chip: 'MDM9607',
+  },
   { vendorId: QUECTEL_VID, productId: 0x0121, mode: 'normal', name: 'Quectel EC21 / EG21-G', chip: 'MDM9x07' },
   { vendorId: QUECTEL_VID, productId: 0x0306, mode: 'normal', name: 'Quectel EP06 / EG06 / EM06' },
   { vendorId: QUECTEL_VID, productId: 0x0296, mode: 'normal', name: 'Quectel BG96' },
@@ -40,10 +44,13 @@ export const KNOWN_DEVICES: readonly KnownDevice[] = [
 ];
 
 export const MODE_EXPLANATIONS: Record<DeviceMode, string> = {
-  normal: 'The modem is running its firmware. A QCN backup can be made now, and it can be switched to download mode over its DM port.',
+  normal:
+    'The modem is running its firmware. A QCN backup can be made now, and it can be switched to download mode over its DM port.',
   edl: 'Emergency download mode (EDL): the modem waits for a programmer and can be flashed.',
-  'memory-dump': 'Crash-dump mode: the modem crashed and waits for a memory dump. It cannot be flashed; power-cycle it and enter EDL again.',
-  fastboot: 'Fastboot mode: the modem is in the Android bootloader, not in download mode. AT+QFASTBOOT leads here; it is not EDL.',
+  'memory-dump':
+    'Crash-dump mode: the modem crashed and waits for a memory dump. It cannot be flashed; power-cycle it and enter EDL again.',
+  fastboot:
+    'Fastboot mode: the modem is in the Android bootloader, not in download mode. AT+QFASTBOOT leads here; it is not EDL.',
   unknown: 'A Qualcomm or Quectel device this tool does not know.',
 };
 

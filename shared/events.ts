@@ -3,7 +3,8 @@
 
 import type { ErrorReport } from './errors.js';
 
-export type FlashPhase = 'package' | 'connect' | 'sahara' | 'firehose' | 'erase' | 'program' | 'patch' | 'verify' | 'reset' | 'done';
+export type FlashPhase =
+  'package' | 'connect' | 'sahara' | 'firehose' | 'erase' | 'program' | 'patch' | 'verify' | 'reset' | 'done';
 
 export type PlanOperation = 'erase' | 'program' | 'patch' | 'reset';
 

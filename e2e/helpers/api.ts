@@ -19,7 +19,10 @@ export async function apiCall<M extends ApiMethod>(pageUrl: string, method: M, p
   const socket = new WebSocket(apiSocketUrl(pageUrl), { origin: page.origin, handshakeTimeout: CALL_TIMEOUT_MS });
   try {
     return await new Promise<Result<M>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`API ${method}: no answer within ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`API ${method}: no answer within ${CALL_TIMEOUT_MS} ms`)),
+        CALL_TIMEOUT_MS,
+      );
       const done = (err: Error | undefined, result?: Result<M>): void => {
         clearTimeout(timer);
         if (err) reject(err);
@@ -38,7 +41,12 @@ export async function apiCall<M extends ApiMethod>(pageUrl: string, method: M, p
         }
         if (msg.id !== id) return; // a pushed event
         if (msg.ok) done(undefined, msg.result as Result<M>);
-        else done(new Error(`API ${method} failed: ${msg.error?.code ?? '?'}: ${msg.error?.message ?? JSON.stringify(msg.error)}`));
+        else
+          done(
+            new Error(
+              `API ${method} failed: ${msg.error?.code ?? '?'}: ${msg.error?.message ?? JSON.stringify(msg.error)}`,
+            ),
+          );
       });
     });
   } finally {

@@ -27,5 +27,8 @@ export interface BrowserAvailability {
 
 export function chromiumAvailability(): BrowserAvailability {
   if (existsSync(CHROMIUM_PATH)) return { present: true };
-  return { present: false, reason: `${CHROMIUM_PATH} is not installed (Debian: apt-get install -y chromium; .ci/run installs it)` };
+  return {
+    present: false,
+    reason: `${CHROMIUM_PATH} is not installed (Debian: apt-get install -y chromium; .ci/run installs it)`,
+  };
 }

@@ -20,7 +20,8 @@ export const test = base.extend<WizardFixtures>({
     try {
       await use(server);
     } finally {
-      if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('server-output.txt', { body: server.output(), contentType: 'text/plain' });
+      if (testInfo.status !== testInfo.expectedStatus)
+        await testInfo.attach('server-output.txt', { body: server.output(), contentType: 'text/plain' });
       await server.stop();
     }
   },

@@ -29,11 +29,15 @@ export async function startServe(opts: { extraArgs?: string[] } = {}): Promise<S
   const stateDir = await mkdtemp(join(tmpdir(), 'modem-rescue-e2e-state-'));
   const home = join(stateDir, 'home');
   await mkdir(home);
-  const child = spawn(process.execPath, [CLI, 'serve', '--demo', '--no-open', '--port', '0', '--state', stateDir, ...(opts.extraArgs ?? [])], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', HOME: home, USERPROFILE: home },
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--demo', '--no-open', '--port', '0', '--state', stateDir, ...(opts.extraArgs ?? [])],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', HOME: home, USERPROFILE: home },
+    },
+  );
   let output = '';
   const keep = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
@@ -64,7 +68,10 @@ export async function startServe(opts: { extraArgs?: string[] } = {}): Promise<S
 function firstUrl(child: ChildProcess, keep: (chunk: Buffer) => void, output: () => string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     let line = '';
-    const timer = setTimeout(() => finish(new Error(`modem-rescue serve printed no URL within ${START_TIMEOUT_MS} ms. Output:\n${output()}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(new Error(`modem-rescue serve printed no URL within ${START_TIMEOUT_MS} ms. Output:\n${output()}`)),
+      START_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer): void => {
       keep(chunk);
       line += chunk.toString('utf8');
@@ -73,10 +80,17 @@ function firstUrl(child: ChildProcess, keep: (chunk: Buffer) => void, output: ()
       const first = line.slice(0, nl).trim();
       const match = /https?:\/\/\S+/.exec(first);
       if (match) finish(undefined, match[0]);
-      else finish(new Error(`modem-rescue serve's first line is not a URL: ${JSON.stringify(first)}. Output:\n${output()}`));
+      else
+        finish(
+          new Error(`modem-rescue serve's first line is not a URL: ${JSON.stringify(first)}. Output:\n${output()}`),
+        );
     };
     const onExit = (code: number | null, signal: string | null): void => {
-      finish(new Error(`modem-rescue serve exited (code ${code}, signal ${signal}) before printing its URL. Output:\n${output()}`));
+      finish(
+        new Error(
+          `modem-rescue serve exited (code ${code}, signal ${signal}) before printing its URL. Output:\n${output()}`,
+        ),
+      );
     };
     const finish = (err?: Error, url?: string): void => {
       clearTimeout(timer);

@@ -41,7 +41,11 @@ export function devices(page: Page): Locator {
   return page.getByTestId('device');
 }
 
-export async function expectIndicator(page: Page, state: 'waiting' | 'present', timeout = DEVICE_TIMEOUT_MS): Promise<void> {
+export async function expectIndicator(
+  page: Page,
+  state: 'waiting' | 'present',
+  timeout = DEVICE_TIMEOUT_MS,
+): Promise<void> {
   await expect(page.getByTestId('edl-indicator')).toHaveAttribute('data-state', state, { timeout });
 }
 

@@ -49,12 +49,16 @@ function notFound(): Response {
 
 /** Answer one request of the app scheme from `root` (dist-renderer/). */
 export async function appResponse(root: string, request: { url: string; method: string }): Promise<Response> {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return new Response('Method not allowed', { status: 405, headers: securityHeaders('text/plain; charset=utf-8') });
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    return new Response('Method not allowed', { status: 405, headers: securityHeaders('text/plain; charset=utf-8') });
   const file = await resolveAppFile(path.resolve(root), request.url);
   if (!file || file.size > MAX_FILE_BYTES) return notFound();
   try {
     const body = await readFile(file.path);
-    return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: securityHeaders(file.contentType) });
+    return new Response(request.method === 'HEAD' ? null : body, {
+      status: 200,
+      headers: securityHeaders(file.contentType),
+    });
   } catch {
     return notFound();
   }

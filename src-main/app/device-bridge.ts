@@ -20,13 +20,19 @@ export interface MainDevices {
 }
 
 function describe(t: OpenTarget): string {
-  return t.kind === 'serial' ? `serial port ${t.path}` : `EDL device 05c6:9008 on ${t.busPath ? `USB port ${t.busPath}` : 'any USB port'}`;
+  return t.kind === 'serial'
+    ? `serial port ${t.path}`
+    : `EDL device 05c6:9008 on ${t.busPath ? `USB port ${t.busPath}` : 'any USB port'}`;
 }
 
 function parseTarget(v: unknown): OpenTarget {
   const t = (v ?? {}) as { kind?: unknown; path?: unknown; busPath?: unknown };
-  if (t.kind === 'serial' && typeof t.path === 'string' && t.path.length > 0 && t.path.length < 4096) return { kind: 'serial', path: t.path };
-  if (t.kind === 'usb-edl') return typeof t.busPath === 'string' && t.busPath.length < 256 ? { kind: 'usb-edl', busPath: t.busPath } : { kind: 'usb-edl' };
+  if (t.kind === 'serial' && typeof t.path === 'string' && t.path.length > 0 && t.path.length < 4096)
+    return { kind: 'serial', path: t.path };
+  if (t.kind === 'usb-edl')
+    return typeof t.busPath === 'string' && t.busPath.length < 256
+      ? { kind: 'usb-edl', busPath: t.busPath }
+      : { kind: 'usb-edl' };
   throw new RescueError('INTERNAL', 'The engine asked to open a device it did not describe.');
 }
 
@@ -60,13 +66,20 @@ export function deviceHandlers(devices: MainDevices): Record<string, Handler> {
 export class RemoteOpener implements PipeOpener {
   readonly description: string;
 
-  constructor(private readonly rpc: RpcEndpoint, private readonly target: OpenTarget) {
+  constructor(
+    private readonly rpc: RpcEndpoint,
+    private readonly target: OpenTarget,
+  ) {
     this.description = describe(target);
   }
 
   async open(opts: IoOptions): Promise<BulkPipe> {
     // main bounds the open by timeoutMs; the answer itself is awaited until main answers or the worker's channel closes.
-    const answer = (await this.rpc.request('open', { target: this.target, timeoutMs: opts.timeoutMs }, opts.signal ? { signal: opts.signal } : {})) as {
+    const answer = (await this.rpc.request(
+      'open',
+      { target: this.target, timeoutMs: opts.timeoutMs },
+      opts.signal ? { signal: opts.signal } : {},
+    )) as {
       port: MessagePort;
       info: PipeInfo;
     };

@@ -24,9 +24,13 @@ declare module 'electron' {
 
   export interface Session {
     webRequest: {
-      onHeadersReceived(listener: (details: HeadersReceivedDetails, callback: (response: HeadersReceivedResponse) => void) => void): void;
+      onHeadersReceived(
+        listener: (details: HeadersReceivedDetails, callback: (response: HeadersReceivedResponse) => void) => void,
+      ): void;
     };
-    setPermissionRequestHandler(handler: ((webContents: WebContents, permission: string, callback: (granted: boolean) => void) => void) | null): void;
+    setPermissionRequestHandler(
+      handler: ((webContents: WebContents, permission: string, callback: (granted: boolean) => void) => void) | null,
+    ): void;
     setPermissionCheckHandler(handler: ((webContents: WebContents | null, permission: string) => boolean) | null): void;
   }
 
@@ -47,7 +51,9 @@ declare module 'electron' {
     readonly session: Session;
     readonly mainFrame: WebFrameMain;
     send(channel: string, ...args: unknown[]): void;
-    setWindowOpenHandler(handler: (details: WindowOpenHandlerDetails) => { action: 'deny' } | { action: 'allow' }): void;
+    setWindowOpenHandler(
+      handler: (details: WindowOpenHandlerDetails) => { action: 'deny' } | { action: 'allow' },
+    ): void;
     isDestroyed(): boolean;
     getURL(): string;
   }
@@ -85,7 +91,10 @@ declare module 'electron' {
     removeListener(event: string, listener: Listener): this;
     loadURL(url: string): Promise<void>;
     loadFile(filePath: string): Promise<void>;
-    setProgressBar(progress: number, options?: { mode?: 'none' | 'normal' | 'indeterminate' | 'error' | 'paused' }): void;
+    setProgressBar(
+      progress: number,
+      options?: { mode?: 'none' | 'normal' | 'indeterminate' | 'error' | 'paused' },
+    ): void;
     isDestroyed(): boolean;
     isMinimized(): boolean;
     restore(): void;
@@ -142,7 +151,10 @@ declare module 'electron' {
 
   export const dialog: {
     showMessageBox(window: BrowserWindow, options: MessageBoxOptions): Promise<{ response: number }>;
-    showSaveDialog(window: BrowserWindow, options: SaveDialogOptions): Promise<{ canceled: boolean; filePath?: string }>;
+    showSaveDialog(
+      window: BrowserWindow,
+      options: SaveDialogOptions,
+    ): Promise<{ canceled: boolean; filePath?: string }>;
   };
 
   export const powerSaveBlocker: {
@@ -153,7 +165,13 @@ declare module 'electron' {
 
   export interface CustomScheme {
     scheme: string;
-    privileges?: { standard?: boolean; secure?: boolean; supportFetchAPI?: boolean; corsEnabled?: boolean; stream?: boolean };
+    privileges?: {
+      standard?: boolean;
+      secure?: boolean;
+      supportFetchAPI?: boolean;
+      corsEnabled?: boolean;
+      stream?: boolean;
+    };
   }
 
   export const protocol: {

@@ -26,9 +26,19 @@ export class EngineClient implements Engine {
   /** True from the moment dispose() starts. */
   disposing = false;
 
-  constructor(port: MessagePort, devices: MainDevices, private readonly stop: () => Promise<void> = async () => undefined) {
-    this.rpc = new RpcEndpoint(port, deviceHandlers(devices), () =>
-      new RescueError('INTERNAL', `The engine stopped unexpectedly${this.crashReason ? ` (${this.crashReason})` : ''}.`),
+  constructor(
+    port: MessagePort,
+    devices: MainDevices,
+    private readonly stop: () => Promise<void> = async () => undefined,
+  ) {
+    this.rpc = new RpcEndpoint(
+      port,
+      deviceHandlers(devices),
+      () =>
+        new RescueError(
+          'INTERNAL',
+          `The engine stopped unexpectedly${this.crashReason ? ` (${this.crashReason})` : ''}.`,
+        ),
     );
     this.rpc.onEvent((payload) => {
       for (const l of this.listeners) l(payload as ApiEvent);
@@ -82,7 +92,10 @@ export interface EngineWorkerOptions {
 export function startEngineWorker(opts: EngineWorkerOptions): EngineClient {
   const { port1, port2 } = new MessageChannel();
   const start: WorkerStart = { port: port2, stateDir: opts.stateDir };
-  const worker = new Worker(opts.entry ?? new URL('./worker-entry.js', import.meta.url), { workerData: start, transferList: [port2] });
+  const worker = new Worker(opts.entry ?? new URL('./worker-entry.js', import.meta.url), {
+    workerData: start,
+    transferList: [port2],
+  });
   let stopping = false;
   let crash: Error | undefined;
   const client = new EngineClient(port1, opts.devices, async () => {

@@ -5,7 +5,15 @@
 
 import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import { ipcMain } from 'electron';
-import { IPC_CALL, IPC_EVENT, isApiMethod, type ApiMethod, type ApiResponse, type Params, type Result } from '../../shared/api.js';
+import {
+  IPC_CALL,
+  IPC_EVENT,
+  isApiMethod,
+  type ApiMethod,
+  type ApiResponse,
+  type Params,
+  type Result,
+} from '../../shared/api.js';
 import { RescueError, toErrorReport } from '../../shared/errors.js';
 import type { Engine } from './engine.js';
 
@@ -52,7 +60,10 @@ export function registerIpc(opts: IpcOptions): () => void {
     }
     if (!isApiMethod(method)) {
       log(`refused an unknown API method ${JSON.stringify(String(method).slice(0, 60))}`);
-      return { ok: false, error: toErrorReport(new RescueError('USAGE', `Unknown method "${String(method).slice(0, 60)}".`)) };
+      return {
+        ok: false,
+        error: toErrorReport(new RescueError('USAGE', `Unknown method "${String(method).slice(0, 60)}".`)),
+      };
     }
     const m: ApiMethod = method;
     const p = (typeof params === 'object' && params !== null ? params : {}) as Params<typeof m>;

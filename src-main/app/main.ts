@@ -23,11 +23,14 @@ import { createMainWindow } from './window.js';
 const RENDERER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist-renderer');
 
 // Before 'ready': the app scheme is a secure, standard origin.
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 function mainDevices(): MainDevices {
   return {
-    opener: (t) => (t.kind === 'serial' ? new SerialOpener(t.path) : new UsbEdlOpener(t.busPath ? { busPath: t.busPath } : {})),
+    opener: (t) =>
+      t.kind === 'serial' ? new SerialOpener(t.path) : new UsbEdlOpener(t.busPath ? { busPath: t.busPath } : {}),
     enumerator: createUsbEnumerator(),
   };
 }
@@ -35,12 +38,20 @@ function mainDevices(): MainDevices {
 async function run(): Promise<void> {
   await app.whenReady();
   const log = new RunLog({ dir: app.getPath('logs') });
-  log.info(`Modem Rescue ${app.getVersion()} starting (Electron ${process.versions.electron ?? '?'}, ${process.platform} ${process.arch})`);
+  log.info(
+    `Modem Rescue ${app.getVersion()} starting (Electron ${process.versions.electron ?? '?'}, ${process.platform} ${process.arch})`,
+  );
   protocol.handle(APP_SCHEME, (request) => appResponse(RENDERER_ROOT, request));
   // App-wide: every web contents that is ever created gets the window's rules (no navigation,
   // window.open or webview), whoever created it.
   const refused = (what: string, url: string): void => log.warn(`refused ${what} to ${url}`);
-  app.on('web-contents-created', (_event: unknown, contents: WebContents) => hardenContents(contents, { appOrigin: APP_ORIGIN, openExternal: (url) => shell.openExternal(url), onRefused: refused }));
+  app.on('web-contents-created', (_event: unknown, contents: WebContents) =>
+    hardenContents(contents, {
+      appOrigin: APP_ORIGIN,
+      openExternal: (url) => shell.openExternal(url),
+      onRefused: refused,
+    }),
+  );
 
   const engine = startEngineWorker({
     stateDir: path.join(app.getPath('userData'), 'state'),
@@ -59,8 +70,12 @@ async function run(): Promise<void> {
   engine.on((e) => {
     activity.onEvent(e);
     if (e.type === 'busy') log.info(e.method ? `started ${e.method}` : 'idle');
-    else if (e.type === 'devices') log.info(`devices: ${e.state.devices.map((d) => `${d.vidPid} ${d.mode}${d.demo ? ' (demo)' : ''}`).join(', ') || 'none'}${e.state.usbAvailable ? '' : ` (USB unavailable: ${e.state.reason ?? '?'})`}`);
-    else if (e.type === 'engine' && e.event.type !== 'progress') log.write(e.event.type === 'log' ? e.event.level : 'info', JSON.stringify(e.event));
+    else if (e.type === 'devices')
+      log.info(
+        `devices: ${e.state.devices.map((d) => `${d.vidPid} ${d.mode}${d.demo ? ' (demo)' : ''}`).join(', ') || 'none'}${e.state.usbAvailable ? '' : ` (USB unavailable: ${e.state.reason ?? '?'})`}`,
+      );
+    else if (e.type === 'engine' && e.event.type !== 'progress')
+      log.write(e.event.type === 'log' ? e.event.level : 'info', JSON.stringify(e.event));
   });
 
   const unregister = registerIpc({
@@ -73,7 +88,12 @@ async function run(): Promise<void> {
         saveAppReport({
           engine,
           logFile: log.file,
-          app: { name: app.getName(), version: app.getVersion(), versions: { ...process.versions }, packaged: app.isPackaged },
+          app: {
+            name: app.getName(),
+            version: app.getVersion(),
+            versions: { ...process.versions },
+            packaged: app.isPackaged,
+          },
         }),
     },
   });
@@ -85,7 +105,8 @@ async function run(): Promise<void> {
         type: 'warning',
         title: 'A flash is running',
         message: 'The modem is being flashed. Quitting now would stop it halfway.',
-        detail: 'Keep flashing and quit when it is done. If you must quit, Modem Rescue stops the flash at a safe point first; run the flash again later and it continues where it stopped.',
+        detail:
+          'Keep flashing and quit when it is done. If you must quit, Modem Rescue stops the flash at a safe point first; run the flash again later and it continues where it stopped.',
         buttons: ['Keep flashing', 'Stop safely and quit'],
         defaultId: 0,
         cancelId: 0,

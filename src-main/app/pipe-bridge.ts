@@ -26,7 +26,10 @@ type ToMain =
   | { op: 'abort'; id: number }
   | { op: 'close' };
 
-type ToWorker = { op: 'done'; id: number; ok: true; data?: ArrayBuffer } | { op: 'done'; id: number; ok: false; error: unknown } | { op: 'closed'; error?: unknown };
+type ToWorker =
+  | { op: 'done'; id: number; ok: true; data?: ArrayBuffer }
+  | { op: 'done'; id: number; ok: false; error: unknown }
+  | { op: 'closed'; error?: unknown };
 
 /** Largest read the main side performs for one request (the worker asks for far less). */
 const MAX_READ = 16 * 1024 * 1024;
@@ -42,7 +45,10 @@ export function servePipe(pipe: BulkPipe, port: MessagePort): void {
     running.clear();
     void pipe.close().catch(() => undefined);
     try {
-      port.postMessage({ op: 'closed', error: error === undefined ? undefined : toErrorReport(error) } satisfies ToWorker);
+      port.postMessage({
+        op: 'closed',
+        error: error === undefined ? undefined : toErrorReport(error),
+      } satisfies ToWorker);
     } catch {
       // the worker is gone already
     }
@@ -54,7 +60,11 @@ export function servePipe(pipe: BulkPipe, port: MessagePort): void {
   // One read and one write at a time on the real pipe, in arrival order: a read the worker gave
   // up on must have ended before the next one starts (a USB transfer's cancel is not instant).
   const lanes = { read: Promise.resolve(), write: Promise.resolve() };
-  const run = (lane: 'read' | 'write', id: number, work: (signal: AbortSignal) => Promise<ArrayBuffer | undefined>): void => {
+  const run = (
+    lane: 'read' | 'write',
+    id: number,
+    work: (signal: AbortSignal) => Promise<ArrayBuffer | undefined>,
+  ): void => {
     const ctl = new AbortController();
     running.set(id, ctl);
     const before = lanes[lane];
@@ -66,13 +76,15 @@ export function servePipe(pipe: BulkPipe, port: MessagePort): void {
       () => undefined,
       () => undefined,
     );
-    done.then(
-      (data) => reply({ op: 'done', id, ok: true, ...(data ? { data } : {}) }, data ? [data] : []),
-      (e: unknown) => {
-        reply({ op: 'done', id, ok: false, error: toErrorReport(e) });
-        if (e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED') finish(e);
-      },
-    ).finally(() => running.delete(id));
+    done
+      .then(
+        (data) => reply({ op: 'done', id, ok: true, ...(data ? { data } : {}) }, data ? [data] : []),
+        (e: unknown) => {
+          reply({ op: 'done', id, ok: false, error: toErrorReport(e) });
+          if (e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED') finish(e);
+        },
+      )
+      .finally(() => running.delete(id));
   };
   port.on('message', (raw: unknown) => {
     const msg = raw as ToMain;
@@ -87,7 +99,11 @@ export function servePipe(pipe: BulkPipe, port: MessagePort): void {
       case 'write':
         run('write', msg.id, async (signal) => {
           if (!isArrayBuffer(msg.data)) throw new RescueError('INTERNAL', 'A write to the device carried no bytes.');
-          await pipe.write(new Uint8Array(msg.data), { timeoutMs: msg.timeoutMs, signal, ...(msg.what ? { what: msg.what } : {}) });
+          await pipe.write(new Uint8Array(msg.data), {
+            timeoutMs: msg.timeoutMs,
+            signal,
+            ...(msg.what ? { what: msg.what } : {}),
+          });
           return undefined;
         });
         break;
@@ -133,13 +149,19 @@ export class PortPipe implements BulkPipe {
   private stash: Uint8Array[] = [];
   private readonly graceMs: number;
 
-  constructor(private readonly port: MessagePort, info: PipeInfo, options: PortPipeOptions = {}) {
+  constructor(
+    private readonly port: MessagePort,
+    info: PipeInfo,
+    options: PortPipeOptions = {},
+  ) {
     this.name = info.name;
     this.maxPacketSize = info.maxPacketSize;
     this.needsZlp = info.needsZlp;
     this.graceMs = options.graceMs ?? 2000;
     port.on('message', (raw: unknown) => this.onMessage(raw as ToWorker));
-    port.on('close', () => this.shutDown(new RescueError('DEVICE_DISCONNECTED', `The connection to ${this.name} was lost.`)));
+    port.on('close', () =>
+      this.shutDown(new RescueError('DEVICE_DISCONNECTED', `The connection to ${this.name} was lost.`)),
+    );
   }
 
   get closed(): boolean {
@@ -156,13 +178,23 @@ export class PortPipe implements BulkPipe {
       }
       return Promise.resolve(stashed);
     }
-    return this.request({ op: 'read', id: 0, max: maxLength, timeoutMs: opts.timeoutMs, ...(opts.what ? { what: opts.what } : {}) }, [], opts, maxLength);
+    return this.request(
+      { op: 'read', id: 0, max: maxLength, timeoutMs: opts.timeoutMs, ...(opts.what ? { what: opts.what } : {}) },
+      [],
+      opts,
+      maxLength,
+    );
   }
 
   async write(data: Uint8Array, opts: IoOptions): Promise<void> {
     throwIfAborted(opts.signal);
     const buf = transferable(data);
-    await this.request({ op: 'write', id: 0, data: buf, timeoutMs: opts.timeoutMs, ...(opts.what ? { what: opts.what } : {}) }, [buf], opts, undefined);
+    await this.request(
+      { op: 'write', id: 0, data: buf, timeoutMs: opts.timeoutMs, ...(opts.what ? { what: opts.what } : {}) },
+      [buf],
+      opts,
+      undefined,
+    );
   }
 
   async close(): Promise<void> {
@@ -177,9 +209,15 @@ export class PortPipe implements BulkPipe {
   }
 
   /** readMax: the read's maxLength; undefined for a write. */
-  private request(msg: Extract<ToMain, { id: number }>, transfer: ArrayBuffer[], opts: IoOptions, readMax: number | undefined): Promise<Uint8Array> {
+  private request(
+    msg: Extract<ToMain, { id: number }>,
+    transfer: ArrayBuffer[],
+    opts: IoOptions,
+    readMax: number | undefined,
+  ): Promise<Uint8Array> {
     const isRead = readMax !== undefined;
-    if (this.isClosed) return Promise.reject(this.closeError ?? new RescueError('DEVICE_DISCONNECTED', `${this.name} is closed.`));
+    if (this.isClosed)
+      return Promise.reject(this.closeError ?? new RescueError('DEVICE_DISCONNECTED', `${this.name} is closed.`));
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
       const giveUp = (e: RescueError): void => {
@@ -197,10 +235,25 @@ export class PortPipe implements BulkPipe {
       };
       const onAbort = (): void => giveUp(cancelledError(opts.signal?.reason));
       const timer = setTimeout(
-        () => giveUp(new RescueError('DEVICE_TIMEOUT', `Waited ${opts.timeoutMs + this.graceMs} ms for ${opts.what ?? `a transfer on ${this.name}`}; the main process did not answer.`)),
+        () =>
+          giveUp(
+            new RescueError(
+              'DEVICE_TIMEOUT',
+              `Waited ${opts.timeoutMs + this.graceMs} ms for ${opts.what ?? `a transfer on ${this.name}`}; the main process did not answer.`,
+            ),
+          ),
         opts.timeoutMs + this.graceMs,
       );
-      this.pending.set(id, { resolve, reject, isRead, maxLength: readMax ?? 0, abandoned: false, timer, signal: opts.signal, onAbort });
+      this.pending.set(id, {
+        resolve,
+        reject,
+        isRead,
+        maxLength: readMax ?? 0,
+        abandoned: false,
+        timer,
+        signal: opts.signal,
+        onAbort,
+      });
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.port.postMessage({ ...msg, id }, transfer);
     });
@@ -214,7 +267,11 @@ export class PortPipe implements BulkPipe {
   private onMessage(msg: ToWorker): void {
     if (typeof msg !== 'object' || msg === null) return;
     if (msg.op === 'closed') {
-      this.shutDown(msg.error !== undefined ? errorFromReport(msg.error) : new RescueError('DEVICE_DISCONNECTED', `${this.name} was closed.`));
+      this.shutDown(
+        msg.error !== undefined
+          ? errorFromReport(msg.error)
+          : new RescueError('DEVICE_DISCONNECTED', `${this.name} was closed.`),
+      );
       return;
     }
     const p = this.pending.get(msg.id);
@@ -223,7 +280,8 @@ export class PortPipe implements BulkPipe {
     this.detach(p);
     if (p.abandoned) {
       // A read that finished after its caller gave up: the bytes belong to the next read.
-      if (msg.ok && p.isRead && isArrayBuffer(msg.data) && msg.data.byteLength > 0) this.handLate(new Uint8Array(msg.data));
+      if (msg.ok && p.isRead && isArrayBuffer(msg.data) && msg.data.byteLength > 0)
+        this.handLate(new Uint8Array(msg.data));
       return;
     }
     if (msg.ok) p.resolve(isArrayBuffer(msg.data) ? new Uint8Array(msg.data) : new Uint8Array(0));
@@ -251,7 +309,8 @@ export class PortPipe implements BulkPipe {
   private shutDown(error: RescueError): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.closeError = error.code === 'DEVICE_DISCONNECTED' ? error : new RescueError('DEVICE_DISCONNECTED', error.detail || undefined);
+    this.closeError =
+      error.code === 'DEVICE_DISCONNECTED' ? error : new RescueError('DEVICE_DISCONNECTED', error.detail || undefined);
     for (const p of this.pending.values()) {
       this.detach(p);
       if (!p.abandoned) p.reject(this.closeError);

@@ -51,8 +51,12 @@ function reportError(report: Partial<ErrorReport> | undefined): Error {
   const r: ErrorReport = {
     code: report?.code ?? 'INTERNAL',
     category: report?.category ?? 'internal',
-    message: typeof report?.message === 'string' ? report.message : 'Modem Rescue ran into a problem it did not expect.',
-    nextStep: typeof report?.nextStep === 'string' ? report.nextStep : 'Save a report and send it to us; the modem is no worse off than before the failed step.',
+    message:
+      typeof report?.message === 'string' ? report.message : 'Modem Rescue ran into a problem it did not expect.',
+    nextStep:
+      typeof report?.nextStep === 'string'
+        ? report.nextStep
+        : 'Save a report and send it to us; the modem is no worse off than before the failed step.',
   };
   return new Error(JSON.stringify(r));
 }
@@ -67,9 +71,18 @@ interface IpcSlice {
 export function createRescueApi(ipc: IpcSlice): RescueApi {
   return {
     async call<M extends ApiMethod>(method: M, params: Params<M>): Promise<Result<M>> {
-      if (!isMethod(method)) throw reportError({ code: 'USAGE', category: 'usage', message: `Unknown method "${String(method).slice(0, 60)}".`, nextStep: 'This is a bug in the wizard; save a report.' });
+      if (!isMethod(method))
+        throw reportError({
+          code: 'USAGE',
+          category: 'usage',
+          message: `Unknown method "${String(method).slice(0, 60)}".`,
+          nextStep: 'This is a bug in the wizard; save a report.',
+        });
       const answer = (await ipc.invoke(IPC_CALL, method, params ?? {})) as ApiResponse<M> | undefined;
-      if (!answer || typeof answer !== 'object') throw reportError({ message: 'Modem Rescue ran into a problem it did not expect (the engine gave no answer).' });
+      if (!answer || typeof answer !== 'object')
+        throw reportError({
+          message: 'Modem Rescue ran into a problem it did not expect (the engine gave no answer).',
+        });
       if (answer.ok) return answer.result;
       throw reportError(answer.error);
     },

@@ -52,7 +52,12 @@ function systemInfo(appInfo: AppInfo, now: number): string {
     {
       createdAt: new Date(now).toISOString(),
       app: appInfo,
-      os: { platform: process.platform, release: os.release(), version: typeof os.version === 'function' ? os.version() : undefined, arch: process.arch },
+      os: {
+        platform: process.platform,
+        release: os.release(),
+        version: typeof os.version === 'function' ? os.version() : undefined,
+        arch: process.arch,
+      },
       memoryMiB: Math.round(os.totalmem() / 1048576),
     },
     null,
@@ -76,7 +81,11 @@ export async function saveAppReport(opts: SaveReportOptions): Promise<{ path: st
       { name: 'system.json', data: enc(systemInfo(opts.app, now)) },
     ]);
   } catch (e) {
-    throw new RescueError('HOST_IO', `Writing ${path.basename(zipPath)} failed (${e instanceof Error ? e.message : String(e)}).`, { cause: e });
+    throw new RescueError(
+      'HOST_IO',
+      `Writing ${path.basename(zipPath)} failed (${e instanceof Error ? e.message : String(e)}).`,
+      { cause: e },
+    );
   }
   return { path: zipPath };
 }

@@ -35,7 +35,11 @@ export class RpcEndpoint {
   private readonly listeners = new Set<(payload: unknown) => void>();
   private closedWith: RescueError | undefined;
 
-  constructor(private readonly port: MessagePort, private readonly handlers: Record<string, Handler>, private readonly lostError: () => RescueError) {
+  constructor(
+    private readonly port: MessagePort,
+    private readonly handlers: Record<string, Handler>,
+    private readonly lostError: () => RescueError,
+  ) {
     port.on('message', (m: unknown) => this.onMessage(m as Message));
     port.on('close', () => this.shutDown(this.lostError()));
   }
@@ -45,7 +49,11 @@ export class RpcEndpoint {
   }
 
   /** Ask the other side; `signal` cancels (the other side's handler sees its signal abort). */
-  request(method: string, params: unknown, opts: { signal?: AbortSignal | undefined; transfer?: TransferListItem[] } = {}): Promise<unknown> {
+  request(
+    method: string,
+    params: unknown,
+    opts: { signal?: AbortSignal | undefined; transfer?: TransferListItem[] } = {},
+  ): Promise<unknown> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     if (opts.signal?.aborted) return Promise.reject(cancelledError(opts.signal.reason));
     const id = this.nextId++;
@@ -81,8 +89,19 @@ export class RpcEndpoint {
       this.port.postMessage(m, transfer);
     } catch (e) {
       // A value that cannot be cloned must not leave the caller waiting.
-      if (m.rpc === 'req') this.settle(m.id, false, toErrorReport(new RescueError('INTERNAL', `The request "${m.method}" could not be sent (${e instanceof Error ? e.message : String(e)}).`)));
-      else if (m.rpc === 'res') this.port.postMessage({ rpc: 'res', id: m.id, ok: false, error: toErrorReport(e) } satisfies Message);
+      if (m.rpc === 'req')
+        this.settle(
+          m.id,
+          false,
+          toErrorReport(
+            new RescueError(
+              'INTERNAL',
+              `The request "${m.method}" could not be sent (${e instanceof Error ? e.message : String(e)}).`,
+            ),
+          ),
+        );
+      else if (m.rpc === 'res')
+        this.port.postMessage({ rpc: 'res', id: m.id, ok: false, error: toErrorReport(e) } satisfies Message);
     }
   }
 
@@ -91,7 +110,10 @@ export class RpcEndpoint {
     if (!w) {
       // An answer nobody waits for any more (the request was cancelled while main was already
       // answering): close any port it carried, so the pipe it serves is released.
-      const port = ok && typeof valueOrError === 'object' && valueOrError !== null ? (valueOrError as { port?: unknown }).port : undefined;
+      const port =
+        ok && typeof valueOrError === 'object' && valueOrError !== null
+          ? (valueOrError as { port?: unknown }).port
+          : undefined;
       if (port instanceof MessagePort) port.close();
       return;
     }
@@ -116,7 +138,12 @@ export class RpcEndpoint {
       case 'req': {
         const handler = Object.hasOwn(this.handlers, m.method) ? this.handlers[m.method] : undefined;
         if (!handler) {
-          this.send({ rpc: 'res', id: m.id, ok: false, error: toErrorReport(new RescueError('INTERNAL', `Unknown request "${m.method}".`)) });
+          this.send({
+            rpc: 'res',
+            id: m.id,
+            ok: false,
+            error: toErrorReport(new RescueError('INTERNAL', `Unknown request "${m.method}".`)),
+          });
           return;
         }
         const ctl = new AbortController();

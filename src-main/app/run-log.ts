@@ -23,7 +23,11 @@ export interface RunLogOptions {
 }
 
 function fileStamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '-$1Z').replace('T', '-');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.(\d+)Z$/, '-$1Z')
+    .replace('T', '-');
 }
 
 export class RunLog {
@@ -73,8 +77,11 @@ export class RunLog {
 /** Keep the newest `keep` run files in `dir` (names sort by time). */
 function prune(dir: string, keep: number): void {
   try {
-    const runs = readdirSync(dir).filter((n) => /^run-.*\.log$/.test(n)).sort();
-    for (const old of runs.slice(0, Math.max(0, runs.length - Math.max(0, keep)))) rmSync(path.join(dir, old), { force: true });
+    const runs = readdirSync(dir)
+      .filter((n) => /^run-.*\.log$/.test(n))
+      .sort();
+    for (const old of runs.slice(0, Math.max(0, runs.length - Math.max(0, keep))))
+      rmSync(path.join(dir, old), { force: true });
   } catch {
     // pruning is best effort
   }

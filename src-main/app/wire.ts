@@ -28,7 +28,13 @@ export const MIN_TRANSFER_BYTES = 64 * 1024;
  */
 export function transferable(data: Uint8Array): ArrayBuffer {
   const buf = data.buffer;
-  if (buf instanceof ArrayBuffer && data.byteLength >= MIN_TRANSFER_BYTES && data.byteOffset === 0 && data.byteLength === buf.byteLength) return buf;
+  if (
+    buf instanceof ArrayBuffer &&
+    data.byteLength >= MIN_TRANSFER_BYTES &&
+    data.byteOffset === 0 &&
+    data.byteLength === buf.byteLength
+  )
+    return buf;
   const copy = new ArrayBuffer(data.byteLength);
   new Uint8Array(copy).set(data);
   return copy;

@@ -11,6 +11,11 @@ const start = workerData as WorkerStart | undefined;
 if (!parentPort || !start?.port) throw new Error('worker-entry.js runs as the engine worker thread of the app.');
 
 // Every path in a call passes the same policy as in browser mode (service/path-policy.ts).
-await serveEngine(start.port, (devices) => guardPaths(new RescueService({ stateDir: start.stateDir, enumerator: devices.enumerator, openers: devices.openers }), new PathPolicy()));
+await serveEngine(start.port, (devices) =>
+  guardPaths(
+    new RescueService({ stateDir: start.stateDir, enumerator: devices.enumerator, openers: devices.openers }),
+    new PathPolicy(),
+  ),
+);
 // Let the thread end: nothing else keeps it.
 start.port.close();

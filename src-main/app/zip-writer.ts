@@ -27,7 +27,8 @@ export function buildZip(entries: readonly ZipEntry[]): Uint8Array {
   const central: Uint8Array[] = [];
   let offset = 0;
   for (const e of entries) {
-    if (e.name === '' || e.name.startsWith('/') || e.name.split('/').includes('..')) throw new Error(`Bad zip entry name "${e.name}".`);
+    if (e.name === '' || e.name.startsWith('/') || e.name.split('/').includes('..'))
+      throw new Error(`Bad zip entry name "${e.name}".`);
     const name = Buffer.from(e.name, 'utf8');
     const crc = crc32(e.data);
     const { time, date } = dosTime(e.date ?? new Date());

@@ -49,22 +49,26 @@ export class EventView {
     }
     switch (e.type) {
       case 'phase':
-        if (e.phase !== 'program' && e.phase !== 'erase' && e.phase !== 'verify' && e.phase !== 'patch') this.line(`== ${e.message}`);
+        if (e.phase !== 'program' && e.phase !== 'erase' && e.phase !== 'verify' && e.phase !== 'patch')
+          this.line(`== ${e.message}`);
         break;
       case 'step-start':
         this.total = e.total;
         this.current = `[${e.index + 1}/${e.total}] ${e.operation} ${e.label}`;
-        if (this.mode === 'lines' || e.operation !== 'program') this.line(`${this.current}${e.bytes ? ` (${formatBytes(e.bytes)})` : ''}`);
+        if (this.mode === 'lines' || e.operation !== 'program')
+          this.line(`${this.current}${e.bytes ? ` (${formatBytes(e.bytes)})` : ''}`);
         break;
       case 'progress':
         if (this.mode === 'tty') this.live(e);
         break;
       case 'step-done':
-        if (this.mode === 'tty' && e.operation === 'program') this.line(`${this.current}  done in ${e.seconds.toFixed(1)} s`);
+        if (this.mode === 'tty' && e.operation === 'program')
+          this.line(`${this.current}  done in ${e.seconds.toFixed(1)} s`);
         break;
       case 'log':
         if (e.level === 'warn' || e.level === 'error') this.line(`${e.level}: ${e.message}`);
-        else if (e.level === 'info' || this.verbose) this.line(`  ${e.level === 'device' ? 'device: ' : ''}${e.message}`);
+        else if (e.level === 'info' || this.verbose)
+          this.line(`  ${e.level === 'device' ? 'device: ' : ''}${e.message}`);
         break;
       case 'recovery':
         this.line(`recovery: ${e.message}`);

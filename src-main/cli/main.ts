@@ -22,7 +22,10 @@ function forceExit(code: number = EXIT_CODES.cancelled): never {
 export function helpText(): string {
   const lines = ['modem-rescue: bring Qualcomm/Quectel modems back from "bricked" to "working".', '', 'Commands:'];
   for (const c of COMMANDS) lines.push(`  modem-rescue ${c.usage}`, `      ${c.summary}`);
-  lines.push('', 'Exit codes: 0 ok, 2 usage, 3 package problem, 4 device problem, 5 this computer, 130 cancelled, 1 unexpected.');
+  lines.push(
+    '',
+    'Exit codes: 0 ok, 2 usage, 3 package problem, 4 device problem, 5 this computer, 130 cancelled, 1 unexpected.',
+  );
   return lines.join('\n');
 }
 
@@ -57,7 +60,9 @@ export async function main(argv: string[], ioOverride?: Partial<CliIo>): Promise
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // A reader that goes away (`| head`) ends the command quietly.
-  const output = processOutput(() => controller.abort(new RescueError('CANCELLED', 'The output was closed by its reader.')));
+  const output = processOutput(() =>
+    controller.abort(new RescueError('CANCELLED', 'The output was closed by its reader.')),
+  );
   const io: CliIo = {
     out: output.out,
     err: output.err,

@@ -11,7 +11,15 @@ import type { EventSink } from '../../shared/events.js';
 import { nvToImei, NV_IMEI } from '../protocol/imei.js';
 import { compareQcn, summarizeDifferences } from '../qcn/compare.js';
 import { isItemFilePath, isRfnvPath, modulePath, qpstStorageFor, QPST_RELATIVE_NAMES } from '../qcn/efs-paths.js';
-import { readQcn, writeQcn, type NvContext, type QcnBackup, type QcnEfsBackupFile, type QcnFile, type QcnNvItem } from '../qcn/layout.js';
+import {
+  readQcn,
+  writeQcn,
+  type NvContext,
+  type QcnBackup,
+  type QcnEfsBackupFile,
+  type QcnFile,
+  type QcnNvItem,
+} from '../qcn/layout.js';
 import { MAX_CFB_BYTES } from '../qcn/cfb.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -76,7 +84,15 @@ export interface BackupManifest {
   firmware: string;
   imei?: string;
   imei2?: string;
-  counts: { nvItems: number; nvItemsSim1: number; nvItemsSim2: number; efsFiles: number; rfnvFiles: number; itemFiles: number; provisioningFiles: number };
+  counts: {
+    nvItems: number;
+    nvItemsSim1: number;
+    nvItemsSim2: number;
+    efsFiles: number;
+    rfnvFiles: number;
+    itemFiles: number;
+    provisioningFiles: number;
+  };
 }
 
 export interface BackupOptions {
@@ -139,7 +155,14 @@ interface NvJob {
   context: NvContext;
 }
 
-async function readNv(client: DiagClient, jobs: NvJob[], maxInFlight: number, progress: ProgressTracker, done0: number, signal?: AbortSignal): Promise<QcnNvItem[]> {
+async function readNv(
+  client: DiagClient,
+  jobs: NvJob[],
+  maxInFlight: number,
+  progress: ProgressTracker,
+  done0: number,
+  signal?: AbortSignal,
+): Promise<QcnNvItem[]> {
   const found: (QcnNvItem | undefined)[] = new Array(jobs.length);
   let done = done0;
   await runPool(jobs.length, maxInFlight, signal, async (i) => {
@@ -215,7 +238,11 @@ async function walkEfs(efs: EfsClient, onEvent: EventSink | undefined, signal?: 
       entries = await efs.listDir(dir);
     } catch (e) {
       if (isFatal(e)) throw e;
-      log(onEvent, `EFS folder ${dir} could not be listed (${e instanceof Error ? e.message : String(e)}); skipped.`, 'warn');
+      log(
+        onEvent,
+        `EFS folder ${dir} could not be listed (${e instanceof Error ? e.message : String(e)}); skipped.`,
+        'warn',
+      );
       return;
     }
     for (const en of entries) {
@@ -223,7 +250,10 @@ async function walkEfs(efs: EfsClient, onEvent: EventSink | undefined, signal?: 
       const path = dir === '/' ? `/${en.name}` : `${dir}/${en.name}`;
       if (en.type === 1) await walk(path, depth + 1);
       else if (en.type === 0 || en.type === 3) {
-        if (files.length >= MAX_EFS_FILES) throw new DiagError(`The modem's file system lists more than ${MAX_EFS_FILES} files; the backup stops rather than run without bound.`);
+        if (files.length >= MAX_EFS_FILES)
+          throw new DiagError(
+            `The modem's file system lists more than ${MAX_EFS_FILES} files; the backup stops rather than run without bound.`,
+          );
         files.push({ path, mtime: en.mtime, item: en.type === 3 || isItemFilePath(path) });
       }
     }
@@ -233,7 +263,13 @@ async function walkEfs(efs: EfsClient, onEvent: EventSink | undefined, signal?: 
 }
 
 /** Read files (bounded in total size); undefined for a file that is absent or that the modem refuses (logged). */
-async function readFiles(efs: EfsClient, files: { path: string; item: boolean; quiet?: boolean }[], maxInFlight: number, onEvent: EventSink | undefined, signal?: AbortSignal): Promise<(Uint8Array | undefined)[]> {
+async function readFiles(
+  efs: EfsClient,
+  files: { path: string; item: boolean; quiet?: boolean }[],
+  maxInFlight: number,
+  onEvent: EventSink | undefined,
+  signal?: AbortSignal,
+): Promise<(Uint8Array | undefined)[]> {
   let total = 0;
   const data: (Uint8Array | undefined)[] = new Array(files.length);
   await runPool(files.length, maxInFlight, signal, async (i) => {
@@ -242,11 +278,19 @@ async function readFiles(efs: EfsClient, files: { path: string; item: boolean; q
       const bytes = await readEfsFile(efs, modulePath(f.path) ?? f.path, f.item);
       if (bytes === undefined) return;
       total += bytes.length;
-      if (total > MAX_EFS_TOTAL_BYTES) throw new DiagError(`The modem's files add up to more than ${MAX_EFS_TOTAL_BYTES} bytes, more than a QCN backup holds.`);
+      if (total > MAX_EFS_TOTAL_BYTES)
+        throw new DiagError(
+          `The modem's files add up to more than ${MAX_EFS_TOTAL_BYTES} bytes, more than a QCN backup holds.`,
+        );
       data[i] = bytes;
     } catch (e) {
       if (isFatal(e)) throw e;
-      if (!f.quiet) log(onEvent, `EFS file ${f.path} could not be read (${e instanceof Error ? e.message : String(e)}); skipped.`, 'warn');
+      if (!f.quiet)
+        log(
+          onEvent,
+          `EFS file ${f.path} could not be read (${e instanceof Error ? e.message : String(e)}); skipped.`,
+          'warn',
+        );
     }
   });
   return data;
@@ -258,13 +302,22 @@ async function readFiles(efs: EfsClient, files: { path: string; item: boolean; q
  * in EFS_Backup with their time, item files in Provisioning_Item_Files), then the provisioning
  * files READDIR does not show, asked for by path.
  */
-async function readEfs(efs: EfsClient, maxInFlight: number, onEvent: EventSink | undefined, signal?: AbortSignal): Promise<EfsHarvest> {
+async function readEfs(
+  efs: EfsClient,
+  maxInFlight: number,
+  onEvent: EventSink | undefined,
+  signal?: AbortSignal,
+): Promise<EfsHarvest> {
   const walked = await walkEfs(efs, onEvent, signal);
   const byName = QPST_RELATIVE_NAMES.map((path) => ({ path, item: false, quiet: true }));
   const probed = PROVISIONING_PATHS.map((path) => ({ path, item: true, quiet: true }));
   const taken = new Set([...byName, ...probed].map((f) => modulePath(f.path)));
   const rest = walked.filter((f) => !taken.has(f.path));
-  const [named, walkedData, probedData] = [await readFiles(efs, byName, maxInFlight, onEvent, signal), await readFiles(efs, rest, maxInFlight, onEvent, signal), await readFiles(efs, probed, maxInFlight, onEvent, signal)];
+  const [named, walkedData, probedData] = [
+    await readFiles(efs, byName, maxInFlight, onEvent, signal),
+    await readFiles(efs, rest, maxInFlight, onEvent, signal),
+    await readFiles(efs, probed, maxInFlight, onEvent, signal),
+  ];
   const out: EfsHarvest = { efsBackup: [], provisioning: [] };
   byName.forEach((f, i) => {
     const d = named[i];
@@ -288,15 +341,20 @@ export function nvJobs(lo: number, hi: number, contexts: NvContext[]): NvJob[] {
   const jobs: NvJob[] = [];
   for (const context of contexts) {
     for (let n = lo; n <= hi; n++) jobs.push({ id: n, index: 0, context });
-    for (const [n, count] of MULTI_ENTRY_NV) if (n >= lo && n <= hi) for (let index = 1; index < count; index++) jobs.push({ id: n, index, context });
+    for (const [n, count] of MULTI_ENTRY_NV)
+      if (n >= lo && n <= hi) for (let index = 1; index < count; index++) jobs.push({ id: n, index, context });
   }
   return jobs;
 }
 
 /** Read everything a QCN holds from an open DIAG session. */
-export async function readModuleState(client: DiagClient, opts: { signal?: AbortSignal | undefined; onEvent?: EventSink; nvRange?: [number, number]; maxInFlight?: number }): Promise<{ backup: QcnBackup; id: ModuleIdentity }> {
+export async function readModuleState(
+  client: DiagClient,
+  opts: { signal?: AbortSignal | undefined; onEvent?: EventSink; nvRange?: [number, number]; maxInFlight?: number },
+): Promise<{ backup: QcnBackup; id: ModuleIdentity }> {
   const [lo, hi] = opts.nvRange ?? DEFAULT_NV_RANGE;
-  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && hi <= 0xffff && lo <= hi)) throw new RescueError('USAGE', `The NV range ${lo}..${hi} is not valid.`);
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && hi <= 0xffff && lo <= hi))
+    throw new RescueError('USAGE', `The NV range ${lo}..${hi} is not valid.`);
   const maxInFlight = Math.max(1, Math.min(64, opts.maxInFlight ?? 8));
   const started = new Date();
   const id = await identify(client);
@@ -305,13 +363,19 @@ export async function readModuleState(client: DiagClient, opts: { signal?: Abort
   const jobs = nvJobs(lo, hi, contexts);
   const progress = new ProgressTracker(jobs.length, opts.onEvent);
   progress.startStep(0, jobs.length);
-  log(opts.onEvent, `Reading NV items ${lo}..${hi} in the default context and subscription${contexts.length > 2 ? 's 1 and 2' : ' 1'} (${jobs.length} requests, ${maxInFlight} in flight).`);
+  log(
+    opts.onEvent,
+    `Reading NV items ${lo}..${hi} in the default context and subscription${contexts.length > 2 ? 's 1 and 2' : ' 1'} (${jobs.length} requests, ${maxInFlight} in flight).`,
+  );
   const nvItems = keepRealEntries(await readNv(client, jobs, maxInFlight, progress, 0, opts.signal));
   log(opts.onEvent, `${nvItems.length} NV records answered DONE. Reading the modem's file system.`);
   await client.efs.hello();
   const efs = await readEfs(client.efs, maxInFlight, opts.onEvent, opts.signal);
   const rfnv = efs.efsBackup.filter((f) => isRfnvPath(f.path)).length;
-  log(opts.onEvent, `${efs.efsBackup.length} files for EFS_Backup (${rfnv} rfnv calibration), ${efs.provisioning.length} provisioning item files.`);
+  log(
+    opts.onEvent,
+    `${efs.efsBackup.length} files for EFS_Backup (${rfnv} rfnv calibration), ${efs.provisioning.length} provisioning item files.`,
+  );
   const esnItem = nvItems.find((i) => i.id === 0 && i.context === 0);
   const esn = esnItem ? new DataView(esnItem.data.buffer, esnItem.data.byteOffset).getUint32(0, true) : 0;
   const backup: QcnBackup = {
@@ -320,7 +384,14 @@ export async function readModuleState(client: DiagClient, opts: { signal?: Abort
     efsBackup: efs.efsBackup,
     provisioning: efs.provisioning,
     nvItemFiles: [],
-    property: { esn, model: id.modelNumber & 0xffff, nvMajor: 0, nvMinor: 0, swVersion: id.firmware, tool: 'Modem Rescue' },
+    property: {
+      esn,
+      model: id.modelNumber & 0xffff,
+      nvMajor: 0,
+      nvMinor: 0,
+      swVersion: id.firmware,
+      tool: 'Modem Rescue',
+    },
     featureMask: id.featureMask,
     times: { created: started, modified: new Date() },
   };
@@ -336,9 +407,15 @@ export function compareBackups(read: QcnBackup, onDisk: QcnBackup): string[] {
 export async function saveBackup(backup: QcnBackup, id: ModuleIdentity, out: string): Promise<BackupResult> {
   const bytes = writeQcn(backup);
   await writeFileAtomic(out, bytes);
-  const again = new Uint8Array(await readInputFile(out, { maxBytes: MAX_CFB_BYTES, what: 'a QCN backup', code: 'BACKUP_VERIFY_FAILED' }));
+  const again = new Uint8Array(
+    await readInputFile(out, { maxBytes: MAX_CFB_BYTES, what: 'a QCN backup', code: 'BACKUP_VERIFY_FAILED' }),
+  );
   const problems = compareBackups(backup, readQcn(again));
-  if (problems.length > 0) throw new RescueError('BACKUP_VERIFY_FAILED', `${out} does not read back as what was read from the modem: ${summarizeDifferences(problems)}.`);
+  if (problems.length > 0)
+    throw new RescueError(
+      'BACKUP_VERIFY_FAILED',
+      `${out} does not read back as what was read from the modem: ${summarizeDifferences(problems)}.`,
+    );
   const imei = (ctx: number): string | undefined => {
     const it = backup.nvItems.find((i) => i.id === NV_IMEI && i.context === ctx);
     return it ? nvToImei(it.data) : undefined;
@@ -360,7 +437,8 @@ export async function saveBackup(backup: QcnBackup, id: ModuleIdentity, out: str
       nvItemsSim1: backup.nvItems.filter((i) => i.context === 1).length,
       nvItemsSim2: backup.nvItems.filter((i) => i.context === 2).length,
       efsFiles: backup.efsBackup.length,
-      rfnvFiles: [...backup.efsBackup, ...backup.provisioning, ...backup.nvItemFiles].filter((f) => isRfnvPath(f.path)).length,
+      rfnvFiles: [...backup.efsBackup, ...backup.provisioning, ...backup.nvItemFiles].filter((f) => isRfnvPath(f.path))
+        .length,
       itemFiles: backup.nvItemFiles.length,
       provisioningFiles: backup.provisioning.length,
     },
@@ -373,12 +451,23 @@ export async function saveBackup(backup: QcnBackup, id: ModuleIdentity, out: str
 /** Back up the module on the DM port to `out` (QCN), verified, with a manifest beside it. */
 export async function backupQcn(opts: BackupOptions): Promise<BackupResult> {
   throwIfAborted(opts.signal);
-  const pipe = await opts.dm.open({ timeoutMs: opts.openTimeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}), what: 'the DM (DIAG) port' });
-  const client = new DiagClient(pipe, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), maxInFlight: opts.maxInFlight ?? 8 });
+  const pipe = await opts.dm.open({
+    timeoutMs: opts.openTimeoutMs ?? 10_000,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    what: 'the DM (DIAG) port',
+  });
+  const client = new DiagClient(pipe, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    maxInFlight: opts.maxInFlight ?? 8,
+  });
   try {
     const { backup, id } = await readModuleState(client, opts);
     const result = await saveBackup(backup, id, opts.out);
-    log(opts.onEvent, `Backup written and verified: ${opts.out} (${result.manifest.bytes} bytes, SHA-256 ${result.manifest.sha256.slice(0, 16)}...).`);
+    log(
+      opts.onEvent,
+      `Backup written and verified: ${opts.out} (${result.manifest.bytes} bytes, SHA-256 ${result.manifest.sha256.slice(0, 16)}...).`,
+    );
     return result;
   } finally {
     await client.close().catch(() => undefined);

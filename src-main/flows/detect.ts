@@ -56,7 +56,10 @@ function edlTtyOf(interfaces: EnumeratedInterface[]): string | undefined {
 function diagTtyOf(interfaces: EnumeratedInterface[]): string | undefined {
   const i = [...interfaces]
     .sort((a, b) => a.number - b.number)
-    .find((x) => x.class === 0xff && x.subclass === 0xff && (x.protocol === 0xff || x.protocol === 0x30) && x.ttys.length > 0);
+    .find(
+      (x) =>
+        x.class === 0xff && x.subclass === 0xff && (x.protocol === 0xff || x.protocol === 0x30) && x.ttys.length > 0,
+    );
   return i?.ttys[0];
 }
 

@@ -13,7 +13,14 @@ import { cancelledError, formatMs, sleep, throwIfAborted } from '../util/deadlin
 
 /** The DIAG payload that reboots a Quectel/Qualcomm module into EDL. Framed: 4B 65 01 00 54 0F 7E. */
 export const EDL_SWITCH_PAYLOAD = Uint8Array.of(0x4b, 0x65, 0x01, 0x00);
-const DIAG_ERROR_CODES: Record<number, string> = { 0x13: 'bad command', 0x14: 'bad parameters', 0x15: 'bad length', 0x18: 'bad mode', 0x42: 'bad SPC mode', 0x47: 'bad security mode' };
+const DIAG_ERROR_CODES: Record<number, string> = {
+  0x13: 'bad command',
+  0x14: 'bad parameters',
+  0x15: 'bad length',
+  0x18: 'bad mode',
+  0x42: 'bad SPC mode',
+  0x47: 'bad security mode',
+};
 
 export interface EnterEdlOptions {
   /** The module's DM/DIAG port in normal mode. */
@@ -52,7 +59,11 @@ export interface EnterEdlResult {
 export async function enterEdl(opts: EnterEdlOptions): Promise<EnterEdlResult> {
   const log = (level: 'info' | 'warn', message: string): void => opts.onEvent?.({ type: 'log', level, message });
   throwIfAborted(opts.signal);
-  opts.onEvent?.({ type: 'phase', phase: 'connect', message: `Switching the module into download mode (EDL) over ${opts.dm.description}` });
+  opts.onEvent?.({
+    type: 'phase',
+    phase: 'connect',
+    message: `Switching the module into download mode (EDL) over ${opts.dm.description}`,
+  });
   let before: SeenModule[] | undefined;
   if (opts.enumerator) {
     try {
@@ -63,18 +74,27 @@ export async function enterEdl(opts: EnterEdlOptions): Promise<EnterEdlResult> {
   }
   const enumerator = before === undefined ? undefined : opts.enumerator;
 
-  const dm = await opts.dm.open({ timeoutMs: opts.dmOpenTimeoutMs ?? 5000, signal: opts.signal, what: 'the DM/DIAG port' });
+  const dm = await opts.dm.open({
+    timeoutMs: opts.dmOpenTimeoutMs ?? 5000,
+    signal: opts.signal,
+    what: 'the DM/DIAG port',
+  });
   let echoed: boolean;
   try {
     const drained = await drain(dm, opts);
     if (drained > 0) log('info', `Drained ${drained} bytes the module was sending on ${dm.name}.`);
-    await dm.write(hdlcEncode(EDL_SWITCH_PAYLOAD), { timeoutMs: 2000, signal: opts.signal, what: 'the EDL switch command' });
+    await dm.write(hdlcEncode(EDL_SWITCH_PAYLOAD), {
+      timeoutMs: 2000,
+      signal: opts.signal,
+      what: 'the EDL switch command',
+    });
     echoed = await awaitEcho(dm, opts.echoTimeoutMs ?? 3000, opts.signal);
   } finally {
     await dm.close();
   }
   if (echoed) log('info', 'The module accepted the switch; waiting for it to come back as 05c6:9008.');
-  else log('warn', `${dm.name} dropped off right after the switch command (no echo seen); waiting for 05c6:9008 anyway.`);
+  else
+    log('warn', `${dm.name} dropped off right after the switch command (no echo seen); waiting for 05c6:9008 anyway.`);
 
   const waitMs = opts.waitMs ?? 30_000;
   const started = Date.now();
@@ -95,12 +115,21 @@ export async function enterEdl(opts: EnterEdlOptions): Promise<EnterEdlResult> {
     if (e instanceof RescueError && e.code === 'DEVICE_NOT_FOUND') {
       const still = opts.enumerator ? await normalModules(opts.enumerator).catch(() => []) : [];
       if (still.length > 0 && before?.some((b) => b.busPath === still[0]!.busPath)) {
-        throw new RescueError('EDL_SWITCH_FAILED', `The module echoed the switch but is still running in normal mode (${still[0]!.id} at USB ${still[0]!.busPath}) after ${formatMs(waitMs)}.`, { cause: e });
+        throw new RescueError(
+          'EDL_SWITCH_FAILED',
+          `The module echoed the switch but is still running in normal mode (${still[0]!.id} at USB ${still[0]!.busPath}) after ${formatMs(waitMs)}.`,
+          { cause: e },
+        );
       }
-      throw new RescueError('DEVICE_NOT_FOUND', `The module ${echoed ? 'accepted the switch' : 'left its DM port'} but did not appear in EDL (${opts.edl.description}) within ${formatMs(waitMs)}.`, {
-        nextStep: 'Run `modem-rescue detect` to see where it went. If nothing shows, power-cycle the module (or suspend and resume the computer for a mini-PCIe card) and look again; if it keeps failing, enter EDL by hardware (USB_BOOT to VDD_EXT while powering up).',
-        cause: e,
-      });
+      throw new RescueError(
+        'DEVICE_NOT_FOUND',
+        `The module ${echoed ? 'accepted the switch' : 'left its DM port'} but did not appear in EDL (${opts.edl.description}) within ${formatMs(waitMs)}.`,
+        {
+          nextStep:
+            'Run `modem-rescue detect` to see where it went. If nothing shows, power-cycle the module (or suspend and resume the computer for a mini-PCIe card) and look again; if it keeps failing, enter EDL by hardware (USB_BOOT to VDD_EXT while powering up).',
+          cause: e,
+        },
+      );
     }
     throw e;
   } finally {
@@ -125,7 +154,9 @@ async function drain(dm: BulkPipe, opts: EnterEdlOptions): Promise<number> {
     const left = deadline - Date.now();
     if (left <= 0) break;
     try {
-      total += (await dm.read(64 * 1024, { timeoutMs: Math.min(quietMs, left), signal: opts.signal, what: 'bytes to drain' })).length;
+      total += (
+        await dm.read(64 * 1024, { timeoutMs: Math.min(quietMs, left), signal: opts.signal, what: 'bytes to drain' })
+      ).length;
     } catch (e) {
       if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') break; // quiet: done
       throw e;
@@ -161,13 +192,21 @@ async function awaitEcho(dm: BulkPipe, timeoutMs: number, signal?: AbortSignal):
       if (p.length >= 4 && p[0] === 0x4b && p[1] === 0x65 && p[2] === 0x01 && p[3] === 0x00) return true;
       const why = DIAG_ERROR_CODES[p[0] ?? -1];
       if (why && p[1] === 0x4b && p[2] === 0x65) {
-        throw new RescueError('EDL_SWITCH_FAILED', `${dm.name} answered the switch with a DIAG error (0x${(p[0] ?? 0).toString(16)}, ${why}): this module or firmware does not support it.`, {
-          nextStep: 'Enter EDL by hardware: connect USB_BOOT to VDD_EXT (1.8 V) while the module powers up, then run `modem-rescue detect`.',
-        });
+        throw new RescueError(
+          'EDL_SWITCH_FAILED',
+          `${dm.name} answered the switch with a DIAG error (0x${(p[0] ?? 0).toString(16)}, ${why}): this module or firmware does not support it.`,
+          {
+            nextStep:
+              'Enter EDL by hardware: connect USB_BOOT to VDD_EXT (1.8 V) while the module powers up, then run `modem-rescue detect`.',
+          },
+        );
       }
     }
   }
-  throw new RescueError('EDL_SWITCH_FAILED', `No echo of the switch command on ${dm.name} within ${formatMs(timeoutMs)}${frames > 0 ? ` (${frames} other frames arrived)` : ' (nothing arrived)'}: it may not be the DM/DIAG port, or the module does not support the switch.`);
+  throw new RescueError(
+    'EDL_SWITCH_FAILED',
+    `No echo of the switch command on ${dm.name} within ${formatMs(timeoutMs)}${frames > 0 ? ` (${frames} other frames arrived)` : ' (nothing arrived)'}: it may not be the DM/DIAG port, or the module does not support the switch.`,
+  );
 }
 
 interface SeenModule {
@@ -177,11 +216,18 @@ interface SeenModule {
 
 async function normalModules(enumerator: UsbEnumerator): Promise<SeenModule[]> {
   const list = await enumerator.list();
-  return list.filter((d) => identify(d.vendorId, d.productId)?.mode === 'normal').map((d) => ({ busPath: d.busPath, id: `${hex4(d.vendorId)}:${hex4(d.productId)}` }));
+  return list
+    .filter((d) => identify(d.vendorId, d.productId)?.mode === 'normal')
+    .map((d) => ({ busPath: d.busPath, id: `${hex4(d.vendorId)}:${hex4(d.productId)}` }));
 }
 
 /** Progress while waiting; with an enumerator, fail early on a module that went somewhere other than EDL. */
-async function watch(opts: EnterEdlOptions, before: SeenModule[] | undefined, started: number, signal: AbortSignal): Promise<void> {
+async function watch(
+  opts: EnterEdlOptions,
+  before: SeenModule[] | undefined,
+  started: number,
+  signal: AbortSignal,
+): Promise<void> {
   const pollMs = Math.max(10, opts.pollMs ?? 1000);
   let normalGone = before === undefined || before.length === 0;
   let lastInfoAt = started;
@@ -191,7 +237,11 @@ async function watch(opts: EnterEdlOptions, before: SeenModule[] | undefined, st
     // A line every 5 s for people; every poll at debug level for the log.
     const level = now - lastInfoAt >= 5000 ? 'info' : 'debug';
     if (level === 'info') lastInfoAt = now;
-    opts.onEvent?.({ type: 'log', level, message: `Waiting for the module in EDL (05c6:9008)... ${Math.round((now - started) / 1000)} s` });
+    opts.onEvent?.({
+      type: 'log',
+      level,
+      message: `Waiting for the module in EDL (05c6:9008)... ${Math.round((now - started) / 1000)} s`,
+    });
     if (!opts.enumerator) continue;
     let devices: EnumeratedDevice[];
     try {
@@ -201,20 +251,34 @@ async function watch(opts: EnterEdlOptions, before: SeenModule[] | undefined, st
     }
     if (devices.some((d) => EDL_IDS.some((id) => id.vendorId === d.vendorId && id.productId === d.productId))) continue; // the opener will take it
     const dump = devices.find((d) => identify(d.vendorId, d.productId)?.mode === 'memory-dump');
-    if (dump) throw new RescueError('SAHARA_MEMORY_DEBUG', `The module came back at USB ${dump.busPath} as ${hex4(dump.vendorId)}:${hex4(dump.productId)} (crash dump) instead of EDL.`);
+    if (dump)
+      throw new RescueError(
+        'SAHARA_MEMORY_DEBUG',
+        `The module came back at USB ${dump.busPath} as ${hex4(dump.vendorId)}:${hex4(dump.productId)} (crash dump) instead of EDL.`,
+      );
     const fastboot = devices.find((d) => identify(d.vendorId, d.productId)?.mode === 'fastboot');
     if (fastboot) {
-      throw new RescueError('DEVICE_NOT_FOUND', `The module came back at USB ${fastboot.busPath} in fastboot (18d1:d00d) instead of EDL.`, {
-        nextStep: 'Fastboot is not download mode. Power-cycle the module; if it stays in fastboot, use a fastboot tool to reboot it (`fastboot reboot`), or enter EDL by hardware (USB_BOOT to VDD_EXT).',
-      });
+      throw new RescueError(
+        'DEVICE_NOT_FOUND',
+        `The module came back at USB ${fastboot.busPath} in fastboot (18d1:d00d) instead of EDL.`,
+        {
+          nextStep:
+            'Fastboot is not download mode. Power-cycle the module; if it stays in fastboot, use a fastboot tool to reboot it (`fastboot reboot`), or enter EDL by hardware (USB_BOOT to VDD_EXT).',
+        },
+      );
     }
     const normal = devices.filter((d) => identify(d.vendorId, d.productId)?.mode === 'normal');
     if (normal.length === 0) normalGone = true;
     else if (normalGone && before !== undefined && before.length > 0) {
       const d = normal[0]!;
-      throw new RescueError('EDL_SWITCH_FAILED', `The module left and came back in normal mode (${hex4(d.vendorId)}:${hex4(d.productId)} at USB ${d.busPath}) instead of EDL.`, {
-        nextStep: 'Try the switch once more; some firmware ignores it. If it comes back in normal mode again, enter EDL by hardware: USB_BOOT to VDD_EXT while the module powers up.',
-      });
+      throw new RescueError(
+        'EDL_SWITCH_FAILED',
+        `The module left and came back in normal mode (${hex4(d.vendorId)}:${hex4(d.productId)} at USB ${d.busPath}) instead of EDL.`,
+        {
+          nextStep:
+            'Try the switch once more; some firmware ignores it. If it comes back in normal mode again, enter EDL by hardware: USB_BOOT to VDD_EXT while the module powers up.',
+        },
+      );
     }
   }
 }

@@ -14,7 +14,14 @@ import { throwIfAborted } from '../util/deadline.js';
 import { FirehoseSession, type FirehoseAddress, type FirehoseTimeouts } from '../host/firehose-host.js';
 import { preflight, type Preflight } from './preflight.js';
 import { ProgressTracker } from './progress.js';
-import { classify, climbLadder, DEFAULT_RECOVERY, needsPowerCycle, type Link, type RecoveryOptions } from './recovery.js';
+import {
+  classify,
+  climbLadder,
+  DEFAULT_RECOVERY,
+  needsPowerCycle,
+  type Link,
+  type RecoveryOptions,
+} from './recovery.js';
 import type { ResumeJournal } from './resume-journal.js';
 import { saharaUpload } from '../host/sahara-host.js';
 import { HashingSource, hashPadded, verifyOnDevice, type VerifyMethod } from './verify.js';
@@ -156,7 +163,11 @@ export class FlashRun {
   async connect(): Promise<FirehoseSession> {
     if (!this.link) {
       this.emit({ type: 'phase', phase: 'connect', message: `Waiting for ${this.opts.opener.description}` });
-      const pipe = await this.opts.opener.open({ timeoutMs: this.opts.openTimeoutMs ?? 30_000, signal: this.signal, what: 'the modem in EDL mode' });
+      const pipe = await this.opts.opener.open({
+        timeoutMs: this.opts.openTimeoutMs ?? 30_000,
+        signal: this.signal,
+        what: 'the modem in EDL mode',
+      });
       this.log(`Connected to ${pipe.name}`);
       this.link = { pipe, reader: new PipeReader(pipe) };
       this.needSahara = true;
@@ -185,11 +196,19 @@ export class FlashRun {
     if (skipped) this.log('A programmer is already running on the modem; skipping the upload.');
     if (this.stepsDone === 0) this.programmerSkipped = skipped;
     this.emit({ type: 'phase', phase: 'firehose', message: 'Talking to the programmer (Firehose)' });
-    const s = new FirehoseSession(l.reader, { signal, onEvent: this.emit, ...(opts.timeouts ? { timeouts: opts.timeouts } : {}) });
+    const s = new FirehoseSession(l.reader, {
+      signal,
+      onEvent: this.emit,
+      ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    });
     if (!skipped) {
       const lines = await s.drainStartup();
       const serial = lines.map((x) => CHIP_SERIAL.exec(x)?.[1]).find((x) => x !== undefined);
-      if (await this.journal.bindDevice(serial)) this.log(`The resume journal was written for another modem; this one (serial ${serial}) is flashed from the start.`, 'warn');
+      if (await this.journal.bindDevice(serial))
+        this.log(
+          `The resume journal was written for another modem; this one (serial ${serial}) is flashed from the start.`,
+          'warn',
+        );
     }
     return s;
   }
@@ -200,17 +219,30 @@ export class FlashRun {
     const config = await s.configure({ memoryName: 'nand', maxPayloadToTarget: asked, zlpAwareHost: pipe.needsZlp });
     const size = config.maxPayloadToTarget;
     const sizeText = size % 1024 === 0 ? `${size / 1024} KiB` : `${size} bytes`;
-    this.log(size < asked ? `The programmer takes ${sizeText} payloads; using ${sizeText} (target ${config.targetName ?? 'unknown'}).` : `Programmer configured: ${sizeText} payloads, target ${config.targetName ?? 'unknown'}.`);
+    this.log(
+      size < asked
+        ? `The programmer takes ${sizeText} payloads; using ${sizeText} (target ${config.targetName ?? 'unknown'}).`
+        : `Programmer configured: ${sizeText} payloads, target ${config.targetName ?? 'unknown'}.`,
+    );
     if (this.checked) return;
     const storage = await s.storageInfo();
     const checked = preflight(
-      { plan: this.pkg.plan, sectorSize: this.pkg.geometry.sectorSize, pagesPerBlock: this.pkg.geometry.pagesPerBlock, rawprogramName: this.pkg.rawprogramPath.split(/[\\/]/).pop() ?? '', ...(this.pkg.geometry.totalSectors !== undefined ? { totalSectors: this.pkg.geometry.totalSectors } : {}) },
+      {
+        plan: this.pkg.plan,
+        sectorSize: this.pkg.geometry.sectorSize,
+        pagesPerBlock: this.pkg.geometry.pagesPerBlock,
+        rawprogramName: this.pkg.rawprogramPath.split(/[\\/]/).pop() ?? '',
+        ...(this.pkg.geometry.totalSectors !== undefined ? { totalSectors: this.pkg.geometry.totalSectors } : {}),
+      },
       { functions: s.functions, memoryName: config.memoryName, ...(storage ? { storage } : {}) },
       { verify: this.verify, applyFilePatches: this.pkg.filePatches.some((p) => p.applied) },
     );
     for (const note of checked.notes) this.log(note);
     if (checked.problems.length > 0) {
-      const list = checked.problems.length === 1 ? checked.problems[0]! : `${checked.problems.length} reasons:\n${checked.problems.map((p) => `- ${p}`).join('\n')}`;
+      const list =
+        checked.problems.length === 1
+          ? checked.problems[0]!
+          : `${checked.problems.length} reasons:\n${checked.problems.map((p) => `- ${p}`).join('\n')}`;
       throw new RescueError('FLASH_REFUSED_BEFORE_ERASE', list);
     }
     this.checked = checked;
@@ -233,7 +265,10 @@ export class FlashRun {
     const todo = this.steps.filter((st) => st.operation === 'program').reduce((n, st) => n + paddedBytes(st), 0);
     this.progress = new ProgressTracker(todo, this.emit);
     const skipped = pkg.plan.length - this.steps.length;
-    if (skipped > 0) this.log(`Resuming: ${skipped} of ${pkg.plan.length} steps are already done and verified; SBL is written again, last.`);
+    if (skipped > 0)
+      this.log(
+        `Resuming: ${skipped} of ${pkg.plan.length} steps are already done and verified; SBL is written again, last.`,
+      );
   }
 
   /** Partitions the journal holds are checked on this modem once per run; a mismatch is written again. */
@@ -256,7 +291,14 @@ export class FlashRun {
   async runStep(s: FirehoseSession, step: PlanStep): Promise<void> {
     const stepStart = performance.now();
     const bytes = step.operation === 'program' ? paddedBytes(step) : 0;
-    this.emit({ type: 'step-start', index: step.index, total: this.pkg.plan.length, operation: step.operation, label: step.label, bytes });
+    this.emit({
+      type: 'step-start',
+      index: step.index,
+      total: this.pkg.plan.length,
+      operation: step.operation,
+      label: step.label,
+      bytes,
+    });
     switch (step.operation) {
       case 'erase':
         this.emit({ type: 'phase', phase: 'erase', message: `Erasing ${step.label}` });
@@ -268,7 +310,15 @@ export class FlashRun {
       case 'patch': {
         this.emit({ type: 'phase', phase: 'patch', message: `Patching ${step.label}` });
         const p = step.disk_patch!;
-        await s.patchDisk({ sectorSize: step.sector_size, byteOffset: p.byteOffset, physicalPartition: step.physical_partition, sizeInBytes: p.sizeInBytes, startSector: String(step.start_sector), value: p.value, what: p.what });
+        await s.patchDisk({
+          sectorSize: step.sector_size,
+          byteOffset: p.byteOffset,
+          physicalPartition: step.physical_partition,
+          sizeInBytes: p.sizeInBytes,
+          startSector: String(step.start_sector),
+          value: p.value,
+          what: p.what,
+        });
         break;
       }
       case 'reset':
@@ -280,13 +330,23 @@ export class FlashRun {
         break;
     }
     this.stepsDone++;
-    this.emit({ type: 'step-done', index: step.index, operation: step.operation, label: step.label, seconds: (performance.now() - stepStart) / 1000 });
+    this.emit({
+      type: 'step-done',
+      index: step.index,
+      operation: step.operation,
+      label: step.label,
+      seconds: (performance.now() - stepStart) / 1000,
+    });
   }
 
   private async program(s: FirehoseSession, step: PlanStep, bytes: number): Promise<void> {
     this.emit({ type: 'phase', phase: 'program', message: `Writing ${step.label}` });
     const numDiskBlocks = this.checked?.numDiskBlocks;
-    const image = await openImageSource(step.path!, step.file_patches ?? [], numDiskBlocks !== undefined ? { numDiskBlocks } : {});
+    const image = await openImageSource(
+      step.path!,
+      step.file_patches ?? [],
+      numDiskBlocks !== undefined ? { numDiskBlocks } : {},
+    );
     try {
       // Hash what is sent while sending it, so verification reads the image only once.
       const hashing = this.verify ? new HashingSource(image) : undefined;
@@ -312,8 +372,13 @@ export class FlashRun {
     const { rec, signal } = this;
     const verdict = classify(e);
     if (verdict === 'fatal' || signal?.aborted) throw e;
-    if (this.connecting && this.suspectHung !== undefined) throw needsPowerCycle(this.suspectHung, 'the modem neither answers nor restarted by itself after a reset request');
-    if (this.recoveries >= rec.maxAttempts) throw rec.maxAttempts === 0 ? e : needsPowerCycle(e, `${this.recoveries} recoveries were tried in this run`);
+    if (this.connecting && this.suspectHung !== undefined)
+      throw needsPowerCycle(
+        this.suspectHung,
+        'the modem neither answers nor restarted by itself after a reset request',
+      );
+    if (this.recoveries >= rec.maxAttempts)
+      throw rec.maxAttempts === 0 ? e : needsPowerCycle(e, `${this.recoveries} recoveries were tried in this run`);
     this.recoveries++;
     const step = this.steps?.[this.pos];
     const what = e instanceof Error ? e.message : String(e);
@@ -330,7 +395,14 @@ export class FlashRun {
     this.recovery('ladder', `${what} Trying to recover (${count}).`);
     const known = this.session ? [...this.session.functions] : [];
     const maxPendingBytes = Math.max(0, ...this.pkg.plan.filter((st) => st.operation === 'program').map(paddedBytes));
-    const out = await climbLadder(this.link, e, { opener: this.opts.opener, options: rec, emit: this.emit, maxPendingBytes, ...(signal ? { signal } : {}), ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}) });
+    const out = await climbLadder(this.link, e, {
+      opener: this.opts.opener,
+      options: rec,
+      emit: this.emit,
+      maxPendingBytes,
+      ...(signal ? { signal } : {}),
+      ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}),
+    });
     this.link = out.link;
     this.connecting = false;
     if (out.kind === 'alive') {
@@ -339,7 +411,12 @@ export class FlashRun {
       this.needSahara = false;
       this.connecting = true;
       await this.configure(this.session, this.link.pipe).catch((ce: unknown) => {
-        throw classify(ce) === 'fatal' ? ce : needsPowerCycle(e, `the programmer answers but could not be configured again (${ce instanceof Error ? ce.message : String(ce)})`);
+        throw classify(ce) === 'fatal'
+          ? ce
+          : needsPowerCycle(
+              e,
+              `the programmer answers but could not be configured again (${ce instanceof Error ? ce.message : String(ce)})`,
+            );
       });
       this.connecting = false;
     } else {
@@ -354,10 +431,19 @@ export class FlashRun {
     await this.journal.clear();
     this.emit({ type: 'phase', phase: 'done', message: 'Flash complete' });
     const methods = new Set([...this.checks.values()]);
-    const verified = !this.verify ? 'skipped' : methods.has('digest') && methods.has('read-back') ? 'mixed' : methods.has('read-back') ? 'read-back' : 'digest';
+    const verified = !this.verify
+      ? 'skipped'
+      : methods.has('digest') && methods.has('read-back')
+        ? 'mixed'
+        : methods.has('read-back')
+          ? 'read-back'
+          : 'digest';
     const partitions = this.pkg.plan
       .filter((st) => st.operation === 'program')
-      .map((st) => ({ label: st.label, method: this.checks.get(st.index) ?? (this.verify ? 'earlier run' : 'not verified') }));
+      .map((st) => ({
+        label: st.label,
+        method: this.checks.get(st.index) ?? (this.verify ? 'earlier run' : 'not verified'),
+      }));
     return {
       seconds: (performance.now() - this.started) / 1000,
       bytesWritten: this.bytesWritten,

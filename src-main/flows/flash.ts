@@ -24,7 +24,13 @@ export async function flashPackage(opts: FlashOptions): Promise<FlashResult> {
     const result = await runFlash(opts, emit, started);
     const checks = result.partitions.map((p) => `${p.label}: ${p.method}`).join(', ');
     const extra = `${result.recoveries > 0 ? `, ${result.recoveries} recoveries` : ''}${result.resumed.length > 0 ? `, ${result.resumed.length} partitions kept from an earlier run` : ''}`;
-    emit({ type: 'result', ok: true, seconds: result.seconds, bytes: result.bytesWritten, summary: `${result.stepsDone} steps, ${(result.bytesWritten / 1048576).toFixed(1)} MiB written, verification: ${result.verified} (${checks})${extra}` });
+    emit({
+      type: 'result',
+      ok: true,
+      seconds: result.seconds,
+      bytes: result.bytesWritten,
+      summary: `${result.stepsDone} steps, ${(result.bytesWritten / 1048576).toFixed(1)} MiB written, verification: ${result.verified} (${checks})${extra}`,
+    });
     return result;
   } catch (e) {
     emit({ type: 'result', ok: false, seconds: seconds(), error: toErrorReport(e) });
@@ -37,18 +43,37 @@ async function runFlash(opts: FlashOptions, emit: EventSink, started: number): P
   const log = (message: string, level: 'info' | 'warn' = 'info'): void => emit({ type: 'log', level, message });
   emit({ type: 'phase', phase: 'package', message: 'Checking the firmware package' });
   const owned = typeof opts.package === 'string';
-  const pkg = typeof opts.package === 'string' ? await loadPackage(opts.package, { signal, verifyMd5: opts.verifyMd5 ?? true, applyFilePatches: opts.applyFilePatches === true }) : opts.package;
+  const pkg =
+    typeof opts.package === 'string'
+      ? await loadPackage(opts.package, {
+          signal,
+          verifyMd5: opts.verifyMd5 ?? true,
+          applyFilePatches: opts.applyFilePatches === true,
+        })
+      : opts.package;
   try {
     assertFlashable(pkg);
     for (const w of pkg.warnings) log(w, 'warn');
     log(`Package ${pkg.version ?? pkg.root}: ${pkg.rawprogramPath} (${pkg.rawprogramReason})`);
     const skippedPatches = pkg.filePatches.filter((p) => !p.applied);
-    if (skippedPatches.length > 0) log(`${skippedPatches.length} file patches of the patch XML (${skippedPatches.map((p) => p.file).filter((f, i, all) => all.indexOf(f) === i).join(', ')}) are ${FILE_PATCHES_NOT_APPLIED}.`);
+    if (skippedPatches.length > 0)
+      log(
+        `${skippedPatches.length} file patches of the patch XML (${skippedPatches
+          .map((p) => p.file)
+          .filter((f, i, all) => all.indexOf(f) === i)
+          .join(', ')}) are ${FILE_PATCHES_NOT_APPLIED}.`,
+      );
     const programmer = await readProgrammer(pkg.programmerPath, signal);
     const programmerBytes = new Uint8Array(programmer.buffer, programmer.byteOffset, programmer.byteLength);
-    const journal = opts.journalDir !== undefined ? await ResumeJournal.open(opts.journalDir, await packageIdentity(pkg)) : ResumeJournal.inMemory();
+    const journal =
+      opts.journalDir !== undefined
+        ? await ResumeJournal.open(opts.journalDir, await packageIdentity(pkg))
+        : ResumeJournal.inMemory();
     if (journal.setAside) log(`The resume journal was not used: ${journal.setAside}.`, 'warn');
-    if (journal.verified.length > 0) log(`Resume journal: ${journal.verified.length} partitions were written and verified by an earlier run (${journal.verified.map((v) => v.label).join(', ')}); they are checked on the modem before being skipped.`);
+    if (journal.verified.length > 0)
+      log(
+        `Resume journal: ${journal.verified.length} partitions were written and verified by an earlier run (${journal.verified.map((v) => v.label).join(', ')}); they are checked on the modem before being skipped.`,
+      );
     return await new FlashRun(pkg, programmerBytes, journal, opts, emit, started).run();
   } finally {
     if (owned) await pkg.dispose();

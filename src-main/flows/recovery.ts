@@ -46,7 +46,15 @@ export const DEFAULT_RECOVERY: RecoveryOptions = {
 /** retry-step: send the same step again; resume: restart the remaining plan on the same link; reconnect: climb the ladder first. */
 export type Verdict = 'retry-step' | 'resume' | 'reconnect' | 'fatal';
 
-const LINK_CODES: readonly ErrorCode[] = ['DEVICE_STALLED', 'DEVICE_TIMEOUT', 'DEVICE_DISCONNECTED', 'FIREHOSE_PROTOCOL', 'SAHARA_NO_HELLO', 'SAHARA_PROTOCOL', 'FIREHOSE_CONFIGURE_FAILED'];
+const LINK_CODES: readonly ErrorCode[] = [
+  'DEVICE_STALLED',
+  'DEVICE_TIMEOUT',
+  'DEVICE_DISCONNECTED',
+  'FIREHOSE_PROTOCOL',
+  'SAHARA_NO_HELLO',
+  'SAHARA_PROTOCOL',
+  'FIREHOSE_CONFIGURE_FAILED',
+];
 
 export function classify(e: unknown): Verdict {
   if (e instanceof FirehoseNakError) return e.attemptRetry ? 'retry-step' : 'fatal';
@@ -76,78 +84,164 @@ export type LadderOutcome =
   /** A fresh enumeration: start again with Sahara. droppedOff: the modem was seen leaving the bus. */
   | { kind: 'reopened'; link: Link; droppedOff: boolean };
 
+type Say = (action: string, message: string) => void;
+
+/** A fresh Firehose session on the link, with the ladder's signal, events and limits. */
+function sessionOn(link: Link, ctx: LadderContext): FirehoseSession {
+  return new FirehoseSession(link.reader, {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    onEvent: ctx.emit,
+    ...(ctx.timeouts ? { timeouts: ctx.timeouts } : {}),
+  });
+}
+
 /** Climb rungs 2-5 after a failure on `link` (undefined when there is no pipe left). */
 export async function climbLadder(link: Link | undefined, cause: unknown, ctx: LadderContext): Promise<LadderOutcome> {
   const { emit, signal, options: o } = ctx;
-  const say = (action: string, message: string): void => emit({ type: 'recovery', action, message });
+  const say: Say = (action, message) => emit({ type: 'recovery', action, message });
   const gone = cause instanceof RescueError && cause.code === 'DEVICE_DISCONNECTED';
   let droppedOff = gone;
   if (link && !gone && !link.pipe.closed) {
     const drained = await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
-    say('clear-pipe', `Cleared the pipe: ${drained.bytes} bytes the modem still had to say were discarded${drained.gone ? '; the modem left the bus' : ''}.`);
+    say(
+      'clear-pipe',
+      `Cleared the pipe: ${drained.bytes} bytes the modem still had to say were discarded${drained.gone ? '; the modem left the bus' : ''}.`,
+    );
     droppedOff = drained.gone;
     if (!droppedOff) {
-      try {
-        await link.pipe.write(new Uint8Array(0), { timeoutMs: 1000, signal, what: 'a zero-length packet' });
-        say('zlp', 'Sent a zero-length packet (USB; nothing to send on a serial port), in case the modem was waiting for the end of a transfer.');
-      } catch (e) {
-        if (isCancel(e)) throw e;
-        say('zlp', `A zero-length packet could not be sent (${errText(e)}).`);
-      }
-      const session = new FirehoseSession(link.reader, { ...(signal ? { signal } : {}), onEvent: emit, ...(ctx.timeouts ? { timeouts: ctx.timeouts } : {}) });
-      let alive = false;
-      try {
-        alive = await session.probe(o.probeMs);
-      } catch (e) {
-        if (isCancel(e)) throw e;
-        droppedOff = e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED';
-      }
-      if (alive) {
-        // A late answer to the failed command may still be on its way: it must not answer the next one.
-        await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
-        say('re-probe', 'The programmer still answers <nop/>: continuing without uploading it again.');
-        return { kind: 'alive', link, session };
-      }
-      say('re-probe', droppedOff ? 'The modem left the bus while being probed.' : `The programmer did not answer <nop/> within ${formatMs(o.probeMs)}.`);
+      await sendZlp(link, ctx, say);
+      const probed = await reprobe(link, ctx, say);
+      if (probed.session) return { kind: 'alive', link, session: probed.session };
+      droppedOff = probed.gone;
       if (!droppedOff && (ctx.maxPendingBytes ?? 0) > 0) {
-        const fin = await finishPendingTransfer(link, ctx.maxPendingBytes!, signal);
+        const fin = await finishTransfer(link, ctx, say);
+        if (fin.session) return { kind: 'alive', link, session: fin.session };
         droppedOff = fin.gone;
-        if (fin.answered) {
-          await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
-          const again = new FirehoseSession(link.reader, { ...(signal ? { signal } : {}), onEvent: emit, ...(ctx.timeouts ? { timeouts: ctx.timeouts } : {}) });
-          let ok = false;
-          try {
-            ok = await again.probe(o.probeMs);
-          } catch (e) {
-            if (isCancel(e)) throw e;
-          }
-          say('finish-transfer', `The programmer was still waiting for data of an interrupted transfer: it answered after ${fin.sent} more bytes${ok ? ' and answers <nop/> again' : ', but not <nop/>'}.`);
-          if (ok) {
-            await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
-            return { kind: 'alive', link, session: again };
-          }
-        } else if (fin.sent > 0) say('finish-transfer', `Sent ${fin.sent} bytes in case the programmer was waiting for the rest of a transfer; it did not answer.`);
       }
-      if (!droppedOff) {
-        try {
-          await link.pipe.write(new TextEncoder().encode('<?xml version="1.0" encoding="UTF-8" ?><data><power value="reset" /></data>'), { timeoutMs: 1000, signal, what: 'a reset request' });
-        } catch (e) {
-          if (isCancel(e)) throw e;
-        }
-        const waited = await drain(link.reader, o.dropOffMs, o.dropOffMs, signal);
-        droppedOff = waited.gone;
-        say('reset', droppedOff ? 'Asked the modem to restart; it left the bus.' : `Asked the modem to restart; it did not leave the bus within ${formatMs(o.dropOffMs)}.`);
-      }
+      if (!droppedOff) droppedOff = await requestReset(link, ctx, say);
     }
   }
   await link?.pipe.close().catch(() => undefined);
+  return reopen(cause, ctx, say, droppedOff);
+}
+
+/** Rung 3: the ZLP the modem may be owed (a no-op on serial ports). */
+async function sendZlp(link: Link, ctx: LadderContext, say: Say): Promise<void> {
+  try {
+    await link.pipe.write(new Uint8Array(0), { timeoutMs: 1000, signal: ctx.signal, what: 'a zero-length packet' });
+    say(
+      'zlp',
+      'Sent a zero-length packet (USB; nothing to send on a serial port), in case the modem was waiting for the end of a transfer.',
+    );
+  } catch (e) {
+    if (isCancel(e)) throw e;
+    say('zlp', `A zero-length packet could not be sent (${errText(e)}).`);
+  }
+}
+
+/** Rung 4: does the programmer still answer <nop/>? Its session if so; whether the modem left the bus. */
+async function reprobe(
+  link: Link,
+  ctx: LadderContext,
+  say: Say,
+): Promise<{ session?: FirehoseSession; gone: boolean }> {
+  const { signal, options: o } = ctx;
+  const session = sessionOn(link, ctx);
+  let alive = false;
+  let gone = false;
+  try {
+    alive = await session.probe(o.probeMs);
+  } catch (e) {
+    if (isCancel(e)) throw e;
+    gone = e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED';
+  }
+  if (alive) {
+    // A late answer to the failed command may still be on its way: it must not answer the next one.
+    await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
+    say('re-probe', 'The programmer still answers <nop/>: continuing without uploading it again.');
+    return { session, gone: false };
+  }
+  say(
+    're-probe',
+    gone
+      ? 'The modem left the bus while being probed.'
+      : `The programmer did not answer <nop/> within ${formatMs(o.probeMs)}.`,
+  );
+  return { gone };
+}
+
+/** Rung 4b: finish a transfer the programmer may still wait for, then probe again. */
+async function finishTransfer(
+  link: Link,
+  ctx: LadderContext,
+  say: Say,
+): Promise<{ session?: FirehoseSession; gone: boolean }> {
+  const { signal, options: o } = ctx;
+  const fin = await finishPendingTransfer(link, ctx.maxPendingBytes ?? 0, signal);
+  if (fin.answered) {
+    await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
+    const again = sessionOn(link, ctx);
+    let ok = false;
+    try {
+      ok = await again.probe(o.probeMs);
+    } catch (e) {
+      if (isCancel(e)) throw e;
+    }
+    say(
+      'finish-transfer',
+      `The programmer was still waiting for data of an interrupted transfer: it answered after ${fin.sent} more bytes${ok ? ' and answers <nop/> again' : ', but not <nop/>'}.`,
+    );
+    if (ok) {
+      await drain(link.reader, o.drainQuietMs, o.drainMaxMs, signal);
+      return { session: again, gone: fin.gone };
+    }
+  } else if (fin.sent > 0) {
+    say(
+      'finish-transfer',
+      `Sent ${fin.sent} bytes in case the programmer was waiting for the rest of a transfer; it did not answer.`,
+    );
+  }
+  return { gone: fin.gone };
+}
+
+/** Rung 5: ask for a reset and wait (bounded) for the modem to leave the bus; true when it did. */
+async function requestReset(link: Link, ctx: LadderContext, say: Say): Promise<boolean> {
+  const { signal, options: o } = ctx;
+  try {
+    await link.pipe.write(
+      new TextEncoder().encode('<?xml version="1.0" encoding="UTF-8" ?><data><power value="reset" /></data>'),
+      { timeoutMs: 1000, signal, what: 'a reset request' },
+    );
+  } catch (e) {
+    if (isCancel(e)) throw e;
+  }
+  const waited = await drain(link.reader, o.dropOffMs, o.dropOffMs, signal);
+  say(
+    'reset',
+    waited.gone
+      ? 'Asked the modem to restart; it left the bus.'
+      : `Asked the modem to restart; it did not leave the bus within ${formatMs(o.dropOffMs)}.`,
+  );
+  return waited.gone;
+}
+
+/** After the rungs: wait (bounded) for the modem to come back in EDL mode, wherever it appears. */
+async function reopen(cause: unknown, ctx: LadderContext, say: Say, droppedOff: boolean): Promise<LadderOutcome> {
+  const { signal, options: o } = ctx;
   say('re-enumerate', `Waiting up to ${formatMs(o.reEnumerateMs)} for the modem to come back in EDL mode.`);
   let pipe: BulkPipe;
   try {
-    pipe = await ctx.opener.open({ timeoutMs: o.reEnumerateMs, ...(signal ? { signal } : {}), what: 'the modem coming back in EDL mode' });
+    pipe = await ctx.opener.open({
+      timeoutMs: o.reEnumerateMs,
+      ...(signal ? { signal } : {}),
+      what: 'the modem coming back in EDL mode',
+    });
   } catch (e) {
     if (isCancel(e)) throw e;
-    throw needsPowerCycle(cause, `it did not come back in EDL mode within ${formatMs(o.reEnumerateMs)} (${errText(e)})`);
+    throw needsPowerCycle(
+      cause,
+      `it did not come back in EDL mode within ${formatMs(o.reEnumerateMs)} (${errText(e)})`,
+    );
   }
   say('re-enumerate', `The modem is back: ${pipe.name}.`);
   return { kind: 'reopened', link: { pipe, reader: new PipeReader(pipe) }, droppedOff };
@@ -158,10 +252,15 @@ export function needsPowerCycle(cause: unknown, why: string): RescueError {
   const code: ErrorCode = cause instanceof RescueError ? cause.code : 'DEVICE_TIMEOUT';
   // The new error repeats the catalogue sentence itself: carry only the first error's detail.
   const first = cause instanceof RescueError ? cause.detail : cause instanceof Error ? cause.message : String(cause);
-  return new RescueError(code === 'FIREHOSE_NAK' ? 'FIREHOSE_NAK' : code, `${first} Automatic recovery did not help: ${why}.`, {
-    nextStep: 'Power-cycle the modem (unplug it or cut its power) so it comes back in EDL mode, then run the same flash again: it resumes after the partitions already written and verified.',
-    cause,
-  });
+  return new RescueError(
+    code === 'FIREHOSE_NAK' ? 'FIREHOSE_NAK' : code,
+    `${first} Automatic recovery did not help: ${why}.`,
+    {
+      nextStep:
+        'Power-cycle the modem (unplug it or cut its power) so it comes back in EDL mode, then run the same flash again: it resumes after the partitions already written and verified.',
+      cause,
+    },
+  );
 }
 
 const MIN_FINISH_RATE = 200 * 1024;
@@ -170,7 +269,11 @@ const MIN_FINISH_RATE = 200 * 1024;
  * Write zeros (at most maxBytes) while watching for a Firehose <response>: the end of a transfer
  * an earlier host left unfinished. Stops as soon as the programmer answers or stops taking data.
  */
-async function finishPendingTransfer(link: Link, maxBytes: number, signal?: AbortSignal): Promise<{ answered: boolean; sent: number; gone: boolean }> {
+async function finishPendingTransfer(
+  link: Link,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<{ answered: boolean; sent: number; gone: boolean }> {
   const piece = new Uint8Array(16 * 1024);
   let sent = 0;
   let answered = false;
@@ -200,7 +303,11 @@ async function finishPendingTransfer(link: Link, maxBytes: number, signal?: Abor
     while (sent < maxBytes && !answered && !gone) {
       if (signal?.aborted || Date.now() > deadline) break;
       try {
-        await link.pipe.write(piece.subarray(0, Math.min(piece.length, maxBytes - sent)), { timeoutMs: 2000, ...(signal ? { signal } : {}), what: 'the rest of an interrupted transfer' });
+        await link.pipe.write(piece.subarray(0, Math.min(piece.length, maxBytes - sent)), {
+          timeoutMs: 2000,
+          ...(signal ? { signal } : {}),
+          what: 'the rest of an interrupted transfer',
+        });
       } catch (e) {
         if (isCancel(e)) throw e;
         if (e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED') gone = true;
@@ -219,7 +326,12 @@ async function finishPendingTransfer(link: Link, maxBytes: number, signal?: Abor
 }
 
 /** Read and discard until the modem is quiet for quietMs, or maxMs pass; notes a disconnect. */
-export async function drain(reader: PipeReader, quietMs: number, maxMs: number, signal?: AbortSignal): Promise<{ bytes: number; gone: boolean }> {
+export async function drain(
+  reader: PipeReader,
+  quietMs: number,
+  maxMs: number,
+  signal?: AbortSignal,
+): Promise<{ bytes: number; gone: boolean }> {
   let bytes = reader.buffered;
   reader.discardBuffered();
   const end = Date.now() + maxMs;
@@ -227,7 +339,11 @@ export async function drain(reader: PipeReader, quietMs: number, maxMs: number, 
     const left = end - Date.now();
     if (left <= 0) return { bytes, gone: false };
     try {
-      const chunk = await reader.readSome({ timeoutMs: Math.min(quietMs, left), ...(signal ? { signal } : {}), what: 'leftover bytes' });
+      const chunk = await reader.readSome({
+        timeoutMs: Math.min(quietMs, left),
+        ...(signal ? { signal } : {}),
+        what: 'leftover bytes',
+      });
       bytes += chunk.length;
     } catch (e) {
       if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') {

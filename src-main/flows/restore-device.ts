@@ -31,7 +31,9 @@ function warn(sink: EventSink | undefined, message: string): void {
   sink?.({ type: 'log', level: 'warn', message });
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length &&
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /** A refusal by the module (DIAG error answer or EFS errno), as opposed to the session ending. */
 function isRefusal(e: unknown): e is DiagError {
@@ -39,9 +41,15 @@ function isRefusal(e: unknown): e is DiagError {
 }
 
 /** The module's value of an NV entry; undefined when it is not DONE or the module refuses the read. */
-export async function readNvOf(client: DiagClient, it: { id: number; index: number; context: number }): Promise<Uint8Array | undefined> {
+export async function readNvOf(
+  client: DiagClient,
+  it: { id: number; index: number; context: number },
+): Promise<Uint8Array | undefined> {
   try {
-    const r = await client.nvRead(it.id, it.index > 0 ? { context: it.context, index: it.index } : { context: it.context });
+    const r = await client.nvRead(
+      it.id,
+      it.index > 0 ? { context: it.context, index: it.index } : { context: it.context },
+    );
     return r.status === NV_DONE ? r.data.slice(0, 128) : undefined;
   } catch (e) {
     if (e instanceof DiagError && e.diagCode !== undefined) return undefined;
@@ -60,7 +68,12 @@ export async function readFileOf(client: DiagClient, f: FileJob): Promise<Uint8A
 }
 
 /** What the module holds now for every entry (same order). */
-export async function readCurrent(client: DiagClient, nv: QcnNvItem[], files: FileJob[], o: DeviceOptions): Promise<{ nv: (Uint8Array | undefined)[]; files: (Uint8Array | undefined)[] }> {
+export async function readCurrent(
+  client: DiagClient,
+  nv: QcnNvItem[],
+  files: FileJob[],
+  o: DeviceOptions,
+): Promise<{ nv: (Uint8Array | undefined)[]; files: (Uint8Array | undefined)[] }> {
   const nowNv: (Uint8Array | undefined)[] = new Array(nv.length);
   await runPool(nv.length, o.maxInFlight, o.signal, async (i) => {
     nowNv[i] = await readNvOf(client, nv[i]!);
@@ -78,7 +91,12 @@ export interface WriteReport<T> {
 }
 
 /** NV writes in groups (pipelined within a group), a sync between groups; refusals recorded. */
-export async function writeNv(client: DiagClient, items: QcnNvItem[], o: DeviceOptions, onWritten: () => void): Promise<WriteReport<QcnNvItem>> {
+export async function writeNv(
+  client: DiagClient,
+  items: QcnNvItem[],
+  o: DeviceOptions,
+  onWritten: () => void,
+): Promise<WriteReport<QcnNvItem>> {
   const out: WriteReport<QcnNvItem> = { accepted: [], refused: [] };
   for (let from = 0; from < items.length; from += SYNC_EVERY) {
     const group = items.slice(from, from + SYNC_EVERY);
@@ -109,7 +127,12 @@ export async function writeNv(client: DiagClient, items: QcnNvItem[], o: DeviceO
  * EFS writes one at a time, a sync whenever the journal budget would be exceeded (the module's
  * journal fills after about a hundred unsynced writes); a full journal gets a sync and one retry.
  */
-export async function writeFiles(client: DiagClient, files: FileJob[], o: DeviceOptions, onWritten: () => void): Promise<WriteReport<FileJob>> {
+export async function writeFiles(
+  client: DiagClient,
+  files: FileJob[],
+  o: DeviceOptions,
+  onWritten: () => void,
+): Promise<WriteReport<FileJob>> {
   const out: WriteReport<FileJob> = { accepted: [], refused: [] };
   let unsynced = 0;
   for (const f of files) {
@@ -119,7 +142,8 @@ export async function writeFiles(client: DiagClient, files: FileJob[], o: Device
       await client.efs.sync();
       unsynced = 0;
     }
-    const put = (): Promise<void> => (f.asItem ? client.efs.putItem(f.path, f.data) : client.efs.writeFile(f.path, f.data));
+    const put = (): Promise<void> =>
+      f.asItem ? client.efs.putItem(f.path, f.data) : client.efs.writeFile(f.path, f.data);
     try {
       try {
         await put();
@@ -145,20 +169,37 @@ export async function writeFiles(client: DiagClient, files: FileJob[], o: Device
 }
 
 /** Read every accepted write back: how many are equal, and which are not (with what was found). */
-export async function verifyWrites(client: DiagClient, nv: QcnNvItem[], files: FileJob[], o: DeviceOptions): Promise<{ verified: number; failed: RestoreProblem[] }> {
+export async function verifyWrites(
+  client: DiagClient,
+  nv: QcnNvItem[],
+  files: FileJob[],
+  o: DeviceOptions,
+): Promise<{ verified: number; failed: RestoreProblem[] }> {
   const failed: RestoreProblem[] = [];
   let verified = 0;
   await runPool(nv.length, o.maxInFlight, o.signal, async (i) => {
     const it = nv[i]!;
     const now = await readNvOf(client, it);
     if (now && sameBytes(now, it.data)) verified++;
-    else failed.push({ label: nvLabel(it), reason: now ? 'the modem accepted the write but reads back other bytes' : 'the modem accepted the write but the item does not read back' });
+    else
+      failed.push({
+        label: nvLabel(it),
+        reason: now
+          ? 'the modem accepted the write but reads back other bytes'
+          : 'the modem accepted the write but the item does not read back',
+      });
   });
   await runPool(files.length, o.maxInFlight, o.signal, async (i) => {
     const f = files[i]!;
     const now = await readFileOf(client, f);
     if (now && sameBytes(now, f.data)) verified++;
-    else failed.push({ label: f.label, reason: now ? `the modem accepted the write but reads back ${now.length} other bytes` : 'the modem accepted the write but the file does not read back' });
+    else
+      failed.push({
+        label: f.label,
+        reason: now
+          ? `the modem accepted the write but reads back ${now.length} other bytes`
+          : 'the modem accepted the write but the file does not read back',
+      });
   });
   return { verified, failed };
 }

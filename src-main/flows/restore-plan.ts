@@ -67,7 +67,9 @@ export function protectedGroupOfNv(id: number): ProtectedItemName | undefined {
   return undefined;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length &&
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /** Why an NV record cannot be written, or undefined. `entry0` is the same item's entry 0 in the file. */
 function nvProblem(it: QcnNvItem, entry0: Uint8Array | undefined): string | undefined {
@@ -76,7 +78,8 @@ function nvProblem(it: QcnNvItem, entry0: Uint8Array | undefined): string | unde
   if (it.index > MAX_INDEX) return `its index ${it.index} does not fit the one byte a DIAG write carries`;
   // A write places an entry by the index in its first byte; an item that keeps one value for every
   // index (QPST saves 4678 four times) is fine as long as every entry is the same.
-  if (it.data[0] !== it.index && !(entry0 && sameBytes(entry0, it.data))) return `its data does not start with its index ${it.index} and differs from entry 0, so no NV write can put it at index ${it.index}`;
+  if (it.data[0] !== it.index && !(entry0 && sameBytes(entry0, it.data)))
+    return `its data does not start with its index ${it.index} and differs from entry 0, so no NV write can put it at index ${it.index}`;
   return undefined;
 }
 
@@ -103,7 +106,13 @@ function checkFiles(qcn: QcnBackup, invalid: RestoreChange[]): FileJob[] {
   const add = (label: string, data: Uint8Array, item: boolean): void => {
     const problem = efsPathProblem(label);
     if (problem) invalid.push({ kind: 'file', label, reason: problem });
-    else all.push({ label, path: modulePath(label)!, data, asItem: (item || isItemFilePath(label)) && data.length <= PUT_MAX_BYTES });
+    else
+      all.push({
+        label,
+        path: modulePath(label)!,
+        data,
+        asItem: (item || isItemFilePath(label)) && data.length <= PUT_MAX_BYTES,
+      });
   };
   for (const f of qcn.efsBackup) add(f.path, f.data, false);
   for (const f of qcn.provisioning) add(f.path, f.data, true);
@@ -112,7 +121,12 @@ function checkFiles(qcn: QcnBackup, invalid: RestoreChange[]): FileJob[] {
   for (const f of all) byPath.set(f.path, [...(byPath.get(f.path) ?? []), f]);
   const out: FileJob[] = [];
   for (const list of byPath.values()) {
-    if (list.some((f) => !sameBytes(f.data, list[0]!.data))) invalid.push({ kind: 'file', label: list[0]!.label, reason: `the file holds it ${list.length} times with different contents (${list.map((f) => f.label).join(', ')})` });
+    if (list.some((f) => !sameBytes(f.data, list[0]!.data)))
+      invalid.push({
+        kind: 'file',
+        label: list[0]!.label,
+        reason: `the file holds it ${list.length} times with different contents (${list.map((f) => f.label).join(', ')})`,
+      });
     else out.push(list[0]!);
   }
   return out;
@@ -138,13 +152,23 @@ export interface PlannedWrites {
 }
 
 /** Compare the checked entries with the module's current values (undefined: absent or unreadable). */
-export function planWrites(entries: CheckedEntries, nowNv: (Uint8Array | undefined)[], nowFiles: (Uint8Array | undefined)[], allowed: ReadonlySet<ProtectedItemName>): PlannedWrites {
+export function planWrites(
+  entries: CheckedEntries,
+  nowNv: (Uint8Array | undefined)[],
+  nowFiles: (Uint8Array | undefined)[],
+  allowed: ReadonlySet<ProtectedItemName>,
+): PlannedWrites {
   const plan: PlannedWrites = { write: [], skipped: [], same: 0, nv: [], files: [] };
   entries.nv.forEach((it, i) => {
     const now = nowNv[i];
     if (now && sameBytes(now, it.data)) return void plan.same++;
     const group = protectedGroupOfNv(it.id);
-    const change: RestoreChange = { kind: 'nv', label: nvLabel(it), reason: now ? 'differs' : 'missing on the modem', ...(group ? { protectedAs: group } : {}) };
+    const change: RestoreChange = {
+      kind: 'nv',
+      label: nvLabel(it),
+      reason: now ? 'differs' : 'missing on the modem',
+      ...(group ? { protectedAs: group } : {}),
+    };
     if (group && !allowed.has(group)) plan.skipped.push(change);
     else {
       plan.write.push(change);
@@ -155,7 +179,12 @@ export function planWrites(entries: CheckedEntries, nowNv: (Uint8Array | undefin
     const now = nowFiles[i];
     if (now && sameBytes(now, f.data)) return void plan.same++;
     const group: ProtectedItemName | undefined = isRfnvPath(f.path) ? 'rfnv' : undefined;
-    const change: RestoreChange = { kind: 'file', label: f.label, reason: now ? 'differs' : 'missing on the modem', ...(group ? { protectedAs: group } : {}) };
+    const change: RestoreChange = {
+      kind: 'file',
+      label: f.label,
+      reason: now ? 'differs' : 'missing on the modem',
+      ...(group ? { protectedAs: group } : {}),
+    };
     if (group && !allowed.has(group)) plan.skipped.push(change);
     else {
       plan.write.push(change);

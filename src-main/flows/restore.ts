@@ -21,9 +21,26 @@ import { openInputFile, tooLarge } from '../util/input-file.js';
 import { identify, readModuleState, saveBackup, type ModuleIdentity } from './backup.js';
 import { DiagClient } from '../host/diag-client.js';
 import { readCurrent, verifyWrites, writeFiles, writeNv, type DeviceOptions } from './restore-device.js';
-import { checkEntries, planWrites, PROTECTED_ITEM_NAMES, protectedGroupOfNv, SPC_GROUPS, type PlannedWrites, type ProtectedItemName, type RestoreChange, type RestoreProblem } from './restore-plan.js';
+import {
+  checkEntries,
+  planWrites,
+  PROTECTED_ITEM_NAMES,
+  protectedGroupOfNv,
+  SPC_GROUPS,
+  type PlannedWrites,
+  type ProtectedItemName,
+  type RestoreChange,
+  type RestoreProblem,
+} from './restore-plan.js';
 
-export { PROTECTED_ITEM_NAMES, PROTECTED_NV, protectedGroupOfNv, type ProtectedItemName, type RestoreChange, type RestoreProblem } from './restore-plan.js';
+export {
+  PROTECTED_ITEM_NAMES,
+  PROTECTED_NV,
+  protectedGroupOfNv,
+  type ProtectedItemName,
+  type RestoreChange,
+  type RestoreProblem,
+} from './restore-plan.js';
 
 export interface RestoreDiff {
   /** What a restore writes (differs, and not protected or explicitly allowed). */
@@ -93,13 +110,21 @@ function log(sink: EventSink | undefined, message: string, level: 'info' | 'warn
 export async function loadQcnFile(path: string, signal?: AbortSignal): Promise<QcnBackup> {
   // Only a regular file (never /dev/zero or a FIFO), its size bounded before it is read: an XQCN
   // (hex text) up to 3 times a QCN's, a binary QCN up to MAX_CFB_BYTES.
-  const input = await openInputFile(path, { maxBytes: 3 * MAX_CFB_BYTES, what: 'a QCN or XQCN backup', code: 'QCN_CORRUPT', notFileCode: 'NOT_A_FILE', missingCode: 'HOST_IO', ...(signal ? { signal } : {}) });
+  const input = await openInputFile(path, {
+    maxBytes: 3 * MAX_CFB_BYTES,
+    what: 'a QCN or XQCN backup',
+    code: 'QCN_CORRUPT',
+    notFileCode: 'NOT_A_FILE',
+    missingCode: 'HOST_IO',
+    ...(signal ? { signal } : {}),
+  });
   let bytes: Uint8Array;
   try {
     const head = new Uint8Array(4);
     await input.readAt(head, 0);
     const isXml = /\.xqcn$/i.test(path) || head[0] === 0x3c || (head[0] === 0xef && head[3] === 0x3c);
-    if (!isXml && input.size > MAX_CFB_BYTES) throw tooLarge(path, input.size, { maxBytes: MAX_CFB_BYTES, what: 'a QCN backup', code: 'QCN_CORRUPT' });
+    if (!isXml && input.size > MAX_CFB_BYTES)
+      throw tooLarge(path, input.size, { maxBytes: MAX_CFB_BYTES, what: 'a QCN backup', code: 'QCN_CORRUPT' });
     bytes = new Uint8Array(await input.readAll());
   } finally {
     await input.close();
@@ -112,7 +137,8 @@ export function parseAllowedItems(items: string[] | undefined): Set<ProtectedIte
   for (const raw of items ?? []) {
     const name = raw.trim().toLowerCase();
     if (name === '') continue;
-    if (!(PROTECTED_ITEM_NAMES as readonly string[]).includes(name)) throw new RescueError('USAGE', `"${raw}" is not an item group; use ${PROTECTED_ITEM_NAMES.join(', ')}.`);
+    if (!(PROTECTED_ITEM_NAMES as readonly string[]).includes(name))
+      throw new RescueError('USAGE', `"${raw}" is not an item group; use ${PROTECTED_ITEM_NAMES.join(', ')}.`);
     out.add(name as ProtectedItemName);
   }
   return out;
@@ -121,10 +147,12 @@ export function parseAllowedItems(items: string[] | undefined): Set<ProtectedIte
 /** Refuse another model or firmware (unless allowed); before anything else is asked of the module. */
 function checkMatch(qcn: QcnBackup, id: ModuleIdentity, opts: RestoreOptions): void {
   const mismatch: string[] = [];
-  if (qcn.model !== id.modelNumber) mismatch.push(`the file is for model number ${qcn.model}, the modem is ${id.modelNumber} (${id.model})`);
+  if (qcn.model !== id.modelNumber)
+    mismatch.push(`the file is for model number ${qcn.model}, the modem is ${id.modelNumber} (${id.model})`);
   if (qcn.property.swVersion && qcn.property.swVersion !== id.firmware) {
     const what = `the file was made on firmware ${qcn.property.swVersion}, the modem runs ${id.firmware}`;
-    if (opts.allowOtherFirmware) log(opts.onEvent, `Restoring onto other firmware of the same model, as asked: ${what}.`, 'warn');
+    if (opts.allowOtherFirmware)
+      log(opts.onEvent, `Restoring onto other firmware of the same model, as asked: ${what}.`, 'warn');
     else mismatch.push(what);
   }
   if (mismatch.length === 0) return;
@@ -133,13 +161,24 @@ function checkMatch(qcn: QcnBackup, id: ModuleIdentity, opts: RestoreOptions): v
 }
 
 /** The whole plan: the file's entries checked, then compared with the module. No write. */
-async function makePlan(client: DiagClient, qcn: QcnBackup, id: ModuleIdentity, allowed: Set<ProtectedItemName>, o: DeviceOptions): Promise<{ diff: RestoreDiff; plan: PlannedWrites }> {
+async function makePlan(
+  client: DiagClient,
+  qcn: QcnBackup,
+  id: ModuleIdentity,
+  allowed: Set<ProtectedItemName>,
+  o: DeviceOptions,
+): Promise<{ diff: RestoreDiff; plan: PlannedWrites }> {
   const entries = checkEntries(qcn);
   for (const bad of entries.invalid) log(o.onEvent, `${bad.label} cannot be restored: ${bad.reason}.`, 'warn');
   log(o.onEvent, `Comparing ${entries.nv.length} NV records and ${entries.files.length} files with the modem.`);
   const now = await readCurrent(client, entries.nv, entries.files, o);
   const plan = planWrites(entries, now.nv, now.files, allowed);
-  for (const s of plan.skipped) log(o.onEvent, `Not restoring ${s.label} (${s.protectedAs}): name it with --items ${s.protectedAs} to write it.`, 'warn');
+  for (const s of plan.skipped)
+    log(
+      o.onEvent,
+      `Not restoring ${s.label} (${s.protectedAs}): name it with --items ${s.protectedAs} to write it.`,
+      'warn',
+    );
   const diff: RestoreDiff = {
     write: plan.write,
     skipped: plan.skipped,
@@ -152,19 +191,37 @@ async function makePlan(client: DiagClient, qcn: QcnBackup, id: ModuleIdentity, 
 }
 
 /** Identity items need the SPC; when the module does not take it they are refused, the rest goes on. */
-async function unlockIdentity(client: DiagClient, nv: QcnNvItem[], spc: string | undefined, o: DeviceOptions): Promise<{ nv: QcnNvItem[]; refused: RestoreProblem[] }> {
+async function unlockIdentity(
+  client: DiagClient,
+  nv: QcnNvItem[],
+  spc: string | undefined,
+  o: DeviceOptions,
+): Promise<{ nv: QcnNvItem[]; refused: RestoreProblem[] }> {
   const needs = (it: QcnNvItem): boolean => {
     const group = protectedGroupOfNv(it.id);
     return group !== undefined && SPC_GROUPS.has(group);
   };
   if (!nv.some(needs) || (await client.spc(spc ?? '000000'))) return { nv, refused: [] };
-  const refused = nv.filter(needs).map((it) => ({ label: nvLabel(it), reason: 'the modem did not accept the service programming code (SPC) that identity items need' }));
-  log(o.onEvent, `The modem did not accept the SPC: ${refused.map((r) => r.label).join(', ')} will not be written; the rest will.`, 'warn');
+  const refused = nv.filter(needs).map((it) => ({
+    label: nvLabel(it),
+    reason: 'the modem did not accept the service programming code (SPC) that identity items need',
+  }));
+  log(
+    o.onEvent,
+    `The modem did not accept the SPC: ${refused.map((r) => r.label).join(', ')} will not be written; the rest will.`,
+    'warn',
+  );
   return { nv: nv.filter((it) => !needs(it)), refused };
 }
 
 /** Writes, read-back and reset; a session that ends half way says how to finish. */
-async function writePlan(client: DiagClient, plan: PlannedWrites, opts: RestoreOptions, o: DeviceOptions, freshBackup: string): Promise<Omit<RestoreResult, 'outcome' | 'diff' | 'freshBackup'>> {
+async function writePlan(
+  client: DiagClient,
+  plan: PlannedWrites,
+  opts: RestoreOptions,
+  o: DeviceOptions,
+  freshBackup: string,
+): Promise<Omit<RestoreResult, 'outcome' | 'diff' | 'freshBackup'>> {
   let written = 0;
   const total = plan.nv.length + plan.files.length;
   try {
@@ -174,20 +231,37 @@ async function writePlan(client: DiagClient, plan: PlannedWrites, opts: RestoreO
     const files = await writeFiles(client, plan.files, o, () => written++);
     const check = await verifyWrites(client, nv.accepted, files.accepted, o);
     for (const f of check.failed) log(opts.onEvent, `${f.label} did not read back as written: ${f.reason}.`, 'warn');
-    log(opts.onEvent, `Wrote ${written} of ${total}; ${check.verified} read back equal.${written > 0 ? ' Resetting the modem so it uses them.' : ''}`);
+    log(
+      opts.onEvent,
+      `Wrote ${written} of ${total}; ${check.verified} read back equal.${written > 0 ? ' Resetting the modem so it uses them.' : ''}`,
+    );
     let reset = written > 0;
     if (reset) {
       try {
         await client.control(2);
       } catch (e) {
         reset = false;
-        log(opts.onEvent, `The modem did not confirm the reset (${e instanceof Error ? e.message : String(e)}); power-cycle it to use the restored items.`, 'warn');
+        log(
+          opts.onEvent,
+          `The modem did not confirm the reset (${e instanceof Error ? e.message : String(e)}); power-cycle it to use the restored items.`,
+          'warn',
+        );
       }
     }
-    return { written, verified: check.verified, refused: [...unlocked.refused, ...nv.refused, ...files.refused], failed: check.failed, reset };
+    return {
+      written,
+      verified: check.verified,
+      refused: [...unlocked.refused, ...nv.refused, ...files.refused],
+      failed: check.failed,
+      reset,
+    };
   } catch (e) {
     if (!(e instanceof RescueError) || e.code === 'CANCELLED') throw e;
-    throw new RescueError(e.code, `${e.detail} The restore stopped after ${written} of ${total} writes; run the same restore again when the modem is back: it writes only what still differs. The state before it is saved in ${freshBackup}.`, { cause: e });
+    throw new RescueError(
+      e.code,
+      `${e.detail} The restore stopped after ${written} of ${total} writes; run the same restore again when the modem is back: it writes only what still differs. The state before it is saved in ${freshBackup}.`,
+      { cause: e },
+    );
   }
 }
 
@@ -198,13 +272,29 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
   const qcn = await loadQcnFile(opts.file, opts.signal);
   if (!opts.dryRun) {
     await mkdir(opts.backupDir, { recursive: true }).catch((e: unknown) => {
-      throw new RescueError('HOST_IO', `Cannot create the folder for the backup taken before the restore, ${opts.backupDir}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new RescueError(
+        'HOST_IO',
+        `Cannot create the folder for the backup taken before the restore, ${opts.backupDir}: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     });
   }
   const maxInFlight = Math.max(1, Math.min(64, opts.maxInFlight ?? 8));
-  const o: DeviceOptions = { maxInFlight, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
-  const pipe = await opts.dm.open({ timeoutMs: opts.openTimeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}), what: 'the DM (DIAG) port' });
-  const client = new DiagClient(pipe, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), maxInFlight });
+  const o: DeviceOptions = {
+    maxInFlight,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+  };
+  const pipe = await opts.dm.open({
+    timeoutMs: opts.openTimeoutMs ?? 10_000,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    what: 'the DM (DIAG) port',
+  });
+  const client = new DiagClient(pipe, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    maxInFlight,
+  });
   try {
     const id = await identify(client);
     checkMatch(qcn, id, opts);
@@ -212,14 +302,22 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
     const { diff, plan } = await makePlan(client, qcn, id, allowed, o);
     const none = { written: 0, verified: 0, refused: [], failed: [], reset: false };
     if (opts.dryRun) {
-      log(opts.onEvent, `Dry run: ${diff.write.length} to write, ${diff.skipped.length} protected and skipped, ${diff.invalid.length} that cannot be written, ${diff.same} already equal.`);
+      log(
+        opts.onEvent,
+        `Dry run: ${diff.write.length} to write, ${diff.skipped.length} protected and skipped, ${diff.invalid.length} that cannot be written, ${diff.same} already equal.`,
+      );
       return { outcome: 'dry run', diff, ...none };
     }
     if (diff.write.length === 0) {
       log(opts.onEvent, 'The modem already holds everything in the file that can be written; nothing written.');
       return { outcome: diff.invalid.length > 0 ? 'partly restored' : 'nothing to write', diff, ...none };
     }
-    if (plan.write.some((w) => w.protectedAs === 'rfnv')) log(opts.onEvent, 'Writing RF calibration: if this QCN came from another module, its radio will work worse than with its own calibration.', 'warn');
+    if (plan.write.some((w) => w.protectedAs === 'rfnv'))
+      log(
+        opts.onEvent,
+        'Writing RF calibration: if this QCN came from another module, its radio will work worse than with its own calibration.',
+        'warn',
+      );
 
     // A fresh, verified backup of the current state before the first write.
     const freshBackup = join(opts.backupDir, `before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}.qcn`);

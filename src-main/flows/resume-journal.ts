@@ -62,9 +62,28 @@ export async function packageIdentity(pkg: FirmwarePackage): Promise<string> {
   const h = createHash('sha256');
   h.update(FORMAT);
   for (const s of pkg.plan) {
-    h.update(JSON.stringify([s.operation, s.label, s.filename ?? '', s.start_sector, s.num_sectors, s.sector_size, s.physical_partition, s.bytes, s.disk_patch ?? null, s.file_patches ?? null]));
+    h.update(
+      JSON.stringify([
+        s.operation,
+        s.label,
+        s.filename ?? '',
+        s.start_sector,
+        s.num_sectors,
+        s.sector_size,
+        s.physical_partition,
+        s.bytes,
+        s.disk_patch ?? null,
+        s.file_patches ?? null,
+      ]),
+    );
     if (s.operation !== 'program' || !s.path) continue;
-    const fh = await openInputFile(s.path, { maxBytes: MAX_IMAGE_BYTES, what: 'an image', code: 'PACKAGE_FILE_TOO_LARGE', notFileCode: 'PACKAGE_MISSING_FILE', missingCode: 'PACKAGE_MISSING_FILE' });
+    const fh = await openInputFile(s.path, {
+      maxBytes: MAX_IMAGE_BYTES,
+      what: 'an image',
+      code: 'PACKAGE_FILE_TOO_LARGE',
+      notFileCode: 'PACKAGE_MISSING_FILE',
+      missingCode: 'PACKAGE_MISSING_FILE',
+    });
     try {
       const size = fh.size;
       const buf = Buffer.alloc(Math.min(EDGE_BYTES, size));
@@ -107,16 +126,25 @@ export class ResumeJournal {
     try {
       const st = await stat(path);
       // Too large, or not a regular file (a FIFO would block): set aside, never read.
-      if (!st.isFile()) return new ResumeJournal(path, packageId, undefined, `${path} is ${kindOf(st)}, not a regular file`);
-      if (st.size > MAX_JOURNAL_BYTES) return new ResumeJournal(path, packageId, undefined, `${path} is ${st.size} bytes, too large to be a journal`);
+      if (!st.isFile())
+        return new ResumeJournal(path, packageId, undefined, `${path} is ${kindOf(st)}, not a regular file`);
+      if (st.size > MAX_JOURNAL_BYTES)
+        return new ResumeJournal(path, packageId, undefined, `${path} is ${st.size} bytes, too large to be a journal`);
       text = await readInputText(path, { maxBytes: MAX_JOURNAL_BYTES, what: 'a resume journal', code: 'HOST_IO' });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new ResumeJournal(path, packageId, undefined, undefined);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        return new ResumeJournal(path, packageId, undefined, undefined);
       if (e instanceof RescueError) return new ResumeJournal(path, packageId, undefined, e.detail);
-      throw new RescueError('HOST_IO', `Reading the resume journal ${path} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new RescueError(
+        'HOST_IO',
+        `Reading the resume journal ${path} failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     const parsed = parseJournal(text, packageId);
-    return typeof parsed === 'string' ? new ResumeJournal(path, packageId, undefined, `${path}: ${parsed}`) : new ResumeJournal(path, packageId, parsed, undefined);
+    return typeof parsed === 'string'
+      ? new ResumeJournal(path, packageId, undefined, `${path}: ${parsed}`)
+      : new ResumeJournal(path, packageId, parsed, undefined);
   }
 
   get verified(): readonly VerifiedPartition[] {
@@ -130,7 +158,9 @@ export class ResumeJournal {
   /** The partition verified for this program step, if the journal holds it (never for SBL). */
   verifiedFor(step: PlanStep): VerifiedPartition | undefined {
     if (step.operation !== 'program' || isBootStep(step)) return undefined;
-    return this.data.verified.find((v) => v.startSector === step.start_sector && v.numSectors === step.num_sectors && v.label === step.label);
+    return this.data.verified.find(
+      (v) => v.startSector === step.start_sector && v.numSectors === step.num_sectors && v.label === step.label,
+    );
   }
 
   /** Whether a plan step can be skipped: programs verified earlier, and the erases of those partitions. */
@@ -139,7 +169,12 @@ export class ResumeJournal {
     if (step.operation === 'program') return this.verifiedFor(step) !== undefined;
     if (step.operation !== 'erase') return false;
     // An erase is skipped only when every sector it covers belongs to verified programs' partitions.
-    const covering = plan.filter((p) => p.operation === 'program' && p.physical_partition === step.physical_partition && this.verifiedFor(p) !== undefined);
+    const covering = plan.filter(
+      (p) =>
+        p.operation === 'program' &&
+        p.physical_partition === step.physical_partition &&
+        this.verifiedFor(p) !== undefined,
+    );
     const end = step.start_sector + step.num_sectors;
     let at = step.start_sector;
     for (const p of [...covering].sort((a, b) => a.start_sector - b.start_sector)) {
@@ -165,13 +200,22 @@ export class ResumeJournal {
   async record(step: PlanStep, sha256: string, method: 'digest' | 'read-back'): Promise<void> {
     if (isBootStep(step)) return;
     this.forget(step);
-    this.data.verified.push({ label: step.label, startSector: step.start_sector, numSectors: step.num_sectors, sha256, method, at: new Date().toISOString() });
+    this.data.verified.push({
+      label: step.label,
+      startSector: step.start_sector,
+      numSectors: step.num_sectors,
+      sha256,
+      method,
+      at: new Date().toISOString(),
+    });
     await this.save();
   }
 
   /** Drop what the journal says about a partition (it is about to be erased or failed a check). */
   forget(step: PlanStep): void {
-    this.data.verified = this.data.verified.filter((v) => !(v.startSector === step.start_sector && v.numSectors === step.num_sectors && v.label === step.label));
+    this.data.verified = this.data.verified.filter(
+      (v) => !(v.startSector === step.start_sector && v.numSectors === step.num_sectors && v.label === step.label),
+    );
   }
 
   /** The flash completed: nothing to resume. */
@@ -197,7 +241,11 @@ export class ResumeJournal {
       await rename(tmp, this.path);
     } catch (e) {
       await rm(tmp, { force: true }).catch(() => undefined);
-      throw new RescueError('HOST_IO', `Writing the resume journal ${this.path} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new RescueError(
+        'HOST_IO',
+        `Writing the resume journal ${this.path} failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
   }
 }
@@ -219,10 +267,18 @@ function parseJournal(text: string, packageId: string): JournalFile | string {
   for (const v of o.verified as unknown[]) {
     const e = v as Record<string, unknown>;
     if (typeof e !== 'object' || e === null) return 'an entry is damaged';
-    if (typeof e.label !== 'string' || !Number.isSafeInteger(e.startSector) || !Number.isSafeInteger(e.numSectors)) return 'an entry is damaged';
+    if (typeof e.label !== 'string' || !Number.isSafeInteger(e.startSector) || !Number.isSafeInteger(e.numSectors))
+      return 'an entry is damaged';
     if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) return 'an entry has no valid SHA-256';
     if (e.method !== 'digest' && e.method !== 'read-back') return 'an entry has an unknown verification method';
-    verified.push({ label: e.label, startSector: e.startSector as number, numSectors: e.numSectors as number, sha256: e.sha256, method: e.method, at: typeof e.at === 'string' ? e.at : '' });
+    verified.push({
+      label: e.label,
+      startSector: e.startSector as number,
+      numSectors: e.numSectors as number,
+      sha256: e.sha256,
+      method: e.method,
+      at: typeof e.at === 'string' ? e.at : '',
+    });
   }
   return {
     format: FORMAT,

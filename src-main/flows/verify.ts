@@ -24,19 +24,18 @@ export class HashingSource implements ChunkSource {
 
   read(offset: number, length: number): Promise<Uint8Array> {
     const p = this.inner.read(offset, length);
-    this.chain = this.chain.then(
-      () =>
-        p.then(
-          (data) => {
-            if (this.sequential && offset === this.next) {
-              this.hash.update(data);
-              this.next += data.length;
-            } else this.sequential = false;
-          },
-          () => {
-            this.sequential = false;
-          },
-        ),
+    this.chain = this.chain.then(() =>
+      p.then(
+        (data) => {
+          if (this.sequential && offset === this.next) {
+            this.hash.update(data);
+            this.next += data.length;
+          } else this.sequential = false;
+        },
+        () => {
+          this.sequential = false;
+        },
+      ),
     );
     return p;
   }
@@ -45,7 +44,8 @@ export class HashingSource implements ChunkSource {
   async digest(paddedBytes: number): Promise<string | undefined> {
     await this.chain;
     if (!this.sequential || this.next !== this.inner.size) return undefined;
-    for (let left = paddedBytes - this.next; left > 0; left -= ZEROS.length) this.hash.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+    for (let left = paddedBytes - this.next; left > 0; left -= ZEROS.length)
+      this.hash.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
     return this.hash.digest('hex');
   }
 }
@@ -58,7 +58,8 @@ export async function hashPadded(source: ChunkSource, paddedBytes: number, signa
     if (signal?.aborted) throw new RescueError('CANCELLED');
     h.update(await source.read(off, Math.min(block, source.size - off)));
   }
-  for (let left = paddedBytes - source.size; left > 0; left -= ZEROS.length) h.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+  for (let left = paddedBytes - source.size; left > 0; left -= ZEROS.length)
+    h.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
   return h.digest('hex');
 }
 
@@ -68,7 +69,11 @@ export type VerifyMethod = 'digest' | 'read-back';
  * Check what the modem holds at `addr` (numSectors = the sectors actually sent) against `expected`.
  * Throws VERIFY_MISMATCH naming the partition.
  */
-export async function verifyOnDevice(session: FirehoseSession, addr: FirehoseAddress, expected: string): Promise<VerifyMethod> {
+export async function verifyOnDevice(
+  session: FirehoseSession,
+  addr: FirehoseAddress,
+  expected: string,
+): Promise<VerifyMethod> {
   const digest = await session.sha256Digest(addr);
   let method: VerifyMethod = 'digest';
   let actual = digest?.toLowerCase();
@@ -81,7 +86,10 @@ export async function verifyOnDevice(session: FirehoseSession, addr: FirehoseAdd
     actual = h.digest('hex');
   }
   if (actual !== expected) {
-    throw new RescueError('VERIFY_MISMATCH', `${addr.label ?? `sectors from ${addr.startSector}`}: the modem holds SHA-256 ${actual.slice(0, 16)}..., the package ${expected.slice(0, 16)}... (checked by ${method}).`);
+    throw new RescueError(
+      'VERIFY_MISMATCH',
+      `${addr.label ?? `sectors from ${addr.startSector}`}: the modem holds SHA-256 ${actual.slice(0, 16)}..., the package ${expected.slice(0, 16)}... (checked by ${method}).`,
+    );
   }
   return method;
 }

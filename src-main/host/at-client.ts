@@ -4,8 +4,19 @@
 
 import { RescueError } from '../../shared/errors.js';
 import {
-  AtLineSplitter, AtParseError, classifyFinal, commandProblem, isEcho, isUrc, parseAti, parseCfun, parseFirmwareVersion, parseImei,
-  parseUsbnet, preview, type AtiInfo,
+  AtLineSplitter,
+  AtParseError,
+  classifyFinal,
+  commandProblem,
+  isEcho,
+  isUrc,
+  parseAti,
+  parseCfun,
+  parseFirmwareVersion,
+  parseImei,
+  parseUsbnet,
+  preview,
+  type AtiInfo,
 } from '../protocol/at.js';
 import type { BulkPipe } from '../transport/transport.js';
 import { bounded, cancelledError, throwIfAborted } from '../util/deadline.js';
@@ -52,7 +63,10 @@ export class AtClient {
   private pump: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly pipe: BulkPipe, private readonly opts: AtClientOptions = {}) {
+  constructor(
+    private readonly pipe: BulkPipe,
+    private readonly opts: AtClientOptions = {},
+  ) {
     this.timeoutMs = clampTimeout(opts.timeoutMs ?? DEFAULT_AT_TIMEOUT_MS);
     this.maxUrcs = Math.max(1, opts.maxUrcs ?? 64);
     opts.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -70,7 +84,8 @@ export class AtClient {
    */
   command(cmd: string, opts: { timeoutMs?: number } = {}): Promise<AtResponse> {
     const problem = commandProblem(cmd);
-    if (problem) return Promise.reject(new RescueError('USAGE', `Cannot send ${JSON.stringify(preview(cmd))}: ${problem}`));
+    if (problem)
+      return Promise.reject(new RescueError('USAGE', `Cannot send ${JSON.stringify(preview(cmd))}: ${problem}`));
     const run = this.queue.then(() => this.run(cmd, clampTimeout(opts.timeoutMs ?? this.timeoutMs)));
     this.queue = run.catch(() => undefined);
     return run;
@@ -120,7 +135,8 @@ export class AtClient {
     try {
       return parse(r.lines);
     } catch (e) {
-      if (e instanceof AtParseError) throw new RescueError('AT_ERROR', `The answer to ${cmd} could not be read: ${e.message}`, { cause: e });
+      if (e instanceof AtParseError)
+        throw new RescueError('AT_ERROR', `The answer to ${cmd} could not be read: ${e.message}`, { cause: e });
       throw e;
     }
   }
@@ -160,10 +176,19 @@ export class AtClient {
       } catch (e) {
         if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') continue;
         if (this.closed) return;
-        this.fail(e instanceof RescueError ? e : new RescueError('DEVICE_DISCONNECTED', `${this.pipe.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+        this.fail(
+          e instanceof RescueError
+            ? e
+            : new RescueError(
+                'DEVICE_DISCONNECTED',
+                `${this.pipe.name}: ${e instanceof Error ? e.message : String(e)}`,
+                { cause: e },
+              ),
+        );
         return;
       }
-      for (const line of this.splitter.push(chunk)) this.onLine(line.truncated ? `${line.text}...` : line.text, line.truncated);
+      for (const line of this.splitter.push(chunk))
+        this.onLine(line.truncated ? `${line.text}...` : line.text, line.truncated);
     }
   }
 
@@ -188,7 +213,12 @@ export class AtClient {
       p.reject(new RescueError('AT_ERROR', `${p.cmd} answered "${final.text}"${describeCme(final.text)}.`));
     } else if (p.lines.length >= MAX_RESPONSE_LINES) {
       this.pending = undefined;
-      p.reject(new RescueError('AT_ERROR', `The answer to ${p.cmd} ran past ${MAX_RESPONSE_LINES} lines without a final result: the port may not be an AT port.`));
+      p.reject(
+        new RescueError(
+          'AT_ERROR',
+          `The answer to ${p.cmd} ran past ${MAX_RESPONSE_LINES} lines without a final result: the port may not be an AT port.`,
+        ),
+      );
     } else {
       p.lines.push(text);
     }
@@ -215,8 +245,17 @@ function clampTimeout(ms: number): number {
 
 /** A few common +CME ERROR numbers in words (3GPP TS 27.007). */
 const CME_WORDS: Record<number, string> = {
-  3: 'operation not allowed', 4: 'operation not supported', 10: 'SIM not inserted', 11: 'SIM PIN required', 13: 'SIM failure',
-  14: 'SIM busy', 16: 'incorrect password', 30: 'no network service', 50: 'incorrect parameters', 58: 'unknown error', 100: 'unknown',
+  3: 'operation not allowed',
+  4: 'operation not supported',
+  10: 'SIM not inserted',
+  11: 'SIM PIN required',
+  13: 'SIM failure',
+  14: 'SIM busy',
+  16: 'incorrect password',
+  30: 'no network service',
+  50: 'incorrect parameters',
+  58: 'unknown error',
+  100: 'unknown',
 };
 
 function describeCme(text: string): string {

@@ -124,7 +124,11 @@ export class DiagClient {
     if (this.failure) return Promise.reject(this.failure);
     if (payload.length === 0) return Promise.reject(new RescueError('INTERNAL', 'An empty DIAG request.'));
     if (payload.length > HDLC_MAX_PAYLOAD) {
-      return Promise.reject(new DiagError(`${capital(describeRequest(payload))} is ${payload.length} bytes; a DIAG request carries at most ${HDLC_MAX_PAYLOAD}.`));
+      return Promise.reject(
+        new DiagError(
+          `${capital(describeRequest(payload))} is ${payload.length} bytes; a DIAG request carries at most ${HDLC_MAX_PAYLOAD}.`,
+        ),
+      );
     }
     return new Promise<Uint8Array>((resolve, reject) => {
       const p: Pending = {
@@ -144,10 +148,26 @@ export class DiagClient {
     });
   }
 
-  async version(): Promise<{ compDate: string; compTime: string; relDate: string; relTime: string; verDir: string; model: number; raw: Uint8Array }> {
+  async version(): Promise<{
+    compDate: string;
+    compTime: string;
+    relDate: string;
+    relTime: string;
+    verDir: string;
+    model: number;
+    raw: Uint8Array;
+  }> {
     const raw = await this.request(encodeVersionRequest());
     const v = decodeOrThrow('the version query (VERNO)', () => decodeVersionResponse(raw));
-    return { compDate: v.compDate, compTime: v.compTime, relDate: v.relDate, relTime: v.relTime, verDir: v.verDir, model: v.model, raw };
+    return {
+      compDate: v.compDate,
+      compTime: v.compTime,
+      relDate: v.relDate,
+      relTime: v.relTime,
+      verDir: v.verDir,
+      model: v.model,
+      raw,
+    };
   }
 
   async extBuildId(): Promise<{ msmHwVersion: number; mobileModelId: number; build: string; model: string }> {
@@ -161,7 +181,10 @@ export class DiagClient {
   }
 
   /** Read an NV item; a status other than 0 (DONE) is returned, not thrown. */
-  async nvRead(item: number, opts: { context?: number; index?: number } = {}): Promise<{ status: number; data: Uint8Array }> {
+  async nvRead(
+    item: number,
+    opts: { context?: number; index?: number } = {},
+  ): Promise<{ status: number; data: Uint8Array }> {
     const raw = await this.request(encodeNvReadRequest(item, opts));
     const nv = decodeOrThrow(`the read of NV item ${item}`, () => decodeNvPacket(raw));
     if (nv.item !== item) throw new DiagError(`The answer to the read of NV item ${item} is for item ${nv.item}.`);
@@ -225,14 +248,23 @@ export class DiagClient {
       while (this.outgoing.length > 0 && !this.failure) {
         let total = 0;
         let n = 0;
-        while (n < this.outgoing.length && (n === 0 || total + this.outgoing[n]!.length <= MAX_WRITE_BYTES)) total += this.outgoing[n++]!.length;
+        while (n < this.outgoing.length && (n === 0 || total + this.outgoing[n]!.length <= MAX_WRITE_BYTES))
+          total += this.outgoing[n++]!.length;
         const frames = this.outgoing.splice(0, n);
         const data = n === 1 ? frames[0]! : concat(frames, total);
         const oldest = this.inFlight.find((p) => !p.done);
         try {
-          await this.pipe.write(data, { timeoutMs: oldest?.timeoutMs ?? this.timeoutMs, signal: this.stop.signal, what: oldest?.what ?? 'a DIAG request' });
+          await this.pipe.write(data, {
+            timeoutMs: oldest?.timeoutMs ?? this.timeoutMs,
+            signal: this.stop.signal,
+            what: oldest?.what ?? 'a DIAG request',
+          });
         } catch (e) {
-          this.fail(e instanceof RescueError ? e : new RescueError('DEVICE_DISCONNECTED', `Writing to ${this.pipe.name} failed.`, { cause: e }));
+          this.fail(
+            e instanceof RescueError
+              ? e
+              : new RescueError('DEVICE_DISCONNECTED', `Writing to ${this.pipe.name} failed.`, { cause: e }),
+          );
         }
       }
     } finally {
@@ -250,10 +282,19 @@ export class DiagClient {
       while (this.inFlight.length > 0 && !this.failure) {
         let chunk: Uint8Array;
         try {
-          chunk = await this.pipe.read(READ_SIZE, { timeoutMs: READ_SLICE_MS, signal: this.stop.signal, what: 'DIAG answers' });
+          chunk = await this.pipe.read(READ_SIZE, {
+            timeoutMs: READ_SLICE_MS,
+            signal: this.stop.signal,
+            what: 'DIAG answers',
+          });
         } catch (e) {
           if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') continue;
-          if (!this.failure) this.fail(e instanceof RescueError ? e : new RescueError('DEVICE_DISCONNECTED', `Reading from ${this.pipe.name} failed.`, { cause: e }));
+          if (!this.failure)
+            this.fail(
+              e instanceof RescueError
+                ? e
+                : new RescueError('DEVICE_DISCONNECTED', `Reading from ${this.pipe.name} failed.`, { cause: e }),
+            );
           return;
         }
         for (const f of this.decoder.push(chunk)) {
@@ -272,12 +313,20 @@ export class DiagClient {
       const { code, echo } = decodeDiagErrorResponse(payload);
       const p = this.findByEcho(echo, () => true);
       if (!p) return this.unexpected(payload);
-      this.settle(p, new DiagError(`${capital(p.what)} was refused: ${diagErrorSentence(code)} (${diagErrorName(code)}).`, { diagCode: code }));
+      this.settle(
+        p,
+        new DiagError(`${capital(p.what)} was refused: ${diagErrorSentence(code)} (${diagErrorName(code)}).`, {
+          diagCode: code,
+        }),
+      );
       return;
     }
     if (isEfsErrorPacket(payload)) {
       // The generic EFS error packet carries errno and the start of the refused request.
-      const p = this.findByEcho(payload.subarray(8), (q) => q.payload[0] === DIAG_CMD.SUBSYS && q.payload[1] === DIAG_SUBSYS.EFS);
+      const p = this.findByEcho(
+        payload.subarray(8),
+        (q) => q.payload[0] === DIAG_CMD.SUBSYS && q.payload[1] === DIAG_SUBSYS.EFS,
+      );
       if (!p) return this.unexpected(payload);
       this.settle(p, undefined, payload);
       return;
@@ -305,8 +354,20 @@ export class DiagClient {
     else this.silentTimeouts++;
     if (this.silentTimeouts >= MAX_SILENT_TIMEOUTS) {
       // Fails p too, before anything else queued is sent.
-      this.fail(new RescueError('DEVICE_TIMEOUT', `${MAX_SILENT_TIMEOUTS} DIAG requests in a row got no answer within ${formatMs(p.timeoutMs)} on ${this.pipe.name} (the last: ${p.what}).`));
-    } else this.settle(p, new RescueError('DEVICE_TIMEOUT', `No answer to ${p.what} within ${formatMs(p.timeoutMs)} on ${this.pipe.name}.`));
+      this.fail(
+        new RescueError(
+          'DEVICE_TIMEOUT',
+          `${MAX_SILENT_TIMEOUTS} DIAG requests in a row got no answer within ${formatMs(p.timeoutMs)} on ${this.pipe.name} (the last: ${p.what}).`,
+        ),
+      );
+    } else
+      this.settle(
+        p,
+        new RescueError(
+          'DEVICE_TIMEOUT',
+          `No answer to ${p.what} within ${formatMs(p.timeoutMs)} on ${this.pipe.name}.`,
+        ),
+      );
   }
 
   private unexpected(payload: Uint8Array): void {
@@ -317,7 +378,8 @@ export class DiagClient {
   private noteDropped(message: string): void {
     const n = ++this.droppedCount;
     if (n <= LOGGED_DROPS) this.log(message);
-    else if (n % 1000 === 0) this.log(`DIAG: ${n} frames dropped so far; the latest: ${message.replace(/^DIAG: /, '')}`);
+    else if (n % 1000 === 0)
+      this.log(`DIAG: ${n} frames dropped so far; the latest: ${message.replace(/^DIAG: /, '')}`);
   }
 
   private settle(p: Pending, error: unknown, payload?: Uint8Array): void {
@@ -359,7 +421,12 @@ export class DiagClient {
 }
 
 function isEfsErrorPacket(payload: Uint8Array): boolean {
-  return payload.length >= 8 && payload[0] === DIAG_CMD.SUBSYS && payload[1] === DIAG_SUBSYS.EFS && (payload[2]! | (payload[3]! << 8)) === EFS_CMD.ERROR;
+  return (
+    payload.length >= 8 &&
+    payload[0] === DIAG_CMD.SUBSYS &&
+    payload[1] === DIAG_SUBSYS.EFS &&
+    (payload[2]! | (payload[3]! << 8)) === EFS_CMD.ERROR
+  );
 }
 
 /** Same command byte (and subsystem + subsystem command for 0x4B): a fallback match for short answers. */
@@ -375,7 +442,8 @@ export function decodeOrThrow<T>(what: string, decode: () => T): T {
   try {
     return decode();
   } catch (e) {
-    if (e instanceof DiagProtocolError || e instanceof RangeError) throw new DiagError(`The answer to ${what} is unreadable: ${e.message}`, { cause: e });
+    if (e instanceof DiagProtocolError || e instanceof RangeError)
+      throw new DiagError(`The answer to ${what} is unreadable: ${e.message}`, { cause: e });
     throw e;
   }
 }

@@ -78,7 +78,10 @@ export class EfsClient {
     const entries: EfsDirEntry[] = [];
     try {
       for (let seq = 1; ; seq++) {
-        if (seq > EFS_MAX_DIR_ENTRIES) throw new DiagError(`Directory ${path} lists more than ${EFS_MAX_DIR_ENTRIES} entries; the listing was stopped.`);
+        if (seq > EFS_MAX_DIR_ENTRIES)
+          throw new DiagError(
+            `Directory ${path} lists more than ${EFS_MAX_DIR_ENTRIES} entries; the listing was stopped.`,
+          );
         const e = await this.call({ cmd: 'readdir', dirp: open.dirp, seq }, `the listing of ${path}`);
         this.check(e.errno, `listing directory ${path}`);
         if (e.name === '') break;
@@ -94,8 +97,12 @@ export class EfsClient {
   /** Read a whole file (at most maxBytes), its chunks requested in parallel. */
   async readFile(path: string, maxBytes = EFS_DEFAULT_MAX_FILE): Promise<Uint8Array> {
     const st = await this.stat(path);
-    if (!st) throw new DiagError(`Cannot read ${path}: ${efsErrnoSentence(EFS_ERRNO.ENOENT)}.`, { efsErrno: EFS_ERRNO.ENOENT });
-    if (st.size < 0 || st.size > maxBytes) throw new DiagError(`${path} is ${st.size} bytes, more than the ${maxBytes} bytes allowed.`);
+    if (!st)
+      throw new DiagError(`Cannot read ${path}: ${efsErrnoSentence(EFS_ERRNO.ENOENT)}.`, {
+        efsErrno: EFS_ERRNO.ENOENT,
+      });
+    if (st.size < 0 || st.size > maxBytes)
+      throw new DiagError(`${path} is ${st.size} bytes, more than the ${maxBytes} bytes allowed.`);
     const open = await this.call({ cmd: 'open', oflag: EFS_O.RDONLY, mode: 0, path }, `the opening of ${path}`);
     this.check(open.errno, `opening ${path}`);
     const fd = open.fd;
@@ -107,8 +114,10 @@ export class EfsClient {
           const nbytes = Math.min(EFS_CHUNK, st.size - offset);
           const r = await this.call({ cmd: 'read', fd, nbytes, offset }, `the read of ${path} at ${offset}`);
           this.check(r.errno, `reading ${path}`);
-          if (r.offset !== offset) throw new DiagError(`The modem answered the read of ${path} at ${offset} with offset ${r.offset}.`);
-          if (r.data.length > nbytes) throw new DiagError(`The modem sent ${r.data.length} bytes of ${path} for a read of ${nbytes}.`);
+          if (r.offset !== offset)
+            throw new DiagError(`The modem answered the read of ${path} at ${offset} with offset ${r.offset}.`);
+          if (r.data.length > nbytes)
+            throw new DiagError(`The modem sent ${r.data.length} bytes of ${path} for a read of ${nbytes}.`);
           return r.data;
         }),
       );
@@ -133,7 +142,10 @@ export class EfsClient {
 
   /** Create or replace a file (parent folders created), written in 1024-byte chunks. */
   async writeFile(path: string, data: Uint8Array): Promise<void> {
-    const open = await this.call({ cmd: 'open', oflag: EFS_O.WRONLY | EFS_O.CREAT | EFS_O.TRUNC | EFS_O.AUTODIR, mode: 0o644, path }, `the creation of ${path}`);
+    const open = await this.call(
+      { cmd: 'open', oflag: EFS_O.WRONLY | EFS_O.CREAT | EFS_O.TRUNC | EFS_O.AUTODIR, mode: 0o644, path },
+      `the creation of ${path}`,
+    );
     this.check(open.errno, `creating ${path}`);
     const fd = open.fd;
     let closed = false;
@@ -144,7 +156,8 @@ export class EfsClient {
         writes.push(
           this.call({ cmd: 'write', fd, offset, data: chunk }, `the write of ${path} at ${offset}`).then((r) => {
             this.check(r.errno, `writing ${path}`);
-            if (r.written !== chunk.length) throw new DiagError(`The modem wrote ${r.written} of ${chunk.length} bytes of ${path} at ${offset}.`);
+            if (r.written !== chunk.length)
+              throw new DiagError(`The modem wrote ${r.written} of ${chunk.length} bytes of ${path} at ${offset}.`);
           }),
         );
       }
@@ -163,15 +176,22 @@ export class EfsClient {
     const r = await this.call({ cmd: 'get', maxLen, seq, path }, `the read of item file ${path}`);
     if (r.errno === EFS_ERRNO.ENOENT) return undefined;
     this.check(r.errno, `reading item file ${path}`);
-    if (r.seq !== seq) throw new DiagError(`The answer to the read of item file ${path} carries sequence ${r.seq}, not ${seq}.`);
-    if (r.data.length > maxLen) throw new DiagError(`The modem sent ${r.data.length} bytes of item file ${path}, more than the ${maxLen} asked for.`);
+    if (r.seq !== seq)
+      throw new DiagError(`The answer to the read of item file ${path} carries sequence ${r.seq}, not ${seq}.`);
+    if (r.data.length > maxLen)
+      throw new DiagError(
+        `The modem sent ${r.data.length} bytes of item file ${path}, more than the ${maxLen} asked for.`,
+      );
     return r.data;
   }
 
   /** Write an item file (EFS PUT), parent folders created. */
   async putItem(path: string, data: Uint8Array): Promise<void> {
     const seq = this.nextSeq();
-    const r = await this.call({ cmd: 'put', flags: EFS_O.WRONLY | EFS_O.CREAT | EFS_O.TRUNC | EFS_O.AUTODIR, seq, data, path }, `the write of item file ${path}`);
+    const r = await this.call(
+      { cmd: 'put', flags: EFS_O.WRONLY | EFS_O.CREAT | EFS_O.TRUNC | EFS_O.AUTODIR, seq, data, path },
+      `the write of item file ${path}`,
+    );
     this.check(r.errno, `writing item file ${path}`);
   }
 
@@ -180,7 +200,10 @@ export class EfsClient {
     const s = await this.call({ cmd: 'sync', seq: this.nextSeq(), path }, 'the EFS sync');
     this.check(s.errno, 'syncing the file system');
     for (let i = 0; i < SYNC_POLLS; i++) {
-      const st = await this.call({ cmd: 'syncStatus', seq: this.nextSeq(), token: s.token, path }, 'the EFS sync status');
+      const st = await this.call(
+        { cmd: 'syncStatus', seq: this.nextSeq(), token: s.token, path },
+        'the EFS sync status',
+      );
       this.check(st.errno, 'syncing the file system');
       if (st.status !== 0) return;
       await sleep(SYNC_POLL_MS, this.diag.signal);
@@ -194,15 +217,21 @@ export class EfsClient {
   }
 
   /** One EFS exchange; the generic EFS error packet and unreadable answers become DiagError. */
-  private async call<K extends EfsRequest['cmd']>(req: Extract<EfsRequest, { cmd: K }>, what: string): Promise<ResponseOf<K>> {
+  private async call<K extends EfsRequest['cmd']>(
+    req: Extract<EfsRequest, { cmd: K }>,
+    what: string,
+  ): Promise<ResponseOf<K>> {
     const raw = await this.diag.request(encodeEfsRequest(req));
     let r: EfsResponse;
     try {
       r = decodeEfsResponse(raw, req.cmd);
     } catch (e) {
-      throw new DiagError(`The answer to ${what} is unreadable: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new DiagError(`The answer to ${what} is unreadable: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
     }
-    if (r.cmd === 'error') throw new DiagError(`The modem refused ${what}: ${efsErrnoSentence(r.errno)}.`, { efsErrno: r.errno });
+    if (r.cmd === 'error')
+      throw new DiagError(`The modem refused ${what}: ${efsErrnoSentence(r.errno)}.`, { efsErrno: r.errno });
     return r as ResponseOf<K>;
   }
 

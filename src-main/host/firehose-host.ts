@@ -210,7 +210,13 @@ export class FirehoseSession {
   }
 
   /** Agree on transfer settings (see ConfigureNegotiation: NAK hints, one upsize, three tries at most). */
-  configure(req: { memoryName: string; maxPayloadToTarget: number; zlpAwareHost?: boolean; skipStorageInit?: boolean; skipWrite?: boolean }): Promise<NegotiatedConfig> {
+  configure(req: {
+    memoryName: string;
+    maxPayloadToTarget: number;
+    zlpAwareHost?: boolean;
+    skipStorageInit?: boolean;
+    skipWrite?: boolean;
+  }): Promise<NegotiatedConfig> {
     return this.exclusive(async () => {
       const talks = new ConfigureNegotiation(req.memoryName, req.maxPayloadToTarget);
       // "ERROR: Host's payload to target size is too large" comes with the NAK the negotiation
@@ -224,10 +230,17 @@ export class FirehoseSession {
     });
   }
 
-  private async negotiate(talks: ConfigureNegotiation, req: { memoryName: string; zlpAwareHost?: boolean; skipStorageInit?: boolean; skipWrite?: boolean }): Promise<NegotiatedConfig> {
-    for (let step = talks.first(); ; ) {
+  private async negotiate(
+    talks: ConfigureNegotiation,
+    req: { memoryName: string; zlpAwareHost?: boolean; skipStorageInit?: boolean; skipWrite?: boolean },
+  ): Promise<NegotiatedConfig> {
+    for (let step = talks.first(); ;) {
       if (step.kind === 'done') return step.config;
-      if (step.kind === 'fail') throw new RescueError('FIREHOSE_CONFIGURE_FAILED', `${step.reason}${logSuffix(step.logs.length > 0 ? step.logs : this.recentLog())}`);
+      if (step.kind === 'fail')
+        throw new RescueError(
+          'FIREHOSE_CONFIGURE_FAILED',
+          `${step.reason}${logSuffix(step.logs.length > 0 ? step.logs : this.recentLog())}`,
+        );
       const xml = configureCommand({
         memoryName: req.memoryName,
         maxPayloadToTarget: step.size,
@@ -250,22 +263,36 @@ export class FirehoseSession {
       checkAddress(addr);
       const cfg = this.requireConfig('<program>');
       const name = addr.label ?? addr.filename ?? 'the image';
-      if (!Number.isSafeInteger(source.size) || source.size <= 0) throw new RescueError('PACKAGE_EMPTY_FILE', `${name} has no data to write.`);
+      if (!Number.isSafeInteger(source.size) || source.size <= 0)
+        throw new RescueError('PACKAGE_EMPTY_FILE', `${name} has no data to write.`);
       const sectors = Math.ceil(source.size / addr.sectorSize);
       if (sectors > addr.numSectors) {
-        throw new RescueError('PACKAGE_FILE_TOO_LARGE', `${name} is ${source.size} bytes (${sectors} sectors of ${addr.sectorSize}) but its partition holds ${addr.numSectors} sectors.`);
+        throw new RescueError(
+          'PACKAGE_FILE_TOO_LARGE',
+          `${name} is ${source.size} bytes (${sectors} sectors of ${addr.sectorSize}) but its partition holds ${addr.numSectors} sectors.`,
+        );
       }
       const sent: FirehoseAddress = { ...addr, numSectors: sectors };
       const what = describeCommand('program', sent);
       const first = await this.exchange(programCommand(sent), what, this.t.responseMs);
       if (!first.ack) throw nakError(what, first);
-      if (first.rawmode !== true) throw protocolError(`The programmer accepted ${what} but did not switch to raw data mode.`);
+      if (first.rawmode !== true)
+        throw protocolError(`The programmer accepted ${what} but did not switch to raw data mode.`);
       try {
-        await streamRawData(this.reader.pipe, source, { what, total: sectors * addr.sectorSize, sectorSize: addr.sectorSize, payload: cfg.maxPayloadToTarget, writeMs: this.t.writeMs, signal: this.signal, onProgress });
+        await streamRawData(this.reader.pipe, source, {
+          what,
+          total: sectors * addr.sectorSize,
+          sectorSize: addr.sectorSize,
+          payload: cfg.maxPayloadToTarget,
+          writeMs: this.t.writeMs,
+          signal: this.signal,
+          onProgress,
+        });
       } catch (e) {
         const failure = await this.explainWriteFailure(what, e);
         // A NAK means the programmer left raw mode; anything else leaves it waiting for data.
-        if (!(failure instanceof FirehoseNakError)) this.outOfStep = `the programmer is still waiting for the rest of the data of ${what}`;
+        if (!(failure instanceof FirehoseNakError))
+          this.outOfStep = `the programmer is still waiting for the rest of the data of ${what}`;
         throw failure;
       }
       const done = await this.awaitAnswer(what, this.t.programAckMs);
@@ -283,13 +310,18 @@ export class FirehoseSession {
   }
 
   /** Read sectors: the sink gets exactly numSectors x sectorSize bytes, in order. */
-  read(addr: FirehoseAddress, sink: (chunk: Uint8Array) => void | Promise<void>, onProgress?: (bytesDone: number) => void): Promise<void> {
+  read(
+    addr: FirehoseAddress,
+    sink: (chunk: Uint8Array) => void | Promise<void>,
+    onProgress?: (bytesDone: number) => void,
+  ): Promise<void> {
     return this.exclusive(async () => {
       checkAddress(addr);
       const what = describeCommand('read', addr);
       const first = await this.exchange(readCommand(addr), what, this.t.responseMs);
       if (!first.ack) throw nakError(what, first);
-      if (first.rawmode !== true) throw protocolError(`The programmer accepted ${what} but did not switch to raw data mode.`);
+      if (first.rawmode !== true)
+        throw protocolError(`The programmer accepted ${what} but did not switch to raw data mode.`);
       const total = addr.numSectors * addr.sectorSize;
       let done = 0;
       // Bytes that came in the same transfer as the ACK are already data.
@@ -305,9 +337,15 @@ export class FirehoseSession {
         while (done < total) {
           let chunk: Uint8Array;
           try {
-            chunk = await this.reader.readSome({ timeoutMs: this.t.readDataMs, signal: this.signal, what: `data of ${what}` }, Math.min(total - done, BLOCK_BYTES));
+            chunk = await this.reader.readSome(
+              { timeoutMs: this.t.readDataMs, signal: this.signal, what: `data of ${what}` },
+              Math.min(total - done, BLOCK_BYTES),
+            );
           } catch (e) {
-            throw rewordTimeout(e, `Received ${done} of ${total} bytes of ${what}, then nothing for ${formatMs(this.t.readDataMs)}.`);
+            throw rewordTimeout(
+              e,
+              `Received ${done} of ${total} bytes of ${what}, then nothing for ${formatMs(this.t.readDataMs)}.`,
+            );
           }
           await sink(chunk);
           done += chunk.length;
@@ -324,7 +362,15 @@ export class FirehoseSession {
   }
 
   /** A DISK patch: the programmer changes bytes on the device. */
-  patchDisk(p: { sectorSize: number; byteOffset: number; physicalPartition: number; sizeInBytes: number; startSector: string; value: string; what?: string }): Promise<void> {
+  patchDisk(p: {
+    sectorSize: number;
+    byteOffset: number;
+    physicalPartition: number;
+    sizeInBytes: number;
+    startSector: string;
+    value: string;
+    what?: string;
+  }): Promise<void> {
     return this.exclusive(async () => {
       const what = `<patch> of ${p.sizeInBytes} bytes at sector ${p.startSector} + ${p.byteOffset}${p.what ? ` (${p.what})` : ''}`;
       const ans = await this.exchange(patchCommand({ ...p, filename: 'DISK' }), what, this.t.responseMs);
@@ -347,7 +393,8 @@ export class FirehoseSession {
         return undefined;
       }
       const digest = parseDigest(ans.logs);
-      if (digest === undefined) throw protocolError(`The programmer acknowledged ${what} but logged no digest${logSuffix(ans.logs)}`);
+      if (digest === undefined)
+        throw protocolError(`The programmer acknowledged ${what} but logged no digest${logSuffix(ans.logs)}`);
       return digest;
     });
   }
@@ -412,7 +459,10 @@ export class FirehoseSession {
     const bytes = new TextEncoder().encode(xml);
     const limit = this.cfg?.maxXmlSize ?? DEFAULT_MAX_XML_SIZE;
     if (bytes.length > limit) {
-      throw new RescueError('PACKAGE_BAD_XML', `${what} would be ${bytes.length} bytes; the programmer reads commands of at most ${limit} bytes (a name in the package is too long).`);
+      throw new RescueError(
+        'PACKAGE_BAD_XML',
+        `${what} would be ${bytes.length} bytes; the programmer reads commands of at most ${limit} bytes (a name in the package is too long).`,
+      );
     }
     await this.reader.pipe.write(bytes, { timeoutMs, signal: this.signal, what: `sending ${what}` });
   }
@@ -436,13 +486,19 @@ export class FirehoseSession {
       let chunk: Uint8Array;
       try {
         if (left <= 0) throw new RescueError('DEVICE_TIMEOUT');
-        chunk = await this.reader.readSome({ timeoutMs: left, signal: this.signal, what: `the programmer's answer to ${what}` });
+        chunk = await this.reader.readSome({
+          timeoutMs: left,
+          signal: this.signal,
+          what: `the programmer's answer to ${what}`,
+        });
       } catch (e) {
         throw this.explainSilence(e, what, timeoutMs, logs, keepUnparsed);
       }
       if (fresh && !startsLikeXml(chunk)) {
         if (keepUnparsed) this.reader.unread(chunk);
-        throw protocolError(`Instead of an answer to ${what} the programmer sent bytes that are not a Firehose document: ${preview(new TextDecoder().decode(chunk.subarray(0, 64)), 80)}`);
+        throw protocolError(
+          `Instead of an answer to ${what} the programmer sent bytes that are not a Firehose document: ${preview(new TextDecoder().decode(chunk.subarray(0, 64)), 80)}`,
+        );
       }
       this.splitter.feed(chunk);
     }
@@ -455,10 +511,17 @@ export class FirehoseSession {
     if (keepUnparsed) this.reader.unread(pending);
     const text = new TextDecoder('utf-8', { fatal: false }).decode(pending.subarray(0, 256)).replace(/^[\s\0]+/, '');
     if (pending.length > 0 && !/^[^<]*<(?:\?xml|data|log|response)/i.test(text)) {
-      return protocolError(`Instead of an answer to ${what} the programmer sent ${pending.length} bytes that are not a Firehose document: ${preview(text, 80)}`);
+      return protocolError(
+        `Instead of an answer to ${what} the programmer sent ${pending.length} bytes that are not a Firehose document: ${preview(text, 80)}`,
+      );
     }
-    const partial = pending.length > 0 ? ` (it had sent ${pending.length} bytes of an unfinished answer: ${preview(text, 80)})` : '';
-    return new RescueError('DEVICE_TIMEOUT', `No answer from the programmer to ${what} within ${formatMs(timeoutMs)}${partial}${logSuffix(logs.length > 0 ? logs : this.recentLog())}`, { cause: e });
+    const partial =
+      pending.length > 0 ? ` (it had sent ${pending.length} bytes of an unfinished answer: ${preview(text, 80)})` : '';
+    return new RescueError(
+      'DEVICE_TIMEOUT',
+      `No answer from the programmer to ${what} within ${formatMs(timeoutMs)}${partial}${logSuffix(logs.length > 0 ? logs : this.recentLog())}`,
+      { cause: e },
+    );
   }
 
   /** Record the logs of one document; return the answer if it holds the response. */
@@ -475,7 +538,10 @@ export class FirehoseSession {
         keepAnswerLog(logs, m.value, ANSWER_LOG_KEEP, MAX_ANSWER_LOG_LINE);
       } else if (m.kind === 'response') {
         const value = (m.attrs.value ?? '').toUpperCase();
-        if (value !== 'ACK' && value !== 'NAK') throw protocolError(`The programmer answered "${preview(m.attrs.value ?? '', 40)}" instead of ACK or NAK: ${preview(doc)}`);
+        if (value !== 'ACK' && value !== 'NAK')
+          throw protocolError(
+            `The programmer answered "${preview(m.attrs.value ?? '', 40)}" instead of ACK or NAK: ${preview(doc)}`,
+          );
         if (answer) this.emit('warn', `Ignored a second response in one document: ${preview(doc)}`);
         else answer = { ack: m.ack, rawmode: m.rawmode, attrs: m.attrs, logs };
       } else {
@@ -516,7 +582,10 @@ export class FirehoseSession {
           this.recordLog(m.value);
           if (lines.length < MAX_STARTUP_LINES) lines.push(m.value);
         } else if (m.kind === 'response') {
-          this.emit('warn', `Ignored a response that answers no command (value="${preview(m.attrs.value ?? '', 20)}").`);
+          this.emit(
+            'warn',
+            `Ignored a response that answers no command (value="${preview(m.attrs.value ?? '', 20)}").`,
+          );
         }
       }
     }
@@ -524,7 +593,8 @@ export class FirehoseSession {
 
   private async pullBuffered(): Promise<void> {
     // readSome hands out buffered bytes without touching the pipe: no wait happens here.
-    while (this.reader.buffered > 0) this.splitter.feed(await this.reader.readSome({ timeoutMs: 1, signal: this.signal }));
+    while (this.reader.buffered > 0)
+      this.splitter.feed(await this.reader.readSome({ timeoutMs: 1, signal: this.signal }));
   }
 
   private async fill(timeoutMs: number, what: string): Promise<void> {
@@ -611,7 +681,8 @@ function rawLogText(doc: string): string {
 
 function checkAddress(a: FirehoseAddress): void {
   const problem = addressProblem(a);
-  if (problem) throw new RescueError('PACKAGE_BAD_XML', `Bad address for ${a.label ?? a.filename ?? 'a partition'}: ${problem}.`);
+  if (problem)
+    throw new RescueError('PACKAGE_BAD_XML', `Bad address for ${a.label ?? a.filename ?? 'a partition'}: ${problem}.`);
 }
 
 function logSuffix(lines: readonly string[]): string {
@@ -622,7 +693,12 @@ function logSuffix(lines: readonly string[]): string {
 function nakError(what: string, ans: Answer, cause?: unknown): FirehoseNakError {
   const retry = /^(1|true)$/i.test(ans.attrs.AttemptRetry ?? '');
   const logs = ans.logs.slice(-20);
-  return new FirehoseNakError(`It answered NAK to ${what}${retry ? ' (it says retrying may work)' : ''}${logSuffix(logs)}`, retry, logs, cause);
+  return new FirehoseNakError(
+    `It answered NAK to ${what}${retry ? ' (it says retrying may work)' : ''}${logSuffix(logs)}`,
+    retry,
+    logs,
+    cause,
+  );
 }
 
 function protocolError(detail: string): RescueError {

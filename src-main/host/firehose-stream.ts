@@ -30,7 +30,7 @@ export interface StreamOptions {
 }
 
 export async function streamRawData(pipe: BulkPipe, source: ChunkSource, opts: StreamOptions): Promise<void> {
-const { what, total, sectorSize, payload, writeMs, onProgress } = opts;
+  const { what, total, sectorSize, payload, writeMs, onProgress } = opts;
   throwIfAborted(opts.signal);
   const chunk = payload >= sectorSize ? payload - (payload % sectorSize) : payload;
   const blockLen = chunk * Math.max(1, Math.floor(BLOCK_BYTES / chunk));
@@ -48,7 +48,12 @@ const { what, total, sectorSize, payload, writeMs, onProgress } = opts;
       seen = moved;
       quietTicks = 0;
     } else if (++quietTicks >= 4) {
-      inner.abort(new RescueError('DEVICE_STALLED', `Nothing moved for ${formatMs(writeMs)} while sending ${what} (${sent} of ${total} bytes sent).`));
+      inner.abort(
+        new RescueError(
+          'DEVICE_STALLED',
+          `Nothing moved for ${formatMs(writeMs)} while sending ${what} (${sent} of ${total} bytes sent).`,
+        ),
+      );
     }
   }, tick);
   const io: IoOptions = { timeoutMs: writeMs, signal: inner.signal, what: `data of ${what}` };
@@ -69,7 +74,10 @@ const { what, total, sectorSize, payload, writeMs, onProgress } = opts;
       if (fromFile > 0) {
         const data = await untilAborted(ahead!, inner.signal);
         if (data.length < fromFile) {
-          throw new RescueError('HOST_IO', `Reading ${what}: got ${data.length} bytes at offset ${pos} instead of ${fromFile}; the file changed or is damaged.`);
+          throw new RescueError(
+            'HOST_IO',
+            `Reading ${what}: got ${data.length} bytes at offset ${pos} instead of ${fromFile}; the file changed or is damaged.`,
+          );
         }
         pos += fromFile;
         readNext();
@@ -92,7 +100,11 @@ const { what, total, sectorSize, payload, writeMs, onProgress } = opts;
     if (inner.signal.aborted && inner.signal.reason instanceof RescueError) throw inner.signal.reason;
     // A data write that times out is a stalled transfer: the modem stopped taking data.
     if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') {
-      throw new RescueError('DEVICE_STALLED', `The modem took no data for ${formatMs(writeMs)} while receiving ${what} (${sent} of ${total} bytes sent).`, { cause: e });
+      throw new RescueError(
+        'DEVICE_STALLED',
+        `The modem took no data for ${formatMs(writeMs)} while receiving ${what} (${sent} of ${total} bytes sent).`,
+        { cause: e },
+      );
     }
     throw e;
   } finally {
@@ -106,7 +118,11 @@ async function readSource(source: ChunkSource, offset: number, length: number, w
     return await source.read(offset, length);
   } catch (e) {
     if (e instanceof RescueError) throw e;
-    throw new RescueError('HOST_IO', `Reading the file for ${what} failed at offset ${offset}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new RescueError(
+      'HOST_IO',
+      `Reading the file for ${what} failed at offset ${offset}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
 }
 

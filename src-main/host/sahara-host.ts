@@ -98,7 +98,11 @@ class SaharaHost {
   }
 
   async send(packet: SaharaPacket): Promise<void> {
-    await this.reader.pipe.write(encodePacket(packet), { timeoutMs: this.packetTimeoutMs, signal: this.opts.signal, what: `sending ${packet.type.toUpperCase()} to the modem` });
+    await this.reader.pipe.write(encodePacket(packet), {
+      timeoutMs: this.packetTimeoutMs,
+      signal: this.opts.signal,
+      what: `sending ${packet.type.toUpperCase()} to the modem`,
+    });
   }
 
   /** Up to n bytes within timeoutMs; fewer only when the device went quiet after sending some. */
@@ -147,15 +151,18 @@ class SaharaHost {
   async finishPacket(head: Uint8Array, what: string): Promise<SaharaPacket> {
     let length: number;
     try {
-      if (head.length < HEADER_LENGTH) throw new SaharaPacketError('truncated', `only ${head.length} bytes arrived`, hexPreview(head));
+      if (head.length < HEADER_LENGTH)
+        throw new SaharaPacketError('truncated', `only ${head.length} bytes arrived`, hexPreview(head));
       length = readPacketHeader(head).length;
     } catch (e) {
       throw protocolError(e, `while waiting for ${what}`);
     }
-    const rest = await this.readUpTo(length - HEADER_LENGTH, this.packetTimeoutMs, `the rest of a Sahara packet`).catch((e: unknown) => {
-      if (isRescueError(e) && e.code === 'DEVICE_TIMEOUT') return new Uint8Array(0);
-      throw e;
-    });
+    const rest = await this.readUpTo(length - HEADER_LENGTH, this.packetTimeoutMs, `the rest of a Sahara packet`).catch(
+      (e: unknown) => {
+        if (isRescueError(e) && e.code === 'DEVICE_TIMEOUT') return new Uint8Array(0);
+        throw e;
+      },
+    );
     const whole = new Uint8Array(head.length + rest.length);
     whole.set(head);
     whole.set(rest, head.length);
@@ -184,7 +191,11 @@ class SaharaHost {
       this.reader.unread(head.subarray(HEADER_LENGTH));
       head = head.subarray(0, HEADER_LENGTH);
     } else if (head.length < HEADER_LENGTH) {
-      const more = await this.readUpTo(HEADER_LENGTH - head.length, this.packetTimeoutMs, 'the rest of a Sahara packet').catch((e: unknown) => {
+      const more = await this.readUpTo(
+        HEADER_LENGTH - head.length,
+        this.packetTimeoutMs,
+        'the rest of a Sahara packet',
+      ).catch((e: unknown) => {
         if (isRescueError(e) && e.code === 'DEVICE_TIMEOUT') return new Uint8Array(0);
         throw e;
       });
@@ -198,7 +209,10 @@ class SaharaHost {
 
   /** The HELLO was missed: answer it blindly and see whether the device goes on. */
   async speculativeHello(mode: number): Promise<Exclude<Contact, { kind: 'silent' }>> {
-    this.log(`No Sahara HELLO within ${formatMs(this.helloTimeoutMs)}; answering the HELLO the modem may have sent earlier`, 'warn');
+    this.log(
+      `No Sahara HELLO within ${formatMs(this.helloTimeoutMs)}; answering the HELLO the modem may have sent earlier`,
+      'warn',
+    );
     await this.send(helloResp(mode));
     const reply = await this.firstContact(this.packetTimeoutMs);
     const expected = mode === SaharaMode.COMMAND ? 'cmd-ready' : 'read-data';
@@ -213,7 +227,10 @@ class SaharaHost {
     }
     await this.resetQuietly();
     const said = reply.kind === 'packet' ? describePacket(reply.packet) : 'nothing';
-    throw new RescueError('SAHARA_NO_HELLO', `No HELLO came within ${formatMs(this.helloTimeoutMs)}, and the modem answered a late HELLO response with ${said}; it was sent a RESET.`);
+    throw new RescueError(
+      'SAHARA_NO_HELLO',
+      `No HELLO came within ${formatMs(this.helloTimeoutMs)}, and the modem answered a late HELLO response with ${said}; it was sent a RESET.`,
+    );
   }
 
   async resetQuietly(): Promise<void> {
@@ -230,7 +247,8 @@ class SaharaHost {
   acceptHello(hello: SaharaPacketOf<'hello'>): void {
     this.log(`Sahara v${hello.version} HELLO from device, mode ${modeName(hello.mode)}`);
     if (hello.mode === SaharaMode.MEMORY_DEBUG) throw memoryDebugError();
-    if (hello.versionCompatible > 2) this.log(`The modem needs Sahara v${hello.versionCompatible} or newer; answering v2 as other hosts do`, 'warn');
+    if (hello.versionCompatible > 2)
+      this.log(`The modem needs Sahara v${hello.versionCompatible} or newer; answering v2 as other hosts do`, 'warn');
   }
 
   /** COMMAND mode from CMD_READY on: run each read-out command; unsupported ones are skipped. */
@@ -247,7 +265,9 @@ class SaharaHost {
       const data = await this.exec(cmd);
       if (data) storeIdentity(info, cmd, data);
     }
-    this.log(`Module identity: serial ${info.serialNumber ?? '?'}, MSM HW ID ${info.msmHwId ?? '?'}, PK hash ${info.pkHashes[0] ?? '?'}`);
+    this.log(
+      `Module identity: serial ${info.serialNumber ?? '?'}, MSM HW ID ${info.msmHwId ?? '?'}, PK hash ${info.pkHashes[0] ?? '?'}`,
+    );
     return info;
   }
 
@@ -256,24 +276,44 @@ class SaharaHost {
     await this.send({ type: 'cmd-exec', clientCommand: cmd });
     const resp = await this.readPacket(this.packetTimeoutMs, `the answer to information request ${cmd}`);
     if (resp.type === 'end-of-image-tx') {
-      this.log(`The modem does not answer information request ${cmd}: ${endOfImageStatusText(resp.status)} (status ${hex32(resp.status)})`, 'debug');
+      this.log(
+        `The modem does not answer information request ${cmd}: ${endOfImageStatusText(resp.status)} (status ${hex32(resp.status)})`,
+        'debug',
+      );
       return undefined;
     }
     if (resp.type !== 'cmd-exec-resp') throw unexpected(resp, `CMD_EXEC_RESP for information request ${cmd}`);
-    if (resp.clientCommand !== cmd) throw new RescueError('SAHARA_PROTOCOL', `The modem answered information request ${cmd} as if it were request ${resp.clientCommand}.`);
+    if (resp.clientCommand !== cmd)
+      throw new RescueError(
+        'SAHARA_PROTOCOL',
+        `The modem answered information request ${cmd} as if it were request ${resp.clientCommand}.`,
+      );
     if (resp.responseLength > MAX_EXEC_RESPONSE_LENGTH) {
-      throw new RescueError('SAHARA_PROTOCOL', `The modem announced a ${resp.responseLength}-byte answer to information request ${cmd}; at most ${MAX_EXEC_RESPONSE_LENGTH} bytes make sense.`);
+      throw new RescueError(
+        'SAHARA_PROTOCOL',
+        `The modem announced a ${resp.responseLength}-byte answer to information request ${cmd}; at most ${MAX_EXEC_RESPONSE_LENGTH} bytes make sense.`,
+      );
     }
     await this.send({ type: 'cmd-exec-data', clientCommand: cmd });
-    const data = await this.readUpTo(resp.responseLength, this.packetTimeoutMs, `the data of information request ${cmd}`);
+    const data = await this.readUpTo(
+      resp.responseLength,
+      this.packetTimeoutMs,
+      `the data of information request ${cmd}`,
+    );
     if (data.length < resp.responseLength) {
-      throw new RescueError('SAHARA_PROTOCOL', `The modem sent ${data.length} of the ${resp.responseLength} bytes it announced for information request ${cmd}: ${hexPreview(data)}.`);
+      throw new RescueError(
+        'SAHARA_PROTOCOL',
+        `The modem sent ${data.length} of the ${resp.responseLength} bytes it announced for information request ${cmd}: ${hexPreview(data)}.`,
+      );
     }
     return data;
   }
 
   /** From the packet after HELLO_RESP(mode 0): serve READ_DATA until DONE_RESP. */
-  async serveProgrammer(programmer: Uint8Array, first: SaharaPacket): Promise<{ bytesServed: number; readRequests: number }> {
+  async serveProgrammer(
+    programmer: Uint8Array,
+    first: SaharaPacket,
+  ): Promise<{ bytesServed: number; readRequests: number }> {
     let packet = first;
     let bytesServed = 0;
     let readRequests = 0;
@@ -287,12 +327,19 @@ class SaharaHost {
           const { imageId, offset, length } = this.checkRead(packet, programmer.length);
           if (!PROGRAMMER_IMAGE_IDS.includes(imageId) && !warnedIds.has(imageId)) {
             warnedIds.add(imageId);
-            this.log(`The modem asks for image id ${imageId}, not a usual programmer id (${PROGRAMMER_IMAGE_IDS.join(', ')}); serving the programmer anyway`, 'warn');
+            this.log(
+              `The modem asks for image id ${imageId}, not a usual programmer id (${PROGRAMMER_IMAGE_IDS.join(', ')}); serving the programmer anyway`,
+              'warn',
+            );
           }
           if (readRequests === 0) this.log(`Serving the programmer (image id ${imageId}, ${programmer.length} bytes)`);
           readRequests++;
           bytesServed += length;
-          if (bytesServed > servingLimit) throw new RescueError('SAHARA_PROTOCOL', `The modem keeps re-reading the programmer (${bytesServed} bytes served for a ${programmer.length}-byte file).`);
+          if (bytesServed > servingLimit)
+            throw new RescueError(
+              'SAHARA_PROTOCOL',
+              `The modem keeps re-reading the programmer (${bytesServed} bytes served for a ${programmer.length}-byte file).`,
+            );
           if (length > 0) {
             await this.reader.pipe.write(programmer.subarray(offset, offset + length), {
               timeoutMs: this.packetTimeoutMs,
@@ -305,22 +352,38 @@ class SaharaHost {
         case 'end-of-image-tx': {
           if (packet.status !== SaharaStatus.SUCCESS) {
             const transferProblem = TRANSFER_STATUSES.includes(packet.status);
-            throw new RescueError('SAHARA_IMAGE_REJECTED', `${endOfImageStatusText(packet.status)} (Sahara status ${hex32(packet.status)} after ${readRequests} reads)`, {
-              ...(transferProblem ? { nextStep: 'The transfer failed, not the programmer itself: power-cycle the modem back into EDL and run again; if it repeats, use a USB 2 port, another cable or a powered hub.' } : {}),
-            });
+            throw new RescueError(
+              'SAHARA_IMAGE_REJECTED',
+              `${endOfImageStatusText(packet.status)} (Sahara status ${hex32(packet.status)} after ${readRequests} reads)`,
+              {
+                ...(transferProblem
+                  ? {
+                      nextStep:
+                        'The transfer failed, not the programmer itself: power-cycle the modem back into EDL and run again; if it repeats, use a USB 2 port, another cable or a powered hub.',
+                    }
+                  : {}),
+              },
+            );
           }
           this.log(`Programmer accepted (${readRequests} reads, ${bytesServed} bytes)`);
           await this.send({ type: 'done' });
           const done = await this.readPacket(this.packetTimeoutMs, 'DONE_RESP');
           if (done.type !== 'done-resp') throw unexpected(done, 'DONE_RESP');
           if (done.imageTxStatus !== SaharaMode.IMAGE_TX_COMPLETE) {
-            throw new RescueError('SAHARA_PROTOCOL', 'The modem asks for another image after the programmer, but a flash needs only the programmer; it may expect a different boot flow.');
+            throw new RescueError(
+              'SAHARA_PROTOCOL',
+              'The modem asks for another image after the programmer, but a flash needs only the programmer; it may expect a different boot flow.',
+            );
           }
           this.log('The programmer is starting on the modem');
           return { bytesServed, readRequests };
         }
         case 'hello':
-          if (++hellos > MAX_REPEATED_HELLOS) throw new RescueError('SAHARA_PROTOCOL', `The modem restarted the download ${hellos} times (new HELLO each time).`);
+          if (++hellos > MAX_REPEATED_HELLOS)
+            throw new RescueError(
+              'SAHARA_PROTOCOL',
+              `The modem restarted the download ${hellos} times (new HELLO each time).`,
+            );
           this.acceptHello(packet);
           this.log('The modem restarted the download; answering its new HELLO', 'warn');
           await this.send(helloResp(SaharaMode.IMAGE_TX_PENDING));
@@ -336,15 +399,24 @@ class SaharaHost {
   }
 
   /** Bounds of a READ_DATA, checked before anything is sliced or sent. */
-  checkRead(p: SaharaPacketOf<'read-data'> | SaharaPacketOf<'read-data-64'>, size: number): { imageId: number; offset: number; length: number } {
+  checkRead(
+    p: SaharaPacketOf<'read-data'> | SaharaPacketOf<'read-data-64'>,
+    size: number,
+  ): { imageId: number; offset: number; length: number } {
     const offset = BigInt(p.offset);
     const length = BigInt(p.length);
     const end = offset + length;
     if (end > BigInt(size)) {
-      throw new RescueError('SAHARA_PROTOCOL', `The modem asked for bytes ${hex(offset)} - ${hex(end)} of a ${hex32(size)}-byte programmer.`);
+      throw new RescueError(
+        'SAHARA_PROTOCOL',
+        `The modem asked for bytes ${hex(offset)} - ${hex(end)} of a ${hex32(size)}-byte programmer.`,
+      );
     }
     if (length > BigInt(this.maxReadLength)) {
-      throw new RescueError('SAHARA_PROTOCOL', `The modem asked for ${hex(length)} bytes in one request; at most ${hex32(this.maxReadLength)} are served at once.`);
+      throw new RescueError(
+        'SAHARA_PROTOCOL',
+        `The modem asked for ${hex(length)} bytes in one request; at most ${hex32(this.maxReadLength)} are served at once.`,
+      );
     }
     const imageId = BigInt(p.imageId) > 0xffffffffn ? -1 : Number(p.imageId);
     return { imageId, offset: Number(offset), length: Number(length) };
@@ -360,26 +432,38 @@ function hex(n: bigint): string {
 }
 
 function describePacket(p: SaharaPacket): string {
-  if (p.type === 'end-of-image-tx') return `END_OF_IMAGE_TX status ${hex32(p.status)} (${endOfImageStatusText(p.status)})`;
+  if (p.type === 'end-of-image-tx')
+    return `END_OF_IMAGE_TX status ${hex32(p.status)} (${endOfImageStatusText(p.status)})`;
   return p.type.toUpperCase().replace(/-/g, '_');
 }
 
 function unexpected(p: SaharaPacket, wanted: string): RescueError {
   if (p.type === 'memory-debug' || p.type === 'memory-debug-64') return memoryDebugError();
   if (p.type === 'end-of-image-tx' && p.status !== 0) {
-    return new RescueError('SAHARA_PROTOCOL', `Expected ${wanted}, but the modem ended the transfer: ${endOfImageStatusText(p.status)} (status ${hex32(p.status)})`);
+    return new RescueError(
+      'SAHARA_PROTOCOL',
+      `Expected ${wanted}, but the modem ended the transfer: ${endOfImageStatusText(p.status)} (status ${hex32(p.status)})`,
+    );
   }
   return new RescueError('SAHARA_PROTOCOL', `Expected ${wanted}, got ${describePacket(p)}.`);
 }
 
 function protocolError(e: unknown, context: string): RescueError {
-  if (e instanceof SaharaPacketError) return new RescueError('SAHARA_PROTOCOL', `Bad packet ${context}: ${e.message}. Bytes: ${e.preview}.`, { cause: e });
+  if (e instanceof SaharaPacketError)
+    return new RescueError('SAHARA_PROTOCOL', `Bad packet ${context}: ${e.message}. Bytes: ${e.preview}.`, {
+      cause: e,
+    });
   if (e instanceof RescueError) return e;
-  return new RescueError('SAHARA_PROTOCOL', `Bad packet ${context}: ${e instanceof Error ? e.message : String(e)}.`, { cause: e });
+  return new RescueError('SAHARA_PROTOCOL', `Bad packet ${context}: ${e instanceof Error ? e.message : String(e)}.`, {
+    cause: e,
+  });
 }
 
 function memoryDebugError(): RescueError {
-  return new RescueError('SAHARA_MEMORY_DEBUG', 'It offered a memory dump (Sahara MEMORY_DEBUG) instead of taking a programmer.');
+  return new RescueError(
+    'SAHARA_MEMORY_DEBUG',
+    'It offered a memory dump (Sahara MEMORY_DEBUG) instead of taking a programmer.',
+  );
 }
 
 function toHex(bytes: Uint8Array): string {
@@ -427,11 +511,16 @@ export function splitPkHashes(data: Uint8Array): string[] {
  * Upload the Firehose programmer. Returns 'firehose-running' (bytes unread back into the reader)
  * when a programmer from an earlier run already answers.
  */
-export async function saharaUpload(reader: PipeReader, programmer: Uint8Array, opts: SaharaHostOptions = {}): Promise<SaharaOutcome> {
+export async function saharaUpload(
+  reader: PipeReader,
+  programmer: Uint8Array,
+  opts: SaharaHostOptions = {},
+): Promise<SaharaOutcome> {
   const host = new SaharaHost(reader, opts);
   const wantInfo = opts.readInfo === true;
   let contact = await host.firstContact(host.helloTimeoutMs);
-  if (contact.kind === 'silent') contact = await host.speculativeHello(wantInfo ? SaharaMode.COMMAND : SaharaMode.IMAGE_TX_PENDING);
+  if (contact.kind === 'silent')
+    contact = await host.speculativeHello(wantInfo ? SaharaMode.COMMAND : SaharaMode.IMAGE_TX_PENDING);
   if (contact.kind === 'firehose') {
     host.log('A Firehose programmer from an earlier run already answers; no upload needed');
     return { kind: 'firehose-running' };
@@ -443,11 +532,15 @@ export async function saharaUpload(reader: PipeReader, programmer: Uint8Array, o
     host.acceptHello(packet);
     version = packet.version;
     const commandMode = wantInfo && packet.version >= 2;
-    if (wantInfo && !commandMode) host.log(`Sahara v${packet.version} has no command mode; skipping the identity read-out`, 'warn');
+    if (wantInfo && !commandMode)
+      host.log(`Sahara v${packet.version} has no command mode; skipping the identity read-out`, 'warn');
     await host.send(helloResp(commandMode ? SaharaMode.COMMAND : SaharaMode.IMAGE_TX_PENDING));
     packet = await host.readPacket(host.packetTimeoutMs, commandMode ? 'CMD_READY' : 'the first READ_DATA');
     if (commandMode && packet.type === 'end-of-image-tx' && packet.status !== SaharaStatus.SUCCESS) {
-      host.log(`The modem refused command mode (${endOfImageStatusText(packet.status)}); uploading without reading its identity`, 'warn');
+      host.log(
+        `The modem refused command mode (${endOfImageStatusText(packet.status)}); uploading without reading its identity`,
+        'warn',
+      );
       await host.send(helloResp(SaharaMode.IMAGE_TX_PENDING));
       packet = await host.readPacket(host.packetTimeoutMs, 'the first READ_DATA');
     }
@@ -457,7 +550,8 @@ export async function saharaUpload(reader: PipeReader, programmer: Uint8Array, o
     await host.send({ type: 'cmd-switch-mode', mode: SaharaMode.IMAGE_TX_PENDING });
     let next = await host.firstContact(host.helloTimeoutMs);
     if (next.kind === 'silent') next = await host.speculativeHello(SaharaMode.IMAGE_TX_PENDING);
-    if (next.kind !== 'packet') throw new RescueError('SAHARA_PROTOCOL', 'The modem answered in Firehose XML right after a Sahara mode switch.');
+    if (next.kind !== 'packet')
+      throw new RescueError('SAHARA_PROTOCOL', 'The modem answered in Firehose XML right after a Sahara mode switch.');
     packet = next.packet;
     if (packet.type === 'hello') {
       host.acceptHello(packet);
@@ -465,7 +559,8 @@ export async function saharaUpload(reader: PipeReader, programmer: Uint8Array, o
       packet = await host.readPacket(host.packetTimeoutMs, 'the first READ_DATA');
     }
   } else if (packet.type === 'read-data' || packet.type === 'read-data-64') {
-    if (contact.packet.type !== 'hello') host.log('The modem is in the middle of an earlier upload; serving its request', 'warn');
+    if (contact.packet.type !== 'hello')
+      host.log('The modem is in the middle of an earlier upload; serving its request', 'warn');
     else if (wantInfo) host.log('The modem went straight to the upload; identity not read', 'warn');
   }
   const served = await host.serveProgrammer(programmer, packet);
@@ -478,9 +573,13 @@ export async function saharaReadInfo(reader: PipeReader, opts: SaharaHostOptions
   let contact = await host.firstContact(host.helloTimeoutMs);
   if (contact.kind === 'silent') contact = await host.speculativeHello(SaharaMode.COMMAND);
   if (contact.kind === 'firehose') {
-    throw new RescueError('SAHARA_PROTOCOL', 'A Firehose programmer from an earlier run is already running, so the identity can no longer be read.', {
-      nextStep: 'Power-cycle the modem back into EDL, then run `modem-rescue info` again.',
-    });
+    throw new RescueError(
+      'SAHARA_PROTOCOL',
+      'A Firehose programmer from an earlier run is already running, so the identity can no longer be read.',
+      {
+        nextStep: 'Power-cycle the modem back into EDL, then run `modem-rescue info` again.',
+      },
+    );
   }
   let packet = contact.packet;
   let version = 2;
@@ -489,7 +588,10 @@ export async function saharaReadInfo(reader: PipeReader, opts: SaharaHostOptions
     version = packet.version;
     if (packet.version < 2) {
       await host.resetQuietly();
-      throw new RescueError('SAHARA_PROTOCOL', `The modem speaks Sahara v${packet.version}, which has no command mode to read its identity.`);
+      throw new RescueError(
+        'SAHARA_PROTOCOL',
+        `The modem speaks Sahara v${packet.version}, which has no command mode to read its identity.`,
+      );
     }
     await host.send(helloResp(SaharaMode.COMMAND));
     packet = await host.readPacket(host.packetTimeoutMs, 'CMD_READY');

@@ -45,19 +45,26 @@ export function patchPosition(p: FilePatch): number {
 /** Check that a patch lies inside a file of `fileSize` bytes (and its CRC range too); returns a problem sentence or undefined. */
 export function patchRangeProblem(p: FilePatch, fileSize: number): string | undefined {
   const pos = patchPosition(p);
-  if (pos + p.size_in_bytes > fileSize) return `${p.source}: the patch writes at byte ${pos}, beyond the end of the ${fileSize}-byte file.`;
+  if (pos + p.size_in_bytes > fileSize)
+    return `${p.source}: the patch writes at byte ${pos}, beyond the end of the ${fileSize}-byte file.`;
   let v: PatchValue;
   try {
     v = parsePatchValue(p.value, { file: p.source, line: 0 });
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
-  if (v.kind === 'crc32' && v.sector * p.sector_size + v.length > fileSize) return `${p.source}: ${p.value} reaches beyond the end of the ${fileSize}-byte file.`;
+  if (v.kind === 'crc32' && v.sector * p.sector_size + v.length > fileSize)
+    return `${p.source}: ${p.value} reaches beyond the end of the ${fileSize}-byte file.`;
   return undefined;
 }
 
 /** Compute the overlay for `patches` over a file read through `read`. Throws PACKAGE_BAD_PATCH. */
-export async function computeOverlay(read: RawReader, fileSize: number, patches: readonly FilePatch[], ctx: PatchContext): Promise<OverlayPiece[]> {
+export async function computeOverlay(
+  read: RawReader,
+  fileSize: number,
+  patches: readonly FilePatch[],
+  ctx: PatchContext,
+): Promise<OverlayPiece[]> {
   const overlay: OverlayPiece[] = [];
   for (const p of patches) {
     const problem = patchRangeProblem(p, fileSize);
@@ -72,7 +79,8 @@ export async function computeOverlay(read: RawReader, fileSize: number, patches:
       for (let off = 0; off < v.length; off += CRC_CHUNK) {
         const n = Math.min(CRC_CHUNK, v.length - off);
         const chunk = await read(start + off, n);
-        if (chunk.length !== n) throw new RescueError('PACKAGE_BAD_PATCH', `${p.source}: the file ended while computing ${p.value}.`);
+        if (chunk.length !== n)
+          throw new RescueError('PACKAGE_BAD_PATCH', `${p.source}: the file ended while computing ${p.value}.`);
         applyOverlay(chunk, start + off, overlay);
         crc = crc32(chunk, crc);
       }
@@ -80,7 +88,10 @@ export async function computeOverlay(read: RawReader, fileSize: number, patches:
     }
     const bits = BigInt(8 * p.size_in_bytes);
     if (value < 0n || value >= 1n << bits) {
-      throw new RescueError('PACKAGE_BAD_PATCH', `${p.source}: ${p.value} gives ${value}, which does not fit in ${p.size_in_bytes} bytes.`);
+      throw new RescueError(
+        'PACKAGE_BAD_PATCH',
+        `${p.source}: ${p.value} gives ${value}, which does not fit in ${p.size_in_bytes} bytes.`,
+      );
     }
     const bytes = new Uint8Array(p.size_in_bytes);
     for (let i = 0; i < bytes.length; i++) bytes[i] = Number((value >> BigInt(8 * i)) & 0xffn);
@@ -91,12 +102,19 @@ export async function computeOverlay(read: RawReader, fileSize: number, patches:
 
 function diskSize(base: 'NUM_DISK_BLOCKS' | 'NUM_DISK_SECTORS', p: FilePatch, ctx: PatchContext): number {
   if (base === 'NUM_DISK_BLOCKS') {
-    if (ctx.numDiskBlocks === undefined) throw new RescueError('PACKAGE_BAD_PATCH', `${p.source}: ${p.value} needs the module's block count, which the programmer did not report (getstorageinfo).`);
+    if (ctx.numDiskBlocks === undefined)
+      throw new RescueError(
+        'PACKAGE_BAD_PATCH',
+        `${p.source}: ${p.value} needs the module's block count, which the programmer did not report (getstorageinfo).`,
+      );
     return ctx.numDiskBlocks;
   }
   if (ctx.numDiskSectors !== undefined) return ctx.numDiskSectors;
   if (ctx.numDiskBlocks !== undefined && p.pages_per_block !== undefined) return ctx.numDiskBlocks * p.pages_per_block;
-  throw new RescueError('PACKAGE_BAD_PATCH', `${p.source}: ${p.value} needs the module's size, which the programmer did not report (getstorageinfo).`);
+  throw new RescueError(
+    'PACKAGE_BAD_PATCH',
+    `${p.source}: ${p.value} needs the module's size, which the programmer did not report (getstorageinfo).`,
+  );
 }
 
 /** Lay the overlay over `buf`, which holds the file's bytes from `offset`. Later pieces win. */

@@ -58,7 +58,8 @@ export interface FilePatchNote {
  * != "DISK": continue`) program every file as shipped and send only DISK patches; modules flashed
  * by them boot. Quectel's MIBIB patches (NUM_DISK_BLOCKS-N., CRC32) therefore never run in the field.
  */
-export const FILE_PATCHES_NOT_APPLIED = 'not applied: files are written as shipped, as QFirehose and edl do (only DISK patches are sent to the modem)';
+export const FILE_PATCHES_NOT_APPLIED =
+  'not applied: files are written as shipped, as QFirehose and edl do (only DISK patches are sent to the modem)';
 
 export interface LoadOptions {
   signal?: AbortSignal | undefined;
@@ -74,9 +75,16 @@ const VERSION = /[A-Z]{2}\d{2}[A-Z0-9]*R\d{2}A\d{2}[A-Z0-9]*(?:_\d{2}\.\d{3}\.\d
 export async function loadPackage(input: string, opts: LoadOptions = {}): Promise<FirmwarePackage> {
   const { signal } = opts;
   throwIfAborted(signal);
-  const src = await openPackageSource(input, { ...(signal ? { signal } : {}), ...(opts.zipLimits ? { zipLimits: opts.zipLimits } : {}) });
+  const src = await openPackageSource(input, {
+    ...(signal ? { signal } : {}),
+    ...(opts.zipLimits ? { zipLimits: opts.zipLimits } : {}),
+  });
   try {
-    return await inspect({ root: src.root, updateDir: src.updateDir, firehoseDir: src.firehoseDir, name: src.displayName }, opts, () => src.dispose());
+    return await inspect(
+      { root: src.root, updateDir: src.updateDir, firehoseDir: src.firehoseDir, name: src.displayName },
+      opts,
+      () => src.dispose(),
+    );
   } catch (e) {
     await src.dispose();
     throw e;
@@ -126,14 +134,20 @@ async function inspect(dirs: PackageDirs, opts: LoadOptions, dispose: () => Prom
 
   const sectorSize = raw?.sectorSize ?? 0;
   const pagesPerBlock = raw ? (raw.pagesPerBlock ?? 64) : 0;
-  if (raw && raw.pagesPerBlock === undefined) f.warnings.push(`${path.basename(rawprogramPath)} gives no PAGES_PER_BLOCK; assuming 64.`);
+  if (raw && raw.pagesPerBlock === undefined)
+    f.warnings.push(`${path.basename(rawprogramPath)} gives no PAGES_PER_BLOCK; assuming 64.`);
 
   const images = await checkImages(root, rawprogramPath, raw, f, opts.signal);
   // DISK patches become plan steps. File patches are listed, and go with the program steps of
   // their file only when asked for (see FILE_PATCHES_NOT_APPLIED).
   const diskPatches = patchXml.patches.filter((p) => p.isDisk);
   const filePatches = await fileSteps(root, patchXml.patches, images, raw, opts.applyFilePatches === true, f);
-  for (const p of diskPatches) if (raw && p.sectorSize !== raw.sectorSize) f.add('PACKAGE_BAD_PATCH', `${path.basename(p.origin.file)} line ${p.origin.line}: SECTOR_SIZE_IN_BYTES=${p.sectorSize} differs from the rawprogram XML's ${raw.sectorSize}.`);
+  for (const p of diskPatches)
+    if (raw && p.sectorSize !== raw.sectorSize)
+      f.add(
+        'PACKAGE_BAD_PATCH',
+        `${path.basename(p.origin.file)} line ${p.origin.line}: SECTOR_SIZE_IN_BYTES=${p.sectorSize} differs from the rawprogram XML's ${raw.sectorSize}.`,
+      );
   f.warnings.push(...uncoveredPrograms(images.inputs));
 
   const programmerPath = await locateProgrammer(dirs, rawprogramPath, f);
@@ -144,7 +158,8 @@ async function inspect(dirs: PackageDirs, opts: LoadOptions, dispose: () => Prom
   // Every range against the NAND size the XML states (the device's own answer is checked again
   // before the first erase, flows/preflight.ts).
   if (raw?.statedTotalSectors !== undefined) {
-    for (const message of rangeProblems(plan, raw.statedTotalSectors, `as ${path.basename(rawprogramPath)} states`)) f.add('PACKAGE_BAD_XML', message, rawprogramPath);
+    for (const message of rangeProblems(plan, raw.statedTotalSectors, `as ${path.basename(rawprogramPath)} states`))
+      f.add('PACKAGE_BAD_XML', message, rawprogramPath);
   }
   const version = await findVersion(root, dirs.name);
   const pkg: FirmwarePackage = {
@@ -155,7 +170,11 @@ async function inspect(dirs: PackageDirs, opts: LoadOptions, dispose: () => Prom
     plan,
     problems: f.problems,
     warnings: f.warnings,
-    geometry: { sectorSize, pagesPerBlock, ...(raw?.statedTotalSectors !== undefined ? { totalSectors: raw.statedTotalSectors } : {}) },
+    geometry: {
+      sectorSize,
+      pagesPerBlock,
+      ...(raw?.statedTotalSectors !== undefined ? { totalSectors: raw.statedTotalSectors } : {}),
+    },
     filePatches,
     totalProgramBytes: plan.filter((s) => s.operation === 'program').reduce((n, s) => n + s.bytes, 0),
     dispose,
@@ -165,7 +184,12 @@ async function inspect(dirs: PackageDirs, opts: LoadOptions, dispose: () => Prom
   return pkg;
 }
 
-async function readRawprogram(root: string, firehoseDir: string, rawprogramPath: string, f: Findings): Promise<Rawprogram | undefined> {
+async function readRawprogram(
+  root: string,
+  firehoseDir: string,
+  rawprogramPath: string,
+  f: Findings,
+): Promise<Rawprogram | undefined> {
   try {
     await resolveExistingPackagePath(root, firehoseDir, path.basename(rawprogramPath), 'The rawprogram XML');
     const raw = await loadRawprogram(rawprogramPath);
@@ -177,7 +201,12 @@ async function readRawprogram(root: string, firehoseDir: string, rawprogramPath:
   }
 }
 
-async function readPatchXml(root: string, firehoseDir: string, rawprogramPath: string, f: Findings): Promise<{ path?: string; patches: PatchEntry[] }> {
+async function readPatchXml(
+  root: string,
+  firehoseDir: string,
+  rawprogramPath: string,
+  f: Findings,
+): Promise<{ path?: string; patches: PatchEntry[] }> {
   const choice = await choosePatchXml(firehoseDir, rawprogramPath);
   if (choice.problem) f.add('PACKAGE_BAD_PATCH', choice.problem);
   if (!choice.path) return { patches: [] };
@@ -196,7 +225,13 @@ interface Images {
 }
 
 /** Image files: where they are, that they exist, are not empty and fit their partition. */
-async function checkImages(root: string, rawprogramPath: string, raw: Rawprogram | undefined, f: Findings, signal: AbortSignal | undefined): Promise<Images> {
+async function checkImages(
+  root: string,
+  rawprogramPath: string,
+  raw: Rawprogram | undefined,
+  f: Findings,
+  signal: AbortSignal | undefined,
+): Promise<Images> {
   const inputs: PlanInput[] = [];
   const sizes = new Map<string, number>();
   for (const e of raw?.entries ?? []) {
@@ -216,21 +251,39 @@ async function checkImages(root: string, rawprogramPath: string, raw: Rawprogram
     const shown = displayName(e.filename);
     const st = resolved.exists ? await stat(resolved.path).catch(() => undefined) : undefined;
     if (!st?.isFile()) {
-      f.once(`missing:${resolved.path}`, 'PACKAGE_MISSING_FILE', `${shown} (${where}) is not in the package.`, resolved.path);
+      f.once(
+        `missing:${resolved.path}`,
+        'PACKAGE_MISSING_FILE',
+        `${shown} (${where}) is not in the package.`,
+        resolved.path,
+      );
       continue;
     }
     input.bytes = st.size;
     sizes.set(resolved.path, st.size);
-    if (st.size === 0) f.once(`empty:${resolved.path}`, 'PACKAGE_EMPTY_FILE', `${shown} (${where}) is empty.`, resolved.path);
+    if (st.size === 0)
+      f.once(`empty:${resolved.path}`, 'PACKAGE_EMPTY_FILE', `${shown} (${where}) is empty.`, resolved.path);
     else if (Math.ceil(st.size / e.sectorSize) > e.numSectors) {
-      f.once(`large:${resolved.path}:${e.numSectors}`, 'PACKAGE_FILE_TOO_LARGE', `${shown} is ${st.size} bytes (${Math.ceil(st.size / e.sectorSize)} sectors), but its partition (${where}) holds ${e.numSectors} sectors of ${e.sectorSize} bytes.`, resolved.path);
+      f.once(
+        `large:${resolved.path}:${e.numSectors}`,
+        'PACKAGE_FILE_TOO_LARGE',
+        `${shown} is ${st.size} bytes (${Math.ceil(st.size / e.sectorSize)} sectors), but its partition (${where}) holds ${e.numSectors} sectors of ${e.sectorSize} bytes.`,
+        resolved.path,
+      );
     }
   }
   return { inputs, sizes };
 }
 
 /** The file patches as notes; when applied, each goes with the program steps of its file. */
-async function fileSteps(root: string, patches: readonly PatchEntry[], images: Images, raw: Rawprogram | undefined, apply: boolean, f: Findings): Promise<FilePatchNote[]> {
+async function fileSteps(
+  root: string,
+  patches: readonly PatchEntry[],
+  images: Images,
+  raw: Rawprogram | undefined,
+  apply: boolean,
+  f: Findings,
+): Promise<FilePatchNote[]> {
   const notes: FilePatchNote[] = [];
   for (const p of patches.filter((q) => !q.isDisk)) {
     const where = `${path.basename(p.origin.file)} line ${p.origin.line}`;
@@ -240,7 +293,14 @@ async function fileSteps(root: string, patches: readonly PatchEntry[], images: I
   return notes;
 }
 
-async function attachFilePatch(root: string, p: PatchEntry, where: string, images: Images, raw: Rawprogram | undefined, f: Findings): Promise<void> {
+async function attachFilePatch(
+  root: string,
+  p: PatchEntry,
+  where: string,
+  images: Images,
+  raw: Rawprogram | undefined,
+  f: Findings,
+): Promise<void> {
   let target: string;
   try {
     target = (await resolveExistingPackagePath(root, path.dirname(p.origin.file), p.filename, where)).path;
@@ -254,10 +314,23 @@ async function attachFilePatch(root: string, p: PatchEntry, where: string, image
     return;
   }
   for (const u of users) {
-    const fp: FilePatch = { start_sector: p.startSector, byte_offset: p.byteOffset, sector_size: p.sectorSize, size_in_bytes: p.sizeInBytes, value: p.valueText, what: p.what, source: where };
+    const fp: FilePatch = {
+      start_sector: p.startSector,
+      byte_offset: p.byteOffset,
+      sector_size: p.sectorSize,
+      size_in_bytes: p.sizeInBytes,
+      value: p.valueText,
+      what: p.what,
+      source: where,
+    };
     const ppb = u.pagesPerBlock ?? raw?.pagesPerBlock;
     if (ppb !== undefined) fp.pages_per_block = ppb;
-    if (p.sectorSize !== u.sectorSize) f.add('PACKAGE_BAD_PATCH', `${where}: SECTOR_SIZE_IN_BYTES=${p.sectorSize}, but ${p.filename} is written with ${u.sectorSize}.`, target);
+    if (p.sectorSize !== u.sectorSize)
+      f.add(
+        'PACKAGE_BAD_PATCH',
+        `${where}: SECTOR_SIZE_IN_BYTES=${p.sectorSize}, but ${p.filename} is written with ${u.sectorSize}.`,
+        target,
+      );
     const size = images.sizes.get(target);
     const rangeProblem = size !== undefined && size > 0 ? patchRangeProblem(fp, size) : undefined;
     if (rangeProblem) f.once(`patch:${where}`, 'PACKAGE_BAD_PATCH', rangeProblem, target);
@@ -269,7 +342,9 @@ async function locateProgrammer(dirs: PackageDirs, rawprogramPath: string, f: Fi
   let programmerPath = '';
   try {
     const found = await findProgrammer([dirs.firehoseDir, dirs.updateDir], /nand/i.test(path.basename(rawprogramPath)));
-    programmerPath = (await resolveExistingPackagePath(dirs.root, path.dirname(found), path.basename(found), 'The programmer')).path;
+    programmerPath = (
+      await resolveExistingPackagePath(dirs.root, path.dirname(found), path.basename(found), 'The programmer')
+    ).path;
     await checkProgrammer(programmerPath);
   } catch (e) {
     f.caught(e, programmerPath || undefined);
@@ -300,8 +375,19 @@ function uncoveredPrograms(inputs: readonly PlanInput[]): string[] {
   const erases = inputs.filter((e) => e.operation === 'erase');
   return inputs
     .filter((p) => p.operation === 'program')
-    .filter((p) => !erases.some((e) => e.physicalPartition === p.physicalPartition && e.startSector <= p.startSector && e.startSector + e.numSectors >= p.startSector + p.numSectors))
-    .map((p) => `No erase line covers ${p.filename ?? 'the program'} at sector ${p.startSector} (${path.basename(p.origin.file)} line ${p.origin.line}); the programmer writes it over whatever is there.`);
+    .filter(
+      (p) =>
+        !erases.some(
+          (e) =>
+            e.physicalPartition === p.physicalPartition &&
+            e.startSector <= p.startSector &&
+            e.startSector + e.numSectors >= p.startSector + p.numSectors,
+        ),
+    )
+    .map(
+      (p) =>
+        `No erase line covers ${p.filename ?? 'the program'} at sector ${p.startSector} (${path.basename(p.origin.file)} line ${p.origin.line}); the programmer writes it over whatever is there.`,
+    );
 }
 
 async function findVersion(root: string, name: string): Promise<string | undefined> {
@@ -323,7 +409,10 @@ export function assertFlashable(pkg: FirmwarePackage): void {
   const first = pkg.problems[0];
   if (!first) return;
   const list = pkg.problems.map((p) => `- ${p.message}`).join('\n');
-  throw new RescueError(first.code, pkg.problems.length === 1 ? stripSentence(first) : `${pkg.problems.length} problems:\n${list}`);
+  throw new RescueError(
+    first.code,
+    pkg.problems.length === 1 ? stripSentence(first) : `${pkg.problems.length} problems:\n${list}`,
+  );
 }
 
 /** The message without the catalogue sentence the new error adds again. */

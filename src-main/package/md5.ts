@@ -40,7 +40,12 @@ export function parseMd5Txt(text: string): { entries: Md5Entry[]; warnings: stri
 /** The md5 of a regular file of at most maxBytes, read piece by piece (cancellable). */
 export async function md5File(file: string, signal?: AbortSignal, maxBytes = MAX_IMAGE_BYTES): Promise<string> {
   const h = createHash('md5');
-  const input = await openInputFile(file, { maxBytes, what: 'an image', code: 'HOST_IO', ...(signal ? { signal } : {}) });
+  const input = await openInputFile(file, {
+    maxBytes,
+    what: 'an image',
+    code: 'HOST_IO',
+    ...(signal ? { signal } : {}),
+  });
   try {
     for await (const chunk of input.chunks()) h.update(chunk);
   } catch (e) {
@@ -64,12 +69,22 @@ export interface Md5Problem {
  * `skip` (already refused for another reason: too large, empty...) are not hashed: a 100 GB
  * image must be refused by its size, not read first.
  */
-export async function verifyMd5Txt(root: string, md5Path: string, signal?: AbortSignal, skip: ReadonlySet<string> = new Set()): Promise<{ problems: Md5Problem[]; warnings: string[]; checked: number }> {
+export async function verifyMd5Txt(
+  root: string,
+  md5Path: string,
+  signal?: AbortSignal,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<{ problems: Md5Problem[]; warnings: string[]; checked: number }> {
   const problems: Md5Problem[] = [];
   let text: string;
   try {
     // A FIFO or a device would block the read: only a regular file of bounded size is read.
-    text = await readInputText(md5Path, { maxBytes: MAX_MD5_TXT_BYTES, what: 'a checksum list (md5.txt)', code: 'PACKAGE_BAD_XML', ...(signal ? { signal } : {}) });
+    text = await readInputText(md5Path, {
+      maxBytes: MAX_MD5_TXT_BYTES,
+      what: 'a checksum list (md5.txt)',
+      code: 'PACKAGE_BAD_XML',
+      ...(signal ? { signal } : {}),
+    });
   } catch (e) {
     if (!(e instanceof RescueError) || e.code === 'CANCELLED') throw e;
     return { problems: [{ code: e.code, message: e.message, file: md5Path }], warnings: [], checked: 0 };
@@ -88,12 +103,21 @@ export async function verifyMd5Txt(root: string, md5Path: string, signal?: Abort
     }
     const shown = e.name.replace(/^[\\/]+/, '');
     if (!resolved.exists) {
-      problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} is listed in md5.txt but is not in the package.`).message, file: resolved.path });
+      problems.push({
+        code: 'PACKAGE_MISSING_FILE',
+        message: new RescueError('PACKAGE_MISSING_FILE', `${shown} is listed in md5.txt but is not in the package.`)
+          .message,
+        file: resolved.path,
+      });
       continue;
     }
     if (skip.has(resolved.path)) continue;
     if (!(await stat(resolved.path).catch(() => undefined))?.isFile()) {
-      problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) is not a regular file.`).message, file: resolved.path });
+      problems.push({
+        code: 'PACKAGE_MISSING_FILE',
+        message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) is not a regular file.`).message,
+        file: resolved.path,
+      });
       continue;
     }
     let got: string;
@@ -101,14 +125,23 @@ export async function verifyMd5Txt(root: string, md5Path: string, signal?: Abort
       got = await md5File(resolved.path, signal);
     } catch (err) {
       if (err instanceof RescueError && err.code !== 'CANCELLED') {
-        problems.push({ code: 'PACKAGE_MISSING_FILE', message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) cannot be read: ${err.detail}`).message, file: resolved.path });
+        problems.push({
+          code: 'PACKAGE_MISSING_FILE',
+          message: new RescueError('PACKAGE_MISSING_FILE', `${shown} (listed in md5.txt) cannot be read: ${err.detail}`)
+            .message,
+          file: resolved.path,
+        });
         continue;
       }
       throw err;
     }
     checked++;
     if (got !== e.md5) {
-      problems.push({ code: 'PACKAGE_CHECKSUM_MISMATCH', message: new RescueError('PACKAGE_CHECKSUM_MISMATCH', `${shown}: md5 ${got}, md5.txt says ${e.md5}.`).message, file: resolved.path });
+      problems.push({
+        code: 'PACKAGE_CHECKSUM_MISMATCH',
+        message: new RescueError('PACKAGE_CHECKSUM_MISMATCH', `${shown}: md5 ${got}, md5.txt says ${e.md5}.`).message,
+        file: resolved.path,
+      });
     }
   }
   return { problems, warnings, checked };

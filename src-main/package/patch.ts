@@ -36,7 +36,8 @@ export async function loadPatches(file: string): Promise<PatchEntry[]> {
 
 export function parsePatches(root: XmlElement, file: string): PatchEntry[] {
   const top: XmlOrigin = { file, line: root.line };
-  if (root.name !== 'patches' && root.name !== 'data') throw badXml(top, `the root element is <${root.name}>, expected <patches>.`);
+  if (root.name !== 'patches' && root.name !== 'data')
+    throw badXml(top, `the root element is <${root.name}>, expected <patches>.`);
   const out: PatchEntry[] = [];
   for (const el of root.children) {
     const o: XmlOrigin = { file, line: el.line };
@@ -46,7 +47,8 @@ export function parsePatches(root: XmlElement, file: string): PatchEntry[] {
     const filename = strAttr(el, 'filename', o).trim();
     if (filename === '') throw badXml(o, 'a patch without a file name.');
     const sizeInBytes = intAttr(el, 'size_in_bytes', o);
-    if (sizeInBytes < 1 || sizeInBytes > 8) throw badXml(o, `size_in_bytes=${sizeInBytes}; a patch writes 1 to 8 bytes.`);
+    if (sizeInBytes < 1 || sizeInBytes > 8)
+      throw badXml(o, `size_in_bytes=${sizeInBytes}; a patch writes 1 to 8 bytes.`);
     const valueText = strAttr(el, 'value', o).trim();
     const entry: PatchEntry = {
       filename,
@@ -61,7 +63,8 @@ export function parsePatches(root: XmlElement, file: string): PatchEntry[] {
       what: el.attrs.what ?? '',
       origin: o,
     };
-    if (entry.value.kind === 'crc32' && sizeInBytes !== 4) throw badXml(o, `a CRC32 value needs size_in_bytes="4", not ${sizeInBytes}.`);
+    if (entry.value.kind === 'crc32' && sizeInBytes !== 4)
+      throw badXml(o, `a CRC32 value needs size_in_bytes="4", not ${sizeInBytes}.`);
     out.push(entry);
   }
   return out;
@@ -71,16 +74,21 @@ export function parsePatches(root: XmlElement, file: string): PatchEntry[] {
 export function parsePatchValue(text: string, o: XmlOrigin): PatchValue {
   const t = text.replace(/\s+/g, '');
   let m = /^(NUM_DISK_BLOCKS|NUM_DISK_SECTORS)(?:-(\d{1,15})\.?)?$/.exec(t);
-  if (m) return { kind: 'disk-minus', base: m[1] as 'NUM_DISK_BLOCKS' | 'NUM_DISK_SECTORS', minus: BigInt(m[2] ?? '0') };
+  if (m)
+    return { kind: 'disk-minus', base: m[1] as 'NUM_DISK_BLOCKS' | 'NUM_DISK_SECTORS', minus: BigInt(m[2] ?? '0') };
   m = /^CRC32\((\d{1,15})\.?,(\d{1,15})\.?\)$/.exec(t);
   if (m) {
     const length = Number(m[2]);
-    if (length === 0 || length > MAX_CRC_LENGTH) throw badXml(o, `${text}: the CRC length must be 1 to ${MAX_CRC_LENGTH} bytes.`);
+    if (length === 0 || length > MAX_CRC_LENGTH)
+      throw badXml(o, `${text}: the CRC length must be 1 to ${MAX_CRC_LENGTH} bytes.`);
     return { kind: 'crc32', sector: Number(m[1]), length };
   }
   m = /^(\d{1,20})\.?$/.exec(t);
   if (m) return { kind: 'int', value: BigInt(m[1]!) };
   m = /^0x([0-9a-fA-F]{1,16})$/.exec(t);
   if (m) return { kind: 'int', value: BigInt(`0x${m[1]!}`) };
-  throw badXml(o, `patch value "${text}" is not one this tool understands (NUM_DISK_BLOCKS-N., NUM_DISK_SECTORS-N., CRC32(SECTOR,LEN) or a number).`);
+  throw badXml(
+    o,
+    `patch value "${text}" is not one this tool understands (NUM_DISK_BLOCKS-N., NUM_DISK_SECTORS-N., CRC32(SECTOR,LEN) or a number).`,
+  );
 }

@@ -19,13 +19,15 @@ export function isInside(root: string, child: string): boolean {
  */
 export function resolvePackagePath(root: string, baseDir: string, name: string, where: string): string {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.includes('\0')) throw new RescueError('PACKAGE_UNSAFE_PATH', `${where} names an empty or invalid file name.`);
+  if (trimmed === '' || trimmed.includes('\0'))
+    throw new RescueError('PACKAGE_UNSAFE_PATH', `${where} names an empty or invalid file name.`);
   const slashed = trimmed.replace(/\\/g, '/');
   if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed)) {
     throw new RescueError('PACKAGE_UNSAFE_PATH', `${where} names "${name}", an absolute path.`);
   }
   const resolved = path.resolve(baseDir, ...slashed.split('/').filter((p) => p !== ''));
-  if (!isInside(root, resolved)) throw new RescueError('PACKAGE_UNSAFE_PATH', `${where} names "${name}", which is outside the package folder.`);
+  if (!isInside(root, resolved))
+    throw new RescueError('PACKAGE_UNSAFE_PATH', `${where} names "${name}", which is outside the package folder.`);
   return resolved;
 }
 
@@ -33,7 +35,12 @@ export function resolvePackagePath(root: string, baseDir: string, name: string, 
  * Like resolvePackagePath, then follows symlinks when the file exists and checks again against
  * the real root. Returns the real path, or the lexical one when the file does not exist.
  */
-export async function resolveExistingPackagePath(root: string, baseDir: string, name: string, where: string): Promise<{ path: string; exists: boolean }> {
+export async function resolveExistingPackagePath(
+  root: string,
+  baseDir: string,
+  name: string,
+  where: string,
+): Promise<{ path: string; exists: boolean }> {
   const lexical = resolvePackagePath(root, baseDir, name, where);
   let real: string;
   try {
@@ -42,6 +49,10 @@ export async function resolveExistingPackagePath(root: string, baseDir: string, 
     return { path: lexical, exists: false };
   }
   const realRoot = await realpath(root);
-  if (!isInside(realRoot, real)) throw new RescueError('PACKAGE_UNSAFE_PATH', `${where} names "${name}", a link to a file outside the package folder.`);
+  if (!isInside(realRoot, real))
+    throw new RescueError(
+      'PACKAGE_UNSAFE_PATH',
+      `${where} names "${name}", a link to a file outside the package folder.`,
+    );
   return { path: real, exists: true };
 }

@@ -47,19 +47,31 @@ export interface PlanInput extends RawEntry {
 }
 
 export function displayName(filename: string): string {
-  return filename.split(/[\\/]/).filter((p) => p !== '').pop() ?? filename;
+  return (
+    filename
+      .split(/[\\/]/)
+      .filter((p) => p !== '')
+      .pop() ?? filename
+  );
 }
 
 function where(o: { file: string; line: number }): string {
   return `${path.basename(o.file)} line ${o.line}`;
 }
 
-export function buildPlan(entries: readonly PlanInput[], diskPatches: readonly PatchEntry[], geometry: { sectorSize: number; pagesPerBlock: number }): PlanStep[] {
+export function buildPlan(
+  entries: readonly PlanInput[],
+  diskPatches: readonly PatchEntry[],
+  geometry: { sectorSize: number; pagesPerBlock: number },
+): PlanStep[] {
   const isBoot = (e: PlanInput): boolean => e.startSector === 0;
   const labelOf = (e: PlanInput): string => {
     if (e.label) return e.label;
     if (e.filename) return displayName(e.filename);
-    const prog = entries.find((p) => p.operation === 'program' && p.startSector === e.startSector && p.physicalPartition === e.physicalPartition);
+    const prog = entries.find(
+      (p) =>
+        p.operation === 'program' && p.startSector === e.startSector && p.physicalPartition === e.physicalPartition,
+    );
     if (prog?.label) return prog.label;
     if (prog?.filename) return displayName(prog.filename);
     return `sectors ${e.startSector}-${e.startSector + e.numSectors - 1}`;
@@ -109,7 +121,17 @@ export function buildPlan(entries: readonly PlanInput[], diskPatches: readonly P
       source: where(p.origin),
     });
   }
-  steps.push({ index: steps.length, operation: 'reset', label: 'restart the modem', start_sector: 0, num_sectors: 0, sector_size: geometry.sectorSize, pages_per_block: geometry.pagesPerBlock, physical_partition: 0, bytes: 0 });
+  steps.push({
+    index: steps.length,
+    operation: 'reset',
+    label: 'restart the modem',
+    start_sector: 0,
+    num_sectors: 0,
+    sector_size: geometry.sectorSize,
+    pages_per_block: geometry.pagesPerBlock,
+    physical_partition: 0,
+    bytes: 0,
+  });
   return steps;
 }
 
@@ -119,8 +141,12 @@ export function rangeProblems(plan: readonly PlanStep[], total: number, said: st
   for (const s of plan) {
     if (s.operation === 'reset') continue;
     const patchBytes = (s.disk_patch?.byteOffset ?? 0) + (s.disk_patch?.sizeInBytes ?? 0);
-    const end = s.operation === 'patch' ? s.start_sector + Math.ceil(patchBytes / s.sector_size) : s.start_sector + s.num_sectors;
-    if (end > total) out.push(`The ${s.operation} of ${s.label}${s.source ? ` (${s.source})` : ''} reaches page ${end - 1}, past the end of the NAND (${total} pages, ${said}).`);
+    const end =
+      s.operation === 'patch' ? s.start_sector + Math.ceil(patchBytes / s.sector_size) : s.start_sector + s.num_sectors;
+    if (end > total)
+      out.push(
+        `The ${s.operation} of ${s.label}${s.source ? ` (${s.source})` : ''} reaches page ${end - 1}, past the end of the NAND (${total} pages, ${said}).`,
+      );
   }
   return out;
 }

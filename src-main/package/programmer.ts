@@ -24,7 +24,11 @@ export async function findProgrammer(dirs: string[], preferNand: boolean): Promi
     }
     for (const n of names.sort()) if (PROGRAMMER_NAME.test(n)) candidates.push(path.join(dir, n));
   }
-  if (candidates.length === 0) throw new RescueError('PACKAGE_NO_PROGRAMMER', `No prog_*firehose*.mbn in ${dirs.map((d) => path.basename(d)).join(' or ')}.`);
+  if (candidates.length === 0)
+    throw new RescueError(
+      'PACKAGE_NO_PROGRAMMER',
+      `No prog_*firehose*.mbn in ${dirs.map((d) => path.basename(d)).join(' or ')}.`,
+    );
   const score = (p: string): number => {
     const n = path.basename(p).toLowerCase();
     if (n === 'prog_nand_firehose_9x07.mbn' && preferNand) return 0;
@@ -36,7 +40,12 @@ export async function findProgrammer(dirs: string[], preferNand: boolean): Promi
 
 /** The programmer's bytes: a regular file of at most MAX_PROGRAMMER_BYTES, or PACKAGE_NO_PROGRAMMER. */
 export function readProgrammer(file: string, signal?: AbortSignal): Promise<Buffer> {
-  return readInputFile(file, { maxBytes: MAX_PROGRAMMER_BYTES, what: 'a Firehose programmer', code: 'PACKAGE_NO_PROGRAMMER', ...(signal ? { signal } : {}) });
+  return readInputFile(file, {
+    maxBytes: MAX_PROGRAMMER_BYTES,
+    what: 'a Firehose programmer',
+    code: 'PACKAGE_NO_PROGRAMMER',
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** Check the programmer file: bounded size, a parseable ELF. Throws PACKAGE_NO_PROGRAMMER. */

@@ -33,7 +33,10 @@ export interface Rawprogram {
 }
 
 /** The header comments' NAND size in pages, when they state one consistent with the lines' page size. */
-export function statedGeometry(comments: readonly string[], sectorSize: number | undefined): { totalSectors?: number; problem?: string } {
+export function statedGeometry(
+  comments: readonly string[],
+  sectorSize: number | undefined,
+): { totalSectors?: number; problem?: string } {
   const find = (re: RegExp): number | undefined => {
     for (const c of comments) {
       const m = re.exec(c);
@@ -73,20 +76,30 @@ export function parseRawprogram(root: XmlElement, file: string): Rawprogram {
     const ss = intAttr(el, 'SECTOR_SIZE_IN_BYTES', o);
     checkSectorSize(ss, o);
     if (sectorSize === undefined) sectorSize = ss;
-    else if (ss !== sectorSize) throw badXml(o, `SECTOR_SIZE_IN_BYTES=${ss} differs from ${sectorSize} of the lines before.`);
+    else if (ss !== sectorSize)
+      throw badXml(o, `SECTOR_SIZE_IN_BYTES=${ss} differs from ${sectorSize} of the lines before.`);
     const ppb = optionalIntAttr(el, 'PAGES_PER_BLOCK', o);
     if (ppb !== undefined) {
       if (ppb < 1 || ppb > 4096) throw badXml(o, `PAGES_PER_BLOCK=${ppb} is out of range.`);
       if (pagesPerBlock === undefined) pagesPerBlock = ppb;
-      else if (ppb !== pagesPerBlock) throw badXml(o, `PAGES_PER_BLOCK=${ppb} differs from ${pagesPerBlock} of the lines before.`);
+      else if (ppb !== pagesPerBlock)
+        throw badXml(o, `PAGES_PER_BLOCK=${ppb} differs from ${pagesPerBlock} of the lines before.`);
     }
     const numSectors = intAttr(el, 'num_partition_sectors', o);
     const startSector = intAttr(el, 'start_sector', o);
     const physicalPartition = intAttr(el, 'physical_partition_number', o);
     if (numSectors === 0) throw badXml(o, `num_partition_sectors is 0.`);
-    if (startSector + numSectors > MAX_SECTOR) throw badXml(o, `start_sector + num_partition_sectors is beyond any device.`);
+    if (startSector + numSectors > MAX_SECTOR)
+      throw badXml(o, `start_sector + num_partition_sectors is beyond any device.`);
     if (physicalPartition > 255) throw badXml(o, `physical_partition_number=${physicalPartition} is out of range.`);
-    const entry: RawEntry = { operation: el.name, sectorSize: ss, numSectors, physicalPartition, startSector, origin: o };
+    const entry: RawEntry = {
+      operation: el.name,
+      sectorSize: ss,
+      numSectors,
+      physicalPartition,
+      startSector,
+      origin: o,
+    };
     if (ppb !== undefined) entry.pagesPerBlock = ppb;
     const label = el.attrs.label?.trim();
     if (label) entry.label = label;
@@ -112,12 +125,17 @@ export function parseRawprogram(root: XmlElement, file: string): Rawprogram {
 
 /** Two program lines writing the same sectors: the package is broken. */
 function checkProgramOverlaps(entries: RawEntry[]): void {
-  const programs = entries.filter((e) => e.operation === 'program').sort((a, b) => a.physicalPartition - b.physicalPartition || a.startSector - b.startSector);
+  const programs = entries
+    .filter((e) => e.operation === 'program')
+    .sort((a, b) => a.physicalPartition - b.physicalPartition || a.startSector - b.startSector);
   for (let i = 1; i < programs.length; i++) {
     const a = programs[i - 1]!;
     const b = programs[i]!;
     if (a.physicalPartition === b.physicalPartition && b.startSector < a.startSector + a.numSectors) {
-      throw badXml(b.origin, `the program of ${b.filename} (sectors ${b.startSector}+${b.numSectors}) overlaps the one of ${a.filename} at line ${a.origin.line}.`);
+      throw badXml(
+        b.origin,
+        `the program of ${b.filename} (sectors ${b.startSector}+${b.numSectors}) overlaps the one of ${a.filename} at line ${a.origin.line}.`,
+      );
     }
   }
 }

@@ -63,7 +63,10 @@ export async function resolveFolder(dir: string): Promise<Omit<PackageSource, 'd
 }
 
 /** Search `dir` and its single-folder wrappers (zip/EC25.../update) for a package. */
-async function findInside(dir: string, depth: number): Promise<Omit<PackageSource, 'dispose' | 'displayName'> | undefined> {
+async function findInside(
+  dir: string,
+  depth: number,
+): Promise<Omit<PackageSource, 'dispose' | 'displayName'> | undefined> {
   const found = await resolveFolder(dir);
   if (found || depth === 0) return found;
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => !n.startsWith('.') && n !== '__MACOSX');
@@ -76,25 +79,38 @@ async function findInside(dir: string, depth: number): Promise<Omit<PackageSourc
   return undefined;
 }
 
-export async function openPackageSource(input: string, opts: { signal?: AbortSignal | undefined; zipLimits?: Partial<ZipLimits> } = {}): Promise<PackageSource> {
+export async function openPackageSource(
+  input: string,
+  opts: { signal?: AbortSignal | undefined; zipLimits?: Partial<ZipLimits> } = {},
+): Promise<PackageSource> {
   const abs = path.resolve(input);
   const st = await stat(abs).catch(() => undefined);
   if (!st) throw new RescueError('PACKAGE_NOT_FOUND', `Nothing at ${abs}.`);
   if (st.isDirectory()) {
     const found = await findInside(abs, 2);
-    if (!found) throw new RescueError('PACKAGE_NO_RAWPROGRAM', `${abs} holds no update/ folder and no rawprogram*.xml.`);
+    if (!found)
+      throw new RescueError('PACKAGE_NO_RAWPROGRAM', `${abs} holds no update/ folder and no rawprogram*.xml.`);
     return { ...found, displayName: path.basename(found.root), dispose: async () => {} };
   }
-  if (!st.isFile()) throw new RescueError('PACKAGE_NOT_FOUND', `${abs} is ${kindOf(st)}, not a package folder or a .zip file.`);
-  if (!/\.zip$/i.test(abs)) throw new RescueError('PACKAGE_NOT_FOUND', `${path.basename(abs)} is neither a folder nor a .zip file.`);
+  if (!st.isFile())
+    throw new RescueError('PACKAGE_NOT_FOUND', `${abs} is ${kindOf(st)}, not a package folder or a .zip file.`);
+  if (!/\.zip$/i.test(abs))
+    throw new RescueError('PACKAGE_NOT_FOUND', `${path.basename(abs)} is neither a folder nor a .zip file.`);
   // Every check of the archive passes before the temporary folder exists.
-  const zip = await openCheckedZip(abs, tmpdir(), { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.zipLimits ? { limits: opts.zipLimits } : {}) });
+  const zip = await openCheckedZip(abs, tmpdir(), {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.zipLimits ? { limits: opts.zipLimits } : {}),
+  });
   let tempDir;
   try {
     tempDir = await makeTempDir('modem-rescue-pkg-');
   } catch (e) {
     await zip.close();
-    throw new RescueError('HOST_IO', `A temporary folder for unpacking ${path.basename(abs)} cannot be made: ${e instanceof Error ? e.message : String(e)}.`, { cause: e });
+    throw new RescueError(
+      'HOST_IO',
+      `A temporary folder for unpacking ${path.basename(abs)} cannot be made: ${e instanceof Error ? e.message : String(e)}.`,
+      { cause: e },
+    );
   }
   const temp = tempDir.path;
   const dispose = tempDir.remove;
@@ -105,7 +121,11 @@ export async function openPackageSource(input: string, opts: { signal?: AbortSig
       await zip.close();
     }
     const found = await findInside(temp, 3);
-    if (!found) throw new RescueError('PACKAGE_NO_RAWPROGRAM', `${path.basename(abs)} holds no update/ folder and no rawprogram*.xml.`);
+    if (!found)
+      throw new RescueError(
+        'PACKAGE_NO_RAWPROGRAM',
+        `${path.basename(abs)} holds no update/ folder and no rawprogram*.xml.`,
+      );
     const displayName = found.root === temp ? path.basename(abs).replace(/\.zip$/i, '') : path.basename(found.root);
     return { ...found, displayName, dispose };
   } catch (e) {

@@ -9,10 +9,20 @@ import { DEFAULT_XML_LIMITS, parseXml, XmlError, type XmlElement } from '../util
 
 export const MAX_PACKAGE_XML_BYTES = DEFAULT_XML_LIMITS.maxBytes;
 
-export async function readPackageXml(file: string, maxBytes = MAX_PACKAGE_XML_BYTES, signal?: AbortSignal): Promise<XmlElement> {
+export async function readPackageXml(
+  file: string,
+  maxBytes = MAX_PACKAGE_XML_BYTES,
+  signal?: AbortSignal,
+): Promise<XmlElement> {
   const name = path.basename(file);
   // A FIFO or a device would block the read (or never end): only regular files are read.
-  const text = await readInputText(file, { maxBytes, what: 'an XML file of a package', code: 'PACKAGE_BAD_XML', missingCode: 'PACKAGE_MISSING_FILE', ...(signal ? { signal } : {}) });
+  const text = await readInputText(file, {
+    maxBytes,
+    what: 'an XML file of a package',
+    code: 'PACKAGE_BAD_XML',
+    missingCode: 'PACKAGE_MISSING_FILE',
+    ...(signal ? { signal } : {}),
+  });
   try {
     return parseXml(text, { maxBytes });
   } catch (e) {
@@ -61,5 +71,6 @@ function parseDecimal(v: string, what: string, o: XmlOrigin): number {
 
 /** NAND page sizes and the like: a power of two in a sane range. */
 export function checkSectorSize(n: number, o: XmlOrigin): void {
-  if (n < 512 || n > 65536 || (n & (n - 1)) !== 0) throw badXml(o, `SECTOR_SIZE_IN_BYTES=${n} is not a power of two between 512 and 65536.`);
+  if (n < 512 || n > 65536 || (n & (n - 1)) !== 0)
+    throw badXml(o, `SECTOR_SIZE_IN_BYTES=${n} is not a power of two between 512 and 65536.`);
 }

@@ -29,7 +29,13 @@ export interface ZipLimits {
   maxShareOfFreeSpace: number;
 }
 
-export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 10_000, maxTotalBytes: 8 * 1024 ** 3, maxRatio: 1000, maxOverallRatio: 100, maxShareOfFreeSpace: 0.5 };
+export const DEFAULT_ZIP_LIMITS: ZipLimits = {
+  maxEntries: 10_000,
+  maxTotalBytes: 8 * 1024 ** 3,
+  maxRatio: 1000,
+  maxOverallRatio: 100,
+  maxShareOfFreeSpace: 0.5,
+};
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -37,11 +43,14 @@ const MiB = 1024 * 1024;
 
 /** Reject a name that could land outside `dest`; returns the relative parts. */
 export function safeEntryParts(name: string): string[] {
-  if (name.includes('\0')) throw new RescueError('PACKAGE_UNSAFE_PATH', `The archive entry "${name}" has an invalid name.`);
+  if (name.includes('\0'))
+    throw new RescueError('PACKAGE_UNSAFE_PATH', `The archive entry "${name}" has an invalid name.`);
   const slashed = name.replace(/\\/g, '/');
-  if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed)) throw new RescueError('PACKAGE_UNSAFE_PATH', `The archive entry "${name}" has an absolute path.`);
+  if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed))
+    throw new RescueError('PACKAGE_UNSAFE_PATH', `The archive entry "${name}" has an absolute path.`);
   const parts = slashed.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new RescueError('PACKAGE_UNSAFE_PATH', `The archive entry "${name}" points outside the package ("..").`);
+  if (parts.includes('..'))
+    throw new RescueError('PACKAGE_UNSAFE_PATH', `The archive entry "${name}" points outside the package ("..").`);
   return parts;
 }
 
@@ -52,7 +61,9 @@ function decodeName(entry: yauzl.Entry): string {
 
 function badZip(file: string, e: unknown): RescueError {
   if (e instanceof RescueError) return e;
-  return new RescueError('PACKAGE_BAD_ZIP', `${path.basename(file)}: ${e instanceof Error ? e.message : String(e)}.`, { cause: e });
+  return new RescueError('PACKAGE_BAD_ZIP', `${path.basename(file)}: ${e instanceof Error ? e.message : String(e)}.`, {
+    cause: e,
+  });
 }
 
 /** yauzl reads the archive through the InputFile (which keeps and closes its handle). */
@@ -114,7 +125,11 @@ function planEntry(zipPath: string, entry: yauzl.Entry, lim: ZipLimits, tally: T
   const name = decodeName(entry);
   const parts = safeEntryParts(name);
   const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
-  if (mode === S_IFLNK) throw new RescueError('PACKAGE_UNSAFE_PATH', `The archive entry "${name}" is a symbolic link; packages never need one.`);
+  if (mode === S_IFLNK)
+    throw new RescueError(
+      'PACKAGE_UNSAFE_PATH',
+      `The archive entry "${name}" is a symbolic link; packages never need one.`,
+    );
   if (parts.length === 0) return undefined;
   const key = parts.join('/').toLowerCase();
   if (tally.seen.has(key)) throw new RescueError('PACKAGE_BAD_ZIP', `The archive holds "${name}" twice.`);
@@ -122,31 +137,55 @@ function planEntry(zipPath: string, entry: yauzl.Entry, lim: ZipLimits, tally: T
   if (name.endsWith('/') || name.endsWith('\\')) return { entry, parts, dir: true };
   if (entry.isEncrypted()) throw new RescueError('PACKAGE_BAD_ZIP', `The archive entry "${name}" is encrypted.`);
   tally.total += entry.uncompressedSize;
-  if (tally.total > lim.maxTotalBytes) throw new RescueError('PACKAGE_BAD_ZIP', `${path.basename(zipPath)} unpacks to more than ${lim.maxTotalBytes} bytes; no firmware package is that large.`);
+  if (tally.total > lim.maxTotalBytes)
+    throw new RescueError(
+      'PACKAGE_BAD_ZIP',
+      `${path.basename(zipPath)} unpacks to more than ${lim.maxTotalBytes} bytes; no firmware package is that large.`,
+    );
   if (entry.uncompressedSize > MiB && entry.uncompressedSize > lim.maxRatio * Math.max(1, entry.compressedSize)) {
-    throw new RescueError('PACKAGE_BAD_ZIP', `The archive entry "${name}" expands ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times: a compression bomb, not firmware.`);
+    throw new RescueError(
+      'PACKAGE_BAD_ZIP',
+      `The archive entry "${name}" expands ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times: a compression bomb, not firmware.`,
+    );
   }
   return { entry, parts, dir: false };
 }
 
 /** The whole archive: overall ratio, and room on the file system it unpacks to. */
-async function checkTotals(zipPath: string, archiveBytes: number, total: number, lim: ZipLimits, unpackParent: string): Promise<void> {
+async function checkTotals(
+  zipPath: string,
+  archiveBytes: number,
+  total: number,
+  lim: ZipLimits,
+  unpackParent: string,
+): Promise<void> {
   const name = path.basename(zipPath);
   if (total > MiB && total > lim.maxOverallRatio * Math.max(1, archiveBytes)) {
-    throw new RescueError('PACKAGE_BAD_ZIP', `${name} (${mib(archiveBytes)}) would unpack to ${mib(total)}, ${Math.round(total / Math.max(1, archiveBytes))} times its size: a compression bomb, not firmware.`);
+    throw new RescueError(
+      'PACKAGE_BAD_ZIP',
+      `${name} (${mib(archiveBytes)}) would unpack to ${mib(total)}, ${Math.round(total / Math.max(1, archiveBytes))} times its size: a compression bomb, not firmware.`,
+    );
   }
   let free: number;
   try {
     const fs = await statfs(unpackParent);
     free = Number(fs.bavail) * Number(fs.bsize);
   } catch (e) {
-    throw new RescueError('HOST_IO', `The free space of ${unpackParent} cannot be read: ${e instanceof Error ? e.message : String(e)}.`, { cause: e });
+    throw new RescueError(
+      'HOST_IO',
+      `The free space of ${unpackParent} cannot be read: ${e instanceof Error ? e.message : String(e)}.`,
+      { cause: e },
+    );
   }
   const room = Math.floor(free * lim.maxShareOfFreeSpace);
   if (total > room) {
-    throw new RescueError('HOST_IO', `${name} unpacks to ${mib(total)}, but ${unpackParent} has only ${mib(free)} free (at most ${mib(room)} of it is used for a package).`, {
-      nextStep: `Free space in ${unpackParent} (or point TMPDIR to a roomier folder), or unpack the archive yourself and choose the folder.`,
-    });
+    throw new RescueError(
+      'HOST_IO',
+      `${name} unpacks to ${mib(total)}, but ${unpackParent} has only ${mib(free)} free (at most ${mib(room)} of it is used for a package).`,
+      {
+        nextStep: `Free space in ${unpackParent} (or point TMPDIR to a roomier folder), or unpack the archive yourself and choose the folder.`,
+      },
+    );
   }
 }
 
@@ -154,18 +193,38 @@ async function checkTotals(zipPath: string, archiveBytes: number, total: number,
  * Open `zipPath` and check its whole central directory against `limits` and the free space of
  * `unpackParent`, writing nothing. The caller unpacks with extractTo() and must close().
  */
-export async function openCheckedZip(zipPath: string, unpackParent: string, opts: { signal?: AbortSignal | undefined; limits?: Partial<ZipLimits> } = {}): Promise<CheckedZip> {
+export async function openCheckedZip(
+  zipPath: string,
+  unpackParent: string,
+  opts: { signal?: AbortSignal | undefined; limits?: Partial<ZipLimits> } = {},
+): Promise<CheckedZip> {
   const lim = { ...DEFAULT_ZIP_LIMITS, ...opts.limits };
   // The archive itself: its entries' bytes plus headers, never more than the unpacked total and a margin.
-  const input: InputFile = await openInputFile(zipPath, { maxBytes: lim.maxTotalBytes + 64 * MiB, what: 'a package archive', code: 'PACKAGE_BAD_ZIP', missingCode: 'PACKAGE_NOT_FOUND', notFileCode: 'PACKAGE_NOT_FOUND', ...(opts.signal ? { signal: opts.signal } : {}) });
+  const input: InputFile = await openInputFile(zipPath, {
+    maxBytes: lim.maxTotalBytes + 64 * MiB,
+    what: 'a package archive',
+    code: 'PACKAGE_BAD_ZIP',
+    missingCode: 'PACKAGE_NOT_FOUND',
+    notFileCode: 'PACKAGE_NOT_FOUND',
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   let zip: yauzl.ZipFile | undefined;
   try {
     try {
-      zip = await yauzl.fromRandomAccessReaderPromise(new InputReader(input), input.size, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
+      zip = await yauzl.fromRandomAccessReaderPromise(new InputReader(input), input.size, {
+        lazyEntries: true,
+        autoClose: false,
+        decodeStrings: false,
+        validateEntrySizes: true,
+      });
     } catch (e) {
       throw badZip(zipPath, e);
     }
-    if (zip.entryCount > lim.maxEntries) throw new RescueError('PACKAGE_BAD_ZIP', `${path.basename(zipPath)} has ${zip.entryCount} entries, more than the ${lim.maxEntries} a package may have.`);
+    if (zip.entryCount > lim.maxEntries)
+      throw new RescueError(
+        'PACKAGE_BAD_ZIP',
+        `${path.basename(zipPath)} has ${zip.entryCount} entries, more than the ${lim.maxEntries} a package may have.`,
+      );
     const planned: PlannedEntry[] = [];
     const tally: Tally = { seen: new Set(), total: 0 };
     try {
@@ -184,7 +243,12 @@ export async function openCheckedZip(zipPath: string, unpackParent: string, opts
       opened.close();
       await input.close();
     };
-    return { totalBytes: tally.total, entryCount: planned.length, extractTo: (dest, signal) => extractAll(zipPath, opened, planned, dest, signal), close };
+    return {
+      totalBytes: tally.total,
+      entryCount: planned.length,
+      extractTo: (dest, signal) => extractAll(zipPath, opened, planned, dest, signal),
+      close,
+    };
   } catch (e) {
     zip?.close();
     await input.close();
@@ -192,11 +256,21 @@ export async function openCheckedZip(zipPath: string, unpackParent: string, opts
   }
 }
 
-async function extractAll(zipPath: string, zip: yauzl.ZipFile, planned: readonly PlannedEntry[], dest: string, signal?: AbortSignal): Promise<void> {
+async function extractAll(
+  zipPath: string,
+  zip: yauzl.ZipFile,
+  planned: readonly PlannedEntry[],
+  dest: string,
+  signal?: AbortSignal,
+): Promise<void> {
   for (const p of planned) {
     throwIfAborted(signal);
     const target = path.join(dest, ...p.parts);
-    if (!isInside(dest, target)) throw new RescueError('PACKAGE_UNSAFE_PATH', `The archive entry "${p.parts.join('/')}" points outside the package.`);
+    if (!isInside(dest, target))
+      throw new RescueError(
+        'PACKAGE_UNSAFE_PATH',
+        `The archive entry "${p.parts.join('/')}" points outside the package.`,
+      );
     if (p.dir) {
       await mkdir(target, { recursive: true });
       continue;

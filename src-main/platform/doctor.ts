@@ -21,7 +21,8 @@ export interface DoctorOptions {
 
 /** The probe's command runner in the shape the Windows checks take (every call bounded). */
 function windowsRun(probe: SystemProbe): WindowsRun {
-  return (cmd, args, opts) => probe.run(cmd, args, { timeoutMs: opts?.timeoutMs ?? 20_000, ...(opts?.signal ? { signal: opts.signal } : {}) });
+  return (cmd, args, opts) =>
+    probe.run(cmd, args, { timeoutMs: opts?.timeoutMs ?? 20_000, ...(opts?.signal ? { signal: opts.signal } : {}) });
 }
 
 /** The WinUSB INF shipped with this install (packaged app's resources, or the source tree's assets). */
@@ -38,18 +39,41 @@ export function defaultRulesSource(): string {
 export async function runDoctor(probe: SystemProbe, options: DoctorOptions = {}): Promise<PlatformCheck[]> {
   if (probe.platform === 'win32') return windowsChecks(windowsRun(probe), { ...winusbInf() });
   if (probe.platform !== 'linux') {
-    return [{ id: 'platform', title: 'Linux checks', state: 'unknown', detail: `This is ${probe.platform}; the Linux checks (ModemManager, udev, sysfs) do not apply here.` }];
+    return [
+      {
+        id: 'platform',
+        title: 'Linux checks',
+        state: 'unknown',
+        detail: `This is ${probe.platform}; the Linux checks (ModemManager, udev, sysfs) do not apply here.`,
+      },
+    ];
   }
   const rules = options.rulesSource ?? defaultRulesSource();
   const checks: PlatformCheck[] = [];
   const usb = await hasUsbSubsystem(probe);
   const modems = usb ? await findModems(probe) : [];
   if (!usb) {
-    checks.push({ id: 'usb', title: 'USB subsystem', state: 'fail', detail: `No USB subsystem here (${SYSFS_USB} is missing): this machine (a container or VM without USB passthrough?) cannot reach any modem.` });
+    checks.push({
+      id: 'usb',
+      title: 'USB subsystem',
+      state: 'fail',
+      detail: `No USB subsystem here (${SYSFS_USB} is missing): this machine (a container or VM without USB passthrough?) cannot reach any modem.`,
+    });
   } else if (modems.length === 0) {
-    checks.push({ id: 'usb', title: 'USB subsystem', state: 'warn', detail: 'USB works, but no Qualcomm (05c6) or Quectel (2c7c) device is connected. The checks about the modem run when one is.' });
+    checks.push({
+      id: 'usb',
+      title: 'USB subsystem',
+      state: 'warn',
+      detail:
+        'USB works, but no Qualcomm (05c6) or Quectel (2c7c) device is connected. The checks about the modem run when one is.',
+    });
   } else {
-    checks.push({ id: 'usb', title: 'USB subsystem', state: 'ok', detail: `Found ${modems.map((m) => `${deviceId(m)}${m.edl ? ' (download mode)' : ''} at USB ${m.busPath}`).join(', ')}.` });
+    checks.push({
+      id: 'usb',
+      title: 'USB subsystem',
+      state: 'ok',
+      detail: `Found ${modems.map((m) => `${deviceId(m)}${m.edl ? ' (download mode)' : ''} at USB ${m.busPath}`).join(', ')}.`,
+    });
   }
   checks.push(await checkModemManager(probe));
   checks.push(await checkUdevRule(probe, rules));
@@ -63,15 +87,26 @@ export async function runDoctor(probe: SystemProbe, options: DoctorOptions = {})
 }
 
 /** Run a fix the doctor offered, by its id; then the caller re-runs the doctor. */
-export async function runDoctorFix(probe: SystemProbe, id: string, options: DoctorOptions & { signal?: AbortSignal | undefined } = {}): Promise<void> {
+export async function runDoctorFix(
+  probe: SystemProbe,
+  id: string,
+  options: DoctorOptions & { signal?: AbortSignal | undefined } = {},
+): Promise<void> {
   if (probe.platform === 'win32' && id === WINDOWS_WINUSB_FIX) {
     // The admin prompt is explained in the fix's text, shown before it runs.
-    await applyWindowsFix(id, windowsRun(probe), { ...winusbInf(), timeoutMs: 5 * 60_000, ...(options.signal ? { signal: options.signal } : {}) });
+    await applyWindowsFix(id, windowsRun(probe), {
+      ...winusbInf(),
+      timeoutMs: 5 * 60_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     return;
   }
-  const fix = probe.platform === 'linux' ? await fixById(probe, id, options.rulesSource ?? defaultRulesSource()) : undefined;
+  const fix =
+    probe.platform === 'linux' ? await fixById(probe, id, options.rulesSource ?? defaultRulesSource()) : undefined;
   if (!fix) {
-    throw new RescueError('USAGE', `There is no automatic fix for "${id}" on this computer.`, { nextStep: 'Run `modem-rescue doctor` to see the checks and the fixes it offers.' });
+    throw new RescueError('USAGE', `There is no automatic fix for "${id}" on this computer.`, {
+      nextStep: 'Run `modem-rescue doctor` to see the checks and the fixes it offers.',
+    });
   }
   await applyFix(probe, fix, options.signal);
 }

@@ -33,7 +33,10 @@ export async function holdForFlash(probe: SystemProbe, onEvent?: EventSink): Pro
       say(`USB ${m.busPath}: ${h.description}`);
       held.push(h);
     } catch (e) {
-      say(`USB ${m.busPath}: autosuspend could not be switched off (${e instanceof Error ? e.message : String(e)}); if the flash stalls, run \`modem-rescue doctor\`.`, 'warn');
+      say(
+        `USB ${m.busPath}: autosuspend could not be switched off (${e instanceof Error ? e.message : String(e)}); if the flash stalls, run \`modem-rescue doctor\`.`,
+        'warn',
+      );
     }
     try {
       const h = await inhibitModemManager(probe, `/sys/bus/usb/devices/${m.busPath}`, { maxMs: INHIBIT_MAX_MS });

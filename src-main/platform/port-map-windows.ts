@@ -6,7 +6,14 @@
 
 import { hex4, identify } from '../../shared/devices.js';
 import { createUsbEnumerator, type UsbAvailability } from './usb-enumerator.js';
-import { enumeratorPortSource, isNormalModeModule, type MappedInterface, type ModulePortSource, type ModulePorts, type PortRole } from './port-map.js';
+import {
+  enumeratorPortSource,
+  isNormalModeModule,
+  type MappedInterface,
+  type ModulePortSource,
+  type ModulePorts,
+  type PortRole,
+} from './port-map.js';
 
 export interface WindowsComPort {
   /** "COM7" */
@@ -95,7 +102,8 @@ export function mapWindowsComPorts(ports: readonly WindowsComPort[]): ModulePort
       if (role === undefined) return;
       const mapped: MappedInterface = { number: p.interfaceNumber, role, path: p.comPort };
       m.interfaces.push(mapped);
-      if ((role === 'dm' || role === 'nmea' || role === 'at' || role === 'modem') && m[role] === undefined) m[role] = mapped;
+      if ((role === 'dm' || role === 'nmea' || role === 'at' || role === 'modem') && m[role] === undefined)
+        m[role] = mapped;
     });
     modules.push(m);
   }

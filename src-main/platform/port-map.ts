@@ -33,7 +33,16 @@ export interface ModulePorts {
   interfaces: MappedInterface[];
 }
 
-const NETWORK_DRIVERS = new Set(['qmi_wwan', 'qmi_wwan_q', 'GobiNet', 'cdc_mbim', 'cdc_ether', 'cdc_ncm', 'rndis_host', 'usbnet']);
+const NETWORK_DRIVERS = new Set([
+  'qmi_wwan',
+  'qmi_wwan_q',
+  'GobiNet',
+  'cdc_mbim',
+  'cdc_ether',
+  'cdc_ncm',
+  'rndis_host',
+  'usbnet',
+]);
 const SERIAL_ROLES: PortRole[] = ['nmea', 'at', 'modem'];
 
 /** Whether a device is a module in normal (running) mode that this mapping knows how to read. */
@@ -75,11 +84,13 @@ export function mapModulePorts(dev: EnumeratedDevice): ModulePorts | undefined {
   let serialIndex = 0;
   for (const i of [...dev.interfaces].sort((a, b) => a.number - b.number)) {
     let role: PortRole | undefined;
-    if (!isVendorClass(i)) role = 'network'; // CDC ECM/MBIM/RNDIS control and data interfaces
+    if (!isVendorClass(i))
+      role = 'network'; // CDC ECM/MBIM/RNDIS control and data interfaces
     else if (isAdb(i)) role = 'adb';
     else if (isNetwork(i)) role = 'network';
     else if (!dmFound && isDmClass(i)) role = 'dm';
-    else if (i.subclass === 0xff) role = 'network'; // QMI/RmNet after the DM port (ff/ff/ff, ff/ff/50)
+    else if (i.subclass === 0xff)
+      role = 'network'; // QMI/RmNet after the DM port (ff/ff/ff, ff/ff/50)
     else role = SERIAL_ROLES[serialIndex++];
     if (role === undefined) continue; // more serial ports than the known three: leave them unnamed
     if (role === 'dm') dmFound = true;
@@ -127,26 +138,38 @@ export async function findModulePort(source: UsbEnumerator | ModulePortSource, r
   const modules = await src.modules();
   if (modules.length === 0) {
     throw new RescueError('PORT_NOT_FOUND', `No running Quectel module was found on ${src.description}.`, {
-      nextStep: 'Check power and cable; a running EC25-class module shows up as 2c7c:0125 in `modem-rescue detect`. A module in EDL (05c6:9008) has no AT or DM port.',
+      nextStep:
+        'Check power and cable; a running EC25-class module shows up as 2c7c:0125 in `modem-rescue detect`. A module in EDL (05c6:9008) has no AT or DM port.',
     });
   }
   if (modules.length > 1) {
-    const list = modules.map((m) => `${m.id} at ${m.location}${m[role]?.path ? ` (${words} ${m[role]!.path})` : ''}`).join('; ');
-    throw new RescueError('PORT_NOT_FOUND', `${modules.length} running modules were found (${list}); which one is meant is not clear.`, {
-      nextStep: 'Unplug the other modules, or name the port with --port.',
-    });
+    const list = modules
+      .map((m) => `${m.id} at ${m.location}${m[role]?.path ? ` (${words} ${m[role]!.path})` : ''}`)
+      .join('; ');
+    throw new RescueError(
+      'PORT_NOT_FOUND',
+      `${modules.length} running modules were found (${list}); which one is meant is not clear.`,
+      {
+        nextStep: 'Unplug the other modules, or name the port with --port.',
+      },
+    );
   }
   const m = modules[0]!;
   const port = m[role];
   if (!port) {
     throw new RescueError('PORT_NOT_FOUND', `${m.name} (${m.id} at ${m.location}) shows no ${words} interface.`, {
-      nextStep: 'The module may be in a reduced USB composition ("DM only" after a failed update): power-cycle it fully. Or name the port with --port.',
+      nextStep:
+        'The module may be in a reduced USB composition ("DM only" after a failed update): power-cycle it fully. Or name the port with --port.',
     });
   }
   if (!port.path) {
-    throw new RescueError('PORT_NOT_FOUND', `${m.name} (${m.id} at ${m.location}) has its ${words} interface on USB interface ${port.number}, but no serial port was made of it.`, {
-      nextStep: `Load the serial driver for it: on Linux \`sudo modprobe option\` and \`echo ${m.id.replace(':', ' ')} | sudo tee /sys/bus/usb-serial/drivers/option1/new_id\`; on Windows install the Quectel USB driver. Then try again.`,
-    });
+    throw new RescueError(
+      'PORT_NOT_FOUND',
+      `${m.name} (${m.id} at ${m.location}) has its ${words} interface on USB interface ${port.number}, but no serial port was made of it.`,
+      {
+        nextStep: `Load the serial driver for it: on Linux \`sudo modprobe option\` and \`echo ${m.id.replace(':', ' ')} | sudo tee /sys/bus/usb-serial/drivers/option1/new_id\`; on Windows install the Quectel USB driver. Then try again.`,
+      },
+    );
   }
   return port.path;
 }

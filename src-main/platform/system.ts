@@ -99,7 +99,11 @@ export function realSystem(): SystemProbe {
         await writeFile(path, text);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new RescueError(code === 'EACCES' || code === 'EPERM' ? 'HOST_PERMISSION' : 'HOST_IO', `Writing "${text.trim()}" to ${path} failed: ${e instanceof Error ? e.message : String(e)}.`, { cause: e });
+        throw new RescueError(
+          code === 'EACCES' || code === 'EPERM' ? 'HOST_PERMISSION' : 'HOST_IO',
+          `Writing "${text.trim()}" to ${path} failed: ${e instanceof Error ? e.message : String(e)}.`,
+          { cause: e },
+        );
       }
     },
     run: runCommand,
@@ -123,7 +127,14 @@ export function runCommand(cmd: string, args: string[], options: RunOptions): Pr
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish(() => reject(new RescueError('HOST_IO', `\`${cmd}\` did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped.`)));
+      finish(() =>
+        reject(
+          new RescueError(
+            'HOST_IO',
+            `\`${cmd}\` did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped.`,
+          ),
+        ),
+      );
     }, options.timeoutMs);
     const onAbort = (): void => {
       child.kill('SIGTERM');

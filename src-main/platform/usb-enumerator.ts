@@ -84,7 +84,8 @@ export class SysfsUsbEnumerator implements UsbEnumerator {
   }
 
   async availability(): Promise<UsbAvailability> {
-    if (!existsSync(this.usbDir)) return { available: false, reason: `no USB subsystem on this machine (${this.usbDir} is missing)` };
+    if (!existsSync(this.usbDir))
+      return { available: false, reason: `no USB subsystem on this machine (${this.usbDir} is missing)` };
     return { available: true };
   }
 
@@ -94,7 +95,11 @@ export class SysfsUsbEnumerator implements UsbEnumerator {
     try {
       entries = await readdir(this.devicesDir);
     } catch (e) {
-      throw new RescueError('HOST_IO', `Cannot list ${this.devicesDir}: ${e instanceof Error ? e.message : String(e)}.`, { cause: e });
+      throw new RescueError(
+        'HOST_IO',
+        `Cannot list ${this.devicesDir}: ${e instanceof Error ? e.message : String(e)}.`,
+        { cause: e },
+      );
     }
     const devices: EnumeratedDevice[] = [];
     for (const name of entries.filter((n) => DEVICE_NAME.test(n)).sort(compareBusPaths)) {
@@ -177,7 +182,10 @@ export class LibusbEnumerator implements UsbEnumerator {
       await this.api.listDevices();
       return { available: true };
     } catch (e) {
-      return { available: false, reason: `USB devices cannot be listed: ${e instanceof Error ? e.message : String(e)}` };
+      return {
+        available: false,
+        reason: `USB devices cannot be listed: ${e instanceof Error ? e.message : String(e)}`,
+      };
     }
   }
 
@@ -191,7 +199,9 @@ export class LibusbEnumerator implements UsbEnumerator {
     return handles.map((d) => {
       let interfaces: EnumeratedInterface[] = [];
       try {
-        interfaces = d.interfaces().map((i) => ({ number: i.number, class: i.class, subclass: i.subclass, protocol: i.protocol, ttys: [] }));
+        interfaces = d
+          .interfaces()
+          .map((i) => ({ number: i.number, class: i.class, subclass: i.subclass, protocol: i.protocol, ttys: [] }));
       } catch {
         // descriptors unreadable (device busy or gone): IDs are still worth showing
       }

@@ -65,7 +65,12 @@ export class AtLineSplitter {
 
 export type AtFinal =
   | { kind: 'ok' }
-  | { kind: 'error'; text: string; /** +CME/+CMS error number when given as a number */ code?: number; type: 'ERROR' | 'CME' | 'CMS' | 'CALL' };
+  | {
+      kind: 'error';
+      text: string;
+      /** +CME/+CMS error number when given as a number */ code?: number;
+      type: 'ERROR' | 'CME' | 'CMS' | 'CALL';
+    };
 
 const CALL_FINALS = ['NO CARRIER', 'NO DIALTONE', 'BUSY', 'NO ANSWER', 'CONNECT'];
 
@@ -87,9 +92,32 @@ export function classifyFinal(line: string): AtFinal | undefined {
 
 /** Prefixes of unsolicited result codes a Quectel module sends on its own. */
 export const URC_PREFIXES = [
-  'RDY', 'POWERED DOWN', 'NORMAL POWER DOWN', 'RING', '+QIND:', '+CPIN:', '+QUSIM:', '+CFUN:', '+CREG:', '+CGREG:', '+CEREG:',
-  '+C5GREG:', '+QIURC:', '+CMTI:', '+CMT:', '+CDS:', '+CUSD:', '+CGEV:', '+QGPSURC:', '+QNETDEVSTATUS:', '+QSIMSTAT:', '+CRING:',
-  '+QCSQ:', '+QSTK:', 'UNDER_VOLTAGE', 'OVER_VOLTAGE',
+  'RDY',
+  'POWERED DOWN',
+  'NORMAL POWER DOWN',
+  'RING',
+  '+QIND:',
+  '+CPIN:',
+  '+QUSIM:',
+  '+CFUN:',
+  '+CREG:',
+  '+CGREG:',
+  '+CEREG:',
+  '+C5GREG:',
+  '+QIURC:',
+  '+CMTI:',
+  '+CMT:',
+  '+CDS:',
+  '+CUSD:',
+  '+CGEV:',
+  '+QGPSURC:',
+  '+QNETDEVSTATUS:',
+  '+QSIMSTAT:',
+  '+CRING:',
+  '+QCSQ:',
+  '+QSTK:',
+  'UNDER_VOLTAGE',
+  'OVER_VOLTAGE',
 ];
 
 /** The "+NAME" a command queries or sets ("AT+CPIN?" -> "+CPIN"), or undefined for basic commands. */
@@ -119,7 +147,8 @@ export function isEcho(line: string, cmd: string): boolean {
 /** A command fit to send: starts with AT, printable, no line ends, bounded. Returns a problem or undefined. */
 export function commandProblem(cmd: string): string | undefined {
   if (!/^AT/i.test(cmd)) return `"${preview(cmd)}" is not an AT command (it must start with AT).`;
-  if (cmd.length > AT_MAX_COMMAND) return `the command is ${cmd.length} characters long; at most ${AT_MAX_COMMAND} are sent.`;
+  if (cmd.length > AT_MAX_COMMAND)
+    return `the command is ${cmd.length} characters long; at most ${AT_MAX_COMMAND} are sent.`;
   if (!/^[\x20-\x7e]*$/.test(cmd)) return 'the command holds line breaks or characters that are not printable ASCII.';
   return undefined;
 }
@@ -151,16 +180,23 @@ export function parseAti(lines: readonly string[]): AtiInfo {
   if (!revLine) throw new AtParseError(`ATI answered without a "Revision:" line (${describeLines(body)}).`);
   const revision = revLine.replace(/^Revision:\s*/i, '').trim();
   const others = body.filter((l) => l !== revLine);
-  if (others.length < 2 || revision === '') throw new AtParseError(`ATI did not name manufacturer, model and revision (${describeLines(body)}).`);
+  if (others.length < 2 || revision === '')
+    throw new AtParseError(`ATI did not name manufacturer, model and revision (${describeLines(body)}).`);
   return { manufacturer: others[0]!, model: others[1]!, revision };
 }
 
 /** AT+QGMR / AT+CGMR: the firmware version line ("EC25EFAR06A11M4G_01.001.01.001"), prefixes removed. */
 export function parseFirmwareVersion(lines: readonly string[]): string {
   for (const raw of lines) {
-    const l = raw.trim().replace(/^\+(QGMR|CGMR|GMR):\s*/i, '').replace(/^Revision:\s*/i, '').replace(/^"(.*)"$/, '$1').trim();
+    const l = raw
+      .trim()
+      .replace(/^\+(QGMR|CGMR|GMR):\s*/i, '')
+      .replace(/^Revision:\s*/i, '')
+      .replace(/^"(.*)"$/, '$1')
+      .trim();
     if (l === '') continue;
-    if (!/^[A-Za-z0-9][\w.\-+ ]*$/.test(l)) throw new AtParseError(`The firmware version "${preview(l)}" holds unexpected characters.`);
+    if (!/^[A-Za-z0-9][\w.\-+ ]*$/.test(l))
+      throw new AtParseError(`The firmware version "${preview(l)}" holds unexpected characters.`);
     return l;
   }
   throw new AtParseError('The module answered OK but gave no firmware version.');
@@ -169,7 +205,10 @@ export function parseFirmwareVersion(lines: readonly string[]): string {
 /** AT+CGSN: a 15-digit IMEI (bare, "+CGSN: ..." or quoted), Luhn checked. */
 export function parseImei(lines: readonly string[]): string {
   for (const raw of lines) {
-    const l = raw.trim().replace(/^\+CGSN:\s*/i, '').replace(/^"(.*)"$/, '$1');
+    const l = raw
+      .trim()
+      .replace(/^\+CGSN:\s*/i, '')
+      .replace(/^"(.*)"$/, '$1');
     if (l === '') continue;
     if (!/^\d{15}$/.test(l)) throw new AtParseError(`"${preview(l)}" is not a 15-digit IMEI.`);
     if (!luhnValid(l)) throw new AtParseError(`The IMEI ${l} fails its check digit: the module's IMEI is damaged.`);
@@ -200,5 +239,10 @@ export const USBNET_NAMES: Record<number, string> = { 0: 'QMI/RmNet', 1: 'ECM', 
 
 function describeLines(lines: readonly string[]): string {
   if (lines.length === 0) return 'no lines';
-  return lines.slice(0, 4).map((l) => `"${preview(l, 40)}"`).join(', ') + (lines.length > 4 ? ', ...' : '');
+  return (
+    lines
+      .slice(0, 4)
+      .map((l) => `"${preview(l, 40)}"`)
+      .join(', ') + (lines.length > 4 ? ', ...' : '')
+  );
 }

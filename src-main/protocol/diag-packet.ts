@@ -27,7 +27,9 @@ export class PacketReader {
   }
   private need(n: number): number {
     if (this.offset + n > this.bytes.length) {
-      throw new DiagProtocolError(`${this.what} is truncated: ${this.bytes.length} bytes, needs at least ${this.offset + n}.`);
+      throw new DiagProtocolError(
+        `${this.what} is truncated: ${this.bytes.length} bytes, needs at least ${this.offset + n}.`,
+      );
     }
     const at = this.offset;
     this.offset += n;
@@ -62,7 +64,9 @@ export class PacketReader {
   }
   /** A fixed-size text field, NUL- or space-padded. */
   fixedString(n: number): string {
-    return asciiOf(this.bytesOf(n)).replace(/[\0 ]+$/, '').replace(/\0.*$/s, '');
+    return asciiOf(this.bytesOf(n))
+      .replace(/[\0 ]+$/, '')
+      .replace(/\0.*$/s, '');
   }
 }
 

@@ -38,7 +38,14 @@ export { DiagProtocolError, PacketReader, PacketWriter } from './diag-packet.js'
 
 // --- matching responses to requests and unsolicited frames --------------------------------
 
-const UNSOLICITED = new Set<number>([DIAG_CMD.LOG, DIAG_CMD.EVENT, DIAG_CMD.EXT_MSG, DIAG_CMD.EXT_MSG_CONFIG, DIAG_CMD.QSR_EXT_MSG_TERSE, DIAG_CMD.QSR4_EXT_MSG_TERSE]);
+const UNSOLICITED = new Set<number>([
+  DIAG_CMD.LOG,
+  DIAG_CMD.EVENT,
+  DIAG_CMD.EXT_MSG,
+  DIAG_CMD.EXT_MSG_CONFIG,
+  DIAG_CMD.QSR_EXT_MSG_TERSE,
+  DIAG_CMD.QSR4_EXT_MSG_TERSE,
+]);
 
 /**
  * Log, event and message frames the modem sends on its own. A host pairs answers first and drops
@@ -66,7 +73,8 @@ export function matchKey(payload: Uint8Array): string {
     }
     return `4b:${subsys}:${sub}`;
   }
-  if ((c === DIAG_CMD.NV_READ || c === DIAG_CMD.NV_WRITE) && payload.length >= 3) return `${c}:${payload[1]! | (payload[2]! << 8)}`;
+  if ((c === DIAG_CMD.NV_READ || c === DIAG_CMD.NV_WRITE) && payload.length >= 3)
+    return `${c}:${payload[1]! | (payload[2]! << 8)}`;
   return `${c}`;
 }
 
@@ -74,11 +82,14 @@ export function matchKey(payload: Uint8Array): string {
 
 const ERROR_SENTENCES: Record<number, [string, string]> = {
   [DIAG_CMD.BAD_CMD]: ['BAD_CMD', 'the modem does not support this command'],
-  [DIAG_CMD.BAD_PARM]: ['BAD_PARM', 'the modem rejected the command\'s parameters (bad parameters)'],
+  [DIAG_CMD.BAD_PARM]: ['BAD_PARM', "the modem rejected the command's parameters (bad parameters)"],
   [DIAG_CMD.BAD_LEN]: ['BAD_LEN', 'the command has a length this modem does not expect'],
-  [DIAG_CMD.BAD_MODE]: ['BAD_MODE', 'the modem is in a mode that does not allow this command (it may need to be offline)'],
+  [DIAG_CMD.BAD_MODE]: [
+    'BAD_MODE',
+    'the modem is in a mode that does not allow this command (it may need to be offline)',
+  ],
   [DIAG_CMD.BAD_SPC_MODE]: ['BAD_SPC_MODE', 'the modem needs the SPC code first'],
-  [DIAG_CMD.BAD_SEC_MODE]: ['BAD_SEC_MODE', 'the modem\'s security mode does not allow this command'],
+  [DIAG_CMD.BAD_SEC_MODE]: ['BAD_SEC_MODE', "the modem's security mode does not allow this command"],
 };
 
 export function isDiagErrorResponse(payload: Uint8Array): boolean {
@@ -102,7 +113,8 @@ export interface DiagErrorResponse {
 }
 
 export function decodeDiagErrorResponse(payload: Uint8Array): DiagErrorResponse {
-  if (!isDiagErrorResponse(payload)) throw new DiagProtocolError(`Not a DIAG error response (command 0x${(payload[0] ?? 0).toString(16)}).`);
+  if (!isDiagErrorResponse(payload))
+    throw new DiagProtocolError(`Not a DIAG error response (command 0x${(payload[0] ?? 0).toString(16)}).`);
   return { code: payload[0]!, echo: payload.slice(1) };
 }
 
@@ -173,7 +185,20 @@ export function decodeVersionResponse(payload: Uint8Array): DiagVersionInfo {
   const slotCycleIndex = opt(() => r.u8(), 1);
   const hwMajor = opt(() => r.u8(), 1);
   const hwMinor = opt(() => r.u8(), 1);
-  return { compDate, compTime, relDate, relTime, verDir, scm, caiRev, model, firmRev, slotCycleIndex, hwMajor, hwMinor };
+  return {
+    compDate,
+    compTime,
+    relDate,
+    relTime,
+    verDir,
+    scm,
+    caiRev,
+    model,
+    firmRev,
+    slotCycleIndex,
+    hwMajor,
+    hwMinor,
+  };
 }
 
 // --- EXT_BUILD_ID (0x7C) ------------------------------------------------------------------
@@ -191,7 +216,15 @@ export function encodeExtBuildIdRequest(): Uint8Array {
 
 /** cmd, u8 format, 2 reserved, u32 msm_hw, u32 mobile_model_id, build\0, model\0 (strings at offset 12). */
 export function encodeExtBuildIdResponse(b: ExtBuildId, format = 2): Uint8Array {
-  return new PacketWriter().u8(DIAG_CMD.EXT_BUILD_ID).u8(format).u16(0).u32(b.msmHwVersion).u32(b.mobileModelId).cstring(b.build).cstring(b.model).finish();
+  return new PacketWriter()
+    .u8(DIAG_CMD.EXT_BUILD_ID)
+    .u8(format)
+    .u16(0)
+    .u32(b.msmHwVersion)
+    .u32(b.mobileModelId)
+    .cstring(b.build)
+    .cstring(b.model)
+    .finish();
 }
 
 export function decodeExtBuildIdResponse(payload: Uint8Array): ExtBuildId {
@@ -219,9 +252,11 @@ export function encodeFeatureQueryResponse(mask: Uint8Array): Uint8Array {
 /** The mask bytes, verbatim (the QCN stores them in Feature_Mask). */
 export function decodeFeatureQueryResponse(payload: Uint8Array): Uint8Array {
   const r = new PacketReader(payload, 'The feature mask answer (FEATURE_QUERY)');
-  if (r.u8() !== DIAG_CMD.FEATURE_QUERY) throw new DiagProtocolError('The feature mask answer does not start with 0x51.');
+  if (r.u8() !== DIAG_CMD.FEATURE_QUERY)
+    throw new DiagProtocolError('The feature mask answer does not start with 0x51.');
   const len = r.u16();
-  if (len > r.remaining) throw new DiagProtocolError(`The feature mask answer announces ${len} bytes but carries ${r.remaining}.`);
+  if (len > r.remaining)
+    throw new DiagProtocolError(`The feature mask answer announces ${len} bytes but carries ${r.remaining}.`);
   return r.bytesOf(len);
 }
 
@@ -235,13 +270,23 @@ export const NV_SUBSYS_PACKET_LEN = 138;
 export const NV_SUBSYS_READ = 1;
 export const NV_SUBSYS_WRITE = 2;
 
-export const NV_STATUS = { DONE: 0, BUSY: 1, BADCMD: 2, FULL: 3, FAIL: 4, NOTACTIVE: 5, BADPARM: 6, READONLY: 7, NOTDEF: 8 } as const;
+export const NV_STATUS = {
+  DONE: 0,
+  BUSY: 1,
+  BADCMD: 2,
+  FULL: 3,
+  FAIL: 4,
+  NOTACTIVE: 5,
+  BADPARM: 6,
+  READONLY: 7,
+  NOTDEF: 8,
+} as const;
 
 const NV_STATUS_TEXT: Record<number, [string, string]> = {
   0: ['DONE', 'the item was read or written'],
   1: ['BUSY', 'the modem is busy and did not handle the item'],
   2: ['BADCMD', 'the modem did not understand the NV command'],
-  3: ['FULL', 'the modem\'s NV memory is full'],
+  3: ['FULL', "the modem's NV memory is full"],
   4: ['FAIL', 'the modem failed to read or write the item'],
   5: ['NOTACTIVE', 'the item was never written on this modem'],
   6: ['BADPARM', 'the item number or its data is not valid for this modem'],
@@ -274,15 +319,28 @@ export interface NvPacket {
  * One NV packet, request or response (same layout both ways). Context 0 uses 0x26/0x27 unless
  * forceSubsystem; other contexts use 4B 30. data (at most 128 bytes) is zero-padded.
  */
-export function encodeNvPacket(p: { op: 'read' | 'write'; item: number; context?: number; data?: Uint8Array; status?: number; forceSubsystem?: boolean }): Uint8Array {
+export function encodeNvPacket(p: {
+  op: 'read' | 'write';
+  item: number;
+  context?: number;
+  data?: Uint8Array;
+  status?: number;
+  forceSubsystem?: boolean;
+}): Uint8Array {
   const data = p.data ?? new Uint8Array(0);
   if (data.length > NV_DATA_LEN) throw new RangeError(`NV item data of ${data.length} bytes exceeds ${NV_DATA_LEN}.`);
-  if (!Number.isInteger(p.item) || p.item < 0 || p.item > 0xffff) throw new RangeError(`NV item ${p.item} is out of range.`);
+  if (!Number.isInteger(p.item) || p.item < 0 || p.item > 0xffff)
+    throw new RangeError(`NV item ${p.item} is out of range.`);
   const context = p.context ?? 0;
   const padded = new Uint8Array(NV_DATA_LEN);
   padded.set(data);
   if (context === 0 && !p.forceSubsystem) {
-    return new PacketWriter(NV_PACKET_LEN).u8(p.op === 'read' ? DIAG_CMD.NV_READ : DIAG_CMD.NV_WRITE).u16(p.item).bytes(padded).u16(p.status ?? 0).finish();
+    return new PacketWriter(NV_PACKET_LEN)
+      .u8(p.op === 'read' ? DIAG_CMD.NV_READ : DIAG_CMD.NV_WRITE)
+      .u16(p.item)
+      .bytes(padded)
+      .u16(p.status ?? 0)
+      .finish();
   }
   return new PacketWriter(NV_SUBSYS_PACKET_LEN)
     .u8(DIAG_CMD.SUBSYS)
@@ -298,7 +356,12 @@ export function encodeNvPacket(p: { op: 'read' | 'write'; item: number; context?
 /** A read request; a multi-entry item takes its entry index in data[0]. */
 export function encodeNvReadRequest(item: number, opts: { context?: number; index?: number } = {}): Uint8Array {
   const data = opts.index !== undefined ? Uint8Array.of(opts.index & 0xff) : undefined;
-  return encodeNvPacket({ op: 'read', item, ...(opts.context !== undefined ? { context: opts.context } : {}), ...(data ? { data } : {}) });
+  return encodeNvPacket({
+    op: 'read',
+    item,
+    ...(opts.context !== undefined ? { context: opts.context } : {}),
+    ...(data ? { data } : {}),
+  });
 }
 
 export function encodeNvWriteRequest(item: number, data: Uint8Array, opts: { context?: number } = {}): Uint8Array {
@@ -316,16 +379,23 @@ export function decodeNvPacket(payload: Uint8Array): NvPacket {
   const r = new PacketReader(payload, 'The NV item packet');
   const c = r.u8();
   if (c === DIAG_CMD.NV_READ || c === DIAG_CMD.NV_WRITE) {
-    if (payload.length < NV_PACKET_LEN) throw new DiagProtocolError(`The NV item packet is truncated: ${payload.length} bytes instead of ${NV_PACKET_LEN}.`);
+    if (payload.length < NV_PACKET_LEN)
+      throw new DiagProtocolError(
+        `The NV item packet is truncated: ${payload.length} bytes instead of ${NV_PACKET_LEN}.`,
+      );
     const item = r.u16();
     const data = r.bytesOf(NV_DATA_LEN);
     const status = r.u16();
     return { op: c === DIAG_CMD.NV_READ ? 'read' : 'write', item, context: 0, data, status, subsystem: false };
   }
   if (c === DIAG_CMD.SUBSYS && r.u8() === DIAG_SUBSYS.NV) {
-    if (payload.length < NV_SUBSYS_PACKET_LEN) throw new DiagProtocolError(`The NV item packet (4B 30) is truncated: ${payload.length} bytes instead of ${NV_SUBSYS_PACKET_LEN}.`);
+    if (payload.length < NV_SUBSYS_PACKET_LEN)
+      throw new DiagProtocolError(
+        `The NV item packet (4B 30) is truncated: ${payload.length} bytes instead of ${NV_SUBSYS_PACKET_LEN}.`,
+      );
     const sub = r.u16();
-    if (sub !== NV_SUBSYS_READ && sub !== NV_SUBSYS_WRITE) throw new DiagProtocolError(`The NV item packet (4B 30) has unknown operation ${sub}.`);
+    if (sub !== NV_SUBSYS_READ && sub !== NV_SUBSYS_WRITE)
+      throw new DiagProtocolError(`The NV item packet (4B 30) has unknown operation ${sub}.`);
     const item = r.u16();
     const context = r.u16();
     const data = r.bytesOf(NV_DATA_LEN);
@@ -372,7 +442,9 @@ export function decodeControlPacket(payload: Uint8Array): number {
 }
 
 export function isEdlSwitchRequest(payload: Uint8Array): boolean {
-  return payload.length >= 4 && payload[0] === 0x4b && payload[1] === 0x65 && payload[2] === 0x01 && payload[3] === 0x00;
+  return (
+    payload.length >= 4 && payload[0] === 0x4b && payload[1] === 0x65 && payload[2] === 0x01 && payload[3] === 0x00
+  );
 }
 
 /** Short hex preview of a packet for messages: "4B 13 02 00 ...". */
@@ -385,8 +457,11 @@ export function hexPreview(bytes: Uint8Array, max = 16): string {
 export function describeRequest(payload: Uint8Array): string {
   const c = payload[0];
   if (c === undefined) return 'an empty DIAG request';
-  const name = (Object.entries(DIAG_CMD).find(([, v]) => v === c)?.[0]) ?? `command 0x${c.toString(16).toUpperCase().padStart(2, '0')}`;
-  if ((c === DIAG_CMD.NV_READ || c === DIAG_CMD.NV_WRITE) && payload.length >= 3) return `${name} of NV item ${payload[1]! | (payload[2]! << 8)}`;
+  const name =
+    Object.entries(DIAG_CMD).find(([, v]) => v === c)?.[0] ??
+    `command 0x${c.toString(16).toUpperCase().padStart(2, '0')}`;
+  if ((c === DIAG_CMD.NV_READ || c === DIAG_CMD.NV_WRITE) && payload.length >= 3)
+    return `${name} of NV item ${payload[1]! | (payload[2]! << 8)}`;
   if (c === DIAG_CMD.SUBSYS && payload.length >= 4) {
     const sub = payload[2]! | (payload[3]! << 8);
     if (payload[1] === DIAG_SUBSYS.NV && payload.length >= 8) {

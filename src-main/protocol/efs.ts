@@ -21,7 +21,15 @@ export const EFS_CMD = {
   SYNC_STATUS: 49,
 } as const;
 
-export const EFS_O = { RDONLY: 0, WRONLY: 1, RDWR: 2, CREAT: 0x40, TRUNC: 0x200, ITEMFILE: 0x40000, AUTODIR: 0x80000 } as const;
+export const EFS_O = {
+  RDONLY: 0,
+  WRONLY: 1,
+  RDWR: 2,
+  CREAT: 0x40,
+  TRUNC: 0x200,
+  ITEMFILE: 0x40000,
+  AUTODIR: 0x80000,
+} as const;
 /** File mode bits (octal 0170000 mask). */
 export const EFS_S = { IFMT: 0xf000, IFDIR: 0x4000, IFREG: 0x8000, IFLNK: 0xa000, IFITM: 0xe000 } as const;
 /** Directory entry types (READDIR). */
@@ -74,18 +82,18 @@ const ERRNO_TEXT: Record<number, string> = {
   22: 'the modem rejected an argument (EINVAL)',
   24: 'the modem has too many files open (EMFILE)',
   27: 'the file is too large for the modem (EFBIG)',
-  28: 'the modem\'s file system is full (ENOSPC)',
+  28: "the modem's file system is full (ENOSPC)",
   36: 'the path is too long for the modem (ENAMETOOLONG)',
   39: 'the directory is not empty (ENOTEMPTY)',
   40: 'too many symbolic links in the path (ELOOP)',
-  110: 'the modem\'s file system timed out (ETIMEDOUT)',
+  110: "the modem's file system timed out (ETIMEDOUT)",
   116: 'the file handle went stale on the modem (ESTALE)',
-  122: 'the modem\'s file system quota is used up (EDQUOT)',
+  122: "the modem's file system quota is used up (EDQUOT)",
   301: 'no storage card in the modem (ENOCARD)',
-  302: 'the modem\'s storage is not formatted (EBADFMT)',
+  302: "the modem's storage is not formatted (EBADFMT)",
   303: 'the path is not an item file (ENOTITM)',
   304: 'the modem rolled the file system back (EROLLBACK)',
-  0x40000001: 'the modem\'s EFS diag state is inconsistent',
+  0x40000001: "the modem's EFS diag state is inconsistent",
   0x40000002: 'the modem rejected the sequence number',
   0x40000003: 'the directory is not open on the modem',
   0x40000004: 'no such directory entry on the modem',
@@ -158,7 +166,19 @@ export type EfsResponse =
   | { cmd: 'read'; fd: number; offset: number; got: number; errno: number; data: Uint8Array }
   | { cmd: 'write'; fd: number; offset: number; written: number; errno: number }
   | { cmd: 'opendir'; dirp: number; errno: number }
-  | { cmd: 'readdir'; dirp: number; seq: number; errno: number; type: number; mode: number; size: number; atime: number; mtime: number; ctime: number; name: string }
+  | {
+      cmd: 'readdir';
+      dirp: number;
+      seq: number;
+      errno: number;
+      type: number;
+      mode: number;
+      size: number;
+      atime: number;
+      mtime: number;
+      ctime: number;
+      name: string;
+    }
   | { cmd: 'closedir'; errno: number }
   | ({ cmd: 'stat'; errno: number } & EfsStatFields)
   | { cmd: 'get'; n: number; errno: number; seq: number; data: Uint8Array }
@@ -197,12 +217,23 @@ function header(cmd: number): PacketWriter {
 }
 
 function checkPath(path: string): string {
-  if (path.length === 0 || path.length >= EFS_MAX_PATH) throw new RangeError(`EFS path length ${path.length} is out of range.`);
+  if (path.length === 0 || path.length >= EFS_MAX_PATH)
+    throw new RangeError(`EFS path length ${path.length} is out of range.`);
   return path;
 }
 
 function writeHello(w: PacketWriter, p: EfsHelloParams): PacketWriter {
-  return w.u32(p.targPktWindow).u32(p.targByteWindow).u32(p.hostPktWindow).u32(p.hostByteWindow).u32(p.iterPktWindow).u32(p.iterByteWindow).u32(p.version).u32(p.minVersion).u32(p.maxVersion).u32(p.featureBits);
+  return w
+    .u32(p.targPktWindow)
+    .u32(p.targByteWindow)
+    .u32(p.hostPktWindow)
+    .u32(p.hostByteWindow)
+    .u32(p.iterPktWindow)
+    .u32(p.iterByteWindow)
+    .u32(p.version)
+    .u32(p.minVersion)
+    .u32(p.maxVersion)
+    .u32(p.featureBits);
 }
 
 function readHello(r: PacketReader): EfsHelloParams {
@@ -232,7 +263,8 @@ export function encodeEfsRequest(q: EfsRequest): Uint8Array {
     case 'read':
       return w.i32(q.fd).u32(q.nbytes).u32(q.offset).finish();
     case 'write':
-      if (q.data.length > EFS_CHUNK) throw new RangeError(`An EFS write carries at most ${EFS_CHUNK} bytes, not ${q.data.length}.`);
+      if (q.data.length > EFS_CHUNK)
+        throw new RangeError(`An EFS write carries at most ${EFS_CHUNK} bytes, not ${q.data.length}.`);
       return w.i32(q.fd).u32(q.offset).bytes(q.data).finish();
     case 'opendir':
     case 'stat':
@@ -243,10 +275,16 @@ export function encodeEfsRequest(q: EfsRequest): Uint8Array {
       return w.u32(q.dirp).finish();
     case 'get': {
       const path = checkPath(q.path);
-      return w.u32(q.maxLen).u32(new TextEncoder().encode(path).length + 1).u16(q.seq).cstring(path).finish();
+      return w
+        .u32(q.maxLen)
+        .u32(new TextEncoder().encode(path).length + 1)
+        .u16(q.seq)
+        .cstring(path)
+        .finish();
     }
     case 'put':
-      if (q.data.length > EFS_CHUNK) throw new RangeError(`An EFS item file holds at most ${EFS_CHUNK} bytes here, not ${q.data.length}.`);
+      if (q.data.length > EFS_CHUNK)
+        throw new RangeError(`An EFS item file holds at most ${EFS_CHUNK} bytes here, not ${q.data.length}.`);
       return w.u32(q.data.length).u32(q.flags).u16(q.seq).bytes(q.data).cstring(checkPath(q.path)).finish();
     case 'sync':
       return w.u16(q.seq).cstring(checkPath(q.path)).finish();
@@ -299,7 +337,8 @@ export function decodeEfsRequest(payload: Uint8Array): EfsRequest {
       const len = r.u32();
       const flags = r.u32();
       const seq = r.u16();
-      if (len > r.remaining) throw new DiagProtocolError(`The EFS put request announces ${len} bytes but carries ${r.remaining}.`);
+      if (len > r.remaining)
+        throw new DiagProtocolError(`The EFS put request announces ${len} bytes but carries ${r.remaining}.`);
       const data = r.bytesOf(len);
       return { cmd: name, flags, seq, data, path: r.cstring() };
     }
@@ -330,7 +369,18 @@ export function encodeEfsResponse(s: EfsResponse): Uint8Array {
     case 'opendir':
       return w.u32(s.dirp).i32(s.errno).finish();
     case 'readdir':
-      return w.u32(s.dirp).i32(s.seq).i32(s.errno).i32(s.type).i32(s.mode).i32(s.size).i32(s.atime).i32(s.mtime).i32(s.ctime).cstring(s.name).finish();
+      return w
+        .u32(s.dirp)
+        .i32(s.seq)
+        .i32(s.errno)
+        .i32(s.type)
+        .i32(s.mode)
+        .i32(s.size)
+        .i32(s.atime)
+        .i32(s.mtime)
+        .i32(s.ctime)
+        .cstring(s.name)
+        .finish();
     case 'stat':
       return w.i32(s.errno).i32(s.mode).i32(s.size).i32(s.nlink).i32(s.atime).i32(s.mtime).i32(s.ctime).finish();
     case 'get':
@@ -357,7 +407,8 @@ function after(r: PacketReader, errno: number): () => number {
  */
 export function decodeEfsResponse(payload: Uint8Array, expect?: EfsCmdName): EfsResponse {
   const { r, name } = openReader(payload, 'The EFS answer');
-  if (expect && name !== expect && name !== 'error') throw new DiagProtocolError(`The EFS answer is for command ${CMD_CODE[name]}, expected ${CMD_CODE[expect]}.`);
+  if (expect && name !== expect && name !== 'error')
+    throw new DiagProtocolError(`The EFS answer is for command ${CMD_CODE[name]}, expected ${CMD_CODE[expect]}.`);
   switch (name) {
     case 'hello':
       return { cmd: name, params: readHello(r) };
@@ -371,7 +422,8 @@ export function decodeEfsResponse(payload: Uint8Array, expect?: EfsCmdName): Efs
       const offset = r.u32();
       const got = r.i32();
       const errno = r.i32();
-      if (errno === 0 && got > r.remaining) throw new DiagProtocolError(`The EFS read answer announces ${got} bytes but carries ${r.remaining}.`);
+      if (errno === 0 && got > r.remaining)
+        throw new DiagProtocolError(`The EFS read answer announces ${got} bytes but carries ${r.remaining}.`);
       if (errno === 0 && got < 0) throw new DiagProtocolError(`The EFS read answer announces ${got} bytes.`);
       const data = errno === 0 ? r.bytesOf(got) : new Uint8Array(0);
       return { cmd: name, fd, offset, got, errno, data };
@@ -403,7 +455,8 @@ export function decodeEfsResponse(payload: Uint8Array, expect?: EfsCmdName): Efs
       const n = r.i32();
       const errno = r.i32();
       const seq = errno !== 0 && r.remaining < 2 ? 0 : r.u16();
-      if (errno === 0 && (n < 0 || n > r.remaining)) throw new DiagProtocolError(`The EFS get answer announces ${n} bytes but carries ${r.remaining}.`);
+      if (errno === 0 && (n < 0 || n > r.remaining))
+        throw new DiagProtocolError(`The EFS get answer announces ${n} bytes but carries ${r.remaining}.`);
       return { cmd: name, n, errno, seq, data: errno === 0 ? r.bytesOf(n) : new Uint8Array(0) };
     }
     case 'put':

@@ -56,15 +56,22 @@ export function parseElfHeader(bytes: Uint8Array): Omit<ElfInfo, 'segments'> {
   const phentsize = dv.getUint16(is64 ? 54 : 42, true);
   const phnum = dv.getUint16(is64 ? 56 : 44, true);
   const want = is64 ? 56 : 32;
-  if (phentsize !== want) throw new ElfError('program-headers', `program header entry size ${phentsize}, expected ${want}`);
+  if (phentsize !== want)
+    throw new ElfError('program-headers', `program header entry size ${phentsize}, expected ${want}`);
   if (phnum === 0 || phnum > MAX_PROGRAM_HEADERS) throw new ElfError('program-headers', `${phnum} program headers`);
-  if (!Number.isSafeInteger(phoff) || phoff < headerSize) throw new ElfError('program-headers', `program headers at offset ${phoff}`);
+  if (!Number.isSafeInteger(phoff) || phoff < headerSize)
+    throw new ElfError('program-headers', `program headers at offset ${phoff}`);
   return { is64, machine, entry, phoff, phentsize, phnum, headerSize };
 }
 
 /** Parse the program headers; `table` holds the bytes at [phoff, phoff + phnum*phentsize). */
-export function parseProgramHeaders(header: Omit<ElfInfo, 'segments'>, table: Uint8Array, fileSize: number): ElfSegment[] {
-  if (table.length < header.phnum * header.phentsize) throw new ElfError('program-headers', 'program header table truncated');
+export function parseProgramHeaders(
+  header: Omit<ElfInfo, 'segments'>,
+  table: Uint8Array,
+  fileSize: number,
+): ElfSegment[] {
+  if (table.length < header.phnum * header.phentsize)
+    throw new ElfError('program-headers', 'program header table truncated');
   const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
   const segs: ElfSegment[] = [];
   for (let i = 0; i < header.phnum; i++) {
@@ -86,8 +93,14 @@ export function parseProgramHeaders(header: Omit<ElfInfo, 'segments'>, table: Ui
           memSize: dv.getUint32(b + 20, true),
           flags: dv.getUint32(b + 24, true),
         };
-    if (seg.fileSize > 0 && (!Number.isSafeInteger(seg.offset + seg.fileSize) || seg.offset + seg.fileSize > fileSize)) {
-      throw new ElfError('segment-range', `segment ${i} (${seg.fileSize} bytes at ${seg.offset}) lies outside the ${fileSize}-byte file`);
+    if (
+      seg.fileSize > 0 &&
+      (!Number.isSafeInteger(seg.offset + seg.fileSize) || seg.offset + seg.fileSize > fileSize)
+    ) {
+      throw new ElfError(
+        'segment-range',
+        `segment ${i} (${seg.fileSize} bytes at ${seg.offset}) lies outside the ${fileSize}-byte file`,
+      );
     }
     segs.push(seg);
   }

@@ -93,7 +93,8 @@ export class DocumentSplitter {
   next(): string | undefined {
     const end = indexOf(this.buf, END_BYTES, this.scanned);
     if (end < 0) {
-      if (this.buf.length > MAX_DOCUMENT_BYTES) throw new FirehoseFramingError(`received ${this.buf.length} bytes without a closing </data>`);
+      if (this.buf.length > MAX_DOCUMENT_BYTES)
+        throw new FirehoseFramingError(`received ${this.buf.length} bytes without a closing </data>`);
       // No </data> starts before this point: the next search begins here, not at the start again.
       this.scanned = Math.max(0, this.buf.length - END_BYTES.length + 1);
       return undefined;
@@ -143,15 +144,23 @@ export function parseDocument(doc: string): FirehoseMessage[] {
   try {
     root = parseXml(doc, { maxBytes: MAX_DOCUMENT_BYTES, maxDepth: 4, maxElements: 64 });
   } catch (e) {
-    throw new FirehoseFramingError(`unreadable document (${e instanceof XmlError ? e.message : String(e)}): ${preview(doc)}`);
+    throw new FirehoseFramingError(
+      `unreadable document (${e instanceof XmlError ? e.message : String(e)}): ${preview(doc)}`,
+    );
   }
-  if (root.name !== 'data') throw new FirehoseFramingError(`document root is <${root.name}>, expected <data>: ${preview(doc)}`);
+  if (root.name !== 'data')
+    throw new FirehoseFramingError(`document root is <${root.name}>, expected <data>: ${preview(doc)}`);
   return root.children.map((el): FirehoseMessage => {
     if (el.name === 'log') return { kind: 'log', value: el.attrs.value ?? el.text };
     if (el.name === 'response') {
       const v = el.attrs.value ?? '';
       const raw = el.attrs.rawmode;
-      return { kind: 'response', ack: v.toUpperCase() === 'ACK', rawmode: raw === undefined ? undefined : raw.toLowerCase() === 'true', attrs: { ...el.attrs } };
+      return {
+        kind: 'response',
+        ack: v.toUpperCase() === 'ACK',
+        rawmode: raw === undefined ? undefined : raw.toLowerCase() === 'true',
+        attrs: { ...el.attrs },
+      };
     }
     return { kind: 'command', tag: el.name, attrs: { ...el.attrs } };
   });

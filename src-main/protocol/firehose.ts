@@ -150,13 +150,17 @@ export function describeCommand(tag: string, a: FirehoseAddress): string {
 
 /** What is wrong with an address (sizes, overflow, expression length), or undefined if nothing. */
 export function addressProblem(a: FirehoseAddress): string | undefined {
-  if (!Number.isSafeInteger(a.sectorSize) || a.sectorSize < 1 || a.sectorSize > 65536) return `sector size ${a.sectorSize}`;
+  if (!Number.isSafeInteger(a.sectorSize) || a.sectorSize < 1 || a.sectorSize > 65536)
+    return `sector size ${a.sectorSize}`;
   if (!Number.isSafeInteger(a.numSectors) || a.numSectors < 1) return `${a.numSectors} sectors`;
   if (!Number.isSafeInteger(a.numSectors * a.sectorSize)) return 'the size overflows';
-  if (!Number.isSafeInteger(a.physicalPartition) || a.physicalPartition < 0 || a.physicalPartition > 255) return `physical partition ${a.physicalPartition}`;
+  if (!Number.isSafeInteger(a.physicalPartition) || a.physicalPartition < 0 || a.physicalPartition > 255)
+    return `physical partition ${a.physicalPartition}`;
   const s = a.startSector;
-  if (typeof s === 'number' ? !Number.isSafeInteger(s) || s < 0 : s.length === 0 || s.length > 64) return `start sector ${String(s)}`;
-  if (a.pagesPerBlock !== undefined && (!Number.isSafeInteger(a.pagesPerBlock) || a.pagesPerBlock < 1)) return `${a.pagesPerBlock} pages per block`;
+  if (typeof s === 'number' ? !Number.isSafeInteger(s) || s < 0 : s.length === 0 || s.length > 64)
+    return `start sector ${String(s)}`;
+  if (a.pagesPerBlock !== undefined && (!Number.isSafeInteger(a.pagesPerBlock) || a.pagesPerBlock < 1))
+    return `${a.pagesPerBlock} pages per block`;
   return undefined;
 }
 
@@ -209,18 +213,25 @@ export type ConfigureAnswer = { ok: true; config: NegotiatedConfig } | { ok: fal
  * Read the attributes of a configure ACK. `requested` is the payload size the host asked for:
  * the host never sends more than that, whatever the programmer says it took.
  */
-export function parseConfigureResponse(attrs: Record<string, string>, requested: { memoryName: string; maxPayloadToTarget: number }): ConfigureAnswer {
+export function parseConfigureResponse(
+  attrs: Record<string, string>,
+  requested: { memoryName: string; maxPayloadToTarget: number },
+): ConfigureAnswer {
   const toTarget = intAttr(attrs, 'MaxPayloadSizeToTargetInBytes') ?? requested.maxPayloadToTarget;
   if (toTarget <= 0) return { ok: false, problem: `the programmer accepted a payload size of ${toTarget} bytes` };
   const negotiated = Math.min(toTarget, requested.maxPayloadToTarget, MAX_PAYLOAD_CAP);
-  const supported = Math.min(Math.max(intAttr(attrs, 'MaxPayloadSizeToTargetInBytesSupported') ?? negotiated, negotiated), MAX_PAYLOAD_CAP);
+  const supported = Math.min(
+    Math.max(intAttr(attrs, 'MaxPayloadSizeToTargetInBytesSupported') ?? negotiated, negotiated),
+    MAX_PAYLOAD_CAP,
+  );
   const fromTarget = intAttr(attrs, 'MaxPayloadSizeFromTargetInBytes');
   const xml = intAttr(attrs, 'MaxXMLSizeInBytes');
   const config: NegotiatedConfig = {
     memoryName: boundedText(attrs.MemoryName) ?? requested.memoryName,
     maxPayloadToTarget: negotiated,
     maxPayloadToTargetSupported: supported,
-    maxPayloadFromTarget: fromTarget !== undefined && fromTarget > 0 ? Math.min(fromTarget, MAX_PAYLOAD_CAP) : DEFAULT_MAX_XML_SIZE,
+    maxPayloadFromTarget:
+      fromTarget !== undefined && fromTarget > 0 ? Math.min(fromTarget, MAX_PAYLOAD_CAP) : DEFAULT_MAX_XML_SIZE,
     // A programmer claiming a tiny or huge XML limit is not believed: commands stay small anyway.
     maxXmlSize: xml !== undefined && xml >= 512 ? Math.min(xml, 64 * 1024) : DEFAULT_MAX_XML_SIZE,
   };
@@ -275,7 +286,8 @@ export class ConfigureNegotiation {
     if (ans.ack) {
       this.tried.push(`${this.size}: ACK`);
       const parsed = parseConfigureResponse(ans.attrs, { memoryName: this.memoryName, maxPayloadToTarget: this.size });
-      if (!parsed.ok) return { kind: 'fail', reason: `The programmer's answer makes no sense: ${parsed.problem}`, logs: ans.logs };
+      if (!parsed.ok)
+        return { kind: 'fail', reason: `The programmer's answer makes no sense: ${parsed.problem}`, logs: ans.logs };
       const cfg = parsed.config;
       this.accepted = cfg;
       const more = Math.min(cfg.maxPayloadToTargetSupported, this.ceiling);
@@ -288,12 +300,18 @@ export class ConfigureNegotiation {
     const hint = parseNakPayloadHint(ans.attrs, ans.logs);
     this.tried.push(`${this.size}: NAK${hint !== undefined ? ` (suggests ${hint})` : ''}`);
     if (this.accepted) return this.send(this.accepted.maxPayloadToTarget); // the upsize was refused: go back
-    if (hint === undefined || hint >= this.size) return { kind: 'fail', reason: `The programmer refused <configure> (${this.tried.join(', ')})`, logs: ans.logs };
+    if (hint === undefined || hint >= this.size)
+      return { kind: 'fail', reason: `The programmer refused <configure> (${this.tried.join(', ')})`, logs: ans.logs };
     return this.send(hint);
   }
 
   private send(size: number): ConfigureStep {
-    if (this.attempt >= MAX_CONFIGURE_ATTEMPTS) return { kind: 'fail', reason: `No agreement after ${MAX_CONFIGURE_ATTEMPTS} tries (${this.tried.join(', ')})`, logs: [] };
+    if (this.attempt >= MAX_CONFIGURE_ATTEMPTS)
+      return {
+        kind: 'fail',
+        reason: `No agreement after ${MAX_CONFIGURE_ATTEMPTS} tries (${this.tried.join(', ')})`,
+        logs: [],
+      };
     this.attempt++;
     this.size = size;
     return { kind: 'send', size };
@@ -331,7 +349,17 @@ export function parseDigest(lines: readonly string[]): string | undefined {
 }
 
 const MAX_STORAGE_JSON = 8 * 1024;
-const STORAGE_INT_FIELDS = ['total_blocks', 'block_size', 'page_size', 'pages_per_block', 'num_physical', 'bad_blocks', 'total_sectors', 'sector_size', 'num_partition_sectors'] as const;
+const STORAGE_INT_FIELDS = [
+  'total_blocks',
+  'block_size',
+  'page_size',
+  'pages_per_block',
+  'num_physical',
+  'bad_blocks',
+  'total_sectors',
+  'sector_size',
+  'num_partition_sectors',
+] as const;
 const STORAGE_TEXT_FIELDS = ['mem_type', 'prod_name', 'manufacturer_id', 'serial_num', 'fw_version'] as const;
 
 /**
@@ -421,7 +449,8 @@ export function keepAnswerLog(logs: string[], line: string, keep: number, maxLin
 export function startsLikeXml(chunk: Uint8Array): boolean {
   for (const b of chunk) {
     if (b === 0x3c) return true;
-    if (b !== 0x00 && b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf) return false;
+    if (b !== 0x00 && b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf)
+      return false;
   }
   return true;
 }

@@ -34,7 +34,8 @@ export function crc16x25(data: Uint8Array, start = 0, end = data.length): number
 
 /** Frame a payload: payload + CRC (little-endian), escaped, + 0x7E. No leading 0x7E. */
 export function hdlcEncode(payload: Uint8Array): Uint8Array {
-  if (payload.length > HDLC_MAX_PAYLOAD) throw new RangeError(`DIAG payload of ${payload.length} bytes exceeds ${HDLC_MAX_PAYLOAD}.`);
+  if (payload.length > HDLC_MAX_PAYLOAD)
+    throw new RangeError(`DIAG payload of ${payload.length} bytes exceeds ${HDLC_MAX_PAYLOAD}.`);
   const crc = crc16x25(payload);
   let escapes = 0;
   for (const b of payload) if (b === FLAG || b === ESCAPE) escapes++;
@@ -118,12 +119,17 @@ export class HdlcDecoder {
     const escapedLen = this.escapedLen;
     this.reset();
     if (overflow) {
-      return { ok: false, error: `frame longer than ${this.maxEscapedFrame} bytes dropped`, raw: this.buf.slice(0, Math.min(len, HDLC_RAW_PREVIEW)) };
+      return {
+        ok: false,
+        error: `frame longer than ${this.maxEscapedFrame} bytes dropped`,
+        raw: this.buf.slice(0, Math.min(len, HDLC_RAW_PREVIEW)),
+      };
     }
     if (escapedLen === 0) return undefined;
     const raw = (): Uint8Array => this.buf.slice(0, Math.min(len, HDLC_RAW_PREVIEW));
     if (danglingEscape) return { ok: false, error: 'frame ends in an escape byte (0x7D)', raw: raw() };
-    if (len < 3) return { ok: false, error: `frame of ${len} bytes is too short for a payload and its CRC`, raw: raw() };
+    if (len < 3)
+      return { ok: false, error: `frame of ${len} bytes is too short for a payload and its CRC`, raw: raw() };
     const got = this.buf[len - 2]! | (this.buf[len - 1]! << 8);
     const want = crc16x25(this.buf, 0, len - 2);
     if (got !== want) {

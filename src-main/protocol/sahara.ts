@@ -95,8 +95,18 @@ const u64 = (name: string): readonly [string, FieldKind] => [name, 'u64'];
 
 const SPECS: readonly PacketSpec[] = [
   // HELLO is 0x30 long (4 words + 6 reserved); the old v1 form is 0x14: words past its end decode as 0 (mode 0).
-  { command: 0x01, type: 'hello', lengths: [HELLO_LENGTH, HELLO_V1_LENGTH], fields: [u32('version'), u32('versionCompatible'), u32('maxCommandPacketLength'), u32('mode')] },
-  { command: 0x02, type: 'hello-resp', lengths: [HELLO_LENGTH], fields: [u32('version'), u32('versionCompatible'), u32('status'), u32('mode')] },
+  {
+    command: 0x01,
+    type: 'hello',
+    lengths: [HELLO_LENGTH, HELLO_V1_LENGTH],
+    fields: [u32('version'), u32('versionCompatible'), u32('maxCommandPacketLength'), u32('mode')],
+  },
+  {
+    command: 0x02,
+    type: 'hello-resp',
+    lengths: [HELLO_LENGTH],
+    fields: [u32('version'), u32('versionCompatible'), u32('status'), u32('mode')],
+  },
   { command: 0x03, type: 'read-data', lengths: [0x14], fields: [u32('imageId'), u32('offset'), u32('length')] },
   { command: 0x04, type: 'end-of-image-tx', lengths: [0x10], fields: [u32('imageId'), u32('status')] },
   { command: 0x05, type: 'done', lengths: [0x08], fields: [] },
@@ -171,16 +181,30 @@ export function modeName(mode: number): string {
 /** Validate the 8-byte header: known command, length allowed for it, never above MAX_PACKET_LENGTH. */
 export function readPacketHeader(bytes: Uint8Array): SaharaPacketHeader {
   const preview = hexPreview(bytes);
-  if (bytes.length < HEADER_LENGTH) throw new SaharaPacketError('truncated', `a Sahara packet needs at least ${HEADER_LENGTH} bytes, got ${bytes.length}`, preview);
+  if (bytes.length < HEADER_LENGTH)
+    throw new SaharaPacketError(
+      'truncated',
+      `a Sahara packet needs at least ${HEADER_LENGTH} bytes, got ${bytes.length}`,
+      preview,
+    );
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const command = dv.getUint32(0, true);
   const length = dv.getUint32(4, true);
   const spec = BY_COMMAND.get(command);
   if (!spec) throw new SaharaPacketError('unknown-command', `unknown Sahara command ${hex32(command)}`, preview);
-  if (length > MAX_PACKET_LENGTH) throw new SaharaPacketError('too-long', `${commandName(command)} claims to be ${hex32(length)} bytes long (at most ${hex32(MAX_PACKET_LENGTH)} is possible)`, preview);
+  if (length > MAX_PACKET_LENGTH)
+    throw new SaharaPacketError(
+      'too-long',
+      `${commandName(command)} claims to be ${hex32(length)} bytes long (at most ${hex32(MAX_PACKET_LENGTH)} is possible)`,
+      preview,
+    );
   if (!spec.lengths.includes(length)) {
     const want = spec.lengths.map(hex32).join(' or ');
-    throw new SaharaPacketError('bad-length', `${commandName(command)} has length ${hex32(length)}, expected ${want}`, preview);
+    throw new SaharaPacketError(
+      'bad-length',
+      `${commandName(command)} has length ${hex32(length)}, expected ${want}`,
+      preview,
+    );
   }
   return { command, length };
 }
@@ -189,7 +213,11 @@ export function readPacketHeader(bytes: Uint8Array): SaharaPacketHeader {
 export function decodePacket(bytes: Uint8Array): SaharaPacket {
   const { command, length } = readPacketHeader(bytes);
   if (bytes.length < length) {
-    throw new SaharaPacketError('truncated', `${commandName(command)} is ${hex32(length)} bytes long but only ${bytes.length} arrived`, hexPreview(bytes));
+    throw new SaharaPacketError(
+      'truncated',
+      `${commandName(command)} is ${hex32(length)} bytes long but only ${bytes.length} arrived`,
+      hexPreview(bytes),
+    );
   }
   const spec = BY_COMMAND.get(command)!;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, length);
@@ -217,11 +245,13 @@ export function encodePacket(packet: SaharaPacket): Uint8Array {
   for (const [name, kind] of spec.fields) {
     const v = values[name];
     if (kind === 'u32') {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${packet.type}.${name} must be a u32, got ${String(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff)
+        throw new RangeError(`${packet.type}.${name} must be a u32, got ${String(v)}`);
       dv.setUint32(at, v, true);
       at += 4;
     } else {
-      if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw new RangeError(`${packet.type}.${name} must be a u64 bigint, got ${String(v)}`);
+      if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn)
+        throw new RangeError(`${packet.type}.${name} must be a u64 bigint, got ${String(v)}`);
       dv.setBigUint64(at, v, true);
       at += 8;
     }
@@ -321,6 +351,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 
 /** One sentence a non-specialist understands, for an END_OF_IMAGE_TX status. */
 export function endOfImageStatusText(status: number): string {
-  return STATUS_TEXT[status] ?? `The module reported an error this program does not know (Sahara status ${hex32(status)}).`;
+  return (
+    STATUS_TEXT[status] ?? `The module reported an error this program does not know (Sahara status ${hex32(status)}).`
+  );
 }
-

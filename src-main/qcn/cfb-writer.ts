@@ -2,7 +2,25 @@
 // bytes, all directory nodes black in a balanced tree, entries in the order given, deterministic.
 
 import { RescueError } from '../../shared/errors.js';
-import { MAX_CFB_BYTES, MAGIC, DIFSECT, FATSECT, ENDOFCHAIN, FREESECT, NOSTREAM, HEADER, MINI_CUTOFF, MINI_SECTOR, DIR_ENTRY, MAX_DEPTH, compareCfbNames, validCfbName, type CfbStream, type CfbStorage, type CfbNode } from './cfb.js';
+import {
+  MAX_CFB_BYTES,
+  MAGIC,
+  DIFSECT,
+  FATSECT,
+  ENDOFCHAIN,
+  FREESECT,
+  NOSTREAM,
+  HEADER,
+  MINI_CUTOFF,
+  MINI_SECTOR,
+  DIR_ENTRY,
+  MAX_DEPTH,
+  compareCfbNames,
+  validCfbName,
+  type CfbStream,
+  type CfbStorage,
+  type CfbNode,
+} from './cfb.js';
 
 interface Flat {
   node: CfbNode | null; // null = root
@@ -19,7 +37,21 @@ interface Flat {
 }
 
 function flatten(root: CfbStorage): Flat[] {
-  const out: Flat[] = [{ node: null, name: 'Root Entry', type: 5, children: [], left: NOSTREAM, right: NOSTREAM, child: NOSTREAM, start: ENDOFCHAIN, size: 0, created: root.created ?? 0n, modified: root.modified ?? 0n }];
+  const out: Flat[] = [
+    {
+      node: null,
+      name: 'Root Entry',
+      type: 5,
+      children: [],
+      left: NOSTREAM,
+      right: NOSTREAM,
+      child: NOSTREAM,
+      start: ENDOFCHAIN,
+      size: 0,
+      created: root.created ?? 0n,
+      modified: root.modified ?? 0n,
+    },
+  ];
   const visit = (storage: CfbStorage, index: number, depth: number): void => {
     if (depth > MAX_DEPTH) throw new RescueError('INTERNAL', `QCN tree nests deeper than ${MAX_DEPTH} levels.`);
     // Entries in the given (creation) order, children right after their storage's siblings.
@@ -27,8 +59,20 @@ function flatten(root: CfbStorage): Flat[] {
     for (const n of storage.children) {
       if (!validCfbName(n.name)) throw new RescueError('INTERNAL', `"${n.name}" is not a valid compound file name.`);
       const id = out.length;
-      const t = n.kind === 'storage' ? { created: n.created ?? 0n, modified: n.modified ?? 0n } : { created: 0n, modified: 0n };
-      out.push({ node: n, name: n.name, type: n.kind === 'storage' ? 1 : 2, children: [], left: NOSTREAM, right: NOSTREAM, child: NOSTREAM, start: ENDOFCHAIN, size: n.kind === 'stream' ? n.data.length : 0, ...t });
+      const t =
+        n.kind === 'storage' ? { created: n.created ?? 0n, modified: n.modified ?? 0n } : { created: 0n, modified: 0n };
+      out.push({
+        node: n,
+        name: n.name,
+        type: n.kind === 'storage' ? 1 : 2,
+        children: [],
+        left: NOSTREAM,
+        right: NOSTREAM,
+        child: NOSTREAM,
+        start: ENDOFCHAIN,
+        size: n.kind === 'stream' ? n.data.length : 0,
+        ...t,
+      });
       out[index]!.children.push(id);
       kids.push(id);
     }
@@ -39,7 +83,8 @@ function flatten(root: CfbStorage): Flat[] {
     // Balanced binary search tree over the children sorted by name; all black is a valid red-black tree.
     const ids = [...out[index]!.children].sort((a, b) => compareCfbNames(out[a]!.name, out[b]!.name));
     for (let i = 1; i < ids.length; i++) {
-      if (compareCfbNames(out[ids[i - 1]!]!.name, out[ids[i]!]!.name) === 0) throw new RescueError('INTERNAL', `Two entries named "${out[ids[i]!]!.name}" in one storage.`);
+      if (compareCfbNames(out[ids[i - 1]!]!.name, out[ids[i]!]!.name) === 0)
+        throw new RescueError('INTERNAL', `Two entries named "${out[ids[i]!]!.name}" in one storage.`);
     }
     const balance = (lo: number, hi: number): number => {
       if (lo > hi) return NOSTREAM;
@@ -58,7 +103,13 @@ function flatten(root: CfbStorage): Flat[] {
 const SS = 512;
 
 /** Directory entries in their sectors (unused slots: empty name, no siblings). */
-function writeDirectory(dv: DataView, at: (sector: number) => number, dirStart: number, dirSectors: number, flat: readonly Flat[]): void {
+function writeDirectory(
+  dv: DataView,
+  at: (sector: number) => number,
+  dirStart: number,
+  dirSectors: number,
+  flat: readonly Flat[],
+): void {
   const dirOffset = (i: number): number => at(dirStart + Math.floor((i * DIR_ENTRY) / SS)) + ((i * DIR_ENTRY) % SS);
   for (let i = 0; i < dirSectors * (SS / DIR_ENTRY); i++) {
     const o = dirOffset(i);
@@ -84,7 +135,14 @@ function writeDirectory(dv: DataView, at: (sector: number) => number, dirStart: 
 }
 
 /** The mini FAT (one chain per small stream) and the mini stream (the small streams, packed). */
-function writeMini(out: Uint8Array, at: (sector: number) => number, miniFatStart: number, miniFatSectors: number, miniStreamStart: number, miniChunks: readonly Uint8Array[]): void {
+function writeMini(
+  out: Uint8Array,
+  at: (sector: number) => number,
+  miniFatStart: number,
+  miniFatSectors: number,
+  miniStreamStart: number,
+  miniChunks: readonly Uint8Array[],
+): void {
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let m = 0;
   for (const chunk of miniChunks) {
@@ -94,7 +152,8 @@ function writeMini(out: Uint8Array, at: (sector: number) => number, miniFatStart
       dv.setUint32(o, i === n - 1 ? ENDOFCHAIN : m + 1, true);
     }
   }
-  for (let i = m; i < miniFatSectors * (SS / 4); i++) dv.setUint32(at(miniFatStart + Math.floor((i * 4) / SS)) + ((i * 4) % SS), FREESECT, true);
+  for (let i = m; i < miniFatSectors * (SS / 4); i++)
+    dv.setUint32(at(miniFatStart + Math.floor((i * 4) / SS)) + ((i * 4) % SS), FREESECT, true);
   let mo = 0;
   for (const chunk of miniChunks) {
     for (let off = 0; off < chunk.length; off += MINI_SECTOR, mo += MINI_SECTOR) {
@@ -122,7 +181,8 @@ export function writeCfb(root: CfbStorage): Uint8Array {
   }
   let total = 0;
   for (const f of flat) total += f.size;
-  if (total > MAX_CFB_BYTES) throw new RescueError('INTERNAL', `The QCN would be ${total} bytes, more than ${MAX_CFB_BYTES}.`);
+  if (total > MAX_CFB_BYTES)
+    throw new RescueError('INTERNAL', `The QCN would be ${total} bytes, more than ${MAX_CFB_BYTES}.`);
   const miniStreamBytes = miniSectors * MINI_SECTOR;
   const miniStreamSectors = Math.ceil(miniStreamBytes / ss);
   const miniFatSectors = Math.ceil((miniSectors * 4) / ss);
@@ -185,7 +245,8 @@ export function writeCfb(root: CfbStorage): Uint8Array {
   for (let i = 0; i < 109; i++) dv.setUint32(76 + i * 4, fatIds[i] ?? FREESECT, true);
   // DIFAT sectors: 127 FAT sector ids, then the next DIFAT sector.
   difatIds.forEach((sec, k) => {
-    for (let i = 0; i < ss / 4 - 1; i++) dv.setUint32(at(sec) + i * 4, fatIds[109 + k * (ss / 4 - 1) + i] ?? FREESECT, true);
+    for (let i = 0; i < ss / 4 - 1; i++)
+      dv.setUint32(at(sec) + i * 4, fatIds[109 + k * (ss / 4 - 1) + i] ?? FREESECT, true);
     dv.setUint32(at(sec) + ss - 4, difatIds[k + 1] ?? ENDOFCHAIN, true);
   });
   // FAT

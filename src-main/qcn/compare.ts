@@ -18,7 +18,10 @@ export interface CompareOptions {
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  return (
+    a.length === b.length &&
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+  );
 }
 
 /** "NV 550", "NV 1014[5]", "NV 10 (SIM 1)". */
@@ -54,7 +57,10 @@ function compareFiles(a: QcnBackup, b: QcnBackup, opts: CompareOptions, out: str
     if (mine.size !== a[key].length) out.push(`${name} names a file twice`);
     for (const [path, f] of mine) {
       const t = theirs.get(path);
-      if (!t) out.push(where.has(path) ? `${path} is in ${where.get(path)!} instead of ${name}` : `${path} is missing from ${name}`);
+      if (!t)
+        out.push(
+          where.has(path) ? `${path} is in ${where.get(path)!} instead of ${name}` : `${path} is missing from ${name}`,
+        );
       else if (!sameBytes(t.data, f.data)) out.push(`${path} (${name}) differs`);
       else if (opts.mtimes && t.mtime !== f.mtime) out.push(`${path} (${name}) has another modification time`);
     }

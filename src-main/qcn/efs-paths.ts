@@ -31,8 +31,10 @@ export const QPST_RELATIVE_NAMES: readonly string[] = [
 /** Why a stored path cannot name a file on the module, or undefined when it can. */
 export function efsPathProblem(stored: string): string | undefined {
   if (stored === '' || stored === '/') return 'its path is empty';
-  if (stored.length > MAX_EFS_PATH) return `its path is ${stored.length} characters, longer than the ${MAX_EFS_PATH} the modem takes`;
-  if ([...stored].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return 'its path holds control characters';
+  if (stored.length > MAX_EFS_PATH)
+    return `its path is ${stored.length} characters, longer than the ${MAX_EFS_PATH} the modem takes`;
+  if ([...stored].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    return 'its path holds control characters';
   const parts = stored.split('/').filter((p) => p !== '');
   if (parts.some((p) => p === '.' || p === '..')) return 'its path climbs with "." or ".."';
   if (stored.includes('//')) return 'its path has an empty folder name';

@@ -27,7 +27,11 @@ export interface QcnNvItem {
 }
 export type NvContext = 0 | 1 | 2;
 /** The NV record stream of each context. */
-export const NV_ARRAY_STREAMS: readonly [string, string, string] = ['NV_ITEM_ARRAY', 'NV_ITEM_ARRAY_SIM_1', 'NV_ITEM_ARRAY_SIM_2'];
+export const NV_ARRAY_STREAMS: readonly [string, string, string] = [
+  'NV_ITEM_ARRAY',
+  'NV_ITEM_ARRAY_SIM_1',
+  'NV_ITEM_ARRAY_SIM_2',
+];
 export interface QcnEfsBackupFile {
   path: string;
   mtime: number;
@@ -92,21 +96,43 @@ function encodeNvArray(items: QcnNvItem[]): Uint8Array {
 }
 
 function decodeNvArray(data: Uint8Array, context: NvContext, name: string): QcnNvItem[] {
-  if (data.length % NV_RECORD_BYTES !== 0) throw corrupt(`${name} is ${data.length} bytes, not a whole number of 136-byte records`);
+  if (data.length % NV_RECORD_BYTES !== 0)
+    throw corrupt(`${name} is ${data.length} bytes, not a whole number of 136-byte records`);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const items: QcnNvItem[] = [];
   for (let o = 0; o < data.length; o += NV_RECORD_BYTES) {
-    if (dv.getUint16(o, true) !== NV_RECORD_BYTES) throw corrupt(`record ${o / NV_RECORD_BYTES} of ${name} does not start with its length 0x0088`);
-    items.push({ id: dv.getUint16(o + 4, true), index: dv.getUint16(o + 6, true), data: data.slice(o + 8, o + NV_RECORD_BYTES), context });
+    if (dv.getUint16(o, true) !== NV_RECORD_BYTES)
+      throw corrupt(`record ${o / NV_RECORD_BYTES} of ${name} does not start with its length 0x0088`);
+    items.push({
+      id: dv.getUint16(o + 4, true),
+      index: dv.getUint16(o + 6, true),
+      data: data.slice(o + 8, o + NV_RECORD_BYTES),
+      context,
+    });
   }
   return items;
 }
 
 /** EFS_Dir/EFS_Data pairs, numbered %08X from 0. */
-function filePairs(name: string, files: { dir: Uint8Array; data: Uint8Array }[], t?: { created: bigint; modified: bigint }): CfbStorage {
+function filePairs(
+  name: string,
+  files: { dir: Uint8Array; data: Uint8Array }[],
+  t?: { created: bigint; modified: bigint },
+): CfbStorage {
   return storage(
     name,
-    [storage('EFS_Dir', files.map((f, i) => stream(hex8(i), f.dir)), t), storage('EFS_Data', files.map((f, i) => stream(hex8(i), f.data)), t)],
+    [
+      storage(
+        'EFS_Dir',
+        files.map((f, i) => stream(hex8(i), f.dir)),
+        t,
+      ),
+      storage(
+        'EFS_Data',
+        files.map((f, i) => stream(hex8(i), f.data)),
+        t,
+      ),
+    ],
     t,
   );
 }
@@ -131,21 +157,35 @@ function decodeProperty(b: Uint8Array): QcnProperty {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (b.length < 10) throw corrupt(`Mobile_Property_Info is only ${b.length} bytes`);
   const swLen = dv.getUint16(8, true);
-  if (10 + swLen > b.length) throw corrupt(`Mobile_Property_Info declares a ${swLen}-byte version string in ${b.length} bytes`);
+  if (10 + swLen > b.length)
+    throw corrupt(`Mobile_Property_Info declares a ${swLen}-byte version string in ${b.length} bytes`);
   let tool = '';
   if (12 + swLen <= b.length) {
     const toolLen = dv.getUint16(10 + swLen, true);
-    if (12 + swLen + toolLen > b.length) throw corrupt(`Mobile_Property_Info declares a ${toolLen}-byte tool string past its end`);
+    if (12 + swLen + toolLen > b.length)
+      throw corrupt(`Mobile_Property_Info declares a ${toolLen}-byte tool string past its end`);
     tool = latin1(b.subarray(12 + swLen, 12 + swLen + toolLen));
   }
-  return { esn: dv.getUint32(0, true), model: dv.getUint16(4, true), nvMajor: dv.getUint8(6), nvMinor: dv.getUint8(7), swVersion: latin1(b.subarray(10, 10 + swLen)), tool };
+  return {
+    esn: dv.getUint32(0, true),
+    model: dv.getUint16(4, true),
+    nvMajor: dv.getUint8(6),
+    nvMinor: dv.getUint8(7),
+    swVersion: latin1(b.subarray(10, 10 + swLen)),
+    tool,
+  };
 }
 
 function checkWritable(b: QcnBackup): void {
-  if (!Number.isInteger(b.model) || b.model < 0 || b.model > 99_999_999) throw new RescueError('INTERNAL', `Model number ${b.model} cannot name a QCN storage.`);
+  if (!Number.isInteger(b.model) || b.model < 0 || b.model > 99_999_999)
+    throw new RescueError('INTERNAL', `Model number ${b.model} cannot name a QCN storage.`);
   const u16 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffff;
   for (const it of b.nvItems) {
-    if (!u16(it.id) || !u16(it.index) || it.data.length !== NV_DATA_BYTES || ![0, 1, 2].includes(it.context)) throw new RescueError('INTERNAL', `NV item ${it.id}/${it.index} (context ${it.context}) cannot be stored (${it.data.length} bytes).`);
+    if (!u16(it.id) || !u16(it.index) || it.data.length !== NV_DATA_BYTES || ![0, 1, 2].includes(it.context))
+      throw new RescueError(
+        'INTERNAL',
+        `NV item ${it.id}/${it.index} (context ${it.context}) cannot be stored (${it.data.length} bytes).`,
+      );
   }
 }
 
@@ -165,20 +205,41 @@ export function qcnToTree(b: QcnBackup): CfbStorage {
   const mask = new Uint8Array(2 + b.featureMask.length);
   new DataView(mask.buffer).setUint16(0, b.featureMask.length, true);
   mask.set(b.featureMask, 2);
-  const arrays = NV_ARRAY_STREAMS.map((name, ctx) => stream(name, encodeNvArray(b.nvItems.filter((i) => i.context === ctx))));
+  const arrays = NV_ARRAY_STREAMS.map((name, ctx) =>
+    stream(name, encodeNvArray(b.nvItems.filter((i) => i.context === ctx))),
+  );
   const defaults = storage(
     'default',
     [
       storage('NV_NUMBERED_ITEMS', arrays, t),
       stream('Mobile_Property_Info', encodeProperty(b.property)),
       stream('Feature_Mask', mask),
-      filePairs('EFS_Backup', b.efsBackup.map((f) => ({ dir: efsBackupDir(f), data: f.data })), t),
-      filePairs('Provisioning_Item_Files', b.provisioning.map((f) => ({ dir: bytesOf(`${f.path}\0`), data: f.data })), t),
-      filePairs('NV_Items', b.nvItemFiles.map((f) => ({ dir: bytesOf(f.path), data: f.data })), t),
+      filePairs(
+        'EFS_Backup',
+        b.efsBackup.map((f) => ({ dir: efsBackupDir(f), data: f.data })),
+        t,
+      ),
+      filePairs(
+        'Provisioning_Item_Files',
+        b.provisioning.map((f) => ({ dir: bytesOf(`${f.path}\0`), data: f.data })),
+        t,
+      ),
+      filePairs(
+        'NV_Items',
+        b.nvItemFiles.map((f) => ({ dir: bytesOf(f.path), data: f.data })),
+        t,
+      ),
     ],
     t,
   );
-  const root: CfbStorage = { kind: 'storage', name: 'Root Entry', children: [stream('File_Version', new Uint8Array([2, 0, 0, 0, 0, 0])), storage(String(b.model).padStart(8, '0'), [defaults], t)] };
+  const root: CfbStorage = {
+    kind: 'storage',
+    name: 'Root Entry',
+    children: [
+      stream('File_Version', new Uint8Array([2, 0, 0, 0, 0, 0])),
+      storage(String(b.model).padStart(8, '0'), [defaults], t),
+    ],
+  };
   if (t) root.modified = t.modified;
   return root;
 }
@@ -202,7 +263,9 @@ function readPairs(s: CfbStorage | undefined, where: string): { dir: Uint8Array;
   const out: { dir: Uint8Array; data: Uint8Array }[] = [];
   // One table instead of a scan per entry (a QCN of many small files must not take quadratic time).
   const firstData = new Map<string, Uint8Array | undefined>();
-  for (const c of datas?.children ?? []) if (!firstData.has(c.name.toUpperCase())) firstData.set(c.name.toUpperCase(), c.kind === 'stream' ? c.data : undefined);
+  for (const c of datas?.children ?? [])
+    if (!firstData.has(c.name.toUpperCase()))
+      firstData.set(c.name.toUpperCase(), c.kind === 'stream' ? c.data : undefined);
   for (const d of dirs?.children ?? []) {
     if (d.kind !== 'stream') continue;
     const data = firstData.get(d.name.toUpperCase());
@@ -228,15 +291,29 @@ export function treeToQcn(root: CfbStorage): QcnBackup {
   const defaults = childStorage(modelStorage, 'default');
   if (!defaults) throw corrupt(`storage ${modelStorage.name} has no "default" storage`);
   const numbered = childStorage(defaults, 'NV_NUMBERED_ITEMS');
-  const nvItems = NV_ARRAY_STREAMS.flatMap((name, ctx) => decodeNvArray(childStream(numbered, name) ?? new Uint8Array(0), ctx as NvContext, name));
+  const nvItems = NV_ARRAY_STREAMS.flatMap((name, ctx) =>
+    decodeNvArray(childStream(numbered, name) ?? new Uint8Array(0), ctx as NvContext, name),
+  );
   const efsBackup = readPairs(childStorage(defaults, 'EFS_Backup'), 'EFS_Backup').map(({ dir, data }, i) => {
-    if (dir.length < 8 || !EFS_BACKUP_PREFIX.every((v, k) => dir[k] === v)) throw corrupt(`EFS_Backup path ${i} does not start with 01 00 01 01`);
-    return { path: stripNul(dir.subarray(8)), mtime: new DataView(dir.buffer, dir.byteOffset).getUint32(4, true), data };
+    if (dir.length < 8 || !EFS_BACKUP_PREFIX.every((v, k) => dir[k] === v))
+      throw corrupt(`EFS_Backup path ${i} does not start with 01 00 01 01`);
+    return {
+      path: stripNul(dir.subarray(8)),
+      mtime: new DataView(dir.buffer, dir.byteOffset).getUint32(4, true),
+      data,
+    };
   });
-  const provisioning = readPairs(childStorage(defaults, 'Provisioning_Item_Files'), 'Provisioning_Item_Files').map(({ dir, data }) => ({ path: stripNul(dir), data }));
-  const nvItemFiles = readPairs(childStorage(defaults, 'NV_Items'), 'NV_Items').map(({ dir, data }) => ({ path: stripNul(dir), data }));
+  const provisioning = readPairs(childStorage(defaults, 'Provisioning_Item_Files'), 'Provisioning_Item_Files').map(
+    ({ dir, data }) => ({ path: stripNul(dir), data }),
+  );
+  const nvItemFiles = readPairs(childStorage(defaults, 'NV_Items'), 'NV_Items').map(({ dir, data }) => ({
+    path: stripNul(dir),
+    data,
+  }));
   const prop = childStream(defaults, 'Mobile_Property_Info');
-  const property = prop ? decodeProperty(prop) : { esn: 0, model: Number(modelStorage.name) & 0xffff, nvMajor: 0, nvMinor: 0, swVersion: '', tool: '' };
+  const property = prop
+    ? decodeProperty(prop)
+    : { esn: 0, model: Number(modelStorage.name) & 0xffff, nvMajor: 0, nvMinor: 0, swVersion: '', tool: '' };
   const maskStream = childStream(defaults, 'Feature_Mask');
   let featureMask = new Uint8Array(0);
   if (maskStream) {
@@ -248,7 +325,16 @@ export function treeToQcn(root: CfbStorage): QcnBackup {
   const created = fromFiletime(modelStorage.created);
   const modified = fromFiletime(root.modified ?? modelStorage.modified);
   const times = created && modified ? { times: { created, modified } } : {};
-  return { model: Number(modelStorage.name), nvItems, efsBackup, provisioning, nvItemFiles, property, featureMask, ...times };
+  return {
+    model: Number(modelStorage.name),
+    nvItems,
+    efsBackup,
+    provisioning,
+    nvItemFiles,
+    property,
+    featureMask,
+    ...times,
+  };
 }
 
 export function writeQcn(b: QcnBackup): Uint8Array {

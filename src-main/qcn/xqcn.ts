@@ -72,12 +72,14 @@ export function treeToXqcn(root: CfbStorage, opts: { name?: string } = {}): stri
 
 /** The text of an XQCN file: UTF-8 (with or without BOM), UTF-16 with BOM, or the Windows-1252 / ISO-8859-1 its declaration names. */
 export function decodeXqcnBytes(bytes: Uint8Array): string {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return new TextDecoder('utf-8').decode(bytes.subarray(3));
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 200)).toString('latin1');
   const enc = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_-]+)["']/.exec(head)?.[1]?.toLowerCase();
-  if (enc && ['windows-1252', 'cp1252', 'iso-8859-1', 'latin1', 'us-ascii'].includes(enc)) return new TextDecoder('windows-1252').decode(bytes);
+  if (enc && ['windows-1252', 'cp1252', 'iso-8859-1', 'latin1', 'us-ascii'].includes(enc))
+    return new TextDecoder('windows-1252').decode(bytes);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -87,10 +89,12 @@ export function decodeXqcnBytes(bytes: Uint8Array): string {
 
 function parseHex(value: string, length: number, name: string, line: number): Uint8Array {
   const tokens = value.trim() === '' ? [] : value.trim().split(/\s+/);
-  if (tokens.length !== length) throw corrupt(`stream "${name}" (line ${line}) declares ${length} bytes but holds ${tokens.length}`);
+  if (tokens.length !== length)
+    throw corrupt(`stream "${name}" (line ${line}) declares ${length} bytes but holds ${tokens.length}`);
   const out = new Uint8Array(length);
   tokens.forEach((t, i) => {
-    if (!/^[0-9A-Fa-f]{1,2}$/.test(t)) throw corrupt(`stream "${name}" (line ${line}) holds "${t.slice(0, 8)}", not a hex byte`);
+    if (!/^[0-9A-Fa-f]{1,2}$/.test(t))
+      throw corrupt(`stream "${name}" (line ${line}) holds "${t.slice(0, 8)}", not a hex byte`);
     out[i] = parseInt(t, 16);
   });
   return out;
@@ -109,7 +113,11 @@ function convert(el: XmlElement, depth: number): CfbNode[] {
     }
     const lenText = c.attrs.Length ?? c.attrs.length ?? '';
     if (!/^\d{1,9}$/.test(lenText)) throw corrupt(`stream "${name}" (line ${c.line}) has no valid Length`);
-    out.push({ kind: 'stream', name, data: parseHex(c.attrs.Value ?? c.attrs.value ?? '', Number(lenText), name, c.line) });
+    out.push({
+      kind: 'stream',
+      name,
+      data: parseHex(c.attrs.Value ?? c.attrs.value ?? '', Number(lenText), name, c.line),
+    });
   }
   return out;
 }

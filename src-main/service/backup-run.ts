@@ -27,7 +27,10 @@ export interface BackupRunOptions {
 
 /** A file-name-safe piece of text (model names come from the device). */
 export function safePart(text: string, fallback: string): string {
-  const s = text.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 32);
+  const s = text
+    .replace(/[^A-Za-z0-9_-]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 32);
   return s === '' ? fallback : s;
 }
 
@@ -41,9 +44,16 @@ export async function runBackup(opts: BackupRunOptions): Promise<{ view: BackupV
   try {
     await mkdir(opts.folder, { recursive: true });
   } catch (e) {
-    throw new RescueError('HOST_IO', `The backup folder ${opts.folder} cannot be created: ${e instanceof Error ? e.message : String(e)}`);
+    throw new RescueError(
+      'HOST_IO',
+      `The backup folder ${opts.folder} cannot be created: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
-  const pipe = await opts.dm.open({ timeoutMs: opts.openTimeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}), what: 'the DM (DIAG) port' });
+  const pipe = await opts.dm.open({
+    timeoutMs: opts.openTimeoutMs ?? 10_000,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    what: 'the DM (DIAG) port',
+  });
   const client = new DiagClient(pipe, { ...(opts.signal ? { signal: opts.signal } : {}), maxInFlight: 8 });
   try {
     const { backup, id } = await readModuleState(client, {
@@ -56,7 +66,11 @@ export async function runBackup(opts: BackupRunOptions): Promise<{ view: BackupV
     const out = path.join(opts.folder, backupFileName(id.model, imei, opts.now));
     const r = await saveBackup(backup, id, out);
     const c = r.manifest.counts;
-    opts.onEvent?.({ type: 'log', level: 'info', message: `Backup written and verified: ${out} (${r.manifest.bytes} bytes).` });
+    opts.onEvent?.({
+      type: 'log',
+      level: 'info',
+      message: `Backup written and verified: ${out} (${r.manifest.bytes} bytes).`,
+    });
     return {
       firmware: r.manifest.firmware,
       view: {

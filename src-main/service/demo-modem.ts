@@ -71,7 +71,8 @@ export class DemoModem {
   private constructor(private readonly opts: DemoModemOptions) {
     const bps = opts.linkBytesPerSecond ?? 0;
     // One model for both directions: USB 2 is half duplex.
-    const link = bps > 0 ? new LinkModel({ bytesPerSecond: bps, perTransferLatencyUs: 200, packetSize: 512 }) : undefined;
+    const link =
+      bps > 0 ? new LinkModel({ bytesPerSecond: bps, perTransferLatencyUs: 200, packetSize: 512 }) : undefined;
     this.edlBus = new MemoryBus(link ? { hostToDevice: link, deviceToHost: link } : {});
   }
 
@@ -143,7 +144,8 @@ export class DemoModem {
       this.padsShorted = false;
       return `Suspend and resume: the module restarted into ${into}.`;
     }
-    if (!this.padsShorted) return 'Suspend and resume: nothing changed; the module stays silent (USB_BOOT is not shorted).';
+    if (!this.padsShorted)
+      return 'Suspend and resume: nothing changed; the module stays silent (USB_BOOT is not shorted).';
     this.suspends++;
     if (this.suspends === 1) {
       this.muteEnd = await this.edlBus.plugIn();

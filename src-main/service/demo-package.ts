@@ -19,7 +19,12 @@ export function demoFirmwareFor(current: string | undefined): string {
 }
 
 /** Make (or reuse) the demo package under dir; returns its folder. */
-export async function demoPackage(dir: string, current: string | undefined, sizeMiB: number, signal?: AbortSignal): Promise<string> {
+export async function demoPackage(
+  dir: string,
+  current: string | undefined,
+  sizeMiB: number,
+  signal?: AbortSignal,
+): Promise<string> {
   throwIfAborted(signal);
   const firmware = demoFirmwareFor(current ?? MODELS.ec25.firmware);
   const sized = path.join(dir, `${sizeMiB}M`);
@@ -34,6 +39,9 @@ export async function demoPackage(dir: string, current: string | undefined, size
     const made = await makePackage({ model: 'ec25', outDir: sized, sizeMiB, firmware, seed: 7 });
     return made.root;
   } catch (e) {
-    throw new RescueError('HOST_IO', `The demo package could not be written under ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new RescueError(
+      'HOST_IO',
+      `The demo package could not be written under ${dir}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }

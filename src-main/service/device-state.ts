@@ -41,13 +41,21 @@ export function summarizeDemo(p: DemoPresence): DeviceSummary {
 /** Detect, bounded in time; a bus that cannot be read becomes usbAvailable false with the reason. */
 export async function detectBounded(enumerator: UsbEnumerator): Promise<DetectResult> {
   try {
-    return await bounded(() => detectDevices(enumerator), { timeoutMs: DETECT_TIMEOUT_MS, what: 'the list of USB devices' });
+    return await bounded(() => detectDevices(enumerator), {
+      timeoutMs: DETECT_TIMEOUT_MS,
+      what: 'the list of USB devices',
+    });
   } catch (e) {
     return { usbAvailable: false, reason: e instanceof Error ? e.message : String(e), devices: [] };
   }
 }
 
-export function buildState(detected: DetectResult, demoOn: boolean, demo: DemoPresence | undefined, now: number): DeviceState {
+export function buildState(
+  detected: DetectResult,
+  demoOn: boolean,
+  demo: DemoPresence | undefined,
+  now: number,
+): DeviceState {
   const devices = detected.devices.map(summarizeDetected);
   if (demo) devices.push(summarizeDemo(demo));
   const state: DeviceState = { usbAvailable: detected.usbAvailable, devices, demo: demoOn, updatedAt: now };
@@ -58,7 +66,8 @@ export function buildState(detected: DetectResult, demoOn: boolean, demo: DemoPr
 /** The part of a state that counts as a change (not the time stamp). */
 export function sameDevices(a: DeviceState | undefined, b: DeviceState): boolean {
   if (!a) return false;
-  const key = (s: DeviceState): string => JSON.stringify({ u: s.usbAvailable, r: s.reason, d: s.devices, demo: s.demo });
+  const key = (s: DeviceState): string =>
+    JSON.stringify({ u: s.usbAvailable, r: s.reason, d: s.devices, demo: s.demo });
   return key(a) === key(b);
 }
 

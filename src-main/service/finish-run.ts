@@ -44,15 +44,28 @@ export async function waitForNormal(target: FinishTarget, opts: FinishOptions): 
     await sleep(Math.min(opts.pollMs ?? 250, left), opts.signal);
   }
   if (!module) {
-    if (lastMode === 'edl') throw new RescueError('DEVICE_STILL_IN_EDL', `It was still in EDL (05c6:9008) ${formatMs(opts.timeoutMs)} after the flash.`);
+    if (lastMode === 'edl')
+      throw new RescueError(
+        'DEVICE_STILL_IN_EDL',
+        `It was still in EDL (05c6:9008) ${formatMs(opts.timeoutMs)} after the flash.`,
+      );
     if (lastMode !== undefined) return { mode: lastMode };
-    throw new RescueError('DEVICE_TIMEOUT', `The module did not come back on the bus within ${formatMs(opts.timeoutMs)} after the flash.`, {
-      nextStep: 'Unplug and replug the module (or power-cycle it) and look at the device list; if it shows in EDL, flash again.',
-    });
+    throw new RescueError(
+      'DEVICE_TIMEOUT',
+      `The module did not come back on the bus within ${formatMs(opts.timeoutMs)} after the flash.`,
+      {
+        nextStep:
+          'Unplug and replug the module (or power-cycle it) and look at the device list; if it shows in EDL, flash again.',
+      },
+    );
   }
   log('info', `The module is back in normal mode (${module.name}); asking its firmware version.`);
   const atTimeoutMs = opts.atTimeoutMs ?? 5000;
-  const open = { timeoutMs: Math.max(2000, deadline - Date.now()), ...(opts.signal ? { signal: opts.signal } : {}), what: 'the AT port' };
+  const open = {
+    timeoutMs: Math.max(2000, deadline - Date.now()),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    what: 'the AT port',
+  };
   const pipe = await target.atOpener(module).open(open);
   const at = new AtClient(pipe, { timeoutMs: atTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   try {
@@ -68,7 +81,10 @@ export async function waitForNormal(target: FinishTarget, opts: FinishOptions): 
     }
     const cfun = await at.cfun();
     const radioOk = cfun !== CFUN_NO_CALIBRATION;
-    log(radioOk ? 'info' : 'warn', `Firmware ${firmware}; radio state +CFUN: ${cfun}${radioOk ? '' : ' (no calibration: restore the QCN backup)'}.`);
+    log(
+      radioOk ? 'info' : 'warn',
+      `Firmware ${firmware}; radio state +CFUN: ${cfun}${radioOk ? '' : ' (no calibration: restore the QCN backup)'}.`,
+    );
     return { mode: 'normal', firmware, radioOk };
   } finally {
     await at.close().catch(() => undefined);

@@ -21,7 +21,10 @@ async function checkedParams(method: ApiMethod, params: unknown, policy: PathPol
     case 'inspectPackage':
       return { ...p, path: await policy.readable(p.path, 'package', 'firmware package (its folder or .zip)') };
     case 'flash':
-      return { ...p, packagePath: await policy.readable(p.packagePath, 'package', 'firmware package (its folder or .zip)') };
+      return {
+        ...p,
+        packagePath: await policy.readable(p.packagePath, 'package', 'firmware package (its folder or .zip)'),
+      };
     case 'restore':
       return { ...p, file: await policy.readable(p.file, 'file', 'QCN backup') };
     default:
@@ -31,7 +34,8 @@ async function checkedParams(method: ApiMethod, params: unknown, policy: PathPol
 
 /** `service` with the path policy in front of every call that names a path; its other members as they are. */
 export function guardPaths<S extends ApiService>(service: S, policy: PathPolicy): S {
-  const call = async <M extends ApiMethod>(method: M, params: Params<M>): Promise<Result<M>> => service.call(method, (await checkedParams(method, params, policy)) as Params<M>);
+  const call = async <M extends ApiMethod>(method: M, params: Params<M>): Promise<Result<M>> =>
+    service.call(method, (await checkedParams(method, params, policy)) as Params<M>);
   return new Proxy(service, {
     get(target, prop, receiver) {
       if (prop === 'call') return call;

@@ -25,11 +25,15 @@ export function branchOf(version: string): string | undefined {
   return /^[A-Z]{2}\d{2}[A-Z0-9]*?(R\d{2})A\d{2}/i.exec(version)?.[1]?.toUpperCase();
 }
 
-export function moduleMatch(pkg: Pick<FirmwarePackage, 'version' | 'geometry'>, mod: ModuleFacts): PackageView['moduleMatch'] {
+export function moduleMatch(
+  pkg: Pick<FirmwarePackage, 'version' | 'geometry'>,
+  mod: ModuleFacts,
+): PackageView['moduleMatch'] {
   let compared = false;
   if (mod.geometry) {
     compared = true;
-    if (mod.geometry.pageSize !== pkg.geometry.sectorSize || mod.geometry.pagesPerBlock !== pkg.geometry.pagesPerBlock) return 'no';
+    if (mod.geometry.pageSize !== pkg.geometry.sectorSize || mod.geometry.pagesPerBlock !== pkg.geometry.pagesPerBlock)
+      return 'no';
   }
   const a = pkg.version ? productOf(pkg.version) : undefined;
   const b = mod.firmware ? productOf(mod.firmware) : undefined;
@@ -56,20 +60,30 @@ export function overrideWordFor(pkg: Pick<FirmwarePackage, 'version'>): string {
 function notForModule(pkg: Pick<FirmwarePackage, 'version' | 'geometry'>, mod: ModuleFacts): string {
   const mine = mod.firmware ? productOf(mod.firmware) : undefined;
   const theirs = pkg.version ? productOf(pkg.version) : undefined;
-  if (mine && theirs && mine !== theirs) return `This package is for ${theirs}; the connected module is ${mine} (${mod.firmware}). Flashed anyway, the module may not start again.`;
-  if (mod.geometry) return `This package writes ${pkg.geometry.sectorSize}-byte pages in blocks of ${pkg.geometry.pagesPerBlock}; the connected module's NAND has ${mod.geometry.pageSize}-byte pages in blocks of ${mod.geometry.pagesPerBlock}. It is for another module.`;
+  if (mine && theirs && mine !== theirs)
+    return `This package is for ${theirs}; the connected module is ${mine} (${mod.firmware}). Flashed anyway, the module may not start again.`;
+  if (mod.geometry)
+    return `This package writes ${pkg.geometry.sectorSize}-byte pages in blocks of ${pkg.geometry.pagesPerBlock}; the connected module's NAND has ${mod.geometry.pageSize}-byte pages in blocks of ${mod.geometry.pagesPerBlock}. It is for another module.`;
   return `This package does not look made for the connected module${mod.firmware ? ` (${mod.firmware})` : ''}.`;
 }
 
 /** Refuse a package made for another module unless the person typed the override word. */
 export function checkModuleOverride(view: PackageView, typed: string | undefined): void {
   if (view.moduleMatch !== 'no') return;
-  if (view.overrideWord !== undefined && typeof typed === 'string' && typed.trim().toUpperCase() === view.overrideWord.toUpperCase()) return;
+  if (
+    view.overrideWord !== undefined &&
+    typeof typed === 'string' &&
+    typed.trim().toUpperCase() === view.overrideWord.toUpperCase()
+  )
+    return;
   throw new RescueError('PACKAGE_NOT_FOR_MODULE', view.warnings.at(-1) ?? '');
 }
 
 /** Warnings the wizard adds to the loader's: a branch change (a downgrade especially), a factory XML. */
-export function extraWarnings(pkg: Pick<FirmwarePackage, 'version' | 'rawprogramPath' | 'warnings'>, mod: ModuleFacts): string[] {
+export function extraWarnings(
+  pkg: Pick<FirmwarePackage, 'version' | 'rawprogramPath' | 'warnings'>,
+  mod: ModuleFacts,
+): string[] {
   const out: string[] = [];
   const pb = pkg.version ? branchOf(pkg.version) : undefined;
   const mb = mod.firmware ? branchOf(mod.firmware) : undefined;
@@ -83,7 +97,9 @@ export function extraWarnings(pkg: Pick<FirmwarePackage, 'version' | 'rawprogram
   }
   const xml = path.basename(pkg.rawprogramPath);
   if (/factory/i.test(xml) && !pkg.warnings.some((w) => /factory/i.test(w))) {
-    out.push(`${xml} is a factory XML: it also erases EFS/NV (calibration, IMEI). Back up the module's QCN before flashing it.`);
+    out.push(
+      `${xml} is a factory XML: it also erases EFS/NV (calibration, IMEI). Back up the module's QCN before flashing it.`,
+    );
   }
   return out;
 }
@@ -98,7 +114,11 @@ export function toPackageView(pkg: FirmwarePackage, mod: ModuleFacts): PackageVi
     partitions,
     totalBytes: pkg.totalProgramBytes,
     warnings: [...pkg.warnings, ...extraWarnings(pkg, mod)],
-    problems: pkg.problems.map((p) => ({ code: p.code, message: p.message, ...(p.file !== undefined ? { file: p.file } : {}) })),
+    problems: pkg.problems.map((p) => ({
+      code: p.code,
+      message: p.message,
+      ...(p.file !== undefined ? { file: p.file } : {}),
+    })),
     flashable: pkg.problems.length === 0,
     keepsCalibration: keepsCalibration(pkg.rawprogramPath),
   };

@@ -33,7 +33,10 @@ export function absolutePath(p: unknown, what: string): string {
   if (p.includes('\0')) throw new RescueError('USAGE', `The ${what} holds an invalid character.`);
   if (!path.isAbsolute(p)) {
     throw new RescueError('USAGE', `"${p}" is a relative path; the ${what} must be given as a full path.`, {
-      nextStep: process.platform === 'win32' ? 'Give the full path, starting with the drive letter (C:\\...).' : 'Give the full path, starting with / (for example /home/you/...).',
+      nextStep:
+        process.platform === 'win32'
+          ? 'Give the full path, starting with the drive letter (C:\\...).'
+          : 'Give the full path, starting with / (for example /home/you/...).',
     });
   }
   return path.resolve(p);
@@ -78,25 +81,37 @@ export class PathPolicy {
     try {
       st = await stat(abs);
     } catch {
-      throw new RescueError(kind === 'package' ? 'PACKAGE_NOT_FOUND' : 'HOST_IO', `Nothing at ${abs}.`, { nextStep: `Check the path of the ${what}.` });
+      throw new RescueError(kind === 'package' ? 'PACKAGE_NOT_FOUND' : 'HOST_IO', `Nothing at ${abs}.`, {
+        nextStep: `Check the path of the ${what}.`,
+      });
     }
     if (st.isFile() || (kind === 'package' && st.isDirectory())) return abs;
-    throw new RescueError('NOT_A_FILE', `${abs} is ${kindOf(st)}${kind === 'package' ? ', not a package folder or a .zip file' : ', not a regular file'}.`);
+    throw new RescueError(
+      'NOT_A_FILE',
+      `${abs} is ${kindOf(st)}${kind === 'package' ? ', not a package folder or a .zip file' : ', not a regular file'}.`,
+    );
   }
 
   /** A folder to write into: absolute, under the home or a chosen folder (links followed), not a device. */
   async writableFolder(p: unknown, what: string): Promise<string> {
     const abs = absolutePath(p, what);
     const { real, existing } = await realPathOfNearest(abs);
-    if (existing && !existing.isDirectory()) throw new RescueError('NOT_A_FILE', `${abs} is ${kindOf(existing)}, not a folder.`, { nextStep: `Choose a folder for the ${what}.` });
-    const roots = await Promise.all([this.home, ...this.chosen].map(async (r) => (await realpath(r).catch(() => r))));
+    if (existing && !existing.isDirectory())
+      throw new RescueError('NOT_A_FILE', `${abs} is ${kindOf(existing)}, not a folder.`, {
+        nextStep: `Choose a folder for the ${what}.`,
+      });
+    const roots = await Promise.all([this.home, ...this.chosen].map(async (r) => await realpath(r).catch(() => r)));
     // A home of "/" (a service account) would allow everything: then only chosen folders count.
     const allowed = roots.filter((r, i) => i > 0 || path.dirname(r) !== r);
     if (!allowed.some((r) => isInside(r, real))) {
       const shown = real === abs ? abs : `${abs} (${real})`;
-      throw new RescueError('USAGE', `The ${what} ${shown} is outside your home folder ${this.home}; the browser mode writes only there${this.chosen.length ? ' or into folders you chose' : ''}.`, {
-        nextStep: `Choose a folder inside ${this.home}.`,
-      });
+      throw new RescueError(
+        'USAGE',
+        `The ${what} ${shown} is outside your home folder ${this.home}; the browser mode writes only there${this.chosen.length ? ' or into folders you chose' : ''}.`,
+        {
+          nextStep: `Choose a folder inside ${this.home}.`,
+        },
+      );
     }
     return abs;
   }

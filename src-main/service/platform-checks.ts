@@ -15,20 +15,50 @@ async function usbCheck(enumerator: UsbEnumerator): Promise<PlatformCheck> {
   try {
     const a = await bounded(() => enumerator.availability(), { timeoutMs: 3000, what: 'the USB subsystem' });
     return a.available
-      ? { id: 'usb', title: 'USB devices can be listed', state: 'ok', detail: 'This computer lets Modem Rescue see its USB devices.' }
-      : { id: 'usb', title: 'USB devices can be listed', state: 'fail', detail: `Modem Rescue cannot see this computer's USB devices: ${a.reason}` };
+      ? {
+          id: 'usb',
+          title: 'USB devices can be listed',
+          state: 'ok',
+          detail: 'This computer lets Modem Rescue see its USB devices.',
+        }
+      : {
+          id: 'usb',
+          title: 'USB devices can be listed',
+          state: 'fail',
+          detail: `Modem Rescue cannot see this computer's USB devices: ${a.reason}`,
+        };
   } catch (e) {
-    return { id: 'usb', title: 'USB devices can be listed', state: 'fail', detail: `Looking at the USB devices failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      id: 'usb',
+      title: 'USB devices can be listed',
+      state: 'fail',
+      detail: `Looking at the USB devices failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 
-export async function platformChecks(enumerator: UsbEnumerator, platform: NodeJS.Platform = process.platform, probe: SystemProbe = realSystem()): Promise<PlatformCheck[]> {
+export async function platformChecks(
+  enumerator: UsbEnumerator,
+  platform: NodeJS.Platform = process.platform,
+  probe: SystemProbe = realSystem(),
+): Promise<PlatformCheck[]> {
   const usb = await usbCheck(enumerator);
   let doctor: PlatformCheck[];
   try {
-    doctor = await bounded(() => runDoctor({ ...probe, platform }), { timeoutMs: DOCTOR_TIMEOUT_MS, what: 'the system checks', code: 'HOST_IO' });
+    doctor = await bounded(() => runDoctor({ ...probe, platform }), {
+      timeoutMs: DOCTOR_TIMEOUT_MS,
+      what: 'the system checks',
+      code: 'HOST_IO',
+    });
   } catch (e) {
-    doctor = [{ id: 'doctor', title: 'System checks', state: 'unknown', detail: `The system checks did not complete: ${e instanceof Error ? e.message : String(e)}` }];
+    doctor = [
+      {
+        id: 'doctor',
+        title: 'System checks',
+        state: 'unknown',
+        detail: `The system checks did not complete: ${e instanceof Error ? e.message : String(e)}`,
+      },
+    ];
   }
   const rest = doctor.filter((c) => c.id !== 'usb');
   if (usb.state === 'ok') return [usb, ...rest];
@@ -43,7 +73,12 @@ export async function platformChecks(enumerator: UsbEnumerator, platform: NodeJS
 }
 
 /** Run a fix the checks offered (described to the user first by the wizard), then check again. */
-export async function runFix(id: string, enumerator?: UsbEnumerator, probe: SystemProbe = realSystem(), signal?: AbortSignal): Promise<PlatformCheck[]> {
+export async function runFix(
+  id: string,
+  enumerator?: UsbEnumerator,
+  probe: SystemProbe = realSystem(),
+  signal?: AbortSignal,
+): Promise<PlatformCheck[]> {
   await runDoctorFix(probe, id, signal ? { signal } : {});
   return enumerator ? platformChecks(enumerator, probe.platform, probe) : runDoctor(probe);
 }

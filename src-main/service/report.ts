@@ -29,7 +29,8 @@ export function maskImeisIn(text: string): string {
 export function maskImeisDeep(value: unknown): unknown {
   if (typeof value === 'string') return maskImeisIn(value);
   if (Array.isArray(value)) return value.map(maskImeisDeep);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskImeisDeep(v)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskImeisDeep(v)]));
   return value;
 }
 
@@ -39,7 +40,7 @@ export async function readAppVersion(): Promise<string> {
   for (const up of ['../..', '../../..']) {
     try {
       const text = await readFile(path.join(here, up, 'package.json'), 'utf8');
-      const v = (JSON.parse(text) as { name?: unknown; version?: unknown });
+      const v = JSON.parse(text) as { name?: unknown; version?: unknown };
       if (v.name === 'modem-rescue' && typeof v.version === 'string') return v.version;
     } catch {
       // try the next place
@@ -49,7 +50,11 @@ export async function readAppVersion(): Promise<string> {
 }
 
 export function stamp(now: number): string {
-  return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  return new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace('T', '-');
 }
 
 export async function writeReport(dir: string, input: ReportInput): Promise<string> {

@@ -6,7 +6,21 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { ApiEvent, ApiMethod, ApiMethods, BackupView, DeviceState, DeviceSummary, FinishView, FlashView, PackageView, Params, PowerCycleActionView, RestoreView, Result } from '../../shared/api.js';
+import type {
+  ApiEvent,
+  ApiMethod,
+  ApiMethods,
+  BackupView,
+  DeviceState,
+  DeviceSummary,
+  FinishView,
+  FlashView,
+  PackageView,
+  Params,
+  PowerCycleActionView,
+  RestoreView,
+  Result,
+} from '../../shared/api.js';
 import { isApiMethod } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
@@ -35,7 +49,12 @@ import { platformChecks, runFix } from './platform-checks.js';
 import { readAppVersion, writeReport } from './report.js';
 
 /** Knobs for the flash (tests and the demo use shorter limits than the field). */
-export type FlashTuning = Partial<Pick<FlashOptions, 'openTimeoutMs' | 'helloTimeoutMs' | 'saharaPacketTimeoutMs' | 'timeouts' | 'recovery' | 'maxPayload'>>;
+export type FlashTuning = Partial<
+  Pick<
+    FlashOptions,
+    'openTimeoutMs' | 'helloTimeoutMs' | 'saharaPacketTimeoutMs' | 'timeouts' | 'recovery' | 'maxPayload'
+  >
+>;
 
 export interface ServiceOptions {
   /** Where the service keeps its state: demo/, demo-packages/, journal/, reports/ (and backups/ in tests). */
@@ -107,7 +126,8 @@ export class RescueService {
       setDemoMode: (p) => this.setDemoMode(p),
       platformChecks: () => platformChecks(this.enumerator, process.platform, this.probe),
       runFix: (p) => runFix(p.id, this.enumerator, this.probe),
-      defaultBackupFolder: () => Promise.resolve(this.opts.backupFolder ?? path.join(homedir(), 'ModemRescue', 'backups')),
+      defaultBackupFolder: () =>
+        Promise.resolve(this.opts.backupFolder ?? path.join(homedir(), 'ModemRescue', 'backups')),
       backup: (p) => this.long('backup', (s) => this.backup(p, s)),
       enterEdl: (p) => this.long('enterEdl', (s) => this.enterEdl(p, s)),
       demoAction: (p) => this.demoAction(p),
@@ -198,9 +218,16 @@ export class RescueService {
   private async device(id: string, mode?: DeviceSummary['mode']): Promise<DeviceSummary> {
     const state = await this.refreshSoon();
     const d = state.devices.find((x) => x.id === id);
-    if (!d) throw new RescueError(mode === 'edl' ? 'DEVICE_NOT_FOUND' : 'PORT_NOT_FOUND', `No device "${id}" is connected now.`);
+    if (!d)
+      throw new RescueError(
+        mode === 'edl' ? 'DEVICE_NOT_FOUND' : 'PORT_NOT_FOUND',
+        `No device "${id}" is connected now.`,
+      );
     if (mode && d.mode !== mode) {
-      throw new RescueError(mode === 'normal' ? 'PORT_NOT_FOUND' : 'DEVICE_NOT_FOUND', `${d.name} is in ${d.mode} mode; this step needs it in ${mode} mode.`);
+      throw new RescueError(
+        mode === 'normal' ? 'PORT_NOT_FOUND' : 'DEVICE_NOT_FOUND',
+        `${d.name} is in ${d.mode} mode; this step needs it in ${mode} mode.`,
+      );
     }
     return d;
   }
@@ -208,7 +235,12 @@ export class RescueService {
   // ---- long operations ------------------------------------------------------------------
 
   private async long<T>(method: ApiMethod, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (this.busy) throw new RescueError('USAGE', `The engine is busy with ${this.busy.method}; wait for it to finish or cancel it first.`, { nextStep: 'Wait for the running step to end, or cancel it.' });
+    if (this.busy)
+      throw new RescueError(
+        'USAGE',
+        `The engine is busy with ${this.busy.method}; wait for it to finish or cancel it first.`,
+        { nextStep: 'Wait for the running step to end, or cancel it.' },
+      );
     const abort = new AbortController();
     this.busy = { method, abort };
     this.emit({ type: 'busy', method });
@@ -229,12 +261,19 @@ export class RescueService {
   // ---- demo -------------------------------------------------------------------------------
 
   private async setDemoMode(p: ApiMethods['setDemoMode']['params']): Promise<DeviceState> {
-    if (this.busy) throw new RescueError('USAGE', `The engine is busy with ${this.busy.method}; the demo module cannot be switched now.`);
+    if (this.busy)
+      throw new RescueError(
+        'USAGE',
+        `The engine is busy with ${this.busy.method}; the demo module cannot be switched now.`,
+      );
     let faults: Fault[];
     try {
       faults = (p.faults ?? []).map(parseFault);
     } catch (e) {
-      if (e instanceof FaultSpecError) throw new RescueError('USAGE', e.message, { nextStep: 'Use fault specs such as stall@1M, disconnect@512k, nak-program@2.' });
+      if (e instanceof FaultSpecError)
+        throw new RescueError('USAGE', e.message, {
+          nextStep: 'Use fault specs such as stall@1M, disconnect@512k, nak-program@2.',
+        });
       throw e;
     }
     const old = this.demo;
@@ -249,13 +288,16 @@ export class RescueService {
         stateDir: dir,
         silent: p.silent ?? false,
         faults,
-        ...(this.opts.demo?.reEnumerateDelayMs !== undefined ? { reEnumerateDelayMs: this.opts.demo.reEnumerateDelayMs } : {}),
+        ...(this.opts.demo?.reEnumerateDelayMs !== undefined
+          ? { reEnumerateDelayMs: this.opts.demo.reEnumerateDelayMs }
+          : {}),
         linkBytesPerSecond: this.opts.demo?.linkBytesPerSecond ?? DEMO_LINK_BYTES_PER_SECOND,
         onChange: () => void this.refreshSoon().catch(() => undefined),
         // What the programmer logs reaches the host as Firehose <log> lines and is shown once, as
         // the device's (level 'device'); the module's own echo of those lines is dropped here.
         onLog: (m) => {
-          if (!m.startsWith('firehose: ')) this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` });
+          if (!m.startsWith('firehose: '))
+            this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` });
         },
       });
     }
@@ -280,7 +322,10 @@ export class RescueService {
     return platformPowerCycleActions(this.probe, await this.busPathOf(p.deviceId));
   }
 
-  private async runPowerCycle(p: ApiMethods['runPowerCycle']['params'], signal: AbortSignal): Promise<{ message: string; mode?: DeviceMode }> {
+  private async runPowerCycle(
+    p: ApiMethods['runPowerCycle']['params'],
+    signal: AbortSignal,
+  ): Promise<{ message: string; mode?: DeviceMode }> {
     if (this.demo) {
       if (p.id !== DEMO_SUSPEND_ACTION.id) throw new RescueError('USAGE', `Unknown power-cycle action "${p.id}".`);
       const state = await this.demoAction({ action: 'suspend-resume' });
@@ -291,17 +336,31 @@ export class RescueService {
   }
 
   private async makeDemoPackage(signal: AbortSignal): Promise<string> {
-    if (!this.demo) throw new RescueError('USAGE', 'A demo package is made for the demo module: switch demo mode on first.');
-    return demoPackage(path.join(this.opts.stateDir, 'demo-packages'), this.demo.firmware, this.opts.demo?.packageMiB ?? 8, signal);
+    if (!this.demo)
+      throw new RescueError('USAGE', 'A demo package is made for the demo module: switch demo mode on first.');
+    return demoPackage(
+      path.join(this.opts.stateDir, 'demo-packages'),
+      this.demo.firmware,
+      this.opts.demo?.packageMiB ?? 8,
+      signal,
+    );
   }
 
   // ---- the steps --------------------------------------------------------------------------
 
   private async backup(p: ApiMethods['backup']['params'], signal: AbortSignal): Promise<BackupView> {
-    if (typeof p.folder !== 'string' || p.folder.trim() === '') throw new RescueError('USAGE', 'Choose a folder for the backup.');
+    if (typeof p.folder !== 'string' || p.folder.trim() === '')
+      throw new RescueError('USAGE', 'Choose a folder for the backup.');
     const d = await this.device(p.deviceId, 'normal');
     const dm = this.dmOpener(d);
-    const view = await runBackup({ dm, folder: p.folder, now: this.now(), signal, onEvent: this.engineEvent, ...(this.opts.backupNvRange ? { nvRange: this.opts.backupNvRange } : {}) });
+    const view = await runBackup({
+      dm,
+      folder: p.folder,
+      now: this.now(),
+      signal,
+      onEvent: this.engineEvent,
+      ...(this.opts.backupNvRange ? { nvRange: this.opts.backupNvRange } : {}),
+    });
     this.lastBackup = view.view;
     this.knownFirmware = view.firmware;
     return view.view;
@@ -309,8 +368,19 @@ export class RescueService {
 
   private async restore(p: ApiMethods['restore']['params'], signal: AbortSignal): Promise<RestoreView> {
     const d = await this.device(p.deviceId, 'normal');
-    const backupDir = path.join(this.opts.backupFolder ?? path.join(homedir(), 'ModemRescue', 'backups'), 'before-restore');
-    return runRestore({ dm: this.dmOpener(d), file: p.file, dryRun: p.dryRun === true, backupDir, signal, onEvent: this.engineEvent, ...(this.opts.backupNvRange ? { nvRange: this.opts.backupNvRange } : {}) });
+    const backupDir = path.join(
+      this.opts.backupFolder ?? path.join(homedir(), 'ModemRescue', 'backups'),
+      'before-restore',
+    );
+    return runRestore({
+      dm: this.dmOpener(d),
+      file: p.file,
+      dryRun: p.dryRun === true,
+      backupDir,
+      signal,
+      onEvent: this.engineEvent,
+      ...(this.opts.backupNvRange ? { nvRange: this.opts.backupNvRange } : {}),
+    });
   }
 
   private dmOpener(d: DeviceSummary): PipeOpener {
@@ -364,14 +434,16 @@ export class RescueService {
   }
 
   private async inspect(p: ApiMethods['inspectPackage']['params']): Promise<PackageView> {
-    if (typeof p.path !== 'string' || p.path.trim() === '') throw new RescueError('USAGE', 'Choose a firmware package (its folder or .zip).');
+    if (typeof p.path !== 'string' || p.path.trim() === '')
+      throw new RescueError('USAGE', 'Choose a firmware package (its folder or .zip).');
     const view = await inspectPackage(p.path, this.moduleFacts());
     this.lastPlan = { packagePath: p.path, view };
     return view;
   }
 
   private async flash(p: ApiMethods['flash']['params'], signal: AbortSignal): Promise<FlashView> {
-    if (typeof p.packagePath !== 'string' || p.packagePath.trim() === '') throw new RescueError('USAGE', 'Choose a firmware package first.');
+    if (typeof p.packagePath !== 'string' || p.packagePath.trim() === '')
+      throw new RescueError('USAGE', 'Choose a firmware package first.');
     const pkg = await loadPackage(p.packagePath, { signal });
     let guards: FlashGuards | undefined;
     try {

@@ -25,7 +25,8 @@ export interface RestoreRunOptions {
 const MAX_LISTED = 200;
 
 export async function runRestore(opts: RestoreRunOptions): Promise<RestoreView> {
-  if (typeof opts.file !== 'string' || opts.file.trim() === '') throw new RescueError('USAGE', 'Choose the QCN backup to restore from.');
+  if (typeof opts.file !== 'string' || opts.file.trim() === '')
+    throw new RescueError('USAGE', 'Choose the QCN backup to restore from.');
   const r = await restoreQcn({
     dm: opts.dm,
     file: opts.file,

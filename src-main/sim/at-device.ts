@@ -62,7 +62,13 @@ export class AtInterpreter {
     if (!upper.startsWith('AT')) return ['ERROR'];
     const body = upper.slice(2);
     const ok = (...lines: string[]): string[] => [...lines, 'OK'];
-    const cme = (code: number): string[] => [this.cmee === 0 ? 'ERROR' : this.cmee === 1 ? `+CME ERROR: ${code}` : `+CME ERROR: ${CME_TEXT[code] ?? 'unknown'}`];
+    const cme = (code: number): string[] => [
+      this.cmee === 0
+        ? 'ERROR'
+        : this.cmee === 1
+          ? `+CME ERROR: ${code}`
+          : `+CME ERROR: ${CME_TEXT[code] ?? 'unknown'}`,
+    ];
     const fw = this.state.firmware;
     switch (body) {
       case '':
@@ -150,7 +156,13 @@ export async function runAtDevice(pipe: BulkPipe, opts: AtDeviceOptions): Promis
   const sendLines = (lines: string[]): Promise<void> => send(lines.map((l) => `\r\n${l}\r\n`).join(''));
   try {
     if (opts.bootUrcs ?? true) {
-      const boot = ['RDY', `+CFUN: ${opts.state.hasRfCalibration() ? 1 : 5}`, '+CPIN: NOT INSERTED', '+QUSIM: 1', '+QIND: SMS DONE'];
+      const boot = [
+        'RDY',
+        `+CFUN: ${opts.state.hasRfCalibration() ? 1 : 5}`,
+        '+CPIN: NOT INSERTED',
+        '+QUSIM: 1',
+        '+QIND: SMS DONE',
+      ];
       await sendLines(boot);
     }
     let line: number[] = [];

@@ -53,7 +53,9 @@ export const PblStatus = {
   INVALID_IMG_HASH_TABLE_SIZE: 0x26,
 } as const;
 
-const STATUS_NAMES = new Map<number, string>(Object.entries(PblStatus).map(([k, v]) => [v, k.toLowerCase().replace(/_/g, ' ')]));
+const STATUS_NAMES = new Map<number, string>(
+  Object.entries(PblStatus).map(([k, v]) => [v, k.toLowerCase().replace(/_/g, ' ')]),
+);
 
 export function statusName(status: number): string {
   return STATUS_NAMES.get(status) ?? `status 0x${status.toString(16)}`;
@@ -97,23 +99,34 @@ export class HostPacketError extends Error {
   }
 }
 
-const u32 = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at, true);
+const u32 = (b: Uint8Array, at: number): number =>
+  new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at, true);
 
 /** From the first 8 bytes: the whole packet's length, checked against the command's own. */
 export function hostPacketLength(header: Uint8Array): number {
-  if (header.length < PBL_HEADER_BYTES) throw new HostPacketError(PblStatus.INVALID_PACKET_SIZE, `a packet needs ${PBL_HEADER_BYTES} bytes, got ${header.length}`);
+  if (header.length < PBL_HEADER_BYTES)
+    throw new HostPacketError(
+      PblStatus.INVALID_PACKET_SIZE,
+      `a packet needs ${PBL_HEADER_BYTES} bytes, got ${header.length}`,
+    );
   const command = u32(header, 0);
   const length = u32(header, 4);
   const want = HOST_LENGTHS.get(command);
-  if (want === undefined) throw new HostPacketError(PblStatus.INVALID_CMD, `command 0x${command.toString(16)} is not one a host sends`);
-  if (length !== want) throw new HostPacketError(PblStatus.INVALID_PACKET_SIZE, `command 0x${command.toString(16)} with length 0x${length.toString(16)} (it is 0x${want.toString(16)})`);
+  if (want === undefined)
+    throw new HostPacketError(PblStatus.INVALID_CMD, `command 0x${command.toString(16)} is not one a host sends`);
+  if (length !== want)
+    throw new HostPacketError(
+      PblStatus.INVALID_PACKET_SIZE,
+      `command 0x${command.toString(16)} with length 0x${length.toString(16)} (it is 0x${want.toString(16)})`,
+    );
   return length;
 }
 
 /** Decode a whole host packet (its length already checked by hostPacketLength). */
 export function readHostPacket(bytes: Uint8Array): HostPacket {
   const length = hostPacketLength(bytes);
-  if (bytes.length < length) throw new HostPacketError(PblStatus.INVALID_PACKET_SIZE, `packet cut short: ${bytes.length} of ${length} bytes`);
+  if (bytes.length < length)
+    throw new HostPacketError(PblStatus.INVALID_PACKET_SIZE, `packet cut short: ${bytes.length} of ${length} bytes`);
   const w = (i: number): number => u32(bytes, PBL_HEADER_BYTES + 4 * i);
   switch (u32(bytes, 0)) {
     case PblCommand.HELLO_RESP:
@@ -144,14 +157,20 @@ function packet(command: number, length: number, words: readonly number[]): Uint
   dv.setUint32(0, command, true);
   dv.setUint32(4, length, true);
   words.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`word ${i} of command 0x${command.toString(16)} is not a u32: ${v}`);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new RangeError(`word ${i} of command 0x${command.toString(16)} is not a u32: ${v}`);
     dv.setUint32(PBL_HEADER_BYTES + 4 * i, v, true);
   });
   return out;
 }
 
 /** HELLO: 0x30 bytes, version, version_compatible, max command packet length, mode, six zero words. */
-export function helloPacket(version: number, versionCompatible: number, maxCommandPacket: number, mode: number): Uint8Array {
+export function helloPacket(
+  version: number,
+  versionCompatible: number,
+  maxCommandPacket: number,
+  mode: number,
+): Uint8Array {
   return packet(PblCommand.HELLO, 0x30, [version, versionCompatible, maxCommandPacket, mode]);
 }
 
@@ -180,5 +199,11 @@ export function execRespPacket(clientCommand: number, responseLength: number): U
 }
 
 export function modeText(mode: number): string {
-  return mode === PblMode.IMAGE_TX_PENDING ? 'image transfer' : mode === PblMode.COMMAND ? 'command' : mode === PblMode.IMAGE_TX_COMPLETE ? 'image transfer complete' : `mode ${mode}`;
+  return mode === PblMode.IMAGE_TX_PENDING
+    ? 'image transfer'
+    : mode === PblMode.COMMAND
+      ? 'command'
+      : mode === PblMode.IMAGE_TX_COMPLETE
+        ? 'image transfer complete'
+        : `mode ${mode}`;
 }

@@ -53,7 +53,10 @@ export class DeviceCommand {
   }
 }
 
-type Token = { kind: 'decl' } | { kind: 'open'; name: string; attrs: Record<string, string>; selfClosing: boolean } | { kind: 'close'; name: string };
+type Token =
+  | { kind: 'decl' }
+  | { kind: 'open'; name: string; attrs: Record<string, string>; selfClosing: boolean }
+  | { kind: 'close'; name: string };
 
 const NAME = /[A-Za-z_?][A-Za-z0-9_.:-]*/y;
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -197,7 +200,11 @@ function escapeValue(v: string): string {
  * One document from the device. 'one-line' is how Qualcomm's xml writer emits it; 'lines' puts the
  * declaration and <data> on lines of their own, as some programmers do (edl issue 269).
  */
-export function deviceDocument(tag: string, attrs: readonly (readonly [string, string | number])[], layout: DocumentLayout = 'one-line'): string {
+export function deviceDocument(
+  tag: string,
+  attrs: readonly (readonly [string, string | number])[],
+  layout: DocumentLayout = 'one-line',
+): string {
   const body = attrs.map(([k, v]) => ` ${k}="${escapeValue(String(v))}"`).join('');
   const sep = layout === 'lines' ? '\n' : '';
   return `${DEVICE_XML_DECLARATION}${sep}<data>${sep}<${tag}${body} /></data>`;
@@ -237,7 +244,8 @@ export class HostStreamFramer {
   next(): string | undefined {
     const end = findBytes(this.buf, CLOSE);
     if (end < 0) {
-      if (this.buf.length > this.maxDocumentBytes) throw new DeviceXmlError(`${this.buf.length} bytes arrived without </data>`);
+      if (this.buf.length > this.maxDocumentBytes)
+        throw new DeviceXmlError(`${this.buf.length} bytes arrived without </data>`);
       return undefined;
     }
     const stop = end + CLOSE.length;

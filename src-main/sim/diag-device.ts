@@ -71,7 +71,22 @@ export type DiagOutcome =
 /** Mobile model id in EXT_BUILD_ID (the QCN names its storage after it, %08d). */
 export const MOBILE_MODEL_ID = 24655;
 /** The FEATURE_QUERY mask of this firmware. */
-export const FEATURE_MASK: Readonly<Uint8Array> = Uint8Array.of(0xff, 0xfb, 0x7f, 0xbf, 0xfe, 0x3f, 0x0e, 0x90, 0x01, 0x00, 0x34, 0x12, 0x00, 0x40);
+export const FEATURE_MASK: Readonly<Uint8Array> = Uint8Array.of(
+  0xff,
+  0xfb,
+  0x7f,
+  0xbf,
+  0xfe,
+  0x3f,
+  0x0e,
+  0x90,
+  0x01,
+  0x00,
+  0x34,
+  0x12,
+  0x00,
+  0x40,
+);
 
 /** DIAG requests counted across enumerations (for drop-diag@N: once per simulator life). */
 export class DiagCounter {
@@ -82,7 +97,11 @@ export class DiagCounter {
  * Serve DIAG until the host switches to EDL or resets the module, the fault drops it, or the port
  * goes away. Never throws for what the host sends.
  */
-export async function runDiagDevice(pipe: BulkPipe, opts: DiagDeviceOptions, counter = new DiagCounter()): Promise<DiagOutcome> {
+export async function runDiagDevice(
+  pipe: BulkPipe,
+  opts: DiagDeviceOptions,
+  counter = new DiagCounter(),
+): Promise<DiagOutcome> {
   const { signal } = opts;
   const decoder = new HdlcDecoder();
   const efs = new EfsServer(opts.state, opts.journalWrites !== undefined ? { journalWrites: opts.journalWrites } : {});
@@ -98,7 +117,8 @@ export async function runDiagDevice(pipe: BulkPipe, opts: DiagDeviceOptions, cou
     }
   };
   const send = async (payload: Uint8Array): Promise<void> => {
-    if (every > 0 && ++answers % every === 0) await write(hdlcEncode(unsolicitedFrame(answers / every)), 'a DIAG log frame');
+    if (every > 0 && ++answers % every === 0)
+      await write(hdlcEncode(unsolicitedFrame(answers / every)), 'a DIAG log frame');
     await write(hdlcEncode(payload), 'a DIAG answer');
   };
   try {
@@ -122,7 +142,9 @@ export async function runDiagDevice(pipe: BulkPipe, opts: DiagDeviceOptions, cou
         const drop = opts.faults.armed('drop-diag');
         if (drop && counter.requests >= drop.n) {
           opts.faults.fire(drop);
-          opts.onLog?.(`fault drop-diag@${drop.n}: off the bus at DIAG request ${counter.requests} (${hexPreview(req, 8)})`);
+          opts.onLog?.(
+            `fault drop-diag@${drop.n}: off the bus at DIAG request ${counter.requests} (${hexPreview(req, 8)})`,
+          );
           return { kind: 'dropped', request: counter.requests };
         }
         if (isEdlSwitchRequest(req)) {
@@ -141,13 +163,19 @@ export async function runDiagDevice(pipe: BulkPipe, opts: DiagDeviceOptions, cou
     }
   } catch (e) {
     efs.closeAll();
-    if (signal.aborted || (e instanceof RescueError && (e.code === 'DEVICE_DISCONNECTED' || e.code === 'CANCELLED'))) return { kind: 'gone' };
+    if (signal.aborted || (e instanceof RescueError && (e.code === 'DEVICE_DISCONNECTED' || e.code === 'CANCELLED')))
+      return { kind: 'gone' };
     throw e;
   }
 }
 
 /** The answer to one request (pure apart from the state it reads and writes). */
-export function handleRequest(req: Uint8Array, opts: Pick<DiagDeviceOptions, 'model' | 'state' | 'spc'>, efs: EfsServer, session: { unlocked: boolean; mode: number }): Uint8Array {
+export function handleRequest(
+  req: Uint8Array,
+  opts: Pick<DiagDeviceOptions, 'model' | 'state' | 'spc'>,
+  efs: EfsServer,
+  session: { unlocked: boolean; mode: number },
+): Uint8Array {
   const { model, state } = opts;
   try {
     switch (req[0]) {
@@ -167,7 +195,12 @@ export function handleRequest(req: Uint8Array, opts: Pick<DiagDeviceOptions, 'mo
           hwMinor: 0,
         });
       case DIAG_CMD.EXT_BUILD_ID:
-        return encodeExtBuildIdResponse({ msmHwVersion: Number(model.msmHwId >> 32n), mobileModelId: MOBILE_MODEL_ID, build: state.firmware, model: modelName(model) });
+        return encodeExtBuildIdResponse({
+          msmHwVersion: Number(model.msmHwId >> 32n),
+          mobileModelId: MOBILE_MODEL_ID,
+          build: state.firmware,
+          model: modelName(model),
+        });
       case DIAG_CMD.FEATURE_QUERY:
         return encodeFeatureQueryResponse(Uint8Array.from(FEATURE_MASK));
       case DIAG_CMD.NV_READ:
@@ -205,10 +238,24 @@ function nv(req: Uint8Array, state: NormalState, session: { unlocked: boolean })
   if (p.op === 'read') {
     const index = MULTI_ENTRY_ITEMS.has(p.item) ? p.data[0]! : 0;
     const r = state.nvRead(p.item, p.context, index);
-    return encodeNvPacket({ op: 'read', item: p.item, context: p.context, data: r.data, status: r.status, forceSubsystem: p.subsystem });
+    return encodeNvPacket({
+      op: 'read',
+      item: p.item,
+      context: p.context,
+      data: r.data,
+      status: r.status,
+      forceSubsystem: p.subsystem,
+    });
   }
   const status = state.nvWrite(p.item, p.context, p.data, { unlocked: session.unlocked });
-  return encodeNvPacket({ op: 'write', item: p.item, context: p.context, data: p.data, status, forceSubsystem: p.subsystem });
+  return encodeNvPacket({
+    op: 'write',
+    item: p.item,
+    context: p.context,
+    data: p.data,
+    status,
+    forceSubsystem: p.subsystem,
+  });
 }
 
 /** A log (0x10), event (0x60) or extended message (0x79) frame, in turn. */

@@ -4,7 +4,16 @@
 // after too many writes without a sync the journal is full and writes fail with ENOSPC until
 // the host syncs. A file written through a handle is stored when the handle is closed.
 
-import { EFS_CHUNK, EFS_DEFAULT_HELLO, EFS_ENTRY, EFS_ERRNO, EFS_O, EFS_S, type EfsRequest, type EfsResponse } from '../protocol/efs.js';
+import {
+  EFS_CHUNK,
+  EFS_DEFAULT_HELLO,
+  EFS_ENTRY,
+  EFS_ERRNO,
+  EFS_O,
+  EFS_S,
+  type EfsRequest,
+  type EfsResponse,
+} from '../protocol/efs.js';
 import { EFS_MAX_FILE_BYTES, type NormalState } from './normal-state.js';
 
 export interface EfsServerOptions {
@@ -113,7 +122,10 @@ export class EfsServer {
     if (!node) {
       if (!(oflag & EFS_O.CREAT)) return fail(EFS_ERRNO.ENOENT);
       if (this.journalFull()) return fail(EFS_ERRNO.ENOSPC);
-      const errno = this.state.writeFile(path, new Uint8Array(0), { autodir: (oflag & EFS_O.AUTODIR) !== 0, ...(item ? { item: true } : {}) });
+      const errno = this.state.writeFile(path, new Uint8Array(0), {
+        autodir: (oflag & EFS_O.AUTODIR) !== 0,
+        ...(item ? { item: true } : {}),
+      });
       if (errno !== 0) return fail(errno);
       this.unsynced++;
       data = new Uint8Array(0);
@@ -185,15 +197,37 @@ export class EfsServer {
     if (seq < 1) return { cmd: 'readdir', dirp, seq, errno: EFS_ERRNO.EINVAL, ...none };
     const e = d.entries[seq - 1];
     if (!e) return { cmd: 'readdir', dirp, seq, errno: 0, ...none };
-    return { cmd: 'readdir', dirp, seq, errno: 0, type: e.type, mode: e.mode, size: e.size, atime: e.mtime, mtime: e.mtime, ctime: e.mtime, name: e.name };
+    return {
+      cmd: 'readdir',
+      dirp,
+      seq,
+      errno: 0,
+      type: e.type,
+      mode: e.mode,
+      size: e.size,
+      atime: e.mtime,
+      mtime: e.mtime,
+      ctime: e.mtime,
+      name: e.name,
+    };
   }
 
   private stat(path: string): EfsResponse {
     const n = this.state.stat(path);
     if (!n) return { cmd: 'stat', errno: EFS_ERRNO.ENOENT, mode: 0, size: 0, nlink: 0, atime: 0, mtime: 0, ctime: 0 };
-    if (n.kind === 'dir') return { cmd: 'stat', errno: 0, mode: MODE_DIR, size: 0, nlink: 2, atime: 0, mtime: 0, ctime: 0 };
+    if (n.kind === 'dir')
+      return { cmd: 'stat', errno: 0, mode: MODE_DIR, size: 0, nlink: 2, atime: 0, mtime: 0, ctime: 0 };
     const f = n.file;
-    return { cmd: 'stat', errno: 0, mode: f.item ? MODE_ITEM : MODE_FILE, size: f.data.length, nlink: 1, atime: f.mtime, mtime: f.mtime, ctime: f.mtime };
+    return {
+      cmd: 'stat',
+      errno: 0,
+      mode: f.item ? MODE_ITEM : MODE_FILE,
+      size: f.data.length,
+      nlink: 1,
+      atime: f.mtime,
+      mtime: f.mtime,
+      ctime: f.mtime,
+    };
   }
 
   private get(maxLen: number, seq: number, path: string): EfsResponse {

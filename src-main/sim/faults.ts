@@ -50,7 +50,9 @@ export function parseFault(spec: string): Fault {
   const at = /^([a-z-]+)@(.+)$/.exec(s);
   const eq = /^([a-z-]+)=(.+)$/.exec(s);
   const bad = (why: string): never => {
-    throw new FaultSpecError(`bad --fault "${spec}": ${why}. Known: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N`);
+    throw new FaultSpecError(
+      `bad --fault "${spec}": ${why}. Known: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N`,
+    );
   };
   if (at) {
     const [, kind, arg] = at as unknown as [string, string, string];

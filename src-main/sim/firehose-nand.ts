@@ -28,7 +28,12 @@ import type { ModelSpec } from './models.js';
 import type { Nand } from './nand.js';
 import { PageWriter, STAGING_BYTES } from './nand-page-writer.js';
 import { fillPseudoRandom } from './programmer-image.js';
-import { DEFAULT_BUILD_DATE, getProgrammerProfile, type AnswerContext, type ProgrammerProfile } from './programmer-profiles.js';
+import {
+  DEFAULT_BUILD_DATE,
+  getProgrammerProfile,
+  type AnswerContext,
+  type ProgrammerProfile,
+} from './programmer-profiles.js';
 
 export type SimEvent =
   | { type: 'command'; tag: string; attrs: Record<string, string> }
@@ -214,19 +219,28 @@ class ProgrammerSession {
       return void (await this.respond(tag, false));
     }
     switch (tag) {
-      case 'configure': return void (await this.configure(cmd));
-      case 'program': return this.program(cmd);
-      case 'read': return void (await this.read(cmd));
-      case 'erase': return void (await this.erase(cmd));
-      case 'patch': return void (await this.patch(cmd));
-      case 'getsha256digest': return void (await this.digest(cmd));
-      case 'getstorageinfo': return void (await this.storageInfo());
-      case 'nop': return void (await this.respond(tag, true));
+      case 'configure':
+        return void (await this.configure(cmd));
+      case 'program':
+        return this.program(cmd);
+      case 'read':
+        return void (await this.read(cmd));
+      case 'erase':
+        return void (await this.erase(cmd));
+      case 'patch':
+        return void (await this.patch(cmd));
+      case 'getsha256digest':
+        return void (await this.digest(cmd));
+      case 'getstorageinfo':
+        return void (await this.storageInfo());
+      case 'nop':
+        return void (await this.respond(tag, true));
       case 'setbootablestoragedrive':
       case 'benchmark':
         await this.log(`${tag} accepted`);
         return void (await this.respond(tag, true));
-      case 'power': return this.power(cmd);
+      case 'power':
+        return this.power(cmd);
       default: // firmwarewrite, emmc, ufs, fixgpt: listed, but nothing a NAND part can do
         await this.log(`ERROR: ${tag} is not supported on NAND`);
         return void (await this.respond(tag, false));
@@ -234,7 +248,13 @@ class ProgrammerSession {
   }
 
   private answerContext(memoryAsked: string): AnswerContext {
-    return { model: this.opts.model, toTarget: this.toTarget, supported: this.supported, maxXml: MAX_XML_SIZE, memoryAsked };
+    return {
+      model: this.opts.model,
+      toTarget: this.toTarget,
+      supported: this.supported,
+      maxXml: MAX_XML_SIZE,
+      memoryAsked,
+    };
   }
 
   /** handleConfigure: every problem logged, then one answer; a NAK carries the same attributes as an ACK. */
@@ -247,7 +267,9 @@ class ProgrammerSession {
     }
     const asked = cmd.has('MaxPayloadSizeToTargetInBytes') ? cmd.int('MaxPayloadSizeToTargetInBytes') : this.supported;
     if (asked === undefined || asked < 512) {
-      await this.log(`ERROR: MaxPayloadSizeToTargetInBytes "${cmd.get('MaxPayloadSizeToTargetInBytes') ?? ''}" is not valid`);
+      await this.log(
+        `ERROR: MaxPayloadSizeToTargetInBytes "${cmd.get('MaxPayloadSizeToTargetInBytes') ?? ''}" is not valid`,
+      );
       ok = false;
     } else if (asked > this.supported) {
       for (const line of this.profile.payloadTooLargeLines(asked, this.supported)) await this.log(line);
@@ -268,16 +290,21 @@ class ProgrammerSession {
   private async address(tag: string, cmd: DeviceCommand, needBlockGeometry: boolean): Promise<Addr | undefined> {
     const n = this.nand;
     const problem = ((): string | undefined => {
-      if (cmd.int('SECTOR_SIZE_IN_BYTES') !== n.pageSize) return this.profile.sectorSizeProblem(cmd.get('SECTOR_SIZE_IN_BYTES') ?? '', n.pageSize);
+      if (cmd.int('SECTOR_SIZE_IN_BYTES') !== n.pageSize)
+        return this.profile.sectorSizeProblem(cmd.get('SECTOR_SIZE_IN_BYTES') ?? '', n.pageSize);
       const ppb = cmd.get('PAGES_PER_BLOCK');
-      if ((needBlockGeometry || ppb !== undefined) && cmd.int('PAGES_PER_BLOCK') !== n.pagesPerBlock) return `PAGES_PER_BLOCK is "${ppb ?? ''}", this NAND has ${n.pagesPerBlock} pages per block`;
+      if ((needBlockGeometry || ppb !== undefined) && cmd.int('PAGES_PER_BLOCK') !== n.pagesPerBlock)
+        return `PAGES_PER_BLOCK is "${ppb ?? ''}", this NAND has ${n.pagesPerBlock} pages per block`;
       const ppn = cmd.get('physical_partition_number');
-      if (ppn !== undefined && cmd.int('physical_partition_number') !== 0) return `physical_partition_number ${ppn} does not exist (NAND has only 0)`;
+      if (ppn !== undefined && cmd.int('physical_partition_number') !== 0)
+        return `physical_partition_number ${ppn} does not exist (NAND has only 0)`;
       const start = cmd.int('start_sector');
       const count = cmd.int('num_partition_sectors');
       if (start === undefined) return `start_sector "${cmd.get('start_sector') ?? ''}" is not a number`;
-      if (count === undefined) return `num_partition_sectors "${cmd.get('num_partition_sectors') ?? ''}" is not a number`;
-      if (start + count > n.logicalPages) return `sectors ${start}..${start + count - 1} lie beyond the end of the NAND (${n.logicalPages} usable pages)`;
+      if (count === undefined)
+        return `num_partition_sectors "${cmd.get('num_partition_sectors') ?? ''}" is not a number`;
+      if (start + count > n.logicalPages)
+        return `sectors ${start}..${start + count - 1} lie beyond the end of the NAND (${n.logicalPages} usable pages)`;
       return undefined;
     })();
     if (problem) {
@@ -285,7 +312,11 @@ class ProgrammerSession {
       await this.respond(tag, false);
       return undefined;
     }
-    return { start: cmd.int('start_sector')!, count: cmd.int('num_partition_sectors')!, label: cmd.get('label') ?? cmd.get('filename') };
+    return {
+      start: cmd.int('start_sector')!,
+      count: cmd.int('num_partition_sectors')!,
+      label: cmd.get('label') ?? cmd.get('filename'),
+    };
   }
 
   private async program(cmd: DeviceCommand): Promise<FirehoseOutcome | undefined> {
@@ -301,7 +332,9 @@ class ProgrammerSession {
     await this.respond('program', true, {}, true);
     const writer = new PageWriter(this.nand, a.start, a.label, failThis || this.skipWrite, this.pool);
     const sblLoss = a.start === 0 ? this.opts.faults.armed('power-loss-sbl') : undefined;
-    const lossAt = sblLoss ? { fault: sblLoss, atBytes: this.rawBytes + Math.max(1, Math.floor((a.count * this.nand.pageSize) / 2)) } : undefined;
+    const lossAt = sblLoss
+      ? { fault: sblLoss, atBytes: this.rawBytes + Math.max(1, Math.floor((a.count * this.nand.pageSize) / 2)) }
+      : undefined;
     try {
       const got = await this.receiveRaw(a.count * this.nand.pageSize, (c) => writer.push(c), lossAt);
       if (got instanceof Disconnect) {
@@ -327,7 +360,11 @@ class ProgrammerSession {
   }
 
   /** Receive exactly `total` raw bytes, applying the data-path faults. */
-  private async receiveRaw(total: number, sink: (chunk: Uint8Array) => Promise<void> | undefined, sblLoss?: { fault: Fault; atBytes: number }): Promise<number | Disconnect> {
+  private async receiveRaw(
+    total: number,
+    sink: (chunk: Uint8Array) => Promise<void> | undefined,
+    sblLoss?: { fault: Fault; atBytes: number },
+  ): Promise<number | Disconnect> {
     const faults = this.opts.faults;
     // Only this session fires these faults, so what is armed now stays armed until it fires here.
     const stall = faults.armed('stall');
@@ -368,7 +405,10 @@ class ProgrammerSession {
         if (needZlp && chunk.length % mps === 0) {
           const next = await this.readTransfer(Math.min(Math.max(total - got, 1), maxRead), io);
           if (next.length > 0) {
-            this.fire(needZlp, `a ${chunk.length}-byte transfer ended on a packet boundary and no ZLP followed; waiting for it`);
+            this.fire(
+              needZlp,
+              `a ${chunk.length}-byte transfer ended on a packet boundary and no ZLP followed; waiting for it`,
+            );
             needZlp = undefined;
             await this.hang();
           }
@@ -390,7 +430,8 @@ class ProgrammerSession {
       const n = Math.min(piecePages, a.count - p);
       // A fresh buffer per piece: written buffers are handed over to the link, not reused.
       const data = this.nand.readLogicalInto(a.start + p, new Uint8Array(n * ps));
-      for (let off = 0; off < data.length; off += chunk) await this.write(data.subarray(off, Math.min(off + chunk, data.length)));
+      for (let off = 0; off < data.length; off += chunk)
+        await this.write(data.subarray(off, Math.min(off + chunk, data.length)));
     }
     await this.respond('read', true);
   }
@@ -400,16 +441,20 @@ class ProgrammerSession {
     if (!a) return;
     const ppb = this.nand.pagesPerBlock;
     if (a.start % ppb !== 0 || a.count % ppb !== 0) {
-      await this.log(`ERROR: erase must cover whole blocks of ${ppb} pages: start_sector ${a.start} and num_partition_sectors ${a.count} are not multiples of ${ppb}`);
+      await this.log(
+        `ERROR: erase must cover whole blocks of ${ppb} pages: start_sector ${a.start} and num_partition_sectors ${a.count} are not multiples of ${ppb}`,
+      );
       return this.respond('erase', false);
     }
     try {
-      for (const run of this.nand.mapLogical(a.start, a.count)) this.nand.erase(run.page / ppb, run.pages / ppb, a.label);
+      for (const run of this.nand.mapLogical(a.start, a.count))
+        this.nand.erase(run.page / ppb, run.pages / ppb, a.label);
     } catch (e) {
       await this.log(`ERROR: erase failed: ${e instanceof Error ? e.message : String(e)}`);
       return this.respond('erase', false);
     }
-    if (this.erases++ > 0 && this.profile.handlerLogs) await this.log('NAND was previously open, returning existing handle 0.');
+    if (this.erases++ > 0 && this.profile.handlerLogs)
+      await this.log('NAND was previously open, returning existing handle 0.');
     for (const line of this.profile.eraseLines(a.start, a.count, a.count / ppb)) await this.log(line);
     await this.respond('erase', true);
   }
@@ -426,12 +471,18 @@ class ProgrammerSession {
     const size = cmd.int('size_in_bytes');
     const value = patchValue(cmd.get('value') ?? '', n.totalBlocks);
     let problem: string | undefined;
-    if (start === undefined || offset === undefined || size === undefined || size < 1 || size > 8) problem = 'start_sector, byte_offset and size_in_bytes (1..8) are required';
-    else if (value === undefined) problem = `value "${cmd.get('value') ?? ''}" is not supported (a number or NUM_DISK_BLOCKS-N)`;
+    if (start === undefined || offset === undefined || size === undefined || size < 1 || size > 8)
+      problem = 'start_sector, byte_offset and size_in_bytes (1..8) are required';
+    else if (value === undefined)
+      problem = `value "${cmd.get('value') ?? ''}" is not supported (a number or NUM_DISK_BLOCKS-N)`;
     else if (value < 0n || value >= 1n << BigInt(size * 8)) problem = `value ${value} does not fit in ${size} bytes`;
     const pos = (start ?? 0) * n.pageSize + (offset ?? 0);
     const block = Math.floor(pos / n.blockBytes);
-    if (!problem && (block !== Math.floor((pos + size! - 1) / n.blockBytes) || block >= n.logicalPages / n.pagesPerBlock)) problem = `bytes ${pos}..${pos + size! - 1} are not inside one block of the NAND`;
+    if (
+      !problem &&
+      (block !== Math.floor((pos + size! - 1) / n.blockBytes) || block >= n.logicalPages / n.pagesPerBlock)
+    )
+      problem = `bytes ${pos}..${pos + size! - 1} are not inside one block of the NAND`;
     if (problem) {
       await this.log(`ERROR: patch: ${problem}`);
       return this.respond('patch', false);
@@ -469,14 +520,23 @@ class ProgrammerSession {
 
   private async storageInfo(): Promise<void> {
     const n = this.nand;
-    const facts = { totalBlocks: n.totalBlocks, blockBytes: n.blockBytes, pageSize: n.pageSize, pagesPerBlock: n.pagesPerBlock, logicalPages: n.logicalPages, badBlocks: n.badBlocks.length, chip: this.opts.model.chip };
+    const facts = {
+      totalBlocks: n.totalBlocks,
+      blockBytes: n.blockBytes,
+      pageSize: n.pageSize,
+      pagesPerBlock: n.pagesPerBlock,
+      logicalPages: n.logicalPages,
+      badBlocks: n.badBlocks.length,
+      chip: this.opts.model.chip,
+    };
     for (const line of this.profile.storageInfoLines(facts)) await this.log(line);
     await this.respond('getstorageinfo', true);
   }
 
   private async power(cmd: DeviceCommand): Promise<FirehoseOutcome | undefined> {
     const v = (cmd.get('value') ?? '').toLowerCase();
-    const mode = v === 'reset' ? 'reset' : v === 'off' ? 'off' : v === 'edl' || v === 'reset_to_edl' ? 'edl' : undefined;
+    const mode =
+      v === 'reset' ? 'reset' : v === 'off' ? 'off' : v === 'edl' || v === 'reset_to_edl' ? 'edl' : undefined;
     if (!mode) {
       await this.log(`ERROR: power value "${cmd.get('value') ?? ''}" is not one of reset, off, edl`);
       return void (await this.respond('power', false));
@@ -508,12 +568,19 @@ class ProgrammerSession {
    * Final responses carry rawmode="false"; the one that opens a data phase rawmode="true"; null
    * leaves the attribute out (Qualcomm's configure answer).
    */
-  private async respond(tag: string, ack: boolean, attrs: Record<string, string | number> = {}, rawmode: boolean | null = false): Promise<void> {
+  private async respond(
+    tag: string,
+    ack: boolean,
+    attrs: Record<string, string | number> = {},
+    rawmode: boolean | null = false,
+  ): Promise<void> {
     if (this.opts.faults.has('log-flood')) {
-      for (let i = 0; i < FLOOD_LOGS; i++) await this.log(`DEBUG: flood ${i + 1}/${FLOOD_LOGS} before the answer to <${tag}>`, true);
+      for (let i = 0; i < FLOOD_LOGS; i++)
+        await this.log(`DEBUG: flood ${i + 1}/${FLOOD_LOGS} before the answer to <${tag}>`, true);
     }
     const slow = this.opts.faults.faults.find((f) => f.kind === 'slow-ack');
-    if (ack && !rawmode && slow && slow.kind === 'slow-ack' && slow.seconds > 0) await sleep(slow.seconds * 1000, this.opts.signal);
+    if (ack && !rawmode && slow && slow.kind === 'slow-ack' && slow.seconds > 0)
+      await sleep(slow.seconds * 1000, this.opts.signal);
     this.opts.onEvent?.({ type: 'response', tag, ack });
     const fields: [string, string | number][] = [['value', ack ? 'ACK' : 'NAK']];
     if (rawmode !== null) fields.push(['rawmode', rawmode ? 'true' : 'false']);

@@ -17,7 +17,11 @@ export const FIRMWARE_VERSION_MAX = 96;
 /** Put the version header at the start of an image buffer (at least 256 bytes). */
 export function writeFirmwareHeader(into: Uint8Array, version: string): void {
   const text = new TextEncoder().encode(version);
-  if (text.length === 0 || text.length > FIRMWARE_VERSION_MAX || into.length < FIRMWARE_HEADER_OFFSET + 6 + text.length) {
+  if (
+    text.length === 0 ||
+    text.length > FIRMWARE_VERSION_MAX ||
+    into.length < FIRMWARE_HEADER_OFFSET + 6 + text.length
+  ) {
     throw new RangeError(`firmware version "${version}" does not fit the image header`);
   }
   into.fill(0, 0, FIRMWARE_HEADER_OFFSET + 6 + text.length + 1);
@@ -32,7 +36,12 @@ export function writeFirmwareHeader(into: Uint8Array, version: string): void {
 /** The version in an image's first bytes, or undefined when there is no valid header. */
 export function readFirmwareHeader(bytes: Uint8Array): string | undefined {
   const at = FIRMWARE_HEADER_OFFSET;
-  if (bytes.length < at + 6 || !UBI_MAGIC.every((b, i) => bytes[i] === b) || !MAGIC.every((b, i) => bytes[at + i] === b)) return undefined;
+  if (
+    bytes.length < at + 6 ||
+    !UBI_MAGIC.every((b, i) => bytes[i] === b) ||
+    !MAGIC.every((b, i) => bytes[at + i] === b)
+  )
+    return undefined;
   const len = bytes[at + 4]! | (bytes[at + 5]! << 8);
   if (len === 0 || len > FIRMWARE_VERSION_MAX || at + 6 + len > bytes.length) return undefined;
   const s = String.fromCharCode(...bytes.subarray(at + 6, at + 6 + len));

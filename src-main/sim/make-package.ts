@@ -73,7 +73,8 @@ function xmlFilename(file: string): string {
 export function rawprogramXml(model: ModelSpec, factory = false): string {
   const kib = (n: number): string => `${n / 1024} KB`;
   const attrs = `PAGES_PER_BLOCK="${model.pagesPerBlock}" SECTOR_SIZE_IN_BYTES="${model.pageSize}"`;
-  const tail = (p: PartitionLayout): string => `num_partition_sectors="${p.pages}" physical_partition_number="0" start_sector="${p.startPage}"`;
+  const tail = (p: PartitionLayout): string =>
+    `num_partition_sectors="${p.pages}" physical_partition_number="0" start_sector="${p.startPage}"`;
   const out = [
     '<?xml version="1.0" ?>',
     '<data>',
@@ -145,7 +146,12 @@ function bulkSizes(parts: PartitionLayout[], pageSize: number, budget: number): 
   return sizes;
 }
 
-async function writeStreamed(file: string, size: number, seed: number, header?: (first: Uint8Array) => void): Promise<string> {
+async function writeStreamed(
+  file: string,
+  size: number,
+  seed: number,
+  header?: (first: Uint8Array) => void,
+): Promise<string> {
   const h = createHash('md5');
   const fh = await open(file, 'w');
   try {
@@ -167,7 +173,8 @@ export async function makePackage(opts: MakePackageOptions): Promise<MadePackage
   const model = getModel(opts.model);
   const seed = opts.seed ?? 1;
   const firmware = opts.firmware ?? model.firmware;
-  if (!/^[A-Za-z0-9._-]{1,96}$/.test(firmware)) throw new RangeError(`firmware version "${firmware}" must be 1 to 96 letters, digits, '.', '_' or '-'`);
+  if (!/^[A-Za-z0-9._-]{1,96}$/.test(firmware))
+    throw new RangeError(`firmware version "${firmware}" must be 1 to 96 letters, digits, '.', '_' or '-'`);
   const root = path.join(path.resolve(opts.outDir), firmware);
   const update = path.join(root, 'update');
   const firehose = path.join(update, 'firehose');
@@ -182,7 +189,8 @@ export async function makePackage(opts: MakePackageOptions): Promise<MadePackage
 
   await put(path.join(firehose, PROGRAMMER_NAME), makeProgrammerElf({ pkHash: model.pkHash, seed }));
   await put(path.join(firehose, `rawprogram_nand_${model.geometryTag}_update.xml`), rawprogramXml(model));
-  if (opts.factoryXml) await put(path.join(firehose, `rawprogram_nand_${model.geometryTag}_factory.xml`), rawprogramXml(model, true));
+  if (opts.factoryXml)
+    await put(path.join(firehose, `rawprogram_nand_${model.geometryTag}_factory.xml`), rawprogramXml(model, true));
   await put(path.join(firehose, `patch_${model.geometryTag}.xml`), patchXml(model));
   const mibib = makeMibib(model);
   await put(path.join(firehose, mibibFile(model)), mibib);
@@ -193,7 +201,10 @@ export async function makePackage(opts: MakePackageOptions): Promise<MadePackage
   for (const [i, p] of withFiles.entries()) {
     if (!p.bootChain || done.has(p.file)) continue;
     done.add(p.file);
-    const size = unaligned(Math.max(16 * 1024 + 5, Math.min(Math.floor(p.pages * model.pageSize * 0.3) + 123, 512 * 1024 + 123)), model.pageSize);
+    const size = unaligned(
+      Math.max(16 * 1024 + 5, Math.min(Math.floor(p.pages * model.pageSize * 0.3) + 123, 512 * 1024 + 123)),
+      model.pageSize,
+    );
     const image = makeProgrammerElf({ pkHash: model.pkHash, size, seed: seed * 1000 + i + 1 });
     fixed += image.length;
     await put(path.join(update, p.file), image);

@@ -67,7 +67,11 @@ export class MemoryBus implements SimPort {
   }
 
   private newPair(): MemoryPipePair {
-    return createMemoryPipePair({ highWaterBytes: DEVICE_RECEIVE_BUFFER_BYTES, ...this.options, name: this.options.name ?? 'virtual USB 05c6:9008' });
+    return createMemoryPipePair({
+      highWaterBytes: DEVICE_RECEIVE_BUFFER_BYTES,
+      ...this.options,
+      name: this.options.name ?? 'virtual USB 05c6:9008',
+    });
   }
 
   private async openHost(io: IoOptions): Promise<BulkPipe> {
@@ -76,12 +80,20 @@ export class MemoryBus implements SimPort {
       if (io.signal?.aborted) throw cancelledError(io.signal.reason);
       const pair = this.pair;
       if (pair) {
-        if (this.hostOpen) throw new RescueError('DEVICE_OPEN_FAILED', 'The virtual modem is already open through another handle; close it first.');
+        if (this.hostOpen)
+          throw new RescueError(
+            'DEVICE_OPEN_FAILED',
+            'The virtual modem is already open through another handle; close it first.',
+          );
         this.hostOpen = true;
         return new BusHostEnd(this, pair);
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new RescueError('DEVICE_NOT_FOUND', `Nothing appeared on the ${this.description} within ${io.timeoutMs} ms.`);
+      if (left <= 0)
+        throw new RescueError(
+          'DEVICE_NOT_FOUND',
+          `Nothing appeared on the ${this.description} within ${io.timeoutMs} ms.`,
+        );
       await this.waitForPlug(left, io.signal);
     }
   }
@@ -176,11 +188,18 @@ class BusDeviceEnd implements BulkPipe {
     return op(pair, opts).catch((e: unknown) => this.followLink(e, pair, started + opts.timeoutMs, opts, op));
   }
 
-  private async followLink<T>(e: unknown, failed: MemoryPipePair, deadline: number, opts: IoOptions, op: (pair: MemoryPipePair, io: IoOptions) => Promise<T>): Promise<T> {
+  private async followLink<T>(
+    e: unknown,
+    failed: MemoryPipePair,
+    deadline: number,
+    opts: IoOptions,
+    op: (pair: MemoryPipePair, io: IoOptions) => Promise<T>,
+  ): Promise<T> {
     for (;;) {
       // The host closed its handle: carry on over the link the next host will open.
       const next = this.isClosed ? undefined : this.bus.currentPair(this.gen);
-      const moved = e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED' && next !== undefined && next !== failed;
+      const moved =
+        e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED' && next !== undefined && next !== failed;
       if (!moved) throw e;
       try {
         return await op(next, { ...opts, timeoutMs: Math.max(1, deadline - Date.now()) });

@@ -68,14 +68,20 @@ const startsWith = (b: Uint8Array, at: number, magic: number[]): boolean => magi
 function tableProblem(b: Uint8Array, dv: DataView, model: ModelSpec): string | undefined {
   const ss = model.pageSize;
   if (!startsWith(b, ss, TABLE)) return 'page 1 holds no partition table';
-  if (dv.getUint32(ss + 4, true) !== model.layout.length) return `the table lists ${dv.getUint32(ss + 4, true)} partitions, this module has ${model.layout.length}`;
+  if (dv.getUint32(ss + 4, true) !== model.layout.length)
+    return `the table lists ${dv.getUint32(ss + 4, true)} partitions, this module has ${model.layout.length}`;
   const entries = Math.min(model.layout.length, Math.floor((LIMIT_OFFSET - 16) / ENTRY_BYTES));
   for (let i = 0; i < entries; i++) {
     const p = model.layout[i]!;
     const e = ss + 16 + i * ENTRY_BYTES;
     const name = String.fromCharCode(...b.subarray(e, e + 16)).replace(/\0+$/, '');
     const blocks = i === model.layout.length - 1 ? MIBIB_AS_SHIPPED : p.pages / model.pagesPerBlock;
-    if (name !== p.name || dv.getUint32(e + 16, true) !== p.startPage / model.pagesPerBlock || dv.getUint32(e + 20, true) !== blocks) return `entry ${i} is not partition ${p.name} of this module`;
+    if (
+      name !== p.name ||
+      dv.getUint32(e + 16, true) !== p.startPage / model.pagesPerBlock ||
+      dv.getUint32(e + 20, true) !== blocks
+    )
+      return `entry ${i} is not partition ${p.name} of this module`;
   }
   return undefined;
 }
@@ -87,18 +93,21 @@ export function mibibImageProblem(b: Uint8Array, model: ModelSpec, totalBlocks: 
   if (b.subarray(0, 4 * ss).every((x) => x === 0xff)) return 'is erased (no partition table)';
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (!startsWith(b, 0, HEADER) || dv.getUint32(4, true) !== 1) return 'page 0 is not a MIBIB header';
-  if (dv.getUint32(8, true) !== model.pageSize || dv.getUint32(12, true) !== model.pagesPerBlock) return 'the header is for another NAND geometry';
+  if (dv.getUint32(8, true) !== model.pageSize || dv.getUint32(12, true) !== model.pagesPerBlock)
+    return 'the header is for another NAND geometry';
   const table = tableProblem(b, dv, model);
   if (table) return table;
   const last = model.layout[model.layout.length - 1]!;
   const limit = dv.getUint32(ss + LIMIT_OFFSET, true);
   const patchedLimit = totalBlocks - last.startPage / model.pagesPerBlock;
-  if (limit !== MIBIB_AS_SHIPPED && limit !== patchedLimit) return `the last partition's size limit is ${limit} blocks; as shipped it is 0xFFFFFFFF, patched ${patchedLimit}`;
+  if (limit !== MIBIB_AS_SHIPPED && limit !== patchedLimit)
+    return `the last partition's size limit is ${limit} blocks; as shipped it is 0xFFFFFFFF, patched ${patchedLimit}`;
   if (!startsWith(b, 3 * ss, TRAILER)) return 'page 3 holds no trailer';
   const crc = dv.getUint32(3 * ss + CRC_OFFSET, true);
   const want = crc32(b.subarray(0, 2 * ss));
   if (crc === 0 && limit === MIBIB_AS_SHIPPED) return undefined; // as shipped
-  if (crc !== want) return `its CRC32 field is 0x${crc.toString(16)}, pages 0-1 give 0x${want.toString(16)} (a patch applied without the other?)`;
+  if (crc !== want)
+    return `its CRC32 field is 0x${crc.toString(16)}, pages 0-1 give 0x${want.toString(16)} (a patch applied without the other?)`;
   return undefined;
 }
 

@@ -39,7 +39,11 @@ function expectedBytes(data: Uint8Array, fromFile: number, padEnd: number, len: 
   return b;
 }
 
-export async function auditNand(layout: NandLayout, plan: readonly PlanStep[], numDiskBlocks = layout.totalBlocks): Promise<AuditResult> {
+export async function auditNand(
+  layout: NandLayout,
+  plan: readonly PlanStep[],
+  numDiskBlocks = layout.totalBlocks,
+): Promise<AuditResult> {
   const problems: string[] = [];
   let checkedBytes = 0;
   const bad = new Set(layout.badBlocks);
@@ -55,7 +59,7 @@ export async function auditNand(layout: NandLayout, plan: readonly PlanStep[], n
       const image = await openImageSource(step.path, step.file_patches ?? [], { numDiskBlocks });
       try {
         let firstBad: string | undefined;
-        for (let i = 0; i < step.num_sectors && !firstBad; ) {
+        for (let i = 0; i < step.num_sectors && !firstBad;) {
           const logicalPage = step.start_sector + i;
           const block = Math.floor(logicalPage / layout.pagesPerBlock);
           const inBlock = logicalPage % layout.pagesPerBlock;

@@ -109,14 +109,18 @@ export class Nand {
       badBlocks: [...new Set(opts.badBlocks ?? [])].sort((a, b) => a - b),
       createdBy: opts.createdBy ?? 'modem-rescue virtual modem',
     };
-    if (!Number.isSafeInteger(want.totalBlocks) || want.totalBlocks < 1) throw new NandError(`invalid block count ${want.totalBlocks}`);
+    if (!Number.isSafeInteger(want.totalBlocks) || want.totalBlocks < 1)
+      throw new NandError(`invalid block count ${want.totalBlocks}`);
     for (const b of want.badBlocks) {
-      if (!Number.isSafeInteger(b) || b < 0 || b >= want.totalBlocks) throw new NandError(`bad block ${b} is outside the NAND (${want.totalBlocks} blocks)`);
+      if (!Number.isSafeInteger(b) || b < 0 || b >= want.totalBlocks)
+        throw new NandError(`bad block ${b} is outside the NAND (${want.totalBlocks} blocks)`);
     }
     if (fs.existsSync(jsonPath) && fs.existsSync(binPath)) {
       const meta = readMeta(jsonPath);
       if (meta.pageSize !== want.pageSize || meta.pagesPerBlock !== want.pagesPerBlock || meta.model !== want.model) {
-        throw new NandError(`${dir} holds a ${meta.model} NAND (${meta.pageSize}-byte pages, ${meta.pagesPerBlock} per block), not a ${want.model} one`);
+        throw new NandError(
+          `${dir} holds a ${meta.model} NAND (${meta.pageSize}-byte pages, ${meta.pagesPerBlock} per block), not a ${want.model} one`,
+        );
       }
       if (opts.totalBlocks !== undefined && meta.totalBlocks !== opts.totalBlocks) {
         throw new NandError(`${dir} holds a NAND of ${meta.totalBlocks} blocks, not ${opts.totalBlocks}`);
@@ -174,7 +178,12 @@ export class Nand {
       if (!clean) writeAll(fd, this.ffBlock, b * this.blockBytes);
       this.erased.fill(1, p0, p0 + this.pagesPerBlock);
     }
-    this.record({ op: 'erase', startPage: firstBlock * this.pagesPerBlock, pages: count * this.pagesPerBlock, ...(label ? { label } : {}) });
+    this.record({
+      op: 'erase',
+      startPage: firstBlock * this.pagesPerBlock,
+      pages: count * this.pagesPerBlock,
+      ...(label ? { label } : {}),
+    });
   }
 
   /**
@@ -210,21 +219,27 @@ export class Nand {
   /** Check the program rules and mark the pages programmed; false when there is nothing to write. */
   private claim(startPage: number, data: Uint8Array, label: string | undefined): boolean {
     if (data.length === 0) return false;
-    if (data.length % this.pageSize !== 0) throw new NandError(`program of ${data.length} bytes is not a whole number of ${this.pageSize}-byte pages`);
+    if (data.length % this.pageSize !== 0)
+      throw new NandError(`program of ${data.length} bytes is not a whole number of ${this.pageSize}-byte pages`);
     const pages = data.length / this.pageSize;
     this.checkPages(startPage, pages, 'program');
     const firstBlock = Math.floor(startPage / this.pagesPerBlock);
     const lastBlock = Math.floor((startPage + pages - 1) / this.pagesPerBlock);
-    for (let b = firstBlock; b <= lastBlock; b++) if (this.bad.has(b)) throw new NandError(`program of bad block ${b} failed`);
+    for (let b = firstBlock; b <= lastBlock; b++)
+      if (this.bad.has(b)) throw new NandError(`program of bad block ${b} failed`);
     for (let p = startPage; p < startPage + pages; p++) {
-      if (this.erased[p] !== 1) throw new NandError(`program of a page that is not erased (page ${p}, block ${Math.floor(p / this.pagesPerBlock)})`);
+      if (this.erased[p] !== 1)
+        throw new NandError(
+          `program of a page that is not erased (page ${p}, block ${Math.floor(p / this.pagesPerBlock)})`,
+        );
     }
     // The pages are erased (all 1s), so erased AND data == data: writing data stores the result.
     const ps = this.pageSize;
     const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     for (let i = 0; i < pages; i++) {
       const off = i * ps;
-      const allOnes = view[off] === 0xff && view[off + ps - 1] === 0xff && view.compare(this.ffBlock, 0, ps, off, off + ps) === 0;
+      const allOnes =
+        view[off] === 0xff && view[off + ps - 1] === 0xff && view.compare(this.ffBlock, 0, ps, off, off + ps) === 0;
       this.erased[startPage + i] = allOnes ? 1 : 0;
     }
     this.record({ op: 'program', startPage, pages, ...(label ? { label } : {}) });
@@ -234,7 +249,8 @@ export class Nand {
   /** Read physical pages into a caller-sized buffer (whole pages). */
   readInto(startPage: number, into: Uint8Array): Uint8Array {
     const fd = this.handle();
-    if (into.length % this.pageSize !== 0) throw new NandError(`read of ${into.length} bytes is not a whole number of pages`);
+    if (into.length % this.pageSize !== 0)
+      throw new NandError(`read of ${into.length} bytes is not a whole number of pages`);
     this.checkPages(startPage, into.length / this.pageSize, 'read');
     let done = 0;
     while (done < into.length) {
@@ -251,8 +267,16 @@ export class Nand {
 
   /** Physical runs of the logical pages [startPage, startPage + pages), bad blocks skipped. */
   mapLogical(startPage: number, pages: number): PhysicalRun[] {
-    if (!Number.isSafeInteger(startPage) || !Number.isSafeInteger(pages) || startPage < 0 || pages < 0 || startPage + pages > this.logicalPages) {
-      throw new NandError(`pages ${startPage}..${startPage + pages - 1} lie outside the ${this.logicalPages} usable pages`);
+    if (
+      !Number.isSafeInteger(startPage) ||
+      !Number.isSafeInteger(pages) ||
+      startPage < 0 ||
+      pages < 0 ||
+      startPage + pages > this.logicalPages
+    ) {
+      throw new NandError(
+        `pages ${startPage}..${startPage + pages - 1} lie outside the ${this.logicalPages} usable pages`,
+      );
     }
     const runs: PhysicalRun[] = [];
     let page = startPage;
@@ -273,7 +297,8 @@ export class Nand {
   /** Physical block of a logical block. */
   physicalBlock(logicalBlock: number): number {
     const b = this.goodBlocks[logicalBlock];
-    if (b === undefined) throw new NandError(`logical block ${logicalBlock} is outside the ${this.goodBlocks.length} good blocks`);
+    if (b === undefined)
+      throw new NandError(`logical block ${logicalBlock} is outside the ${this.goodBlocks.length} good blocks`);
     return b;
   }
 
@@ -302,7 +327,13 @@ export class Nand {
 
   private record(op: NandOp): void {
     const last = this.ops[this.ops.length - 1];
-    if (last && last.op === 'program' && op.op === 'program' && last.label === op.label && last.startPage + last.pages === op.startPage) {
+    if (
+      last &&
+      last.op === 'program' &&
+      op.op === 'program' &&
+      last.label === op.label &&
+      last.startPage + last.pages === op.startPage
+    ) {
       last.pages += op.pages;
     } else this.ops.push({ ...op });
     this.onOp?.(op);
@@ -314,16 +345,33 @@ export class Nand {
   }
 
   private checkPages(start: number, pages: number, what: string): void {
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(pages) || start < 0 || pages < 0 || start + pages > this.totalPages) {
-      throw new NandError(`${what} of pages ${start}..${start + pages - 1} lies outside the NAND (${this.totalPages} pages)`);
+    if (
+      !Number.isSafeInteger(start) ||
+      !Number.isSafeInteger(pages) ||
+      start < 0 ||
+      pages < 0 ||
+      start + pages > this.totalPages
+    ) {
+      throw new NandError(
+        `${what} of pages ${start}..${start + pages - 1} lies outside the NAND (${this.totalPages} pages)`,
+      );
     }
   }
 
   private checkBlocks(first: number, count: number, what: string): void {
-    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > this.totalBlocks) {
-      throw new NandError(`${what} of blocks ${first}..${first + count - 1} lies outside the NAND (${this.totalBlocks} blocks)`);
+    if (
+      !Number.isSafeInteger(first) ||
+      !Number.isSafeInteger(count) ||
+      first < 0 ||
+      count < 0 ||
+      first + count > this.totalBlocks
+    ) {
+      throw new NandError(
+        `${what} of blocks ${first}..${first + count - 1} lies outside the NAND (${this.totalBlocks} blocks)`,
+      );
     }
-    for (let b = first; b < first + count; b++) if (this.bad.has(b)) throw new NandError(`${what} of bad block ${b} failed`);
+    for (let b = first; b < first + count; b++)
+      if (this.bad.has(b)) throw new NandError(`${what} of bad block ${b} failed`);
   }
 }
 
@@ -335,12 +383,26 @@ function readMeta(jsonPath: string): NandMeta {
     throw new NandError(`${jsonPath} is not readable JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   const m = raw as Partial<NandMeta>;
-  const int = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
-  if (typeof m.model !== 'string' || !int(m.pageSize, 512, 65536) || !int(m.pagesPerBlock, 1, 1024) || !int(m.totalBlocks, 1, 1 << 20) || !Array.isArray(m.badBlocks)) {
+  const int = (v: unknown, min: number, max: number): boolean =>
+    typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+  if (
+    typeof m.model !== 'string' ||
+    !int(m.pageSize, 512, 65536) ||
+    !int(m.pagesPerBlock, 1, 1024) ||
+    !int(m.totalBlocks, 1, 1 << 20) ||
+    !Array.isArray(m.badBlocks)
+  ) {
     throw new NandError(`${jsonPath} does not describe a NAND`);
   }
   const badBlocks = m.badBlocks.filter((b): b is number => int(b, 0, m.totalBlocks! - 1));
-  return { model: m.model, pageSize: m.pageSize!, pagesPerBlock: m.pagesPerBlock!, totalBlocks: m.totalBlocks!, badBlocks, createdBy: typeof m.createdBy === 'string' ? m.createdBy : '' };
+  return {
+    model: m.model,
+    pageSize: m.pageSize!,
+    pagesPerBlock: m.pagesPerBlock!,
+    totalBlocks: m.totalBlocks!,
+    badBlocks,
+    createdBy: typeof m.createdBy === 'string' ? m.createdBy : '',
+  };
 }
 
 function writeAll(fd: number, data: Uint8Array, position: number): void {
@@ -352,7 +414,9 @@ function writeAllAsync(fd: number, data: Uint8Array, position: number): Promise<
   return new Promise((resolve, reject) => {
     const step = (done: number): void => {
       if (done >= data.length) return resolve();
-      fs.write(fd, data, done, data.length - done, position + done, (err, n) => (err ? reject(new NandError(`writing nand.bin failed: ${err.message}`)) : step(done + n)));
+      fs.write(fd, data, done, data.length - done, position + done, (err, n) =>
+        err ? reject(new NandError(`writing nand.bin failed: ${err.message}`)) : step(done + n),
+      );
     };
     step(0);
   });

@@ -44,7 +44,10 @@ export const NV_SAME_FOR_EVERY_INDEX = 4678;
  */
 const NV_FORCE_UE_MSCR_R99 = 1031;
 /** Files QPST reads by a root-relative name (pdp_profiles/...): this module has two of them. */
-const PDP_PROFILE_FILES = ['/pdp_profiles/ap_embd_call_prof_num_Subscription01', '/pdp_profiles/embedded_call_prof_num_Subscription01'];
+const PDP_PROFILE_FILES = [
+  '/pdp_profiles/ap_embd_call_prof_num_Subscription01',
+  '/pdp_profiles/embedded_call_prof_num_Subscription01',
+];
 /** Contexts (subscriptions) this module has: 0 default, 1 SIM 1. */
 export const NV_CONTEXTS = 2;
 /** First id of the rfnv item files (/nv/item_files/rfnv/000NNNNN). */
@@ -78,7 +81,6 @@ export interface EfsListEntry {
   size: number;
   mtime: number;
 }
-
 
 // ---------------------------------------------------------------------------------------------
 /** The module's IMEIs: a Quectel-like TAC, the serial as serial number, Luhn check digit. */
@@ -130,9 +132,23 @@ export interface StateData {
 }
 
 /** What a module of this model holds when it leaves the factory. */
+/** Where the content's randomness comes from: one sequence (NV first, then EFS) and a seed per item. */
+interface Seeds {
+  rand: () => number;
+  seedOf: (n: number) => number;
+}
+
 export function generateState(model: ModelSpec): StateData {
-  const rand = rng(model.serial);
-  const seedOf = (n: number): number => (model.serial * 31 + n * 2654435761) >>> 0;
+  const seeds: Seeds = { rand: rng(model.serial), seedOf: (n) => (model.serial * 31 + n * 2654435761) >>> 0 };
+  const [nv0, nv1] = generateNv(model, seeds);
+  const efs = generateEfs(model, seeds);
+  const dirs = new Set<string>(['/', '/data', '/sys']);
+  for (const p of efs.keys()) for (const d of parents(p)) dirs.add(d);
+  return { firmware: model.firmware, nv: [nv0, nv1], efs, dirs, hidden: new Set(HIDDEN_PATHS) };
+}
+
+/** The NV items of both subscriptions: identity, calibration, configuration, multi-entry items. */
+function generateNv(model: ModelSpec, { rand, seedOf }: Seeds): [Map<string, Uint8Array>, Map<string, Uint8Array>] {
   const nv0 = new Map<string, Uint8Array>();
   const nv1 = new Map<string, Uint8Array>();
   const [imei1, imei2] = modelImeis(model);
@@ -149,7 +165,14 @@ export function generateState(model: ModelSpec): StateData {
   let placed = 0;
   for (let guard = 0; placed < 320 && guard < 100_000; guard++) {
     const id = Math.floor(rand() * 7500);
-    if (!nvDefined(id) || nv0.has(String(id)) || MULTI_ENTRY_ITEMS.has(id) || id === NV_FORCE_UE_MSCR_R99 || PROTECTED_ITEMS.has(id)) continue;
+    if (
+      !nvDefined(id) ||
+      nv0.has(String(id)) ||
+      MULTI_ENTRY_ITEMS.has(id) ||
+      id === NV_FORCE_UE_MSCR_R99 ||
+      PROTECTED_ITEMS.has(id)
+    )
+      continue;
     nv0.set(String(id), item(seedOf(id), 1 + Math.floor(rand() * (rand() < 0.5 ? 8 : NV_ITEM_SIZE))));
     placed++;
   }
@@ -162,13 +185,20 @@ export function generateState(model: ModelSpec): StateData {
       nv0.set(`${id}:${i}`, d);
     }
   }
-  nv0.set(String(NV_FORCE_UE_MSCR_R99), Uint8Array.from({ length: NV_ITEM_SIZE }, (_, i) => (i === 0 ? 2 : 0)));
+  nv0.set(
+    String(NV_FORCE_UE_MSCR_R99),
+    Uint8Array.from({ length: NV_ITEM_SIZE }, (_, i) => (i === 0 ? 2 : 0)),
+  );
   const same = item(seedOf(NV_SAME_FOR_EVERY_INDEX), 6);
   same[0] = 0x34;
   nv0.set(String(NV_SAME_FOR_EVERY_INDEX), same);
   // Subscription 1 carries its own copy of a few per-SIM items.
   for (const id of [10, 441, 946, 1877, 4204, 6828]) nv1.set(String(id), item(seedOf(id + 100_000), 6));
+  return [nv0, nv1];
+}
 
+/** The EFS2 files: rfnv calibration, item files, their .conf lists, policy files, PDP profiles. */
+function generateEfs(model: ModelSpec, { rand, seedOf }: Seeds): Map<string, EfsFile> {
   const mtime = 1_600_000_000 + (model.serial % 10_000_000);
   const efs = new Map<string, EfsFile>();
   const put = (path: string, data: Uint8Array, isItem = true): void => {
@@ -197,18 +227,38 @@ export function generateState(model: ModelSpec): StateData {
   put('/nv/item_files/ims/IMS_enable', Uint8Array.of(0));
   put('/nv/item_files/ims/qp_ims_sms_config', small(5, 12));
   put('/nv/item_files/ims/qp_ims_sms_config_Subscription01', small(5, 12));
-  put('/nv/item_files/conf/mmode.conf', text('/nv/item_files/modem/mmode/ue_usage_setting\n/nv/item_files/modem/mmode/sms_domain_pref\n/nv/item_files/modem/mmode/voice_domain_pref\n'), false);
-  put('/nv/item_files/conf/ims.conf', text('/nv/item_files/ims/IMS_enable\n/nv/item_files/ims/qp_ims_sms_config\n'), false);
+  put(
+    '/nv/item_files/conf/mmode.conf',
+    text(
+      '/nv/item_files/modem/mmode/ue_usage_setting\n/nv/item_files/modem/mmode/sms_domain_pref\n/nv/item_files/modem/mmode/voice_domain_pref\n',
+    ),
+    false,
+  );
+  put(
+    '/nv/item_files/conf/ims.conf',
+    text('/nv/item_files/ims/IMS_enable\n/nv/item_files/ims/qp_ims_sms_config\n'),
+    false,
+  );
   put('/nv/reg_files/modem/lte/ML1/cdrx_config', small(6, 20));
   put('/nv/reg_files/modem/nas/lte_bands_Subscription01', small(7, 16));
-  put('/policyman/device_config.xml', text('<?xml version="1.0"?>\n<policy name="device_config" enabled="true">\n  <initial><config primary="C H G W L" /></initial>\n</policy>\n'), false);
-  put('/policyman/carrier_policy.xml', text('<?xml version="1.0"?>\n<policy name="carrier_policy" enabled="true">\n  <initial><rat_capability base="none"><include>L W G</include></rat_capability></initial>\n</policy>\n'), false);
+  put(
+    '/policyman/device_config.xml',
+    text(
+      '<?xml version="1.0"?>\n<policy name="device_config" enabled="true">\n  <initial><config primary="C H G W L" /></initial>\n</policy>\n',
+    ),
+    false,
+  );
+  put(
+    '/policyman/carrier_policy.xml',
+    text(
+      '<?xml version="1.0"?>\n<policy name="carrier_policy" enabled="true">\n  <initial><rat_capability base="none"><include>L W G</include></rat_capability></initial>\n</policy>\n',
+    ),
+    false,
+  );
   put('/policyman/post.xml', text('<?xml version="1.0"?>\n<policy name="post" enabled="false"/>\n'), false);
   put('/sd/rat_acq_order', small(8, 10), false);
   for (const [i, p] of PDP_PROFILE_FILES.entries()) put(p, Uint8Array.of(i + 1), false);
-  const dirs = new Set<string>(['/', '/data', '/sys']);
-  for (const p of efs.keys()) for (const d of parents(p)) dirs.add(d);
-  return { firmware: model.firmware, nv: [nv0, nv1], efs, dirs, hidden: new Set(HIDDEN_PATHS) };
+  return efs;
 }
 
 /** Every folder above a path, "/" included. */
@@ -218,4 +268,3 @@ export function parents(path: string): string[] {
   for (let i = 1; i < parts.length; i++) out.push(`/${parts.slice(0, i).join('/')}`);
   return out;
 }
-

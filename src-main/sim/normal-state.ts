@@ -10,7 +10,25 @@ import { join } from 'node:path';
 import { RescueError } from '../../shared/errors.js';
 import type { ModelSpec } from './models.js';
 import { nvToImei } from '../protocol/imei.js';
-import { EFS_MAX_FILES, EFS_MAX_FILE_BYTES, EFS_MAX_TOTAL_BYTES, generateState, MULTI_ENTRY_ITEMS, NV_CONTEXTS, NV_IMEI, NV_ITEM_SIZE, NV_STATUS, nvDefined, parents, PROTECTED_ITEMS, RF_CAL_ITEMS, type EfsFile, type EfsListEntry, type EfsNode, type StateData } from './normal-content.js';
+import {
+  EFS_MAX_FILES,
+  EFS_MAX_FILE_BYTES,
+  EFS_MAX_TOTAL_BYTES,
+  generateState,
+  MULTI_ENTRY_ITEMS,
+  NV_CONTEXTS,
+  NV_IMEI,
+  NV_ITEM_SIZE,
+  NV_STATUS,
+  nvDefined,
+  parents,
+  PROTECTED_ITEMS,
+  RF_CAL_ITEMS,
+  type EfsFile,
+  type EfsListEntry,
+  type EfsNode,
+  type StateData,
+} from './normal-content.js';
 
 export * from './normal-content.js';
 
@@ -52,7 +70,10 @@ function toJson(model: ModelSpec, s: StateData): StateJson {
 
 function fromJson(j: unknown, file: string): StateData {
   const bad = (why: string): never => {
-    throw new RescueError('HOST_IO', `The virtual modem's state file ${file} is damaged (${why}); delete it to start from the factory state.`);
+    throw new RescueError(
+      'HOST_IO',
+      `The virtual modem's state file ${file} is damaged (${why}); delete it to start from the factory state.`,
+    );
   };
   if (typeof j !== 'object' || j === null) return bad('not an object');
   const o = j as Partial<StateJson>;
@@ -71,11 +92,19 @@ function fromJson(j: unknown, file: string): StateData {
   });
   const efs = new Map<string, EfsFile>();
   for (const [p, f] of Object.entries(o.efs ?? {})) {
-    if (normalizeEfsPath(p) !== p || typeof f?.data !== 'string' || typeof f.mtime !== 'number') return bad(`EFS file ${p}`);
+    if (normalizeEfsPath(p) !== p || typeof f?.data !== 'string' || typeof f.mtime !== 'number')
+      return bad(`EFS file ${p}`);
     efs.set(p, { data: unb64(f.data), mtime: f.mtime, item: f.item === true });
   }
-  const strings = (a: unknown, what: string): string[] => (Array.isArray(a) && a.every((x) => typeof x === 'string') ? a : bad(what));
-  return { firmware: o.firmware, nv, efs, dirs: new Set(strings(o.dirs, 'dirs')), hidden: new Set(strings(o.hidden, 'hidden')) };
+  const strings = (a: unknown, what: string): string[] =>
+    Array.isArray(a) && a.every((x) => typeof x === 'string') ? a : bad(what);
+  return {
+    firmware: o.firmware,
+    nv,
+    efs,
+    dirs: new Set(strings(o.dirs, 'dirs')),
+    hidden: new Set(strings(o.hidden, 'hidden')),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,7 +141,10 @@ export class NormalState {
       try {
         parsed = JSON.parse(readFileSync(file, 'utf8'));
       } catch (e) {
-        throw new RescueError('HOST_IO', `The virtual modem's state file ${file} cannot be read (${e instanceof Error ? e.message : String(e)}).`);
+        throw new RescueError(
+          'HOST_IO',
+          `The virtual modem's state file ${file} cannot be read (${e instanceof Error ? e.message : String(e)}).`,
+        );
       }
       return new NormalState(opts.model, fromJson(parsed, file), file, false);
     }
@@ -270,7 +302,8 @@ export class NormalState {
     for (const [p, f] of this.data.efs) {
       if (!p.startsWith(prefix) || this.data.hidden.has(p)) continue;
       const name = p.slice(prefix.length);
-      if (!name.includes('/')) out.set(name, { name, kind: f.item ? 'item' : 'file', size: f.data.length, mtime: f.mtime });
+      if (!name.includes('/'))
+        out.set(name, { name, kind: f.item ? 'item' : 'file', size: f.data.length, mtime: f.mtime });
     }
     return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -285,4 +318,15 @@ export class NormalState {
 }
 
 /** EFS2 errno values (Linux numbering, as the module uses). */
-export const ERRNO = { ENOENT: 2, EBADF: 9, EEXIST: 17, ENOTDIR: 20, EISDIR: 21, EINVAL: 22, EMFILE: 24, EFBIG: 27, ENOSPC: 28, ENAMETOOLONG: 36 } as const;
+export const ERRNO = {
+  ENOENT: 2,
+  EBADF: 9,
+  EEXIST: 17,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  EINVAL: 22,
+  EMFILE: 24,
+  EFBIG: 27,
+  ENOSPC: 28,
+  ENAMETOOLONG: 36,
+} as const;

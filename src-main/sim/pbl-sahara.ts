@@ -61,7 +61,13 @@ export const PBL_SBL_SW_VERSION = 0;
 /** The image id this PBL asks for: the Firehose programmer on MDM9x07 (QFirehose logs "image_id = 13"). */
 export const PBL_PROGRAMMER_IMAGE_ID = 13;
 /** COMMAND mode client commands this PBL answers. */
-const EXEC = { SERIAL_NUM_READ: 0x01, MSM_HW_ID_READ: 0x02, OEM_PK_HASH_READ: 0x03, SBL_SW_VERSION: 0x07, CMD_ID_LIST: 0x08 } as const;
+const EXEC = {
+  SERIAL_NUM_READ: 0x01,
+  MSM_HW_ID_READ: 0x02,
+  OEM_PK_HASH_READ: 0x03,
+  SBL_SW_VERSION: 0x07,
+  CMD_ID_LIST: 0x08,
+} as const;
 /** How long one read of the host waits before the PBL checks its signal again. */
 const POLL_MS = 1000;
 
@@ -138,7 +144,9 @@ class VirtualPbl {
       return readHostPacket(whole);
     } catch (e) {
       if (!(e instanceof HostPacketError)) throw e;
-      this.log(`bad packet from the host: ${e.message} (${Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ')})`);
+      this.log(
+        `bad packet from the host: ${e.message} (${Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ')})`,
+      );
       this.reader.discardBuffered();
       await this.sendEnd(e.status);
       return undefined;
@@ -229,11 +237,17 @@ class VirtualPbl {
       const pending = this.pendingExec;
       this.pendingExec = undefined;
       if (!pending || pending.cmd !== p.clientCommand) return this.sendEnd(PblStatus.EXEC_DATA_INVALID_CLIENT_CMD);
-      if (pending.data.length > 0) await this.pipe.write(pending.data, { timeoutMs: 60_000, signal: this.opts.signal, what: 'the host to take command data' });
+      if (pending.data.length > 0)
+        await this.pipe.write(pending.data, {
+          timeoutMs: 60_000,
+          signal: this.opts.signal,
+          what: 'the host to take command data',
+        });
       return;
     }
     if (p.kind === 'switch-mode') {
-      if (p.mode !== PblMode.IMAGE_TX_PENDING && p.mode !== PblMode.COMMAND) return this.sendEnd(PblStatus.INVALID_MODE_SWITCH);
+      if (p.mode !== PblMode.IMAGE_TX_PENDING && p.mode !== PblMode.COMMAND)
+        return this.sendEnd(PblStatus.INVALID_MODE_SWITCH);
       this.log(`switching to ${modeText(p.mode)} mode`);
       return this.restartProtocol(p.mode);
     }
@@ -261,7 +275,13 @@ class VirtualPbl {
       case EXEC.SBL_SW_VERSION:
         return u32(PBL_SBL_SW_VERSION);
       case EXEC.CMD_ID_LIST: {
-        const ids = [EXEC.SERIAL_NUM_READ, EXEC.MSM_HW_ID_READ, EXEC.OEM_PK_HASH_READ, EXEC.SBL_SW_VERSION, EXEC.CMD_ID_LIST];
+        const ids = [
+          EXEC.SERIAL_NUM_READ,
+          EXEC.MSM_HW_ID_READ,
+          EXEC.OEM_PK_HASH_READ,
+          EXEC.SBL_SW_VERSION,
+          EXEC.CMD_ID_LIST,
+        ];
         const b = new Uint8Array(ids.length * 4);
         ids.forEach((id, i) => new DataView(b.buffer).setUint32(i * 4, id, true));
         return b;
@@ -296,7 +316,9 @@ class VirtualPbl {
       return read.status;
     }
     const segments = read.value;
-    const hashSegs = segments.filter((s) => s.type === PT_NULL && (s.flags & 0x07000000) === (HASH_SEGMENT_FLAGS & 0x07000000) && s.fileSize > 0);
+    const hashSegs = segments.filter(
+      (s) => s.type === PT_NULL && (s.flags & 0x07000000) === (HASH_SEGMENT_FLAGS & 0x07000000) && s.fileSize > 0,
+    );
     if (hashSegs.length === 0) return PblStatus.HASH_TABLE_NOT_FOUND;
     if (hashSegs.length > 1) return PblStatus.INVALID_IMG_HASH_TABLE_SIZE;
     const loads = segments.filter((s) => s.type === PT_LOAD && s.fileSize > 0);

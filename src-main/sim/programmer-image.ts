@@ -28,15 +28,19 @@ export function fillPseudoRandom(buf: Uint8Array, seed: number): void {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let i = 0;
   for (; i + 4 <= buf.length; i += 4) {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     dv.setUint32(i, x, true);
   }
   for (; i < buf.length; i++) {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     buf[i] = x & 0xff;
   }
 }
@@ -107,7 +111,11 @@ export function makeProgrammerElf(opts: ProgrammerImageOptions): Uint8Array {
 
 export type SignatureCheck =
   | { ok: true; pkHash: Uint8Array }
-  | { ok: false; problem: 'elf-header' | 'program-headers' | 'no-hash-segment' | 'wrong-key' | 'hash-mismatch'; reason: string };
+  | {
+      ok: false;
+      problem: 'elf-header' | 'program-headers' | 'no-hash-segment' | 'wrong-key' | 'hash-mismatch';
+      reason: string;
+    };
 
 /**
  * Check an image made by makeProgrammerElf against the module's fused root key hash.
@@ -116,26 +124,38 @@ export type SignatureCheck =
  */
 export function verifySignedImage(bytes: Uint8Array, fusedPkHash: Uint8Array): SignatureCheck {
   const elf = readElf32(bytes);
-  if (!elf.ok) return { ok: false, problem: elf.status === PblStatus.INVALID_ELF_HDR ? 'elf-header' : 'program-headers', reason: elf.reason };
+  if (!elf.ok)
+    return {
+      ok: false,
+      problem: elf.status === PblStatus.INVALID_ELF_HDR ? 'elf-header' : 'program-headers',
+      reason: elf.reason,
+    };
   const info = elf.value;
-  const hashSeg = info.segments.find((s) => s.type === PT_NULL && (s.flags & 0x07000000) === (HASH_SEGMENT_FLAGS & 0x07000000));
+  const hashSeg = info.segments.find(
+    (s) => s.type === PT_NULL && (s.flags & 0x07000000) === (HASH_SEGMENT_FLAGS & 0x07000000),
+  );
   const loads = info.segments.filter((s) => s.type === PT_LOAD);
-  if (!hashSeg || hashSeg.fileSize < 8 + 32 + 32 * loads.length + 32) return { ok: false, problem: 'no-hash-segment', reason: 'the image has no hash segment' };
+  if (!hashSeg || hashSeg.fileSize < 8 + 32 + 32 * loads.length + 32)
+    return { ok: false, problem: 'no-hash-segment', reason: 'the image has no hash segment' };
   const hs = bytes.subarray(hashSeg.offset, hashSeg.offset + hashSeg.fileSize);
   const dv = new DataView(hs.buffer, hs.byteOffset, hs.byteLength);
-  if (dv.getUint32(0, true) !== SIGNATURE_MAGIC) return { ok: false, problem: 'no-hash-segment', reason: 'the hash segment carries no signature' };
+  if (dv.getUint32(0, true) !== SIGNATURE_MAGIC)
+    return { ok: false, problem: 'no-hash-segment', reason: 'the hash segment carries no signature' };
   const pk = hs.slice(8, 40);
-  if (!equalBytes(pk, fusedPkHash)) return { ok: false, problem: 'wrong-key', reason: 'the image is signed for another root key' };
+  if (!equalBytes(pk, fusedPkHash))
+    return { ok: false, problem: 'wrong-key', reason: 'the image is signed for another root key' };
   const hashes: Uint8Array[] = [];
   for (let i = 0; i < loads.length; i++) {
     const s = loads[i]!;
     const want = hs.subarray(40 + 32 * i, 72 + 32 * i);
     const got = sha256(bytes.subarray(s.offset, s.offset + s.fileSize));
-    if (!equalBytes(want, got)) return { ok: false, problem: 'hash-mismatch', reason: `segment ${i} does not match its hash` };
+    if (!equalBytes(want, got))
+      return { ok: false, problem: 'hash-mismatch', reason: `segment ${i} does not match its hash` };
     hashes.push(got);
   }
   const sig = hs.subarray(40 + 32 * loads.length, 72 + 32 * loads.length);
-  if (!equalBytes(sig, sha256(pk, ...hashes))) return { ok: false, problem: 'hash-mismatch', reason: 'the hash table signature does not verify' };
+  if (!equalBytes(sig, sha256(pk, ...hashes)))
+    return { ok: false, problem: 'hash-mismatch', reason: 'the hash table signature does not verify' };
   return { ok: true, pkHash: pk };
 }
 

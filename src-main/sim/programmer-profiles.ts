@@ -7,7 +7,13 @@
 
 import type { ModelSpec } from './models.js';
 
-export type ProgrammerName = 'default' | 'quectel-sdx-nand' | 'quectel-sdx-nand-eager' | 'mdm9x07-legacy' | 'no-digest' | 'qualcomm-handleconfigure';
+export type ProgrammerName =
+  | 'default'
+  | 'quectel-sdx-nand'
+  | 'quectel-sdx-nand-eager'
+  | 'mdm9x07-legacy'
+  | 'no-digest'
+  | 'qualcomm-handleconfigure';
 
 /** What the programmer knows about itself and the NAND when it answers. */
 export interface AnswerContext {
@@ -65,10 +71,48 @@ export interface ProgrammerProfile {
   burstWithDoneResp: boolean;
 }
 
-const QUECTEL_SDX_FUNCTIONS = ['program', 'read', 'nop', 'patch', 'configure', 'setbootablestoragedrive', 'erase', 'power', 'firmwarewrite', 'getstorageinfo', 'benchmark', 'emmc', 'ufs', 'fixgpt', 'getsha256digest'] as const;
-const DEFAULT_FUNCTIONS = ['program', 'read', 'nop', 'patch', 'configure', 'setbootablestoragedrive', 'erase', 'power', 'firmwarewrite', 'getstorageinfo', 'benchmark', 'getsha256digest'] as const;
+const QUECTEL_SDX_FUNCTIONS = [
+  'program',
+  'read',
+  'nop',
+  'patch',
+  'configure',
+  'setbootablestoragedrive',
+  'erase',
+  'power',
+  'firmwarewrite',
+  'getstorageinfo',
+  'benchmark',
+  'emmc',
+  'ufs',
+  'fixgpt',
+  'getsha256digest',
+] as const;
+const DEFAULT_FUNCTIONS = [
+  'program',
+  'read',
+  'nop',
+  'patch',
+  'configure',
+  'setbootablestoragedrive',
+  'erase',
+  'power',
+  'firmwarewrite',
+  'getstorageinfo',
+  'benchmark',
+  'getsha256digest',
+] as const;
 /** As bkerler/edl printed the MDM9x07 NAND loader's list (issue 714). */
-const MDM9X07_FUNCTIONS = ['program', 'configure', 'power', 'benchmark', 'read', 'getstorageinfo', 'erase', 'nop'] as const;
+const MDM9X07_FUNCTIONS = [
+  'program',
+  'configure',
+  'power',
+  'benchmark',
+  'read',
+  'getstorageinfo',
+  'erase',
+  'nop',
+] as const;
 
 export const DEFAULT_BUILD_DATE = 'Mar 12 2019 @ 10:31:45';
 
@@ -77,7 +121,18 @@ function functionList(functions: readonly string[]): string[] {
 }
 
 function jsonStorageInfo(s: StorageFacts): string[] {
-  const info = { storage_info: { total_blocks: s.totalBlocks, block_size: s.blockBytes, page_size: s.pageSize, pages_per_block: s.pagesPerBlock, num_physical: 1, mem_type: 'NAND', prod_name: `${s.chip} NAND`, bad_blocks: s.badBlocks } };
+  const info = {
+    storage_info: {
+      total_blocks: s.totalBlocks,
+      block_size: s.blockBytes,
+      page_size: s.pageSize,
+      pages_per_block: s.pagesPerBlock,
+      num_physical: 1,
+      mem_type: 'NAND',
+      prod_name: `${s.chip} NAND`,
+      bad_blocks: s.badBlocks,
+    },
+  };
   return [JSON.stringify(info)];
 }
 
@@ -89,10 +144,15 @@ function warnAndAck(tag: string): { lines: string[]; ack: boolean } {
 /** The project's own programmer, as it was before issue 9 (its NAK now carries its ACK's attributes). */
 const DEFAULT_PROFILE: ProgrammerProfile = {
   name: 'default',
-  summary: "the project's own MDM9x07-like NAND programmer (storage JSON, getsha256digest); the profile every earlier test ran against",
+  summary:
+    "the project's own MDM9x07-like NAND programmer (storage JSON, getsha256digest); the profile every earlier test ran against",
   logPrefix: '',
   functions: DEFAULT_FUNCTIONS,
-  startupLines: (m, f) => [`Binary build date: ${DEFAULT_BUILD_DATE}`, `Chip serial num: ${m.serial} (0x${m.serial.toString(16)})`, ...functionList(f)],
+  startupLines: (m, f) => [
+    `Binary build date: ${DEFAULT_BUILD_DATE}`,
+    `Chip serial num: ${m.serial} (0x${m.serial.toString(16)})`,
+    ...functionList(f),
+  ],
   configureAttrs: (c) => [
     ['MemoryName', 'NAND'],
     ['MinVersionSupported', 1],
@@ -105,7 +165,9 @@ const DEFAULT_PROFILE: ProgrammerProfile = {
     ['TargetName', '9x07'],
   ],
   configureRawmode: true,
-  payloadTooLargeLines: (asked, supported) => [`ERROR: Host's payload to target size is too large (${asked} > ${supported})`],
+  payloadTooLargeLines: (asked, supported) => [
+    `ERROR: Host's payload to target size is too large (${asked} > ${supported})`,
+  ],
   storageInfoLines: jsonStorageInfo,
   handlerLogs: false,
   eraseLines: (start, _count, blocks) => [`Erased ${blocks} blocks from start_sector ${start}`],
@@ -121,10 +183,16 @@ const DEFAULT_PROFILE: ProgrammerProfile = {
 const QUECTEL_SDX_BUILD = 'Apr 19 2020 @ 17:49:11';
 const QUECTEL_SDX_PROFILE: ProgrammerProfile = {
   name: 'quectel-sdx-nand',
-  summary: "Quectel's SDX24/SDX55 NAND programmer as QFirehose sessions show it: INFO: lines, 15 functions, 7-attribute configure ACK without rawmode, first logs about 1 s after DONE_RESP",
+  summary:
+    "Quectel's SDX24/SDX55 NAND programmer as QFirehose sessions show it: INFO: lines, 15 functions, 7-attribute configure ACK without rawmode, first logs about 1 s after DONE_RESP",
   logPrefix: 'INFO: ',
   functions: QUECTEL_SDX_FUNCTIONS,
-  startupLines: (_m, f) => [`Binary build date: ${QUECTEL_SDX_BUILD}`, `Binary build date: ${QUECTEL_SDX_BUILD}.`, 'Chip serial num: 0 (0x0)', ...functionList(f)],
+  startupLines: (_m, f) => [
+    `Binary build date: ${QUECTEL_SDX_BUILD}`,
+    `Binary build date: ${QUECTEL_SDX_BUILD}.`,
+    'Chip serial num: 0 (0x0)',
+    ...functionList(f),
+  ],
   configureAttrs: (c) => [
     ['MemoryName', c.memoryAsked],
     ['MinVersionSupported', 1],
@@ -140,7 +208,10 @@ const QUECTEL_SDX_PROFILE: ProgrammerProfile = {
   handlerLogs: true,
   eraseLines: (start) => [`Erasing start sector ${start}, num sectors 0`],
   programDoneLines: () => [],
-  powerAfterAckLines: ['Will issue reset/power off 100 useconds, if this hangs check if watchdog is enabled', 'bsp_target_reset() 1'],
+  powerAfterAckLines: [
+    'Will issue reset/power off 100 useconds, if this hangs check if watchdog is enabled',
+    'bsp_target_reset() 1',
+  ],
   unknownTag: warnAndAck,
   sectorSizeProblem: (asked, ps) => `Sector size in XML ${asked} does not match disk sector size ${ps}`,
   startupDelayMs: 1000,
@@ -153,14 +224,16 @@ const PROFILES: Record<ProgrammerName, ProgrammerProfile> = {
   'quectel-sdx-nand-eager': {
     ...QUECTEL_SDX_PROFILE,
     name: 'quectel-sdx-nand-eager',
-    summary: 'the same programmer on a link that delivers DONE_RESP and the whole startup burst in one read (several documents per transfer, a qcserial byte stream)',
+    summary:
+      'the same programmer on a link that delivers DONE_RESP and the whole startup burst in one read (several documents per transfer, a qcserial byte stream)',
     startupDelayMs: 0,
     burstWithDoneResp: true,
   },
   'mdm9x07-legacy': {
     ...DEFAULT_PROFILE,
     name: 'mdm9x07-legacy',
-    summary: 'the MDM9x07 NAND loader as bkerler/edl met it: 8 functions (no getsha256digest, no patch), configure ACK without Version and MaxPayloadSizeFromTargetInBytes, getstorageinfo ACKed with key=value lines and no storage JSON',
+    summary:
+      'the MDM9x07 NAND loader as bkerler/edl met it: 8 functions (no getsha256digest, no patch), configure ACK without Version and MaxPayloadSizeFromTargetInBytes, getstorageinfo ACKed with key=value lines and no storage JSON',
     logPrefix: 'INFO: ',
     functions: MDM9X07_FUNCTIONS,
     configureAttrs: (c) => [
@@ -173,23 +246,30 @@ const PROFILES: Record<ProgrammerName, ProgrammerProfile> = {
     ],
     configureRawmode: false,
     payloadTooLargeLines: () => ["Host's payload to target size is too large"],
-    storageInfoLines: (s) => [`SECTOR_SIZE_IN_BYTES=${s.pageSize}`, `num_partition_sectors=${s.logicalPages}`, 'num_physical_partitions=1'],
+    storageInfoLines: (s) => [
+      `SECTOR_SIZE_IN_BYTES=${s.pageSize}`,
+      `num_partition_sectors=${s.logicalPages}`,
+      'num_physical_partitions=1',
+    ],
     eraseLines: () => [],
     programDoneLines: () => [],
     unknownTag: warnAndAck,
-    sectorSizeProblem: (asked, ps) => `Attribute 'SECTOR_SIZE_IN_BYTES'=${asked} must be equal to disk sector size ${ps}`,
+    sectorSizeProblem: (asked, ps) =>
+      `Attribute 'SECTOR_SIZE_IN_BYTES'=${asked} must be equal to disk sector size ${ps}`,
   },
   'no-digest': {
     ...DEFAULT_PROFILE,
     name: 'no-digest',
-    summary: 'the default programmer built without getsha256digest: not in its list; asked anyway, it logs the unrecognized-tag warning and ACKs with no Digest line',
+    summary:
+      'the default programmer built without getsha256digest: not in its list; asked anyway, it logs the unrecognized-tag warning and ACKs with no Digest line',
     functions: DEFAULT_FUNCTIONS.filter((f) => f !== 'getsha256digest'),
     unknownTag: warnAndAck,
   },
   'qualcomm-handleconfigure': {
     ...DEFAULT_PROFILE,
     name: 'qualcomm-handleconfigure',
-    summary: "answers as Qualcomm's public deviceprogrammer_firehose.c: the 8-attribute configure answer (ACK and NAK alike, in handleConfigure's order), the bare payload-too-large log, \"Finished sector address\" after data, a one-time logbuf line",
+    summary:
+      'answers as Qualcomm\'s public deviceprogrammer_firehose.c: the 8-attribute configure answer (ACK and NAK alike, in handleConfigure\'s order), the bare payload-too-large log, "Finished sector address" after data, a one-time logbuf line',
     logPrefix: '',
     configureAttrs: (c) => [
       ['MinVersionSupported', 1],

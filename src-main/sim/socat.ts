@@ -63,10 +63,14 @@ export interface StartSocatOptions {
 }
 
 /** Start socat linking two fresh ptys at pathA and pathB; resolves once both links exist. */
-export async function startSocatPair(pathA: string, pathB: string, options: StartSocatOptions = {}): Promise<SocatPair> {
+export async function startSocatPair(
+  pathA: string,
+  pathB: string,
+  options: StartSocatOptions = {},
+): Promise<SocatPair> {
   const socat = findSocat();
   if (!socat) {
-    throw new RescueError('HOST_TOOL_MISSING', 'socat is needed for the virtual modem\'s serial port.', {
+    throw new RescueError('HOST_TOOL_MISSING', "socat is needed for the virtual modem's serial port.", {
       nextStep: 'install socat (apt-get install socat), then try again.',
     });
   }
@@ -117,13 +121,20 @@ export async function startSocatPair(pathA: string, pathB: string, options: Star
   try {
     for (;;) {
       if (spawnError || exited) {
-        throw new RescueError('HOST_TOOL_MISSING', `socat did not start: ${spawnError?.message ?? log.trim().split('\n').pop() ?? 'it exited at once'}.`, {
-          nextStep: 'install socat (apt-get install socat) and check that the folder for the tty links is writable.',
-        });
+        throw new RescueError(
+          'HOST_TOOL_MISSING',
+          `socat did not start: ${spawnError?.message ?? log.trim().split('\n').pop() ?? 'it exited at once'}.`,
+          {
+            nextStep: 'install socat (apt-get install socat) and check that the folder for the tty links is writable.',
+          },
+        );
       }
       if (existsSync(pathA) && existsSync(pathB)) break;
       if (Date.now() >= deadline) {
-        throw new RescueError('HOST_IO', `socat did not create ${pathA} and ${pathB} within ${formatMs(timeoutMs)}. ${log.trim()}`);
+        throw new RescueError(
+          'HOST_IO',
+          `socat did not create ${pathA} and ${pathB} within ${formatMs(timeoutMs)}. ${log.trim()}`,
+        );
       }
       await sleep(10, options.signal);
     }

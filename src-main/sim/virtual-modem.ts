@@ -101,11 +101,19 @@ export class VirtualModem extends EventEmitter {
     this.faults = new FaultPlan(opts.faults ?? []);
     this.programmer = getProgrammerProfile(opts.programmer);
     this.delayMs = opts.reEnumerateDelayMs ?? 1000;
-    this.nand = Nand.open({ model: this.model, stateDir: opts.stateDir, totalBlocks: opts.totalBlocks, badBlocks: opts.badBlocks });
+    this.nand = Nand.open({
+      model: this.model,
+      stateDir: opts.stateDir,
+      totalBlocks: opts.totalBlocks,
+      badBlocks: opts.badBlocks,
+    });
     this.nand.onOp = (op: NandOp) => this.emitSafely('op', op);
     if (opts.mode === 'normal' && !opts.normalPort) throw new Error('mode "normal" needs a normalPort');
-    this.normalState = opts.normalPort ? NormalState.open({ model: this.model, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }) : undefined;
-    if (opts.mode === 'normal' && provisionFactoryFirmware(this.nand, this.model)) this.log(`blank NAND: factory firmware ${this.model.firmware} written`);
+    this.normalState = opts.normalPort
+      ? NormalState.open({ model: this.model, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) })
+      : undefined;
+    if (opts.mode === 'normal' && provisionFactoryFirmware(this.nand, this.model))
+      this.log(`blank NAND: factory firmware ${this.model.firmware} written`);
   }
 
   get state(): ModemState {
@@ -235,7 +243,8 @@ export class VirtualModem extends EventEmitter {
         const firmware = flashed ?? this.normalState?.firmware ?? this.model.firmware;
         this.bootedFirmware = firmware;
         this.log(`boot chain intact: booted ${firmware}`);
-        if (this.opts.normalPort && this.normalState) return this.runNormal(this.opts.normalPort, this.normalState, signal, onBus);
+        if (this.opts.normalPort && this.normalState)
+          return this.runNormal(this.opts.normalPort, this.normalState, signal, onBus);
         this.setState('booted');
         onBus();
         return this.untilPowerCycle(signal);
@@ -246,7 +255,14 @@ export class VirtualModem extends EventEmitter {
     this.setState('edl');
     onBus();
     const holdDoneResp = this.programmer.burstWithDoneResp;
-    const pbl = await runPbl(pipe, { model: this.model, faults: this.faults, atEnumeration: true, signal, holdDoneResp, onLog: (m) => this.log(`pbl: ${m}`) });
+    const pbl = await runPbl(pipe, {
+      model: this.model,
+      faults: this.faults,
+      atEnumeration: true,
+      signal,
+      holdDoneResp,
+      onLog: (m) => this.log(`pbl: ${m}`),
+    });
     if (pbl.kind === 'reset') return this.reEnumerate('edl', signal);
     this.setState('firehose');
     const out = await runFirehoseNand(pipe, {
@@ -271,7 +287,12 @@ export class VirtualModem extends EventEmitter {
   }
 
   /** Normal mode: DM and AT interfaces until the host switches to EDL or resets the module. */
-  private async runNormal(port: NormalPort, state: NormalState, signal: AbortSignal, onBus: () => void): Promise<Entry> {
+  private async runNormal(
+    port: NormalPort,
+    state: NormalState,
+    signal: AbortSignal,
+    onBus: () => void,
+  ): Promise<Entry> {
     const pipes = await port.plugIn();
     this.setState('normal');
     onBus();
@@ -321,7 +342,13 @@ export class VirtualModem extends EventEmitter {
     await at;
     await port.unplug();
     this.setState('rebooting');
-    this.log(outcome.kind === 'edl' ? 'DIAG EDL switch: re-enumerating in EDL' : outcome.kind === 'reset' ? 'DIAG reset: re-enumerating' : 'dropped off the bus (fault); back in normal mode soon');
+    this.log(
+      outcome.kind === 'edl'
+        ? 'DIAG EDL switch: re-enumerating in EDL'
+        : outcome.kind === 'reset'
+          ? 'DIAG reset: re-enumerating'
+          : 'dropped off the bus (fault); back in normal mode soon',
+    );
     await sleep(this.delayMs, signal);
     return outcome.kind === 'edl' ? 'edl' : 'normal';
   }

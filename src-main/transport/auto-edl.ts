@@ -41,7 +41,8 @@ export class AutoEdlOpener implements PipeOpener {
         const opener = found.edl.tty ? this.native.serial(found.edl.tty) : this.native.usbEdl();
         return opener.open({ ...io, timeoutMs: Math.max(1000, left) });
       }
-      if (left <= 0) throw new RescueError('DEVICE_NOT_FOUND', `Nothing appeared as 05c6:9008 within ${formatMs(io.timeoutMs)}.`);
+      if (left <= 0)
+        throw new RescueError('DEVICE_NOT_FOUND', `Nothing appeared as 05c6:9008 within ${formatMs(io.timeoutMs)}.`);
       await sleep(Math.min(POLL_MS, left), io.signal);
     }
   }

@@ -193,7 +193,11 @@ class MemoryPipeEnd implements BulkPipe {
         maxLength,
         deadline: Date.now() + opts.timeoutMs,
         signal: opts.signal,
-        timeoutError: () => new RescueError('DEVICE_TIMEOUT', `No data on ${this.name} for ${opts.timeoutMs} ms${opts.what ? ` (waiting for ${opts.what})` : ''}.`),
+        timeoutError: () =>
+          new RescueError(
+            'DEVICE_TIMEOUT',
+            `No data on ${this.name} for ${opts.timeoutMs} ms${opts.what ? ` (waiting for ${opts.what})` : ''}.`,
+          ),
       });
     });
   }
@@ -217,7 +221,16 @@ class MemoryPipeEnd implements BulkPipe {
       await Promise.race([
         this.outbox.waitForRoom(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new RescueError('DEVICE_TIMEOUT', `${this.name}: the other side took no data for ${opts.timeoutMs} ms${opts.what ? ` (sending ${opts.what})` : ''}.`)), opts.timeoutMs);
+          timer = setTimeout(
+            () =>
+              reject(
+                new RescueError(
+                  'DEVICE_TIMEOUT',
+                  `${this.name}: the other side took no data for ${opts.timeoutMs} ms${opts.what ? ` (sending ${opts.what})` : ''}.`,
+                ),
+              ),
+            opts.timeoutMs,
+          );
           onAbort = () => reject(cancelledError(opts.signal?.reason));
           opts.signal?.addEventListener('abort', onAbort, { once: true });
         }),
@@ -254,7 +267,15 @@ export function createMemoryPipePair(options: MemoryPairOptions = {}): MemoryPip
     toDevice.fail(e);
     toHost.fail(e);
   };
-  const host = new MemoryPipeEnd(`${name} (host side)`, mps, options.hostSendsZlp ?? true, toHost, toDevice, options.hostToDevice, gone);
+  const host = new MemoryPipeEnd(
+    `${name} (host side)`,
+    mps,
+    options.hostSendsZlp ?? true,
+    toHost,
+    toDevice,
+    options.hostToDevice,
+    gone,
+  );
   const device = new MemoryPipeEnd(`${name} (device side)`, mps, true, toDevice, toHost, options.deviceToHost, gone);
   return { host, device, disconnect: gone };
 }

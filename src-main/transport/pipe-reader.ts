@@ -92,5 +92,8 @@ export class PipeReader {
 }
 
 function timeout(opts: IoOptions): RescueError {
-  return new RescueError('DEVICE_TIMEOUT', `No data from the modem for ${Math.round(opts.timeoutMs / 100) / 10} s${opts.what ? ` while waiting for ${opts.what}` : ''}.`);
+  return new RescueError(
+    'DEVICE_TIMEOUT',
+    `No data from the modem for ${Math.round(opts.timeoutMs / 100) / 10} s${opts.what ? ` while waiting for ${opts.what}` : ''}.`,
+  );
 }

@@ -29,7 +29,10 @@ export class SerialPipe implements BulkPipe {
   private readonly pendingWrites = new Set<(e: RescueError) => void>();
   private closedByUs = false;
 
-  constructor(private readonly port: SerialPort, readonly name: string = port.path) {
+  constructor(
+    private readonly port: SerialPort,
+    readonly name: string = port.path,
+  ) {
     port.on('data', this.onData);
     port.on('close', this.onClose);
     port.on('error', this.onError);
@@ -43,7 +46,8 @@ export class SerialPipe implements BulkPipe {
     if (opts.signal?.aborted) return Promise.reject(cancelledError(opts.signal.reason));
     if (this.queuedBytes > 0) return Promise.resolve(this.take(Math.max(1, maxLength)));
     if (this.failure) return Promise.reject(this.failure);
-    if (this.reader) return Promise.reject(new RescueError('INTERNAL', `${this.name}: two reads at once on one serial port.`));
+    if (this.reader)
+      return Promise.reject(new RescueError('INTERNAL', `${this.name}: two reads at once on one serial port.`));
     return new Promise<Uint8Array>((resolve, reject) => {
       const finish = (): void => {
         clearTimeout(timer);
@@ -52,7 +56,12 @@ export class SerialPipe implements BulkPipe {
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new RescueError('DEVICE_TIMEOUT', `No data on ${this.name} for ${formatMs(opts.timeoutMs)}${opts.what ? ` (waiting for ${opts.what})` : ''}.`));
+        reject(
+          new RescueError(
+            'DEVICE_TIMEOUT',
+            `No data on ${this.name} for ${formatMs(opts.timeoutMs)}${opts.what ? ` (waiting for ${opts.what})` : ''}.`,
+          ),
+        );
       }, opts.timeoutMs);
       const onAbort = (): void => {
         finish();
@@ -96,7 +105,11 @@ export class SerialPipe implements BulkPipe {
             else resolve();
           });
         }),
-      { timeoutMs: opts.timeoutMs, signal: opts.signal, what: `${data.length} bytes to leave ${this.name}${opts.what ? ` (${opts.what})` : ''}` },
+      {
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        what: `${data.length} bytes to leave ${this.name}${opts.what ? ` (${opts.what})` : ''}`,
+      },
     );
   }
 
@@ -199,22 +212,38 @@ export class SerialPipe implements BulkPipe {
 
 function disconnected(name: string, cause?: Error): RescueError {
   const why = cause?.message ? ` (${cause.message})` : '';
-  return new RescueError('DEVICE_DISCONNECTED', `${name} went away: the device was unplugged or re-enumerated${why}.`, { cause });
+  return new RescueError('DEVICE_DISCONNECTED', `${name} went away: the device was unplugged or re-enumerated${why}.`, {
+    cause,
+  });
 }
 
 /** Turn a serial-port open failure into the error a person can act on. */
-export function mapSerialOpenError(err: unknown, path: string, platform: NodeJS.Platform = process.platform): RescueError {
+export function mapSerialOpenError(
+  err: unknown,
+  path: string,
+  platform: NodeJS.Platform = process.platform,
+): RescueError {
   const msg = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
   const has = (re: RegExp): boolean => re.test(msg) || (typeof code === 'string' && re.test(code));
   if (has(/ENOENT|No such file|File not found|cannot find the file/i)) {
-    return new RescueError('DEVICE_NOT_FOUND', `${path} does not exist (any more).`, { cause: err, nextStep: 'Check that the modem is plugged in and that the port name is right; the port vanishes while the modem re-enumerates.' });
+    return new RescueError('DEVICE_NOT_FOUND', `${path} does not exist (any more).`, {
+      cause: err,
+      nextStep:
+        'Check that the modem is plugged in and that the port name is right; the port vanishes while the modem re-enumerates.',
+    });
   }
   if (platform === 'win32' && has(/Access denied|Access is denied/i)) {
-    return new RescueError('DEVICE_OPEN_FAILED', `${path} is in use by another program (${msg}).`, { cause: err, nextStep: 'Close QPST, QFlash, a terminal program or any other tool that has the COM port open, then try again.' });
+    return new RescueError('DEVICE_OPEN_FAILED', `${path} is in use by another program (${msg}).`, {
+      cause: err,
+      nextStep: 'Close QPST, QFlash, a terminal program or any other tool that has the COM port open, then try again.',
+    });
   }
   if (has(/EACCES|Permission denied|EPERM/i)) {
-    const fix = platform === 'linux' ? ' Add yourself to the dialout group or install the udev rule (`modem-rescue doctor`).' : '';
+    const fix =
+      platform === 'linux'
+        ? ' Add yourself to the dialout group or install the udev rule (`modem-rescue doctor`).'
+        : '';
     return new RescueError('HOST_PERMISSION', `No permission to open ${path}.${fix}`, { cause: err });
   }
   if (has(/EBUSY|busy|Cannot lock port|temporarily unavailable/i)) {
@@ -238,7 +267,10 @@ export class SerialOpener implements PipeOpener {
   private readonly openRetryMs: number;
   private readonly baudRate: number;
 
-  constructor(readonly path: string, options: SerialOpenerOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: SerialOpenerOptions = {},
+  ) {
     this.description = `serial port ${path}`;
     this.pollMs = options.pollMs ?? 150;
     this.openRetryMs = options.openRetryMs ?? 1000;
@@ -272,7 +304,12 @@ export class SerialOpener implements PipeOpener {
 }
 
 /** Open a serial port in raw mode and resolve when it is open. */
-export async function openSerialPort(path: string, baudRate: number, timeoutMs: number, signal?: AbortSignal): Promise<SerialPort> {
+export async function openSerialPort(
+  path: string,
+  baudRate: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<SerialPort> {
   const { SerialPort: Port } = await import('serialport');
   const port = new Port({ path, baudRate, autoOpen: false });
   // An error emitted before anyone listens must not crash the process.

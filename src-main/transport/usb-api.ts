@@ -99,10 +99,14 @@ async function loadUsb(): Promise<UsbModule> {
     (m) => m.usb,
     (e: unknown) => {
       loaded = undefined;
-      throw new RescueError('HOST_TOOL_MISSING', `The USB library (libusb through the "usb" package) could not be loaded: ${e instanceof Error ? e.message : String(e)}.`, {
-        cause: e,
-        nextStep: 'Reinstall Modem Rescue; on Linux make sure libudev is installed.',
-      });
+      throw new RescueError(
+        'HOST_TOOL_MISSING',
+        `The USB library (libusb through the "usb" package) could not be loaded: ${e instanceof Error ? e.message : String(e)}.`,
+        {
+          cause: e,
+          nextStep: 'Reinstall Modem Rescue; on Linux make sure libudev is installed.',
+        },
+      );
     },
   );
   return loaded;
@@ -178,9 +182,15 @@ class LibusbDeviceHandle implements UsbDeviceHandle {
     return new Promise((resolve, reject) => this.dev.__releaseInterface(n, (e) => (e ? reject(e) : resolve())));
   }
   submit(endpointAddress: number, buffer: Buffer, timeoutMs: number, done: UsbTransferDone): UsbTransferHandle {
-    const t = new this.usb.Transfer(this.dev, endpointAddress, this.usb.LIBUSB_TRANSFER_TYPE_BULK, timeoutMs, (error, _buf, actual) => {
-      done(error ?? undefined, actual);
-    });
+    const t = new this.usb.Transfer(
+      this.dev,
+      endpointAddress,
+      this.usb.LIBUSB_TRANSFER_TYPE_BULK,
+      timeoutMs,
+      (error, _buf, actual) => {
+        done(error ?? undefined, actual);
+      },
+    );
     t.submit(buffer);
     return { cancel: () => void t.cancel() };
   }

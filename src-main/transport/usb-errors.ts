@@ -43,10 +43,17 @@ export function mapUsbError(e: unknown, ctx: UsbErrorContext): RescueError {
   switch (errno) {
     case LIBUSB.ERROR_TIMEOUT:
     case LIBUSB.TRANSFER_TIMED_OUT:
-      return ctx.timeoutError?.() ?? new RescueError('DEVICE_TIMEOUT', `${ctx.name} did not answer in time (${what}).`, { cause: e });
+      return (
+        ctx.timeoutError?.() ??
+        new RescueError('DEVICE_TIMEOUT', `${ctx.name} did not answer in time (${what}).`, { cause: e })
+      );
     case LIBUSB.TRANSFER_CANCELLED:
       // Cancelled by someone other than this transfer's caller: the handle is going away.
-      return new RescueError('DEVICE_DISCONNECTED', `The transfer on ${ctx.name} was cancelled because the device was closed.`, { cause: e });
+      return new RescueError(
+        'DEVICE_DISCONNECTED',
+        `The transfer on ${ctx.name} was cancelled because the device was closed.`,
+        { cause: e },
+      );
     case LIBUSB.ERROR_NO_DEVICE:
     case LIBUSB.TRANSFER_NO_DEVICE:
       return new RescueError('DEVICE_DISCONNECTED', `${ctx.name} dropped off the USB bus (${what}).`, { cause: e });
@@ -54,25 +61,44 @@ export function mapUsbError(e: unknown, ctx: UsbErrorContext): RescueError {
     case LIBUSB.ERROR_PIPE:
     case LIBUSB.TRANSFER_ERROR:
     case LIBUSB.TRANSFER_STALL:
-      if (ctx.opening) return new RescueError('DEVICE_OPEN_FAILED', `${ctx.name} could not be opened (${what}).`, { cause: e });
-      return new RescueError('DEVICE_DISCONNECTED', `A USB transfer on ${ctx.name} failed (${what}): the modem was unplugged, reset or stopped responding on the bus.`, { cause: e });
+      if (ctx.opening)
+        return new RescueError('DEVICE_OPEN_FAILED', `${ctx.name} could not be opened (${what}).`, { cause: e });
+      return new RescueError(
+        'DEVICE_DISCONNECTED',
+        `A USB transfer on ${ctx.name} failed (${what}): the modem was unplugged, reset or stopped responding on the bus.`,
+        { cause: e },
+      );
     case LIBUSB.ERROR_ACCESS:
-      return new RescueError('HOST_PERMISSION', `Opening ${ctx.name} was refused (${what}). ${permissionAdvice(ctx.platform)}`, { cause: e });
+      return new RescueError(
+        'HOST_PERMISSION',
+        `Opening ${ctx.name} was refused (${what}). ${permissionAdvice(ctx.platform)}`,
+        { cause: e },
+      );
     case LIBUSB.ERROR_BUSY:
       return new RescueError('DEVICE_OPEN_FAILED', `${ctx.name} is held by another program or driver (${what}).`, {
         cause: e,
-        nextStep: 'Close QPST, QFlash, ModemManager or an earlier flasher that holds the modem, then try again; `modem-rescue doctor` shows what holds it.',
+        nextStep:
+          'Close QPST, QFlash, ModemManager or an earlier flasher that holds the modem, then try again; `modem-rescue doctor` shows what holds it.',
       });
     case LIBUSB.ERROR_NOT_FOUND:
     case LIBUSB.ERROR_NOT_SUPPORTED:
       if (ctx.platform === 'win32') {
-        return new RescueError('HOST_PERMISSION', `Windows has no WinUSB driver bound to ${ctx.name} (${what}). ${permissionAdvice('win32')}`, { cause: e });
+        return new RescueError(
+          'HOST_PERMISSION',
+          `Windows has no WinUSB driver bound to ${ctx.name} (${what}). ${permissionAdvice('win32')}`,
+          { cause: e },
+        );
       }
-      if (ctx.opening) return new RescueError('DEVICE_OPEN_FAILED', `${ctx.name} could not be opened (${what}).`, { cause: e });
+      if (ctx.opening)
+        return new RescueError('DEVICE_OPEN_FAILED', `${ctx.name} could not be opened (${what}).`, { cause: e });
       return new RescueError('DEVICE_DISCONNECTED', `${ctx.name} is no longer usable (${what}).`, { cause: e });
     case LIBUSB.ERROR_OVERFLOW:
     case LIBUSB.TRANSFER_OVERFLOW:
-      return new RescueError('DEVICE_DISCONNECTED', `${ctx.name} sent more data than a transfer can hold (${what}); the link is out of step.`, { cause: e });
+      return new RescueError(
+        'DEVICE_DISCONNECTED',
+        `${ctx.name} sent more data than a transfer can hold (${what}); the link is out of step.`,
+        { cause: e },
+      );
     default:
       if (ctx.opening) return new RescueError('DEVICE_OPEN_FAILED', `${ctx.name}: ${raw}`, { cause: e });
       return new RescueError('DEVICE_DISCONNECTED', `A USB transfer on ${ctx.name} failed: ${raw}.`, { cause: e });

@@ -7,7 +7,14 @@ import { EDL_IDS, hex4, type UsbIdentity } from '../../shared/devices.js';
 import { RescueError } from '../../shared/errors.js';
 import { cancelledError, formatMs, sleep, throwIfAborted } from '../util/deadline.js';
 import { needsZlpAfter, type BulkPipe, type IoOptions, type PipeOpener } from './transport.js';
-import { LIBUSB, libusbApi, type UsbApi, type UsbDeviceHandle, type UsbInterfaceInfo, type UsbTransferHandle } from './usb-api.js';
+import {
+  LIBUSB,
+  libusbApi,
+  type UsbApi,
+  type UsbDeviceHandle,
+  type UsbInterfaceInfo,
+  type UsbTransferHandle,
+} from './usb-api.js';
 import { mapUsbError } from './usb-errors.js';
 import { waitAndOpen } from './wait-open.js';
 
@@ -39,7 +46,12 @@ export function findBulkInterface(interfaces: readonly UsbInterfaceInfo[]): Bulk
     const bulkOut = i.endpoints.filter((e) => e.transferType === 'bulk' && e.direction === 'out');
     if (bulkIn.length !== 1 || bulkOut.length !== 1) continue;
     const out = bulkOut[0]!;
-    return { interfaceNumber: i.number, inEndpoint: bulkIn[0]!.address, outEndpoint: out.address, maxPacketSize: out.maxPacketSize > 0 ? out.maxPacketSize : 512 };
+    return {
+      interfaceNumber: i.number,
+      inEndpoint: bulkIn[0]!.address,
+      outEndpoint: out.address,
+      maxPacketSize: out.maxPacketSize > 0 ? out.maxPacketSize : 512,
+    };
   }
   return undefined;
 }
@@ -100,14 +112,24 @@ export class UsbBulkPipe implements BulkPipe {
     let offset = 0;
     do {
       const part = whole.subarray(offset, offset + chunk);
-      const sent = await this.transfer(this.choice.outEndpoint, part, { ...opts, timeoutMs: this.left(deadline, opts) }, 'out');
+      const sent = await this.transfer(
+        this.choice.outEndpoint,
+        part,
+        { ...opts, timeoutMs: this.left(deadline, opts) },
+        'out',
+      );
       if (sent !== part.length) {
         throw new RescueError('DEVICE_DISCONNECTED', `${this.name} took only ${sent} of ${part.length} bytes.`);
       }
       offset += part.length;
     } while (offset < whole.length);
     if (needsZlpAfter(data.length, this.maxPacketSize)) {
-      await this.transfer(this.choice.outEndpoint, Buffer.alloc(0), { ...opts, timeoutMs: this.left(deadline, opts) }, 'out');
+      await this.transfer(
+        this.choice.outEndpoint,
+        Buffer.alloc(0),
+        { ...opts, timeoutMs: this.left(deadline, opts) },
+        'out',
+      );
     }
   }
 
@@ -154,7 +176,11 @@ export class UsbBulkPipe implements BulkPipe {
 
   private left(deadline: number, opts: IoOptions): number {
     const left = deadline - Date.now();
-    if (left <= 0) throw new RescueError('DEVICE_TIMEOUT', `${this.name} did not take the data within ${formatMs(opts.timeoutMs)}${opts.what ? ` (${opts.what})` : ''}.`);
+    if (left <= 0)
+      throw new RescueError(
+        'DEVICE_TIMEOUT',
+        `${this.name} did not take the data within ${formatMs(opts.timeoutMs)}${opts.what ? ` (${opts.what})` : ''}.`,
+      );
     return left;
   }
 
@@ -184,8 +210,14 @@ export class UsbBulkPipe implements BulkPipe {
       };
       const timeoutError = (): RescueError =>
         direction === 'in'
-          ? new RescueError('DEVICE_TIMEOUT', `No data from ${this.name} for ${formatMs(timeoutMs)}${opts.what ? ` (waiting for ${opts.what})` : ''}.`)
-          : new RescueError('DEVICE_TIMEOUT', `${this.name} did not take ${buffer.length} bytes within ${formatMs(timeoutMs)}${opts.what ? ` (${opts.what})` : ''}.`);
+          ? new RescueError(
+              'DEVICE_TIMEOUT',
+              `No data from ${this.name} for ${formatMs(timeoutMs)}${opts.what ? ` (waiting for ${opts.what})` : ''}.`,
+            )
+          : new RescueError(
+              'DEVICE_TIMEOUT',
+              `${this.name} did not take ${buffer.length} bytes within ${formatMs(timeoutMs)}${opts.what ? ` (${opts.what})` : ''}.`,
+            );
       let handle: UsbTransferHandle;
       const entry: InFlight = {
         handle: { cancel: () => handle?.cancel() },
@@ -220,11 +252,18 @@ export class UsbBulkPipe implements BulkPipe {
           }
           if (!error) return settle(() => resolve(actual));
           // A read that timed out after some bytes arrived returns those bytes.
-          if (direction === 'in' && actual > 0 && (error.errno === LIBUSB.TRANSFER_TIMED_OUT || error.errno === LIBUSB.ERROR_TIMEOUT)) {
+          if (
+            direction === 'in' &&
+            actual > 0 &&
+            (error.errno === LIBUSB.TRANSFER_TIMED_OUT || error.errno === LIBUSB.ERROR_TIMEOUT)
+          ) {
             return settle(() => resolve(actual));
           }
           const mapped = mapUsbError(error, { name: this.name, platform: this.platform, timeoutError });
-          if (mapped.code === 'DEVICE_DISCONNECTED' && (error.errno === LIBUSB.TRANSFER_NO_DEVICE || error.errno === LIBUSB.ERROR_NO_DEVICE)) {
+          if (
+            mapped.code === 'DEVICE_DISCONNECTED' &&
+            (error.errno === LIBUSB.TRANSFER_NO_DEVICE || error.errno === LIBUSB.ERROR_NO_DEVICE)
+          ) {
             this.failure ??= mapped;
           }
           settle(() => reject(mapped));
@@ -276,20 +315,29 @@ export class UsbEdlOpener implements PipeOpener {
       { pollMs: this.pollMs, openRetryMs: this.openRetryMs },
       async () => {
         const candidates = (await this.api.listDevices()).filter(
-          (d) => this.ids.some((id) => id.vendorId === d.vendorId && id.productId === d.productId) && (this.busPath === undefined || busPathOf(d) === this.busPath),
+          (d) =>
+            this.ids.some((id) => id.vendorId === d.vendorId && id.productId === d.productId) &&
+            (this.busPath === undefined || busPathOf(d) === this.busPath),
         );
         let lastError: RescueError | undefined;
         for (const dev of candidates) {
           try {
             return this.openDevice(dev);
           } catch (e) {
-            lastError = e instanceof RescueError ? e : mapUsbError(e, { name: this.nameOf(dev), platform: this.api.platform, opening: true });
+            lastError =
+              e instanceof RescueError
+                ? e
+                : mapUsbError(e, { name: this.nameOf(dev), platform: this.api.platform, opening: true });
           }
         }
         if (lastError) throw lastError;
         return undefined;
       },
-      () => new RescueError('DEVICE_NOT_FOUND', `Waited ${formatMs(opts.timeoutMs)} for a USB device ${this.ids.map(idText).join(' or ')}${this.busPath ? ` on port ${this.busPath}` : ''}.`),
+      () =>
+        new RescueError(
+          'DEVICE_NOT_FOUND',
+          `Waited ${formatMs(opts.timeoutMs)} for a USB device ${this.ids.map(idText).join(' or ')}${this.busPath ? ` on port ${this.busPath}` : ''}.`,
+        ),
     );
   }
 
@@ -307,7 +355,10 @@ export class UsbEdlOpener implements PipeOpener {
       throw mapUsbError(e, ctx);
     }
     if (!choice) {
-      throw new RescueError('DEVICE_OPEN_FAILED', `${name} has no vendor-specific interface with one bulk IN and one bulk OUT endpoint; it is not a Qualcomm download-mode device.`);
+      throw new RescueError(
+        'DEVICE_OPEN_FAILED',
+        `${name} has no vendor-specific interface with one bulk IN and one bulk OUT endpoint; it is not a Qualcomm download-mode device.`,
+      );
     }
     try {
       dev.open();

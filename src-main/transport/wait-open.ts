@@ -19,7 +19,12 @@ export interface WaitOpenPolicy {
  * absent, or throws the RescueError of a device that is there but will not open (DEVICE_NOT_FOUND
  * from it means it vanished meanwhile: keep waiting). notFound() is the error after the timeout.
  */
-export async function waitAndOpen(io: IoOptions, policy: WaitOpenPolicy, attempt: (leftMs: number) => Promise<BulkPipe | undefined>, notFound: () => RescueError): Promise<BulkPipe> {
+export async function waitAndOpen(
+  io: IoOptions,
+  policy: WaitOpenPolicy,
+  attempt: (leftMs: number) => Promise<BulkPipe | undefined>,
+  notFound: () => RescueError,
+): Promise<BulkPipe> {
   const deadline = Date.now() + io.timeoutMs;
   let firstFailureAt: number | undefined;
   let lastError: RescueError | undefined;

@@ -48,7 +48,10 @@ export async function bounded<T>(work: (signal: AbortSignal) => Promise<T>, opts
   let onAbort: (() => void) | undefined;
   const guard = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new RescueError(opts.code ?? 'DEVICE_TIMEOUT', `Waited ${formatMs(opts.timeoutMs)} for ${opts.what}.`);
+      const err = new RescueError(
+        opts.code ?? 'DEVICE_TIMEOUT',
+        `Waited ${formatMs(opts.timeoutMs)} for ${opts.what}.`,
+      );
       inner.abort(err);
       reject(err);
     }, opts.timeoutMs);

@@ -40,13 +40,21 @@ export function kindOf(st: Stats): string {
 
 function notRegular(file: string, st: Stats, opts: InputFileOptions): RescueError {
   const kind = kindOf(st);
-  const detail = kind === 'not a regular file' ? `${file} is not a regular file.` : `${file} is ${kind}, not a regular file.`;
+  const detail =
+    kind === 'not a regular file' ? `${file} is not a regular file.` : `${file} is ${kind}, not a regular file.`;
   // Whatever the code, the next step is to name the file itself.
   return new RescueError(opts.notFileCode ?? opts.code, detail, { nextStep: ERRORS.NOT_A_FILE.nextStep });
 }
 
-export function tooLarge(file: string, size: number, opts: Pick<InputFileOptions, 'maxBytes' | 'what' | 'code'>): RescueError {
-  return new RescueError(opts.code, `${file} is ${size} bytes, more than the ${opts.maxBytes} bytes ${opts.what ?? 'this file'} may have.`);
+export function tooLarge(
+  file: string,
+  size: number,
+  opts: Pick<InputFileOptions, 'maxBytes' | 'what' | 'code'>,
+): RescueError {
+  return new RescueError(
+    opts.code,
+    `${file} is ${size} bytes, more than the ${opts.maxBytes} bytes ${opts.what ?? 'this file'} may have.`,
+  );
 }
 
 /** Refuse what is not a regular file of at most maxBytes. */
@@ -145,7 +153,9 @@ export class InputFile {
       const probe = Buffer.alloc(1);
       if ((await this.handle.read(probe, 0, 1, this.size)).bytesRead > 0) {
         if (this.size + 1 > this.opts.maxBytes) throw tooLarge(this.path, this.size + 1, this.opts);
-        throw new RescueError(this.opts.code, `${this.path} grew while it was being read.`, { nextStep: 'Wait until whatever writes it has finished, then try again.' });
+        throw new RescueError(this.opts.code, `${this.path} grew while it was being read.`, {
+          nextStep: 'Wait until whatever writes it has finished, then try again.',
+        });
       }
     }
     return got === this.size ? buf : buf.subarray(0, got);

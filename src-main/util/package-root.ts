@@ -24,4 +24,3 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
   }
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
-

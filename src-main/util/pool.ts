@@ -3,7 +3,12 @@
 
 import { throwIfAborted } from './deadline.js';
 
-export async function runPool(count: number, concurrency: number, signal: AbortSignal | undefined, work: (index: number) => Promise<void>): Promise<void> {
+export async function runPool(
+  count: number,
+  concurrency: number,
+  signal: AbortSignal | undefined,
+  work: (index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   let firstError: unknown;

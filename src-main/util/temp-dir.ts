@@ -32,7 +32,11 @@ function alive(pid: number): boolean {
 }
 
 /** Remove `prefix<pid>-XXXXXX` folders in `parent` whose process is gone and that are older than `staleMs` (best effort). */
-export async function sweepStaleTempDirs(prefix: string, parent: string = tmpdir(), staleMs = STALE_MS): Promise<string[]> {
+export async function sweepStaleTempDirs(
+  prefix: string,
+  parent: string = tmpdir(),
+  staleMs = STALE_MS,
+): Promise<string[]> {
   const escaped = prefix.replace(/[^A-Za-z0-9_-]/g, (c) => `\\${c}`);
   const pattern = new RegExp(`^${escaped}(\\d+)-[A-Za-z0-9]{6}$`);
   const removed: string[] = [];
@@ -42,7 +46,13 @@ export async function sweepStaleTempDirs(prefix: string, parent: string = tmpdir
     const dir = path.join(parent, name);
     const st = await lstat(dir).catch(() => undefined);
     if (!st?.isDirectory() || Date.now() - st.mtimeMs < staleMs) continue;
-    if (await rm(dir, { recursive: true, force: true }).then(() => true, () => false)) removed.push(dir);
+    if (
+      await rm(dir, { recursive: true, force: true }).then(
+        () => true,
+        () => false,
+      )
+    )
+      removed.push(dir);
   }
   return removed;
 }

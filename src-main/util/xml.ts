@@ -45,7 +45,8 @@ const NAME_CHAR = /[A-Za-z0-9_:.-]/;
 /** Parse a document and return its root element. Throws XmlError on anything malformed or hostile. */
 export function parseXml(input: string, limits: Partial<XmlLimits> = {}): XmlElement {
   const lim = { ...DEFAULT_XML_LIMITS, ...limits };
-  if (input.length > lim.maxBytes) throw new XmlError(`document is ${input.length} bytes, more than the ${lim.maxBytes} allowed`, 1);
+  if (input.length > lim.maxBytes)
+    throw new XmlError(`document is ${input.length} bytes, more than the ${lim.maxBytes} allowed`, 1);
   const p = new Parser(input, lim);
   return p.document();
 }
@@ -137,8 +138,7 @@ class Parser {
       if (this.startsWith('<!--')) {
         const c = this.comment();
         if (comments.length < 64) comments.push(c.trim().slice(0, 256));
-      }
-      else if (this.startsWith('<![CDATA[')) {
+      } else if (this.startsWith('<![CDATA[')) {
         this.pos += 9;
         const end = this.s.indexOf(']]>', this.pos);
         if (end < 0) this.fail('unterminated CDATA section');
@@ -184,11 +184,16 @@ class Parser {
     return raw.replace(/&([^;]{0,10});?/g, (m, ent: string) => {
       if (!m.endsWith(';')) this.fail(`bare '&' (only &amp; &lt; &gt; &quot; &apos; and &#N; are allowed)`);
       switch (ent) {
-        case 'amp': return '&';
-        case 'lt': return '<';
-        case 'gt': return '>';
-        case 'quot': return '"';
-        case 'apos': return "'";
+        case 'amp':
+          return '&';
+        case 'lt':
+          return '<';
+        case 'gt':
+          return '>';
+        case 'quot':
+          return '"';
+        case 'apos':
+          return "'";
       }
       const num = /^#x([0-9a-fA-F]{1,6})$/.exec(ent) ?? /^#([0-9]{1,7})$/.exec(ent);
       if (num) {

@@ -21,9 +21,7 @@ export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 export type RequestId = string | number | null;
 
-export type WireReply =
-  | { id: RequestId; ok: true; result: unknown }
-  | { id: RequestId; ok: false; error: ErrorReport };
+export type WireReply = { id: RequestId; ok: true; result: unknown } | { id: RequestId; ok: false; error: ErrorReport };
 
 interface Request {
   id: RequestId;
@@ -32,7 +30,7 @@ interface Request {
 }
 
 function preview(value: unknown): string {
-  const s = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return s.length > 60 ? `${s.slice(0, 60)}...` : s;
 }
 
@@ -52,7 +50,8 @@ export function parseRequest(text: string): Request | { id: RequestId; error: Re
     return { id: null, error: new RescueError('USAGE', 'A message must be an object {id, method, params}.') };
   }
   const { id, method, params } = msg as Record<string, unknown>;
-  if (!validId(id)) return { id: null, error: new RescueError('USAGE', 'A request needs an "id" (a number or a short string).') };
+  if (!validId(id))
+    return { id: null, error: new RescueError('USAGE', 'A request needs an "id" (a number or a short string).') };
   if (!isApiMethod(method)) return { id, error: new RescueError('USAGE', `Unknown method ${preview(method)}.`) };
   if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
     return { id, error: new RescueError('USAGE', `The params of ${method} must be an object.`) };
@@ -91,7 +90,11 @@ export function serveApiSocket(ws: WebSocket, service: ApiService): void {
       text = JSON.stringify(payload);
     } catch (e) {
       const id = (payload as { id?: RequestId }).id ?? null;
-      text = JSON.stringify({ id, ok: false, error: toErrorReport(new RescueError('INTERNAL', 'The answer could not be encoded.', { cause: e })) });
+      text = JSON.stringify({
+        id,
+        ok: false,
+        error: toErrorReport(new RescueError('INTERNAL', 'The answer could not be encoded.', { cause: e })),
+      });
     }
     ws.send(text);
   };
@@ -115,7 +118,13 @@ export function serveApiSocket(ws: WebSocket, service: ApiService): void {
       return;
     }
     if (inFlight >= MAX_CALLS_IN_FLIGHT) {
-      fail(req.id, new RescueError('USAGE', `Too many calls at once (${MAX_CALLS_IN_FLIGHT}); wait for answers before sending more.`));
+      fail(
+        req.id,
+        new RescueError(
+          'USAGE',
+          `Too many calls at once (${MAX_CALLS_IN_FLIGHT}); wait for answers before sending more.`,
+        ),
+      );
       return;
     }
     inFlight++;
@@ -125,12 +134,14 @@ export function serveApiSocket(ws: WebSocket, service: ApiService): void {
     } catch (e) {
       pending = Promise.reject(e);
     }
-    pending.then(
-      (result) => reply({ id: req.id, ok: true, result: result === undefined ? null : result }),
-      (e: unknown) => fail(req.id, e),
-    ).finally(() => {
-      inFlight--;
-    });
+    pending
+      .then(
+        (result) => reply({ id: req.id, ok: true, result: result === undefined ? null : result }),
+        (e: unknown) => fail(req.id, e),
+      )
+      .finally(() => {
+        inFlight--;
+      });
   });
 
   // Errors of one socket (bad frames, too-big messages) end that socket, never the server.

@@ -124,7 +124,10 @@ export async function findElectronRuntime(options: FindOptions = {}): Promise<El
   if (present) return { available: true, binary: present };
   if (options.fetch === false) {
     const named = probe.namedBinary(dir);
-    return { available: false, reason: named ? `${named} is missing or not executable` : 'the Electron runtime has not been downloaded yet' };
+    return {
+      available: false,
+      reason: named ? `${named} is missing or not executable` : 'the Electron runtime has not been downloaded yet',
+    };
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   options.onFetch?.(timeoutMs);

@@ -3,7 +3,11 @@
 
 import { spawn } from 'node:child_process';
 
-export function browserCommand(url: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): [string, string[]] | undefined {
+export function browserCommand(
+  url: string,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): [string, string[]] | undefined {
   if (platform === 'darwin') return ['open', [url]];
   if (platform === 'win32') return ['rundll32', ['url.dll,FileProtocolHandler', url]];
   // Linux and the BSDs: only with a desktop session, else xdg-open may start a text browser.

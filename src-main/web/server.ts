@@ -15,7 +15,14 @@ import { PathPolicy } from '../service/path-policy.js';
 import { MAX_MESSAGE_BYTES, serveApiSocket, type ApiService } from './api-socket.js';
 import { guardPaths } from '../service/guarded-service.js';
 import { forbiddenPage, securityHeaders } from './pages.js';
-import { hostAllowed, LOOPBACK_HOST, originAllowed, requestCarriesToken, requestUrl, tokenCookie } from './request-checks.js';
+import {
+  hostAllowed,
+  LOOPBACK_HOST,
+  originAllowed,
+  requestCarriesToken,
+  requestUrl,
+  tokenCookie,
+} from './request-checks.js';
 import { findStaticFile } from '../util/static-files.js';
 import { isUsableToken, newToken } from './token.js';
 
@@ -142,9 +149,19 @@ function listenOn(server: Server, requested: number): Promise<void> {
     const onError = (e: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
       if (e.code === 'EADDRINUSE') {
-        rejectListen(new RescueError('USAGE', `Port ${requested} is already in use on ${LOOPBACK_HOST}.`, { nextStep: 'Choose another port with --port N, or leave --port out to use any free one.', cause: e }));
+        rejectListen(
+          new RescueError('USAGE', `Port ${requested} is already in use on ${LOOPBACK_HOST}.`, {
+            nextStep: 'Choose another port with --port N, or leave --port out to use any free one.',
+            cause: e,
+          }),
+        );
       } else if (e.code === 'EACCES') {
-        rejectListen(new RescueError('HOST_PERMISSION', `Port ${requested} may not be used by this user.`, { nextStep: 'Choose a port above 1024 with --port N, or leave --port out.', cause: e }));
+        rejectListen(
+          new RescueError('HOST_PERMISSION', `Port ${requested} may not be used by this user.`, {
+            nextStep: 'Choose a port above 1024 with --port N, or leave --port out.',
+            cause: e,
+          }),
+        );
       } else {
         rejectListen(new RescueError('INTERNAL', `The local server could not start: ${e.message}`, { cause: e }));
       }
@@ -161,7 +178,8 @@ function listenOn(server: Server, requested: number): Promise<void> {
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = opts.token ?? newToken();
-  if (!isUsableToken(token)) throw new RescueError('USAGE', 'The server token must be at least 32 lowercase hex characters.');
+  if (!isUsableToken(token))
+    throw new RescueError('USAGE', 'The server token must be at least 32 lowercase hex characters.');
   const requested = opts.port ?? 0;
   if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
     throw new RescueError('USAGE', `--port must be between 0 and 65535, not ${requested}.`);
@@ -174,18 +192,32 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const headers = securityHeaders(port, Boolean(opts.inlineStyles));
-    const answer = (status: number, body: string, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void => {
+    const answer = (
+      status: number,
+      body: string,
+      type = 'text/plain; charset=utf-8',
+      extra: Record<string, string> = {},
+    ): void => {
       // A refused request does not keep its connection.
       const close: Record<string, string> = status >= 400 ? { Connection: 'close' } : {};
-      res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...close, ...extra });
+      res.writeHead(status, {
+        ...headers,
+        'Content-Type': type,
+        'Content-Length': Buffer.byteLength(body),
+        ...close,
+        ...extra,
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (!hostAllowed(req.headers.host, port)) return answer(403, 'This server only answers to 127.0.0.1 and localhost.\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return answer(405, 'Only GET and HEAD are served here.\n', undefined, { Allow: 'GET, HEAD' });
+    if (!hostAllowed(req.headers.host, port))
+      return answer(403, 'This server only answers to 127.0.0.1 and localhost.\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return answer(405, 'Only GET and HEAD are served here.\n', undefined, { Allow: 'GET, HEAD' });
     const url = requestUrl(req, port);
     if (!url) return answer(400, 'Bad request path.\n');
     if (!requestCarriesToken(req, url, port, token)) return answer(403, forbiddenPage(), 'text/html; charset=utf-8');
-    if (url.pathname === API_PATH) return answer(426, 'The API speaks WebSocket.\n', undefined, { Upgrade: 'websocket' });
+    if (url.pathname === API_PATH)
+      return answer(426, 'The API speaks WebSocket.\n', undefined, { Upgrade: 'websocket' });
     const file = await findStaticFile(opts.rendererDir, url.pathname);
     if (!file) {
       // Browsers ask for a favicon by themselves; without one, say "nothing" rather than log a 404.
@@ -220,7 +252,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   await listenOn(server, requested);
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new RescueError('INTERNAL', 'The local server has no TCP address.');
+  if (address === null || typeof address === 'string')
+    throw new RescueError('INTERNAL', 'The local server has no TCP address.');
   port = address.port;
 
   let closing: Promise<void> | undefined;

@@ -18,7 +18,12 @@ const CODE_RE = /^[A-Z][A-Z0-9_]{1,40}$/;
 export function isErrorReport(v: unknown): v is ErrorReport {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
-  return typeof r.code === 'string' && CODE_RE.test(r.code) && typeof r.message === 'string' && typeof r.nextStep === 'string';
+  return (
+    typeof r.code === 'string' &&
+    CODE_RE.test(r.code) &&
+    typeof r.message === 'string' &&
+    typeof r.nextStep === 'string'
+  );
 }
 
 /** The engine could not be reached or did not answer: the wizard's own failure, with a way out. */
@@ -27,7 +32,8 @@ export function engineUnreachable(message: string): ApiCallError {
     code: 'HOST_IO',
     category: 'host',
     message,
-    nextStep: 'Check that Modem Rescue is still running (the terminal of `modem-rescue serve`, or the app window); restart it and open the address it prints.',
+    nextStep:
+      'Check that Modem Rescue is still running (the terminal of `modem-rescue serve`, or the app window); restart it and open the address it prints.',
   });
 }
 
@@ -35,7 +41,8 @@ export function engineUnreachable(message: string): ApiCallError {
 export function toReport(e: unknown): ErrorReport {
   if (e instanceof ApiCallError) return e.report;
   if (isErrorReport(e)) return e;
-  if (typeof e === 'object' && e !== null && isErrorReport((e as { report?: unknown }).report)) return (e as { report: ErrorReport }).report;
+  if (typeof e === 'object' && e !== null && isErrorReport((e as { report?: unknown }).report))
+    return (e as { report: ErrorReport }).report;
   // Electron's ipcRenderer.invoke wraps a rejection as "Error invoking remote method '...': Error: <message>".
   const raw = e instanceof Error ? e.message : String(e);
   const message = raw.replace(/^Error invoking remote method '[^']*': (Error: )?/, '').split('\n')[0] ?? raw;

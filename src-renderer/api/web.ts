@@ -66,7 +66,8 @@ const MAX_MESSAGE_CHARS = 8 * 1024 * 1024;
 
 export function apiUrlFromLocation(loc: { protocol: string; host: string; search: string }): string {
   const token = new URLSearchParams(loc.search).get('token');
-  if (!token) throw engineUnreachable('This page was opened without its access token, so it cannot talk to Modem Rescue.');
+  if (!token)
+    throw engineUnreachable('This page was opened without its access token, so it cannot talk to Modem Rescue.');
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${loc.host}/api?token=${encodeURIComponent(token)}`;
 }
@@ -158,7 +159,9 @@ export class WebSocketApi implements RescueApi {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
-      this.failAll('The connection to Modem Rescue was lost while waiting for an answer. If a flash was running, it goes on (or stops safely) on the computer that runs it.');
+      this.failAll(
+        'The connection to Modem Rescue was lost while waiting for an answer. If a flash was running, it goes on (or stops safely) on the computer that runs it.',
+      );
       this.opts.onConnectionChange?.(false);
       this.scheduleReconnect();
     };

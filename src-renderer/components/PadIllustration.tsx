@@ -20,7 +20,8 @@ function edgePads(): { x: number; y: number; w: number; h: number; key: string }
 
 function gridPads(): { x: number; y: number; key: string }[] {
   const pads: { x: number; y: number; key: string }[] = [];
-  for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) pads.push({ key: `g${r}-${c}`, x: GRID.x + c * 18, y: GRID.y + r * 18 });
+  for (let r = 0; r < 6; r++)
+    for (let c = 0; c < 6; c++) pads.push({ key: `g${r}-${c}`, x: GRID.x + c * 18, y: GRID.y + r * 18 });
   return pads;
 }
 
@@ -40,7 +41,8 @@ export function PadIllustration() {
     >
       <title id="pad-title">EC25 module seen from below: connect USB_BOOT to VDD_EXT</title>
       <desc id="pad-desc">
-        The module outline with its pads. VDD_EXT (pad 7, left edge) and the USB_BOOT pad are highlighted; a wire joins them while the module powers up.
+        The module outline with its pads. VDD_EXT (pad 7, left edge) and the USB_BOOT pad are highlighted; a wire joins
+        them while the module powers up.
       </desc>
       <rect className="pad-module" x={MODULE.x} y={MODULE.y} width={MODULE.w} height={MODULE.h} rx={6} />
       <text className="pad-module-label" x={MODULE.x + MODULE.w / 2} y={MODULE.y + 44} textAnchor="middle">

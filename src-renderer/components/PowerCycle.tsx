@@ -32,7 +32,12 @@ export function PowerCycle({ deviceId }: { deviceId: string | undefined }) {
       <ul className="plain-list">
         {actions.map((a) => (
           <li key={a.id}>
-            <button type="button" data-testid={`power-cycle-${a.id}`} disabled={!a.available || busy} onClick={() => setConfirming(a)}>
+            <button
+              type="button"
+              data-testid={`power-cycle-${a.id}`}
+              disabled={!a.available || busy}
+              onClick={() => setConfirming(a)}
+            >
               {a.label}
             </button>{' '}
             {!a.available && <span className="muted">{a.reason}</span>}
@@ -40,13 +45,24 @@ export function PowerCycle({ deviceId }: { deviceId: string | undefined }) {
         ))}
       </ul>
       {confirming && (
-        <div className="notice" data-testid="power-cycle-confirm" role="dialog" aria-label={`Confirm: ${confirming.label}`}>
+        <div
+          className="notice"
+          data-testid="power-cycle-confirm"
+          role="dialog"
+          aria-label={`Confirm: ${confirming.label}`}
+        >
           <p>
             <strong>This will:</strong> {confirming.explanation}
             {confirming.needsAdmin ? ' It asks for your password first.' : ''}
           </p>
           <div className="button-row">
-            <button type="button" className="primary" data-testid="power-cycle-run" disabled={busy} onClick={() => void run(confirming)}>
+            <button
+              type="button"
+              className="primary"
+              data-testid="power-cycle-run"
+              disabled={busy}
+              onClick={() => void run(confirming)}
+            >
               Do it
             </button>
             <button type="button" onClick={() => setConfirming(undefined)}>

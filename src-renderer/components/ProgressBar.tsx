@@ -1,5 +1,15 @@
 /** A progress bar readers and tests can query (role=progressbar, aria-valuenow 0-100). */
-export function ProgressBar({ percent, label, testId, small }: { percent: number; label: string; testId?: string; small?: boolean }) {
+export function ProgressBar({
+  percent,
+  label,
+  testId,
+  small,
+}: {
+  percent: number;
+  label: string;
+  testId?: string;
+  small?: boolean;
+}) {
   const value = Math.max(0, Math.min(100, Math.round(percent)));
   return (
     <div

@@ -5,7 +5,15 @@ import { useRun } from '../store/run.js';
 import type { Gate } from '../steps/gates.js';
 
 /** The frame every step shares: heading, the error card, the content, Back / Next. */
-export function StepFrame(props: { id: StepId; title: string; intro: ReactNode; gate: Gate; backDisabled?: boolean; hideNext?: boolean; children: ReactNode }) {
+export function StepFrame(props: {
+  id: StepId;
+  title: string;
+  intro: ReactNode;
+  gate: Gate;
+  backDisabled?: boolean;
+  hideNext?: boolean;
+  children: ReactNode;
+}) {
   const lastError = useRun((s) => s.lastError);
   const next = useRun((s) => s.next);
   const back = useRun((s) => s.back);
@@ -17,7 +25,9 @@ export function StepFrame(props: { id: StepId; title: string; intro: ReactNode; 
   return (
     <section className="step" data-testid={`step-${props.id}`} aria-labelledby={`title-${props.id}`}>
       <header className="step-header">
-        <h1 id={`title-${props.id}`} tabIndex={-1} ref={heading}>{props.title}</h1>
+        <h1 id={`title-${props.id}`} tabIndex={-1} ref={heading}>
+          {props.title}
+        </h1>
         <div className="step-intro">{props.intro}</div>
       </header>
       {lastError && <ErrorCard error={lastError} onDismiss={() => patch({ lastError: undefined })} />}
@@ -32,7 +42,14 @@ export function StepFrame(props: { id: StepId; title: string; intro: ReactNode; 
           </p>
         )}
         {!props.hideNext && (
-          <button type="button" className="primary" data-testid="next" onClick={next} disabled={!props.gate.ok} aria-describedby={props.gate.ok ? undefined : gateId}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="next"
+            onClick={next}
+            disabled={!props.gate.ok}
+            aria-describedby={props.gate.ok ? undefined : gateId}
+          >
             Next
           </button>
         )}

@@ -17,7 +17,11 @@ export function StepList({ current }: { current: StepId }) {
     <nav aria-label="Steps">
       <ol className="steps" data-testid="steps">
         {STEP_IDS.map((id, i) => (
-          <li key={id} className={i === at ? 'current' : i < at ? 'done' : 'todo'} aria-current={i === at ? 'step' : undefined}>
+          <li
+            key={id}
+            className={i === at ? 'current' : i < at ? 'done' : 'todo'}
+            aria-current={i === at ? 'step' : undefined}
+          >
             <span className="step-num" aria-hidden="true">
               {i < at ? '✓' : i + 1}
             </span>

@@ -24,15 +24,16 @@ export function Backup() {
       title="Back up the QCN"
       intro={
         <p>
-          The QCN holds this modem's own calibration and identity (IMEI). A flash can lose it, and no other modem's copy will do. Save it
-          first while the modem still runs.
+          The QCN holds this modem's own calibration and identity (IMEI). A flash can lose it, and no other modem's copy
+          will do. Save it first while the modem still runs.
         </p>
       }
       gate={canGoNext('backup', ctx)}
     >
       {!device && !backup && (
         <p className="notice notice-warn">
-          No modem in normal mode is connected, so no backup can be made now. A modem that does not start cannot be backed up.
+          No modem in normal mode is connected, so no backup can be made now. A modem that does not start cannot be
+          backed up.
         </p>
       )}
       <div className="field">
@@ -82,9 +83,14 @@ export function Backup() {
       )}
       {!backup && (
         <label className="check skip">
-          <input type="checkbox" data-testid="backup-skip-understand" checked={understood} onChange={(e) => patch({ backupSkipUnderstood: e.target.checked })} />
-          I understand that without a backup, a flash that loses the calibration leaves the modem without a working radio, and that this
-          cannot be undone.
+          <input
+            type="checkbox"
+            data-testid="backup-skip-understand"
+            checked={understood}
+            onChange={(e) => patch({ backupSkipUnderstood: e.target.checked })}
+          />
+          I understand that without a backup, a flash that loses the calibration leaves the modem without a working
+          radio, and that this cannot be undone.
         </label>
       )}
     </StepFrame>

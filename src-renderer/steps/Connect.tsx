@@ -36,14 +36,16 @@ export function Connect() {
       gate={canGoNext('connect', ctx)}
     >
       {state && !state.usbAvailable && (
-        <p className="notice notice-warn">{state.reason ?? 'This computer gives Modem Rescue no access to USB devices.'}</p>
+        <p className="notice notice-warn">
+          {state.reason ?? 'This computer gives Modem Rescue no access to USB devices.'}
+        </p>
       )}
       <ul className="device-list" aria-label="Modems found" aria-live="polite">
         {state === undefined && <li className="device-empty">Looking for modems…</li>}
         {state && state.devices.length === 0 && (
           <li className="device-empty">
-            No modem found. If it is plugged in but shows nothing at all, go on: the <strong>Enter EDL</strong> step shows how to force
-            download mode by hand.
+            No modem found. If it is plugged in but shows nothing at all, go on: the <strong>Enter EDL</strong> step
+            shows how to force download mode by hand.
           </li>
         )}
         {state?.devices.map((d) => (
@@ -68,11 +70,23 @@ export function Connect() {
       <fieldset className="demo-box">
         <legend>No modem at hand?</legend>
         <label className="check">
-          <input type="checkbox" data-testid="demo-toggle" checked={demo} disabled={busy} onChange={(e) => toggleDemo(e.target.checked)} />
+          <input
+            type="checkbox"
+            data-testid="demo-toggle"
+            checked={demo}
+            disabled={busy}
+            onChange={(e) => toggleDemo(e.target.checked)}
+          />
           Use the demo modem (a virtual EC25): the whole wizard works, nothing real is touched.
         </label>
         <label className="check check-sub">
-          <input type="checkbox" data-testid="demo-silent" checked={silent} disabled={busy || demo} onChange={(e) => setSilent(e.target.checked)} />
+          <input
+            type="checkbox"
+            data-testid="demo-silent"
+            checked={silent}
+            disabled={busy || demo}
+            onChange={(e) => setSilent(e.target.checked)}
+          />
           Start it as a silent, "bricked" modem that only answers after the manual EDL steps.
         </label>
       </fieldset>

@@ -24,10 +24,18 @@ export function EnterEdl() {
     <section className="panel" aria-labelledby="edl-auto-title">
       <h2 id="edl-auto-title">Automatic</h2>
       <p>If the modem still runs, Modem Rescue asks it over its diagnostic (DM) port to restart into download mode.</p>
-      <button type="button" className="primary" data-testid="enter-edl-auto" disabled={!normal || busy || !!edl} onClick={() => normal && void enterEdl(normal.id)}>
+      <button
+        type="button"
+        className="primary"
+        data-testid="enter-edl-auto"
+        disabled={!normal || busy || !!edl}
+        onClick={() => normal && void enterEdl(normal.id)}
+      >
         {pending === 'enterEdl' ? 'Switching…' : 'Switch to download mode'}
       </button>
-      {!normal && !edl && <p className="muted">No running modem is connected, so this cannot be used: follow the steps by hand.</p>}
+      {!normal && !edl && (
+        <p className="muted">No running modem is connected, so this cannot be used: follow the steps by hand.</p>
+      )}
     </section>
   );
   const manualPanel = (
@@ -37,28 +45,39 @@ export function EnterEdl() {
         <PadIllustration />
         <ol className="manual-steps">
           <li>
-            Power off and take the module out. On its underside, find the <strong>USB_BOOT</strong> pad and <strong>VDD_EXT</strong> (pad 7,
-            1.8 V). On a mini-PCIe card these are pads of the module, not pins of the card edge.
+            Power off and take the module out. On its underside, find the <strong>USB_BOOT</strong> pad and{' '}
+            <strong>VDD_EXT</strong> (pad 7, 1.8 V). On a mini-PCIe card these are pads of the module, not pins of the
+            card edge.
           </li>
           <li>Join them with a thin wire or tweezers, and keep them joined while the module powers up.</li>
           <li>
-            Put the card back and power it up. In a laptop slot, <strong>suspend the computer and resume it</strong>: this power-cycles the
-            slot.
+            Put the card back and power it up. In a laptop slot, <strong>suspend the computer and resume it</strong>:
+            this power-cycles the slot.
           </li>
           <li>Remove the wire once the indicator at the top of this step turns green.</li>
           <li>
-            If it turned green but the flash says the modem sends no greeting, <strong>suspend and resume once more</strong>: some modules
-            only greet after a second power cycle.
+            If it turned green but the flash says the modem sends no greeting,{' '}
+            <strong>suspend and resume once more</strong>: some modules only greet after a second power cycle.
           </li>
         </ol>
       </div>
       {demo && (
         <div className="demo-actions" role="group" aria-label="Demo modem: act out the manual steps">
           <span className="badge badge-demo">demo</span>
-          <button type="button" data-testid="demo-short-usb-boot" disabled={busy} onClick={() => void demoAction('short-usb-boot')}>
+          <button
+            type="button"
+            data-testid="demo-short-usb-boot"
+            disabled={busy}
+            onClick={() => void demoAction('short-usb-boot')}
+          >
             Join USB_BOOT to VDD_EXT
           </button>
-          <button type="button" data-testid="demo-suspend-resume" disabled={busy} onClick={() => void demoAction('suspend-resume')}>
+          <button
+            type="button"
+            data-testid="demo-suspend-resume"
+            disabled={busy}
+            onClick={() => void demoAction('suspend-resume')}
+          >
             Suspend and resume
           </button>
         </div>

@@ -30,14 +30,26 @@ export function Finish() {
   const waiting = pending === 'finish';
   const good = finish?.mode === 'normal' && finish.radioOk !== false;
   return (
-    <StepFrame id="finish" title="Verify and finish" intro={<p>The modem restarts with the new firmware. Modem Rescue waits for it and asks its version.</p>} gate={canGoNext('finish', ctx)} hideNext>
+    <StepFrame
+      id="finish"
+      title="Verify and finish"
+      intro={<p>The modem restarts with the new firmware. Modem Rescue waits for it and asks its version.</p>}
+      gate={canGoNext('finish', ctx)}
+      hideNext
+    >
       {flash && (
         <p className="muted">
           Verification: {flash.verified}
           {flash.resumed ? ' (continued an earlier run)' : ''}.
         </p>
       )}
-      <div className={`finish-status ${good ? 'notice notice-ok' : finish ? 'notice notice-warn' : 'notice'}`} data-testid="finish-status" data-state={waiting ? 'waiting' : good ? 'ok' : finish ? 'attention' : 'unknown'} role="status" aria-live="polite">
+      <div
+        className={`finish-status ${good ? 'notice notice-ok' : finish ? 'notice notice-warn' : 'notice'}`}
+        data-testid="finish-status"
+        data-state={waiting ? 'waiting' : good ? 'ok' : finish ? 'attention' : 'unknown'}
+        role="status"
+        aria-live="polite"
+      >
         {waiting && 'Waiting for the modem to start in normal mode…'}
         {!waiting && finish && (MODE_WORDS[finish.mode] ?? finish.mode)}
         {!waiting && !finish && 'The modem has not been checked yet.'}
@@ -46,7 +58,13 @@ export function Finish() {
         <dt>Firmware (AT+QGMR)</dt>
         <dd data-testid="finish-firmware">{finish?.firmware ?? (waiting ? '…' : 'not known')}</dd>
         <dt>Radio</dt>
-        <dd>{finish?.radioOk === undefined ? 'not known' : finish.radioOk ? 'calibrated, working' : 'lost its calibration'}</dd>
+        <dd>
+          {finish?.radioOk === undefined
+            ? 'not known'
+            : finish.radioOk
+              ? 'calibrated, working'
+              : 'lost its calibration'}
+        </dd>
       </dl>
       {finish?.radioOk === false && (
         <div className="notice notice-warn restore" data-testid="restore-offer">
@@ -58,11 +76,22 @@ export function Finish() {
           </p>
           {backup && normalDevice && (
             <div className="button-row">
-              <button type="button" data-testid="restore-dry-run" disabled={busy} onClick={() => void restoreCalibration(normalDevice.id, true)}>
+              <button
+                type="button"
+                data-testid="restore-dry-run"
+                disabled={busy}
+                onClick={() => void restoreCalibration(normalDevice.id, true)}
+              >
                 {pending === 'restore' && !restore ? 'Comparing…' : 'See what would change'}
               </button>
               {restore?.dryRun && restore.write.length > 0 && (
-                <button type="button" className="primary" data-testid="restore-run" disabled={busy} onClick={() => void restoreCalibration(normalDevice.id, false)}>
+                <button
+                  type="button"
+                  className="primary"
+                  data-testid="restore-run"
+                  disabled={busy}
+                  onClick={() => void restoreCalibration(normalDevice.id, false)}
+                >
                   {pending === 'restore' ? 'Restoring…' : `Restore ${restore.write.length} items`}
                 </button>
               )}
@@ -79,15 +108,25 @@ export function Finish() {
             : restore.outcome === 'partly restored'
               ? `Partly restored: ${restore.written} items written, ${restore.verified} read back and equal. Not restored: ${[...restore.refused, ...restore.failed, ...restore.invalid].join('; ')}. A backup of the state before was saved first: ${restore.freshBackup ?? 'see the log'}.`
               : `Restored ${restore.written} items, ${restore.verified} read back and equal. A backup of the state before was saved first: ${restore.freshBackup ?? 'see the log'}.`}
-          {restore.dryRun && restore.invalid.length > 0 && <span> Cannot be written: {restore.invalid.join('; ')}.</span>}
-          {restore.skipped.length > 0 && <span className="muted"> Left as they are (identity items): {restore.skipped.join(', ')}.</span>}
+          {restore.dryRun && restore.invalid.length > 0 && (
+            <span> Cannot be written: {restore.invalid.join('; ')}.</span>
+          )}
+          {restore.skipped.length > 0 && (
+            <span className="muted"> Left as they are (identity items): {restore.skipped.join(', ')}.</span>
+          )}
         </div>
       )}
       <div className="button-row">
         <button type="button" onClick={() => void checkFinish()} disabled={busy}>
           Check the modem again
         </button>
-        <button type="button" className="primary" data-testid="save-report" onClick={() => void saveReport()} disabled={busy}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="save-report"
+          onClick={() => void saveReport()}
+          disabled={busy}
+        >
           {pending === 'saveReport' ? 'Saving…' : 'Save report'}
         </button>
       </div>

@@ -27,7 +27,12 @@ function ConfirmErase({ onGo, onBack }: { onGo: () => void; onBack: () => void }
   if (!view) return null;
   const summary = eraseSummary(view, device, backup);
   return (
-    <section className="notice notice-warn confirm" data-testid="flash-confirm" role="alertdialog" aria-labelledby="flash-confirm-title">
+    <section
+      className="notice notice-warn confirm"
+      data-testid="flash-confirm"
+      role="alertdialog"
+      aria-labelledby="flash-confirm-title"
+    >
       <h3 id="flash-confirm-title">Erase and flash this modem?</h3>
       <dl className="facts" data-testid="flash-confirm-summary">
         {summary.lines.map((l) => (
@@ -37,7 +42,10 @@ function ConfirmErase({ onGo, onBack }: { onGo: () => void; onBack: () => void }
           </div>
         ))}
       </dl>
-      <p>Once the first partition is erased, the modem has no working firmware until the flash completes. If it stops, run it again: it continues safely.</p>
+      <p>
+        Once the first partition is erased, the modem has no working firmware until the flash completes. If it stops,
+        run it again: it continues safely.
+      </p>
       <div className="button-row">
         <button type="button" className="primary danger" data-testid="flash-confirm-go" autoFocus onClick={onGo}>
           Erase and flash
@@ -73,13 +81,24 @@ export function Flash() {
     <StepFrame
       id="flash"
       title="Flash the modem"
-      intro={<p>Keep the modem connected and the computer awake until this finishes. If the modem stalls, Modem Rescue resends and goes on by itself.</p>}
+      intro={
+        <p>
+          Keep the modem connected and the computer awake until this finishes. If the modem stalls, Modem Rescue resends
+          and goes on by itself.
+        </p>
+      }
       gate={canGoNext('flash', ctx)}
       backDisabled={busy}
     >
       <div className="flash-controls">
         <label className="check">
-          <input type="checkbox" data-testid="flash-verify" checked={verify} disabled={busy} onChange={(e) => setVerify(e.target.checked)} />
+          <input
+            type="checkbox"
+            data-testid="flash-verify"
+            checked={verify}
+            disabled={busy}
+            onChange={(e) => setVerify(e.target.checked)}
+          />
           Read back and check every partition after writing it
         </label>
         <p className="muted explain">
@@ -88,10 +107,21 @@ export function Flash() {
             : 'Without it, a bad write is only noticed when the modem fails to start, or later.'}
         </p>
         <div className="button-row">
-          <button type="button" className="primary" data-testid="flash-start" disabled={!start.ok || flashing || confirming} onClick={() => setConfirming(true)}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="flash-start"
+            disabled={!start.ok || flashing || confirming}
+            onClick={() => setConfirming(true)}
+          >
             {flashing ? 'Flashing…' : flash ? 'Flash again' : failed ? 'Run the flash again' : 'Start flashing'}
           </button>
-          <button type="button" data-testid="flash-cancel" disabled={!flashing || askCancel} onClick={() => setAskCancel(true)}>
+          <button
+            type="button"
+            data-testid="flash-cancel"
+            disabled={!flashing || askCancel}
+            onClick={() => setAskCancel(true)}
+          >
             Cancel safely
           </button>
           {!start.ok && !flashing && !flash && <span className="muted">{start.reason}</span>}
@@ -107,9 +137,17 @@ export function Flash() {
         />
       )}
       {askCancel && flashing && (
-        <section className="notice notice-warn confirm" data-testid="flash-cancel-confirm" role="alertdialog" aria-labelledby="flash-cancel-title">
+        <section
+          className="notice notice-warn confirm"
+          data-testid="flash-cancel-confirm"
+          role="alertdialog"
+          aria-labelledby="flash-cancel-title"
+        >
           <h3 id="flash-cancel-title">Stop the flash?</h3>
-          <p>The modem will be left without working firmware until you run the flash again; it comes back in download mode, and the next run continues after what is already verified.</p>
+          <p>
+            The modem will be left without working firmware until you run the flash again; it comes back in download
+            mode, and the next run continues after what is already verified.
+          </p>
           <div className="button-row">
             <button
               type="button"
@@ -152,26 +190,38 @@ export function Flash() {
       )}
       <div className="progress-block">
         <div className="progress-head">
-          <span>{progress.result?.ok === false ? 'Stopped: see the message above.' : (progress.phaseMessage ?? (flash ? 'Done.' : 'Not started.'))}</span>
+          <span>
+            {progress.result?.ok === false
+              ? 'Stopped: see the message above.'
+              : (progress.phaseMessage ?? (flash ? 'Done.' : 'Not started.'))}
+          </span>
           <span className="num">{progress.percent}%</span>
         </div>
         <ProgressBar percent={progress.percent} label="Overall progress" testId="flash-progress" />
         <div className="stats">
           <span data-testid="flash-partition">
-            {progress.result?.ok ? `All ${progress.partitions.length} steps done` : part ? describeStep(part.operation, part.label) : '—'}
+            {progress.result?.ok
+              ? `All ${progress.partitions.length} steps done`
+              : part
+                ? describeStep(part.operation, part.label)
+                : '—'}
           </span>
           <span data-testid="flash-speed">{formatSpeed(progress.bytesPerSecond)}</span>
-          <span data-testid="flash-eta">{progress.result?.ok ? 'finished' : flashing ? formatEta(progress.etaSeconds) : '—'}</span>
+          <span data-testid="flash-eta">
+            {progress.result?.ok ? 'finished' : flashing ? formatEta(progress.etaSeconds) : '—'}
+          </span>
           <span className="muted">
             {formatBytes(progress.totalBytesDone)} of {formatBytes(progress.totalBytes)}
           </span>
         </div>
-        {part && part.bytes > 0 && <ProgressBar small percent={percentOf(part.bytesDone, part.bytes)} label={`Progress of ${part.label}`} />}
+        {part && part.bytes > 0 && (
+          <ProgressBar small percent={percentOf(part.bytesDone, part.bytes)} label={`Progress of ${part.label}`} />
+        )}
       </div>
       {flash && (
         <p className="notice notice-ok" role="status">
-          Flashed {formatBytes(flash.bytesWritten)} in {Math.round(flash.seconds)} s{flash.resumed ? ', continuing an earlier run' : ''}. Verification:{' '}
-          {flash.verified}.
+          Flashed {formatBytes(flash.bytesWritten)} in {Math.round(flash.seconds)} s
+          {flash.resumed ? ', continuing an earlier run' : ''}. Verification: {flash.verified}.
         </p>
       )}
       <LogTail lines={progress.log} />

@@ -21,7 +21,12 @@ export function Package() {
     <StepFrame
       id="package"
       title="Choose the firmware package"
-      intro={<p>Give the unpacked firmware folder or its .zip, as the module maker ships it. Modem Rescue checks it before anything is written.</p>}
+      intro={
+        <p>
+          Give the unpacked firmware folder or its .zip, as the module maker ships it. Modem Rescue checks it before
+          anything is written.
+        </p>
+      }
       gate={canGoNext('package', ctx)}
     >
       <form
@@ -33,7 +38,14 @@ export function Package() {
       >
         <div className="field grow">
           <label htmlFor="package-path">Package folder or .zip</label>
-          <input id="package-path" type="text" data-testid="package-path" value={path} spellCheck={false} onChange={(e) => patch({ packagePath: e.target.value, packageView: undefined, overrideTyped: '' })} />
+          <input
+            id="package-path"
+            type="text"
+            data-testid="package-path"
+            value={path}
+            spellCheck={false}
+            onChange={(e) => patch({ packagePath: e.target.value, packageView: undefined, overrideTyped: '' })}
+          />
         </div>
         <button type="submit" className="primary" data-testid="package-inspect" disabled={busy}>
           {pending === 'inspectPackage' ? 'Checking…' : 'Check package'}
@@ -97,11 +109,22 @@ export function Package() {
           {view.moduleMatch === 'no' && view.problems.length === 0 && view.overrideWord && (
             <div className="notice notice-fail" data-testid="package-not-for-module">
               <p>
-                <strong>Not for this module.</strong> Flashing a package made for another module can leave it unable to start. Choose the package for your module.
+                <strong>Not for this module.</strong> Flashing a package made for another module can leave it unable to
+                start. Choose the package for your module.
               </p>
               <div className="field">
-                <label htmlFor="package-override">Only if you are sure: type {view.overrideWord} to flash it anyway</label>
-                <input id="package-override" type="text" data-testid="package-override" value={overrideTyped} spellCheck={false} autoComplete="off" onChange={(e) => patch({ overrideTyped: e.target.value })} />
+                <label htmlFor="package-override">
+                  Only if you are sure: type {view.overrideWord} to flash it anyway
+                </label>
+                <input
+                  id="package-override"
+                  type="text"
+                  data-testid="package-override"
+                  value={overrideTyped}
+                  spellCheck={false}
+                  autoComplete="off"
+                  onChange={(e) => patch({ overrideTyped: e.target.value })}
+                />
               </div>
             </div>
           )}

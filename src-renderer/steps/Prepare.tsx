@@ -18,7 +18,12 @@ export function Prepare() {
     <StepFrame
       id="prepare"
       title="Prepare this computer"
-      intro={<p>Modem Rescue checks what this computer needs to talk to the modem: access rights, drivers, and services that grab modems.</p>}
+      intro={
+        <p>
+          Modem Rescue checks what this computer needs to talk to the modem: access rights, drivers, and services that
+          grab modems.
+        </p>
+      }
       gate={canGoNext('prepare', ctx)}
     >
       {checks === undefined && <p className="muted">Checking…</p>}

@@ -27,10 +27,15 @@ export function normalDevice(s: DeviceState | undefined): DeviceSummary | undefi
 /** The package may be flashed: nothing wrong with it, and made for this module or typed for. */
 export function packageAccepted(view: PackageView | undefined, typed: string): Gate {
   if (!view) return { ok: false, reason: 'Choose a package and check it first.' };
-  if (view.problems.length > 0) return { ok: false, reason: 'This package cannot be flashed: see the problems listed.' };
+  if (view.problems.length > 0)
+    return { ok: false, reason: 'This package cannot be flashed: see the problems listed.' };
   if (view.moduleMatch === 'no') {
     const word = view.overrideWord ?? '';
-    if (word === '' || typed.trim().toUpperCase() !== word.toUpperCase()) return { ok: false, reason: `This package is for another module. To flash it anyway, type ${word} in the box below.` };
+    if (word === '' || typed.trim().toUpperCase() !== word.toUpperCase())
+      return {
+        ok: false,
+        reason: `This package is for another module. To flash it anyway, type ${word} in the box below.`,
+      };
     return { ok: true };
   }
   if (!view.flashable) return { ok: false, reason: 'This package cannot be flashed: see the problems listed.' };
@@ -43,7 +48,12 @@ export function canGoNext(step: StepId, c: GateContext): Gate {
     case 'connect':
       if (!c.devices) return { ok: false, reason: 'Looking for modems…' };
       if (!c.devices.usbAvailable && !c.devices.demo) {
-        return { ok: false, reason: c.devices.reason ?? 'This computer gives no access to USB devices. Turn on the demo modem to try the wizard.' };
+        return {
+          ok: false,
+          reason:
+            c.devices.reason ??
+            'This computer gives no access to USB devices. Turn on the demo modem to try the wizard.',
+        };
       }
       return { ok: true };
     case 'prepare':
@@ -57,7 +67,8 @@ export function canGoNext(step: StepId, c: GateContext): Gate {
     case 'package': {
       const accepted = packageAccepted(c.packageView, c.overrideTyped);
       if (!accepted.ok) return accepted;
-      if (!edlDevice(c.devices)) return { ok: false, reason: 'The modem left download mode: go back and enter EDL again.' };
+      if (!edlDevice(c.devices))
+        return { ok: false, reason: 'The modem left download mode: go back and enter EDL again.' };
       return { ok: true };
     }
     case 'flash':
@@ -73,7 +84,9 @@ export function canGoNext(step: StepId, c: GateContext): Gate {
 /** Whether Flash can start now. */
 export function canStartFlash(c: GateContext): Gate {
   if (c.busy) return { ok: false, reason: 'Wait until the current action has finished.' };
-  if (!packageAccepted(c.packageView, c.overrideTyped).ok) return { ok: false, reason: 'Choose a flashable package first.' };
-  if (!edlDevice(c.devices)) return { ok: false, reason: 'No modem in download mode (05c6:9008): go back to "Enter EDL".' };
+  if (!packageAccepted(c.packageView, c.overrideTyped).ok)
+    return { ok: false, reason: 'Choose a flashable package first.' };
+  if (!edlDevice(c.devices))
+    return { ok: false, reason: 'No modem in download mode (05c6:9008): go back to "Enter EDL".' };
   return { ok: true };
 }

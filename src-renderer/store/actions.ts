@@ -21,7 +21,11 @@ export function handleEvent(e: ApiEvent): void {
 }
 
 /** One call with the page marked busy; undefined when it failed (the error card shows why). */
-async function run<M extends ApiMethod>(method: M, params: Params<M>, opts: { quiet?: boolean } = {}): Promise<Result<M> | undefined> {
+async function run<M extends ApiMethod>(
+  method: M,
+  params: Params<M>,
+  opts: { quiet?: boolean } = {},
+): Promise<Result<M> | undefined> {
   const runStore = useRun.getState();
   if (!api) {
     runStore.patch({ lastError: toReport(new Error('The wizard is not connected to Modem Rescue.')) });
@@ -97,7 +101,12 @@ export async function inspectPackage(): Promise<void> {
   useRun.getState().patch({ packageView: undefined, overrideTyped: '' });
   if (!path) {
     useRun.getState().patch({
-      lastError: { code: 'PACKAGE_NOT_FOUND', category: 'package', message: 'No package was chosen.', nextStep: 'Type the path of the unpacked firmware folder or its .zip, then press Check package.' },
+      lastError: {
+        code: 'PACKAGE_NOT_FOUND',
+        category: 'package',
+        message: 'No package was chosen.',
+        nextStep: 'Type the path of the unpacked firmware folder or its .zip, then press Check package.',
+      },
     });
     return;
   }

@@ -27,7 +27,8 @@ export interface FlashProgress {
   log: LogLine[];
   /** The latest thing recovery did ("device stalled, resending..."), and how many times it acted. */
   recovery?: { action: string; message: string; count: number };
-  result?: { ok: true; seconds: number; bytes: number; summary: string } | { ok: false; seconds: number; error: ErrorReport };
+  result?:
+    { ok: true; seconds: number; bytes: number; summary: string } | { ok: false; seconds: number; error: ErrorReport };
 }
 
 export const EMPTY_PROGRESS: FlashProgress = {
@@ -51,17 +52,31 @@ export function percentOf(done: number, total: number): number {
 export function applyEngineEvent(s: FlashProgress, e: EngineEvent): FlashProgress {
   switch (e.type) {
     case 'phase':
-      return { ...s, phase: e.phase, phaseMessage: e.message, log: appendLog(s.log, { level: 'info', text: e.message }) };
+      return {
+        ...s,
+        phase: e.phase,
+        phaseMessage: e.message,
+        log: appendLog(s.log, { level: 'info', text: e.message }),
+      };
     case 'step-start': {
       const partitions = s.partitions.filter((p) => p.index !== e.index);
       if (partitions.length < MAX_PARTITIONS) {
-        partitions.push({ index: e.index, label: e.label, operation: e.operation, bytes: e.bytes, bytesDone: 0, state: 'running' });
+        partitions.push({
+          index: e.index,
+          label: e.label,
+          operation: e.operation,
+          bytes: e.bytes,
+          bytesDone: 0,
+          state: 'running',
+        });
         partitions.sort((a, b) => a.index - b.index);
       }
       return { ...s, partitions, currentIndex: e.index };
     }
     case 'progress': {
-      const partitions = s.partitions.map((p) => (p.index === e.index ? { ...p, bytesDone: e.stepBytesDone, bytes: e.stepBytes || p.bytes } : p));
+      const partitions = s.partitions.map((p) =>
+        p.index === e.index ? { ...p, bytesDone: e.stepBytesDone, bytes: e.stepBytes || p.bytes } : p,
+      );
       return {
         ...s,
         partitions,
@@ -74,7 +89,9 @@ export function applyEngineEvent(s: FlashProgress, e: EngineEvent): FlashProgres
       };
     }
     case 'step-done': {
-      const partitions = s.partitions.map((p) => (p.index === e.index ? { ...p, bytesDone: p.bytes, state: 'done' as const } : p));
+      const partitions = s.partitions.map((p) =>
+        p.index === e.index ? { ...p, bytesDone: p.bytes, state: 'done' as const } : p,
+      );
       return { ...s, partitions };
     }
     case 'log':
@@ -88,9 +105,22 @@ export function applyEngineEvent(s: FlashProgress, e: EngineEvent): FlashProgres
     case 'result':
       if (e.ok) {
         const totalBytes = Math.max(s.totalBytes, e.bytes);
-        return { ...s, result: e, percent: 100, etaSeconds: 0, phase: 'done', totalBytes, totalBytesDone: totalBytes, log: appendLog(s.log, { level: 'info', text: e.summary }) };
+        return {
+          ...s,
+          result: e,
+          percent: 100,
+          etaSeconds: 0,
+          phase: 'done',
+          totalBytes,
+          totalBytesDone: totalBytes,
+          log: appendLog(s.log, { level: 'info', text: e.summary }),
+        };
       }
-      return { ...s, result: e, log: appendLog(s.log, { level: 'error', text: `${e.error.code}: ${e.error.message}` }) };
+      return {
+        ...s,
+        result: e,
+        log: appendLog(s.log, { level: 'error', text: `${e.error.code}: ${e.error.message}` }),
+      };
     default:
       return s;
   }

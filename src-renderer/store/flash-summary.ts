@@ -12,25 +12,52 @@ export interface EraseSummary {
 
 function listed(names: string[], max = 6): string {
   const unique = names.filter((n, i) => names.indexOf(n) === i);
-  return unique.length <= max ? unique.join(', ') : `${unique.slice(0, max).join(', ')} and ${unique.length - max} more`;
+  return unique.length <= max
+    ? unique.join(', ')
+    : `${unique.slice(0, max).join(', ')} and ${unique.length - max} more`;
 }
 
-export function eraseSummary(view: PackageView, device: DeviceSummary | undefined, backup: BackupView | undefined): EraseSummary {
+export function eraseSummary(
+  view: PackageView,
+  device: DeviceSummary | undefined,
+  backup: BackupView | undefined,
+): EraseSummary {
   const erases = view.partitions.filter((p) => p.operation === 'erase').map((p) => p.label);
   const programs = view.partitions.filter((p) => p.operation === 'program');
   const lines: EraseSummary['lines'] = [
-    { label: 'Module', text: device ? `${device.name} (${device.vidPid}, ${device.demo ? 'demo module' : `USB ${device.id}`})` : 'no module in download mode' },
+    {
+      label: 'Module',
+      text: device
+        ? `${device.name} (${device.vidPid}, ${device.demo ? 'demo module' : `USB ${device.id}`})`
+        : 'no module in download mode',
+    },
     { label: 'Package', text: view.version ?? view.root },
     { label: 'Erased first', text: `${erases.length} partitions: ${listed(erases)}` },
-    { label: 'Then written', text: `${programs.length} images, ${formatBytes(view.totalBytes)}: ${listed(programs.map((p) => p.label))} (the boot loader last)` },
+    {
+      label: 'Then written',
+      text: `${programs.length} images, ${formatBytes(view.totalBytes)}: ${listed(programs.map((p) => p.label))} (the boot loader last)`,
+    },
     view.keepsCalibration
       ? { label: 'Calibration and IMEI', text: 'kept: this package leaves EFS/NV alone', tone: 'ok' }
-      : { label: 'Calibration and IMEI', text: 'ERASED: this package rewrites EFS/NV; only a QCN backup can bring them back', tone: 'warn' },
+      : {
+          label: 'Calibration and IMEI',
+          text: 'ERASED: this package rewrites EFS/NV; only a QCN backup can bring them back',
+          tone: 'warn',
+        },
     backup
       ? { label: 'QCN backup', text: `verified, ${backup.path}`, tone: 'ok' }
-      : { label: 'QCN backup', text: 'none made in this session: calibration lost now could not be put back', tone: 'warn' },
+      : {
+          label: 'QCN backup',
+          text: 'none made in this session: calibration lost now could not be put back',
+          tone: 'warn',
+        },
   ];
-  if (view.moduleMatch === 'no') lines.splice(2, 0, { label: 'Warning', text: 'this package is for another module; you typed its name to flash it anyway', tone: 'warn' });
+  if (view.moduleMatch === 'no')
+    lines.splice(2, 0, {
+      label: 'Warning',
+      text: 'this package is for another module; you typed its name to flash it anyway',
+      tone: 'warn',
+    });
   return { lines };
 }
 
@@ -44,6 +71,7 @@ export function moduleStateSentence(progress: FlashProgress, view: PackageView |
   if (written === 0) {
     return 'Partitions were erased and nothing new was written yet: the modem has no working firmware now and comes back in download mode. Run the flash again; it starts over safely.';
   }
-  if (written >= total) return `All ${total} images were written and verified; only the final steps were left. Run the flash again to finish.`;
+  if (written >= total)
+    return `All ${total} images were written and verified; only the final steps were left. Run the flash again to finish.`;
   return `The modem was erased and ${written} of ${total} images were written and verified: it has no working firmware until the rest is written, and comes back in download mode. Run the flash again; it continues after what is verified.`;
 }

@@ -1,7 +1,17 @@
 // The wizard's run: where the person is, what is busy, and what each step produced.
 
 import { create } from 'zustand';
-import { STEP_IDS, type ApiMethod, type BackupView, type FinishView, type FlashView, type PackageView, type PlatformCheck, type RestoreView, type StepId } from '../../shared/api.js';
+import {
+  STEP_IDS,
+  type ApiMethod,
+  type BackupView,
+  type FinishView,
+  type FlashView,
+  type PackageView,
+  type PlatformCheck,
+  type RestoreView,
+  type StepId,
+} from '../../shared/api.js';
 import type { EngineEvent } from '../../shared/events.js';
 import type { ErrorReport } from '../../shared/errors.js';
 import { applyEngineEvent, EMPTY_PROGRESS, type FlashProgress } from './flash-progress.js';

@@ -46,7 +46,7 @@ describe('app scheme', () => {
     expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
   });
 
-  it('a link inside the folder that leads out of it is not followed (as the browser mode\'s server)', async () => {
+  it("a link inside the folder that leads out of it is not followed (as the browser mode's server)", async () => {
     const root = rendererDir();
     symlinkSync(path.join(root, '..', 'secret.txt'), path.join(root, 'assets', 'innocent.js'));
     const res = await appResponse(root, { url: 'app://modem-rescue/assets/innocent.js', method: 'GET' });
@@ -57,6 +57,8 @@ describe('app scheme', () => {
   it('refuses other methods and maps / to the page', async () => {
     const root = rendererDir();
     expect((await appResponse(root, { url: PAGE_URL, method: 'POST' })).status).toBe(405);
-    expect((await resolveAppFile(root, 'app://modem-rescue/'))?.path).toBe(await realpath(path.join(root, 'index.html')));
+    expect((await resolveAppFile(root, 'app://modem-rescue/'))?.path).toBe(
+      await realpath(path.join(root, 'index.html')),
+    );
   });
 });

@@ -19,7 +19,12 @@ export class FakeFrame {
 }
 
 export class FakeSession {
-  headersListener: ((details: { url: string; resourceType: string; responseHeaders?: Record<string, string[]> }, cb: (r: unknown) => void) => void) | undefined;
+  headersListener:
+    | ((
+        details: { url: string; resourceType: string; responseHeaders?: Record<string, string[]> },
+        cb: (r: unknown) => void,
+      ) => void)
+    | undefined;
   permissionRequest: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | undefined | null;
   permissionCheck: ((wc: unknown, permission: string) => boolean) | undefined | null;
   webRequest = {
@@ -111,6 +116,17 @@ export function fakeElectron() {
     protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
     powerSaveBlocker: { start: vi.fn(() => 7), stop: vi.fn(), isStarted: vi.fn(() => false) },
     dialog: { showMessageBox: vi.fn(), showSaveDialog: vi.fn() },
-    app: { on: vi.fn(), once: vi.fn(), whenReady: vi.fn(async () => undefined), requestSingleInstanceLock: vi.fn(() => true), quit: vi.fn(), exit: vi.fn(), getPath: vi.fn(() => '/tmp'), getVersion: () => '0.1.0', getName: () => 'Modem Rescue', isPackaged: false },
+    app: {
+      on: vi.fn(),
+      once: vi.fn(),
+      whenReady: vi.fn(async () => undefined),
+      requestSingleInstanceLock: vi.fn(() => true),
+      quit: vi.fn(),
+      exit: vi.fn(),
+      getPath: vi.fn(() => '/tmp'),
+      getVersion: () => '0.1.0',
+      getName: () => 'Modem Rescue',
+      isPackaged: false,
+    },
   };
 }

@@ -17,7 +17,8 @@ class FakeEngine implements Engine {
   constructor(readonly devices: WorkerDevices) {}
   async call<M extends ApiMethod>(method: M, params: Params<M>): Promise<Result<M>> {
     if (method === 'defaultBackupFolder') return '/home/me/backups' as Result<M>;
-    if (method === 'inspectPackage') throw new RescueError('PACKAGE_NOT_FOUND', `Nothing at ${(params as { path: string }).path}.`);
+    if (method === 'inspectPackage')
+      throw new RescueError('PACKAGE_NOT_FOUND', `Nothing at ${(params as { path: string }).path}.`);
     if (method === 'enterEdl') {
       // Uses a device that lives in main.
       const pipe = await this.devices.openers.serial('/dev/ttyUSB9').open({ timeoutMs: 500 });
@@ -41,7 +42,12 @@ afterEach(async () => {
   for (const c of toClose.splice(0)) await c();
 });
 
-function setup(): { client: EngineClient; engine: () => FakeEngine; served: Promise<void>; device: ReturnType<typeof createMemoryPipePair> } {
+function setup(): {
+  client: EngineClient;
+  engine: () => FakeEngine;
+  served: Promise<void>;
+  device: ReturnType<typeof createMemoryPipePair>;
+} {
   const device = createMemoryPipePair({ name: '/dev/ttyUSB9' });
   const devices: MainDevices = {
     opener: () => ({ description: 'pty', open: async () => device.host }),
@@ -104,7 +110,10 @@ describe('engine over the worker channel', () => {
 
   it('fails a pending call when the worker goes away', async () => {
     const { port1, port2 } = new MessageChannel();
-    const client = new EngineClient(port1, { opener: () => ({ description: '', open: async () => createMemoryPipePair().host }), enumerator: { availability: async () => ({ available: true }), list: async () => [] } });
+    const client = new EngineClient(port1, {
+      opener: () => ({ description: '', open: async () => createMemoryPipePair().host }),
+      enumerator: { availability: async () => ({ available: true }), list: async () => [] },
+    });
     const pending = client.call('getDevices', {});
     port2.close(); // nobody ever answered: the worker died
     const e = (await pending.catch((x: unknown) => x)) as RescueError;

@@ -36,19 +36,40 @@ describe('flash over the worker bridge', () => {
   ])('flashes the virtual EC25 through the MessagePort bridge and the NAND audit passes: %s', async (_name, faults) => {
     const made = await makePackage({ model: 'ec25', outDir: join(dir, 'pkg'), sizeMiB: 2, seed: 5 });
     const bus = new MemoryBus();
-    const modem = new VirtualModem({ model: 'ec25', stateDir: join(dir, 'modem'), reEnumerateDelayMs: 30, faults: faults.map(parseFault) }, bus);
+    const modem = new VirtualModem(
+      { model: 'ec25', stateDir: join(dir, 'modem'), reEnumerateDelayMs: 30, faults: faults.map(parseFault) },
+      bus,
+    );
     await modem.start();
     const { port1, port2 } = new MessageChannel();
     const lost = (): RescueError => new RescueError('DEVICE_DISCONNECTED', 'the bridge closed');
-    const main = new RpcEndpoint(port1, deviceHandlers({ opener: () => bus.opener, enumerator: { availability: async () => ({ available: true }), list: async () => [] } }), lost);
+    const main = new RpcEndpoint(
+      port1,
+      deviceHandlers({
+        opener: () => bus.opener,
+        enumerator: { availability: async () => ({ available: true }), list: async () => [] },
+      }),
+      lost,
+    );
     const worker = new RpcEndpoint(port2, {}, lost);
     const pkg = await loadPackage(made.root);
     const events: EngineEvent[] = [];
     try {
-      const result = await flashPackage({ package: pkg, opener: new RemoteOpener(worker, { kind: 'usb-edl' }), onEvent: (e) => events.push(e), openTimeoutMs: 5000 });
+      const result = await flashPackage({
+        package: pkg,
+        opener: new RemoteOpener(worker, { kind: 'usb-edl' }),
+        onEvent: (e) => events.push(e),
+        openTimeoutMs: 5000,
+      });
       expect(result.verified).not.toBe('skipped');
       const audit = await auditNand(
-        { nandPath: join(dir, 'modem', 'nand.bin'), pageSize: MODELS.ec25.pageSize, pagesPerBlock: MODELS.ec25.pagesPerBlock, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks },
+        {
+          nandPath: join(dir, 'modem', 'nand.bin'),
+          pageSize: MODELS.ec25.pageSize,
+          pagesPerBlock: MODELS.ec25.pagesPerBlock,
+          totalBlocks: modem.nand.totalBlocks,
+          badBlocks: modem.nand.badBlocks,
+        },
         pkg.plan,
       );
       expect(audit.problems).toEqual([]);

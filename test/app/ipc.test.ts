@@ -2,7 +2,15 @@
 // call; methods are checked; errors come back as ErrorReports without a stack; events are pushed.
 
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { IPC_CALL, IPC_EVENT, type ApiEvent, type ApiMethod, type ApiResponse, type Params, type Result } from '../../shared/api.js';
+import {
+  IPC_CALL,
+  IPC_EVENT,
+  type ApiEvent,
+  type ApiMethod,
+  type ApiResponse,
+  type Params,
+  type Result,
+} from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { Engine } from '../../src-main/app/engine.js';
 import { FakeBrowserWindow, FakeFrame, FakeWebContents, fakeElectron } from './electron-fakes.js';
@@ -52,16 +60,23 @@ beforeEach(() => {
   });
 });
 
-function invoke(event: { sender: unknown; senderFrame: unknown }, method: unknown, params: unknown = {}): Promise<ApiResponse> {
+function invoke(
+  event: { sender: unknown; senderFrame: unknown },
+  method: unknown,
+  params: unknown = {},
+): Promise<ApiResponse> {
   const h = electron.current.ipcMain.handlers.get(IPC_CALL);
   if (!h) throw new Error('no handler');
   return h(event, method, params) as Promise<ApiResponse>;
 }
 
-const ours = (): { sender: unknown; senderFrame: unknown } => ({ sender: win.webContents, senderFrame: win.webContents.mainFrame });
+const ours = (): { sender: unknown; senderFrame: unknown } => ({
+  sender: win.webContents,
+  senderFrame: win.webContents.mainFrame,
+});
 
 describe('IPC call handler', () => {
-  it('answers our page\'s main frame', async () => {
+  it("answers our page's main frame", async () => {
     expect(await invoke(ours(), 'defaultBackupFolder')).toEqual({ ok: true, result: '/home/me/backups' });
     expect(engine.calls).toEqual([{ method: 'defaultBackupFolder', params: {} }]);
   });
@@ -80,19 +95,31 @@ describe('IPC call handler', () => {
   });
 
   it.each([
-    ['a sub-frame of our page', () => ({ sender: win.webContents, senderFrame: new FakeFrame(PAGE, win.webContents.mainFrame) })],
-    ['a foreign page in our window', () => {
-      win.webContents.mainFrame.url = 'https://evil.example/index.html';
-      return ours();
-    }],
-    ['a look-alike origin', () => {
-      win.webContents.mainFrame.url = 'app://modem-rescue.evil/index.html';
-      return ours();
-    }],
-    ['another window', () => {
-      const other = new FakeWebContents(PAGE);
-      return { sender: other, senderFrame: other.mainFrame };
-    }],
+    [
+      'a sub-frame of our page',
+      () => ({ sender: win.webContents, senderFrame: new FakeFrame(PAGE, win.webContents.mainFrame) }),
+    ],
+    [
+      'a foreign page in our window',
+      () => {
+        win.webContents.mainFrame.url = 'https://evil.example/index.html';
+        return ours();
+      },
+    ],
+    [
+      'a look-alike origin',
+      () => {
+        win.webContents.mainFrame.url = 'app://modem-rescue.evil/index.html';
+        return ours();
+      },
+    ],
+    [
+      'another window',
+      () => {
+        const other = new FakeWebContents(PAGE);
+        return { sender: other, senderFrame: other.mainFrame };
+      },
+    ],
     ['another frame at our URL in our window', () => ({ sender: win.webContents, senderFrame: new FakeFrame(PAGE) })],
     ['a frame that is gone', () => ({ sender: win.webContents, senderFrame: null })],
   ])('refuses %s without touching the engine', async (_name, event) => {
@@ -106,7 +133,8 @@ describe('IPC call handler', () => {
   it('refuses a method outside the contract', async () => {
     const answer = await invoke(ours(), 'constructor');
     expect(answer.ok).toBe(false);
-    if (!answer.ok) expect(answer.error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('Unknown method') });
+    if (!answer.ok)
+      expect(answer.error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('Unknown method') });
     expect(engine.calls).toEqual([]);
   });
 
@@ -114,7 +142,12 @@ describe('IPC call handler', () => {
     const a = await invoke(ours(), 'inspectPackage', { path: '/pkg' });
     expect(a).toEqual({
       ok: false,
-      error: { code: 'PACKAGE_NO_PROGRAMMER', category: 'package', message: expect.stringContaining('update/firehose/ is empty.'), nextStep: expect.stringContaining('programmer') },
+      error: {
+        code: 'PACKAGE_NO_PROGRAMMER',
+        category: 'package',
+        message: expect.stringContaining('update/firehose/ is empty.'),
+        nextStep: expect.stringContaining('programmer'),
+      },
     });
     const b = await invoke(ours(), 'flash', { packagePath: '/x', verify: true });
     expect(b.ok).toBe(false);

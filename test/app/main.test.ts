@@ -67,7 +67,9 @@ describe('main process wiring', () => {
   it('takes the single-instance lock, registers the app scheme and the IPC handler, and writes a run log', async () => {
     const e = shared.electron;
     expect(e.app.requestSingleInstanceLock).toHaveBeenCalled();
-    expect(e.protocol.registerSchemesAsPrivileged.mock.calls[0]?.[0]).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    expect(e.protocol.registerSchemesAsPrivileged.mock.calls[0]?.[0]).toEqual([
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    ]);
     expect(e.protocol.handle.mock.calls[0]?.[0]).toBe('app');
     expect(e.ipcMain.handlers.has(IPC_CALL)).toBe(true);
     expect(win.loaded).toEqual(['app://modem-rescue/index.html']);
@@ -103,7 +105,19 @@ describe('main process wiring', () => {
     e.dialog.showMessageBox.mockResolvedValue({ response: 0 });
     emit({ type: 'busy', method: 'flash' });
     expect(e.powerSaveBlocker.start).toHaveBeenCalledWith('prevent-app-suspension');
-    emit({ type: 'engine', event: { type: 'progress', index: 1, stepBytesDone: 5, stepBytes: 10, totalBytesDone: 50, totalBytes: 200, bytesPerSecond: 10, etaSeconds: 15 } });
+    emit({
+      type: 'engine',
+      event: {
+        type: 'progress',
+        index: 1,
+        stepBytesDone: 5,
+        stepBytes: 10,
+        totalBytesDone: 50,
+        totalBytes: 200,
+        bytesPerSecond: 10,
+        etaSeconds: 15,
+      },
+    });
     expect(win.progress.at(-1)).toEqual({ value: 0.25, options: { mode: 'normal' } });
     expect(closeWindow()).toBe(true);
     await vi.waitFor(() => expect(e.dialog.showMessageBox).toHaveBeenCalledTimes(1));

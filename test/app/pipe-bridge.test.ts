@@ -22,7 +22,11 @@ function bridged(opts: { maxPacketSize?: number; graceMs?: number } = {}): { pai
   const pair = createMemoryPipePair({ maxPacketSize: opts.maxPacketSize ?? 512 });
   const { port1, port2 } = new MessageChannel();
   servePipe(pair.host, port1);
-  const pipe = new PortPipe(port2, { name: pair.host.name, maxPacketSize: pair.host.maxPacketSize, needsZlp: pair.host.needsZlp }, opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {});
+  const pipe = new PortPipe(
+    port2,
+    { name: pair.host.name, maxPacketSize: pair.host.maxPacketSize, needsZlp: pair.host.needsZlp },
+    opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {},
+  );
   cleanups.push(() => void pipe.close());
   return { pair, pipe };
 }
@@ -37,7 +41,6 @@ function pattern(n: number, seed: number): Uint8Array {
 function same(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
-
 
 describe('PortPipe over servePipe', () => {
   it('moves every byte value both ways with transfer boundaries kept', async () => {
@@ -69,7 +72,9 @@ describe('PortPipe over servePipe', () => {
     const backing = pattern(MIN_TRANSFER_BYTES * 2, 4);
     await pipe.write(backing.subarray(0, MIN_TRANSFER_BYTES), io);
     expect(backing.byteLength).toBe(MIN_TRANSFER_BYTES * 2); // the caller's buffer stays usable
-    expect(same(await pair.device.read(1 << 20, io), pattern(MIN_TRANSFER_BYTES * 2, 4).subarray(0, MIN_TRANSFER_BYTES))).toBe(true);
+    expect(
+      same(await pair.device.read(1 << 20, io), pattern(MIN_TRANSFER_BYTES * 2, 4).subarray(0, MIN_TRANSFER_BYTES)),
+    ).toBe(true);
   });
 
   it('keeps a zero-length packet as a zero-length transfer in both directions', async () => {
@@ -86,7 +91,7 @@ describe('PortPipe over servePipe', () => {
     expect((await pair.device.read(4096, io)).length).toBe(0);
   });
 
-  it('reports the real pipe\'s read timeout as DEVICE_TIMEOUT and keeps working afterwards', async () => {
+  it("reports the real pipe's read timeout as DEVICE_TIMEOUT and keeps working afterwards", async () => {
     const { pair, pipe } = bridged();
     const e = await rejection(pipe.read(512, { timeoutMs: 30, what: 'the HELLO packet' }));
     expect(e.code).toBe('DEVICE_TIMEOUT');
@@ -147,13 +152,20 @@ describe('device requests from the worker', () => {
     const { port1, port2 } = new MessageChannel();
     const opened: OpenTarget[] = [];
     const lost = (): RescueError => new RescueError('INTERNAL', 'lost');
-    const main = new RpcEndpoint(port1, deviceHandlers({
-      opener: (t) => {
-        opened.push(t);
-        return opener(t);
-      },
-      enumerator: { availability: async () => ({ available: false, reason: 'no /sys/bus/usb' }), list: async () => [] },
-    }), lost);
+    const main = new RpcEndpoint(
+      port1,
+      deviceHandlers({
+        opener: (t) => {
+          opened.push(t);
+          return opener(t);
+        },
+        enumerator: {
+          availability: async () => ({ available: false, reason: 'no /sys/bus/usb' }),
+          list: async () => [],
+        },
+      }),
+      lost,
+    );
     const worker = new RpcEndpoint(port2, {}, lost);
     cleanups.push(() => {
       worker.close();
@@ -173,7 +185,7 @@ describe('device requests from the worker', () => {
     expect(await pair.device.read(512, io)).toEqual(pattern(100, 1));
   });
 
-  it('passes the opener\'s DEVICE_NOT_FOUND through with its message', async () => {
+  it("passes the opener's DEVICE_NOT_FOUND through with its message", async () => {
     const { worker } = endpoints(() => ({
       description: 'edl',
       open: async () => {
@@ -198,11 +210,15 @@ describe('an open cancelled while main is answering', () => {
     const gate = new Promise<void>((r) => (opened = r));
     const { port1, port2 } = new MessageChannel();
     const lost = (): RescueError => new RescueError('INTERNAL', 'lost');
-    const main = new RpcEndpoint(port1, deviceHandlers({
-      // Opens, and answers, regardless of the cancel (like a device open that cannot be interrupted).
-      opener: () => ({ description: 'slow', open: async () => (await gate, pair.host) }),
-      enumerator: { availability: async () => ({ available: true }), list: async () => [] },
-    }), lost);
+    const main = new RpcEndpoint(
+      port1,
+      deviceHandlers({
+        // Opens, and answers, regardless of the cancel (like a device open that cannot be interrupted).
+        opener: () => ({ description: 'slow', open: async () => (await gate, pair.host) }),
+        enumerator: { availability: async () => ({ available: true }), list: async () => [] },
+      }),
+      lost,
+    );
     const worker = new RpcEndpoint(port2, {}, lost);
     cleanups.push(() => {
       worker.close();

@@ -17,7 +17,10 @@ const required: string[] = [];
 
 function loadPreload(): PreloadModule {
   const source = readFileSync(new URL('../../src-main/app/preload.cts', import.meta.url), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 }, fileName: 'preload.cts' });
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    fileName: 'preload.cts',
+  });
   const sandboxRequire = (id: string): unknown => {
     required.push(id);
     if (id !== 'electron') throw new Error(`A sandboxed preload cannot require "${id}".`);
@@ -35,7 +38,10 @@ function ipc() {
 }
 
 async function reportOf(p: Promise<unknown>): Promise<ErrorReport> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(Error);
   return JSON.parse((e as Error).message) as ErrorReport;
 }
@@ -70,7 +76,12 @@ describe('preload', () => {
 
   it('rejects with the ErrorReport from main, readable by the page', async () => {
     const r = ipc();
-    const error: ErrorReport = { code: 'DEVICE_NOT_FOUND', category: 'device', message: 'No modem in download mode (EDL, 05c6:9008) was found.', nextStep: 'Put the modem into EDL mode.' };
+    const error: ErrorReport = {
+      code: 'DEVICE_NOT_FOUND',
+      category: 'device',
+      message: 'No modem in download mode (EDL, 05c6:9008) was found.',
+      nextStep: 'Put the modem into EDL mode.',
+    };
     r.invoke.mockResolvedValue({ ok: false, error });
     expect(await reportOf(createRescueApi(r).call('enterEdl', { deviceId: 'x' }))).toEqual(error);
     r.invoke.mockResolvedValue(undefined);

@@ -19,7 +19,16 @@ function host() {
 
 const progressEvent = (done: number, total: number): ApiEvent => ({
   type: 'engine',
-  event: { type: 'progress', index: 0, stepBytesDone: done, stepBytes: total, totalBytesDone: done, totalBytes: total, bytesPerSecond: 1, etaSeconds: 1 },
+  event: {
+    type: 'progress',
+    index: 0,
+    stepBytesDone: done,
+    stepBytes: total,
+    totalBytesDone: done,
+    totalBytes: total,
+    bytesPerSecond: 1,
+    etaSeconds: 1,
+  },
 });
 
 describe('flash activity', () => {
@@ -40,14 +49,27 @@ describe('flash activity', () => {
     a.onEvent({ type: 'busy', method: undefined });
     expect(a.critical).toBe(false);
     expect(blockers.stopped).toEqual([1]);
-    expect(progress).toEqual([[0, 'indeterminate'], [0.25, 'normal'], [1, 'normal'], [-1, undefined]]);
+    expect(progress).toEqual([
+      [0, 'indeterminate'],
+      [0.25, 'normal'],
+      [1, 'normal'],
+      [-1, undefined],
+    ]);
   });
 
   it('leaves a red bar after a failed flash', () => {
     const { h, progress } = host();
     const a = new FlashActivity(h);
     a.onEvent({ type: 'busy', method: 'flash' });
-    a.onEvent({ type: 'engine', event: { type: 'result', ok: false, seconds: 3, error: { code: 'DEVICE_STALLED', category: 'device', message: 'm', nextStep: 'n' } } });
+    a.onEvent({
+      type: 'engine',
+      event: {
+        type: 'result',
+        ok: false,
+        seconds: 3,
+        error: { code: 'DEVICE_STALLED', category: 'device', message: 'm', nextStep: 'n' },
+      },
+    });
     a.onEvent({ type: 'busy', method: undefined });
     expect(progress.at(-1)).toEqual([1, 'error']);
   });

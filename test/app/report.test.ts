@@ -36,7 +36,14 @@ class ReportingEngine implements Engine {
     if (method !== 'saveReport') throw new Error('unexpected');
     const file = path.join(this.dir, 'report-20261128-170000Z.json');
     // The engine masks its own report; a raw one here shows main masks again.
-    writeFileSync(file, JSON.stringify({ devices: [{ id: 'demo', imei: IMEI }], plan: { packagePath: '/pkg' }, app: { version: '0.1.0' } }, null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        { devices: [{ id: 'demo', imei: IMEI }], plan: { packagePath: '/pkg' }, app: { version: '0.1.0' } },
+        null,
+        2,
+      ),
+    );
     return { path: file } as Result<M>;
   }
   on(_l: (e: ApiEvent) => void): () => void {
@@ -48,7 +55,9 @@ class ReportingEngine implements Engine {
 describe('run log', () => {
   it('masks IMEI-looking numbers and leaves other numbers alone', () => {
     expect(maskImeisInLine(`AT+GSN -> ${IMEI} OK`)).toBe('AT+GSN -> ***********3456 OK');
-    expect(maskImeisInLine('wrote 1048576 bytes at 0x2000 in 1795887558926 ms')).toBe('wrote 1048576 bytes at 0x2000 in 1795887558926 ms');
+    expect(maskImeisInLine('wrote 1048576 bytes at 0x2000 in 1795887558926 ms')).toBe(
+      'wrote 1048576 bytes at 0x2000 in 1795887558926 ms',
+    );
     expect(maskImeisInLine('IMEISV 8667580401234501')).toBe('IMEISV ************4501');
   });
 
@@ -88,7 +97,12 @@ describe('save report', () => {
     const { path: zipPath } = await saveAppReport({
       engine: new ReportingEngine(dir),
       logFile: log.file,
-      app: { name: 'Modem Rescue', version: '0.1.0', versions: { electron: '39.0.0', node: '22.0.0' }, packaged: false },
+      app: {
+        name: 'Modem Rescue',
+        version: '0.1.0',
+        versions: { electron: '39.0.0', node: '22.0.0' },
+        packaged: false,
+      },
     });
     expect(zipPath.endsWith('.zip')).toBe(true);
     const files = await unzip(zipPath);
@@ -97,7 +111,10 @@ describe('save report', () => {
     expect(files.get('report.json')).toContain('***********3456');
     expect(JSON.parse(files.get('report.json')!).plan).toEqual({ packagePath: '/pkg' });
     expect(files.get('run.log')).toContain('devices: 2c7c:0125 normal');
-    const system = JSON.parse(files.get('system.json')!) as { app: { versions: { electron: string } }; os: { platform: string } };
+    const system = JSON.parse(files.get('system.json')!) as {
+      app: { versions: { electron: string } };
+      os: { platform: string };
+    };
     expect(system.app.versions.electron).toBe('39.0.0');
     expect(system.os.platform).toBe(process.platform);
   });
@@ -106,7 +123,13 @@ describe('save report', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mr-zip-'));
     const file = path.join(dir, 'a.zip');
     const big = Buffer.alloc(100_000, 7);
-    writeFileSync(file, buildZip([{ name: 'empty.txt', data: new Uint8Array(0) }, { name: 'dir/ünï.bin', data: big }]));
+    writeFileSync(
+      file,
+      buildZip([
+        { name: 'empty.txt', data: new Uint8Array(0) },
+        { name: 'dir/ünï.bin', data: big },
+      ]),
+    );
     const files = await unzip(file); // yauzl checks the sizes, unzip() the CRCs
     expect(files.get('empty.txt')).toBe('');
     expect(files.get('dir/ünï.bin')?.length).toBe(100_000);

@@ -18,7 +18,9 @@ const { PAGE_URL } = await import('../../src-main/app/app-protocol.js');
 
 function open(): { win: FakeBrowserWindow; refused: string[] } {
   const refused: string[] = [];
-  const win = createMainWindow({ onRefused: (what, url) => refused.push(`${what} ${url}`) }) as unknown as FakeBrowserWindow;
+  const win = createMainWindow({
+    onRefused: (what, url) => refused.push(`${what} ${url}`),
+  }) as unknown as FakeBrowserWindow;
   return { win, refused };
 }
 
@@ -36,7 +38,14 @@ describe('main window', () => {
   it('runs the page sandboxed, isolated, without Node, with our preload, at least 1024x700', () => {
     const { win } = open();
     const prefs = win.options.webPreferences as Record<string, unknown>;
-    expect(prefs).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, nodeIntegrationInWorker: false, webSecurity: true, webviewTag: false });
+    expect(prefs).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
     expect(path.isAbsolute(prefs.preload as string)).toBe(true);
     expect(path.basename(prefs.preload as string)).toBe('preload.cjs');
     expect(path.dirname(prefs.preload as string)).toBe(path.resolve('src-main/app'));
@@ -54,7 +63,11 @@ describe('main window', () => {
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
     let answer: { responseHeaders?: Record<string, string[]> } | undefined;
     win.webContents.session.headersListener!(
-      { url: PAGE_URL, resourceType: 'mainFrame', responseHeaders: { 'content-security-policy': ["script-src * 'unsafe-inline'"], 'Content-Type': ['text/html'] } },
+      {
+        url: PAGE_URL,
+        resourceType: 'mainFrame',
+        responseHeaders: { 'content-security-policy': ["script-src * 'unsafe-inline'"], 'Content-Type': ['text/html'] },
+      },
       (r) => (answer = r as typeof answer),
     );
     expect(answer?.responseHeaders?.['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY]);
@@ -65,7 +78,8 @@ describe('main window', () => {
   it('refuses every permission the page asks for', () => {
     const { win } = open();
     const granted: boolean[] = [];
-    for (const p of ['media', 'geolocation', 'notifications', 'serial', 'usb', 'hid']) win.webContents.session.permissionRequest!(win.webContents, p, (g) => granted.push(g));
+    for (const p of ['media', 'geolocation', 'notifications', 'serial', 'usb', 'hid'])
+      win.webContents.session.permissionRequest!(win.webContents, p, (g) => granted.push(g));
     expect(granted).toEqual([false, false, false, false, false, false]);
     expect(win.webContents.session.permissionCheck!(win.webContents, 'usb')).toBe(false);
   });

@@ -12,9 +12,15 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function setup(script: ConstructorParameters<typeof FakeAtDevice>[0], opts: { echo?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}) {
+function setup(
+  script: ConstructorParameters<typeof FakeAtDevice>[0],
+  opts: { echo?: boolean; timeoutMs?: number; signal?: AbortSignal } = {},
+) {
   const device = new FakeAtDevice(script, { echo: opts.echo ?? true });
-  const client = new AtClient(device.host, { timeoutMs: opts.timeoutMs ?? 1000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const client = new AtClient(device.host, {
+    timeoutMs: opts.timeoutMs ?? 1000,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   cleanups.push(async () => {
     await client.close();
     await device.stop();
@@ -31,9 +37,8 @@ const EC25: Record<string, string> = {
   'AT+CPIN?': lines('+CPIN: SIM PIN', 'OK'),
 };
 
-
 describe('AtClient', () => {
-  it('answers the wizard\'s queries from a module that echoes', async () => {
+  it("answers the wizard's queries from a module that echoes", async () => {
     const { client } = setup((c) => EC25[c] ?? lines('ERROR'));
     expect(await client.ati()).toEqual({ manufacturer: 'Quectel', model: 'EC25', revision: 'EC25EFAR06A11M4G' });
     expect(await client.qgmr()).toBe('EC25EFAR06A11M4G_01.001.01.001');

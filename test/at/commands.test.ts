@@ -58,11 +58,22 @@ async function ptyAtModule(script: ConstructorParameters<typeof FakeAtDevice>[0]
   return port.hostPath;
 }
 
-const noUsb = () => enumeratorPortSource({ availability: async () => ({ available: false, reason: 'no USB subsystem on this machine (/sys/bus/usb is missing)' }), list: async () => [] });
+const noUsb = () =>
+  enumeratorPortSource({
+    availability: async () => ({
+      available: false,
+      reason: 'no USB subsystem on this machine (/sys/bus/usb is missing)',
+    }),
+    list: async () => [],
+  });
 
 describe('modem-rescue at', () => {
   it.skipIf(!HAVE_SOCAT)('prints the answers of each command over a serial port', async () => {
-    const path = await ptyAtModule((c) => (c === 'ATI' ? lines('Quectel', 'EC25', 'Revision: EC25EFAR06A11M4G', 'OK') : lines('EC25EFAR06A11M4G_01.001.01.001', 'OK')));
+    const path = await ptyAtModule((c) =>
+      c === 'ATI'
+        ? lines('Quectel', 'EC25', 'Revision: EC25EFAR06A11M4G', 'OK')
+        : lines('EC25EFAR06A11M4G_01.001.01.001', 'OK'),
+    );
     const r = await runCommand((io) => atCommand.run(['--port', path, 'ATI', 'AT+QGMR'], io));
     expect(r.code).toBe(EXIT_CODES.ok);
     expect(r.out).toBe('Quectel\nEC25\nRevision: EC25EFAR06A11M4G\nOK\nEC25EFAR06A11M4G_01.001.01.001\nOK\n');
@@ -74,7 +85,7 @@ describe('modem-rescue at', () => {
     expect(JSON.parse(r.out)).toEqual({ command: 'AT+CFUN?', lines: ['+CFUN: 1'], final: 'OK' });
   });
 
-  it.skipIf(!HAVE_SOCAT)('a +CME ERROR is a device problem (exit 4) with the module\'s text', async () => {
+  it.skipIf(!HAVE_SOCAT)("a +CME ERROR is a device problem (exit 4) with the module's text", async () => {
     const path = await ptyAtModule(() => lines('+CME ERROR: 10'));
     const r = await runCommand((io) => atCommand.run(['--port', path, 'AT+CPIN?'], io));
     expect(r.code).toBe(EXIT_CODES.device);
@@ -101,7 +112,9 @@ describe('modem-rescue at', () => {
 
   it('usage errors', async () => {
     expect((await runCommand((io) => atCommand.run([], io))).code).toBe(EXIT_CODES.usage);
-    expect((await runCommand((io) => atCommand.run(['--port', '/dev/null', '--timeout', 'x', 'ATI'], io))).code).toBe(EXIT_CODES.usage);
+    expect((await runCommand((io) => atCommand.run(['--port', '/dev/null', '--timeout', 'x', 'ATI'], io))).code).toBe(
+      EXIT_CODES.usage,
+    );
   });
 });
 
@@ -138,7 +151,9 @@ describe('modem-rescue enter-edl', () => {
       await dmPort.unplug();
       await edlPort.plugIn();
     });
-    const r = await runCommand((io) => makeEnterEdlCommand().run(['--port', dmPort.hostPath, '--edl-port', edlPort.hostPath, '--wait', '10'], io));
+    const r = await runCommand((io) =>
+      makeEnterEdlCommand().run(['--port', dmPort.hostPath, '--edl-port', edlPort.hostPath, '--wait', '10'], io),
+    );
     await served;
     expect(r.err).toBe('');
     expect(r.code).toBe(EXIT_CODES.ok);
@@ -150,7 +165,9 @@ describe('modem-rescue enter-edl', () => {
     const dmPort = new PtyPort();
     cleanups.push(() => dmPort.dispose());
     await dmPort.plugIn();
-    const r = await runCommand((io) => makeEnterEdlCommand().run(['--port', dmPort.hostPath, '--edl-port', '/nonexistent/tty', '--wait', '1'], io));
+    const r = await runCommand((io) =>
+      makeEnterEdlCommand().run(['--port', dmPort.hostPath, '--edl-port', '/nonexistent/tty', '--wait', '1'], io),
+    );
     expect(r.code).toBe(EXIT_CODES.device);
     expect(r.err).toMatch(/EDL_SWITCH_FAILED.*No echo/);
     expect(r.err).toMatch(/USB_BOOT/);

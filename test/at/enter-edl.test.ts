@@ -23,7 +23,10 @@ class FakeDm implements PipeOpener {
   private stopped = new AbortController();
   private tasks: Promise<void>[] = [];
 
-  constructor(private readonly reaction: Reaction, private readonly opts: { logBytesBefore?: number; flood?: boolean; onSwitch?: () => void } = {}) {}
+  constructor(
+    private readonly reaction: Reaction,
+    private readonly opts: { logBytesBefore?: number; flood?: boolean; onSwitch?: () => void } = {},
+  ) {}
 
   async open(): Promise<BulkPipe> {
     this.pair = createMemoryPipePair({ name: 'fake DM' });
@@ -42,7 +45,8 @@ class FakeDm implements PipeOpener {
     const logFrame = hdlcEncode(Uint8Array.of(0x10, 0x00, 0x12, 0x00, 1, 2, 3, 4, 5, 6, 7, 8));
     try {
       if (this.opts.logBytesBefore) {
-        for (let sent = 0; sent < this.opts.logBytesBefore; sent += logFrame.length) await pair.device.write(logFrame.slice(), io);
+        for (let sent = 0; sent < this.opts.logBytesBefore; sent += logFrame.length)
+          await pair.device.write(logFrame.slice(), io);
       }
       if (this.opts.flood) this.tasks.push(this.flood(pair, logFrame));
       const decoder = new HdlcDecoder();
@@ -99,7 +103,8 @@ class FakeEdlOpener implements PipeOpener {
         this.opened = createMemoryPipePair({ name: 'USB 3-2 05c6:9008' }).host;
         return this.opened;
       }
-      if (Date.now() >= deadline) throw new RescueError('DEVICE_NOT_FOUND', `Waited ${io.timeoutMs} ms for a USB device 05c6:9008.`);
+      if (Date.now() >= deadline)
+        throw new RescueError('DEVICE_NOT_FOUND', `Waited ${io.timeoutMs} ms for a USB device 05c6:9008.`);
       await sleep(10, io.signal);
     }
   }
@@ -112,7 +117,10 @@ function dev(vid: number, pid: number, busPath: string): EnumeratedDevice {
 /** A bus whose device list follows a script of (time after the switch -> devices). */
 class ScriptedBus implements UsbEnumerator {
   private switchedAt: number | undefined;
-  constructor(private readonly before: EnumeratedDevice[], private readonly after: { atMs: number; devices: EnumeratedDevice[] }[]) {}
+  constructor(
+    private readonly before: EnumeratedDevice[],
+    private readonly after: { atMs: number; devices: EnumeratedDevice[] }[],
+  ) {}
   switched(): void {
     this.switchedAt = Date.now();
   }
@@ -136,12 +144,21 @@ afterEach(async () => {
 function run(dm: FakeDm, edl: PipeOpener, extra: Partial<EnterEdlOptions> = {}) {
   fakes.push(dm);
   const events: EngineEvent[] = [];
-  const p = enterEdl({ dm, edl, waitMs: 2000, echoTimeoutMs: 300, drainQuietMs: 30, pollMs: 20, onEvent: (e) => events.push(e), ...extra });
+  const p = enterEdl({
+    dm,
+    edl,
+    waitMs: 2000,
+    echoTimeoutMs: 300,
+    drainQuietMs: 30,
+    pollMs: 20,
+    onEvent: (e) => events.push(e),
+    ...extra,
+  });
   return { p, events };
 }
 
-
-const logs = (events: EngineEvent[]): string[] => events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
+const logs = (events: EngineEvent[]): string[] =>
+  events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
 
 describe('enterEdl', () => {
   it('drains the logs, sends exactly 4B 65 01 00 54 0F 7E, gets the echo and reports where 9008 appeared', async () => {
@@ -228,29 +245,52 @@ describe('enterEdl', () => {
     const normal = dev(0x2c7c, 0x0125, '1-1');
 
     it('a module that leaves and comes back in normal mode', async () => {
-      const bus = new ScriptedBus([normal], [{ atMs: 0, devices: [] }, { atMs: 80, devices: [dev(0x2c7c, 0x0125, '1-4')] }]);
-      const e = await rejection(run(new FakeDm('echo', { onSwitch: () => bus.switched() }), new FakeEdlOpener(undefined), { enumerator: bus }).p);
+      const bus = new ScriptedBus(
+        [normal],
+        [
+          { atMs: 0, devices: [] },
+          { atMs: 80, devices: [dev(0x2c7c, 0x0125, '1-4')] },
+        ],
+      );
+      const e = await rejection(
+        run(new FakeDm('echo', { onSwitch: () => bus.switched() }), new FakeEdlOpener(undefined), { enumerator: bus })
+          .p,
+      );
       expect(e.code).toBe('EDL_SWITCH_FAILED');
       expect(e.message).toMatch(/came back in normal mode \(2c7c:0125 at USB 1-4\)/);
     });
 
     it('a module that never leaves normal mode', async () => {
       const bus = new ScriptedBus([normal], []);
-      const e = await rejection(run(new FakeDm('echo'), new FakeEdlOpener(undefined), { enumerator: bus, waitMs: 200 }).p);
+      const e = await rejection(
+        run(new FakeDm('echo'), new FakeEdlOpener(undefined), { enumerator: bus, waitMs: 200 }).p,
+      );
       expect(e.code).toBe('EDL_SWITCH_FAILED');
       expect(e.message).toMatch(/still running in normal mode/);
     });
 
     it('a module that comes back in crash dump (900e)', async () => {
-      const bus = new ScriptedBus([normal], [{ atMs: 0, devices: [] }, { atMs: 50, devices: [dev(0x05c6, 0x900e, '1-4')] }]);
-      const e = await rejection(run(new FakeDm('echo', { onSwitch: () => bus.switched() }), new FakeEdlOpener(undefined), { enumerator: bus }).p);
+      const bus = new ScriptedBus(
+        [normal],
+        [
+          { atMs: 0, devices: [] },
+          { atMs: 50, devices: [dev(0x05c6, 0x900e, '1-4')] },
+        ],
+      );
+      const e = await rejection(
+        run(new FakeDm('echo', { onSwitch: () => bus.switched() }), new FakeEdlOpener(undefined), { enumerator: bus })
+          .p,
+      );
       expect(e.code).toBe('SAHARA_MEMORY_DEBUG');
       expect(e.message).toMatch(/05c6:900e/);
     });
 
     it('a module that comes back in fastboot', async () => {
       const bus = new ScriptedBus([normal], [{ atMs: 50, devices: [dev(0x18d1, 0xd00d, '1-4')] }]);
-      const e = await rejection(run(new FakeDm('echo', { onSwitch: () => bus.switched() }), new FakeEdlOpener(undefined), { enumerator: bus }).p);
+      const e = await rejection(
+        run(new FakeDm('echo', { onSwitch: () => bus.switched() }), new FakeEdlOpener(undefined), { enumerator: bus })
+          .p,
+      );
       expect(e.code).toBe('DEVICE_NOT_FOUND');
       expect(e.message).toMatch(/fastboot/);
       expect(e.nextStep).toMatch(/not download mode/);
@@ -258,7 +298,12 @@ describe('enterEdl', () => {
 
     it('a bus that cannot be listed does not stop the switch', async () => {
       const edl = new FakeEdlOpener(50);
-      const broken: UsbEnumerator = { availability: async () => ({ available: true }), list: async () => { throw new RescueError('HOST_IO', 'Cannot list /sys/bus/usb/devices.'); } };
+      const broken: UsbEnumerator = {
+        availability: async () => ({ available: true }),
+        list: async () => {
+          throw new RescueError('HOST_IO', 'Cannot list /sys/bus/usb/devices.');
+        },
+      };
       const { p, events } = run(new FakeDm('echo', { onSwitch: () => edl.switched() }), edl, { enumerator: broken });
       expect((await p).edlPipeName).toContain('9008');
       expect(logs(events).some((l) => l.startsWith('warn:') && l.includes('cannot be watched'))).toBe(true);
@@ -266,8 +311,23 @@ describe('enterEdl', () => {
 
     it('9008 on a different bus path is taken', async () => {
       const edl = new FakeEdlOpener(60);
-      const bus = new ScriptedBus([normal], [{ atMs: 0, devices: [] }, { atMs: 60, devices: [dev(0x05c6, 0x9008, '2-7')] }]);
-      const { p } = run(new FakeDm('echo', { onSwitch: () => { bus.switched(); edl.switched(); } }), edl, { enumerator: bus });
+      const bus = new ScriptedBus(
+        [normal],
+        [
+          { atMs: 0, devices: [] },
+          { atMs: 60, devices: [dev(0x05c6, 0x9008, '2-7')] },
+        ],
+      );
+      const { p } = run(
+        new FakeDm('echo', {
+          onSwitch: () => {
+            bus.switched();
+            edl.switched();
+          },
+        }),
+        edl,
+        { enumerator: bus },
+      );
       expect((await p).edlPipeName).toContain('9008');
     });
   });

@@ -5,7 +5,8 @@
 import { createMemoryPipePair, type MemoryPipePair } from '../../src-main/transport/memory.js';
 import type { BulkPipe } from '../../src-main/transport/transport.js';
 
-export type Answer = string | Uint8Array | undefined | ((send: (text: string | Uint8Array) => Promise<void>) => Promise<void>);
+export type Answer =
+  string | Uint8Array | undefined | ((send: (text: string | Uint8Array) => Promise<void>) => Promise<void>);
 
 export class FakeAtDevice {
   readonly pair: MemoryPipePair;

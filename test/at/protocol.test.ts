@@ -2,8 +2,19 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  AT_MAX_LINE, AtLineSplitter, AtParseError, classifyFinal, commandName, commandProblem, isEcho, isUrc, parseAti, parseCfun,
-  parseFirmwareVersion, parseImei, parseUsbnet,
+  AT_MAX_LINE,
+  AtLineSplitter,
+  AtParseError,
+  classifyFinal,
+  commandName,
+  commandProblem,
+  isEcho,
+  isUrc,
+  parseAti,
+  parseCfun,
+  parseFirmwareVersion,
+  parseImei,
+  parseUsbnet,
 } from '../../src-main/protocol/at.js';
 import { luhnValid } from '../../src-main/protocol/imei.js';
 
@@ -64,20 +75,35 @@ describe('final result codes', () => {
     expect(classifyFinal('OK')).toEqual({ kind: 'ok' });
     expect(classifyFinal('ERROR')).toMatchObject({ kind: 'error', type: 'ERROR' });
     expect(classifyFinal('+CME ERROR: 10')).toEqual({ kind: 'error', text: '+CME ERROR: 10', type: 'CME', code: 10 });
-    expect(classifyFinal('+CME ERROR: SIM not inserted')).toEqual({ kind: 'error', text: '+CME ERROR: SIM not inserted', type: 'CME' });
+    expect(classifyFinal('+CME ERROR: SIM not inserted')).toEqual({
+      kind: 'error',
+      text: '+CME ERROR: SIM not inserted',
+      type: 'CME',
+    });
     expect(classifyFinal('+CMS ERROR: 500')).toMatchObject({ kind: 'error', type: 'CMS', code: 500 });
     expect(classifyFinal('NO CARRIER')).toMatchObject({ kind: 'error', type: 'CALL' });
     expect(classifyFinal('BUSY')).toMatchObject({ kind: 'error', type: 'CALL' });
   });
 
   it('does not take response lines for finals', () => {
-    for (const l of ['OKAY', 'Quectel', '+CFUN: 1', 'ERRORS', 'Revision: OK', '+CME: 3']) expect(classifyFinal(l)).toBeUndefined();
+    for (const l of ['OKAY', 'Quectel', '+CFUN: 1', 'ERRORS', 'Revision: OK', '+CME: 3'])
+      expect(classifyFinal(l)).toBeUndefined();
   });
 });
 
 describe('URCs and echo', () => {
-  it('knows the module\'s unsolicited lines', () => {
-    for (const l of ['RDY', '+QIND: SMS DONE', '+CPIN: READY', '+QUSIM: 1', 'POWERED DOWN', '+CFUN: 1', '+CREG: 1', 'RING']) expect(isUrc(l)).toBe(true);
+  it("knows the module's unsolicited lines", () => {
+    for (const l of [
+      'RDY',
+      '+QIND: SMS DONE',
+      '+CPIN: READY',
+      '+QUSIM: 1',
+      'POWERED DOWN',
+      '+CFUN: 1',
+      '+CREG: 1',
+      'RING',
+    ])
+      expect(isUrc(l)).toBe(true);
     for (const l of ['Quectel', 'EC25', 'OK', '+QGMR: x', 'RDYX', 'RINGING']) expect(isUrc(l)).toBe(false);
   });
 
@@ -106,7 +132,11 @@ describe('URCs and echo', () => {
 
 describe('answer parsers', () => {
   it('reads ATI', () => {
-    expect(parseAti(['Quectel', 'EC25', 'Revision: EC25EFAR06A11M4G'])).toEqual({ manufacturer: 'Quectel', model: 'EC25', revision: 'EC25EFAR06A11M4G' });
+    expect(parseAti(['Quectel', 'EC25', 'Revision: EC25EFAR06A11M4G'])).toEqual({
+      manufacturer: 'Quectel',
+      model: 'EC25',
+      revision: 'EC25EFAR06A11M4G',
+    });
     expect(() => parseAti(['Quectel', 'EC25'])).toThrow(AtParseError);
     expect(() => parseAti(['Revision: X'])).toThrow(/manufacturer/);
   });
@@ -119,7 +149,7 @@ describe('answer parsers', () => {
     expect(() => parseFirmwareVersion(['EC25<script>'])).toThrow(/unexpected characters/);
   });
 
-  it('checks the IMEI\'s Luhn digit', () => {
+  it("checks the IMEI's Luhn digit", () => {
     expect(luhnValid('490154203237518')).toBe(true);
     expect(luhnValid('490154203237519')).toBe(false);
     expect(parseImei(['490154203237518'])).toBe('490154203237518');

@@ -30,7 +30,10 @@ async function startNormalModem() {
   const stateDir = mkdtempSync(join(tmpdir(), 'at-normal-'));
   const normal = new MemoryNormalBus();
   const edl = new MemoryBus();
-  const modem = new VirtualModem({ model: 'ec25', stateDir, mode: 'normal', normalPort: normal, reEnumerateDelayMs: 30 }, edl);
+  const modem = new VirtualModem(
+    { model: 'ec25', stateDir, mode: 'normal', normalPort: normal, reEnumerateDelayMs: 30 },
+    edl,
+  );
   await modem.start();
   cleanups.push(async () => {
     await modem.stop();
@@ -90,7 +93,10 @@ describe.skipIf(!socatAvailable())('the commands against the virtual EC25 on pse
     const stateDir = mkdtempSync(join(tmpdir(), 'at-normal-pty-'));
     const normal = new PtyNormalPort();
     const edl = new PtyPort();
-    const modem = new VirtualModem({ model: 'ec25', stateDir, mode: 'normal', normalPort: normal, reEnumerateDelayMs: 30 }, edl);
+    const modem = new VirtualModem(
+      { model: 'ec25', stateDir, mode: 'normal', normalPort: normal, reEnumerateDelayMs: 30 },
+      edl,
+    );
     await modem.start();
     cleanups.push(async () => {
       await modem.stop();
@@ -100,13 +106,22 @@ describe.skipIf(!socatAvailable())('the commands against the virtual EC25 on pse
     });
     const io = (): CliIo & { text: () => string } => {
       let out = '';
-      return { out: (t) => void (out += t), err: (t) => void (out += t), isTTY: false, columns: 80, signal: new AbortController().signal, text: () => out };
+      return {
+        out: (t) => void (out += t),
+        err: (t) => void (out += t),
+        isTTY: false,
+        columns: 80,
+        signal: new AbortController().signal,
+        text: () => out,
+      };
     };
     const atIo = io();
     expect(await atCommand.run(['--port', normal.atPath, 'AT+QGMR'], atIo)).toBe(0);
     expect(atIo.text()).toMatch(new RegExp(`^${modem.model.firmware.split('_')[0]}\\S*\\nOK\\n`));
     const edlIo = io();
-    expect(await enterEdlCommand.run(['--port', normal.dmPath, '--edl-port', edl.hostPath, '--wait', '10'], edlIo)).toBe(0);
+    expect(
+      await enterEdlCommand.run(['--port', normal.dmPath, '--edl-port', edl.hostPath, '--wait', '10'], edlIo),
+    ).toBe(0);
     expect(edlIo.text()).toContain(`The module is in download mode (EDL) on ${edl.hostPath}`);
     expect(modem.state).toBe('edl');
   });

@@ -26,14 +26,31 @@ describe('QCN backup from the virtual modem', () => {
     modem = await startNormalModem();
     const out = join(dir, 'ec25.qcn');
     const events: string[] = [];
-    const r = await backupQcn({ dm: modem.bus.dmOpener, out, onEvent: (e) => e.type === 'log' && events.push(e.message) });
+    const r = await backupQcn({
+      dm: modem.bus.dmOpener,
+      out,
+      onEvent: (e) => e.type === 'log' && events.push(e.message),
+    });
     const file = readFileSync(out);
     const c = CFB.read(file, { type: 'buffer' });
-    const streams = new Set(c.FullPaths.filter((_, i) => c.FileIndex[i]!.type === 2).map((p) => p.replace(/^Root Entry\//, '')));
-    for (const s of ['File_Version', '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY', '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY_SIM_1', '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY_SIM_2', '00024655/default/Mobile_Property_Info', '00024655/default/Feature_Mask', '00024655/default/EFS_Backup/EFS_Dir/00000000', '00024655/default/Provisioning_Item_Files/EFS_Data/00000000']) {
+    const streams = new Set(
+      c.FullPaths.filter((_, i) => c.FileIndex[i]!.type === 2).map((p) => p.replace(/^Root Entry\//, '')),
+    );
+    for (const s of [
+      'File_Version',
+      '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY',
+      '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY_SIM_1',
+      '00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY_SIM_2',
+      '00024655/default/Mobile_Property_Info',
+      '00024655/default/Feature_Mask',
+      '00024655/default/EFS_Backup/EFS_Dir/00000000',
+      '00024655/default/Provisioning_Item_Files/EFS_Data/00000000',
+    ]) {
       expect(streams.has(s), s).toBe(true);
     }
-    const arr = Buffer.from(CFB.find(c, 'Root Entry/00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY')!.content as Uint8Array);
+    const arr = Buffer.from(
+      CFB.find(c, 'Root Entry/00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY')!.content as Uint8Array,
+    );
     expect(arr.length % 136).toBe(0);
     let imeiRecord: Buffer | undefined;
     for (let o = 0; o < arr.length; o += 136) {
@@ -50,21 +67,29 @@ describe('QCN backup from the virtual modem', () => {
       expect([...ids].sort((a, b) => a - b)).toEqual(modem.state.nvIds(ctx));
     }
     // Every index of multi-entry items, one record per index (1014 carries its index, 4678 does not).
-    const indexes = (id: number): number[] => q.nvItems.filter((i) => i.id === id && i.context === 0).map((i) => i.index).sort((a, b) => a - b);
+    const indexes = (id: number): number[] =>
+      q.nvItems
+        .filter((i) => i.id === id && i.context === 0)
+        .map((i) => i.index)
+        .sort((a, b) => a - b);
     expect(indexes(296)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(indexes(1014)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(indexes(4678)).toEqual([0, 1, 2, 3]);
     expect(indexes(57)).toEqual([0, 1, 2]);
-    for (const it of q.nvItems.filter((i) => i.id === 1014)) expect(Buffer.from(it.data).equals(Buffer.from(modem.state.nvRead(1014, 0, it.index).data))).toBe(true);
+    for (const it of q.nvItems.filter((i) => i.id === 1014))
+      expect(Buffer.from(it.data).equals(Buffer.from(modem.state.nvRead(1014, 0, it.index).data))).toBe(true);
     expect(q.nvItems.filter((i) => i.context === 2)).toEqual([]); // the module has no subscription 2
     // Every file, in the storage QPST keeps it in: none in NV_Items.
     const all = [...q.efsBackup, ...q.provisioning];
     expect(all.map((f) => modulePath(f.path)).sort()).toEqual(modem.state.allFiles());
-    for (const f of all) expect(Buffer.from(f.data).equals(Buffer.from(modem.state.readFile(modulePath(f.path)!)!)), f.path).toBe(true);
+    for (const f of all)
+      expect(Buffer.from(f.data).equals(Buffer.from(modem.state.readFile(modulePath(f.path)!)!)), f.path).toBe(true);
     expect(q.nvItemFiles).toEqual([]);
     expect(q.provisioning.map((p) => p.path)).toContain('/nv/item_files/ims/IMS_enable');
     expect(q.provisioning.every((f) => isItemFilePath(f.path) || PROVISIONING_PATHS.includes(f.path))).toBe(true);
-    expect(q.efsBackup.filter((f) => f.path.startsWith('/nv/')).every((f) => f.path.startsWith('/nv/item_files/rfnv/'))).toBe(true);
+    expect(
+      q.efsBackup.filter((f) => f.path.startsWith('/nv/')).every((f) => f.path.startsWith('/nv/item_files/rfnv/')),
+    ).toBe(true);
     expect(q.efsBackup.filter((p) => p.path.startsWith('/nv/item_files/rfnv/')).length).toBeGreaterThan(30);
     // The files QPST names relative to the root: first, spelled as QPST does, time 0.
     expect(q.efsBackup.slice(0, 2).map((f) => [f.path, f.mtime])).toEqual([

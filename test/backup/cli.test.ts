@@ -18,7 +18,14 @@ import { startNormalModem, type TestModem } from './normal-modem.js';
 
 function io(): CliIo & { text: () => string } {
   let out = '';
-  return { out: (t) => (out += t), err: (t) => (out += t), isTTY: false, columns: 80, signal: new AbortController().signal, text: () => out };
+  return {
+    out: (t) => (out += t),
+    err: (t) => (out += t),
+    isTTY: false,
+    columns: 80,
+    signal: new AbortController().signal,
+    text: () => out,
+  };
 }
 
 let dir: string;
@@ -46,7 +53,9 @@ describe('backup, restore and qcn dump commands', () => {
     expect(await qcnDumpCommand.run(['dump', out], d)).toBe(0);
     expect(d.text()).toContain('model number 24655');
     expect(d.text()).toContain(`IMEI: ${modem.state.imei(0)}`);
-    expect(d.text()).toMatch(/files: +[1-9]\d* rfnv calibration in all; \d+ EFS backup, \d+ provisioning, 0 NV item files/);
+    expect(d.text()).toMatch(
+      /files: +[1-9]\d* rfnv calibration in all; \d+ EFS backup, \d+ provisioning, 0 NV item files/,
+    );
     const j = io();
     expect(await qcnDumpCommand.run(['dump', out, '--json'], j)).toBe(0);
     expect(JSON.parse(j.text()).imeis[0].imei).toBe(modem.state.imei(0));
@@ -63,8 +72,14 @@ describe('backup, restore and qcn dump commands', () => {
   });
 
   it('without --port and no module found: the port map error, naming --port', async () => {
-    const none: ModulePortSource = { description: 'test bus', availability: async () => ({ available: true }), modules: async () => [] } as unknown as ModulePortSource;
-    await expect(makeBackupCommand({ portSource: () => none }).run(['--out', join(dir, 'x.qcn')], io())).rejects.toMatchObject({ code: 'PORT_NOT_FOUND' });
+    const none: ModulePortSource = {
+      description: 'test bus',
+      availability: async () => ({ available: true }),
+      modules: async () => [],
+    } as unknown as ModulePortSource;
+    await expect(
+      makeBackupCommand({ portSource: () => none }).run(['--out', join(dir, 'x.qcn')], io()),
+    ).rejects.toMatchObject({ code: 'PORT_NOT_FOUND' });
     await expect(makeBackupCommand().run([], io())).rejects.toMatchObject({ code: 'USAGE' });
     await expect(makeRestoreCommand().run(['--dry-run'], io())).rejects.toMatchObject({ code: 'USAGE' });
   });
@@ -82,16 +97,26 @@ describe('backup, restore and qcn dump commands', () => {
     expect(await makeBackupCommand(deps).run(['--port', 'DM', '--out', out], io())).toBe(0);
     const q = readQcn(new Uint8Array(readFileSync(out)));
     const extra = join(dir, 'extra.qcn');
-    writeFileSync(extra, writeQcn({ ...q, nvItems: [...q.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(2) }] }));
+    writeFileSync(
+      extra,
+      writeQcn({
+        ...q,
+        nvItems: [...q.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(2) }],
+      }),
+    );
     modem.state.nvWrite(10, 1, new Uint8Array(128).fill(3), { unlocked: true });
     const r = io();
     expect(await makeRestoreCommand(deps).run([extra, '--port', 'DM'], r)).toBe(4);
     expect(r.text()).toContain('Partly restored: 1 items from');
-    expect(r.text()).toContain('  refused  NV 7400: the item number or its data is not valid for this modem (BADPARM)\n');
+    expect(r.text()).toContain(
+      '  refused  NV 7400: the item number or its data is not valid for this modem (BADPARM)\n',
+    );
     expect(r.text()).toContain('The state before the restore is saved in');
     await expect.poll(() => modem!.resets, { timeout: 2000 }).toBe(1);
     const j = io();
-    expect(await makeRestoreCommand(deps).run([extra, '--port', 'DM', '--json', '--backup-dir', join(dir, 'again')], j)).toBe(4);
+    expect(
+      await makeRestoreCommand(deps).run([extra, '--port', 'DM', '--json', '--backup-dir', join(dir, 'again')], j),
+    ).toBe(4);
     const json = JSON.parse(j.text().trim().split('\n').at(-1)!); // after the event lines
     expect([json.ok, json.outcome, json.refused[0].label]).toEqual([false, 'partly restored', 'NV 7400']);
   });
@@ -100,8 +125,12 @@ describe('backup, restore and qcn dump commands', () => {
     const fixture = join(__dirname, '../fixtures/qpst-synthetic/full.xqcn');
     const d = io();
     expect(await qcnDumpCommand.run(['dump', fixture], d)).toBe(0);
-    expect(d.text()).toContain('  NV items:  14 default, 2 SIM 1, 0 SIM 2 (8 records of entries 1.. of multi-entry items)\n');
-    expect(d.text()).toContain('  files:     3 rfnv calibration in all; 6 EFS backup, 5 provisioning, 0 NV item files\n');
+    expect(d.text()).toContain(
+      '  NV items:  14 default, 2 SIM 1, 0 SIM 2 (8 records of entries 1.. of multi-entry items)\n',
+    );
+    expect(d.text()).toContain(
+      '  files:     3 rfnv calibration in all; 6 EFS backup, 5 provisioning, 0 NV item files\n',
+    );
     expect(d.text()).toContain('    pdp_profiles/ap_embd_call_prof_num_Subscription01 (1 bytes)\n');
     const qcn = join(dir, 'full.qcn');
     const c1 = io();
@@ -109,18 +138,34 @@ describe('backup, restore and qcn dump commands', () => {
     expect(c1.text()).toMatch(/^Converted .* every stream the same\.\n$/);
     const xqcn = join(dir, 'back.xqcn');
     expect(await qcnDumpCommand.run(['convert', qcn, xqcn], io())).toBe(0);
-    expect(compareQcn(parseBackupFile(new Uint8Array(readFileSync(fixture)), fixture), parseBackupFile(new Uint8Array(readFileSync(xqcn)), xqcn), { mtimes: true })).toEqual([]);
+    expect(
+      compareQcn(
+        parseBackupFile(new Uint8Array(readFileSync(fixture)), fixture),
+        parseBackupFile(new Uint8Array(readFileSync(xqcn)), xqcn),
+        { mtimes: true },
+      ),
+    ).toEqual([]);
     // Only the root storage's name differs from QPST's export: it names the file written.
-    expect(readFileSync(xqcn, 'latin1')).toBe(readFileSync(fixture, 'latin1').replace('C:\\Users\\tester\\Desktop\\00000000_0.xqcn', 'back.xqcn'));
-    await expect(qcnDumpCommand.run(['convert', fixture, join(dir, 'x.bin')], io())).rejects.toMatchObject({ code: 'USAGE' });
+    expect(readFileSync(xqcn, 'latin1')).toBe(
+      readFileSync(fixture, 'latin1').replace('C:\\Users\\tester\\Desktop\\00000000_0.xqcn', 'back.xqcn'),
+    );
+    await expect(qcnDumpCommand.run(['convert', fixture, join(dir, 'x.bin')], io())).rejects.toMatchObject({
+      code: 'USAGE',
+    });
     // A stream this tool does not model is carried over both ways.
     const tree = qcnToTree(parseBackupFile(new Uint8Array(readFileSync(fixture)), fixture));
     const def = (tree.children[1] as CfbStorage).children[0] as CfbStorage;
-    def.children.push({ kind: 'storage', name: 'Vendor_Extra', children: [{ kind: 'stream', name: 'Blob', data: Uint8Array.of(1, 2, 3) }] });
+    def.children.push({
+      kind: 'storage',
+      name: 'Vendor_Extra',
+      children: [{ kind: 'stream', name: 'Blob', data: Uint8Array.of(1, 2, 3) }],
+    });
     const odd = join(dir, 'odd.qcn');
     writeFileSync(odd, writeCfb(tree));
     expect(await qcnDumpCommand.run(['convert', odd, join(dir, 'odd.xqcn')], io())).toBe(0);
-    expect(readFileSync(join(dir, 'odd.xqcn'), 'latin1')).toContain("<Storage Name='Vendor_Extra'>\n        <Stream Length='3' Name='Blob' Value='01 02 03 '/>");
+    expect(readFileSync(join(dir, 'odd.xqcn'), 'latin1')).toContain(
+      "<Storage Name='Vendor_Extra'>\n        <Stream Length='3' Name='Blob' Value='01 02 03 '/>",
+    );
     expect(await qcnDumpCommand.run(['convert', join(dir, 'odd.xqcn'), join(dir, 'odd2.qcn')], io())).toBe(0);
     expect(treeDifferences(tree, readCfb(new Uint8Array(readFileSync(join(dir, 'odd2.qcn')))))).toEqual([]);
   });

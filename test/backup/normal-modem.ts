@@ -27,7 +27,15 @@ export async function startNormalModem(opts: { faults?: string[]; journalWrites?
   const stateDir = mkdtempSync(join(tmpdir(), 'mr-qcn-modem-'));
   const bus = new MemoryNormalBus();
   const modem = new VirtualModem(
-    { model: 'ec25', stateDir, mode: 'normal', normalPort: bus, reEnumerateDelayMs: 20, faults: (opts.faults ?? []).map(parseFault), normal: { atBootUrcs: false, ...(opts.journalWrites ? { journalWrites: opts.journalWrites } : {}) } },
+    {
+      model: 'ec25',
+      stateDir,
+      mode: 'normal',
+      normalPort: bus,
+      reEnumerateDelayMs: 20,
+      faults: (opts.faults ?? []).map(parseFault),
+      normal: { atBootUrcs: false, ...(opts.journalWrites ? { journalWrites: opts.journalWrites } : {}) },
+    },
     new MemoryBus(),
   );
   const m: TestModem = {

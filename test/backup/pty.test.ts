@@ -22,7 +22,10 @@ describe.skipIf(!socatAvailable())('backup over pseudo-terminals', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mr-qcn-pty-'));
     const normal = new PtyNormalPort();
     const edl = new PtyPort();
-    const modem = new VirtualModem({ model: 'ec25', stateDir: join(dir, 'modem'), mode: 'normal', normalPort: normal, reEnumerateDelayMs: 30 }, edl);
+    const modem = new VirtualModem(
+      { model: 'ec25', stateDir: join(dir, 'modem'), mode: 'normal', normalPort: normal, reEnumerateDelayMs: 30 },
+      edl,
+    );
     await modem.start();
     cleanups.push(async () => {
       await modem.stop();
@@ -31,13 +34,22 @@ describe.skipIf(!socatAvailable())('backup over pseudo-terminals', () => {
       rmSync(dir, { recursive: true, force: true });
     });
     let text = '';
-    const io: CliIo = { out: (t) => void (text += t), err: (t) => void (text += t), isTTY: false, columns: 80, signal: new AbortController().signal };
+    const io: CliIo = {
+      out: (t) => void (text += t),
+      err: (t) => void (text += t),
+      isTTY: false,
+      columns: 80,
+      signal: new AbortController().signal,
+    };
     const out = join(dir, 'ec25.qcn');
     expect(await backupCommand.run(['--port', normal.dmPath, '--out', out], io)).toBe(0);
     const c = CFB.read(readFileSync(out), { type: 'buffer' });
-    const arr = Buffer.from(CFB.find(c, 'Root Entry/00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY')!.content as Uint8Array);
+    const arr = Buffer.from(
+      CFB.find(c, 'Root Entry/00024655/default/NV_NUMBERED_ITEMS/NV_ITEM_ARRAY')!.content as Uint8Array,
+    );
     let imei: string | undefined;
-    for (let o = 0; o < arr.length; o += 136) if (arr.readUInt16LE(o + 4) === 550) imei = nvToImei(arr.subarray(o + 8, o + 136));
+    for (let o = 0; o < arr.length; o += 136)
+      if (arr.readUInt16LE(o + 4) === 550) imei = nvToImei(arr.subarray(o + 8, o + 136));
     expect(imei).toBe(modem.normalState!.imei(0));
     expect(text).toContain(`IMEI ${imei}`);
   }, 60_000);

@@ -11,7 +11,16 @@ const rec = (id: number, index: number, first: number, fill = 1, context: 0 | 1 
 };
 
 function qcn(parts: Partial<QcnBackup>): QcnBackup {
-  return { model: 24655, nvItems: [], efsBackup: [], provisioning: [], nvItemFiles: [], property: { esn: 0, model: 24655, nvMajor: 0, nvMinor: 0, swVersion: '', tool: '' }, featureMask: new Uint8Array(0), ...parts };
+  return {
+    model: 24655,
+    nvItems: [],
+    efsBackup: [],
+    provisioning: [],
+    nvItemFiles: [],
+    property: { esn: 0, model: 24655, nvMajor: 0, nvMinor: 0, swVersion: '', tool: '' },
+    featureMask: new Uint8Array(0),
+    ...parts,
+  };
 }
 
 describe('restore plan: checks on the file alone', () => {
@@ -31,7 +40,20 @@ describe('restore plan: checks on the file alone', () => {
         ],
       }),
     );
-    expect(c.nv.map((i) => `${i.id}:${i.index}`)).toEqual(['1014:0', '1014:1', '1014:2', '1014:3', '1014:4', '1014:5', '4678:0', '4678:1', '4678:2', '4678:3', '296:0', '10:0']);
+    expect(c.nv.map((i) => `${i.id}:${i.index}`)).toEqual([
+      '1014:0',
+      '1014:1',
+      '1014:2',
+      '1014:3',
+      '1014:4',
+      '1014:5',
+      '4678:0',
+      '4678:1',
+      '4678:2',
+      '4678:3',
+      '296:0',
+      '10:0',
+    ]);
     expect(c.invalid.map((i) => `${i.label}: ${i.reason}`)).toEqual([
       'NV 296[2]: its data does not start with its index 2 and differs from entry 0, so no NV write can put it at index 2',
       'NV 57[300]: its index 300 does not fit the one byte a DIAG write carries',
@@ -64,7 +86,15 @@ describe('restore plan: checks on the file alone', () => {
       '/nv/item_files/rfnv/00020001: the file holds it 2 times with different contents (/nv/item_files/rfnv/00020001, /nv/item_files/rfnv/00020001)',
     ]);
     // QPST keeps rfnv item files in EFS_Backup: they go back as item files (PUT) when they fit one request.
-    const rf = checkEntries(qcn({ efsBackup: [{ path: '/nv/item_files/rfnv/00020002', mtime: 0, data: new Uint8Array(700) }, { path: '/nv/item_files/rfnv/00020003', mtime: 0, data: new Uint8Array(1025) }], provisioning: [{ path: '/nv/item_files/big', data: new Uint8Array(1065) }] }));
+    const rf = checkEntries(
+      qcn({
+        efsBackup: [
+          { path: '/nv/item_files/rfnv/00020002', mtime: 0, data: new Uint8Array(700) },
+          { path: '/nv/item_files/rfnv/00020003', mtime: 0, data: new Uint8Array(1025) },
+        ],
+        provisioning: [{ path: '/nv/item_files/big', data: new Uint8Array(1065) }],
+      }),
+    );
     expect(rf.files.map((f) => f.asItem)).toEqual([true, false, false]);
   });
 });
@@ -81,7 +111,11 @@ describe('restore plan: against the module', () => {
     const plan = planWrites(entries, nowNv, [undefined], new Set());
     expect(plan.same).toBe(1);
     expect(plan.write.map((w) => `${w.label} (${w.reason})`)).toEqual(['NV 20 (differs)']);
-    expect(plan.skipped.map((w) => `${w.label}:${w.protectedAs}`)).toEqual(['NV 550:imei', 'NV 569:rfnv', '/nv/item_files/rfnv/00020001:rfnv']);
+    expect(plan.skipped.map((w) => `${w.label}:${w.protectedAs}`)).toEqual([
+      'NV 550:imei',
+      'NV 569:rfnv',
+      '/nv/item_files/rfnv/00020001:rfnv',
+    ]);
     const named = planWrites(entries, nowNv, [undefined], new Set(['imei', 'rfnv'] as const));
     expect(named.write.map((w) => w.label)).toEqual(['NV 550', 'NV 569', 'NV 20', '/nv/item_files/rfnv/00020001']);
     expect(named.write[0]!.reason).toBe('missing on the modem');

@@ -43,7 +43,10 @@ const fixture = (): QcnBackup => parseBackupFile(new Uint8Array(readFileSync(FIX
 
 /** Every entry of the file by its label: NV records with their index, files as the file spells them. */
 function labelsOf(q: QcnBackup): string[] {
-  return [...q.nvItems.map(nvLabel), ...[...q.efsBackup, ...q.provisioning, ...q.nvItemFiles].map((f) => f.path)].sort();
+  return [
+    ...q.nvItems.map(nvLabel),
+    ...[...q.efsBackup, ...q.provisioning, ...q.nvItemFiles].map((f) => f.path),
+  ].sort();
 }
 
 async function backupOf(m: TestModem, name: string): Promise<QcnBackup> {
@@ -56,7 +59,13 @@ describe('restoring a QPST-layout full backup', () => {
   it('the dry run shows the whole plan and writes nothing; the restore writes exactly it; the next backup equals the file', async () => {
     const m = await blankModem();
     const q = fixture();
-    const dry = await restoreQcn({ dm: m.bus.dmOpener, file: FIXTURE, dryRun: true, items, backupDir: join(dir, 'before') });
+    const dry = await restoreQcn({
+      dm: m.bus.dmOpener,
+      file: FIXTURE,
+      dryRun: true,
+      items,
+      backupDir: join(dir, 'before'),
+    });
     expect(dry.outcome).toBe('dry run');
     expect(dry.diff.write.map((w) => w.label).sort()).toEqual(labelsOf(q));
     expect(dry.diff.write.find((w) => w.label === 'NV 1014[5]')!.reason).toBe('missing on the modem');
@@ -65,7 +74,13 @@ describe('restoring a QPST-layout full backup', () => {
     expect(m.state.allFiles()).toEqual([]);
     expect(existsSync(join(dir, 'before'))).toBe(false);
 
-    const r = await restoreQcn({ dm: m.bus.dmOpener, file: FIXTURE, items, backupDir: join(dir, 'before'), nvRange: range });
+    const r = await restoreQcn({
+      dm: m.bus.dmOpener,
+      file: FIXTURE,
+      items,
+      backupDir: join(dir, 'before'),
+      nvRange: range,
+    });
     expect(r.outcome).toBe('restored');
     expect(r.diff.write).toEqual(dry.diff.write); // the plan the dry run showed
     expect(r.written).toBe(labelsOf(q).length);
@@ -80,8 +95,18 @@ describe('restoring a QPST-layout full backup', () => {
 
     const next = await backupOf(m, 'next.qcn');
     expect(compareQcn(q, next)).toEqual([]);
-    expect(next.nvItems.filter((i) => i.id === 1014).map((i) => i.index).sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(next.nvItems.filter((i) => i.id === 4678).map((i) => i.index).sort()).toEqual([0, 1, 2, 3]);
+    expect(
+      next.nvItems
+        .filter((i) => i.id === 1014)
+        .map((i) => i.index)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(
+      next.nvItems
+        .filter((i) => i.id === 4678)
+        .map((i) => i.index)
+        .sort(),
+    ).toEqual([0, 1, 2, 3]);
     expect(next.nvItemFiles).toEqual([]);
 
     const again = await restoreQcn({ dm: m.bus.dmOpener, file: FIXTURE, items, dryRun: true, backupDir: dir });
@@ -104,9 +129,17 @@ describe('restoring a QPST-layout full backup', () => {
     const q = fixture();
     const bad: QcnBackup = {
       ...q,
-      nvItems: [...q.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(5) }, { id: 1014, index: 9, context: 0, data: new Uint8Array(128).fill(7) }],
+      nvItems: [
+        ...q.nvItems,
+        { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(5) },
+        { id: 1014, index: 9, context: 0, data: new Uint8Array(128).fill(7) },
+      ],
       // The last file's parent is a file the restore writes first: the module answers ENOTDIR.
-      efsBackup: [...q.efsBackup, { path: '/rfc/rffe_scan/rffe_scan.dat/extra', mtime: 0, data: Uint8Array.of(1) }, { path: 'pdp_profiles/../x', mtime: 0, data: Uint8Array.of(1) }],
+      efsBackup: [
+        ...q.efsBackup,
+        { path: '/rfc/rffe_scan/rffe_scan.dat/extra', mtime: 0, data: Uint8Array.of(1) },
+        { path: 'pdp_profiles/../x', mtime: 0, data: Uint8Array.of(1) },
+      ],
     };
     const file = join(dir, 'bad.qcn');
     writeFileSync(file, backupToQcn(bad));
@@ -146,11 +179,22 @@ describe('restoring a QPST-layout full backup', () => {
     expect(writesFrom).toBeGreaterThan(1000);
 
     const m = await blankModem([`drop-diag@${writesFrom + 12}`]);
-    const err = await restoreQcn({ dm: m.bus.dmOpener, file: FIXTURE, items, backupDir: dir, nvRange: range, timeoutMs: 500 }).catch((e: unknown) => e);
+    const err = await restoreQcn({
+      dm: m.bus.dmOpener,
+      file: FIXTURE,
+      items,
+      backupDir: dir,
+      nvRange: range,
+      timeoutMs: 500,
+    }).catch((e: unknown) => e);
     expect(m.dropped).toBe(true);
     expect((err as { code?: string }).code).toBe('DEVICE_DISCONNECTED');
     const total = labelsOf(fixture()).length;
-    const made = Number(/stopped after (\d+) of (\d+) writes; run the same restore again when the modem is back/.exec((err as Error).message)?.[1]);
+    const made = Number(
+      /stopped after (\d+) of (\d+) writes; run the same restore again when the modem is back/.exec(
+        (err as Error).message,
+      )?.[1],
+    );
     expect(made).toBeGreaterThan(0);
     expect((err as Error).message).toContain(`of ${total} writes`);
     expect(m.state.nvIds(0).length).toBeGreaterThan(0); // some writes were made

@@ -4,7 +4,17 @@
 // touched. (test/package/ checks the same refusals at loadPackage level, with the real XML.)
 
 import { execFileSync } from 'node:child_process';
-import { constants, openSync, closeSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, mkdtempSync } from 'node:fs';
+import {
+  constants,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+  mkdtempSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +91,15 @@ function copy(): Layout {
   execFileSync('cp', ['-r', template.root, root]);
   const abs = (p: string): string => path.join(root, p);
   const l = template.layout;
-  return { root, rawprogram: abs(l.rawprogram), md5: abs(l.md5), programmer: abs(l.programmer), image: abs(l.image), partitionBytes: l.partitionBytes, other: abs(l.other) };
+  return {
+    root,
+    rawprogram: abs(l.rawprogram),
+    md5: abs(l.md5),
+    programmer: abs(l.programmer),
+    image: abs(l.image),
+    partitionBytes: l.partitionBytes,
+    other: abs(l.other),
+  };
 }
 
 function editXml(file: string, edit: (text: string) => string): void {
@@ -114,20 +132,30 @@ describe('broken packages are refused before any device is touched (flashPackage
   it('the untouched copy is accepted up to the device (the corpus starts from a good package)', async () => {
     const p = copy();
     const opener = tripwire();
-    await expect(flashPackage({ package: p.root, opener, openTimeoutMs: 200, recovery: { maxAttempts: 0 } })).rejects.toThrow();
+    await expect(
+      flashPackage({ package: p.root, opener, openTimeoutMs: 200, recovery: { maxAttempts: 0 } }),
+    ).rejects.toThrow();
     expect(opener.opened).toBeGreaterThan(0);
   });
 
   it('a missing image', async () => {
     const p = copy();
     rmSync(p.image);
-    await refused(p.root, 'PACKAGE_MISSING_FILE', new RegExp(`${path.basename(p.image).replace(/\./g, '\\.')}.*not in the package`));
+    await refused(
+      p.root,
+      'PACKAGE_MISSING_FILE',
+      new RegExp(`${path.basename(p.image).replace(/\./g, '\\.')}.*not in the package`),
+    );
   });
 
   it('an image one byte larger than its partition', async () => {
     const p = copy();
     truncateSync(p.image, p.partitionBytes + 1);
-    await refused(p.root, 'PACKAGE_FILE_TOO_LARGE', new RegExp(`${path.basename(p.image).replace(/\./g, '\\.')} is ${p.partitionBytes + 1} bytes`));
+    await refused(
+      p.root,
+      'PACKAGE_FILE_TOO_LARGE',
+      new RegExp(`${path.basename(p.image).replace(/\./g, '\\.')} is ${p.partitionBytes + 1} bytes`),
+    );
   });
 
   it('a 100 GB (sparse) image is refused by its size, without being read', async () => {
@@ -141,7 +169,11 @@ describe('broken packages are refused before any device is touched (flashPackage
   it('an empty image', async () => {
     const p = copy();
     truncateSync(p.other, 0);
-    await refused(p.root, 'PACKAGE_EMPTY_FILE', new RegExp(`${path.basename(p.other).replace(/\./g, '\\.')}.*is empty`));
+    await refused(
+      p.root,
+      'PACKAGE_EMPTY_FILE',
+      new RegExp(`${path.basename(p.other).replace(/\./g, '\\.')}.*is empty`),
+    );
   });
 
   it('a file name that climbs out of the package', async () => {
@@ -178,13 +210,19 @@ describe('broken packages are refused before any device is touched (flashPackage
 
   it('billion laughs in the rawprogram XML', async () => {
     const p = copy();
-    writeFileSync(p.rawprogram, '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>\n<data>&lol3;</data>');
+    writeFileSync(
+      p.rawprogram,
+      '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>\n<data>&lol3;</data>',
+    );
     await refused(p.root, 'PACKAGE_BAD_XML', /line 2: DOCTYPE/);
   });
 
   it('an external entity in the rawprogram XML', async () => {
     const p = copy();
-    writeFileSync(p.rawprogram, '<?xml version="1.0"?>\n<!DOCTYPE data [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<data><program filename="&xxe;"/></data>');
+    writeFileSync(
+      p.rawprogram,
+      '<?xml version="1.0"?>\n<!DOCTYPE data [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<data><program filename="&xxe;"/></data>',
+    );
     await refused(p.root, 'PACKAGE_BAD_XML', /line 2: DOCTYPE/);
   });
 
@@ -283,7 +321,11 @@ describe('broken zip packages are refused before any device is touched', () => {
   function zipOf(root: string, extra: ZipEntrySpec[]): string {
     const files = execFileSync('find', [root, '-type', 'f'], { encoding: 'utf8' }).trim().split('\n');
     const top = path.basename(root);
-    const entries: ZipEntrySpec[] = files.map((f) => ({ name: `${top}/${path.relative(root, f)}`, data: readFileSync(f), deflate: true }));
+    const entries: ZipEntrySpec[] = files.map((f) => ({
+      name: `${top}/${path.relative(root, f)}`,
+      data: readFileSync(f),
+      deflate: true,
+    }));
     const zip = path.join(tempDir(), `${top}.zip`);
     writeZip(zip, [...entries, ...extra]);
     return zip;
@@ -291,12 +333,26 @@ describe('broken zip packages are refused before any device is touched', () => {
 
   it('zip slip: an entry that climbs out of the folder it is unpacked to', async () => {
     const p = copy();
-    await refused(zipOf(p.root, [{ name: `${path.basename(p.root)}/../../../../tmp/evil.txt`, data: new Uint8Array([1]) }]), 'PACKAGE_UNSAFE_PATH', /evil\.txt/);
+    await refused(
+      zipOf(p.root, [{ name: `${path.basename(p.root)}/../../../../tmp/evil.txt`, data: new Uint8Array([1]) }]),
+      'PACKAGE_UNSAFE_PATH',
+      /evil\.txt/,
+    );
   });
 
   it('a symlink entry', async () => {
     const p = copy();
-    await refused(zipOf(p.root, [{ name: `${path.basename(p.root)}/update/evil.link`, data: new TextEncoder().encode('/etc/passwd'), unixMode: 0o120777 }]), 'PACKAGE_UNSAFE_PATH', /evil\.link/);
+    await refused(
+      zipOf(p.root, [
+        {
+          name: `${path.basename(p.root)}/update/evil.link`,
+          data: new TextEncoder().encode('/etc/passwd'),
+          unixMode: 0o120777,
+        },
+      ]),
+      'PACKAGE_UNSAFE_PATH',
+      /evil\.link/,
+    );
   });
 
   it('a file that is not a zip at all', async () => {
@@ -305,5 +361,3 @@ describe('broken zip packages are refused before any device is touched', () => {
     await refused(f, 'PACKAGE_BAD_ZIP', /./);
   });
 });
-
-

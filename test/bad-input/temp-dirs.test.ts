@@ -39,7 +39,8 @@ describe.runIf(process.platform !== 'win32')('stale temporary folders', () => {
     const made = await makeTempDir('modem-rescue-pkg-', parent);
     try {
       expect(existsSync(stale)).toBe(false);
-      for (const kept of [fresh, living, other, path.join(target, 'system.ubi')]) expect(existsSync(kept), kept).toBe(true);
+      for (const kept of [fresh, living, other, path.join(target, 'system.ubi')])
+        expect(existsSync(kept), kept).toBe(true);
       expect(path.basename(made.path)).toMatch(new RegExp(`^modem-rescue-pkg-${process.pid}-[A-Za-z0-9]{6}$`));
       // Its own folder is never swept by itself, however old.
       utimesSync(made.path, 1, 1);

@@ -35,8 +35,16 @@ it('a programmer signed for another root key is refused by the EC25 during Sahar
   const modem = new VirtualModem({ model: 'ec25', stateDir: path.join(dir, 'modem'), reEnumerateDelayMs: 50 }, bus);
   await modem.start();
   try {
-    const err = await flashPackage({ package: pkg, opener: bus.opener, openTimeoutMs: 3000, recovery: { maxAttempts: 0 } }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'SAHARA_IMAGE_REJECTED', message: expect.stringMatching(/signed for a different module|different module or security key/) });
+    const err = await flashPackage({
+      package: pkg,
+      opener: bus.opener,
+      openTimeoutMs: 3000,
+      recovery: { maxAttempts: 0 },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'SAHARA_IMAGE_REJECTED',
+      message: expect.stringMatching(/signed for a different module|different module or security key/),
+    });
     expect(modem.nand.ops).toEqual([]);
   } finally {
     await pkg.dispose();

@@ -108,8 +108,17 @@ describe('zip bombs of many small entries', () => {
   it('a good package that would take more than its share of the free space is refused, naming the folder', async () => {
     const pkg = realPackage();
     const zip = path.join(work, 'good.zip');
-    const files = readdirSync(pkg.root, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(pkg.root, f)).isFile());
-    writeZip(zip, files.map((f) => ({ name: `${path.basename(pkg.root)}/${f}`, data: readFileSync(path.join(pkg.root, f)), deflate: true })));
+    const files = readdirSync(pkg.root, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      statSync(path.join(pkg.root, f)).isFile(),
+    );
+    writeZip(
+      zip,
+      files.map((f) => ({
+        name: `${path.basename(pkg.root)}/${f}`,
+        data: readFileSync(path.join(pkg.root, f)),
+        deflate: true,
+      })),
+    );
     const unpacked = (): string[] => readdirSync(temp).filter((n) => n.startsWith('modem-rescue-pkg-'));
     const e = await rejection(loadPackage(zip, { zipLimits: { maxShareOfFreeSpace: 1e-12 } }));
     expect(e.code).toBe('HOST_IO');

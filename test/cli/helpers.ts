@@ -10,7 +10,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = join(ROOT, 'bin', 'modem-rescue.js');
 
 export function assertBuilt(): void {
-  if (!existsSync(join(ROOT, 'dist', 'src-main', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
+  if (!existsSync(join(ROOT, 'dist', 'src-main', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
 }
 
 export interface RunResult {
@@ -38,7 +39,11 @@ export function runCli(args: string[], timeoutMs = 60_000): Promise<RunResult> {
 }
 
 /** Start a long-running command and resolve with its first `lines` stdout lines. */
-export function startCli(args: string[], lines = 1, timeoutMs = 20_000): Promise<{ child: ChildProcess; lines: string[] }> {
+export function startCli(
+  args: string[],
+  lines = 1,
+  timeoutMs = 20_000,
+): Promise<{ child: ChildProcess; lines: string[] }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

@@ -4,7 +4,22 @@
 // are on conditions (a folder appearing, a file being open), each with a generous bound.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +51,11 @@ function run(args: string[], tmp: string, timeoutMs = 30_000): Promise<Run> {
   const argv = timed ? ['-f', 'peak-kib=%M', process.execPath, BIN, ...args] : [BIN, ...args];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -48,7 +67,13 @@ function run(args: string[], tmp: string, timeoutMs = 30_000): Promise<Run> {
     child.on('close', (code) => {
       clearTimeout(timer);
       const peak = /peak-kib=(\d+)/.exec(stderr);
-      resolve({ code, stdout, stderr: stderr.replace(/.*peak-kib=\d+\n?/, ''), ms: performance.now() - t0, ...(peak ? { peakKiB: Number(peak[1]) } : {}) });
+      resolve({
+        code,
+        stdout,
+        stderr: stderr.replace(/.*peak-kib=\d+\n?/, ''),
+        ms: performance.now() - t0,
+        ...(peak ? { peakKiB: Number(peak[1]) } : {}),
+      });
     });
   });
 }
@@ -87,22 +112,47 @@ async function refused(args: string[], exit: number, code: string, message: RegE
 
 describe.runIf(linux)('not a regular file, or far too big: each command ends at once', () => {
   it('qcn dump: /dev/zero, a FIFO, a 64 MiB + 1 QCN', async () => {
-    await refused(['qcn', 'dump', '/dev/zero'], 2, 'NOT_A_FILE', /\/dev\/zero is a character device, not a regular file/);
+    await refused(
+      ['qcn', 'dump', '/dev/zero'],
+      2,
+      'NOT_A_FILE',
+      /\/dev\/zero is a character device, not a regular file/,
+    );
     await refused(['qcn', 'dump', fifo('backup.qcn')], 2, 'NOT_A_FILE', /is a pipe \(FIFO\), not a regular file/);
-    await refused(['qcn', 'dump', sparse('big.qcn', 64 * MiB + 1)], 3, 'QCN_CORRUPT', /67108865 bytes, more than the 67108864 bytes a QCN backup may have/);
+    await refused(
+      ['qcn', 'dump', sparse('big.qcn', 64 * MiB + 1)],
+      3,
+      'QCN_CORRUPT',
+      /67108865 bytes, more than the 67108864 bytes a QCN backup may have/,
+    );
   });
 
   it('restore --dry-run: /dev/zero and a FIFO, before any port is looked for or opened', async () => {
     await refused(['restore', '/dev/zero', '--dry-run'], 2, 'NOT_A_FILE', /\/dev\/zero is a character device/);
     const port = path.join(work, 'no-such-port');
-    await refused(['restore', '/dev/zero', '--dry-run', '--port', port], 2, 'NOT_A_FILE', /\/dev\/zero is a character device/);
+    await refused(
+      ['restore', '/dev/zero', '--dry-run', '--port', port],
+      2,
+      'NOT_A_FILE',
+      /\/dev\/zero is a character device/,
+    );
     await refused(['restore', fifo('r.qcn'), '--dry-run', '--port', port], 2, 'NOT_A_FILE', /pipe \(FIFO\)/);
   });
 
   it('package inspect: a FIFO named .zip, /dev/zero, an archive larger than any package', async () => {
-    await refused(['package', 'inspect', fifo('package.zip')], 3, 'PACKAGE_NOT_FOUND', /package\.zip is a pipe \(FIFO\), not a package folder or a \.zip file/);
+    await refused(
+      ['package', 'inspect', fifo('package.zip')],
+      3,
+      'PACKAGE_NOT_FOUND',
+      /package\.zip is a pipe \(FIFO\), not a package folder or a \.zip file/,
+    );
     await refused(['package', 'inspect', '/dev/zero'], 3, 'PACKAGE_NOT_FOUND', /\/dev\/zero is a character device/);
-    await refused(['package', 'inspect', sparse('huge.zip', 8 * 1024 * MiB + 64 * MiB + 1)], 3, 'PACKAGE_BAD_ZIP', /bytes a package archive may have/);
+    await refused(
+      ['package', 'inspect', sparse('huge.zip', 8 * 1024 * MiB + 64 * MiB + 1)],
+      3,
+      'PACKAGE_BAD_ZIP',
+      /bytes a package archive may have/,
+    );
   });
 });
 
@@ -110,12 +160,30 @@ describe.runIf(linux)('a reader that goes away', () => {
   let qcn: string;
   beforeAll(() => {
     qcn = path.join(work, 'good.qcn');
-    const nvItemFiles = Array.from({ length: 3000 }, (_, i) => ({ path: `/nv/item_files/rfnv/${String(i).padStart(8, '0')}`, data: new Uint8Array(8).fill(i & 0xff) }));
-    writeFileSync(qcn, writeQcn({ model: 24655, nvItems: [], efsBackup: [], provisioning: [], nvItemFiles, property: { esn: 1, model: 24655, nvMajor: 1, nvMinor: 0, swVersion: 'EC25EFAR06A11M4G', tool: 'test' }, featureMask: new Uint8Array(16) }));
+    const nvItemFiles = Array.from({ length: 3000 }, (_, i) => ({
+      path: `/nv/item_files/rfnv/${String(i).padStart(8, '0')}`,
+      data: new Uint8Array(8).fill(i & 0xff),
+    }));
+    writeFileSync(
+      qcn,
+      writeQcn({
+        model: 24655,
+        nvItems: [],
+        efsBackup: [],
+        provisioning: [],
+        nvItemFiles,
+        property: { esn: 1, model: 24655, nvMajor: 1, nvMinor: 0, swVersion: 'EC25EFAR06A11M4G', tool: 'test' },
+        featureMask: new Uint8Array(16),
+      }),
+    );
   });
 
   it('`qcn dump good.qcn | head -5` prints 5 lines and the command ends quietly with 0', () => {
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" qcn dump "${qcn}" | head -5; echo "status=\${PIPESTATUS[0]}" >&2`], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(
+      'bash',
+      ['-c', `"${process.execPath}" "${BIN}" qcn dump "${qcn}" | head -5; echo "status=\${PIPESTATUS[0]}" >&2`],
+      { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
+    );
     expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(5);
     expect(r.stderr.trim()).toBe('status=0');
   });
@@ -196,33 +264,50 @@ const roomForZip = linux && statfsSync(tmpdir()).bavail * statfsSync(tmpdir()).b
 
 describe.runIf(linux)('Ctrl-C and SIGTERM in the middle of a long read', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it.runIf(roomForZip)(`${signal} while a 2 GiB zip unpacks: exit 130 within a second or so, temp folder removed`, async () => {
-      const zip = path.join(work, `${signal}.zip`);
-      storedZip(zip, ZIP_BYTES);
-      const tmp = freshTmp();
-      const child = spawn(process.execPath, [BIN, 'package', 'inspect', zip], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const unpacking = (): boolean => readdirSync(tmp).some((d) => existsSync(path.join(tmp, d, 'EC25EFAR06A11M4G', 'update', 'system.ubi')));
-      await until('the unpacking to start', () => unpacking() || child.exitCode !== null);
-      expect(child.exitCode, stderr).toBeNull();
-      const t0 = performance.now();
-      child.kill(signal);
-      const code = await exited(child, 10_000);
-      const took = performance.now() - t0;
-      expect(code, stderr).toBe(130);
-      expect(stderr).toMatch(/error CANCELLED: .*Stopped by the user/);
-      expect(took).toBeLessThan(2000);
-      expect(readdirSync(tmp), 'the unpacked copy is gone').toEqual([]);
-    });
+    it.runIf(roomForZip)(
+      `${signal} while a 2 GiB zip unpacks: exit 130 within a second or so, temp folder removed`,
+      async () => {
+        const zip = path.join(work, `${signal}.zip`);
+        storedZip(zip, ZIP_BYTES);
+        const tmp = freshTmp();
+        const child = spawn(process.execPath, [BIN, 'package', 'inspect', zip], {
+          cwd: ROOT,
+          env: { ...process.env, TMPDIR: tmp },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const unpacking = (): boolean =>
+          readdirSync(tmp).some((d) => existsSync(path.join(tmp, d, 'EC25EFAR06A11M4G', 'update', 'system.ubi')));
+        await until('the unpacking to start', () => unpacking() || child.exitCode !== null);
+        expect(child.exitCode, stderr).toBeNull();
+        const t0 = performance.now();
+        child.kill(signal);
+        const code = await exited(child, 10_000);
+        const took = performance.now() - t0;
+        expect(code, stderr).toBe(130);
+        expect(stderr).toMatch(/error CANCELLED: .*Stopped by the user/);
+        expect(took).toBeLessThan(2000);
+        expect(readdirSync(tmp), 'the unpacked copy is gone').toEqual([]);
+      },
+    );
   }
 
   it.runIf(roomForZip)('kill -9 mid-unpack leaves its folder; a later run removes it once it is stale', async () => {
     const zip = path.join(work, 'killed.zip');
     storedZip(zip, ZIP_BYTES);
     const tmp = freshTmp();
-    const child = spawn(process.execPath, [BIN, 'package', 'inspect', zip], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: 'ignore' });
-    await until('the unpacking to start', () => readdirSync(tmp).some((d) => existsSync(path.join(tmp, d, 'EC25EFAR06A11M4G', 'update', 'system.ubi'))) || child.exitCode !== null);
+    const child = spawn(process.execPath, [BIN, 'package', 'inspect', zip], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: 'ignore',
+    });
+    await until(
+      'the unpacking to start',
+      () =>
+        readdirSync(tmp).some((d) => existsSync(path.join(tmp, d, 'EC25EFAR06A11M4G', 'update', 'system.ubi'))) ||
+        child.exitCode !== null,
+    );
     child.kill('SIGKILL');
     await exited(child, 10_000);
     const left = readdirSync(tmp);
@@ -232,8 +317,17 @@ describe.runIf(linux)('Ctrl-C and SIGTERM in the middle of a long read', () => {
     // A later run that unpacks a (good, small) package sweeps it.
     const pkg = realPackage();
     const small = path.join(work, 'small.zip');
-    const files = readdirSync(pkg.root, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(pkg.root, f)).isFile());
-    writeZip(small, files.map((f) => ({ name: `${path.basename(pkg.root)}/${f}`, data: readFileSync(path.join(pkg.root, f)), deflate: true })));
+    const files = readdirSync(pkg.root, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      statSync(path.join(pkg.root, f)).isFile(),
+    );
+    writeZip(
+      small,
+      files.map((f) => ({
+        name: `${path.basename(pkg.root)}/${f}`,
+        data: readFileSync(path.join(pkg.root, f)),
+        deflate: true,
+      })),
+    );
     const r = await run(['package', 'inspect', small], tmp);
     expect(r.stdout).toContain('Rawprogram:');
     expect(readdirSync(tmp)).toEqual([]);
@@ -245,7 +339,10 @@ describe.runIf(linux)('Ctrl-C and SIGTERM in the middle of a long read', () => {
     writeFileSync(big, '');
     truncateSync(big, 6 * 1024 * MiB);
     writeFileSync(path.join(pkg.root, 'md5.txt'), `FILE:\\update\\big.bin:${'0'.repeat(32)}\r\n`);
-    const child = spawn(process.execPath, [BIN, 'package', 'inspect', pkg.root], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'package', 'inspect', pkg.root], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const reading = (): boolean => {

@@ -49,8 +49,14 @@ interface Stuck {
 
 function startStuck(): Promise<Stuck> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, TMPDIR: work }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<{ code: number | null; at: number }>((r) => child.once('exit', (code) => r({ code, at: performance.now() })));
+    const child = spawn(process.execPath, [script], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: work },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<{ code: number | null; at: number }>((r) =>
+      child.once('exit', (code) => r({ code, at: performance.now() })),
+    );
     let err = '';
     let seen: () => void = () => undefined;
     const cancelSeen = new Promise<void>((r) => (seen = r));
@@ -72,7 +78,10 @@ function startStuck(): Promise<Stuck> {
 async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${what}: not within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${what}: not within ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

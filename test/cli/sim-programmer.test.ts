@@ -24,10 +24,19 @@ afterAll(async () => {
 
 describe('sim --programmer', () => {
   it('knows the six profiles and refuses another name with USAGE', () => {
-    expect(PROGRAMMER_NAMES).toEqual(['default', 'quectel-sdx-nand', 'quectel-sdx-nand-eager', 'mdm9x07-legacy', 'no-digest', 'qualcomm-handleconfigure']);
+    expect(PROGRAMMER_NAMES).toEqual([
+      'default',
+      'quectel-sdx-nand',
+      'quectel-sdx-nand-eager',
+      'mdm9x07-legacy',
+      'no-digest',
+      'qualcomm-handleconfigure',
+    ]);
     for (const n of PROGRAMMER_NAMES) expect(checkProgrammer(n)).toBe(n);
     expect(checkProgrammer(undefined)).toBe('default');
-    expect(() => checkProgrammer('prog_emmc')).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('mdm9x07-legacy') }));
+    expect(() => checkProgrammer('prog_emmc')).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('mdm9x07-legacy') }),
+    );
   });
 
   it('exits 2 on an unknown profile', async () => {
@@ -37,16 +46,28 @@ describe('sim --programmer', () => {
   });
 
   it.skipIf(!socatAvailable())('a flash over the pty lands against the eager Quectel SDX profile', async () => {
-    const pkgRoot = (await runCli(['sim', 'make-package', '--model', 'ec25', '--out', join(dir, 'pkg'), '--size', '2', '--seed', '5'])).stdout.trim().split('\n').pop()!;
+    const pkgRoot = (
+      await runCli(['sim', 'make-package', '--model', 'ec25', '--out', join(dir, 'pkg'), '--size', '2', '--seed', '5'])
+    ).stdout
+      .trim()
+      .split('\n')
+      .pop()!;
     const state = join(dir, 'modem');
     const sim = await startCli(['sim', '--pty', '--state', state, '--programmer', 'quectel-sdx-nand-eager', '--quiet']);
     try {
       const r = await runCli(['flash', '--package', pkgRoot, '--port', sim.lines[0]!, '--json'], 120_000);
       expect(r.code).toBe(0);
-      const json = JSON.parse(await readFile(join(state, 'nand.json'), 'utf8')) as { pageSize: number; pagesPerBlock: number; totalBlocks: number; badBlocks: number[] };
+      const json = JSON.parse(await readFile(join(state, 'nand.json'), 'utf8')) as {
+        pageSize: number;
+        pagesPerBlock: number;
+        totalBlocks: number;
+        badBlocks: number[];
+      };
       const pkg = await loadPackage(pkgRoot);
       try {
-        expect((await auditNand({ nandPath: join(state, 'nand.bin'), ...json }, pkg.plan, MODELS.ec25.totalBlocks)).problems).toEqual([]);
+        expect(
+          (await auditNand({ nandPath: join(state, 'nand.bin'), ...json }, pkg.plan, MODELS.ec25.totalBlocks)).problems,
+        ).toEqual([]);
       } finally {
         await pkg.dispose();
       }

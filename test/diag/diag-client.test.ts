@@ -21,7 +21,6 @@ function fake(handler: Handler, opts: Parameters<typeof startFakeDiag>[1] = {}):
   return f;
 }
 
-
 describe('DiagClient commands against a scripted modem', () => {
   test('version, build id, feature mask, SPC, control, EDL switch', async () => {
     const state = newFakeState();
@@ -30,7 +29,12 @@ describe('DiagClient commands against a scripted modem', () => {
     const v = await c.version();
     expect(v).toMatchObject({ compDate: 'Nov 28 2026', compTime: '12:00:00', verDir: 'EC25EF', model: 0xb5 });
     expect(v.raw[0]).toBe(0x00);
-    expect(await c.extBuildId()).toEqual({ msmHwVersion: 0x9607e1, mobileModelId: 0x2f, build: 'MPSS.JO.2.0.2.c1.1-00046', model: 'EC25EFAR06A08M4G' });
+    expect(await c.extBuildId()).toEqual({
+      msmHwVersion: 0x9607e1,
+      mobileModelId: 0x2f,
+      build: 'MPSS.JO.2.0.2.c1.1-00046',
+      model: 'EC25EFAR06A08M4G',
+    });
     expect(Array.from(await c.featureQuery())).toEqual([0xff, 0x7e, 0x7d, 0x01]);
     expect(await c.spc('123456')).toBe(false);
     expect(await c.spc()).toBe(true);
@@ -162,7 +166,9 @@ describe('pipelining', () => {
     const f = fake((req) => {
       held.push(req);
       if (held.length < 3) return [];
-      return held.reverse().map((q) => encodeNvPacket({ op: 'read', item: q[1]! | (q[2]! << 8), data: Uint8Array.of(q[1]!), status: 0 }));
+      return held
+        .reverse()
+        .map((q) => encodeNvPacket({ op: 'read', item: q[1]! | (q[2]! << 8), data: Uint8Array.of(q[1]!), status: 0 }));
     });
     const c = new DiagClient(f.host, { timeoutMs: 1000 });
     const r = await Promise.all([c.nvRead(7), c.nvRead(8), c.nvRead(9)]);
@@ -189,10 +195,13 @@ describe('bounded waits, cancellation and disconnects', () => {
     const t0 = Date.now();
     const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => c.nvRead(i)));
     expect(Date.now() - t0).toBeLessThan(1500);
-    expect(results.every((r) => r.status === 'rejected' && (r.reason as RescueError).code === 'DEVICE_TIMEOUT')).toBe(true);
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as RescueError).code === 'DEVICE_TIMEOUT')).toBe(
+      true,
+    );
     expect(f.received.length).toBeLessThanOrEqual(4);
     const last = results.at(-1)!;
-    if (last.status === 'rejected') expect((last.reason as Error).message).toMatch(/3 DIAG requests in a row got no answer/);
+    if (last.status === 'rejected')
+      expect((last.reason as Error).message).toMatch(/3 DIAG requests in a row got no answer/);
     await c.close();
   });
 
@@ -324,8 +333,12 @@ describe('hostile replies', () => {
 });
 
 test('requests are sent as HDLC frames (several may share one transfer) and matchKey pairs NV by item', async () => {
-  expect(matchKey(encodeNvPacket({ op: 'read', item: 550 }))).not.toBe(matchKey(encodeNvPacket({ op: 'read', item: 551 })));
-  expect(matchKey(encodeNvPacket({ op: 'read', item: 550, context: 1 }))).not.toBe(matchKey(encodeNvPacket({ op: 'read', item: 550 })));
+  expect(matchKey(encodeNvPacket({ op: 'read', item: 550 }))).not.toBe(
+    matchKey(encodeNvPacket({ op: 'read', item: 551 })),
+  );
+  expect(matchKey(encodeNvPacket({ op: 'read', item: 550, context: 1 }))).not.toBe(
+    matchKey(encodeNvPacket({ op: 'read', item: 550 })),
+  );
   const f = fake(scriptedModem(newFakeState()));
   await f.inject(hdlcEncode(logFrame));
   const c = new DiagClient(f.host, { timeoutMs: 1000 });

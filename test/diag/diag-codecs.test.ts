@@ -92,7 +92,20 @@ describe('NV packets', () => {
 
 describe('identity commands', () => {
   test('VERNO round trip; model byte at offset 49', () => {
-    const info = { compDate: 'Jan 01 2024', compTime: '10:11:12', relDate: 'Jan 02 2024', relTime: '13:14:15', verDir: 'MPSS', scm: 1, caiRev: 2, model: 0xb5, firmRev: 0x0203, slotCycleIndex: 4, hwMajor: 5, hwMinor: 6 };
+    const info = {
+      compDate: 'Jan 01 2024',
+      compTime: '10:11:12',
+      relDate: 'Jan 02 2024',
+      relTime: '13:14:15',
+      verDir: 'MPSS',
+      scm: 1,
+      caiRev: 2,
+      model: 0xb5,
+      firmRev: 0x0203,
+      slotCycleIndex: 4,
+      hwMajor: 5,
+      hwMinor: 6,
+    };
     const p = encodeVersionResponse(info);
     expect(p).toHaveLength(55);
     expect(p[49]).toBe(0xb5);
@@ -103,16 +116,28 @@ describe('identity commands', () => {
   });
 
   test('EXT_BUILD_ID: strings start at offset 12', () => {
-    const p = encodeExtBuildIdResponse({ msmHwVersion: 0x12345678, mobileModelId: 0x9abc, build: 'BUILD', model: 'EC25' });
+    const p = encodeExtBuildIdResponse({
+      msmHwVersion: 0x12345678,
+      mobileModelId: 0x9abc,
+      build: 'BUILD',
+      model: 'EC25',
+    });
     expect(new TextDecoder().decode(p.subarray(12, 17))).toBe('BUILD');
-    expect(decodeExtBuildIdResponse(p)).toEqual({ msmHwVersion: 0x12345678, mobileModelId: 0x9abc, build: 'BUILD', model: 'EC25' });
+    expect(decodeExtBuildIdResponse(p)).toEqual({
+      msmHwVersion: 0x12345678,
+      mobileModelId: 0x9abc,
+      build: 'BUILD',
+      model: 'EC25',
+    });
     expect(decodeExtBuildIdResponse(p.subarray(0, 12))).toMatchObject({ build: '', model: '' });
   });
 
   test('FEATURE_QUERY: u16 length + mask, verbatim; a length beyond the packet is refused', () => {
     const mask = Uint8Array.from({ length: 40 }, (_, i) => i * 7);
     expect(Array.from(decodeFeatureQueryResponse(encodeFeatureQueryResponse(mask)))).toEqual(Array.from(mask));
-    expect(() => decodeFeatureQueryResponse(Uint8Array.of(0x51, 10, 0, 1, 2))).toThrow(/announces 10 bytes but carries 2/);
+    expect(() => decodeFeatureQueryResponse(Uint8Array.of(0x51, 10, 0, 1, 2))).toThrow(
+      /announces 10 bytes but carries 2/,
+    );
   });
 });
 
@@ -161,9 +186,13 @@ describe('error responses, unsolicited frames, matching', () => {
   });
 
   test('matchKey: request and answer agree; subsystems and EFS commands are told apart', () => {
-    expect(matchKey(encodeNvReadRequest(550))).toBe(matchKey(encodeNvPacket({ op: 'read', item: 550, data: Uint8Array.of(1), status: 5 })));
+    expect(matchKey(encodeNvReadRequest(550))).toBe(
+      matchKey(encodeNvPacket({ op: 'read', item: 550, data: Uint8Array.of(1), status: 5 })),
+    );
     expect(matchKey(encodeNvReadRequest(550))).not.toBe(matchKey(encodeNvWriteRequest(550, new Uint8Array(1))));
-    expect(matchKey(Uint8Array.of(0x4b, 0x13, 0x04, 0x00, 1, 2))).toBe(matchKey(Uint8Array.of(0x4b, 0x13, 0x04, 0x00, 9)));
+    expect(matchKey(Uint8Array.of(0x4b, 0x13, 0x04, 0x00, 1, 2))).toBe(
+      matchKey(Uint8Array.of(0x4b, 0x13, 0x04, 0x00, 9)),
+    );
     expect(matchKey(Uint8Array.of(0x4b, 0x13, 0x04, 0x00))).not.toBe(matchKey(Uint8Array.of(0x4b, 0x13, 0x05, 0x00)));
   });
 

@@ -26,7 +26,10 @@ async function ptyPair(): Promise<{ host: SerialPipe; device: SerialPipe; socat:
   cleanups.push(() => pair.stop());
   const host = new SerialPipe(await openSerialPort(join(dir, 'dm-host'), 115200, 2000));
   const device = new SerialPipe(await openSerialPort(join(dir, 'dm-device'), 115200, 2000));
-  cleanups.push(() => host.close(), () => device.close());
+  cleanups.push(
+    () => host.close(),
+    () => device.close(),
+  );
   return { host, device, socat: pair };
 }
 

@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { DiagClient, DiagError } from '../../src-main/host/diag-client.js';
 import { decodeEfsRequest, encodeEfsResponse, isEfsPacket } from '../../src-main/protocol/efs.js';
-import { newFakeState, scriptedModem, startFakeDiag, type FakeDiag, type FakeModemState, type Handler } from './fake-diag.js';
+import {
+  newFakeState,
+  scriptedModem,
+  startFakeDiag,
+  type FakeDiag,
+  type FakeModemState,
+  type Handler,
+} from './fake-diag.js';
 import { rejection } from '../helpers/rejection.js';
 
 let fakes: FakeDiag[] = [];
@@ -10,13 +17,15 @@ afterEach(() => {
   fakes = [];
 });
 
-function setup(handlerOf: (s: FakeModemState) => Handler = scriptedModem, holdUntil?: number): { c: DiagClient; state: FakeModemState; f: FakeDiag } {
+function setup(
+  handlerOf: (s: FakeModemState) => Handler = scriptedModem,
+  holdUntil?: number,
+): { c: DiagClient; state: FakeModemState; f: FakeDiag } {
   const state = newFakeState();
   const f = startFakeDiag(handlerOf(state), holdUntil !== undefined ? { holdUntil } : {});
   fakes.push(f);
   return { c: new DiagClient(f.host, { timeoutMs: 1000 }), state, f };
 }
-
 
 const pattern = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff);
 
@@ -87,7 +96,11 @@ describe('EfsClient', () => {
     state.files.set('/nv/item_files/b', pattern(2));
     state.files.set('/nv/item_files/sub/c', pattern(3));
     const list = await c.efs.listDir('/nv/item_files');
-    expect(list.map((e) => [e.name, e.type, e.size])).toEqual([['a', 0, 1], ['b', 0, 2], ['sub', 1, 0]]);
+    expect(list.map((e) => [e.name, e.type, e.size])).toEqual([
+      ['a', 0, 1],
+      ['b', 0, 2],
+      ['sub', 1, 0],
+    ]);
     expect(f.received.filter((p) => isEfsPacket(p) && p[2] === 13)).toHaveLength(1);
     const e = await rejection(c.efs.listDir('/missing'));
     expect(e.message).toMatch(/opening directory \/missing: no such file/);
@@ -101,7 +114,22 @@ describe('EfsClient', () => {
         if (!isEfsPacket(req)) return modem(req);
         const q = decodeEfsRequest(req);
         if (q.cmd === 'opendir') return [encodeEfsResponse({ cmd: 'opendir', dirp: 1, errno: 0 })];
-        if (q.cmd === 'readdir') return [encodeEfsResponse({ cmd: 'readdir', dirp: 1, seq: q.seq, errno: 0, type: 0, mode: 0, size: 0, atime: 0, mtime: 0, ctime: 0, name: `f${q.seq}` })];
+        if (q.cmd === 'readdir')
+          return [
+            encodeEfsResponse({
+              cmd: 'readdir',
+              dirp: 1,
+              seq: q.seq,
+              errno: 0,
+              type: 0,
+              mode: 0,
+              size: 0,
+              atime: 0,
+              mtime: 0,
+              ctime: 0,
+              name: `f${q.seq}`,
+            }),
+          ];
         return [encodeEfsResponse({ cmd: 'closedir', errno: 0 })];
       };
     });
@@ -126,7 +154,8 @@ describe('EfsClient', () => {
       return (req) => {
         if (isEfsPacket(req)) {
           const q = decodeEfsRequest(req);
-          if (q.cmd === 'write') return [encodeEfsResponse({ cmd: 'write', fd: q.fd, offset: q.offset, written: -1, errno: 28 })];
+          if (q.cmd === 'write')
+            return [encodeEfsResponse({ cmd: 'write', fd: q.fd, offset: q.offset, written: -1, errno: 28 })];
           if (q.cmd === 'get') return [encodeEfsResponse({ cmd: 'error', errno: 13, request: req })];
         }
         return modem(req);
@@ -147,7 +176,17 @@ describe('EfsClient', () => {
       return (req) => {
         if (isEfsPacket(req)) {
           const q = decodeEfsRequest(req);
-          if (q.cmd === 'read') return [encodeEfsResponse({ cmd: 'read', fd: q.fd, offset: q.offset + 1, got: 1, errno: 0, data: Uint8Array.of(1) })];
+          if (q.cmd === 'read')
+            return [
+              encodeEfsResponse({
+                cmd: 'read',
+                fd: q.fd,
+                offset: q.offset + 1,
+                got: 1,
+                errno: 0,
+                data: Uint8Array.of(1),
+              }),
+            ];
         }
         return modem(req);
       };

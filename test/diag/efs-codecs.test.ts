@@ -13,7 +13,12 @@ import {
 
 const requests: EfsRequest[] = [
   { cmd: 'hello', params: EFS_DEFAULT_HELLO },
-  { cmd: 'open', oflag: EFS_O.WRONLY | EFS_O.CREAT | EFS_O.TRUNC | EFS_O.AUTODIR, mode: 0o644, path: '/nv/item_files/ims/ims_sip_config' },
+  {
+    cmd: 'open',
+    oflag: EFS_O.WRONLY | EFS_O.CREAT | EFS_O.TRUNC | EFS_O.AUTODIR,
+    mode: 0o644,
+    path: '/nv/item_files/ims/ims_sip_config',
+  },
   { cmd: 'close', fd: 3 },
   { cmd: 'read', fd: 3, nbytes: 1024, offset: 2048 },
   { cmd: 'write', fd: 3, offset: 1024, data: Uint8Array.of(0x7e, 0, 0x7d) },
@@ -34,7 +39,19 @@ const responses: EfsResponse[] = [
   { cmd: 'read', fd: 3, offset: 1024, got: 3, errno: 0, data: Uint8Array.of(1, 2, 3) },
   { cmd: 'write', fd: 3, offset: 1024, written: 3, errno: 0 },
   { cmd: 'opendir', dirp: 9, errno: 0 },
-  { cmd: 'readdir', dirp: 9, seq: 1, errno: 0, type: 1, mode: 0x41ed, size: 0, atime: 1, mtime: 2, ctime: 3, name: 'item_files' },
+  {
+    cmd: 'readdir',
+    dirp: 9,
+    seq: 1,
+    errno: 0,
+    type: 1,
+    mode: 0x41ed,
+    size: 0,
+    atime: 1,
+    mtime: 2,
+    ctime: 3,
+    name: 'item_files',
+  },
   { cmd: 'closedir', errno: 0 },
   { cmd: 'stat', errno: 0, mode: 0x81a4, size: 5000, nlink: 1, atime: 4, mtime: 5, ctime: 6 },
   { cmd: 'get', n: 2, errno: 0, seq: 7, data: Uint8Array.of(9, 8) },
@@ -76,7 +93,16 @@ describe('EFS2 codecs', () => {
 
   test('fields after a non-zero errno may be missing and decode as 0', () => {
     const stat = Uint8Array.of(0x4b, 0x13, 15, 0, 2, 0, 0, 0);
-    expect(decodeEfsResponse(stat, 'stat')).toEqual({ cmd: 'stat', errno: 2, mode: 0, size: 0, nlink: 0, atime: 0, mtime: 0, ctime: 0 });
+    expect(decodeEfsResponse(stat, 'stat')).toEqual({
+      cmd: 'stat',
+      errno: 2,
+      mode: 0,
+      size: 0,
+      nlink: 0,
+      atime: 0,
+      mtime: 0,
+      ctime: 0,
+    });
     const readdir = Uint8Array.of(0x4b, 0x13, 12, 0, 9, 0, 0, 0, 1, 0, 0, 0, 0x03, 0, 0, 0x40);
     expect(decodeEfsResponse(readdir, 'readdir')).toMatchObject({ errno: 0x40000003, type: 0, name: '' });
     // With errno 0 the same truncation is an error.
@@ -106,7 +132,11 @@ describe('EFS2 codecs', () => {
     const close = encodeEfsResponse({ cmd: 'close', errno: 0 });
     expect(() => decodeEfsResponse(close, 'read')).toThrow(/command 3, expected 4/);
     const err = encodeEfsResponse({ cmd: 'error', errno: 13, request: Uint8Array.of(0x4b, 0x13, 4, 0) });
-    expect(decodeEfsResponse(err, 'read')).toEqual({ cmd: 'error', errno: 13, request: Uint8Array.of(0x4b, 0x13, 4, 0) });
+    expect(decodeEfsResponse(err, 'read')).toEqual({
+      cmd: 'error',
+      errno: 13,
+      request: Uint8Array.of(0x4b, 0x13, 4, 0),
+    });
   });
 
   test('not an EFS packet, unknown command and truncation at every length give DiagProtocolError', () => {

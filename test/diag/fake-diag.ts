@@ -21,7 +21,16 @@ import {
   isEdlSwitchRequest,
   isNvPacket,
 } from '../../src-main/protocol/diag.js';
-import { EFS_DEFAULT_HELLO, EFS_ERRNO, EFS_O, EFS_S, decodeEfsRequest, encodeEfsResponse, isEfsPacket, type EfsResponse } from '../../src-main/protocol/efs.js';
+import {
+  EFS_DEFAULT_HELLO,
+  EFS_ERRNO,
+  EFS_O,
+  EFS_S,
+  decodeEfsRequest,
+  encodeEfsResponse,
+  isEfsPacket,
+  type EfsResponse,
+} from '../../src-main/protocol/efs.js';
 
 /** What the device sends back: payloads (framed for you) or raw bytes (sent as they are). */
 export type Reply = Uint8Array | { raw: Uint8Array };
@@ -47,11 +56,21 @@ export interface FakeOptions {
 export function startFakeDiag(handler: Handler, opts: FakeOptions & { link?: MemoryPairOptions } = {}): FakeDiag {
   const pair = createMemoryPipePair({ maxPacketSize: 512, ...opts.link });
   const served = serveFakeDiag(pair.device, handler, opts);
-  return { host: pair.host, received: served.received, inject: served.inject, disconnect: () => pair.disconnect(), stop: served.stop };
+  return {
+    host: pair.host,
+    received: served.received,
+    inject: served.inject,
+    disconnect: () => pair.disconnect(),
+    stop: served.stop,
+  };
 }
 
 /** Answer DIAG requests arriving on the device end of any pipe (memory pair, pty...). */
-export function serveFakeDiag(device: BulkPipe, handler: Handler, opts: FakeOptions = {}): { received: Uint8Array[]; inject(bytes: Uint8Array): Promise<void>; stop(): void } {
+export function serveFakeDiag(
+  device: BulkPipe,
+  handler: Handler,
+  opts: FakeOptions = {},
+): { received: Uint8Array[]; inject(bytes: Uint8Array): Promise<void>; stop(): void } {
   const received: Uint8Array[] = [];
   const held: Reply[] = [];
   const stop = new AbortController();
@@ -111,7 +130,14 @@ export interface FakeModemState {
 export { nvKey };
 
 export function newFakeState(): FakeModemState {
-  return { nv: new Map(), files: new Map(), spc: '000000', spcUnlocked: false, spcItems: new Set(), multiEntry: new Set() };
+  return {
+    nv: new Map(),
+    files: new Map(),
+    spc: '000000',
+    spcUnlocked: false,
+    spcItems: new Set(),
+    multiEntry: new Set(),
+  };
 }
 
 const nvKey = (item: number, context: number, index: number): string => `${item}/${context}/${index}`;
@@ -124,9 +150,32 @@ export function scriptedModem(state: FakeModemState): Handler {
   return (req) => {
     const c = req[0];
     if (c === DIAG_CMD.VERNO) {
-      return [encodeVersionResponse({ compDate: 'Nov 28 2026', compTime: '12:00:00', relDate: 'Nov 28 2026', relTime: '12:00:00', verDir: 'EC25EF', scm: 1, caiRev: 6, model: 0xb5, firmRev: 0x101, slotCycleIndex: 2, hwMajor: 1, hwMinor: 0 })];
+      return [
+        encodeVersionResponse({
+          compDate: 'Nov 28 2026',
+          compTime: '12:00:00',
+          relDate: 'Nov 28 2026',
+          relTime: '12:00:00',
+          verDir: 'EC25EF',
+          scm: 1,
+          caiRev: 6,
+          model: 0xb5,
+          firmRev: 0x101,
+          slotCycleIndex: 2,
+          hwMajor: 1,
+          hwMinor: 0,
+        }),
+      ];
     }
-    if (c === DIAG_CMD.EXT_BUILD_ID) return [encodeExtBuildIdResponse({ msmHwVersion: 0x9607e1, mobileModelId: 0x2f, build: 'MPSS.JO.2.0.2.c1.1-00046', model: 'EC25EFAR06A08M4G' })];
+    if (c === DIAG_CMD.EXT_BUILD_ID)
+      return [
+        encodeExtBuildIdResponse({
+          msmHwVersion: 0x9607e1,
+          mobileModelId: 0x2f,
+          build: 'MPSS.JO.2.0.2.c1.1-00046',
+          model: 'EC25EFAR06A08M4G',
+        }),
+      ];
     if (c === DIAG_CMD.FEATURE_QUERY) return [encodeFeatureQueryResponse(Uint8Array.of(0xff, 0x7e, 0x7d, 0x01))];
     if (c === DIAG_CMD.SPC) {
       state.spcUnlocked = decodeSpcRequest(req) === state.spc;
@@ -136,7 +185,8 @@ export function scriptedModem(state: FakeModemState): Handler {
     if (isEdlSwitchRequest(req)) return [EDL_SWITCH_REQUEST.slice()];
     if (isNvPacket(req)) {
       const p = decodeNvPacket(req);
-      if (state.spcItems.has(p.item) && !state.spcUnlocked) return [encodeDiagErrorResponse(DIAG_CMD.BAD_SPC_MODE, req)];
+      if (state.spcItems.has(p.item) && !state.spcUnlocked)
+        return [encodeDiagErrorResponse(DIAG_CMD.BAD_SPC_MODE, req)];
       const key = nvKey(p.item, p.context, state.multiEntry.has(p.item) ? p.data[0]! : 0);
       if (p.op === 'write') {
         state.nv.set(key, p.data);
@@ -156,20 +206,36 @@ export function scriptedModem(state: FakeModemState): Handler {
         return { cmd: 'hello', params: EFS_DEFAULT_HELLO };
       case 'stat': {
         const f = state.files.get(q.path);
-        const isDir = !f && [...state.files.keys()].some((k) => k.startsWith(q.path.endsWith('/') ? q.path : `${q.path}/`));
-        if (!f && !isDir) return { cmd: 'stat', errno: EFS_ERRNO.ENOENT, mode: 0, size: 0, nlink: 0, atime: 0, mtime: 0, ctime: 0 };
-        return { cmd: 'stat', errno: 0, mode: f ? EFS_S.IFREG | 0o644 : EFS_S.IFDIR | 0o755, size: f?.length ?? 0, nlink: 1, atime: 1, mtime: 2, ctime: 3 };
+        const isDir =
+          !f && [...state.files.keys()].some((k) => k.startsWith(q.path.endsWith('/') ? q.path : `${q.path}/`));
+        if (!f && !isDir)
+          return { cmd: 'stat', errno: EFS_ERRNO.ENOENT, mode: 0, size: 0, nlink: 0, atime: 0, mtime: 0, ctime: 0 };
+        return {
+          cmd: 'stat',
+          errno: 0,
+          mode: f ? EFS_S.IFREG | 0o644 : EFS_S.IFDIR | 0o755,
+          size: f?.length ?? 0,
+          nlink: 1,
+          atime: 1,
+          mtime: 2,
+          ctime: 3,
+        };
       }
       case 'open': {
         const existing = state.files.get(q.path);
         if (!existing && !(q.oflag & EFS_O.CREAT)) return { cmd: 'open', fd: -1, errno: EFS_ERRNO.ENOENT };
         const fd = nextFd++;
-        open.set(fd, { path: q.path, data: q.oflag & EFS_O.TRUNC || !existing ? new Uint8Array(0) : existing, write: (q.oflag & 3) !== 0 });
+        open.set(fd, {
+          path: q.path,
+          data: q.oflag & EFS_O.TRUNC || !existing ? new Uint8Array(0) : existing,
+          write: (q.oflag & 3) !== 0,
+        });
         return { cmd: 'open', fd, errno: 0 };
       }
       case 'read': {
         const f = open.get(q.fd);
-        if (!f) return { cmd: 'read', fd: q.fd, offset: q.offset, got: -1, errno: EFS_ERRNO.EBADF, data: new Uint8Array(0) };
+        if (!f)
+          return { cmd: 'read', fd: q.fd, offset: q.offset, got: -1, errno: EFS_ERRNO.EBADF, data: new Uint8Array(0) };
         const data = f.data.slice(q.offset, q.offset + Math.min(q.nbytes, 1024));
         return { cmd: 'read', fd: q.fd, offset: q.offset, got: data.length, errno: 0, data };
       }
@@ -196,18 +262,40 @@ export function scriptedModem(state: FakeModemState): Handler {
         for (const k of state.files.keys()) if (k.startsWith(prefix)) names.add(k.slice(prefix.length).split('/')[0]!);
         if (names.size === 0) return { cmd: 'opendir', dirp: 0, errno: EFS_ERRNO.ENOENT };
         const dirp = nextFd++;
-        dirs.set(dirp, ['.', '..', ...[...names].sort()].map((n) => `${prefix}${n}`));
+        dirs.set(
+          dirp,
+          ['.', '..', ...[...names].sort()].map((n) => `${prefix}${n}`),
+        );
         return { cmd: 'opendir', dirp, errno: 0 };
       }
       case 'readdir': {
         const list = dirs.get(q.dirp);
-        const none = { cmd: 'readdir' as const, dirp: q.dirp, seq: q.seq, type: 0, mode: 0, size: 0, atime: 0, mtime: 0, ctime: 0, name: '' };
+        const none = {
+          cmd: 'readdir' as const,
+          dirp: q.dirp,
+          seq: q.seq,
+          type: 0,
+          mode: 0,
+          size: 0,
+          atime: 0,
+          mtime: 0,
+          ctime: 0,
+          name: '',
+        };
         if (!list) return { ...none, errno: EFS_ERRNO.EBADF };
         const full = list[q.seq - 1];
         if (full === undefined) return { ...none, errno: 0 };
         const f = state.files.get(full);
         const name = full.slice(full.lastIndexOf('/') + 1);
-        return { ...none, errno: 0, type: f ? 0 : 1, mode: f ? EFS_S.IFREG | 0o644 : EFS_S.IFDIR | 0o755, size: f?.length ?? 0, mtime: 7, name };
+        return {
+          ...none,
+          errno: 0,
+          type: f ? 0 : 1,
+          mode: f ? EFS_S.IFREG | 0o644 : EFS_S.IFDIR | 0o755,
+          size: f?.length ?? 0,
+          mtime: 7,
+          name,
+        };
       }
       case 'closedir':
         dirs.delete(q.dirp);

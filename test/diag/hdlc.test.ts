@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { HDLC_MAX_ESCAPED_FRAME, HdlcDecoder, crc16x25, hdlcEncode, type HdlcFrame } from '../../src-main/protocol/hdlc.js';
+import {
+  HDLC_MAX_ESCAPED_FRAME,
+  HdlcDecoder,
+  crc16x25,
+  hdlcEncode,
+  type HdlcFrame,
+} from '../../src-main/protocol/hdlc.js';
 
 const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
 const payloads = (frames: HdlcFrame[]): number[][] => frames.map((f) => (f.ok ? Array.from(f.payload) : [-1]));
@@ -74,12 +80,17 @@ describe('HdlcDecoder', () => {
     const d = new HdlcDecoder();
     const out: HdlcFrame[] = [];
     for (const x of [...a, ...b]) out.push(...d.push(bytes(x)));
-    expect(payloads(out)).toEqual([[0x7e, 0x7d, 0x7e], [0x10, 0x00, 0x01]]);
+    expect(payloads(out)).toEqual([
+      [0x7e, 0x7d, 0x7e],
+      [0x10, 0x00, 0x01],
+    ]);
   });
 
   test('a leading 0x7E and repeated 0x7E are tolerated (no empty frames)', () => {
     const d = new HdlcDecoder();
-    expect(payloads(d.push(bytes(0x7e, 0x7e, 0x4b, 0x65, 0x01, 0x00, 0x54, 0x0f, 0x7e, 0x7e)))).toEqual([[0x4b, 0x65, 0x01, 0x00]]);
+    expect(payloads(d.push(bytes(0x7e, 0x7e, 0x4b, 0x65, 0x01, 0x00, 0x54, 0x0f, 0x7e, 0x7e)))).toEqual([
+      [0x4b, 0x65, 0x01, 0x00],
+    ]);
   });
 
   test('a bad CRC is reported with the frame bytes, and the next frame still decodes', () => {
@@ -98,7 +109,10 @@ describe('HdlcDecoder', () => {
   test('too-short frames and a dangling escape are reported, not thrown', () => {
     const d = new HdlcDecoder();
     const out = d.push(bytes(0x01, 0x02, 0x7e, 0x01, 0x02, 0x03, 0x7d, 0x7e));
-    expect(out.map((f) => (f.ok ? 'ok' : f.error))).toEqual([expect.stringMatching(/too short/), expect.stringMatching(/escape/)]);
+    expect(out.map((f) => (f.ok ? 'ok' : f.error))).toEqual([
+      expect.stringMatching(/too short/),
+      expect.stringMatching(/escape/),
+    ]);
   });
 
   test('garbage without 0x7E never grows the buffer beyond the bound; the oversized frame is dropped and reported', () => {

@@ -18,7 +18,12 @@ import {
   encodeNvPacket,
   encodeVersionResponse,
 } from '../../src-main/protocol/diag.js';
-import { EFS_DEFAULT_HELLO, decodeEfsRequest, decodeEfsResponse, encodeEfsResponse } from '../../src-main/protocol/efs.js';
+import {
+  EFS_DEFAULT_HELLO,
+  decodeEfsRequest,
+  decodeEfsResponse,
+  encodeEfsResponse,
+} from '../../src-main/protocol/efs.js';
 
 /** Small deterministic PRNG (xorshift32). */
 function rng(seed: number): () => number {
@@ -50,12 +55,37 @@ function mutate(base: Uint8Array, next: () => number): Uint8Array {
 const seeds = [
   encodeNvPacket({ op: 'read', item: 550, status: 0 }),
   encodeNvPacket({ op: 'read', item: 550, context: 1, status: 0 }),
-  encodeVersionResponse({ compDate: 'a', compTime: 'b', relDate: 'c', relTime: 'd', verDir: 'e', scm: 1, caiRev: 2, model: 3, firmRev: 4, slotCycleIndex: 5, hwMajor: 6, hwMinor: 7 }),
+  encodeVersionResponse({
+    compDate: 'a',
+    compTime: 'b',
+    relDate: 'c',
+    relTime: 'd',
+    verDir: 'e',
+    scm: 1,
+    caiRev: 2,
+    model: 3,
+    firmRev: 4,
+    slotCycleIndex: 5,
+    hwMajor: 6,
+    hwMinor: 7,
+  }),
   encodeExtBuildIdResponse({ msmHwVersion: 1, mobileModelId: 2, build: 'B', model: 'M' }),
   encodeFeatureQueryResponse(Uint8Array.of(1, 2, 3)),
   encodeEfsResponse({ cmd: 'hello', params: EFS_DEFAULT_HELLO }),
   encodeEfsResponse({ cmd: 'read', fd: 1, offset: 0, got: 4, errno: 0, data: Uint8Array.of(1, 2, 3, 4) }),
-  encodeEfsResponse({ cmd: 'readdir', dirp: 1, seq: 1, errno: 0, type: 0, mode: 0, size: 0, atime: 0, mtime: 0, ctime: 0, name: 'x' }),
+  encodeEfsResponse({
+    cmd: 'readdir',
+    dirp: 1,
+    seq: 1,
+    errno: 0,
+    type: 0,
+    mode: 0,
+    size: 0,
+    atime: 0,
+    mtime: 0,
+    ctime: 0,
+    name: 'x',
+  }),
   encodeEfsResponse({ cmd: 'get', n: 2, errno: 0, seq: 1, data: Uint8Array.of(1, 2) }),
   encodeEfsResponse({ cmd: 'stat', errno: 0, mode: 1, size: 2, nlink: 3, atime: 4, mtime: 5, ctime: 6 }),
   Uint8Array.of(0x4b, 0x13, 38, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 2, 3, 4, 5, 0x2f, 0),

@@ -25,9 +25,16 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function runWithFault(faults: Fault[], busOptions: MemoryPairOptions = {}, before?: (bus: MemoryBus) => Promise<void>) {
+async function runWithFault(
+  faults: Fault[],
+  busOptions: MemoryPairOptions = {},
+  before?: (bus: MemoryBus) => Promise<void>,
+) {
   const bus = new MemoryBus(busOptions);
-  const modem = new VirtualModem({ model: 'ec25', stateDir: join(dir, `modem-${n++}`), faults, reEnumerateDelayMs: 100 }, bus);
+  const modem = new VirtualModem(
+    { model: 'ec25', stateDir: join(dir, `modem-${n++}`), faults, reEnumerateDelayMs: 100 },
+    bus,
+  );
   await modem.start();
   const t0 = performance.now();
   try {
@@ -101,7 +108,11 @@ describe('faults end in bounded time with a clear outcome', () => {
   it('garbage-reply@N: an unreadable answer is a protocol error with a preview', async () => {
     const r = await runWithFault([{ kind: 'garbage-reply', n: 4 }]);
     // It names the command the garbage answered and shows what came (a preview).
-    expectError(r, 'FIREHOSE_PROTOCOL', /Instead of an answer to <\w+>.* sent bytes that are not a Firehose document: \S/);
+    expectError(
+      r,
+      'FIREHOSE_PROTOCOL',
+      /Instead of an answer to <\w+>.* sent bytes that are not a Firehose document: \S/,
+    );
     expect(r.seconds).toBeLessThan(8);
   });
 

@@ -38,7 +38,13 @@ async function flashAndAudit(model: ModelId, root: string, port: SimPort, opener
   try {
     const result = await flashPackage({ package: pkg, opener, onEvent: (e) => events.push(e), openTimeoutMs: 5000 });
     const audit = await auditNand(
-      { nandPath: join(dir, 'modem', 'nand.bin'), pageSize: MODELS[model].pageSize, pagesPerBlock: MODELS[model].pagesPerBlock, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks },
+      {
+        nandPath: join(dir, 'modem', 'nand.bin'),
+        pageSize: MODELS[model].pageSize,
+        pagesPerBlock: MODELS[model].pagesPerBlock,
+        totalBlocks: modem.nand.totalBlocks,
+        badBlocks: modem.nand.badBlocks,
+      },
       pkg.plan,
     );
     for (let i = 0; i < 100 && modem.state !== 'booted'; i++) await new Promise((r) => setTimeout(r, 20));
@@ -97,10 +103,20 @@ describe('flashing the virtual modem end to end', () => {
   it('a flash that reached no SBL leaves the module in EDL after reset, and a second run completes it', async () => {
     const made = await makePackage({ model: 'ec25', outDir: join(dir, 'pkg'), sizeMiB: 2, seed: 5 });
     const bus = new MemoryBus();
-    const modem = new VirtualModem({ model: 'ec25', stateDir: join(dir, 'modem'), reEnumerateDelayMs: 50, faults: [{ kind: 'disconnect', atBytes: 256 * 1024 }] }, bus);
+    const modem = new VirtualModem(
+      {
+        model: 'ec25',
+        stateDir: join(dir, 'modem'),
+        reEnumerateDelayMs: 50,
+        faults: [{ kind: 'disconnect', atBytes: 256 * 1024 }],
+      },
+      bus,
+    );
     await modem.start();
     try {
-      await expect(flashPackage({ package: made.root, opener: bus.opener, openTimeoutMs: 3000, recovery: { maxAttempts: 0 } })).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
+      await expect(
+        flashPackage({ package: made.root, opener: bus.opener, openTimeoutMs: 3000, recovery: { maxAttempts: 0 } }),
+      ).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
       // the PBL is back (SBL was erased first, never rewritten): the same flash simply runs again
       const again = await flashPackage({ package: made.root, opener: bus.opener, openTimeoutMs: 5000 });
       expect(again.stepsDone).toBeGreaterThan(0);

@@ -26,7 +26,10 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const sha = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
+const sha = async (path: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 
 /** Flash `root` onto a virtual `model`; the error, and whether the NAND changed at all. */
 async function flashExpectingRefusal(model: ModelId, root: string, applyFilePatches = false) {
@@ -36,7 +39,9 @@ async function flashExpectingRefusal(model: ModelId, root: string, applyFilePatc
   const nand = join(dir, 'modem', 'nand.bin');
   try {
     const before = await sha(nand);
-    const error = await rejection(flashPackage({ package: root, opener: bus.opener, openTimeoutMs: 5000, applyFilePatches }));
+    const error = await rejection(
+      flashPackage({ package: root, opener: bus.opener, openTimeoutMs: 5000, applyFilePatches }),
+    );
     const ops = modem.nand.ops.map((o) => o.op);
     return { error, ops, unchanged: (await sha(nand)) === before };
   } finally {
@@ -49,10 +54,20 @@ async function editRawprogram(root: string, edit: (xml: string) => string): Prom
   const pkg = await loadPackage(root);
   const file = pkg.rawprogramPath;
   await pkg.dispose();
-  const old = createHash('md5').update(await readFile(file)).digest('hex');
+  const old = createHash('md5')
+    .update(await readFile(file))
+    .digest('hex');
   await writeFile(file, edit(await readFile(file, 'utf8')));
   const md5 = join(root, 'md5.txt');
-  await writeFile(md5, (await readFile(md5, 'utf8')).replace(old, createHash('md5').update(await readFile(file)).digest('hex')));
+  await writeFile(
+    md5,
+    (await readFile(md5, 'utf8')).replace(
+      old,
+      createHash('md5')
+        .update(await readFile(file))
+        .digest('hex'),
+    ),
+  );
 }
 
 describe('refusals before the first erase leave the NAND untouched', () => {
@@ -61,31 +76,45 @@ describe('refusals before the first erase leave the NAND untouched', () => {
     const r = await flashExpectingRefusal('ec25', root);
     expect(r.error).toBeInstanceOf(RescueError);
     expect((r.error as RescueError).code).toBe('FLASH_REFUSED_BEFORE_ERASE');
-    expect((r.error as RescueError).message).toMatch(/4096-byte pages, but rawprogram_nand_p2K_b128K_update\.xml writes 2048-byte sectors/);
+    expect((r.error as RescueError).message).toMatch(
+      /4096-byte pages, but rawprogram_nand_p2K_b128K_update\.xml writes 2048-byte sectors/,
+    );
     expect(r.ops.filter((o) => o === 'erase' || o === 'program')).toEqual([]);
     expect(r.unchanged).toBe(true);
   });
 
-  it('a line past the end of the NAND, when the XML states no size: the programmer\'s storage answer catches it', async () => {
+  it("a line past the end of the NAND, when the XML states no size: the programmer's storage answer catches it", async () => {
     const made = await makePackage({ model: 'ec25', outDir: join(dir, 'pkg'), sizeMiB: 2, seed: 4 });
     await editRawprogram(made.root, (xml) =>
       xml
         .replace(/<!--\s*NUM_PARTITION_SECTORS[^>]*-->/i, '')
-        .replace('</data>', '  <erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="4096" num_partition_sectors="64" physical_partition_number="0" start_sector="70000"/>\n</data>'),
+        .replace(
+          '</data>',
+          '  <erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="4096" num_partition_sectors="64" physical_partition_number="0" start_sector="70000"/>\n</data>',
+        ),
     );
     const r = await flashExpectingRefusal('ec25', made.root);
     expect((r.error as RescueError).code).toBe('FLASH_REFUSED_BEFORE_ERASE');
-    expect((r.error as RescueError).message).toMatch(/reaches page 70063, past the end of the NAND \(65536 pages, as the programmer reports\)/);
+    expect((r.error as RescueError).message).toMatch(
+      /reaches page 70063, past the end of the NAND \(65536 pages, as the programmer reports\)/,
+    );
     expect(r.ops.filter((o) => o === 'erase' || o === 'program')).toEqual([]);
     expect(r.unchanged).toBe(true);
   });
 
   it('a line past the end of the NAND the XML states: package inspect and flash refuse it before touching the module', async () => {
     const made = await makePackage({ model: 'ec25', outDir: join(dir, 'pkg'), sizeMiB: 2, seed: 5 });
-    await editRawprogram(made.root, (xml) => xml.replace('</data>', '  <erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="4096" num_partition_sectors="64" physical_partition_number="0" start_sector="70000"/>\n</data>'));
+    await editRawprogram(made.root, (xml) =>
+      xml.replace(
+        '</data>',
+        '  <erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="4096" num_partition_sectors="64" physical_partition_number="0" start_sector="70000"/>\n</data>',
+      ),
+    );
     const pkg = await loadPackage(made.root);
     expect(pkg.problems.map((p) => p.code)).toEqual(['PACKAGE_BAD_XML']);
-    expect(pkg.problems[0]!.message).toMatch(/past the end of the NAND \(65536 pages, as rawprogram_nand_p4K_b256K_update\.xml states\)/);
+    expect(pkg.problems[0]!.message).toMatch(
+      /past the end of the NAND \(65536 pages, as rawprogram_nand_p4K_b256K_update\.xml states\)/,
+    );
     await pkg.dispose();
     const r = await flashExpectingRefusal('ec25', made.root);
     expect((r.error as RescueError).code).toBe('PACKAGE_BAD_XML');

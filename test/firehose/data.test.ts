@@ -9,7 +9,6 @@ import { rejection } from '../helpers/rejection.js';
 
 afterEach(stopRigs);
 
-
 const part = { ...NAND, startSector: 640, numSectors: 640, filename: 'tz.mbn' };
 
 describe('program', () => {
@@ -22,7 +21,13 @@ describe('program', () => {
     await rig.session.nop(); // the device has now read everything the host sent before it
     const cmd = rig.dev.commands[1]!;
     expect(cmd.tag).toBe('program');
-    expect(cmd.attrs).toMatchObject({ num_partition_sectors: '21', start_sector: '640', SECTOR_SIZE_IN_BYTES: '2048', PAGES_PER_BLOCK: '64', filename: 'tz.mbn' });
+    expect(cmd.attrs).toMatchObject({
+      num_partition_sectors: '21',
+      start_sector: '640',
+      SECTOR_SIZE_IN_BYTES: '2048',
+      PAGES_PER_BLOCK: '64',
+      filename: 'tz.mbn',
+    });
     const got = rig.dev.programmed[0]!;
     expect(got.length).toBe(21 * 2048);
     expect(sameBytes(got.subarray(0, file.length), file)).toBe(true);
@@ -126,7 +131,9 @@ describe('program', () => {
       transfer: (bytes, signal) => {
         passed += bytes;
         if (passed <= stallAfter + 4096) return Promise.resolve();
-        return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(cancelledError(signal.reason)), { once: true }));
+        return new Promise((_, reject) =>
+          signal?.addEventListener('abort', () => reject(cancelledError(signal.reason)), { once: true }),
+        );
       },
     };
     const rig = makeRig({ hostToDevice: link, timeouts: { writeMs: 80, responseMs: 80 } });
@@ -145,7 +152,9 @@ describe('program', () => {
         passed += bytes;
         if (passed <= 20000 || stalled) return Promise.resolve();
         stalled = true; // one transfer hangs, as after a glitch on the bus
-        return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(cancelledError(signal.reason)), { once: true }));
+        return new Promise((_, reject) =>
+          signal?.addEventListener('abort', () => reject(cancelledError(signal.reason)), { once: true }),
+        );
       },
     };
     const rig = makeRig({ hostToDevice: link, timeouts: { writeMs: 80, responseMs: 1000 } });
@@ -195,7 +204,11 @@ describe('read', () => {
     };
     const chunks: Uint8Array[] = [];
     const progress: number[] = [];
-    await rig.session.read(addr, (c) => void chunks.push(c.slice()), (n) => progress.push(n));
+    await rig.session.read(
+      addr,
+      (c) => void chunks.push(c.slice()),
+      (n) => progress.push(n),
+    );
     const got = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
     let o = 0;
     for (const c of chunks) {

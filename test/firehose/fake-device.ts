@@ -64,7 +64,8 @@ export class FakeDevice {
   async send(data: string | Uint8Array, bytesPerWrite?: number): Promise<void> {
     const bytes = typeof data === 'string' ? enc.encode(data) : data;
     const step = bytesPerWrite ?? bytes.length;
-    for (let i = 0; i < bytes.length; i += step) await this.pipe.write(bytes.subarray(i, i + step), { timeoutMs: LONG });
+    for (let i = 0; i < bytes.length; i += step)
+      await this.pipe.write(bytes.subarray(i, i + step), { timeoutMs: LONG });
   }
 
   log(message: string): Promise<void> {

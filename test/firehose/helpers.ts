@@ -28,13 +28,29 @@ export interface Rig {
 
 const rigs: Rig[] = [];
 
-export function makeRig(opts: { hostSendsZlp?: boolean; timeouts?: Partial<FirehoseTimeouts>; signal?: AbortSignal; hostToDevice?: LinkDelay; startDevice?: boolean } = {}): Rig {
-  const pair = createMemoryPipePair({ maxPacketSize: 512, hostSendsZlp: opts.hostSendsZlp ?? true, hostToDevice: opts.hostToDevice });
+export function makeRig(
+  opts: {
+    hostSendsZlp?: boolean;
+    timeouts?: Partial<FirehoseTimeouts>;
+    signal?: AbortSignal;
+    hostToDevice?: LinkDelay;
+    startDevice?: boolean;
+  } = {},
+): Rig {
+  const pair = createMemoryPipePair({
+    maxPacketSize: 512,
+    hostSendsZlp: opts.hostSendsZlp ?? true,
+    hostToDevice: opts.hostToDevice,
+  });
   const dev = new FakeDevice(pair.device);
   if (opts.startDevice !== false) dev.start();
   const reader = new PipeReader(pair.host);
   const events: EngineEvent[] = [];
-  const session = new FirehoseSession(reader, { timeouts: { ...FAST, ...opts.timeouts }, signal: opts.signal, onEvent: (e) => events.push(e) });
+  const session = new FirehoseSession(reader, {
+    timeouts: { ...FAST, ...opts.timeouts },
+    signal: opts.signal,
+    onEvent: (e) => events.push(e),
+  });
   const rig = { pair, dev, reader, session, events };
   rigs.push(rig);
   return rig;

@@ -17,7 +17,8 @@ import {
 import { goldenDocuments, hostDocument, wrapDeviceElement } from '../helpers/real-goldens.js';
 
 const golden = goldenDocuments();
-const deviceMessages = (): FirehoseMessage[] => golden.deviceElements.flatMap((e) => parseDocument(wrapDeviceElement(e.text)));
+const deviceMessages = (): FirehoseMessage[] =>
+  golden.deviceElements.flatMap((e) => parseDocument(wrapDeviceElement(e.text)));
 const logs = (ms: FirehoseMessage[]): string[] => ms.flatMap((m) => (m.kind === 'log' ? [m.value] : []));
 
 /** The one element of a host document, as tag and attributes (parsed by the host's own reader). */
@@ -35,7 +36,23 @@ describe('host codec reads what real programmers sent', () => {
   it('the Quectel SDX55 startup burst: 15 functions, INFO: prefixes, the build date twice', () => {
     const lines = logs(deviceMessages());
     expect(lines[0]).toBe('INFO: Binary build date: Apr 19 2020 @ 17:49:11');
-    expect(parseSupportedFunctions(lines)).toEqual(['program', 'read', 'nop', 'patch', 'configure', 'setbootablestoragedrive', 'erase', 'power', 'firmwarewrite', 'getstorageinfo', 'benchmark', 'emmc', 'ufs', 'fixgpt', 'getsha256digest']);
+    expect(parseSupportedFunctions(lines)).toEqual([
+      'program',
+      'read',
+      'nop',
+      'patch',
+      'configure',
+      'setbootablestoragedrive',
+      'erase',
+      'power',
+      'firmwarewrite',
+      'getstorageinfo',
+      'benchmark',
+      'emmc',
+      'ufs',
+      'fixgpt',
+      'getsha256digest',
+    ]);
   });
 
   it('the configure ACK without rawmode, MaxPayloadSizeFromTargetInBytes or TargetName', () => {
@@ -43,13 +60,24 @@ describe('host codec reads what real programmers sent', () => {
     expect(ack).toMatchObject({ kind: 'response', ack: true, rawmode: undefined });
     if (ack?.kind !== 'response') throw new Error('no configure answer');
     const parsed = parseConfigureResponse(ack.attrs, { memoryName: 'nand', maxPayloadToTarget: 8192 });
-    expect(parsed).toMatchObject({ ok: true, config: { memoryName: 'nand', maxPayloadToTarget: 8192, maxPayloadToTargetSupported: 8192, maxXmlSize: 4096, version: '1' } });
+    expect(parsed).toMatchObject({
+      ok: true,
+      config: {
+        memoryName: 'nand',
+        maxPayloadToTarget: 8192,
+        maxPayloadToTargetSupported: 8192,
+        maxXmlSize: 4096,
+        version: '1',
+      },
+    });
   });
 
   it('answers with rawmode true and false, every log in one piece', () => {
     const responses = deviceMessages().filter((m) => m.kind === 'response');
     expect(responses.map((r) => (r.kind === 'response' ? r.rawmode : null))).toEqual([undefined, false, true]);
-    expect(logs(deviceMessages())).toContain('INFO: Will issue reset/power off 100 useconds, if this hangs check if watchdog is enabled');
+    expect(logs(deviceMessages())).toContain(
+      'INFO: Will issue reset/power off 100 useconds, if this hangs check if watchdog is enabled',
+    );
   });
 
   it('splits several real documents arriving in one read, and one arriving a byte at a time', () => {
@@ -72,7 +100,9 @@ describe('host codec writes what real hosts sent (same element, same attributes)
   it('erase and program of SBL as QFirehose copies them from rawprogram', () => {
     const a = { sectorSize: 4096, pagesPerBlock: 64, physicalPartition: 0, startSector: 0 };
     expect(element(eraseCommand({ ...a, numSectors: 640 }))).toEqual(element(hostDocument('qfirehose-erase')));
-    expect(element(programCommand({ ...a, numSectors: 139, filename: '..\\sbl1.mbn' }))).toEqual(element(hostDocument('qfirehose-program-sbl')));
+    expect(element(programCommand({ ...a, numSectors: 139, filename: '..\\sbl1.mbn' }))).toEqual(
+      element(hostDocument('qfirehose-program-sbl')),
+    );
   });
 
   it('power reset, and getstorageinfo as edl sends it', () => {

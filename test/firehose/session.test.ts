@@ -6,7 +6,6 @@ import { rejection } from '../helpers/rejection.js';
 
 afterEach(stopRigs);
 
-
 const STARTUP = [
   'Binary build date: Jun 25 2019 @ 03:40:43',
   'Chip serial num: 0 (0x0)',
@@ -86,9 +85,21 @@ describe('configure', () => {
   it('accepts what a real NAND programmer answers', async () => {
     const rig = makeRig();
     const cfg = await rig.session.configure({ memoryName: 'nand', maxPayloadToTarget: 8192 });
-    expect(cfg).toEqual({ memoryName: 'nand', maxPayloadToTarget: 8192, maxPayloadToTargetSupported: 8192, maxPayloadFromTarget: 4096, maxXmlSize: 4096, version: '1', targetName: 'MDM9607' });
+    expect(cfg).toEqual({
+      memoryName: 'nand',
+      maxPayloadToTarget: 8192,
+      maxPayloadToTargetSupported: 8192,
+      maxPayloadFromTarget: 4096,
+      maxXmlSize: 4096,
+      version: '1',
+      targetName: 'MDM9607',
+    });
     expect(rig.session.config).toEqual(cfg);
-    expect(rig.dev.commands[0]!.attrs).toMatchObject({ MemoryName: 'nand', ZlpAwareHost: '1', MaxPayloadSizeToTargetInBytes: '8192' });
+    expect(rig.dev.commands[0]!.attrs).toMatchObject({
+      MemoryName: 'nand',
+      ZlpAwareHost: '1',
+      MaxPayloadSizeToTargetInBytes: '8192',
+    });
   });
 
   it('tells the programmer the host sends no ZLPs when the link does not', async () => {
@@ -103,7 +114,11 @@ describe('configure', () => {
       if (Number(cmd.attrs.MaxPayloadSizeToTargetInBytes) > 16384) {
         await d.log("ERROR: Host's payload to target size is too large");
         await d.respond(false, { MaxPayloadSizeToTargetInBytes: 16384 });
-      } else await d.respond(true, { MaxPayloadSizeToTargetInBytes: cmd.attrs.MaxPayloadSizeToTargetInBytes!, MaxPayloadSizeToTargetInBytesSupported: 16384 });
+      } else
+        await d.respond(true, {
+          MaxPayloadSizeToTargetInBytes: cmd.attrs.MaxPayloadSizeToTargetInBytes!,
+          MaxPayloadSizeToTargetInBytesSupported: 16384,
+        });
     };
     const cfg = await rig.session.configure({ memoryName: 'nand', maxPayloadToTarget: 1048576 });
     expect(cfg.maxPayloadToTarget).toBe(16384);
@@ -129,9 +144,11 @@ describe('configure', () => {
     const rig = makeRig();
     rig.dev.handlers.configure = async (cmd, d) => {
       const asked = Number(cmd.attrs.MaxPayloadSizeToTargetInBytes);
-      if (d.commands.length === 1) await d.respond(true, { MaxPayloadSizeToTargetInBytes: 8192, MaxPayloadSizeToTargetInBytesSupported: 65536 });
+      if (d.commands.length === 1)
+        await d.respond(true, { MaxPayloadSizeToTargetInBytes: 8192, MaxPayloadSizeToTargetInBytesSupported: 65536 });
       else if (asked > 8192) await d.respond(false);
-      else await d.respond(true, { MaxPayloadSizeToTargetInBytes: 8192, MaxPayloadSizeToTargetInBytesSupported: 65536 });
+      else
+        await d.respond(true, { MaxPayloadSizeToTargetInBytes: 8192, MaxPayloadSizeToTargetInBytesSupported: 65536 });
     };
     const cfg = await rig.session.configure({ memoryName: 'nand', maxPayloadToTarget: 1048576 });
     expect(cfg.maxPayloadToTarget).toBe(8192);
@@ -141,7 +158,9 @@ describe('configure', () => {
   it('never loops: a programmer that keeps refusing ends after three tries', async () => {
     const rig = makeRig();
     rig.dev.handlers.configure = async (cmd, d) => {
-      await d.respond(false, { MaxPayloadSizeToTargetInBytes: Math.floor(Number(cmd.attrs.MaxPayloadSizeToTargetInBytes) / 2) });
+      await d.respond(false, {
+        MaxPayloadSizeToTargetInBytes: Math.floor(Number(cmd.attrs.MaxPayloadSizeToTargetInBytes) / 2),
+      });
     };
     const e = await rejection(rig.session.configure({ memoryName: 'nand', maxPayloadToTarget: 1048576 }));
     expect(e.code).toBe('FIREHOSE_CONFIGURE_FAILED');
@@ -215,7 +234,9 @@ describe('framing', () => {
     await rig.session.nop();
     rig.dev.handlers.nop = (_, d) => d.respond(true);
     await rig.session.nop(); // the stray NAK must not be taken as this answer
-    expect(rig.events.some((e) => e.type === 'log' && e.level === 'warn' && e.message.includes('answers no command'))).toBe(true);
+    expect(
+      rig.events.some((e) => e.type === 'log' && e.level === 'warn' && e.message.includes('answers no command')),
+    ).toBe(true);
   });
 });
 
@@ -228,7 +249,9 @@ describe('bad answers', () => {
       await d.respond(false, { AttemptRetry: '1' });
     };
     const src = { size: 4096, read: () => Promise.resolve(new Uint8Array(4096)) };
-    const e = await rejection(rig.session.program({ ...NAND, startSector: 640, numSectors: 640, filename: 'tz.mbn' }, src));
+    const e = await rejection(
+      rig.session.program({ ...NAND, startSector: 640, numSectors: 640, filename: 'tz.mbn' }, src),
+    );
     expect(e).toBeInstanceOf(FirehoseNakError);
     const nak = e as FirehoseNakError;
     expect(nak.attemptRetry).toBe(true);
@@ -299,7 +322,7 @@ describe('bad answers', () => {
     rig.dev.handlers.erase = () => undefined;
     const e = await rejection(rig.session.erase({ ...NAND, startSector: 0, numSectors: 640 }));
     expect(e.code).toBe('DEVICE_TIMEOUT');
-    expect(e.message).toContain("No answer from the programmer to <erase> of sectors 0-639 within 100 ms");
+    expect(e.message).toContain('No answer from the programmer to <erase> of sectors 0-639 within 100 ms');
   });
 
   it('a programmer that logs but never answers still times out', async () => {
@@ -329,7 +352,9 @@ describe('bad answers', () => {
   it('refuses a command too long for the programmer to read', async () => {
     const rig = makeRig();
     await configured(rig);
-    const e = await rejection(rig.session.read({ ...NAND, startSector: 0, numSectors: 64, label: 'x'.repeat(5000) }, () => undefined));
+    const e = await rejection(
+      rig.session.read({ ...NAND, startSector: 0, numSectors: 64, label: 'x'.repeat(5000) }, () => undefined),
+    );
     expect(e.code).toBe('PACKAGE_BAD_XML');
     expect(rig.dev.commands.map((c) => c.tag)).toEqual(['configure']);
   });
@@ -346,7 +371,9 @@ describe('other commands', () => {
     const addr = { ...NAND, startSector: 0, numSectors: 640 };
     expect(await rig.session.sha256Digest(addr)).toBeUndefined(); // no function list yet
     expect(rig.dev.commands).toHaveLength(0);
-    await rig.dev.send(['Supported Functions (1):', 'getsha256digest', 'End of supported functions 1'].map(logDoc).join(''));
+    await rig.dev.send(
+      ['Supported Functions (1):', 'getsha256digest', 'End of supported functions 1'].map(logDoc).join(''),
+    );
     await rig.session.drainStartup();
     expect(await rig.session.sha256Digest(addr)).toBe(hex);
     expect(rig.dev.commands[0]!.attrs).toMatchObject({ start_sector: '0', num_partition_sectors: '640' });
@@ -357,17 +384,26 @@ describe('other commands', () => {
     await rig.dev.send(logDoc('Supported Functions: getsha256digest'));
     await rig.session.drainStartup();
     rig.dev.handlers.getsha256digest = (_, d) => d.respond(true);
-    expect((await rejection(rig.session.sha256Digest({ ...NAND, startSector: 0, numSectors: 1 }))).code).toBe('FIREHOSE_PROTOCOL');
+    expect((await rejection(rig.session.sha256Digest({ ...NAND, startSector: 0, numSectors: 1 }))).code).toBe(
+      'FIREHOSE_PROTOCOL',
+    );
   });
 
   it('getstorageinfo returns validated fields and survives hostile JSON', async () => {
     const rig = makeRig();
-    let line = 'INFO: {"storage_info": {"total_blocks": 2048, "block_size": 64, "page_size": 2048, "num_physical": 1, "mem_type": "NAND"}}';
+    let line =
+      'INFO: {"storage_info": {"total_blocks": 2048, "block_size": 64, "page_size": 2048, "num_physical": 1, "mem_type": "NAND"}}';
     rig.dev.handlers.getstorageinfo = async (_, d) => {
       await d.log(line);
       await d.respond(true);
     };
-    expect(await rig.session.storageInfo()).toEqual({ total_blocks: 2048, block_size: 64, page_size: 2048, num_physical: 1, mem_type: 'NAND' });
+    expect(await rig.session.storageInfo()).toEqual({
+      total_blocks: 2048,
+      block_size: 64,
+      page_size: 2048,
+      num_physical: 1,
+      mem_type: 'NAND',
+    });
     line = `{"storage_info": {"total_blocks": "lots", "page_size": -1, "x": "${'z'.repeat(9000)}"}}`;
     expect(await rig.session.storageInfo()).toBeUndefined();
     line = '{"storage_info": {"total_blocks": 1e999}}';
@@ -395,10 +431,27 @@ describe('other commands', () => {
 
   it('patch is sent for the DISK', async () => {
     const rig = makeRig();
-    await rig.session.patchDisk({ sectorSize: 2048, byteOffset: 512, physicalPartition: 0, sizeInBytes: 4, startSector: '1', value: '1234', what: 'MIBIB size' });
+    await rig.session.patchDisk({
+      sectorSize: 2048,
+      byteOffset: 512,
+      physicalPartition: 0,
+      sizeInBytes: 4,
+      startSector: '1',
+      value: '1234',
+      what: 'MIBIB size',
+    });
     expect(rig.dev.commands[0]).toEqual({
       tag: 'patch',
-      attrs: { SECTOR_SIZE_IN_BYTES: '2048', byte_offset: '512', filename: 'DISK', physical_partition_number: '0', size_in_bytes: '4', start_sector: '1', value: '1234', what: 'MIBIB size' },
+      attrs: {
+        SECTOR_SIZE_IN_BYTES: '2048',
+        byte_offset: '512',
+        filename: 'DISK',
+        physical_partition_number: '0',
+        size_in_bytes: '4',
+        start_sector: '1',
+        value: '1234',
+        what: 'MIBIB size',
+      },
     });
   });
 
@@ -431,7 +484,9 @@ describe('what the device says is not what we say', () => {
   it('a log document that is not well-formed XML is kept raw and skipped; the answer after it counts', async () => {
     const rig = makeRig();
     rig.dev.handlers.nop = async (_cmd, d) => {
-      await d.send('<?xml version="1.0" encoding="UTF-8" ?>\n<data>\n<log value="INFO: label "modem" written" /></data>');
+      await d.send(
+        '<?xml version="1.0" encoding="UTF-8" ?>\n<data>\n<log value="INFO: label "modem" written" /></data>',
+      );
       await d.respond(true);
     };
     await rig.session.nop();
@@ -442,7 +497,9 @@ describe('what the device says is not what we say', () => {
   it('an unreadable response still ends the command', async () => {
     const rig = makeRig();
     rig.dev.handlers.nop = async (_cmd, d) => {
-      await d.send('<?xml version="1.0" encoding="UTF-8" ?>\n<data>\n<response value="ACK" note="a "quoted" word" /></data>');
+      await d.send(
+        '<?xml version="1.0" encoding="UTF-8" ?>\n<data>\n<response value="ACK" note="a "quoted" word" /></data>',
+      );
     };
     const e = await rejection(rig.session.nop());
     expect((e as { code?: string }).code).toBe('FIREHOSE_PROTOCOL');
@@ -450,13 +507,17 @@ describe('what the device says is not what we say', () => {
 
   it('a listed getsha256digest the programmer refuses: undefined (read back instead), and not asked again', async () => {
     const rig = makeRig();
-    await rig.dev.send(['Supported Functions (3):', 'read', 'getsha256digest', 'End of supported functions 3'].map(logDoc).join(''));
+    await rig.dev.send(
+      ['Supported Functions (3):', 'read', 'getsha256digest', 'End of supported functions 3'].map(logDoc).join(''),
+    );
     await rig.session.drainStartup();
     rig.dev.handlers.getsha256digest = (_cmd, d) => d.respond(false);
     const addr = { sectorSize: 4096, physicalPartition: 0, startSector: 0, numSectors: 1, label: 'sbl' };
     expect(await rig.session.sha256Digest(addr)).toBeUndefined();
     expect(await rig.session.sha256Digest(addr)).toBeUndefined();
     expect(rig.dev.commands.filter((c) => c.tag === 'getsha256digest')).toHaveLength(1);
-    expect(rig.events.some((e) => e.type === 'log' && /refused <getsha256digest>.*reading back/.test(e.message))).toBe(true);
+    expect(rig.events.some((e) => e.type === 'log' && /refused <getsha256digest>.*reading back/.test(e.message))).toBe(
+      true,
+    );
   });
 });

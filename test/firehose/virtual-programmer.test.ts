@@ -30,10 +30,22 @@ function bench(faults: string[] = [], programmer: ProgrammerName = 'default'): B
   const nand = Nand.open({ model, totalBlocks: 64 });
   const pair = createMemoryPipePair({ maxPacketSize: 512 });
   const stop = new AbortController();
-  const outcome = runFirehoseNand(pair.device, { model, nand, faults: new FaultPlan(faults.map(parseFault)), signal: stop.signal, profile: getProgrammerProfile(programmer) });
+  const outcome = runFirehoseNand(pair.device, {
+    model,
+    nand,
+    faults: new FaultPlan(faults.map(parseFault)),
+    signal: stop.signal,
+    profile: getProgrammerProfile(programmer),
+  });
   outcome.catch(() => undefined);
   // A programmer's first line may come a second after DONE_RESP (quectel-sdx-nand): the field's wait for it.
-  const session = new FirehoseSession(new PipeReader(pair.host), { timeouts: { ...FAST, startupFirstLineMs: DEFAULT_FIREHOSE_TIMEOUTS.startupFirstLineMs, startupMaxMs: DEFAULT_FIREHOSE_TIMEOUTS.startupMaxMs } });
+  const session = new FirehoseSession(new PipeReader(pair.host), {
+    timeouts: {
+      ...FAST,
+      startupFirstLineMs: DEFAULT_FIREHOSE_TIMEOUTS.startupFirstLineMs,
+      startupMaxMs: DEFAULT_FIREHOSE_TIMEOUTS.startupMaxMs,
+    },
+  });
   cleanups.push(async () => {
     stop.abort();
     pair.disconnect();
@@ -100,33 +112,37 @@ describe('host session against the virtual NAND programmer', () => {
 });
 
 async function fullSession(name: ProgrammerName): Promise<void> {
-    const profile = getProgrammerProfile(name);
-    const { session } = bench([], name);
-    await session.drainStartup();
-    expect([...session.functions].sort()).toEqual([...profile.functions].sort());
-    const cfg = await session.configure({ memoryName: 'nand', maxPayloadToTarget: 1024 * 1024 });
-    expect(cfg).toMatchObject({ maxPayloadToTarget: 8192, maxXmlSize: 4096 });
-    const info = await session.storageInfo();
-    // key=value lines, no storage JSON: read all the same (bkerler/edl issue 108's format).
-    if (name === 'mdm9x07-legacy') expect(info).toMatchObject({ sector_size: 2048, num_physical: 1, num_partition_sectors: expect.any(Number) });
-    else expect(info).toMatchObject({ total_blocks: 64, page_size: 2048 });
-    const addr = { ...geometry, startSector: 64, numSectors: 128, label: 'test' };
-    await session.erase(addr);
-    const file = pattern(100 * 1024 + 7, 11);
-    await session.program(addr, bytesSource(file));
-    const sectors = Math.ceil(file.length / 2048);
-    const padded = new Uint8Array(sectors * 2048);
-    padded.set(file);
-    const written = { ...addr, numSectors: sectors };
-    const digest = await session.sha256Digest(written);
-    if (profile.functions.includes('getsha256digest')) expect(digest).toBe(createHash('sha256').update(padded).digest('hex'));
-    else expect(digest).toBeUndefined(); // not listed: the host does not ask
-    const back: Uint8Array[] = [];
-    await session.read(written, (c) => void back.push(c.slice()));
-    expect(sameBytes(Buffer.concat(back), padded)).toBe(true);
+  const profile = getProgrammerProfile(name);
+  const { session } = bench([], name);
+  await session.drainStartup();
+  expect([...session.functions].sort()).toEqual([...profile.functions].sort());
+  const cfg = await session.configure({ memoryName: 'nand', maxPayloadToTarget: 1024 * 1024 });
+  expect(cfg).toMatchObject({ maxPayloadToTarget: 8192, maxXmlSize: 4096 });
+  const info = await session.storageInfo();
+  // key=value lines, no storage JSON: read all the same (bkerler/edl issue 108's format).
+  if (name === 'mdm9x07-legacy')
+    expect(info).toMatchObject({ sector_size: 2048, num_physical: 1, num_partition_sectors: expect.any(Number) });
+  else expect(info).toMatchObject({ total_blocks: 64, page_size: 2048 });
+  const addr = { ...geometry, startSector: 64, numSectors: 128, label: 'test' };
+  await session.erase(addr);
+  const file = pattern(100 * 1024 + 7, 11);
+  await session.program(addr, bytesSource(file));
+  const sectors = Math.ceil(file.length / 2048);
+  const padded = new Uint8Array(sectors * 2048);
+  padded.set(file);
+  const written = { ...addr, numSectors: sectors };
+  const digest = await session.sha256Digest(written);
+  if (profile.functions.includes('getsha256digest'))
+    expect(digest).toBe(createHash('sha256').update(padded).digest('hex'));
+  else expect(digest).toBeUndefined(); // not listed: the host does not ask
+  const back: Uint8Array[] = [];
+  await session.read(written, (c) => void back.push(c.slice()));
+  expect(sameBytes(Buffer.concat(back), padded)).toBe(true);
 }
 
 describe('host session against every programmer profile', () => {
   // quectel-sdx-nand's first log comes a second after DONE_RESP: the host waits for a first line.
-  it.each(PROGRAMMER_NAMES)('%s: startup, configure from 1 MiB down to 8 KiB, erase, program, check', (name) => fullSession(name));
+  it.each(PROGRAMMER_NAMES)('%s: startup, configure from 1 MiB down to 8 KiB, erase, program, check', (name) =>
+    fullSession(name),
+  );
 });

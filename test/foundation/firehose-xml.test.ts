@@ -4,7 +4,8 @@ import { buildDocument, DocumentSplitter, parseDocument } from '../../src-main/p
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('Firehose document framing', () => {
-  const two = '<?xml version="1.0" encoding="UTF-8" ?><data><log value="hello" /></data><?xml version="1.0" ?><data><response value="ACK" rawmode="true" /></data>';
+  const two =
+    '<?xml version="1.0" encoding="UTF-8" ?><data><log value="hello" /></data><?xml version="1.0" ?><data><response value="ACK" rawmode="true" /></data>';
 
   it('splits documents at every possible read boundary', () => {
     const bytes = enc(two);
@@ -12,7 +13,9 @@ describe('Firehose document framing', () => {
       const s = new DocumentSplitter();
       const docs = [...s.push(bytes.subarray(0, cut)), ...s.push(bytes.subarray(cut))];
       expect(docs).toHaveLength(2);
-      expect(parseDocument(docs[1]!)).toEqual([{ kind: 'response', ack: true, rawmode: true, attrs: { value: 'ACK', rawmode: 'true' } }]);
+      expect(parseDocument(docs[1]!)).toEqual([
+        { kind: 'response', ack: true, rawmode: true, attrs: { value: 'ACK', rawmode: 'true' } },
+      ]);
     }
   });
 
@@ -32,7 +35,9 @@ describe('Firehose document framing', () => {
 
   it('builds commands that parse back', () => {
     const doc = buildDocument('program', { SECTOR_SIZE_IN_BYTES: 2048, filename: 'a"b', x: undefined });
-    expect(parseDocument(doc)).toEqual([{ kind: 'command', tag: 'program', attrs: { SECTOR_SIZE_IN_BYTES: '2048', filename: 'a"b' } }]);
+    expect(parseDocument(doc)).toEqual([
+      { kind: 'command', tag: 'program', attrs: { SECTOR_SIZE_IN_BYTES: '2048', filename: 'a"b' } },
+    ]);
   });
 
   it('turns garbage into a framing error', () => {

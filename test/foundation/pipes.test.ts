@@ -82,7 +82,9 @@ describe('in-memory pipe back-pressure', () => {
     await device.read(4096, io);
     await blocked;
     await host.write(new Uint8Array(1000), io);
-    await expect(host.write(new Uint8Array(1), { timeoutMs: 30, what: 'raw data' })).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    await expect(host.write(new Uint8Array(1), { timeoutMs: 30, what: 'raw data' })).rejects.toMatchObject({
+      code: 'DEVICE_TIMEOUT',
+    });
   });
 });
 

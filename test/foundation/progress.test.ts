@@ -6,7 +6,11 @@ describe('progress tracker', () => {
   it('computes speed over a sliding window and an ETA, throttling events', () => {
     let now = 0;
     const events: EngineEvent[] = [];
-    const p = new ProgressTracker(10_000_000, (e) => events.push(e), { clock: { now: () => now }, windowMs: 2000, emitEveryMs: 100 });
+    const p = new ProgressTracker(10_000_000, (e) => events.push(e), {
+      clock: { now: () => now },
+      windowMs: 2000,
+      emitEveryMs: 100,
+    });
     p.startStep(0, 10_000_000);
     for (let i = 1; i <= 40; i++) {
       now += 50;

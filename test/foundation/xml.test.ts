@@ -3,7 +3,9 @@ import { parseXml, XmlError } from '../../src-main/util/xml.js';
 
 describe('safe XML reader', () => {
   it('reads elements, attributes, comments and the declaration', () => {
-    const root = parseXml('<?xml version="1.0" ?>\n<data>\n  <!-- c -->\n  <program a="1" b=\'x &amp; y\'/>\n  <erase c="2"></erase>\n</data>');
+    const root = parseXml(
+      '<?xml version="1.0" ?>\n<data>\n  <!-- c -->\n  <program a="1" b=\'x &amp; y\'/>\n  <erase c="2"></erase>\n</data>',
+    );
     expect(root.name).toBe('data');
     expect(root.children.map((c) => c.name)).toEqual(['program', 'erase']);
     expect(root.children[0]!.attrs).toEqual({ a: '1', b: 'x & y' });
@@ -11,7 +13,8 @@ describe('safe XML reader', () => {
   });
 
   it('refuses DOCTYPE so entities can never expand (billion laughs, external entities)', () => {
-    const laughs = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><data a="&lol2;"/>';
+    const laughs =
+      '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><data a="&lol2;"/>';
     expect(() => parseXml(laughs)).toThrow(/DOCTYPE/);
     const xxe = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><data>&x;</data>';
     expect(() => parseXml(xxe)).toThrow(XmlError);

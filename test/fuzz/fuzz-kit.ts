@@ -27,7 +27,11 @@ export const PROPERTY_TIMEOUT_MS = FULL_FUZZ ? 60 * 60_000 : 60_000;
 /** fast-check parameters: a fixed seed per property unless FUZZ_SEED is set. */
 export function params<T>(seed: number, small: number, fullFraction = 1): fc.Parameters<T> {
   const envSeed = Number(process.env.FUZZ_SEED ?? '');
-  return { seed: Number.isSafeInteger(envSeed) && process.env.FUZZ_SEED ? envSeed : seed, numRuns: runs(small, fullFraction), endOnFailure: true };
+  return {
+    seed: Number.isSafeInteger(envSeed) && process.env.FUZZ_SEED ? envSeed : seed,
+    numRuns: runs(small, fullFraction),
+    endOnFailure: true,
+  };
 }
 
 // --- error discipline ------------------------------------------------------------------------
@@ -48,7 +52,12 @@ export function onlyThrows<T>(fn: () => T, allowed: readonly ErrorClass[]): T | 
 }
 
 /** An async run must end within ms, with a value or a RescueError of one of the given codes. */
-export async function settlesWith<T>(work: Promise<T>, ms: number, codes: readonly ErrorCode[], what: string): Promise<T | RescueError> {
+export async function settlesWith<T>(
+  work: Promise<T>,
+  ms: number,
+  codes: readonly ErrorCode[],
+  what: string,
+): Promise<T | RescueError> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const hang = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`HANG: ${what} did not settle within ${ms} ms`)), ms);
@@ -95,10 +104,17 @@ type Mutation =
   | { op: 'u32'; at: number; value: number }
   | { op: 'duplicate'; at: number; count: number };
 
-const INTERESTING_U32 = [0, 1, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0x3ff, 0x400, 0x401, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+const INTERESTING_U32 = [
+  0, 1, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0x3ff, 0x400, 0x401, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe,
+  0xffffffff,
+];
 
 /** A u32 that is often a boundary value. */
-export const interestingU32: fc.Arbitrary<number> = fc.oneof(fc.constantFrom(...INTERESTING_U32), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0x2000 }));
+export const interestingU32: fc.Arbitrary<number> = fc.oneof(
+  fc.constantFrom(...INTERESTING_U32),
+  fc.integer({ min: 0, max: 0xffffffff }),
+  fc.integer({ min: 0, max: 0x2000 }),
+);
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),

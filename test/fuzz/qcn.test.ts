@@ -16,11 +16,36 @@ import { PROPERTY_TIMEOUT_MS, allocationBounded, bounded, interestingU32, mutate
 const path = fc.stringMatching(/^\/[a-z_]{1,12}(\/[a-z_.]{1,12}){0,2}$/);
 const backup: fc.Arbitrary<QcnBackup> = fc.record({
   model: fc.integer({ min: 0, max: 99_999_999 }),
-  nvItems: fc.array(fc.record({ id: fc.nat(0xffff), index: fc.nat(3), data: fc.uint8Array({ minLength: 128, maxLength: 128 }), context: fc.constantFrom(0 as const, 1 as const) }), { maxLength: 12 }),
-  efsBackup: fc.array(fc.record({ path, mtime: interestingU32, data: fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 4000, max: 9000 }).map((n) => new Uint8Array(n).map((_, i) => i & 0xff))) }), { maxLength: 3 }),
+  nvItems: fc.array(
+    fc.record({
+      id: fc.nat(0xffff),
+      index: fc.nat(3),
+      data: fc.uint8Array({ minLength: 128, maxLength: 128 }),
+      context: fc.constantFrom(0 as const, 1 as const),
+    }),
+    { maxLength: 12 },
+  ),
+  efsBackup: fc.array(
+    fc.record({
+      path,
+      mtime: interestingU32,
+      data: fc.oneof(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.integer({ min: 4000, max: 9000 }).map((n) => new Uint8Array(n).map((_, i) => i & 0xff)),
+      ),
+    }),
+    { maxLength: 3 },
+  ),
   provisioning: fc.array(fc.record({ path, data: fc.uint8Array({ maxLength: 100 }) }), { maxLength: 2 }),
   nvItemFiles: fc.array(fc.record({ path, data: fc.uint8Array({ maxLength: 100 }) }), { maxLength: 2 }),
-  property: fc.record({ esn: interestingU32, model: fc.nat(0xffff), nvMajor: fc.nat(255), nvMinor: fc.nat(255), swVersion: fc.stringMatching(/^[A-Za-z0-9_.]{0,30}$/), tool: fc.stringMatching(/^[A-Za-z0-9 ]{0,20}$/) }),
+  property: fc.record({
+    esn: interestingU32,
+    model: fc.nat(0xffff),
+    nvMajor: fc.nat(255),
+    nvMinor: fc.nat(255),
+    swVersion: fc.stringMatching(/^[A-Za-z0-9_.]{0,30}$/),
+    tool: fc.stringMatching(/^[A-Za-z0-9 ]{0,20}$/),
+  }),
   featureMask: fc.uint8Array({ maxLength: 32 }),
 });
 
@@ -47,7 +72,12 @@ function write(b: QcnBackup): Uint8Array | undefined {
 
 /** A damaging edit aimed at the structures a reader must not trust. */
 type Damage = { where: 'header' | 'difat' | 'dir' | 'fat' | 'minifat'; index: number; value: number; self: boolean };
-const damage: fc.Arbitrary<Damage> = fc.record({ where: fc.constantFrom('header' as const, 'difat' as const, 'dir' as const, 'fat' as const, 'minifat' as const), index: fc.nat(), value: interestingU32, self: fc.boolean() });
+const damage: fc.Arbitrary<Damage> = fc.record({
+  where: fc.constantFrom('header' as const, 'difat' as const, 'dir' as const, 'fat' as const, 'minifat' as const),
+  index: fc.nat(),
+  value: interestingU32,
+  self: fc.boolean(),
+});
 
 const HEADER_FIELDS = [24, 26, 28, 30, 32, 40, 44, 48, 52, 56, 60, 64, 68, 72];
 const DIR_FIELDS = [64, 66, 67, 68, 72, 76, 116, 120, 124];
@@ -124,92 +154,132 @@ function checkRead(bytes: Uint8Array): void {
 }
 
 describe('fuzz: QCN compound file reader', () => {
-  it('a written QCN reads back (FUZZ_RUNS/10 cases: the writer is not what is fuzzed)', () => {
-    fc.assert(
-      fc.property(backup, (b) => {
-        const file = write(b);
-        if (!file) return;
-        const back = readQcn(file);
-        expect(back.nvItems.length).toBe(b.nvItems.length);
-        expect(back.efsBackup.map((e) => e.data.length)).toEqual(b.efsBackup.map((e) => e.data.length));
-      }),
-      params(0x9c400, 100, 1 / 10),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'a written QCN reads back (FUZZ_RUNS/10 cases: the writer is not what is fuzzed)',
+    () => {
+      fc.assert(
+        fc.property(backup, (b) => {
+          const file = write(b);
+          if (!file) return;
+          const back = readQcn(file);
+          expect(back.nvItems.length).toBe(b.nvItems.length);
+          expect(back.efsBackup.map((e) => e.data.length)).toEqual(b.efsBackup.map((e) => e.data.length));
+        }),
+        params(0x9c400, 100, 1 / 10),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('damaged in its header, DIFAT, directory, FAT or mini FAT (loops, out of range, absurd sizes), a QCN is refused cleanly', () => {
-    fc.assert(
-      fc.property(pooledFile, fc.array(damage, { minLength: 1, maxLength: 4 }), (file, edits) => {
-        checkRead(applyDamage(file, edits));
-      }),
-      params(0x9c401, 300),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'damaged in its header, DIFAT, directory, FAT or mini FAT (loops, out of range, absurd sizes), a QCN is refused cleanly',
+    () => {
+      fc.assert(
+        fc.property(pooledFile, fc.array(damage, { minLength: 1, maxLength: 4 }), (file, edits) => {
+          checkRead(applyDamage(file, edits));
+        }),
+        params(0x9c401, 300),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('byte-level mutations and truncations anywhere are refused cleanly or read within bounds', () => {
-    const mutation = fc.array(
-      fc.oneof(
-        fc.record({ op: fc.constant('u32' as const), at: fc.nat(), value: interestingU32 }),
-        fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-        fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.nat(255) }),
-        fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 64 }) }),
-      ),
-      { minLength: 1, maxLength: 5 },
-    );
-    fc.assert(
-      fc.property(pooledFile, mutation, (file, muts) => {
-        checkRead(mutate(file, muts));
-      }),
-      params(0x9c402, 300),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'byte-level mutations and truncations anywhere are refused cleanly or read within bounds',
+    () => {
+      const mutation = fc.array(
+        fc.oneof(
+          fc.record({ op: fc.constant('u32' as const), at: fc.nat(), value: interestingU32 }),
+          fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+          fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.nat(255) }),
+          fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 64 }) }),
+        ),
+        { minLength: 1, maxLength: 5 },
+      );
+      fc.assert(
+        fc.property(pooledFile, mutation, (file, muts) => {
+          checkRead(mutate(file, muts));
+        }),
+        params(0x9c402, 300),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('random bytes behind a valid signature and header are refused cleanly', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 4096 }), fc.constantFrom(3, 4), (rest, major) => {
-        const head = new Uint8Array(512);
-        head.set([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
-        const dv = new DataView(head.buffer);
-        dv.setUint16(24, 0x3e, true);
-        dv.setUint16(26, major, true);
-        dv.setUint16(28, 0xfffe, true);
-        dv.setUint16(30, major === 3 ? 9 : 12, true);
-        dv.setUint16(32, 6, true);
-        dv.setUint32(56, 4096, true);
-        const file = new Uint8Array(512 + rest.length);
-        file.set(head);
-        file.set(rest, 512);
-        checkRead(file);
-      }),
-      params(0x9c403, 300),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'random bytes behind a valid signature and header are refused cleanly',
+    () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 0, maxLength: 4096 }), fc.constantFrom(3, 4), (rest, major) => {
+          const head = new Uint8Array(512);
+          head.set([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+          const dv = new DataView(head.buffer);
+          dv.setUint16(24, 0x3e, true);
+          dv.setUint16(26, major, true);
+          dv.setUint16(28, 0xfffe, true);
+          dv.setUint16(30, major === 3 ? 9 : 12, true);
+          dv.setUint16(32, 6, true);
+          dv.setUint32(56, 4096, true);
+          const file = new Uint8Array(512 + rest.length);
+          file.set(head);
+          file.set(rest, 512);
+          checkRead(file);
+        }),
+        params(0x9c403, 300),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
 
 describe('fuzz: XQCN (XML) reader', () => {
-  it('mutated XQCN text gives a tree or QCN_CORRUPT', () => {
-    const edit = fc.array(fc.tuple(fc.nat(), fc.constantFrom('"', '<', '>', '/', '99999999999', '-1', 'zz', '&', '<!DOCTYPE x>', '<a>', '</a>', 'Length="4294967295"', '')), { maxLength: 4 });
-    fc.assert(
-      fc.property(pooledXqcn, edit, fc.nat(), (text, edits, cut) => {
-        let xml = text;
-        for (const [at, s] of edits) {
-          const i = at % (xml.length + 1);
-          xml = xml.slice(0, i) + s + xml.slice(i + (s.length > 0 ? 0 : 1));
-        }
-        if (cut % 4 === 0) xml = xml.slice(0, cut % (xml.length + 1));
-        bounded(
-          () => {
-            try {
-              xqcnToTree(xml);
-            } catch (e) {
-              if (!(e instanceof RescueError) || e.code !== 'QCN_CORRUPT') throw e;
-            }
-          },
-          3000,
-          'xqcnToTree',
-        );
-      }),
-      params(0x9c404, 200),
-    );
-  }, PROPERTY_TIMEOUT_MS);
+  it(
+    'mutated XQCN text gives a tree or QCN_CORRUPT',
+    () => {
+      const edit = fc.array(
+        fc.tuple(
+          fc.nat(),
+          fc.constantFrom(
+            '"',
+            '<',
+            '>',
+            '/',
+            '99999999999',
+            '-1',
+            'zz',
+            '&',
+            '<!DOCTYPE x>',
+            '<a>',
+            '</a>',
+            'Length="4294967295"',
+            '',
+          ),
+        ),
+        { maxLength: 4 },
+      );
+      fc.assert(
+        fc.property(pooledXqcn, edit, fc.nat(), (text, edits, cut) => {
+          let xml = text;
+          for (const [at, s] of edits) {
+            const i = at % (xml.length + 1);
+            xml = xml.slice(0, i) + s + xml.slice(i + (s.length > 0 ? 0 : 1));
+          }
+          if (cut % 4 === 0) xml = xml.slice(0, cut % (xml.length + 1));
+          bounded(
+            () => {
+              try {
+                xqcnToTree(xml);
+              } catch (e) {
+                if (!(e instanceof RescueError) || e.code !== 'QCN_CORRUPT') throw e;
+              }
+            },
+            3000,
+            'xqcnToTree',
+          );
+        }),
+        params(0x9c404, 200),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });

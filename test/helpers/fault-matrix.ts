@@ -81,8 +81,21 @@ export interface MatrixOptions {
 export const MATRIX_PROGRAMMERS: readonly ProgrammerName[] = ['default', 'quectel-sdx-nand-eager'];
 
 /** Short limits so a matrix run takes minutes; the engine's defaults are the field's. */
-const TIMEOUTS: NonNullable<FlashOptions['timeouts']> = { writeMs: 1500, responseMs: 3000, programAckMs: 6000, eraseAckMs: 6000, readDataMs: 6000 };
-const RECOVERY: NonNullable<FlashOptions['recovery']> = { maxAttempts: 3, drainQuietMs: 100, drainMaxMs: 600, probeMs: 1000, dropOffMs: CRASH_WATCHDOG_MS + 1500, reEnumerateMs: 8000 };
+const TIMEOUTS: NonNullable<FlashOptions['timeouts']> = {
+  writeMs: 1500,
+  responseMs: 3000,
+  programAckMs: 6000,
+  eraseAckMs: 6000,
+  readDataMs: 6000,
+};
+const RECOVERY: NonNullable<FlashOptions['recovery']> = {
+  maxAttempts: 3,
+  drainQuietMs: 100,
+  drainMaxMs: 600,
+  probeMs: 1000,
+  dropOffMs: CRASH_WATCHDOG_MS + 1500,
+  reEnumerateMs: 8000,
+};
 
 export function socatPresent(): boolean {
   try {
@@ -103,12 +116,26 @@ export function positions(pkg: FirmwarePackage): Record<Position, number> {
     if (/non-hlos/i.test(s.label)) nonHlos = at + Math.floor(b / 2);
     at += b;
   }
-  return { early: Math.floor(at * 0.1), mid: Math.floor(at * 0.5), 'non-hlos': nonHlos || Math.floor(at * 0.6), late: Math.floor(at * 0.85) };
+  return {
+    early: Math.floor(at * 0.1),
+    mid: Math.floor(at * 0.5),
+    'non-hlos': nonHlos || Math.floor(at * 0.6),
+    late: Math.floor(at * 0.85),
+  };
 }
 
-export function buildCases(pkgPositions: Record<Position, number>, seed: number, quick: boolean, pty: boolean, programmer: ProgrammerName = 'default'): FaultCase[] {
+export function buildCases(
+  pkgPositions: Record<Position, number>,
+  seed: number,
+  quick: boolean,
+  pty: boolean,
+  programmer: ProgrammerName = 'default',
+): FaultCase[] {
   const cases: FaultCase[] = [];
-  const add = (c: Omit<FaultCase, 'seed' | 'transport' | 'delayMs' | 'programmer'> & Partial<Pick<FaultCase, 'transport' | 'delayMs'>>): void => {
+  const add = (
+    c: Omit<FaultCase, 'seed' | 'transport' | 'delayMs' | 'programmer'> &
+      Partial<Pick<FaultCase, 'transport' | 'delayMs'>>,
+  ): void => {
     cases.push({ seed, programmer, transport: 'memory', delayMs: 0, ...c });
   };
   const at = (kind: 'stall' | 'disconnect' | 'power-loss', p: Position, expect: FaultCase['expect']): void =>
@@ -116,25 +143,100 @@ export function buildCases(pkgPositions: Record<Position, number>, seed: number,
   const bytePositions: Position[] = quick ? ['non-hlos'] : ['early', 'mid', 'non-hlos', 'late'];
   for (const p of quick ? (['mid'] as Position[]) : bytePositions) at('stall', p, 'power-cycle');
   for (const p of bytePositions) at('disconnect', p, 'recover');
-  for (const n of quick ? [2] : [1, 6, 12]) add({ name: `nak-program@${n}`, position: `program ${n}`, faults: [{ kind: 'nak-program', n }], expect: 'recover' });
+  for (const n of quick ? [2] : [1, 6, 12])
+    add({
+      name: `nak-program@${n}`,
+      position: `program ${n}`,
+      faults: [{ kind: 'nak-program', n }],
+      expect: 'recover',
+    });
   add({ name: 'need-zlp', position: 'first full packet', faults: [{ kind: 'need-zlp' }], expect: 'recover' });
-  if (!quick) add({ name: 'need-zlp (host sends no ZLP)', position: 'first full packet', faults: [{ kind: 'need-zlp' }], expect: 'power-cycle', noZlp: true });
-  add({ name: 'slow-ack=0.2', position: 'every answer', faults: [{ kind: 'slow-ack', seconds: 0.2 }], expect: 'recover', delayMs: 40 * 200 });
-  if (!quick) add({ name: 'slow-ack=2', position: 'every answer', faults: [{ kind: 'slow-ack', seconds: 2 }], expect: 'recover', delayMs: 40 * 2000 });
+  if (!quick)
+    add({
+      name: 'need-zlp (host sends no ZLP)',
+      position: 'first full packet',
+      faults: [{ kind: 'need-zlp' }],
+      expect: 'power-cycle',
+      noZlp: true,
+    });
+  add({
+    name: 'slow-ack=0.2',
+    position: 'every answer',
+    faults: [{ kind: 'slow-ack', seconds: 0.2 }],
+    expect: 'recover',
+    delayMs: 40 * 200,
+  });
+  if (!quick)
+    add({
+      name: 'slow-ack=2',
+      position: 'every answer',
+      faults: [{ kind: 'slow-ack', seconds: 2 }],
+      expect: 'recover',
+      delayMs: 40 * 2000,
+    });
   add({ name: 'log-flood', position: 'every answer', faults: [{ kind: 'log-flood' }], expect: 'recover' });
-  for (const n of quick ? [5] : [1, 5, 20]) add({ name: `garbage-reply@${n}`, position: `command ${n}`, faults: [{ kind: 'garbage-reply', n }], expect: 'recover' });
-  add({ name: 'hello-once', position: 'HELLO eaten', faults: [{ kind: 'hello-once' }], expect: 'recover', eatHello: true });
+  for (const n of quick ? [5] : [1, 5, 20])
+    add({
+      name: `garbage-reply@${n}`,
+      position: `command ${n}`,
+      faults: [{ kind: 'garbage-reply', n }],
+      expect: 'recover',
+    });
+  add({
+    name: 'hello-once',
+    position: 'HELLO eaten',
+    faults: [{ kind: 'hello-once' }],
+    expect: 'recover',
+    eatHello: true,
+  });
   add({ name: 'power-loss-sbl', position: 'half of SBL', faults: [{ kind: 'power-loss-sbl' }], expect: 'recover' });
-  for (const p of quick ? (['non-hlos'] as Position[]) : (['non-hlos', 'mid'] as Position[])) at('power-loss', p, 'recover');
-  for (const n of quick ? [16] : [3, 16, 30]) add({ name: `programmer-crash@${n}`, position: `command ${n}`, faults: [{ kind: 'programmer-crash', n }], expect: 'recover', delayMs: CRASH_WATCHDOG_MS });
+  for (const p of quick ? (['non-hlos'] as Position[]) : (['non-hlos', 'mid'] as Position[]))
+    at('power-loss', p, 'recover');
+  for (const n of quick ? [16] : [3, 16, 30])
+    add({
+      name: `programmer-crash@${n}`,
+      position: `command ${n}`,
+      faults: [{ kind: 'programmer-crash', n }],
+      expect: 'recover',
+      delayMs: CRASH_WATCHDOG_MS,
+    });
   if (pty) {
-    const ptyCase = (c: Omit<FaultCase, 'seed' | 'transport' | 'delayMs' | 'programmer'>, delayMs = 0): void => add({ ...c, transport: 'pty', delayMs });
-    ptyCase({ name: `disconnect@${pkgPositions['non-hlos']}`, position: 'non-hlos', faults: [{ kind: 'disconnect', atBytes: pkgPositions['non-hlos'] }], expect: 'recover' });
-    ptyCase({ name: 'nak-program@3', position: 'program 3', faults: [{ kind: 'nak-program', n: 3 }], expect: 'recover' });
+    const ptyCase = (c: Omit<FaultCase, 'seed' | 'transport' | 'delayMs' | 'programmer'>, delayMs = 0): void =>
+      add({ ...c, transport: 'pty', delayMs });
+    ptyCase({
+      name: `disconnect@${pkgPositions['non-hlos']}`,
+      position: 'non-hlos',
+      faults: [{ kind: 'disconnect', atBytes: pkgPositions['non-hlos'] }],
+      expect: 'recover',
+    });
+    ptyCase({
+      name: 'nak-program@3',
+      position: 'program 3',
+      faults: [{ kind: 'nak-program', n: 3 }],
+      expect: 'recover',
+    });
     if (!quick) {
-      ptyCase({ name: 'power-loss-sbl', position: 'half of SBL', faults: [{ kind: 'power-loss-sbl' }], expect: 'recover' });
-      ptyCase({ name: 'programmer-crash@16', position: 'command 16', faults: [{ kind: 'programmer-crash', n: 16 }], expect: 'recover' }, CRASH_WATCHDOG_MS);
-      ptyCase({ name: `stall@${pkgPositions.mid}`, position: 'mid', faults: [{ kind: 'stall', atBytes: pkgPositions.mid }], expect: 'power-cycle' });
+      ptyCase({
+        name: 'power-loss-sbl',
+        position: 'half of SBL',
+        faults: [{ kind: 'power-loss-sbl' }],
+        expect: 'recover',
+      });
+      ptyCase(
+        {
+          name: 'programmer-crash@16',
+          position: 'command 16',
+          faults: [{ kind: 'programmer-crash', n: 16 }],
+          expect: 'recover',
+        },
+        CRASH_WATCHDOG_MS,
+      );
+      ptyCase({
+        name: `stall@${pkgPositions.mid}`,
+        position: 'mid',
+        faults: [{ kind: 'stall', atBytes: pkgPositions.mid }],
+        expect: 'power-cycle',
+      });
     }
   }
   return cases;
@@ -143,14 +245,31 @@ export function buildCases(pkgPositions: Record<Position, number>, seed: number,
 /** Run one case under a hard limit; never throws. */
 export async function runCase(c: FaultCase, pkgRoot: string, workDir: string, limitMs: number): Promise<CaseResult> {
   const dir = await mkdtemp(join(workDir, 'case-'));
-  const port: SimPort & { opener: PipeOpener } = c.transport === 'pty' ? new PtyPort({ hostPath: join(dir, 'ttyEDL') }) : new MemoryBus(c.noZlp ? { hostSendsZlp: false } : {});
-  const modem = new VirtualModem({ model: 'ec25', programmer: c.programmer, stateDir: join(dir, 'modem'), faults: c.faults, reEnumerateDelayMs: 200 }, port);
+  const port: SimPort & { opener: PipeOpener } =
+    c.transport === 'pty'
+      ? new PtyPort({ hostPath: join(dir, 'ttyEDL') })
+      : new MemoryBus(c.noZlp ? { hostSendsZlp: false } : {});
+  const modem = new VirtualModem(
+    {
+      model: 'ec25',
+      programmer: c.programmer,
+      stateDir: join(dir, 'modem'),
+      faults: c.faults,
+      reEnumerateDelayMs: 200,
+    },
+    port,
+  );
   const events: EngineEvent[] = [];
   const abort = new AbortController();
   const hard = limitMs + c.delayMs;
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
-  const result = (outcome: CaseResult['outcome'], ok: boolean, nandOk: boolean | undefined, note: string): CaseResult => ({
+  const result = (
+    outcome: CaseResult['outcome'],
+    ok: boolean,
+    nandOk: boolean | undefined,
+    note: string,
+  ): CaseResult => ({
     c,
     outcome,
     ok,
@@ -191,7 +310,9 @@ export async function runCase(c: FaultCase, pkgRoot: string, workDir: string, li
         (error: unknown) => ({ ok: false as const, error }),
       );
       // If the engine ignored the abort, that is a hang: give it 10 s after the hard limit.
-      const watchdog = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), hard + 10_000 - (performance.now() - started)).unref());
+      const watchdog = new Promise<'hang'>((resolve) =>
+        setTimeout(() => resolve('hang'), hard + 10_000 - (performance.now() - started)).unref(),
+      );
       const r = await Promise.race([run, watchdog]);
       if (r === 'hang') {
         hung = true;
@@ -203,23 +324,38 @@ export async function runCase(c: FaultCase, pkgRoot: string, workDir: string, li
     let outcome: CaseResult['outcome'] = 'recovered';
     if (!r.ok) {
       const e = r.error;
-      if (hung || (e instanceof RescueError && e.code === 'CANCELLED' && abort.signal.aborted)) return result('HANG', false, undefined, `no outcome within ${(hard / 1000).toFixed(0)} s`);
+      if (hung || (e instanceof RescueError && e.code === 'CANCELLED' && abort.signal.aborted))
+        return result('HANG', false, undefined, `no outcome within ${(hard / 1000).toFixed(0)} s`);
       const clear = e instanceof RescueError && e.code !== 'INTERNAL' && e.nextStep.length > 20;
       const says = e instanceof RescueError ? `${e.code}: ${e.message.slice(0, 100)}` : String(e);
       if (!clear) return result('FAILED', false, undefined, `unclear error ${says}`);
       if (c.expect === 'recover') return result('clear error', false, undefined, `not recovered: ${says}`);
-      if (!/power-cycle/i.test(e.nextStep)) return result('clear error', false, undefined, `the error does not say to power-cycle: ${says}`);
+      if (!/power-cycle/i.test(e.nextStep))
+        return result('clear error', false, undefined, `the error does not say to power-cycle: ${says}`);
       modem.powerCycle({ edl: true }); // the user does what the error says
       r = await flash();
-      if (!r.ok) return result(hung ? 'HANG' : 'FAILED', false, undefined, `second run after the power cycle failed: ${r.error instanceof Error ? r.error.message.slice(0, 120) : String(r.error)}`);
+      if (!r.ok)
+        return result(
+          hung ? 'HANG' : 'FAILED',
+          false,
+          undefined,
+          `second run after the power cycle failed: ${r.error instanceof Error ? r.error.message.slice(0, 120) : String(r.error)}`,
+        );
       outcome = 'clear error, resumed after power cycle';
     }
     await modem.nand.settle();
     const model = MODELS.ec25;
-    const layout = { nandPath: join(dir, 'modem', 'nand.bin'), pageSize: model.pageSize, pagesPerBlock: model.pagesPerBlock, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks };
+    const layout = {
+      nandPath: join(dir, 'modem', 'nand.bin'),
+      pageSize: model.pageSize,
+      pagesPerBlock: model.pagesPerBlock,
+      totalBlocks: modem.nand.totalBlocks,
+      badBlocks: modem.nand.badBlocks,
+    };
     // Every file as the plan writes it: as shipped (QFirehose and edl apply no file patches).
     const audit = await auditNand(layout, pkg.plan);
-    if (seconds() * 1000 > hard) return result(outcome, false, audit.ok, `took longer than ${(hard / 1000).toFixed(0)} s`);
+    if (seconds() * 1000 > hard)
+      return result(outcome, false, audit.ok, `took longer than ${(hard / 1000).toFixed(0)} s`);
     return result(outcome, audit.ok, audit.ok, audit.ok ? '' : audit.problems.slice(0, 2).join('; '));
   } catch (e) {
     return result('FAILED', false, undefined, `harness: ${e instanceof Error ? e.message : String(e)}`);
@@ -240,7 +376,9 @@ export interface PreparedMatrix {
 }
 
 /** Make the packages (one per seed) and the cases: every case against every programmer profile. */
-export async function prepareMatrix(opts: Pick<MatrixOptions, 'quick' | 'seeds' | 'pty' | 'programmers'>): Promise<PreparedMatrix> {
+export async function prepareMatrix(
+  opts: Pick<MatrixOptions, 'quick' | 'seeds' | 'pty' | 'programmers'>,
+): Promise<PreparedMatrix> {
   const work = await mkdtemp(join(tmpdir(), 'mr-faults-'));
   const cases: { c: FaultCase; root: string }[] = [];
   const seeds = opts.seeds ?? (opts.quick ? [1] : [1, 2]);
@@ -292,5 +430,17 @@ export function formatRow(r: CaseResult): string {
 }
 
 export function formatHeader(): string {
-  return ['programmer'.padEnd(24), 'fault'.padEnd(30), 'position'.padEnd(18), 'link'.padEnd(6), 'seed', 'outcome'.padEnd(38), 'wall'.padStart(8), 'retries'.padStart(7), 'resumed'.padStart(7), 'NAND=pkg'.padEnd(9), 'verdict'].join('  ');
+  return [
+    'programmer'.padEnd(24),
+    'fault'.padEnd(30),
+    'position'.padEnd(18),
+    'link'.padEnd(6),
+    'seed',
+    'outcome'.padEnd(38),
+    'wall'.padStart(8),
+    'retries'.padStart(7),
+    'resumed'.padStart(7),
+    'NAND=pkg'.padEnd(9),
+    'verdict',
+  ].join('  ');
 }

@@ -25,7 +25,10 @@ export async function makeRealEg25gPackage(dir: string, maxImageBytes = 96 * 102
   await mkdir(firehose, { recursive: true });
   await copyFile(join(REAL_EG25G_DIR, REAL_RAWPROGRAM), join(firehose, REAL_RAWPROGRAM));
   await copyFile(join(REAL_EG25G_DIR, REAL_PATCH), join(firehose, REAL_PATCH));
-  await writeFile(join(firehose, 'prog_nand_firehose_9x07.mbn'), makeProgrammerElf({ pkHash: model.pkHash, size: 64 * 1024, seed: 5 }));
+  await writeFile(
+    join(firehose, 'prog_nand_firehose_9x07.mbn'),
+    makeProgrammerElf({ pkHash: model.pkHash, size: 64 * 1024, seed: 5 }),
+  );
   const xml = parseXml(await readFile(join(firehose, REAL_RAWPROGRAM), 'utf8'));
   const written = new Set<string>();
   let seed = 100;
@@ -38,7 +41,8 @@ export async function makeRealEg25gPackage(dir: string, maxImageBytes = 96 * 102
     const partBytes = Number(el.attrs.num_partition_sectors) * model.pageSize;
     const base = name.split('/').pop()!;
     let data: Uint8Array;
-    if (BOOT_CHAIN.has(base)) data = makeProgrammerElf({ pkHash: model.pkHash, size: Math.min(maxImageBytes, partBytes) - 300, seed: seed++ });
+    if (BOOT_CHAIN.has(base))
+      data = makeProgrammerElf({ pkHash: model.pkHash, size: Math.min(maxImageBytes, partBytes) - 300, seed: seed++ });
     else if (/^partition_complete_/i.test(base)) data = makeMibib(model);
     else {
       data = new Uint8Array(Math.min(maxImageBytes, partBytes) - 777 - (seed % 5) * 100);

@@ -7,6 +7,7 @@ export async function rejection(p: Promise<unknown>): Promise<RescueError> {
     (e: unknown) => ({ resolved: false as const, e }),
   );
   if (outcome.resolved) throw new Error('expected a rejection with a RescueError, but it resolved');
-  if (!(outcome.e instanceof RescueError)) throw new Error(`expected a RescueError, got ${outcome.e instanceof Error ? outcome.e.stack : String(outcome.e)}`);
+  if (!(outcome.e instanceof RescueError))
+    throw new Error(`expected a RescueError, got ${outcome.e instanceof Error ? outcome.e.stack : String(outcome.e)}`);
   return outcome.e;
 }

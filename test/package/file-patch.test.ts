@@ -13,8 +13,26 @@ import { realPackage, standIn, tempDir } from './helpers.js';
 
 const SS = 2048;
 const mibibPatches = (source = 'patch_p2K_b128K.xml'): FilePatch[] => [
-  { start_sector: 1, byte_offset: 512, sector_size: SS, size_in_bytes: 4, value: 'NUM_DISK_BLOCKS-1476.', what: 'size', pages_per_block: 64, source: `${source} line 5` },
-  { start_sector: 3, byte_offset: 12, sector_size: SS, size_in_bytes: 4, value: 'CRC32(0,4096)', what: 'crc', pages_per_block: 64, source: `${source} line 6` },
+  {
+    start_sector: 1,
+    byte_offset: 512,
+    sector_size: SS,
+    size_in_bytes: 4,
+    value: 'NUM_DISK_BLOCKS-1476.',
+    what: 'size',
+    pages_per_block: 64,
+    source: `${source} line 5`,
+  },
+  {
+    start_sector: 3,
+    byte_offset: 12,
+    sector_size: SS,
+    size_in_bytes: 4,
+    value: 'CRC32(0,4096)',
+    what: 'crc',
+    pages_per_block: 64,
+    source: `${source} line 6`,
+  },
 ];
 
 function expected(original: Uint8Array, numDiskBlocks: number): Uint8Array {
@@ -51,7 +69,9 @@ describe('file patches through the image source', () => {
       expect(Buffer.from(all).equals(Buffer.from(want))).toBe(true);
       expect(new DataView(all.buffer).getUint32(SS + 512, true)).toBe(572);
       // The CRC covers the patched sector 1: the CRC of the unpatched header would differ.
-      expect(new DataView(all.buffer).getUint32(3 * SS + 12, true)).not.toBe(zlibCrc32(original.subarray(0, 4096)) >>> 0);
+      expect(new DataView(all.buffer).getUint32(3 * SS + 12, true)).not.toBe(
+        zlibCrc32(original.subarray(0, 4096)) >>> 0,
+      );
     } finally {
       await src.close();
     }
@@ -62,9 +82,21 @@ describe('file patches through the image source', () => {
     const want = expected(original, 4096);
     const src = await openImageSource(imageFile(original), mibibPatches(), { numDiskBlocks: 4096 });
     try {
-      for (const [off, len] of [[SS + 510, 4], [SS + 513, 1], [SS + 514, 100], [3 * SS + 13, 2], [0, 1], [3 * SS, SS], [want.length - 5, 50], [want.length, 10], [7, 0]] as const) {
+      for (const [off, len] of [
+        [SS + 510, 4],
+        [SS + 513, 1],
+        [SS + 514, 100],
+        [3 * SS + 13, 2],
+        [0, 1],
+        [3 * SS, SS],
+        [want.length - 5, 50],
+        [want.length, 10],
+        [7, 0],
+      ] as const) {
         const got = await src.read(off, len);
-        expect(Array.from(got), `read(${off}, ${len})`).toEqual(Array.from(want.subarray(off, Math.min(off + len, want.length))));
+        expect(Array.from(got), `read(${off}, ${len})`).toEqual(
+          Array.from(want.subarray(off, Math.min(off + len, want.length))),
+        );
       }
     } finally {
       await src.close();
@@ -86,19 +118,38 @@ describe('file patches through the image source', () => {
 
   test('NUM_DISK_SECTORS, plain numbers, and a value that does not fit', async () => {
     const original = standIn(2, SS + 100);
-    const p = (value: string, size = 4): FilePatch[] => [{ start_sector: 0, byte_offset: 8, sector_size: SS, size_in_bytes: size, value, what: '', pages_per_block: 64, source: 't line 1' }];
+    const p = (value: string, size = 4): FilePatch[] => [
+      {
+        start_sector: 0,
+        byte_offset: 8,
+        sector_size: SS,
+        size_in_bytes: size,
+        value,
+        what: '',
+        pages_per_block: 64,
+        source: 't line 1',
+      },
+    ];
     let src = await openImageSource(imageFile(original), p('NUM_DISK_SECTORS-34.'), { numDiskBlocks: 1024 });
     expect(new DataView((await src.read(8, 4)).buffer).getUint32(0, true)).toBe(1024 * 64 - 34);
     await src.close();
     src = await openImageSource(imageFile(original), p('4660.', 2), {});
     expect(Array.from(await src.read(8, 2))).toEqual([0x34, 0x12]);
     await src.close();
-    await expect(openImageSource(imageFile(original), p('70000', 2), {})).rejects.toMatchObject({ code: 'PACKAGE_BAD_PATCH', message: expect.stringContaining('does not fit in 2 bytes') });
-    await expect(openImageSource(imageFile(original), p('NUM_DISK_BLOCKS-3000.'), { numDiskBlocks: 2048 })).rejects.toMatchObject({ code: 'PACKAGE_BAD_PATCH' });
+    await expect(openImageSource(imageFile(original), p('70000', 2), {})).rejects.toMatchObject({
+      code: 'PACKAGE_BAD_PATCH',
+      message: expect.stringContaining('does not fit in 2 bytes'),
+    });
+    await expect(
+      openImageSource(imageFile(original), p('NUM_DISK_BLOCKS-3000.'), { numDiskBlocks: 2048 }),
+    ).rejects.toMatchObject({ code: 'PACKAGE_BAD_PATCH' });
   });
 
   test('NUM_DISK_BLOCKS without the device size is refused, not guessed', async () => {
-    await expect(openImageSource(imageFile(standIn(1, 4 * SS + 300)), mibibPatches(), {})).rejects.toMatchObject({ code: 'PACKAGE_BAD_PATCH', message: expect.stringContaining('getstorageinfo') });
+    await expect(openImageSource(imageFile(standIn(1, 4 * SS + 300)), mibibPatches(), {})).rejects.toMatchObject({
+      code: 'PACKAGE_BAD_PATCH',
+      message: expect.stringContaining('getstorageinfo'),
+    });
   });
 
   test('a patch beyond the end of its file is a package problem found at load time', async () => {
@@ -108,7 +159,9 @@ describe('file patches through the image source', () => {
     expect((await loadPackage(p.root)).problems).toEqual([]);
     const pkg = await loadPackage(p.root, { applyFilePatches: true });
     const prob = pkg.problems.find((x) => x.code === 'PACKAGE_BAD_PATCH');
-    expect(prob?.message).toMatch(/patch_p2K_b128K\.xml line 6: the patch writes at byte 6156, beyond the end of the 6144-byte file/);
+    expect(prob?.message).toMatch(
+      /patch_p2K_b128K\.xml line 6: the patch writes at byte 6156, beyond the end of the 6144-byte file/,
+    );
   });
 
   test('a patch value this tool cannot compute is refused at load time', async () => {
@@ -128,7 +181,11 @@ describe('file patches through the image source', () => {
     const src = await openImageSource(step.path!, step.file_patches!, { numDiskBlocks: 2048 });
     try {
       const { readFileSync } = await import('node:fs');
-      expect(Buffer.from(await src.read(0, src.size)).equals(Buffer.from(expected(new Uint8Array(readFileSync(step.path!)), 2048)))).toBe(true);
+      expect(
+        Buffer.from(await src.read(0, src.size)).equals(
+          Buffer.from(expected(new Uint8Array(readFileSync(step.path!)), 2048)),
+        ),
+      ).toBe(true);
     } finally {
       await src.close();
     }

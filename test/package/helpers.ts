@@ -29,8 +29,17 @@ export function tempDir(): string {
 
 /** Files the real XML names, with the folder they live in (relative to update/). */
 export const REAL_FILES = [
-  'sbl1.mbn', 'tz.mbn', 'rpm.mbn', 'appsboot.mbn', 'mdm9607-boot.img', 'NON-HLOS.ubi', 'mdm9607-recovery.ubi',
-  'usrdata.ubi', 'data.ubi', 'mdm9607-sysfs.ubi', 'firehose/partition_complete_p2K_b128K.mbn',
+  'sbl1.mbn',
+  'tz.mbn',
+  'rpm.mbn',
+  'appsboot.mbn',
+  'mdm9607-boot.img',
+  'NON-HLOS.ubi',
+  'mdm9607-recovery.ubi',
+  'usrdata.ubi',
+  'data.ubi',
+  'mdm9607-sysfs.ubi',
+  'firehose/partition_complete_p2K_b128K.mbn',
 ];
 
 /** Stand-in image bytes: 4 pages and a bit (every partition of the real XML holds >= 576 pages). */
@@ -54,7 +63,11 @@ export function realPackage(opts: { images?: boolean; programmer?: boolean; patc
   mkdirSync(firehose, { recursive: true });
   copyFileSync(path.join(REAL, REAL_XML), path.join(firehose, REAL_XML));
   if (opts.patch !== false) copyFileSync(path.join(REAL, REAL_PATCH), path.join(firehose, REAL_PATCH));
-  if (opts.programmer !== false) writeFileSync(path.join(firehose, 'prog_nand_firehose_9x07.mbn'), makeProgrammerElf({ pkHash: MODELS.eg25g.pkHash }));
+  if (opts.programmer !== false)
+    writeFileSync(
+      path.join(firehose, 'prog_nand_firehose_9x07.mbn'),
+      makeProgrammerElf({ pkHash: MODELS.eg25g.pkHash }),
+    );
   if (opts.images !== false) REAL_FILES.forEach((f, i) => writeFileSync(path.join(update, f), standIn(i)));
   return { root, update, firehose };
 }

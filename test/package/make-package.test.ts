@@ -24,7 +24,11 @@ describe('makePackage', () => {
         expect(pkg.problems).toEqual([]);
         expect(pkg.warnings).toEqual([]);
         // The NAND size comes from the XML header, as in Quectel's generated files.
-        expect(pkg.geometry).toEqual({ sectorSize: spec.pageSize, pagesPerBlock: spec.pagesPerBlock, totalSectors: spec.totalBlocks * spec.pagesPerBlock });
+        expect(pkg.geometry).toEqual({
+          sectorSize: spec.pageSize,
+          pagesPerBlock: spec.pagesPerBlock,
+          totalSectors: spec.totalBlocks * spec.pagesPerBlock,
+        });
         expect(path.basename(pkg.programmerPath)).toBe('prog_nand_firehose_9x07.mbn');
         expect(path.basename(pkg.rawprogramPath)).toBe(`rawprogram_nand_${spec.geometryTag}_update.xml`);
         expect(pkg.version).toBe(spec.firmware);
@@ -33,7 +37,9 @@ describe('makePackage', () => {
         expect(pkg.totalProgramBytes).toBeLessThan(4 * 1024 * 1024);
         // Every layout partition with a file is programmed; SBL erase first, SBL program last.
         const programs = pkg.plan.filter((s) => s.operation === 'program');
-        expect(programs.map((s) => s.start_sector).sort((a, b) => a - b)).toEqual(spec.layout.filter((p) => p.file).map((p) => p.startPage));
+        expect(programs.map((s) => s.start_sector).sort((a, b) => a - b)).toEqual(
+          spec.layout.filter((p) => p.file).map((p) => p.startPage),
+        );
         expect(pkg.plan[0]).toMatchObject({ operation: 'erase', start_sector: 0 });
         expect(programs.at(-1)).toMatchObject({ start_sector: 0, label: 'sbl1.mbn' });
         for (const s of programs) {
@@ -42,14 +48,18 @@ describe('makePackage', () => {
         }
         // Boot chain images are signed for the model's root key.
         for (const p of spec.layout.filter((l) => l.bootChain)) {
-          expect(verifySignedImage(new Uint8Array(readFileSync(path.join(made.root, 'update', p.file))), spec.pkHash).ok, p.file).toBe(true);
+          expect(
+            verifySignedImage(new Uint8Array(readFileSync(path.join(made.root, 'update', p.file))), spec.pkHash).ok,
+            p.file,
+          ).toBe(true);
         }
         expect(verifySignedImage(new Uint8Array(readFileSync(pkg.programmerPath)), spec.pkHash).ok).toBe(true);
         // md5.txt: Windows-style lines covering every image.
         const md5 = readFileSync(path.join(made.root, 'md5.txt'), 'utf8');
         expect(md5).toMatch(/^FILE:\\update\\firehose\\prog_nand_firehose_9x07\.mbn:[0-9a-f]{32}\r\n/);
         const listed = parseMd5Txt(md5).entries.map((e) => e.name);
-        for (const s of programs) expect(listed).toContain(`\\${path.relative(made.root, s.path!).split(path.sep).join('\\')}`);
+        for (const s of programs)
+          expect(listed).toContain(`\\${path.relative(made.root, s.path!).split(path.sep).join('\\')}`);
       } finally {
         await pkg.dispose();
       }
@@ -86,7 +96,10 @@ describe('makePackage', () => {
 
   test('with a factory XML the update XML is still chosen, and the factory one erases EFS2', async () => {
     const made = await makePackage({ model: 'eg25g', outDir: tempDir(), sizeMiB: 1, factoryXml: true });
-    const factory = readFileSync(path.join(made.root, 'update', 'firehose', 'rawprogram_nand_p2K_b128K_factory.xml'), 'utf8');
+    const factory = readFileSync(
+      path.join(made.root, 'update', 'firehose', 'rawprogram_nand_p2K_b128K_factory.xml'),
+      'utf8',
+    );
     expect(factory).toContain('num_partition_sectors="11904" physical_partition_number="0" start_sector="1280"');
     const pkg = await loadPackage(made.root);
     expect(pkg.problems).toEqual([]);
@@ -98,11 +111,15 @@ describe('makePackage', () => {
   test('sim make-package prints the package folder; bad options are usage errors', async () => {
     const io = new FakeIo();
     const out = tempDir();
-    expect(await simMakePackageCommand.run(['--model', 'ec25', '--out', out, '--size', '1', '--seed', '2'], io)).toBe(0);
+    expect(await simMakePackageCommand.run(['--model', 'ec25', '--out', out, '--size', '1', '--seed', '2'], io)).toBe(
+      0,
+    );
     const root = io.stdout.trim();
     expect(root).toBe(path.join(out, MODELS.ec25.firmware));
     expect(statSync(path.join(root, 'md5.txt')).isFile()).toBe(true);
-    await expect(simMakePackageCommand.run(['--model', 'ec99', '--out', out], new FakeIo())).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(simMakePackageCommand.run(['--model', 'ec99', '--out', out], new FakeIo())).rejects.toMatchObject({
+      code: 'USAGE',
+    });
     await expect(simMakePackageCommand.run(['--model', 'ec25'], new FakeIo())).rejects.toMatchObject({ code: 'USAGE' });
   });
 });

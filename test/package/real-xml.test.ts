@@ -13,7 +13,12 @@ function xmlLines(): { op: string; start: number; num: number; filename?: string
   const text = readFileSync(path.join(REAL, REAL_XML), 'utf8');
   return [...text.matchAll(/<(program|erase) ([^>]*)\/>/g)].map((m) => {
     const a = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    return { op: m[1]!, start: Number(a.start_sector), num: Number(a.num_partition_sectors), ...(a.filename ? { filename: a.filename } : {}) };
+    return {
+      op: m[1]!,
+      start: Number(a.start_sector),
+      num: Number(a.num_partition_sectors),
+      ...(a.filename ? { filename: a.filename } : {}),
+    };
   });
 }
 
@@ -46,16 +51,29 @@ describe('the real EG25-G update XML', () => {
       pkg.plan.forEach((s, i) => {
         if (s.operation !== 'erase') return;
         for (const p2 of pkg.plan.slice(0, i).filter((x) => x.operation === 'program')) {
-          expect(s.start_sector >= p2.start_sector + p2.num_sectors || s.start_sector + s.num_sectors <= p2.start_sector).toBe(true);
+          expect(
+            s.start_sector >= p2.start_sector + p2.num_sectors || s.start_sector + s.num_sectors <= p2.start_sector,
+          ).toBe(true);
         }
       });
       // Every line of the XML is in the plan with its start sector and size; the erase lines once each.
       const lines = xmlLines();
       expect(programs.map((s) => `${s.filename}@${s.start_sector}+${s.num_sectors}`).sort()).toEqual(
-        lines.filter((l) => l.op === 'program').map((l) => `${l.filename}@${l.start}+${l.num}`).sort(),
+        lines
+          .filter((l) => l.op === 'program')
+          .map((l) => `${l.filename}@${l.start}+${l.num}`)
+          .sort(),
       );
-      expect(pkg.plan.filter((s) => s.operation === 'erase').map((s) => `${s.start_sector}+${s.num_sectors}`).sort()).toEqual(
-        lines.filter((l) => l.op === 'erase').map((l) => `${l.start}+${l.num}`).sort(),
+      expect(
+        pkg.plan
+          .filter((s) => s.operation === 'erase')
+          .map((s) => `${s.start_sector}+${s.num_sectors}`)
+          .sort(),
+      ).toEqual(
+        lines
+          .filter((l) => l.op === 'erase')
+          .map((l) => `${l.start}+${l.num}`)
+          .sort(),
       );
       // Asked for, the MIBIB carries the two file patches in XML order.
       const patched = await loadPackage(p.root, { applyFilePatches: true });
@@ -83,13 +101,43 @@ describe('the real EG25-G update XML', () => {
     const io = new FakeIo();
     const code = await packageInspectCommand.run([p.root, '--json'], io);
     expect(code).toBe(EXIT_CODES.package);
-    const j = JSON.parse(io.stdout) as Record<string, unknown> & { steps: Record<string, unknown>[]; problems: { code: string; message: string; file: string }[] };
-    expect(Object.keys(j)).toEqual(expect.arrayContaining(['root', 'programmer', 'rawprogram', 'rawprogramReason', 'patch', 'version', 'geometry', 'steps', 'problems', 'warnings']));
+    const j = JSON.parse(io.stdout) as Record<string, unknown> & {
+      steps: Record<string, unknown>[];
+      problems: { code: string; message: string; file: string }[];
+    };
+    expect(Object.keys(j)).toEqual(
+      expect.arrayContaining([
+        'root',
+        'programmer',
+        'rawprogram',
+        'rawprogramReason',
+        'patch',
+        'version',
+        'geometry',
+        'steps',
+        'problems',
+        'warnings',
+      ]),
+    );
     expect(j.rawprogram).toBe(path.join(p.firehose, REAL_XML));
     expect(j.patch).toBe(path.join(p.firehose, 'patch_p2K_b128K.xml'));
     expect(j.steps).toHaveLength(25);
-    expect(j.steps[0]).toMatchObject({ index: 0, operation: 'erase', label: 'sbl1.mbn', filename: null, start_sector: 0, num_sectors: 640 });
-    expect(j.steps[23]).toMatchObject({ index: 23, operation: 'program', filename: '..\\sbl1.mbn', start_sector: 0, num_sectors: 640, bytes: 0 });
+    expect(j.steps[0]).toMatchObject({
+      index: 0,
+      operation: 'erase',
+      label: 'sbl1.mbn',
+      filename: null,
+      start_sector: 0,
+      num_sectors: 640,
+    });
+    expect(j.steps[23]).toMatchObject({
+      index: 23,
+      operation: 'program',
+      filename: '..\\sbl1.mbn',
+      start_sector: 0,
+      num_sectors: 640,
+      bytes: 0,
+    });
     const missing = j.problems.filter((x) => x.code === 'PACKAGE_MISSING_FILE');
     // 11 distinct files (mdm9607-boot.img is named twice but reported once).
     expect(missing).toHaveLength(11);

@@ -34,14 +34,18 @@ describe('refused packages', () => {
     const pkg = await load(p);
     expect(only(pkg, 'PACKAGE_MISSING_FILE').message).toMatch(/usrdata\.ubi .*line 22/);
     expect(pkg.problems).toHaveLength(1);
-    expect(() => assertFlashable(pkg)).toThrow(expect.objectContaining({ code: 'PACKAGE_MISSING_FILE', message: expect.stringContaining('usrdata.ubi') }));
+    expect(() => assertFlashable(pkg)).toThrow(
+      expect.objectContaining({ code: 'PACKAGE_MISSING_FILE', message: expect.stringContaining('usrdata.ubi') }),
+    );
   });
 
   test('an image larger than its partition (by one byte past the last page)', async () => {
     const p = realPackage();
     writeFileSync(path.join(p.update, 'rpm.mbn'), new Uint8Array(576 * 2048 + 1));
     const pkg = await load(p);
-    expect(only(pkg, 'PACKAGE_FILE_TOO_LARGE').message).toMatch(/rpm\.mbn is 1179649 bytes \(577 sectors\).*holds 576 sectors/);
+    expect(only(pkg, 'PACKAGE_FILE_TOO_LARGE').message).toMatch(
+      /rpm\.mbn is 1179649 bytes \(577 sectors\).*holds 576 sectors/,
+    );
   });
 
   test('an image exactly the size of its partition is fine', async () => {
@@ -93,8 +97,14 @@ describe('refused packages', () => {
   });
 
   const hostileXml: [string, string][] = [
-    ['billion laughs', '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n<data>&lol2;</data>'],
-    ['external entity', '<?xml version="1.0"?>\n<!DOCTYPE data [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<data><program filename="&xxe;"/></data>'],
+    [
+      'billion laughs',
+      '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n<data>&lol2;</data>',
+    ],
+    [
+      'external entity',
+      '<?xml version="1.0"?>\n<!DOCTYPE data [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<data><program filename="&xxe;"/></data>',
+    ],
   ];
   for (const [what, xml] of hostileXml) {
     test(`${what} XML is refused (no DOCTYPE)`, async () => {
@@ -110,7 +120,11 @@ describe('refused packages', () => {
 
   test('malformed XML names the file and line', async () => {
     const p = realPackage();
-    editXml(p, '<erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="2048" num_partition_sectors="576"', '<erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="2048 num_partition_sectors="576"');
+    editXml(
+      p,
+      '<erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="2048" num_partition_sectors="576"',
+      '<erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="2048 num_partition_sectors="576"',
+    );
     const prob = only(await load(p), 'PACKAGE_BAD_XML');
     expect(prob.message).toContain(`${REAL_XML}, line 10`);
   });
@@ -118,10 +132,18 @@ describe('refused packages', () => {
   test('a number that is not plain decimal, and a sector size that changes mid-file', async () => {
     const p = realPackage();
     editXml(p, 'start_sector="13184"/>', 'start_sector="0x3380"/>');
-    expect(only(await load(p), 'PACKAGE_BAD_XML').message).toMatch(/line 9: start_sector="0x3380" .* not a plain decimal/);
+    expect(only(await load(p), 'PACKAGE_BAD_XML').message).toMatch(
+      /line 9: start_sector="0x3380" .* not a plain decimal/,
+    );
     const q = realPackage();
-    editXml(q, 'SECTOR_SIZE_IN_BYTES="2048" num_partition_sectors="576"', 'SECTOR_SIZE_IN_BYTES="4096" num_partition_sectors="576"');
-    expect(only(await load(q), 'PACKAGE_BAD_XML').message).toMatch(/line 10: SECTOR_SIZE_IN_BYTES=4096 differs from 2048/);
+    editXml(
+      q,
+      'SECTOR_SIZE_IN_BYTES="2048" num_partition_sectors="576"',
+      'SECTOR_SIZE_IN_BYTES="4096" num_partition_sectors="576"',
+    );
+    expect(only(await load(q), 'PACKAGE_BAD_XML').message).toMatch(
+      /line 10: SECTOR_SIZE_IN_BYTES=4096 differs from 2048/,
+    );
   });
 
   test('a huge XML is refused by its size, without being parsed', async () => {
@@ -135,8 +157,14 @@ describe('refused packages', () => {
 
   test('an md5 mismatch names the file; files md5.txt does not list are fine', async () => {
     const p = realPackage();
-    const good = (await import('node:crypto')).createHash('md5').update(readFileSync(path.join(p.update, 'sbl1.mbn'))).digest('hex');
-    writeFileSync(path.join(p.root, 'md5.txt'), `FILE:\\update\\sbl1.mbn:${good}\r\n\r\nFILE:\\update\\tz.mbn:${'0'.repeat(32)}\r\n`);
+    const good = (await import('node:crypto'))
+      .createHash('md5')
+      .update(readFileSync(path.join(p.update, 'sbl1.mbn')))
+      .digest('hex');
+    writeFileSync(
+      path.join(p.root, 'md5.txt'),
+      `FILE:\\update\\sbl1.mbn:${good}\r\n\r\nFILE:\\update\\tz.mbn:${'0'.repeat(32)}\r\n`,
+    );
     const pkg = await load(p);
     const prob = only(pkg, 'PACKAGE_CHECKSUM_MISMATCH');
     expect(prob.message).toContain('update\\tz.mbn');
@@ -173,7 +201,10 @@ describe('refused packages', () => {
 
   test('the NAND programmer is preferred for a NAND XML', async () => {
     const p = realPackage();
-    copyFileSync(path.join(p.firehose, 'prog_nand_firehose_9x07.mbn'), path.join(p.firehose, 'prog_emmc_firehose_8953.mbn'));
+    copyFileSync(
+      path.join(p.firehose, 'prog_nand_firehose_9x07.mbn'),
+      path.join(p.firehose, 'prog_emmc_firehose_8953.mbn'),
+    );
     expect(path.basename((await load(p)).programmerPath)).toBe('prog_nand_firehose_9x07.mbn');
   });
 
@@ -189,7 +220,10 @@ describe('refused packages', () => {
 
   test('_update is preferred over _factory, and the reason says what the factory XML would erase', async () => {
     const p = realPackage();
-    const factory = readFileSync(path.join(REAL, REAL_XML), 'utf8').replace('<erase ', '<erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="2048" num_partition_sectors="11904" physical_partition_number="0" start_sector="1280"/>\n  <erase ');
+    const factory = readFileSync(path.join(REAL, REAL_XML), 'utf8').replace(
+      '<erase ',
+      '<erase PAGES_PER_BLOCK="64" SECTOR_SIZE_IN_BYTES="2048" num_partition_sectors="11904" physical_partition_number="0" start_sector="1280"/>\n  <erase ',
+    );
     writeFileSync(path.join(p.firehose, 'rawprogram_nand_p2K_b128K_factory.xml'), factory);
     const pkg = await load(p);
     expect(path.basename(pkg.rawprogramPath)).toBe(REAL_XML);
@@ -244,7 +278,13 @@ describe('links and odd places', () => {
 
 test('two program lines writing the same pages are refused', async () => {
   const p = realPackage();
-  editXml(p, 'filename="..\\tz.mbn" num_partition_sectors="768" physical_partition_number="0" start_sector="13184"', 'filename="..\\tz.mbn" num_partition_sectors="768" physical_partition_number="0" start_sector="1000"');
+  editXml(
+    p,
+    'filename="..\\tz.mbn" num_partition_sectors="768" physical_partition_number="0" start_sector="13184"',
+    'filename="..\\tz.mbn" num_partition_sectors="768" physical_partition_number="0" start_sector="1000"',
+  );
   const prob = only(await load(p), 'PACKAGE_BAD_XML');
-  expect(prob.message).toMatch(/line 9: the program of \.\.\\tz\.mbn \(sectors 1000\+768\) overlaps the one of partition_complete_p2K_b128K\.mbn at line 8/);
+  expect(prob.message).toMatch(
+    /line 9: the program of \.\.\\tz\.mbn \(sectors 1000\+768\) overlaps the one of partition_complete_p2K_b128K\.mbn at line 8/,
+  );
 });

@@ -31,11 +31,15 @@ function strings(v: YamlValue | undefined): string[] {
   return [String(v)];
 }
 
-interface Resource { from: string; to: string }
+interface Resource {
+  from: string;
+  to: string;
+}
 function resources(v: YamlValue | undefined): Resource[] {
   if (!Array.isArray(v)) return [];
   return v.map((r) => {
-    if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.from !== 'string' || typeof r.to !== 'string') throw new Error(`extraResources entry without from/to: ${JSON.stringify(r)}`);
+    if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.from !== 'string' || typeof r.to !== 'string')
+      throw new Error(`extraResources entry without from/to: ${JSON.stringify(r)}`);
     return { from: r.from, to: r.to };
   });
 }
@@ -99,7 +103,9 @@ describe('electron-builder.yml', () => {
   it('associates .qcn backups with the app', () => {
     const assoc = config.fileAssociations;
     expect(Array.isArray(assoc)).toBe(true);
-    const qcn = (assoc as YamlValue[]).find((a) => a && typeof a === 'object' && !Array.isArray(a) && a.ext === 'qcn') as Record<string, YamlValue> | undefined;
+    const qcn = (assoc as YamlValue[]).find(
+      (a) => a && typeof a === 'object' && !Array.isArray(a) && a.ext === 'qcn',
+    ) as Record<string, YamlValue> | undefined;
     expect(qcn).toBeDefined();
     expect(typeof qcn!.name).toBe('string');
   });
@@ -110,7 +116,8 @@ describe('electron-builder.yml', () => {
     expect(all.length).toBeGreaterThan(0);
     for (const r of all) referenced.push(r.from);
     referenced.push(String(section('deb').afterInstall));
-    for (const os of ['linux', 'win', 'mac']) if (section(os).icon !== undefined) referenced.push(String(section(os).icon));
+    for (const os of ['linux', 'win', 'mac'])
+      if (section(os).icon !== undefined) referenced.push(String(section(os).icon));
     for (const p of referenced) expect(existsSync(join(root, p)), `${p} exists`).toBe(true);
     expect(existsSync(join(root, String(section('directories').buildResources)))).toBe(true);
   });
@@ -120,16 +127,19 @@ describe('electron-builder.yml', () => {
     expect(pngSize(join(root, String(section('mac').icon)))).toEqual({ width: 1024, height: 1024 });
     const linuxIcons = join(root, String(section('linux').icon));
     expect(statSync(linuxIcons).isDirectory()).toBe(true);
-    for (const size of [16, 32, 48, 64, 128, 256, 512]) expect(pngSize(join(linuxIcons, `${size}x${size}.png`))).toEqual({ width: size, height: size });
+    for (const size of [16, 32, 48, 64, 128, 256, 512])
+      expect(pngSize(join(linuxIcons, `${size}x${size}.png`))).toEqual({ width: size, height: size });
     expect(readFileSync(join(root, 'assets', 'icon.svg'), 'utf8')).toMatch(/^<svg [^>]*viewBox="0 0 32 32"/);
   });
 
   it('ships the Windows WinUSB driver package and the Zadig instructions where the app looks for them', () => {
     const win = resources(section('win').extraResources);
-    expect(win).toEqual(expect.arrayContaining([
-      { from: 'assets/windows/modem-rescue-winusb.inf', to: 'windows/modem-rescue-winusb.inf' },
-      { from: 'assets/windows/zadig-instructions.txt', to: 'windows/zadig-instructions.txt' },
-    ]));
+    expect(win).toEqual(
+      expect.arrayContaining([
+        { from: 'assets/windows/modem-rescue-winusb.inf', to: 'windows/modem-rescue-winusb.inf' },
+        { from: 'assets/windows/zadig-instructions.txt', to: 'windows/zadig-instructions.txt' },
+      ]),
+    );
   });
 
   it('installs the udev rule from the deb postinst, from where extraResources places it', () => {

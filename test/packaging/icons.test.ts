@@ -19,7 +19,8 @@ const loadScript = async (): Promise<IconScript> => (await import(scriptUrl)) as
 function decode(png: Buffer): { width: number; height: number; rgba: Uint8Array } {
   expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
   let off = 8;
-  let width = 0, height = 0;
+  let width = 0,
+    height = 0;
   const idat: Buffer[] = [];
   while (off < png.length) {
     const len = png.readUInt32BE(off);
@@ -32,7 +33,11 @@ function decode(png: Buffer): { width: number; height: number; rgba: Uint8Array 
       for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     }
     expect((c ^ 0xffffffff) >>> 0, `${type} CRC`).toBe(crc);
-    if (type === 'IHDR') { width = data.readUInt32BE(0); height = data.readUInt32BE(4); expect([data[8], data[9]]).toEqual([8, 6]); }
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      expect([data[8], data[9]]).toEqual([8, 6]);
+    }
     if (type === 'IDAT') idat.push(data);
     off += 12 + len;
   }
@@ -51,7 +56,10 @@ describe('app icons', () => {
     const script = await loadScript();
     for (const size of [16, 32, 48]) {
       const committed = readFileSync(join(root, 'assets', 'icons', `${size}x${size}.png`));
-      expect(Buffer.compare(script.encodePng(size, size, script.drawIcon(size)), committed), `${size}x${size}.png is current`).toBe(0);
+      expect(
+        Buffer.compare(script.encodePng(size, size, script.drawIcon(size)), committed),
+        `${size}x${size}.png is current`,
+      ).toBe(0);
     }
   });
 

@@ -45,13 +45,17 @@ function walk(dir: string, skipNodeModules: boolean, out: string[] = []): string
 
 /** The app's own files (package.json's folder, `files` globs) and its production dependencies. */
 function appFiles(): string[] {
-  const own = ['package.json', ...['dist', 'dist-renderer', 'bin'].flatMap((d) => walk(join(root, d), false))].filter((f) => selectedBy(FILES, f));
+  const own = ['package.json', ...['dist', 'dist-renderer', 'bin'].flatMap((d) => walk(join(root, d), false))].filter(
+    (f) => selectedBy(FILES, f),
+  );
   const prodDirs = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' })
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && l !== root);
   // The "!" patterns of `files` apply to dependencies too.
-  const deps = prodDirs.flatMap((d) => walk(d, true)).filter((f) => selectedBy(['**/*', ...FILES.filter((g) => g.startsWith('!'))], f));
+  const deps = prodDirs
+    .flatMap((d) => walk(d, true))
+    .filter((f) => selectedBy(['**/*', ...FILES.filter((g) => g.startsWith('!'))], f));
   return [...own, ...deps];
 }
 
@@ -83,7 +87,13 @@ beforeAll(async () => {
     packed.map((rel) => {
       const path = join(root, rel);
       const stat = lstatSync(path);
-      return { path: rel, type: 'file' as const, unpacked: unpacked(rel), stat: { mode: stat.mode, size: stat.size }, streamGenerator: () => createReadStream(path) };
+      return {
+        path: rel,
+        type: 'file' as const,
+        unpacked: unpacked(rel),
+        stat: { mode: stat.mode, size: stat.size },
+        streamGenerator: () => createReadStream(path),
+      };
     }),
   );
   header = asar.getRawHeader(archive).header as { files: Record<string, unknown> };
@@ -96,14 +106,22 @@ afterAll(async () => {
 describe.skipIf(!built)('the packaged app (asar with electron-builder.yml rules)', () => {
   it('packs the main entry, the wizard and the production dependencies, not the sources or maps', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string };
-    for (const f of [pkg.main, 'dist-renderer/index.html', 'package.json', 'node_modules/yauzl/package.json', 'node_modules/ws/package.json']) {
+    for (const f of [
+      pkg.main,
+      'dist-renderer/index.html',
+      'package.json',
+      'node_modules/yauzl/package.json',
+      'node_modules/ws/package.json',
+    ]) {
       expect(entry(f), `${f} is in the package`).toBeDefined();
     }
     expect(packed.some((f) => f.endsWith('.map'))).toBe(false);
     expect(packed.some((f) => f.startsWith('src-main/') || f.startsWith('test/'))).toBe(false);
     // The benchmarks and the test harness built beside the app are not shipped.
     expect(packed.some((f) => f.startsWith('dist/bench/') || f.startsWith('dist/test/'))).toBe(false);
-    expect(packed.some((f) => f.startsWith('node_modules/electron/') || f.startsWith('node_modules/vitest/'))).toBe(false);
+    expect(packed.some((f) => f.startsWith('node_modules/electron/') || f.startsWith('node_modules/vitest/'))).toBe(
+      false,
+    );
   });
 
   it('unpacks every native module, with a prebuild for this platform', () => {
@@ -141,7 +159,9 @@ describe.skipIf(!built)('the packaged app (asar with electron-builder.yml rules)
 
   it('loads the native modules for this platform from app.asar.unpacked', async () => {
     const here = `${process.platform}-${process.arch}`;
-    const natives = packed.filter((f) => f.endsWith('.node') && f.includes(`/prebuilds/${here}/`) && !f.includes('musl'));
+    const natives = packed.filter(
+      (f) => f.endsWith('.node') && f.includes(`/prebuilds/${here}/`) && !f.includes('musl'),
+    );
     expect(natives.length).toBeGreaterThanOrEqual(2);
     const script = `for (const f of ${JSON.stringify(natives.map((f) => join(`${archive}.unpacked`, f)))}) {
       const m = { exports: {} }; process.dlopen(m, f); if (Object.keys(m.exports).length === 0) throw new Error(f + ' exported nothing');
@@ -170,7 +190,11 @@ console.log(JSON.stringify({ demo: state.demo, flashable: view.flashable, partit
 await engine.dispose();`,
     );
     const { stdout } = await promisify(execFile)(process.execPath, [probe], { timeout: 60_000 });
-    const answer = JSON.parse(stdout.trim().split('\n').pop()!) as { demo: boolean; flashable: boolean; partitions: number };
+    const answer = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      demo: boolean;
+      flashable: boolean;
+      partitions: number;
+    };
     expect(answer).toEqual({ demo: true, flashable: true, partitions: expect.any(Number) });
     expect(answer.partitions).toBeGreaterThan(5);
   }, 90_000);

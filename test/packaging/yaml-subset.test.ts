@@ -3,24 +3,30 @@ import { parseYamlSubset } from './yaml-subset.js';
 
 describe('the YAML subset reader the packaging test relies on', () => {
   it('reads nested maps, block and flow lists, list items that are maps, quotes and comments', () => {
-    const doc = parseYamlSubset([
-      '# comment',
-      'a: 1',
-      'b: "x # not a comment"',
-      'c:',
-      '  d: [AppImage, deb]',
-      '  e: null',
-      'f:',
-      '  - one',
-      '  - from: x/y',
-      '    to: z',
-      'g:',
-      '- at-key-indent',
-      'h: true # trailing',
-    ].join('\n'));
+    const doc = parseYamlSubset(
+      [
+        '# comment',
+        'a: 1',
+        'b: "x # not a comment"',
+        'c:',
+        '  d: [AppImage, deb]',
+        '  e: null',
+        'f:',
+        '  - one',
+        '  - from: x/y',
+        '    to: z',
+        'g:',
+        '- at-key-indent',
+        'h: true # trailing',
+      ].join('\n'),
+    );
     expect(doc).toEqual({
-      a: 1, b: 'x # not a comment', c: { d: ['AppImage', 'deb'], e: null },
-      f: ['one', { from: 'x/y', to: 'z' }], g: ['at-key-indent'], h: true,
+      a: 1,
+      b: 'x # not a comment',
+      c: { d: ['AppImage', 'deb'], e: null },
+      f: ['one', { from: 'x/y', to: 'z' }],
+      g: ['at-key-indent'],
+      h: true,
     });
   });
 

@@ -4,13 +4,20 @@
 
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
-interface Line { indent: number; text: string; no: number }
+interface Line {
+  indent: number;
+  text: string;
+  no: number;
+}
 
 function stripComment(raw: string): string {
   let quote: string | undefined;
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
-    if (quote) { if (c === quote) quote = undefined; continue; }
+    if (quote) {
+      if (c === quote) quote = undefined;
+      continue;
+    }
     if (c === '"' || c === "'") quote = c;
     else if (c === '#' && (i === 0 || /\s/.test(raw[i - 1]!))) return raw.slice(0, i);
   }
@@ -72,11 +79,13 @@ export function parseYamlSubset(source: string): YamlValue {
       else {
         const next = lines[pos];
         // A list may sit at the same indent as its key (a common YAML style).
-        if (next && (next.indent > indent || (next.indent === indent && next.text.startsWith('- ')))) out[kv[0]] = block(next.indent);
+        if (next && (next.indent > indent || (next.indent === indent && next.text.startsWith('- '))))
+          out[kv[0]] = block(next.indent);
         else out[kv[0]] = null;
       }
     }
-    if (pos < lines.length && lines[pos]!.indent > indent) throw new Error(`line ${lines[pos]!.no}: unexpected indentation`);
+    if (pos < lines.length && lines[pos]!.indent > indent)
+      throw new Error(`line ${lines[pos]!.no}: unexpected indentation`);
     return out;
   }
 
@@ -87,12 +96,17 @@ export function parseYamlSubset(source: string): YamlValue {
       const rest = line.text.slice(1).trimStart();
       const itemIndent = indent + (line.text.length - rest.length);
       const kv = rest === '' ? undefined : splitKey(rest);
-      if (rest === '') { pos++; out.push(block(indent + 1)); }
-      else if (kv && !rest.startsWith('"') && !rest.startsWith("'")) {
+      if (rest === '') {
+        pos++;
+        out.push(block(indent + 1));
+      } else if (kv && !rest.startsWith('"') && !rest.startsWith("'")) {
         // "- key: value" opens a map whose further keys sit at the item's indent.
         lines[pos] = { indent: itemIndent, text: rest, no: line.no };
         out.push(map(itemIndent));
-      } else { pos++; out.push(scalar(rest, line.no)); }
+      } else {
+        pos++;
+        out.push(scalar(rest, line.no));
+      }
     }
     return out;
   }

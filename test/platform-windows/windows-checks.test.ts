@@ -1,10 +1,25 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isRescueError, type RescueError } from '../../shared/errors.js';
-import { WINDOWS_EDL_CHECK, WINDOWS_WINUSB_FIX, applyWindowsFix, bundledWinUsbInf, windowsChecks, windowsFixes } from '../../src-main/platform/windows/checks.js';
+import {
+  WINDOWS_EDL_CHECK,
+  WINDOWS_WINUSB_FIX,
+  applyWindowsFix,
+  bundledWinUsbInf,
+  windowsChecks,
+  windowsFixes,
+} from '../../src-main/platform/windows/checks.js';
 import { parsePowerShellPnpJson } from '../../src-main/platform/windows/pnp-devices.js';
 import type { WindowsRun, WindowsRunResult } from '../../src-main/platform/windows/winusb-install.js';
-import { PNPUTIL_NO_DRIVER, PNPUTIL_QDLOADER_NO_COM, PS_EC25_RUNNING_DM_MISSING, PS_NO_DRIVER, PS_QDLOADER, PS_WINUSB, REG_PORTNAME } from './samples.js';
+import {
+  PNPUTIL_NO_DRIVER,
+  PNPUTIL_QDLOADER_NO_COM,
+  PS_EC25_RUNNING_DM_MISSING,
+  PS_NO_DRIVER,
+  PS_QDLOADER,
+  PS_WINUSB,
+  REG_PORTNAME,
+} from './samples.js';
 
 const INF = 'C:\\Program Files\\Modem Rescue\\resources\\windows\\modem-rescue-winusb.inf';
 const ok = (stdout: string): WindowsRunResult => ({ code: 0, stdout, stderr: '' });
@@ -22,7 +37,11 @@ function fakeWindows(answers: Record<string, WindowsRunResult | undefined>): { r
 describe('windowsFixes: checks with their fixes, from a fed state', () => {
   it('WinUSB and QDLoader are ok, saying which path the engine takes', () => {
     const [usb] = windowsFixes({ devices: parsePowerShellPnpJson(PS_WINUSB) }, { infPath: INF });
-    expect(usb).toMatchObject({ id: WINDOWS_EDL_CHECK, state: 'ok', detail: expect.stringMatching(/WinUSB driver: ready/) });
+    expect(usb).toMatchObject({
+      id: WINDOWS_EDL_CHECK,
+      state: 'ok',
+      detail: expect.stringMatching(/WinUSB driver: ready/),
+    });
     expect(usb!.fix).toBeUndefined();
     const [serial] = windowsFixes({ devices: parsePowerShellPnpJson(PS_QDLOADER) }, { infPath: INF });
     expect(serial).toMatchObject({ state: 'ok', detail: expect.stringMatching(/COM port \(COM7\)/) });
@@ -62,11 +81,21 @@ describe('windowsChecks(run): reading this Windows machine', () => {
   });
 
   it('falls back to pnputil when PowerShell fails, and finds the COM port in the registry', async () => {
-    const w = fakeWindows({ 'powershell.exe': { code: 1, stdout: '', stderr: 'Get-PnpDevice : Access denied' }, 'pnputil.exe': ok(PNPUTIL_QDLOADER_NO_COM), 'reg.exe': ok(REG_PORTNAME) });
+    const w = fakeWindows({
+      'powershell.exe': { code: 1, stdout: '', stderr: 'Get-PnpDevice : Access denied' },
+      'pnputil.exe': ok(PNPUTIL_QDLOADER_NO_COM),
+      'reg.exe': ok(REG_PORTNAME),
+    });
     const checks = await windowsChecks(w.run);
     expect(checks[0]).toMatchObject({ state: 'ok', detail: expect.stringMatching(/\(COM9\)/) });
     expect(w.calls.map((c) => c[0])).toEqual(['powershell.exe', 'pnputil.exe', 'reg.exe']);
-    expect(w.calls[2]).toEqual(['reg.exe', 'query', 'HKLM\\SYSTEM\\CurrentControlSet\\Enum\\USB\\VID_05C6&PID_9008\\5&2C8F1E3A&0&3\\Device Parameters', '/v', 'PortName']);
+    expect(w.calls[2]).toEqual([
+      'reg.exe',
+      'query',
+      'HKLM\\SYSTEM\\CurrentControlSet\\Enum\\USB\\VID_05C6&PID_9008\\5&2C8F1E3A&0&3\\Device Parameters',
+      '/v',
+      'PortName',
+    ]);
   });
 
   it('reports no driver from pnputil output', async () => {
@@ -79,7 +108,10 @@ describe('windowsChecks(run): reading this Windows machine', () => {
     const w = fakeWindows({ 'pnputil.exe': { code: 87, stdout: 'Invalid command', stderr: '' } });
     const checks = await windowsChecks(w.run);
     expect(checks).toHaveLength(1);
-    expect(checks[0]).toMatchObject({ state: 'unknown', detail: expect.stringMatching(/powershell\.exe was not found.*pnputil \/enum-devices failed \(exit 87/) });
+    expect(checks[0]).toMatchObject({
+      state: 'unknown',
+      detail: expect.stringMatching(/powershell\.exe was not found.*pnputil \/enum-devices failed \(exit 87/),
+    });
   });
 
   it('is bounded: a tool that never answers does not hang the check', async () => {
@@ -94,24 +126,38 @@ describe('windowsChecks(run): reading this Windows machine', () => {
 describe('applyWindowsFix', () => {
   it('runs the elevated pnputil install', async () => {
     const w = fakeWindows({ 'powershell.exe': ok('') });
-    await expect(applyWindowsFix(WINDOWS_WINUSB_FIX, w.run, { infPath: INF, timeoutMs: 1000 })).resolves.toEqual({ rebootRequired: false });
+    await expect(applyWindowsFix(WINDOWS_WINUSB_FIX, w.run, { infPath: INF, timeoutMs: 1000 })).resolves.toEqual({
+      rebootRequired: false,
+    });
     expect(w.calls[0]!.at(-1)).toMatch(/Start-Process -FilePath 'pnputil\.exe' .*-Verb RunAs/);
   });
 
   it('refuses unknown fixes and a missing driver package (pointing to Zadig)', async () => {
     const w = fakeWindows({});
-    await expect(applyWindowsFix('nope', w.run, { infPath: INF, timeoutMs: 1000 })).rejects.toMatchObject({ code: 'INTERNAL' });
-    await expect(applyWindowsFix(WINDOWS_WINUSB_FIX, w.run, { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'HOST_TOOL_MISSING', nextStep: expect.stringMatching(/Zadig/) });
+    await expect(applyWindowsFix('nope', w.run, { infPath: INF, timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'INTERNAL',
+    });
+    await expect(applyWindowsFix(WINDOWS_WINUSB_FIX, w.run, { timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'HOST_TOOL_MISSING',
+      nextStep: expect.stringMatching(/Zadig/),
+    });
     expect(w.calls).toHaveLength(0);
   });
 });
 
 describe('bundledWinUsbInf', () => {
-  it('prefers the installed app\'s resources, then a source checkout, else none', () => {
+  it("prefers the installed app's resources, then a source checkout, else none", () => {
     const present = new Set([INF, 'C:\\src\\modem-rescue\\assets\\windows\\modem-rescue-winusb.inf']);
     const exists = (p: string): boolean => present.has(p);
-    expect(bundledWinUsbInf({ resourcesPath: 'C:\\Program Files\\Modem Rescue\\resources', appRoot: 'C:\\src\\modem-rescue' }, exists)).toBe(INF);
-    expect(bundledWinUsbInf({ resourcesPath: 'C:\\elsewhere', appRoot: 'C:\\src\\modem-rescue' }, exists)).toBe('C:\\src\\modem-rescue\\assets\\windows\\modem-rescue-winusb.inf');
+    expect(
+      bundledWinUsbInf(
+        { resourcesPath: 'C:\\Program Files\\Modem Rescue\\resources', appRoot: 'C:\\src\\modem-rescue' },
+        exists,
+      ),
+    ).toBe(INF);
+    expect(bundledWinUsbInf({ resourcesPath: 'C:\\elsewhere', appRoot: 'C:\\src\\modem-rescue' }, exists)).toBe(
+      'C:\\src\\modem-rescue\\assets\\windows\\modem-rescue-winusb.inf',
+    );
     expect(bundledWinUsbInf({ resourcesPath: 'C:\\elsewhere' }, exists)).toBeUndefined();
   });
 

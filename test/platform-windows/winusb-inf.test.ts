@@ -46,8 +46,10 @@ describe('modem-rescue-winusb.inf', () => {
     expect(entry(version, 'CatalogFile')).toBeUndefined();
   });
 
-  it('binds exactly 05C6:9008 in every architecture\'s models section', () => {
-    const [models, ...decorations] = entry(s.get('manufacturer'), '%ProviderName%')!.split(',').map((x) => x.trim());
+  it("binds exactly 05C6:9008 in every architecture's models section", () => {
+    const [models, ...decorations] = entry(s.get('manufacturer'), '%ProviderName%')!
+      .split(',')
+      .map((x) => x.trim());
     expect(decorations.sort()).toEqual(['NTamd64', 'NTarm64', 'NTx86']);
     for (const d of decorations) {
       const lines = s.get(`${models}.${d}`.toLowerCase());
@@ -61,7 +63,11 @@ describe('modem-rescue-winusb.inf', () => {
     expect(entry(s.get('edlwinusb.services'), 'Include')).toBe('winusb.inf');
     expect(entry(s.get('edlwinusb.services'), 'Needs')).toBe('WINUSB.NT.Services');
     const reg = s.get((entry(s.get('edlwinusb.hw'), 'AddReg') ?? '').toLowerCase());
-    expect(reg).toEqual([expect.stringMatching(/^HKR,,DeviceInterfaceGUIDs,0x10000,"\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}"$/i)]);
+    expect(reg).toEqual([
+      expect.stringMatching(
+        /^HKR,,DeviceInterfaceGUIDs,0x10000,"\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}"$/i,
+      ),
+    ]);
     expect([...s.keys()].some((k) => /copyfiles|sourcedisks/.test(k))).toBe(false);
   });
 
@@ -73,7 +79,9 @@ describe('modem-rescue-winusb.inf', () => {
   });
 
   it('is plain ASCII with Windows-safe lines (pnputil reads it as ANSI)', () => {
-    const odd = [...Buffer.from(text, 'utf8')].filter((b) => !(b === 9 || b === 10 || b === 13 || (b >= 0x20 && b <= 0x7e)));
+    const odd = [...Buffer.from(text, 'utf8')].filter(
+      (b) => !(b === 9 || b === 10 || b === 13 || (b >= 0x20 && b <= 0x7e)),
+    );
     expect(odd).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@ import type { UsbAvailability, UsbEnumerator } from '../../src-main/platform/usb
 import { platformChecks, runFix } from '../../src-main/service/platform-checks.js';
 import { fakeSystem, modemFiles, ok, type FakeState } from './fake-system.js';
 
-const bus = (avail: UsbAvailability): UsbEnumerator => ({ availability: () => Promise.resolve(avail), list: () => Promise.resolve([]) }) as unknown as UsbEnumerator;
+const bus = (avail: UsbAvailability): UsbEnumerator =>
+  ({ availability: () => Promise.resolve(avail), list: () => Promise.resolve([]) }) as unknown as UsbEnumerator;
 
 function qcserialEdl(extra: FakeState = {}): FakeState {
   const m = modemFiles('1-2', { vid: '05c6', pid: '9008', control: 'auto', drivers: { '1-2:1.0': 'qcserial' } });
@@ -17,16 +18,27 @@ function qcserialEdl(extra: FakeState = {}): FakeState {
 function io(): CliIo & { text: () => string; errText: () => string } {
   let out = '';
   let err = '';
-  return { out: (t) => (out += t), err: (t) => (err += t), isTTY: false, columns: 80, signal: new AbortController().signal, text: () => out, errText: () => err };
+  return {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+    columns: 80,
+    signal: new AbortController().signal,
+    text: () => out,
+    errText: () => err,
+  };
 }
 
 describe('Prepare step checks', () => {
-  it('USB visible: the doctor\'s checks follow, with their fixes', async () => {
+  it("USB visible: the doctor's checks follow, with their fixes", async () => {
     const checks = await platformChecks(bus({ available: true }), 'linux', fakeSystem(qcserialEdl()));
     expect(checks[0]).toMatchObject({ id: 'usb', state: 'ok' });
     expect(checks.filter((c) => c.id === 'usb')).toHaveLength(1);
     expect(checks.find((c) => c.id.startsWith('drivers'))?.fix?.id).toBe('unbind:qcserial:1-2:1.0');
-    expect(checks.find((c) => c.id.startsWith('permissions'))).toMatchObject({ state: 'fail', fix: { id: 'udev-rule', needsAdmin: true } });
+    expect(checks.find((c) => c.id.startsWith('permissions'))).toMatchObject({
+      state: 'fail',
+      fix: { id: 'udev-rule', needsAdmin: true },
+    });
     expect(checks.find((c) => c.id.startsWith('autosuspend'))?.state).toBe('warn');
   });
 
@@ -75,7 +87,9 @@ describe('modem-rescue doctor', () => {
     const sys = fakeSystem(qcserialEdl({ commands: { [line]: ok() } }));
     const o = io();
     await makeDoctorCommand(() => sys).run(['--fix', 'unbind:qcserial:1-2:1.0'], o);
-    expect(o.errText()).toMatch(/Detach the qcserial driver: .*Runs: pkexec sh -c 'echo 1-2:1\.0 > \/sys\/bus\/usb\/drivers\/qcserial\/unbind'/);
+    expect(o.errText()).toMatch(
+      /Detach the qcserial driver: .*Runs: pkexec sh -c 'echo 1-2:1\.0 > \/sys\/bus\/usb\/drivers\/qcserial\/unbind'/,
+    );
     expect(sys.ran).toContain(line);
   });
 });

@@ -22,13 +22,14 @@ function edlModem(extra: Partial<Parameters<typeof modemFiles>[1]> = {}, state: 
 }
 
 describe('doctor: ModemManager', () => {
-  const mm = (version: string | undefined, active: string) => fakeSystem({
-    dirs: ['/sys/bus/usb/devices'],
-    commands: {
-      'systemctl is-active ModemManager': { code: active === 'active' ? 0 : 3, stdout: `${active}\n`, stderr: '' },
-      ...(version ? { 'mmcli --version': ok(`mmcli ${version}\nCopyright (2011 - 2023) Aleksander Morgado\n`) } : {}),
-    },
-  });
+  const mm = (version: string | undefined, active: string) =>
+    fakeSystem({
+      dirs: ['/sys/bus/usb/devices'],
+      commands: {
+        'systemctl is-active ModemManager': { code: active === 'active' ? 0 : 3, stdout: `${active}\n`, stderr: '' },
+        ...(version ? { 'mmcli --version': ok(`mmcli ${version}\nCopyright (2011 - 2023) Aleksander Morgado\n`) } : {}),
+      },
+    });
 
   it('1.20 running: warns that it probes download mode, says which version', async () => {
     const c = find(await runDoctor(mm('1.20.4', 'active'), { rulesSource: RULES }), 'modemmanager');
@@ -44,7 +45,10 @@ describe('doctor: ModemManager', () => {
   });
 
   it('absent: ok, nothing to grab the ports', async () => {
-    const c = find(await runDoctor(fakeSystem({ dirs: ['/sys/bus/usb/devices'] }), { rulesSource: RULES }), 'modemmanager');
+    const c = find(
+      await runDoctor(fakeSystem({ dirs: ['/sys/bus/usb/devices'] }), { rulesSource: RULES }),
+      'modemmanager',
+    );
     expect(c.state).toBe('ok');
     expect(c.detail).toMatch(/not installed/);
   });
@@ -79,7 +83,10 @@ describe('doctor: the system and the modem', () => {
 
   it('udev rule present (in /etc or /lib): ok, no fix', async () => {
     for (const f of ['/etc/udev/rules.d/60-modem-rescue.rules', '/lib/udev/rules.d/60-modem-rescue.rules']) {
-      const c = find(await runDoctor(fakeSystem(edlModem({}, { files: { [f]: '' } })), { rulesSource: RULES }), 'udev-rule');
+      const c = find(
+        await runDoctor(fakeSystem(edlModem({}, { files: { [f]: '' } })), { rulesSource: RULES }),
+        'udev-rule',
+      );
       expect(c.state).toBe('ok');
       expect(c.detail).toContain(f);
       expect(c.fix).toBeUndefined();
@@ -99,7 +106,10 @@ describe('doctor: the system and the modem', () => {
   });
 
   it('qcserial bound to 9008: warns and offers the unbind with its exact command', async () => {
-    const c = find(await runDoctor(fakeSystem(edlModem({ drivers: { '1-2:1.0': 'qcserial' } })), { rulesSource: RULES }), 'drivers');
+    const c = find(
+      await runDoctor(fakeSystem(edlModem({ drivers: { '1-2:1.0': 'qcserial' } })), { rulesSource: RULES }),
+      'drivers',
+    );
     expect(c.state).toBe('warn');
     expect(c.detail).toMatch(/qcserial.*1-2:1\.0/);
     expect(c.fix?.id).toBe('unbind:qcserial:1-2:1.0');
@@ -122,7 +132,9 @@ describe('doctor: the system and the modem', () => {
   });
 
   it('USB 2 link ok, USB 3 link warns', async () => {
-    expect(find(await runDoctor(fakeSystem(edlModem({ speed: '480' })), { rulesSource: RULES }), 'link').state).toBe('ok');
+    expect(find(await runDoctor(fakeSystem(edlModem({ speed: '480' })), { rulesSource: RULES }), 'link').state).toBe(
+      'ok',
+    );
     const u3 = find(await runDoctor(fakeSystem(edlModem({ speed: '5000' })), { rulesSource: RULES }), 'link');
     expect(u3.state).toBe('warn');
     expect(u3.detail).toMatch(/USB 3.*USB 2 port/);

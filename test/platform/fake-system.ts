@@ -42,11 +42,15 @@ export function fakeSystem(s: FakeState): FakeSystem {
       return Promise.resolve([...names]);
     },
     exists: (p) => Promise.resolve(all.some((f) => f === p || f.startsWith(`${p}/`))),
-    access: (p, mode) => Promise.resolve(mode === 'w' ? (s.writable ?? []).includes(p) : !(s.unreadable ?? []).includes(p) && all.some((f) => f === p)),
+    access: (p, mode) =>
+      Promise.resolve(
+        mode === 'w' ? (s.writable ?? []).includes(p) : !(s.unreadable ?? []).includes(p) && all.some((f) => f === p),
+      ),
     readlink: (p) => Promise.resolve(links[p]),
     realpath: (p) => Promise.resolve(`/sys/devices/pci0000:00/0000:00:14.0/usb1/${p.split('/').pop() ?? ''}`),
     writeFile: (p, text) => {
-      if (!(s.writable ?? []).includes(p)) return Promise.reject(new RescueError('HOST_PERMISSION', `Writing to ${p} failed: EACCES.`));
+      if (!(s.writable ?? []).includes(p))
+        return Promise.reject(new RescueError('HOST_PERMISSION', `Writing to ${p} failed: EACCES.`));
       written[p] = text;
       files[p] = text;
       return Promise.resolve();
@@ -65,7 +69,18 @@ export function fakeSystem(s: FakeState): FakeSystem {
 export const ok = (stdout = ''): RunResult => ({ code: 0, stdout, stderr: '' });
 
 /** A modem in sysfs: attributes, interfaces and their drivers. */
-export function modemFiles(bus: string, opts: { vid: string; pid: string; busnum?: number; devnum?: number; speed?: string; control?: string; drivers?: Record<string, string> }): { files: Record<string, string>; links: Record<string, string> } {
+export function modemFiles(
+  bus: string,
+  opts: {
+    vid: string;
+    pid: string;
+    busnum?: number;
+    devnum?: number;
+    speed?: string;
+    control?: string;
+    drivers?: Record<string, string>;
+  },
+): { files: Record<string, string>; links: Record<string, string> } {
   const dir = `/sys/bus/usb/devices/${bus}`;
   const files: Record<string, string> = {
     [`${dir}/idVendor`]: `${opts.vid}\n`,

@@ -19,7 +19,11 @@ describe('real system probe', () => {
   });
 
   it('passes input and returns exit code and output', async () => {
-    expect(await runCommand('sh', ['-c', 'cat; echo oops >&2; exit 3'], { timeoutMs: 5000, input: 'hello' })).toEqual({ code: 3, stdout: 'hello', stderr: 'oops\n' });
+    expect(await runCommand('sh', ['-c', 'cat; echo oops >&2; exit 3'], { timeoutMs: 5000, input: 'hello' })).toEqual({
+      code: 3,
+      stdout: 'hello',
+      stderr: 'oops\n',
+    });
   });
 
   it('a command that does not finish is stopped at its timeout', async () => {
@@ -31,7 +35,9 @@ describe('real system probe', () => {
   it('cancelling stops the command', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
-    expect((await rejection(runCommand('sleep', ['30'], { timeoutMs: 10_000, signal: ac.signal }))).code).toBe('CANCELLED');
+    expect((await rejection(runCommand('sleep', ['30'], { timeoutMs: 10_000, signal: ac.signal }))).code).toBe(
+      'CANCELLED',
+    );
   });
 
   it('files: missing is undefined/empty/false, never a throw', async () => {

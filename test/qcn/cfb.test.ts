@@ -19,7 +19,8 @@ function bytes(n: number, seed: number): Uint8Array {
 
 function sample(): CfbStorage {
   const many: CfbNode[] = [];
-  for (let i = 0; i < 40; i++) many.push({ kind: 'stream', name: i.toString(16).toUpperCase().padStart(8, '0'), data: bytes(i * 37, i + 1) });
+  for (let i = 0; i < 40; i++)
+    many.push({ kind: 'stream', name: i.toString(16).toUpperCase().padStart(8, '0'), data: bytes(i * 37, i + 1) });
   return {
     kind: 'storage',
     name: 'Root Entry',
@@ -91,7 +92,17 @@ describe('compound file writer and reader', () => {
       modified: t(43),
       children: [
         { kind: 'stream', name: 'File_Version', data: new Uint8Array([2, 0, 0, 0, 0, 0]) },
-        { kind: 'storage', name: 'default', created: t(1), modified: t(2), children: [{ kind: 'stream', name: 'Zeta', data: bytes(3, 1) }, { kind: 'stream', name: 'A', data: bytes(2, 2) }, { kind: 'storage', name: 'Mid', children: [] }] },
+        {
+          kind: 'storage',
+          name: 'default',
+          created: t(1),
+          modified: t(2),
+          children: [
+            { kind: 'stream', name: 'Zeta', data: bytes(3, 1) },
+            { kind: 'stream', name: 'A', data: bytes(2, 2) },
+            { kind: 'storage', name: 'Mid', children: [] },
+          ],
+        },
       ],
     };
     const file = writeCfb(tree);
@@ -124,7 +135,14 @@ describe('compound file writer and reader', () => {
 
   it('needs a DIFAT beyond 109 FAT sectors (files over ~7 MB) and still round-trips', () => {
     const big = bytes(7_200_000, 11);
-    const tree: CfbStorage = { kind: 'storage', name: 'Root Entry', children: [{ kind: 'stream', name: 'Huge', data: big }, { kind: 'stream', name: 's', data: bytes(10, 1) }] };
+    const tree: CfbStorage = {
+      kind: 'storage',
+      name: 'Root Entry',
+      children: [
+        { kind: 'stream', name: 'Huge', data: big },
+        { kind: 'stream', name: 's', data: bytes(10, 1) },
+      ],
+    };
     const file = writeCfb(tree);
     expect(new DataView(file.buffer).getUint32(72, true)).toBeGreaterThan(0); // DIFAT sectors used
     expect(Buffer.from(paths(readCfb(file)).get('Huge')!).equals(Buffer.from(big))).toBe(true);
@@ -164,32 +182,70 @@ describe('hostile compound files', () => {
     expect((err as RescueError).message).toMatch(pattern);
   };
 
-  it('wrong magic', () => expectCorrupt(mutate((b) => (b[0] = 0x50)), /signature/));
+  it('wrong magic', () =>
+    expectCorrupt(
+      mutate((b) => (b[0] = 0x50)),
+      /signature/,
+    ));
   it('truncated header', () => expectCorrupt(good.slice(0, 300), /shorter than the 512-byte header/));
-  it('truncated body', () => expectCorrupt(good.slice(0, 512 * 20), /beyond the end of the file|FAT does not cover|more than the whole file/));
+  it('truncated body', () =>
+    expectCorrupt(good.slice(0, 512 * 20), /beyond the end of the file|FAT does not cover|more than the whole file/));
   it('a FAT chain that loops', () => {
     const big = entry('Big');
     const start = dv(good).getUint32(big + 116, true);
-    expectCorrupt(mutate((b) => dv(b).setUint32(fatStart + (start + 3) * 4, start, true)), /loops at sector/);
+    expectCorrupt(
+      mutate((b) => dv(b).setUint32(fatStart + (start + 3) * 4, start, true)),
+      /loops at sector/,
+    );
   });
   it('a directory sibling tree that loops', () => {
-    expectCorrupt(mutate((b) => {
-      const d = dv(b);
-      const root = dirOff;
-      const child = d.getUint32(root + 76, true);
-      d.setUint32(dirOff + child * 128 + 68, child, true);
-    }), /directory tree loops/);
+    expectCorrupt(
+      mutate((b) => {
+        const d = dv(b);
+        const root = dirOff;
+        const child = d.getUint32(root + 76, true);
+        d.setUint32(dirOff + child * 128 + 68, child, true);
+      }),
+      /directory tree loops/,
+    );
   });
-  it('a sector index out of range', () => expectCorrupt(mutate((b) => dv(b).setUint32(entry('Big') + 116, 999_999, true)), /FAT does not cover|beyond/));
-  it('a huge declared stream size', () => expectCorrupt(mutate((b) => dv(b).setUint32(entry('Big') + 120, 0xfffffff0, true)), /more than the whole file/));
-  it('a declared size longer than its chain', () => expectCorrupt(mutate((b) => dv(b).setUint32(entry('Big') + 120, 80_000, true)), /holds only/));
-  it('a huge FAT sector count', () => expectCorrupt(mutate((b) => dv(b).setUint32(44, 0x7fffffff, true)), /FAT sectors in a file/));
-  it('a mini stream chain out of range', () => expectCorrupt(mutate((b) => dv(b).setUint32(entry('File_Version') + 116, 100_000, true)), /mini sector/));
-  it('a bad name length', () => expectCorrupt(mutate((b) => dv(b).setUint16(entry('Big') + 64, 99, true)), /name length/));
+  it('a sector index out of range', () =>
+    expectCorrupt(
+      mutate((b) => dv(b).setUint32(entry('Big') + 116, 999_999, true)),
+      /FAT does not cover|beyond/,
+    ));
+  it('a huge declared stream size', () =>
+    expectCorrupt(
+      mutate((b) => dv(b).setUint32(entry('Big') + 120, 0xfffffff0, true)),
+      /more than the whole file/,
+    ));
+  it('a declared size longer than its chain', () =>
+    expectCorrupt(
+      mutate((b) => dv(b).setUint32(entry('Big') + 120, 80_000, true)),
+      /holds only/,
+    ));
+  it('a huge FAT sector count', () =>
+    expectCorrupt(
+      mutate((b) => dv(b).setUint32(44, 0x7fffffff, true)),
+      /FAT sectors in a file/,
+    ));
+  it('a mini stream chain out of range', () =>
+    expectCorrupt(
+      mutate((b) => dv(b).setUint32(entry('File_Version') + 116, 100_000, true)),
+      /mini sector/,
+    ));
+  it('a bad name length', () =>
+    expectCorrupt(
+      mutate((b) => dv(b).setUint16(entry('Big') + 64, 99, true)),
+      /name length/,
+    ));
   it('a FAT sector that is also used by a stream', () => {
     const big = entry('Big');
     const fat0 = dv(good).getUint32(76, true);
-    expectCorrupt(mutate((b) => dv(b).setUint32(big + 116, fat0, true)), /already uses|loops/);
+    expectCorrupt(
+      mutate((b) => dv(b).setUint32(big + 116, fat0, true)),
+      /already uses|loops/,
+    );
   });
   it('random damage never crashes: always a tree or QCN_CORRUPT', () => {
     let seed = 5;

@@ -22,7 +22,14 @@ function backup(): QcnBackup {
     efsBackup: [{ path: '/nv/item_files/modem/mmode/x', mtime: 1_700_000_000, data: new Uint8Array([1, 2, 3]) }],
     provisioning: [{ path: '/nv/item_files/ims/IMS_enable', data: new Uint8Array([1]) }],
     nvItemFiles: [{ path: '/nv/item_files/rfnv/00020000', data: new Uint8Array(5000).fill(7) }],
-    property: { esn: 0x12345678, model: 24655 & 0xffff, nvMajor: 1, nvMinor: 2, swVersion: 'EC25EFAR06A06M4G', tool: 'modem-rescue 0.1.0' },
+    property: {
+      esn: 0x12345678,
+      model: 24655 & 0xffff,
+      nvMajor: 1,
+      nvMinor: 2,
+      swVersion: 'EC25EFAR06A06M4G',
+      tool: 'modem-rescue 0.1.0',
+    },
     featureMask: new Uint8Array([0xff, 0x0f, 0x00, 0x81]),
   };
 }
@@ -31,7 +38,9 @@ describe('QCN layout', () => {
   it('writes the QPST tree exactly, as read by the independent cfb package', () => {
     const file = writeQcn(backup());
     const c = CFB.read(Buffer.from(file), { type: 'buffer' });
-    const streams = c.FullPaths.filter((_, i) => c.FileIndex[i]!.type === 2).map((p) => p.replace(/^Root Entry\//, '')).sort();
+    const streams = c.FullPaths.filter((_, i) => c.FileIndex[i]!.type === 2)
+      .map((p) => p.replace(/^Root Entry\//, ''))
+      .sort();
     expect(streams).toEqual([
       '00024655/default/EFS_Backup/EFS_Data/00000000',
       '00024655/default/EFS_Backup/EFS_Dir/00000000',
@@ -57,7 +66,9 @@ describe('QCN layout', () => {
     expect([...efsDir.subarray(0, 4)]).toEqual([1, 0, 1, 1]);
     expect(efsDir.readUInt32LE(4)).toBe(1_700_000_000);
     expect(efsDir.subarray(8).toString('latin1')).toBe('/nv/item_files/modem/mmode/x');
-    expect(get('00024655/default/Provisioning_Item_Files/EFS_Dir/00000000').toString('latin1')).toBe('/nv/item_files/ims/IMS_enable\0');
+    expect(get('00024655/default/Provisioning_Item_Files/EFS_Dir/00000000').toString('latin1')).toBe(
+      '/nv/item_files/ims/IMS_enable\0',
+    );
     expect(get('00024655/default/NV_Items/EFS_Dir/00000000').toString('latin1')).toBe('/nv/item_files/rfnv/00020000');
     const prop = get('00024655/default/Mobile_Property_Info');
     expect(prop.readUInt32LE(0)).toBe(0x12345678);
@@ -72,14 +83,20 @@ describe('QCN layout', () => {
   });
 
   it('refuses a compound file that is not a QCN', () => {
-    const notQcn = writeCfb({ kind: 'storage', name: 'Root Entry', children: [{ kind: 'stream', name: 'WordDocument', data: new Uint8Array(10) }] });
+    const notQcn = writeCfb({
+      kind: 'storage',
+      name: 'Root Entry',
+      children: [{ kind: 'stream', name: 'WordDocument', data: new Uint8Array(10) }],
+    });
     expect(() => readQcn(notQcn)).toThrow(/File_Version/);
   });
 
   it('refuses an NV array that is not whole 136-byte records', () => {
     const tree = qcnToTree(backup());
     const def = (tree.children[1] as { children: { children: { name: string; data: Uint8Array }[] }[] }).children[0]!;
-    const numbered = def.children.find((c) => c.name === 'NV_NUMBERED_ITEMS') as unknown as { children: { data: Uint8Array }[] };
+    const numbered = def.children.find((c) => c.name === 'NV_NUMBERED_ITEMS') as unknown as {
+      children: { data: Uint8Array }[];
+    };
     numbered.children[0]!.data = numbered.children[0]!.data.subarray(0, 200);
     expect(() => readQcn(writeCfb(tree))).toThrow(RescueError);
     expect(() => readQcn(writeCfb(tree))).toThrow(/136-byte records/);
@@ -97,7 +114,9 @@ describe('XQCN', () => {
   });
 
   it('refuses a length that does not match the bytes, bad hex and entity tricks', () => {
-    expect(() => xqcnToTree(`<X><Stream Length="3" Name="a" Value='01 02' /></X>`)).toThrow(/declares 3 bytes but holds 2/);
+    expect(() => xqcnToTree(`<X><Stream Length="3" Name="a" Value='01 02' /></X>`)).toThrow(
+      /declares 3 bytes but holds 2/,
+    );
     expect(() => xqcnToTree(`<X><Stream Length="1" Name="a" Value='zz' /></X>`)).toThrow(/not a hex byte/);
     expect(() => xqcnToTree(`<!DOCTYPE x [<!ENTITY a "b">]><X/>`)).toThrow(RescueError);
     expect(() => xqcnToTree(`<X><Stream Length="1" Name="a/b" Value='01' /></X>`)).toThrow(/valid Name/);

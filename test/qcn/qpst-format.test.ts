@@ -37,10 +37,16 @@ describe('a QPST-layout full backup (synthetic, QPST formatting)', () => {
       ['/nv/item_files/rfnv/00024953', 0x12d53d80],
       ['/rfc/rffe_scan/rffe_scan.dat', 0x60fbca1f],
     ]);
-    expect(q.provisioning.map((f) => `${f.path}:${f.data.length}`)).toContain('/nv/item_files/mcfg/mcfg_setting_Subscription01:0');
+    expect(q.provisioning.map((f) => `${f.path}:${f.data.length}`)).toContain(
+      '/nv/item_files/mcfg/mcfg_setting_Subscription01:0',
+    );
     expect(q.provisioning).toHaveLength(5);
     expect(q.nvItemFiles).toEqual([]);
-    expect(q.property).toMatchObject({ model: 24655, swVersion: 'EC25EFAR06A11M4G_01.001.01.001', tool: 'QPST Software Download 2.7.0.496' });
+    expect(q.property).toMatchObject({
+      model: 24655,
+      swVersion: 'EC25EFAR06A11M4G_01.001.01.001',
+      tool: 'QPST Software Download 2.7.0.496',
+    });
   });
 
   it('our XQCN writer reproduces QPST\u2019s text byte for byte', () => {
@@ -65,8 +71,18 @@ describe('a QPST-layout full backup (synthetic, QPST formatting)', () => {
     const modified = new Date('2021-07-24T08:14:43.000Z');
     const file = writeQcn({ ...fixture(), times: { created, modified } });
     const c = CFB.read(Buffer.from(file), { type: 'buffer' });
-    const under = (p: string): string[] => c.FullPaths.filter((f) => f.startsWith(p) && f !== p && !f.slice(p.length).replace(/\/$/, '').includes('/')).map((f) => f.slice(p.length).replace(/\/$/, ''));
-    expect(under('Root Entry/00024655/default/')).toEqual(['NV_NUMBERED_ITEMS', 'Mobile_Property_Info', 'Feature_Mask', 'EFS_Backup', 'Provisioning_Item_Files', 'NV_Items']);
+    const under = (p: string): string[] =>
+      c.FullPaths.filter((f) => f.startsWith(p) && f !== p && !f.slice(p.length).replace(/\/$/, '').includes('/')).map(
+        (f) => f.slice(p.length).replace(/\/$/, ''),
+      );
+    expect(under('Root Entry/00024655/default/')).toEqual([
+      'NV_NUMBERED_ITEMS',
+      'Mobile_Property_Info',
+      'Feature_Mask',
+      'EFS_Backup',
+      'Provisioning_Item_Files',
+      'NV_Items',
+    ]);
     expect(under('Root Entry/')).toEqual(['File_Version', '00024655']);
     const entry = (p: string): CFB.CFB$Entry => c.FileIndex[c.FullPaths.indexOf(p)]!;
     expect(entry('Root Entry/00024655/default/EFS_Backup/').ct?.toISOString()).toBe(created.toISOString());
@@ -112,7 +128,9 @@ describe('XQCN as this tool wrote it before (double quotes, UTF-8, a QPSTXQCNFil
 
 describe('EFS paths and storages', () => {
   it('takes relative paths from the EFS root, refuses what cannot name a file', () => {
-    expect(modulePath('pdp_profiles/ap_embd_call_prof_num_Subscription01')).toBe('/pdp_profiles/ap_embd_call_prof_num_Subscription01');
+    expect(modulePath('pdp_profiles/ap_embd_call_prof_num_Subscription01')).toBe(
+      '/pdp_profiles/ap_embd_call_prof_num_Subscription01',
+    );
     expect(modulePath('/nv/item_files/rfnv/00021722')).toBe('/nv/item_files/rfnv/00021722');
     expect(efsPathProblem('a/../b')).toMatch(/climbs/);
     expect(efsPathProblem('')).toMatch(/empty/);

@@ -15,12 +15,29 @@ describe('fault matrix (quick subset)', () => {
   it('covers every fault kind against at least two programmer profiles', () => {
     expect(MATRIX_PROGRAMMERS.length).toBeGreaterThanOrEqual(2);
     for (const programmer of MATRIX_PROGRAMMERS) {
-      const kinds = new Set(matrix.cases.filter(({ c }) => c.programmer === programmer).flatMap(({ c }) => c.faults.map((f) => f.kind)));
-      for (const k of ['stall', 'disconnect', 'nak-program', 'need-zlp', 'slow-ack', 'log-flood', 'garbage-reply', 'hello-once', 'power-loss-sbl', 'power-loss', 'programmer-crash']) expect(kinds, `${programmer}: ${k}`).toContain(k);
+      const kinds = new Set(
+        matrix.cases.filter(({ c }) => c.programmer === programmer).flatMap(({ c }) => c.faults.map((f) => f.kind)),
+      );
+      for (const k of [
+        'stall',
+        'disconnect',
+        'nak-program',
+        'need-zlp',
+        'slow-ack',
+        'log-flood',
+        'garbage-reply',
+        'hello-once',
+        'power-loss-sbl',
+        'power-loss',
+        'programmer-crash',
+      ])
+        expect(kinds, `${programmer}: ${k}`).toContain(k);
     }
   });
 
-  it.each(matrix.cases.map(({ c, root }) => [`${c.programmer} ${c.name} (${c.position}, ${c.transport})`, c, root] as const))(
+  it.each(
+    matrix.cases.map(({ c, root }) => [`${c.programmer} ${c.name} (${c.position}, ${c.transport})`, c, root] as const),
+  )(
     '%s',
     async (_title, c, root) => {
       const r = await runCase(c, root, matrix.work, LIMIT_MS);
@@ -31,7 +48,8 @@ describe('fault matrix (quick subset)', () => {
       expect(r.outcome, row).toBe(c.expect === 'recover' ? 'recovered' : 'clear error, resumed after power cycle');
       expect(r.seconds * 1000, row).toBeLessThan(LIMIT_MS + c.delayMs);
       // Faults that interrupt a transfer are recovered by the ladder, not by luck: each needed a recovery.
-      if (/^(disconnect|nak-program|garbage-reply|power-loss|programmer-crash)/.test(c.name)) expect(r.retries, row).toBeGreaterThan(0);
+      if (/^(disconnect|nak-program|garbage-reply|power-loss|programmer-crash)/.test(c.name))
+        expect(r.retries, row).toBeGreaterThan(0);
       // The run after a power cycle kept the partitions the first run had verified.
       if (c.expect === 'power-cycle') expect(r.resumed, row).toBeGreaterThan(0);
     },

@@ -69,53 +69,103 @@ function flashAndKillInNonHlos(args: string[]): Promise<{ events: EngineEvent[];
 }
 
 describe('a flash killed in the middle of NON-HLOS', () => {
-  it.skipIf(!socatAvailable())('resumes on the next run without rewriting verified partitions, SBL last, and ends byte-identical', async () => {
-    const state = join(dir, 'modem');
-    const journal = join(dir, 'journal');
-    const sim = await startCli(['sim', '--pty', '--state', state, '--quiet', '--link-rate', String(4_000_000)]);
-    try {
-      const tty = sim.lines[0]!;
-      const first = await flashAndKillInNonHlos(['flash', '--package', pkgRoot, '--port', tty, '--journal', journal, '--json']);
-      expect(first.killed).toBe(true);
-      const doneBefore = first.events.filter((e): e is Extract<EngineEvent, { type: 'step-done' }> => e.type === 'step-done' && e.operation === 'program').map((e) => e.label);
-      expect(doneBefore.length).toBeGreaterThan(2);
-      expect(doneBefore).not.toContain('NON-HLOS.ubi');
-      expect(first.events.some((e) => e.type === 'result')).toBe(false); // it really died mid-run
-
-      // The journal the dead process left names exactly what it had verified (and never SBL).
-      const files = await readdir(journal);
-      expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(1);
-      const saved = JSON.parse(await readFile(join(journal, files.find((f) => f.endsWith('.json'))!), 'utf8')) as { verified: { label: string }[] };
-      expect(saved.verified.map((v) => v.label).sort()).toEqual([...doneBefore].sort());
-
-      const second = await runCli(['flash', '--package', pkgRoot, '--port', tty, '--journal', journal, '--json', '--wait', '20'], 150_000);
-      expect(second.stderr).toBe('');
-      expect(second.code).toBe(0);
-      const events = second.stdout.trim().split('\n').map((l) => JSON.parse(l) as EngineEvent);
-      // The programmer was left waiting for the rest of NON-HLOS: the ladder finished that transfer.
-      expect(events.some((e) => e.type === 'recovery' && e.action === 'finish-transfer')).toBe(true);
-      const programs = events.filter((e): e is Extract<EngineEvent, { type: 'step-start' }> => e.type === 'step-start' && e.operation === 'program').map((e) => e.label);
-      for (const label of doneBefore) expect(programs).not.toContain(label); // not written again
-      expect(programs).toContain('NON-HLOS.ubi');
-      expect(programs.at(-1)).toBe('sbl1.mbn'); // SBL still last
-      const result = events.at(-1);
-      expect(result).toMatchObject({ type: 'result', ok: true });
-      if (result?.type === 'result' && result.ok) expect(result.summary).toMatch(/partitions kept from an earlier run/);
-      expect(await readdir(journal)).toEqual([]); // cleared after success
-
-      await stop(sim.child); // the NAND file is complete once the simulator has stopped
-      const pkg = await loadPackage(pkgRoot);
+  it.skipIf(!socatAvailable())(
+    'resumes on the next run without rewriting verified partitions, SBL last, and ends byte-identical',
+    async () => {
+      const state = join(dir, 'modem');
+      const journal = join(dir, 'journal');
+      const sim = await startCli(['sim', '--pty', '--state', state, '--quiet', '--link-rate', String(4_000_000)]);
       try {
-        const m = MODELS.ec25;
-        const nandJson = JSON.parse(await readFile(join(state, 'nand.json'), 'utf8')) as { totalBlocks?: number; badBlocks?: number[] };
-        const audit = await auditNand({ nandPath: join(state, 'nand.bin'), pageSize: m.pageSize, pagesPerBlock: m.pagesPerBlock, totalBlocks: nandJson.totalBlocks ?? m.totalBlocks, badBlocks: nandJson.badBlocks ?? [] }, pkg.plan);
-        expect(audit.problems).toEqual([]);
-        expect(audit.ok).toBe(true);
+        const tty = sim.lines[0]!;
+        const first = await flashAndKillInNonHlos([
+          'flash',
+          '--package',
+          pkgRoot,
+          '--port',
+          tty,
+          '--journal',
+          journal,
+          '--json',
+        ]);
+        expect(first.killed).toBe(true);
+        const doneBefore = first.events
+          .filter(
+            (e): e is Extract<EngineEvent, { type: 'step-done' }> =>
+              e.type === 'step-done' && e.operation === 'program',
+          )
+          .map((e) => e.label);
+        expect(doneBefore.length).toBeGreaterThan(2);
+        expect(doneBefore).not.toContain('NON-HLOS.ubi');
+        expect(first.events.some((e) => e.type === 'result')).toBe(false); // it really died mid-run
+
+        // The journal the dead process left names exactly what it had verified (and never SBL).
+        const files = await readdir(journal);
+        expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(1);
+        const saved = JSON.parse(
+          await readFile(
+            join(
+              journal,
+              files.find((f) => f.endsWith('.json'))!,
+            ),
+            'utf8',
+          ),
+        ) as { verified: { label: string }[] };
+        expect(saved.verified.map((v) => v.label).sort()).toEqual([...doneBefore].sort());
+
+        const second = await runCli(
+          ['flash', '--package', pkgRoot, '--port', tty, '--journal', journal, '--json', '--wait', '20'],
+          150_000,
+        );
+        expect(second.stderr).toBe('');
+        expect(second.code).toBe(0);
+        const events = second.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as EngineEvent);
+        // The programmer was left waiting for the rest of NON-HLOS: the ladder finished that transfer.
+        expect(events.some((e) => e.type === 'recovery' && e.action === 'finish-transfer')).toBe(true);
+        const programs = events
+          .filter(
+            (e): e is Extract<EngineEvent, { type: 'step-start' }> =>
+              e.type === 'step-start' && e.operation === 'program',
+          )
+          .map((e) => e.label);
+        for (const label of doneBefore) expect(programs).not.toContain(label); // not written again
+        expect(programs).toContain('NON-HLOS.ubi');
+        expect(programs.at(-1)).toBe('sbl1.mbn'); // SBL still last
+        const result = events.at(-1);
+        expect(result).toMatchObject({ type: 'result', ok: true });
+        if (result?.type === 'result' && result.ok)
+          expect(result.summary).toMatch(/partitions kept from an earlier run/);
+        expect(await readdir(journal)).toEqual([]); // cleared after success
+
+        await stop(sim.child); // the NAND file is complete once the simulator has stopped
+        const pkg = await loadPackage(pkgRoot);
+        try {
+          const m = MODELS.ec25;
+          const nandJson = JSON.parse(await readFile(join(state, 'nand.json'), 'utf8')) as {
+            totalBlocks?: number;
+            badBlocks?: number[];
+          };
+          const audit = await auditNand(
+            {
+              nandPath: join(state, 'nand.bin'),
+              pageSize: m.pageSize,
+              pagesPerBlock: m.pagesPerBlock,
+              totalBlocks: nandJson.totalBlocks ?? m.totalBlocks,
+              badBlocks: nandJson.badBlocks ?? [],
+            },
+            pkg.plan,
+          );
+          expect(audit.problems).toEqual([]);
+          expect(audit.ok).toBe(true);
+        } finally {
+          await pkg.dispose();
+        }
       } finally {
-        await pkg.dispose();
+        await stop(sim.child);
       }
-    } finally {
-      await stop(sim.child);
-    }
-  }, 240_000);
+    },
+    240_000,
+  );
 });

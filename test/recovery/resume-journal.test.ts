@@ -44,7 +44,8 @@ describe('what a journal lets a run skip', () => {
     const sbl = pkg.plan.filter(isBootStep);
     expect(sbl.map((s) => s.operation)).toEqual(expect.arrayContaining(['erase', 'program']));
     for (const s of sbl) expect(j.canSkip(s, pkg.plan)).toBe(false);
-    for (const s of pkg.plan.filter((x) => x.operation === 'patch' || x.operation === 'reset')) expect(j.canSkip(s, pkg.plan)).toBe(false);
+    for (const s of pkg.plan.filter((x) => x.operation === 'patch' || x.operation === 'reset'))
+      expect(j.canSkip(s, pkg.plan)).toBe(false);
     expect(j.verified.map((v) => v.label)).toEqual(['NON-HLOS.ubi']);
   });
 
@@ -67,11 +68,17 @@ describe('what a journal lets a run skip', () => {
     const text = await readFile(join(folder, 'pkg-c.json'), 'utf8');
     expect(await (await ResumeJournal.open(folder, 'pkg-c')).bindDevice('222')).toBe(true); // other modem: dropped
     await writeFile(join(folder, 'pkg-c.json'), text);
-    await writeFile(join(folder, 'pkg-d.json'), text.replace('"pkg-c"', '"pkg-d"').replace(/"sha256": "a+"/, '"sha256": "zz"'));
+    await writeFile(
+      join(folder, 'pkg-d.json'),
+      text.replace('"pkg-c"', '"pkg-d"').replace(/"sha256": "a+"/, '"sha256": "zz"'),
+    );
     const damaged = await ResumeJournal.open(folder, 'pkg-d');
     expect(damaged.setAside).toMatch(/SHA-256/);
     expect(damaged.verified).toEqual([]);
-    await writeFile(join(folder, 'pkg-e.json'), '{"format": "modem-rescue-journal/1", "packageId": "pkg-c", "verified": []}');
+    await writeFile(
+      join(folder, 'pkg-e.json'),
+      '{"format": "modem-rescue-journal/1", "packageId": "pkg-c", "verified": []}',
+    );
     expect((await ResumeJournal.open(folder, 'pkg-e')).setAside).toMatch(/another package/);
     await writeFile(join(folder, 'pkg-f.json'), '{not json');
     expect((await ResumeJournal.open(folder, 'pkg-f')).setAside).toMatch(/JSON/);
@@ -94,19 +101,41 @@ describe('what a journal lets a run skip', () => {
 });
 
 describe('resuming on the engine level', () => {
-  async function flashOn(modemDir: string, journalDir: string, faults: ConstructorParameters<typeof VirtualModem>[0]['faults'] = [], maxAttempts = 3) {
+  async function flashOn(
+    modemDir: string,
+    journalDir: string,
+    faults: ConstructorParameters<typeof VirtualModem>[0]['faults'] = [],
+    maxAttempts = 3,
+  ) {
     const bus = new MemoryBus();
     const modem = new VirtualModem({ model: 'ec25', stateDir: modemDir, faults, reEnumerateDelayMs: 50 }, bus);
     await modem.start();
     const events: EngineEvent[] = [];
     try {
-      const r = await flashPackage({ package: pkg, opener: bus.opener, onEvent: (e) => events.push(e), journalDir, openTimeoutMs: 3000, recovery: { maxAttempts }, timeouts: { writeMs: 1000, responseMs: 2000 } }).then(
+      const r = await flashPackage({
+        package: pkg,
+        opener: bus.opener,
+        onEvent: (e) => events.push(e),
+        journalDir,
+        openTimeoutMs: 3000,
+        recovery: { maxAttempts },
+        timeouts: { writeMs: 1000, responseMs: 2000 },
+      }).then(
         (x) => x,
         (e: unknown) => e as Error,
       );
       await modem.nand.settle();
       const m = MODELS.ec25;
-      const audit = await auditNand({ nandPath: join(modemDir, 'nand.bin'), pageSize: m.pageSize, pagesPerBlock: m.pagesPerBlock, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks }, pkg.plan);
+      const audit = await auditNand(
+        {
+          nandPath: join(modemDir, 'nand.bin'),
+          pageSize: m.pageSize,
+          pagesPerBlock: m.pagesPerBlock,
+          totalBlocks: modem.nand.totalBlocks,
+          badBlocks: modem.nand.badBlocks,
+        },
+        pkg.plan,
+      );
       const programmed = new Set(modem.nand.ops.filter((o) => o.op === 'program').map((o) => o.startPage));
       return { r, events, audit, programmed };
     } finally {

@@ -40,7 +40,17 @@ function fakeApi(answers: Partial<Record<ApiMethod, (params: unknown) => unknown
 }
 
 beforeEach(() => {
-  useRun.setState({ step: 'connect', pending: undefined, engineBusy: undefined, lastError: undefined, packagePath: '', packageView: undefined, flash: undefined, progress: EMPTY_PROGRESS, backupFolder: '' });
+  useRun.setState({
+    step: 'connect',
+    pending: undefined,
+    engineBusy: undefined,
+    lastError: undefined,
+    packagePath: '',
+    packageView: undefined,
+    flash: undefined,
+    progress: EMPTY_PROGRESS,
+    backupFolder: '',
+  });
   useDevices.setState({ state: undefined });
   useSettings.setState({ verify: true, demoSilent: false });
 });
@@ -58,7 +68,12 @@ describe('wizard actions', () => {
   });
 
   it('a failed call lands on the error card as its report and the page is no longer busy', async () => {
-    const report = { code: 'PACKAGE_MISSING_FILE', category: 'package', message: 'A file is missing.', nextStep: 'Download again.' } as const;
+    const report = {
+      code: 'PACKAGE_MISSING_FILE',
+      category: 'package',
+      message: 'A file is missing.',
+      nextStep: 'Download again.',
+    } as const;
     const f = fakeApi({
       inspectPackage: () => {
         throw new ApiCallError(report);

@@ -12,7 +12,12 @@ describe('errors as the wizard shows them', () => {
   });
 
   it('a report serialised into the message is taken back out', () => {
-    const report = { code: 'DEVICE_TIMEOUT', category: 'device', message: 'The modem stopped answering.', nextStep: 'Replug it.' };
+    const report = {
+      code: 'DEVICE_TIMEOUT',
+      category: 'device',
+      message: 'The modem stopped answering.',
+      nextStep: 'Replug it.',
+    };
     expect(toReport(new Error(`Error invoking remote method 'x': Error: ${JSON.stringify(report)}`))).toEqual(report);
     expect(toReport(report)).toEqual(report);
     // What the preload throws: an Error whose message is the report as JSON.
@@ -20,7 +25,12 @@ describe('errors as the wizard shows them', () => {
   });
 
   it('the Electron bridge turns a rejected call into an ApiCallError with the report', async () => {
-    const report = { code: 'CANCELLED', category: 'cancelled', message: 'The run was cancelled.', nextStep: 'Run again.' };
+    const report = {
+      code: 'CANCELLED',
+      category: 'cancelled',
+      message: 'The run was cancelled.',
+      nextStep: 'Run again.',
+    };
     const api = electronApi({ modemRescue: { call: () => Promise.reject(report), onEvent: () => () => undefined } });
     const err = await api!.call('cancel', {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiCallError);

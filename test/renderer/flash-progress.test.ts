@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { applyEngineEvent, currentPartition, EMPTY_PROGRESS, type FlashProgress } from '../../src-renderer/store/flash-progress.js';
+import {
+  applyEngineEvent,
+  currentPartition,
+  EMPTY_PROGRESS,
+  type FlashProgress,
+} from '../../src-renderer/store/flash-progress.js';
 import { appendLog, LOG_CAPACITY, MAX_LINE_CHARS } from '../../src-renderer/store/log-ring.js';
 import type { EngineEvent } from '../../shared/events.js';
 
@@ -12,7 +17,16 @@ describe('flash progress from engine events', () => {
     const s = fold([
       { type: 'phase', phase: 'program', message: 'Writing the partitions' },
       { type: 'step-start', index: 0, total: 2, operation: 'program', label: 'sbl', bytes: 1000 },
-      { type: 'progress', index: 0, stepBytesDone: 500, stepBytes: 1000, totalBytesDone: 500, totalBytes: 4000, bytesPerSecond: 250, etaSeconds: 14 },
+      {
+        type: 'progress',
+        index: 0,
+        stepBytesDone: 500,
+        stepBytes: 1000,
+        totalBytesDone: 500,
+        totalBytes: 4000,
+        bytesPerSecond: 250,
+        etaSeconds: 14,
+      },
     ]);
     expect(s.percent).toBe(12);
     expect(s.bytesPerSecond).toBe(250);
@@ -24,7 +38,16 @@ describe('flash progress from engine events', () => {
       [
         { type: 'step-done', index: 0, operation: 'program', label: 'sbl', seconds: 1 },
         { type: 'step-start', index: 1, total: 2, operation: 'program', label: 'system', bytes: 3000 },
-        { type: 'progress', index: 1, stepBytesDone: 3000, stepBytes: 3000, totalBytesDone: 4000, totalBytes: 4000, bytesPerSecond: 300, etaSeconds: 0 },
+        {
+          type: 'progress',
+          index: 1,
+          stepBytesDone: 3000,
+          stepBytes: 3000,
+          totalBytesDone: 4000,
+          totalBytes: 4000,
+          bytesPerSecond: 300,
+          etaSeconds: 0,
+        },
       ],
       s,
     );
@@ -53,7 +76,18 @@ describe('flash progress from engine events', () => {
   });
 
   it('a successful result fills the bar; a failed one keeps the progress and carries the error report', () => {
-    const partway = fold([{ type: 'progress', index: 0, stepBytesDone: 1, stepBytes: 10, totalBytesDone: 30, totalBytes: 100, bytesPerSecond: 1, etaSeconds: 70 }]);
+    const partway = fold([
+      {
+        type: 'progress',
+        index: 0,
+        stepBytesDone: 1,
+        stepBytes: 10,
+        totalBytesDone: 30,
+        totalBytes: 100,
+        bytesPerSecond: 1,
+        etaSeconds: 70,
+      },
+    ]);
     const ok = applyEngineEvent(partway, { type: 'result', ok: true, seconds: 3, bytes: 100, summary: 'done' });
     expect(ok.percent).toBe(100);
     expect(ok.totalBytesDone).toBe(100);
@@ -69,9 +103,31 @@ describe('flash progress from engine events', () => {
   });
 
   it('percent stays within 0-100 whatever the engine reports', () => {
-    const over = fold([{ type: 'progress', index: 0, stepBytesDone: 0, stepBytes: 0, totalBytesDone: 500, totalBytes: 100, bytesPerSecond: 0, etaSeconds: -1 }]);
+    const over = fold([
+      {
+        type: 'progress',
+        index: 0,
+        stepBytesDone: 0,
+        stepBytes: 0,
+        totalBytesDone: 500,
+        totalBytes: 100,
+        bytesPerSecond: 0,
+        etaSeconds: -1,
+      },
+    ]);
     expect(over.percent).toBe(100);
-    const none = fold([{ type: 'progress', index: 0, stepBytesDone: 0, stepBytes: 0, totalBytesDone: 5, totalBytes: 0, bytesPerSecond: 0, etaSeconds: -1 }]);
+    const none = fold([
+      {
+        type: 'progress',
+        index: 0,
+        stepBytesDone: 0,
+        stepBytes: 0,
+        totalBytesDone: 5,
+        totalBytes: 0,
+        bytesPerSecond: 0,
+        etaSeconds: -1,
+      },
+    ]);
     expect(none.percent).toBe(0);
   });
 });

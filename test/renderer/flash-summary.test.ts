@@ -24,10 +24,19 @@ const VIEW: PackageView = {
   flashable: true,
   keepsCalibration: true,
 };
-const EDL: DeviceSummary = { id: '1-1.2', mode: 'edl', name: 'Qualcomm HS-USB QDLoader 9008 (EDL)', vidPid: '05c6:9008', explanation: '', ports: {}, demo: false };
+const EDL: DeviceSummary = {
+  id: '1-1.2',
+  mode: 'edl',
+  name: 'Qualcomm HS-USB QDLoader 9008 (EDL)',
+  vidPid: '05c6:9008',
+  explanation: '',
+  ports: {},
+  demo: false,
+};
 const BACKUP = { path: '/home/me/ModemRescue/EC25-1234.qcn' } as BackupView;
 
-const text = (v: PackageView, d?: DeviceSummary, b?: BackupView) => Object.fromEntries(eraseSummary(v, d, b).lines.map((l) => [l.label, l.text]));
+const text = (v: PackageView, d?: DeviceSummary, b?: BackupView) =>
+  Object.fromEntries(eraseSummary(v, d, b).lines.map((l) => [l.label, l.text]));
 
 describe('the erase confirmation', () => {
   it('names the module, the package, what is erased and written, calibration and the backup', () => {
@@ -52,8 +61,21 @@ describe('the erase confirmation', () => {
 function run(events: Parameters<typeof applyEngineEvent>[1][]): FlashProgress {
   return events.reduce(applyEngineEvent, EMPTY_PROGRESS);
 }
-const start = (index: number, operation: 'erase' | 'program', label: string) => ({ type: 'step-start' as const, index, total: 5, operation, label, bytes: 0 });
-const done = (index: number, operation: 'erase' | 'program', label: string) => ({ type: 'step-done' as const, index, operation, label, seconds: 0.1 });
+const start = (index: number, operation: 'erase' | 'program', label: string) => ({
+  type: 'step-start' as const,
+  index,
+  total: 5,
+  operation,
+  label,
+  bytes: 0,
+});
+const done = (index: number, operation: 'erase' | 'program', label: string) => ({
+  type: 'step-done' as const,
+  index,
+  operation,
+  label,
+  seconds: 0.1,
+});
 
 describe('the module state after a stop', () => {
   it('nothing erased yet: the modem is as it was', () => {
@@ -68,7 +90,15 @@ describe('the module state after a stop', () => {
   });
 
   it('part written: N of M images written and verified, the next run continues', () => {
-    const p = run([start(0, 'erase', 'sbl1.mbn'), done(0, 'erase', 'sbl1.mbn'), start(2, 'program', 'NON-HLOS.ubi'), done(2, 'program', 'NON-HLOS.ubi'), start(3, 'program', 'sbl1.mbn')]);
-    expect(moduleStateSentence(p, VIEW)).toMatch(/erased and 1 of 2 images were written and verified.*continues after what is verified/);
+    const p = run([
+      start(0, 'erase', 'sbl1.mbn'),
+      done(0, 'erase', 'sbl1.mbn'),
+      start(2, 'program', 'NON-HLOS.ubi'),
+      done(2, 'program', 'NON-HLOS.ubi'),
+      start(3, 'program', 'sbl1.mbn'),
+    ]);
+    expect(moduleStateSentence(p, VIEW)).toMatch(
+      /erased and 1 of 2 images were written and verified.*continues after what is verified/,
+    );
   });
 });

@@ -3,7 +3,15 @@ import { canGoNext, canStartFlash, type GateContext } from '../../src-renderer/s
 import type { DeviceState, DeviceSummary, PackageView } from '../../shared/api.js';
 
 function device(mode: DeviceSummary['mode']): DeviceSummary {
-  return { id: `dev-${mode}`, mode, name: 'Quectel EC25', vidPid: mode === 'edl' ? '05c6:9008' : '2c7c:0125', explanation: '', ports: {}, demo: true };
+  return {
+    id: `dev-${mode}`,
+    mode,
+    name: 'Quectel EC25',
+    vidPid: mode === 'edl' ? '05c6:9008' : '2c7c:0125',
+    explanation: '',
+    ports: {},
+    demo: true,
+  };
 }
 
 function state(devices: DeviceSummary[], extra: Partial<DeviceState> = {}): DeviceState {
@@ -24,13 +32,25 @@ const pkg = (flashable: boolean): PackageView => ({
 });
 
 function ctx(p: Partial<GateContext>): GateContext {
-  return { devices: state([]), busy: false, backupDone: false, backupSkipUnderstood: false, packageView: undefined, overrideTyped: '', flashOk: false, ...p };
+  return {
+    devices: state([]),
+    busy: false,
+    backupDone: false,
+    backupSkipUnderstood: false,
+    packageView: undefined,
+    overrideTyped: '',
+    flashOk: false,
+    ...p,
+  };
 }
 
 describe('step gates', () => {
   it('Connect waits for the first device picture and refuses a computer without USB unless the demo modem is on', () => {
     expect(canGoNext('connect', ctx({ devices: undefined })).ok).toBe(false);
-    const noUsb = canGoNext('connect', ctx({ devices: state([], { usbAvailable: false, reason: 'no USB subsystem' }) }));
+    const noUsb = canGoNext(
+      'connect',
+      ctx({ devices: state([], { usbAvailable: false, reason: 'no USB subsystem' }) }),
+    );
     expect(noUsb).toEqual({ ok: false, reason: 'no USB subsystem' });
     expect(canGoNext('connect', ctx({ devices: state([], { usbAvailable: false, demo: true }) })).ok).toBe(true);
     // A silent modem shows nothing, yet the person must reach the manual EDL path.
@@ -61,7 +81,10 @@ describe('step gates', () => {
     const edl = state([device('edl')]);
     const other: PackageView = { ...pkg(true), moduleMatch: 'no', flashable: false, overrideWord: 'EG25' };
     const refused = canGoNext('package', ctx({ devices: edl, packageView: other }));
-    expect(refused).toEqual({ ok: false, reason: 'This package is for another module. To flash it anyway, type EG25 in the box below.' });
+    expect(refused).toEqual({
+      ok: false,
+      reason: 'This package is for another module. To flash it anyway, type EG25 in the box below.',
+    });
     expect(canGoNext('package', ctx({ devices: edl, packageView: other, overrideTyped: 'EG2' })).ok).toBe(false);
     expect(canGoNext('package', ctx({ devices: edl, packageView: other, overrideTyped: ' eg25 ' })).ok).toBe(true);
     expect(canStartFlash(ctx({ devices: edl, packageView: other })).ok).toBe(false);

@@ -154,10 +154,14 @@ describe('browser-mode API client', () => {
 
 describe('API address from the page location', () => {
   it('carries the page token to the WebSocket', () => {
-    expect(apiUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:8080', search: '?token=ab%2Bc' })).toBe('ws://127.0.0.1:8080/api?token=ab%2Bc');
+    expect(apiUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:8080', search: '?token=ab%2Bc' })).toBe(
+      'ws://127.0.0.1:8080/api?token=ab%2Bc',
+    );
   });
 
   it('without a token says so instead of trying', () => {
-    expect(() => apiUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:8080', search: '' })).toThrow(/without its access token/);
+    expect(() => apiUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:8080', search: '' })).toThrow(
+      /without its access token/,
+    );
   });
 });

@@ -33,9 +33,25 @@ const SAMPLES: SaharaPacket[] = [
 ];
 
 const EXPECTED_LENGTH: Record<SaharaPacket['type'], number> = {
-  hello: 0x30, 'hello-resp': 0x30, 'read-data': 0x14, 'end-of-image-tx': 0x10, done: 8, 'done-resp': 0x0c, reset: 8, 'reset-resp': 8,
-  'memory-debug': 0x10, 'memory-read': 0x10, 'cmd-ready': 8, 'cmd-switch-mode': 0x0c, 'cmd-exec': 0x0c, 'cmd-exec-resp': 0x10,
-  'cmd-exec-data': 0x0c, 'memory-debug-64': 0x18, 'memory-read-64': 0x18, 'read-data-64': 0x20, 'reset-state-machine': 8,
+  hello: 0x30,
+  'hello-resp': 0x30,
+  'read-data': 0x14,
+  'end-of-image-tx': 0x10,
+  done: 8,
+  'done-resp': 0x0c,
+  reset: 8,
+  'reset-resp': 8,
+  'memory-debug': 0x10,
+  'memory-read': 0x10,
+  'cmd-ready': 8,
+  'cmd-switch-mode': 0x0c,
+  'cmd-exec': 0x0c,
+  'cmd-exec-resp': 0x10,
+  'cmd-exec-data': 0x0c,
+  'memory-debug-64': 0x18,
+  'memory-read-64': 0x18,
+  'read-data-64': 0x20,
+  'reset-state-machine': 8,
 };
 
 function header(cmd: number, len: number, total = 8): Uint8Array {
@@ -70,7 +86,9 @@ describe('Sahara codec', () => {
     const b = encodePacket({ type: 'read-data', imageId: 13, offset: 0x01020304, length: 0x40 });
     expect(Array.from(b)).toEqual([3, 0, 0, 0, 0x14, 0, 0, 0, 13, 0, 0, 0, 4, 3, 2, 1, 0x40, 0, 0, 0]);
     const h = encodePacket({ type: 'hello', version: 2, versionCompatible: 1, maxCommandPacketLength: 0x400, mode: 0 });
-    expect(Array.from(h.subarray(0, 24))).toEqual([1, 0, 0, 0, 0x30, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(h.subarray(0, 24))).toEqual([
+      1, 0, 0, 0, 0x30, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0,
+    ]);
   });
 
   it('decodes the short v1 HELLO (0x14 bytes)', () => {
@@ -79,7 +97,13 @@ describe('Sahara codec', () => {
     dv.setUint32(8, 1, true);
     dv.setUint32(12, 1, true);
     dv.setUint32(16, 0x200, true);
-    expect(decodePacket(b)).toEqual({ type: 'hello', version: 1, versionCompatible: 1, maxCommandPacketLength: 0x200, mode: 0 });
+    expect(decodePacket(b)).toEqual({
+      type: 'hello',
+      version: 1,
+      versionCompatible: 1,
+      maxCommandPacketLength: 0x200,
+      mode: 0,
+    });
   });
 
   it('rejects wrong lengths, hostile lengths, unknown commands and truncation', () => {
@@ -107,13 +131,17 @@ describe('Sahara codec', () => {
   it('refuses to encode values that do not fit their field', () => {
     expect(() => encodePacket({ type: 'read-data', imageId: 13, offset: -1, length: 1 })).toThrow(RangeError);
     expect(() => encodePacket({ type: 'read-data', imageId: 13, offset: 2 ** 32, length: 1 })).toThrow(RangeError);
-    expect(() => encodePacket({ type: 'read-data-64', imageId: 13n, offset: 2n ** 64n, length: 1n })).toThrow(RangeError);
+    expect(() => encodePacket({ type: 'read-data-64', imageId: 13n, offset: 2n ** 64n, length: 1n })).toThrow(
+      RangeError,
+    );
   });
 });
 
 describe('END_OF_IMAGE_TX status sentences', () => {
   it('explains the main codes in distinct plain sentences', () => {
-    const main = [0x01, 0x02, 0x05, 0x06, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x14, 0x16, 0x17, 0x1f, 0x21, 0x22, 0x23, 0x25, 0x26];
+    const main = [
+      0x01, 0x02, 0x05, 0x06, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x14, 0x16, 0x17, 0x1f, 0x21, 0x22, 0x23, 0x25, 0x26,
+    ];
     const texts = main.map(endOfImageStatusText);
     expect(new Set(texts).size).toBe(main.length);
     for (const t of texts) {
@@ -124,7 +152,9 @@ describe('END_OF_IMAGE_TX status sentences', () => {
   });
 
   it('names what a user needs to know for the frequent rejections', () => {
-    expect(endOfImageStatusText(SaharaStatus.IMAGE_AUTH_FAILURE)).toBe("The module rejected the programmer's signature: it is made for a different module or security key.");
+    expect(endOfImageStatusText(SaharaStatus.IMAGE_AUTH_FAILURE)).toBe(
+      "The module rejected the programmer's signature: it is made for a different module or security key.",
+    );
     expect(endOfImageStatusText(SaharaStatus.INVALID_ELF_HDR)).toMatch(/not a valid programmer.*ELF header/);
     expect(endOfImageStatusText(SaharaStatus.HASH_VERIFICATION_FAILURE)).toMatch(/damaged or was modified/);
   });

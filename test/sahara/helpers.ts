@@ -18,7 +18,9 @@ export interface Rig {
   stop: () => Promise<void>;
 }
 
-export function startRig(opts: { model?: ModelSpec; faults?: Fault[]; atEnumeration?: boolean; readPieceBytes?: number } = {}): Rig {
+export function startRig(
+  opts: { model?: ModelSpec; faults?: Fault[]; atEnumeration?: boolean; readPieceBytes?: number } = {},
+): Rig {
   const pair = createMemoryPipePair({ maxPacketSize: 512 });
   const life = new AbortController();
   const pblLog: string[] = [];

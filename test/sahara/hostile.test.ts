@@ -34,7 +34,10 @@ function header(cmd: number, len: number, total = 8): Uint8Array {
 }
 
 /** HELLO, then (after the host's HELLO_RESP) `after`; returns the host's upload result or error. */
-async function afterHello(after: (dev: FakeDevice) => Promise<void>, extra: SaharaHostOptions = {}): Promise<RescueError> {
+async function afterHello(
+  after: (dev: FakeDevice) => Promise<void>,
+  extra: SaharaHostOptions = {},
+): Promise<RescueError> {
   const { host, dev } = rig();
   const run = failure(saharaUpload(host, PROGRAMMER, { ...opts, ...extra }));
   await dev.hello();
@@ -48,7 +51,13 @@ describe('Sahara host: situations a real module creates', () => {
     const { host, dev } = rig();
     const run = saharaUpload(host, PROGRAMMER, opts);
     await dev.send({ type: 'hello', version: 3, versionCompatible: 3, maxCommandPacketLength: 0x400, mode: 0 });
-    expect(await dev.receive()).toMatchObject({ type: 'hello-resp', version: 2, versionCompatible: 1, status: 0, mode: 0 });
+    expect(await dev.receive()).toMatchObject({
+      type: 'hello-resp',
+      version: 2,
+      versionCompatible: 1,
+      status: 0,
+      mode: 0,
+    });
     await dev.send({ type: 'read-data', imageId: 13, offset: 0x800, length: 0x10 });
     expect(Array.from(await dev.reader.readExact(0x10, io))).toEqual(Array.from(PROGRAMMER.subarray(0x800, 0x810)));
     await dev.send({ type: 'read-data-64', imageId: 13n, offset: 0n, length: 0x200n });
@@ -105,9 +114,13 @@ describe('Sahara host: situations a real module creates', () => {
     await a.dev.hello(2);
     expect((await first).code).toBe('SAHARA_MEMORY_DEBUG');
 
-    const err = await afterHello((dev) => dev.send({ type: 'memory-debug', tableAddress: 0x8600000, tableLength: 0x100 }));
+    const err = await afterHello((dev) =>
+      dev.send({ type: 'memory-debug', tableAddress: 0x8600000, tableLength: 0x100 }),
+    );
     expect(err.code).toBe('SAHARA_MEMORY_DEBUG');
-    const err64 = await afterHello((dev) => dev.send({ type: 'memory-debug-64', tableAddress: 0x8600000n, tableLength: 0x100n }));
+    const err64 = await afterHello((dev) =>
+      dev.send({ type: 'memory-debug-64', tableAddress: 0x8600000n, tableLength: 0x100n }),
+    );
     expect(err64.code).toBe('SAHARA_MEMORY_DEBUG');
   });
 
@@ -188,7 +201,9 @@ describe('Sahara host: hostile replies end in SAHARA_PROTOCOL, never a hang', ()
   });
 
   it('READ_DATA_64 beyond any file', async () => {
-    const err = await afterHello((dev) => dev.send({ type: 'read-data-64', imageId: 13n, offset: 2n ** 63n, length: 2n ** 63n }));
+    const err = await afterHello((dev) =>
+      dev.send({ type: 'read-data-64', imageId: 13n, offset: 2n ** 63n, length: 2n ** 63n }),
+    );
     expect(err.code).toBe('SAHARA_PROTOCOL');
     expect(err.message).toContain('0x8000000000000000');
   });
@@ -273,13 +288,16 @@ describe('Sahara host: hostile replies end in SAHARA_PROTOCOL, never a hang', ()
   });
 
   it('a device that keeps re-reading the programmer', async () => {
-    const err = await afterHello(async (dev) => {
-      // 16 x the file plus one maximal read are served; the 18th whole re-read is refused.
-      for (let i = 0; i < 18; i++) {
-        await dev.send({ type: 'read-data', imageId: 13, offset: 0, length: 4096 });
-        if (i < 17) await dev.reader.readExact(4096, io);
-      }
-    }, { maxReadLength: 4096 });
+    const err = await afterHello(
+      async (dev) => {
+        // 16 x the file plus one maximal read are served; the 18th whole re-read is refused.
+        for (let i = 0; i < 18; i++) {
+          await dev.send({ type: 'read-data', imageId: 13, offset: 0, length: 4096 });
+          if (i < 17) await dev.reader.readExact(4096, io);
+        }
+      },
+      { maxReadLength: 4096 },
+    );
     expect(err.code).toBe('SAHARA_PROTOCOL');
     expect(err.message).toContain('keeps re-reading');
   });

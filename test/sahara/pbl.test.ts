@@ -5,14 +5,23 @@ import { MODELS } from '../../src-main/sim/models.js';
 import { makeProgrammerElf } from '../../src-main/sim/programmer-image.js';
 import { Peer, io, startRig, toHex } from './helpers.js';
 
-const helloResp = (mode: number, version = 2, versionCompatible = 1): SaharaPacket => ({ type: 'hello-resp', version, versionCompatible, status: 0, mode });
+const helloResp = (mode: number, version = 2, versionCompatible = 1): SaharaPacket => ({
+  type: 'hello-resp',
+  version,
+  versionCompatible,
+  status: 0,
+  mode,
+});
 
 function hostOf(rig: ReturnType<typeof startRig>): Peer {
   return new Peer(rig.pair.host);
 }
 
 /** Serve READ_DATA requests from `image` until the PBL ends the transfer; returns the END status and the requests. */
-async function serve(host: Peer, image: Uint8Array): Promise<{ status: number; reads: { offset: number; length: number }[] }> {
+async function serve(
+  host: Peer,
+  image: Uint8Array,
+): Promise<{ status: number; reads: { offset: number; length: number }[] }> {
   const reads: { offset: number; length: number }[] = [];
   for (;;) {
     const p = await host.receive();
@@ -106,7 +115,9 @@ describe('virtual PBL', () => {
       expect(await exec(1)).toEqual(new Uint8Array([0x4d, 0x3b, 0x2a, 0x1c]));
       expect(await exec(2)).toEqual(new Uint8Array([0, 0, 0, 0, 0xe1, 0x80, 0x04, 0]));
       expect(toHex((await exec(3)) as Uint8Array)).toBe(toHex(MODELS.ec25.pkHash));
-      expect(Array.from((await exec(8)) as Uint8Array)).toEqual([1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 7, 0, 0, 0, 8, 0, 0, 0]);
+      expect(Array.from((await exec(8)) as Uint8Array)).toEqual([
+        1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 7, 0, 0, 0, 8, 0, 0, 0,
+      ]);
       expect(await exec(0x0a)).toBe(SaharaStatus.EXEC_CMD_UNSUPPORTED);
       await host.send({ type: 'cmd-exec-data', clientCommand: 1 });
       expect(await host.receive()).toMatchObject({ status: SaharaStatus.EXEC_DATA_INVALID_CLIENT_CMD });
@@ -136,10 +147,30 @@ describe('virtual PBL', () => {
   });
 
   it.each([
-    ['a wrong program header entry size', (img: Uint8Array) => new DataView(img.buffer).setUint16(42, 40, true), SaharaStatus.INVALID_PHDR_SIZE, 1],
-    ['no program headers', (img: Uint8Array) => new DataView(img.buffer).setUint16(44, 0, true), SaharaStatus.UNSUPPORTED_NUM_PHDRS, 1],
-    ['no hash segment', (img: Uint8Array) => new DataView(img.buffer).setUint32(52 + 24, 0, true), SaharaStatus.HASH_TABLE_NOT_FOUND, 2],
-    ['a segment beyond the load area', (img: Uint8Array) => new DataView(img.buffer).setUint32(52 + 32 + 16, 0x7fffffff, true), SaharaStatus.INVALID_DATA_SIZE, 2],
+    [
+      'a wrong program header entry size',
+      (img: Uint8Array) => new DataView(img.buffer).setUint16(42, 40, true),
+      SaharaStatus.INVALID_PHDR_SIZE,
+      1,
+    ],
+    [
+      'no program headers',
+      (img: Uint8Array) => new DataView(img.buffer).setUint16(44, 0, true),
+      SaharaStatus.UNSUPPORTED_NUM_PHDRS,
+      1,
+    ],
+    [
+      'no hash segment',
+      (img: Uint8Array) => new DataView(img.buffer).setUint32(52 + 24, 0, true),
+      SaharaStatus.HASH_TABLE_NOT_FOUND,
+      2,
+    ],
+    [
+      'a segment beyond the load area',
+      (img: Uint8Array) => new DataView(img.buffer).setUint32(52 + 32 + 16, 0x7fffffff, true),
+      SaharaStatus.INVALID_DATA_SIZE,
+      2,
+    ],
   ])('refuses a programmer with %s after reading only the headers', async (_name, spoil, status, readsBefore) => {
     const rig = startRig();
     const host = hostOf(rig);

@@ -27,9 +27,20 @@ describe('the goldens themselves', () => {
 
 describe('host codec (protocol/sahara.ts) on real packets', () => {
   it('decodes what devices sent: HELLO v2 / 0x400 / image transfer, CMD_READY, READ_DATA 13 @0x1000 +0x1000', () => {
-    expect(decodePacket(goldenPacket('hello'))).toEqual({ type: 'hello', version: 2, versionCompatible: 1, maxCommandPacketLength: 0x400, mode: 0 });
+    expect(decodePacket(goldenPacket('hello'))).toEqual({
+      type: 'hello',
+      version: 2,
+      versionCompatible: 1,
+      maxCommandPacketLength: 0x400,
+      mode: 0,
+    });
     expect(decodePacket(goldenPacket('cmd-ready'))).toEqual({ type: 'cmd-ready' });
-    expect(decodePacket(goldenPacket('read-data'))).toEqual({ type: 'read-data', imageId: 13, offset: 0x1000, length: 0x1000 });
+    expect(decodePacket(goldenPacket('read-data'))).toEqual({
+      type: 'read-data',
+      imageId: 13,
+      offset: 0x1000,
+      length: 0x1000,
+    });
   });
 
   it('encodes what hosts sent byte for byte (CMD_EXEC 2), and HELLO_RESP up to its reserved words', () => {
@@ -44,10 +55,20 @@ describe('host codec (protocol/sahara.ts) on real packets', () => {
   it('round-trips the fields hosts logged (qdl, QFirehose)', () => {
     const packets: SaharaPacket[] = goldenFields().map(({ packet, fields: f }) => {
       switch (packet) {
-        case 'hello': return { type: 'hello', version: f.version!, versionCompatible: f.compatible!, maxCommandPacketLength: f.max_len!, mode: f.mode! };
-        case 'read-data': return { type: 'read-data', imageId: f.image!, offset: f.offset!, length: f.length! };
-        case 'end-of-image-tx': return { type: 'end-of-image-tx', imageId: f.image_id!, status: f.status! };
-        default: return { type: 'done-resp', imageTxStatus: f.image_tx_status! };
+        case 'hello':
+          return {
+            type: 'hello',
+            version: f.version!,
+            versionCompatible: f.compatible!,
+            maxCommandPacketLength: f.max_len!,
+            mode: f.mode!,
+          };
+        case 'read-data':
+          return { type: 'read-data', imageId: f.image!, offset: f.offset!, length: f.length! };
+        case 'end-of-image-tx':
+          return { type: 'end-of-image-tx', imageId: f.image_id!, status: f.status! };
+        default:
+          return { type: 'done-resp', imageTxStatus: f.image_tx_status! };
       }
     });
     expect(packets.length).toBe(8);
@@ -62,18 +83,26 @@ describe("the virtual PBL's own codec (sim/device-sahara.ts) on real packets", (
     expect(hex(readDataPacket(13, 0x1000, 0x1000))).toBe(hex(goldenPacket('read-data')));
   });
 
-  it("decodes what hosts sent, ignoring the reserved words edl fills with 1..6", () => {
-    expect(readHostPacket(goldenPacket('hello-resp'))).toEqual({ kind: 'hello-resp', version: 2, versionCompatible: 1, mode: 3 });
+  it('decodes what hosts sent, ignoring the reserved words edl fills with 1..6', () => {
+    expect(readHostPacket(goldenPacket('hello-resp'))).toEqual({
+      kind: 'hello-resp',
+      version: 2,
+      versionCompatible: 1,
+      mode: 3,
+    });
     expect(readHostPacket(goldenPacket('cmd-exec'))).toEqual({ kind: 'exec', clientCommand: 2 });
   });
 
   it('writes the packets whose fields hosts logged with those fields', () => {
     for (const { packet, fields: f } of goldenFields()) {
       const bytes =
-        packet === 'hello' ? helloPacket(f.version!, f.compatible!, f.max_len!, f.mode!)
-        : packet === 'read-data' ? readDataPacket(f.image!, f.offset!, f.length!)
-        : packet === 'end-of-image-tx' ? endOfImagePacket(f.image_id!, f.status!)
-        : doneRespPacket(f.image_tx_status!);
+        packet === 'hello'
+          ? helloPacket(f.version!, f.compatible!, f.max_len!, f.mode!)
+          : packet === 'read-data'
+            ? readDataPacket(f.image!, f.offset!, f.length!)
+            : packet === 'end-of-image-tx'
+              ? endOfImagePacket(f.image_id!, f.status!)
+              : doneRespPacket(f.image_tx_status!);
       const dv = new DataView(bytes.buffer);
       const words = Array.from({ length: (bytes.length - 8) / 4 }, (_, i) => dv.getUint32(8 + 4 * i, true));
       const want = Object.values(f);
@@ -92,7 +121,11 @@ describe('the virtual PBL answers the bytes real hosts sent', () => {
       await rig.pair.host.write(goldenPacket('hello-resp'), io);
       expect(hex(await rig.reader.readExact(8, io))).toBe(hex(goldenPacket('cmd-ready')));
       await rig.pair.host.write(goldenPacket('cmd-exec'), io);
-      expect(decodePacket(await rig.reader.readExact(0x10, io))).toEqual({ type: 'cmd-exec-resp', clientCommand: 2, responseLength: 8 });
+      expect(decodePacket(await rig.reader.readExact(0x10, io))).toEqual({
+        type: 'cmd-exec-resp',
+        clientCommand: 2,
+        responseLength: 8,
+      });
     } finally {
       await rig.stop();
     }

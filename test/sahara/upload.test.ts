@@ -11,7 +11,6 @@ const SIZE = 48 * 1024;
 const good = (): Uint8Array => makeProgrammerElf({ pkHash: MODELS.ec25.pkHash, size: SIZE });
 const fast = { helloTimeoutMs: 2000, packetTimeoutMs: 2000 };
 
-
 describe('Sahara upload against the virtual PBL', () => {
   it('uploads a programmer signed for the module, reading it in realistic pieces', async () => {
     const rig = startRig();
@@ -30,7 +29,9 @@ describe('Sahara upload against the virtual PBL', () => {
       expect(sha256(pbl.image)).toEqual(sha256(programmer));
       const lines = logLines(rig.events);
       expect(lines).toContain('Sahara v2 HELLO from device, mode image transfer');
-      expect(lines).toContain(`Programmer accepted (${expectedReads} reads, ${out.kind === 'uploaded' ? out.bytesServed : 0} bytes)`);
+      expect(lines).toContain(
+        `Programmer accepted (${expectedReads} reads, ${out.kind === 'uploaded' ? out.bytesServed : 0} bytes)`,
+      );
     } finally {
       await rig.stop();
     }
@@ -42,7 +43,10 @@ describe('Sahara upload against the virtual PBL', () => {
       const out = await saharaUpload(rig.reader, good(), fast);
       const segBytes = SIZE - 0x2000;
       const seg1 = Math.floor(segBytes * 0.75) & ~3;
-      expect(out).toMatchObject({ kind: 'uploaded', readRequests: 3 + Math.ceil(seg1 / 0x400) + Math.ceil((segBytes - seg1) / 0x400) });
+      expect(out).toMatchObject({
+        kind: 'uploaded',
+        readRequests: 3 + Math.ceil(seg1 / 0x400) + Math.ceil((segBytes - seg1) / 0x400),
+      });
     } finally {
       await rig.stop();
     }
@@ -89,7 +93,9 @@ describe('Sahara upload against the virtual PBL', () => {
       const other = sha256(new TextEncoder().encode('someone else'));
       const err = await rejection(saharaUpload(rig.reader, makeProgrammerElf({ pkHash: other, size: SIZE }), fast));
       expect(err.code).toBe('SAHARA_IMAGE_REJECTED');
-      expect(err.message).toContain("The module rejected the programmer's signature: it is made for a different module or security key.");
+      expect(err.message).toContain(
+        "The module rejected the programmer's signature: it is made for a different module or security key.",
+      );
       expect(err.message).toContain('0x25');
     } finally {
       await rig.stop();
@@ -129,7 +135,11 @@ describe('Sahara upload against the virtual PBL', () => {
       // Something else (an old ModemManager) reads the one HELLO first.
       const eaten = await rig.pair.host.read(64, { timeoutMs: 1000 });
       expect(eaten[0]).toBe(0x01);
-      const out = await saharaUpload(rig.reader, good(), { helloTimeoutMs: 100, packetTimeoutMs: 2000, onEvent: rig.onEvent });
+      const out = await saharaUpload(rig.reader, good(), {
+        helloTimeoutMs: 100,
+        packetTimeoutMs: 2000,
+        onEvent: rig.onEvent,
+      });
       expect(out.kind).toBe('uploaded');
       expect(logLines(rig.events).some((l) => l.startsWith('No Sahara HELLO within 100 ms'))).toBe(true);
       expect(await rig.pbl).toMatchObject({ kind: 'programmer' });
@@ -141,7 +151,11 @@ describe('Sahara upload against the virtual PBL', () => {
   it('goes on after COMMAND mode when a hello-once module sends no new HELLO', async () => {
     const rig = startRig({ faults: [{ kind: 'hello-once' }] });
     try {
-      const out = await saharaUpload(rig.reader, good(), { helloTimeoutMs: 100, packetTimeoutMs: 2000, readInfo: true });
+      const out = await saharaUpload(rig.reader, good(), {
+        helloTimeoutMs: 100,
+        packetTimeoutMs: 2000,
+        readInfo: true,
+      });
       if (out.kind !== 'uploaded') throw new Error(out.kind);
       expect(out.info?.pkHashes).toEqual([toHex(MODELS.ec25.pkHash)]);
       expect(rig.pblLog.some((l) => l.includes('greets only at enumeration'))).toBe(true);

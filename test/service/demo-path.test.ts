@@ -23,7 +23,12 @@ describe('RescueService demo path', () => {
     const on = await service.call('setDemoMode', { on: true });
     expect(on.demo).toBe(true);
     const demo = on.devices.find((d) => d.demo);
-    expect(demo).toMatchObject({ id: 'demo', mode: 'normal', vidPid: '2c7c:0125', ports: { dm: 'demo-dm', at: 'demo-at' } });
+    expect(demo).toMatchObject({
+      id: 'demo',
+      mode: 'normal',
+      vidPid: '2c7c:0125',
+      ports: { dm: 'demo-dm', at: 'demo-at' },
+    });
     // The poller told listeners too.
     expect(h.events.some((e) => e.type === 'devices' && demoMode(e.state) === 'normal')).toBe(true);
 
@@ -66,8 +71,12 @@ describe('RescueService demo path', () => {
     const logs = ev.flatMap((e) => (e.type === 'log' ? [e] : []));
     expect(logs.filter((l) => /Supported Functions/.test(l.message)).map((l) => l.level)).toEqual(['device']);
     expect(logs.filter((l) => /Erased \d+ blocks from start_sector 0$/.test(l.message)).length).toBe(1);
-    expect(logs.filter((l) => /payload to target size is too large/.test(l.message)).map((l) => l.level)).toEqual(['debug']);
-    expect(logs.some((l) => l.level === 'info' && /The programmer takes 8 KiB payloads; using 8 KiB/.test(l.message))).toBe(true);
+    expect(logs.filter((l) => /payload to target size is too large/.test(l.message)).map((l) => l.level)).toEqual([
+      'debug',
+    ]);
+    expect(
+      logs.some((l) => l.level === 'info' && /The programmer takes 8 KiB payloads; using 8 KiB/.test(l.message)),
+    ).toBe(true);
 
     const fin = await service.call('finish', {});
     expect(fin).toEqual({ mode: 'normal', firmware: DEMO_PACKAGE_FIRMWARE, radioOk: true });
@@ -75,7 +84,12 @@ describe('RescueService demo path', () => {
     const report = await service.call('saveReport', {});
     const text = readFileSync(report.path, 'utf8');
     expect(text).not.toContain(imei);
-    const parsed = JSON.parse(text) as { devices: DeviceState[]; finish: { firmware: string }; plan: { view: { version: string } }; events: unknown[] };
+    const parsed = JSON.parse(text) as {
+      devices: DeviceState[];
+      finish: { firmware: string };
+      plan: { view: { version: string } };
+      events: unknown[];
+    };
     expect(parsed.finish.firmware).toBe(DEMO_PACKAGE_FIRMWARE);
     expect(parsed.plan.view.version).toBe(DEMO_PACKAGE_FIRMWARE);
     expect(parsed.devices.map(demoMode)).toEqual(expect.arrayContaining(['normal', 'edl']));

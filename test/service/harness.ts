@@ -66,7 +66,8 @@ export function makeService(extra: Partial<ServiceOptions> = {}): Harness {
       for (;;) {
         const s = await service.call('getDevices', {});
         if (pred(s)) return s;
-        if (Date.now() > deadline) throw new Error(`device state not reached within ${ms} ms: ${JSON.stringify(s.devices)}`);
+        if (Date.now() > deadline)
+          throw new Error(`device state not reached within ${ms} ms: ${JSON.stringify(s.devices)}`);
         await new Promise((r) => setTimeout(r, 30));
       }
     },

@@ -14,7 +14,6 @@ import { rejection } from '../helpers/rejection.js';
 
 afterEach(closeAll);
 
-
 const EC25_NORMAL = {
   vendorId: 0x2c7c,
   productId: 0x0125,
@@ -27,7 +26,12 @@ const EC25_NORMAL = {
     { number: 4, class: 0xff, subclass: 0xff, protocol: 0xff, driver: 'qmi_wwan', ttys: [] },
   ],
 };
-const EDL_QCSERIAL = { vendorId: 0x05c6, productId: 0x9008, busPath: '1-1.4', interfaces: [{ number: 0, class: 0xff, subclass: 0xff, protocol: 0xff, driver: 'qcserial', ttys: ['/dev/ttyUSB5'] }] };
+const EDL_QCSERIAL = {
+  vendorId: 0x05c6,
+  productId: 0x9008,
+  busPath: '1-1.4',
+  interfaces: [{ number: 0, class: 0xff, subclass: 0xff, protocol: 0xff, driver: 'qcserial', ttys: ['/dev/ttyUSB5'] }],
+};
 
 describe('inspectPackage', () => {
   it('lists the problems of a broken package instead of throwing, and flash refuses it with the same code', async () => {
@@ -52,7 +56,9 @@ describe('inspectPackage', () => {
     expect(view.flashable).toBe(false);
     expect(view.problems).toHaveLength(1);
     expect(view.problems[0]!.code).toMatch(/^PACKAGE_/);
-    expect((await rejection(h.service.call('inspectPackage', { path: join(h.dir, 'nope') }))).code).toBe('PACKAGE_NOT_FOUND');
+    expect((await rejection(h.service.call('inspectPackage', { path: join(h.dir, 'nope') }))).code).toBe(
+      'PACKAGE_NOT_FOUND',
+    );
     expect((await rejection(h.service.call('inspectPackage', { path: '' }))).code).toBe('USAGE');
   });
 
@@ -67,23 +73,36 @@ describe('inspectPackage', () => {
     expect(view).toMatchObject({ flashable: false, overrideWord: 'EG25', keepsCalibration: true });
     const refused = await h.service.call('flash', { packagePath: made.root, verify: true }).catch((e: unknown) => e);
     expect((refused as { code?: string }).code).toBe('PACKAGE_NOT_FOR_MODULE');
-    const wrongWord = await h.service.call('flash', { packagePath: made.root, verify: true, overrideWord: 'EC25' }).catch((e: unknown) => e);
+    const wrongWord = await h.service
+      .call('flash', { packagePath: made.root, verify: true, overrideWord: 'EC25' })
+      .catch((e: unknown) => e);
     expect((wrongWord as { code?: string }).code).toBe('PACKAGE_NOT_FOR_MODULE');
   });
 
   it('warns of a cross-branch downgrade (R08 module, R06 package) and of a factory XML', () => {
     expect(branchOf('EC25EFAR06A11M4G_01.001.01.001')).toBe('R06');
     expect(branchOf('EG25GGBR07A08M2G')).toBe('R07');
-    const pkg = { version: 'EC25EFAR06A11M4G', rawprogramPath: '/p/rawprogram_nand_p4K_b256K_factory.xml', warnings: [] };
+    const pkg = {
+      version: 'EC25EFAR06A11M4G',
+      rawprogramPath: '/p/rawprogram_nand_p4K_b256K_factory.xml',
+      warnings: [],
+    };
     const w = extraWarnings(pkg, { firmware: 'EC25EFAR08A03M4G_01.001.01.001' });
     expect(w.join('\n')).toMatch(/Cross-branch downgrade.*R08.*R06/);
     expect(w.join('\n')).toMatch(/factory XML/);
-    expect(extraWarnings({ ...pkg, rawprogramPath: '/p/rawprogram_nand_p4K_b256K_update.xml' }, { firmware: 'EC25EFAR06A03M4G' })).toEqual([]);
+    expect(
+      extraWarnings(
+        { ...pkg, rawprogramPath: '/p/rawprogram_nand_p4K_b256K_update.xml' },
+        { firmware: 'EC25EFAR06A03M4G' },
+      ),
+    ).toEqual([]);
     expect(extraWarnings(pkg, { firmware: 'EC25EFAR04A03M4G' }).join('\n')).toMatch(/Branch change/);
     const geometry = { sectorSize: 4096, pagesPerBlock: 64 };
     expect(moduleMatch({ version: 'EC25EFAR06A11M4G', geometry }, {})).toBe('unknown');
     expect(moduleMatch({ version: 'EC25EFAR06A11M4G', geometry }, { firmware: 'EC25EFAR06A01M4G' })).toBe('yes');
-    expect(moduleMatch({ version: 'EC25EFAR06A11M4G', geometry }, { geometry: { pageSize: 2048, pagesPerBlock: 64 } })).toBe('no');
+    expect(
+      moduleMatch({ version: 'EC25EFAR06A11M4G', geometry }, { geometry: { pageSize: 2048, pagesPerBlock: 64 } }),
+    ).toBe('no');
   });
 });
 
@@ -93,14 +112,21 @@ describe('devices, polling and checks', () => {
     expect((await h.service.call('getDevices', {})).devices).toEqual([]);
     h.bus.devices = [EC25_NORMAL, EDL_QCSERIAL];
     const s = await h.waitDevices((x) => x.devices.length === 2);
-    expect(s.devices[0]).toMatchObject({ id: '1-1.3', mode: 'normal', vidPid: '2c7c:0125', ports: { dm: '/dev/ttyUSB0', at: '/dev/ttyUSB2' }, demo: false });
+    expect(s.devices[0]).toMatchObject({
+      id: '1-1.3',
+      mode: 'normal',
+      vidPid: '2c7c:0125',
+      ports: { dm: '/dev/ttyUSB0', at: '/dev/ttyUSB2' },
+      demo: false,
+    });
     expect(s.devices[1]).toMatchObject({ id: '1-1.4', mode: 'edl', ports: { edl: '/dev/ttyUSB5' } });
     // The poller (not only getDevices) reports changes: unplug and wait for the event.
     h.bus.devices = [];
     const deadline = Date.now() + 3000;
     const emptied = (e: ApiEvent): boolean => e.type === 'devices' && e.state.devices.length === 0;
     const before = h.events.filter(emptied).length;
-    while (h.events.filter(emptied).length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (h.events.filter(emptied).length === before && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     expect(h.events.filter(emptied).length).toBeGreaterThan(before);
   });
 
@@ -118,7 +144,9 @@ describe('devices, polling and checks', () => {
     const e = await rejection(h.service.call('backup', { deviceId: '1-1.3', folder: join(h.dir, 'b') }));
     expect(e.code).toBe('DEVICE_OPEN_FAILED');
     expect(opened).toEqual(['/dev/ttyUSB0']);
-    expect((await rejection(h.service.call('backup', { deviceId: '9-9', folder: join(h.dir, 'b') }))).code).toBe('PORT_NOT_FOUND');
+    expect((await rejection(h.service.call('backup', { deviceId: '9-9', folder: join(h.dir, 'b') }))).code).toBe(
+      'PORT_NOT_FOUND',
+    );
   });
 
   it('no USB subsystem: the state says why, the check fails, the rest are honestly unknown, fixes are not offered', async () => {

@@ -22,12 +22,21 @@ describe('power-cycle actions', () => {
   });
 
   it('no demo, Linux: the platform actions with their availability; another OS: none, and running one says to do it by hand', async () => {
-    const linux = makeService({ probe: fakeSystem({ platform: 'linux', files: { '/sys/power/state': 'freeze mem disk' }, installed: ['rtcwake', 'pkexec'] }) });
+    const linux = makeService({
+      probe: fakeSystem({
+        platform: 'linux',
+        files: { '/sys/power/state': 'freeze mem disk' },
+        installed: ['rtcwake', 'pkexec'],
+      }),
+    });
     const actions = await linux.service.call('powerCycleActions', {});
     expect(actions.map((a) => a.id)).toContain('suspend-wake');
     expect(actions.find((a) => a.id === 'suspend-wake')!.available).toBe(true);
     const win = makeService({ probe: fakeSystem({ platform: 'win32' }) });
     expect(await win.service.call('powerCycleActions', {})).toEqual([]);
-    await expect(win.service.call('runPowerCycle', { id: 'suspend-wake' })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/by hand/) });
+    await expect(win.service.call('runPowerCycle', { id: 'suspend-wake' })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(/by hand/),
+    });
   });
 });

@@ -14,7 +14,15 @@ afterEach(closeAll);
 
 /** A DIAG session on the demo module's DM port, the way a second tool would open it. */
 async function withDiag<T>(service: RescueService, work: (d: DiagClient) => Promise<T>): Promise<T> {
-  const opener = (service as unknown as { demo: { dmOpener: { open(io: { timeoutMs: number }): Promise<import('../../src-main/transport/transport.js').BulkPipe> } } }).demo.dmOpener;
+  const opener = (
+    service as unknown as {
+      demo: {
+        dmOpener: {
+          open(io: { timeoutMs: number }): Promise<import('../../src-main/transport/transport.js').BulkPipe>;
+        };
+      };
+    }
+  ).demo.dmOpener;
   const d = new DiagClient(await opener.open({ timeoutMs: 5000 }));
   try {
     return await work(d);
@@ -62,7 +70,9 @@ describe('restore from the wizard', () => {
     expect(done.verified).toBe(1);
     expect(done.freshBackup).toMatch(/\.qcn$/);
     // The restore resets the module at the end: ask again (bounded) until it answers after the restart.
-    const after = await retry(() => withDiag(h.service, async (d) => ({ cal: (await d.nvRead(570)).data, imei: (await d.nvRead(550)).data })));
+    const after = await retry(() =>
+      withDiag(h.service, async (d) => ({ cal: (await d.nvRead(570)).data, imei: (await d.nvRead(550)).data })),
+    );
     expect([...after.cal]).toEqual([...original570]);
     expect(nvToImei(after.imei)).toBe('490154203237518');
   });
@@ -74,7 +84,13 @@ describe('restore from the wizard', () => {
     const backup = await h.service.call('backup', { deviceId: 'demo', folder });
     const q = readQcn(new Uint8Array(readFileSync(backup.path)));
     const file = backup.path.replace(/\.qcn$/, '-extra.qcn');
-    writeFileSync(file, writeQcn({ ...q, nvItems: [...q.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(1) }] }));
+    writeFileSync(
+      file,
+      writeQcn({
+        ...q,
+        nvItems: [...q.nvItems, { id: 7400, index: 0, context: 0, data: new Uint8Array(128).fill(1) }],
+      }),
+    );
     await withDiag(h.service, (d) => d.nvWrite(570, new Uint8Array(128).fill(0x5a)));
 
     const dry = await h.service.call('restore', { deviceId: 'demo', file, dryRun: true });

@@ -15,7 +15,6 @@ afterEach(closeAll);
 const engine = (events: ApiEvent[]): EngineEvent[] => events.flatMap((e) => (e.type === 'engine' ? [e.event] : []));
 const demoMode = (s: DeviceState): string | undefined => s.devices.find((d) => d.demo)?.mode;
 
-
 describe('silent demo module', () => {
   it('shows nothing until USB_BOOT is shorted and the host suspends twice; then it flashes and boots', async () => {
     // No recovery: the mute 9008 must fail the flash at once, not after the ladder's waits.
@@ -82,7 +81,20 @@ describe('faults, cancel and busy', () => {
   }, 90_000);
 
   it('a stall ends in a clear power-cycle error after recovery tried; after a replug the flash resumes', async () => {
-    const h = makeService({ flash: { ...TEST_FLASH, timeouts: { ...TEST_FLASH.timeouts, writeMs: 800, responseMs: 1500, programAckMs: 2000 }, recovery: { maxAttempts: 2, drainQuietMs: 100, drainMaxMs: 300, probeMs: 500, dropOffMs: 1000, reEnumerateMs: 2000 } } });
+    const h = makeService({
+      flash: {
+        ...TEST_FLASH,
+        timeouts: { ...TEST_FLASH.timeouts, writeMs: 800, responseMs: 1500, programAckMs: 2000 },
+        recovery: {
+          maxAttempts: 2,
+          drainQuietMs: 100,
+          drainMaxMs: 300,
+          probeMs: 500,
+          dropOffMs: 1000,
+          reEnumerateMs: 2000,
+        },
+      },
+    });
     const { service } = h;
     await service.call('setDemoMode', { on: true, faults: ['stall@1M'] });
     h.events.length = 0;
@@ -97,7 +109,10 @@ describe('faults, cancel and busy', () => {
     // The stalled module needs its power cycled: a clear error that says so.
     expect(outcome).toBeInstanceOf(RescueError);
     expect((outcome as RescueError).nextStep).toMatch(/power-cycle/i);
-    expect(ev.filter((e) => e.type === 'result').at(-1)).toMatchObject({ ok: false, error: { code: (outcome as RescueError).code } });
+    expect(ev.filter((e) => e.type === 'result').at(-1)).toMatchObject({
+      ok: false,
+      error: { code: (outcome as RescueError).code },
+    });
     expect(h.events.filter((e) => e.type === 'busy').at(-1)).toEqual({ type: 'busy', method: undefined });
     expect(await service.call('cancel', {})).toEqual({ cancelled: false });
 
@@ -122,7 +137,8 @@ describe('faults, cancel and busy', () => {
       (e: unknown) => e,
     );
     // Wait until bytes move, then try a second operation and cancel.
-    for (let i = 0; i < 400 && !engine(h.events).some((e) => e.type === 'progress'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 400 && !engine(h.events).some((e) => e.type === 'progress'); i++)
+      await new Promise((r) => setTimeout(r, 10));
     expect(engine(h.events).some((e) => e.type === 'progress')).toBe(true);
     const second = await rejection(service.call('backup', { deviceId: 'demo', folder: h.dir }));
     expect(second.code).toBe('USAGE');

@@ -12,7 +12,9 @@ describe('virtual modem in normal mode: the AT port', () => {
     const at = await h.openAt();
     expect(await atExchange(at, 'AT\r')).toBe('AT\r\r\nOK\r\n');
     expect(await atExchange(at, 'ATE0\r')).toBe('ATE0\r\r\nOK\r\n');
-    expect(await atExchange(at, 'ATI\r')).toBe('\r\nQuectel\r\n\r\nEC25\r\n\r\nRevision: EC25EFAR06A11M4G\r\n\r\nOK\r\n');
+    expect(await atExchange(at, 'ATI\r')).toBe(
+      '\r\nQuectel\r\n\r\nEC25\r\n\r\nRevision: EC25EFAR06A11M4G\r\n\r\nOK\r\n',
+    );
     expect(await atExchange(at, 'AT+QGMR\r')).toBe(`\r\n${MODELS.ec25.firmware}\r\n\r\nOK\r\n`);
     expect(await atExchange(at, 'AT+CGMR\r')).toBe('\r\nEC25EFAR06A11M4G\r\n\r\nOK\r\n');
     expect(await atExchange(at, 'AT+CGSN\r')).toBe(`\r\n${modelImeis(MODELS.ec25)[0]}\r\n\r\nOK\r\n`);

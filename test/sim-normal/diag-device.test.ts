@@ -48,7 +48,9 @@ describe('virtual modem in normal mode: the DIAG port', () => {
     expect(nvToImei(imei.data)).toBe(IMEI1);
     expect(nvToImei((await d.nvRead(550, { context: 1 })).data)).toBe(IMEI2);
     const state = h.modem.normalState!;
-    const notActive = Array.from({ length: 7000 }, (_, i) => i).find((i) => state.nvRead(i, 0).status === NV_STATUS.NOTACTIVE)!;
+    const notActive = Array.from({ length: 7000 }, (_, i) => i).find(
+      (i) => state.nvRead(i, 0).status === NV_STATUS.NOTACTIVE,
+    )!;
     expect((await d.nvRead(notActive)).status).toBe(NV_STATUS.NOTACTIVE);
     expect((await d.nvRead(7400)).status).toBe(NV_STATUS.BADPARM);
     expect((await d.nvRead(570)).data).toEqual(state.nvRead(570, 0).data);

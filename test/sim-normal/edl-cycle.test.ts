@@ -48,7 +48,11 @@ describe('normal mode -> EDL -> flash -> normal mode', () => {
       // Every partition written and checked on the module (by its digest), nothing resumed.
       expect(r.partitions.length).toBeGreaterThan(5);
       expect(r.partitions.every((p) => p.method === 'digest')).toBe(true);
-      expect(r.bytesWritten).toBe(pkg.plan.filter((s) => s.operation === 'program').reduce((n, s) => n + Math.ceil(s.bytes / s.sector_size) * s.sector_size, 0));
+      expect(r.bytesWritten).toBe(
+        pkg.plan
+          .filter((s) => s.operation === 'program')
+          .reduce((n, s) => n + Math.ceil(s.bytes / s.sector_size) * s.sector_size, 0),
+      );
     } finally {
       await pkg.dispose();
     }
@@ -83,7 +87,9 @@ describe('normal mode -> EDL -> flash -> normal mode', () => {
     expect(h.modem.bootChainIntact().ok).toBe(true);
     const at = await h.openAt();
     await atExchange(at, 'ATE0\r');
-    expect(await atExchange(at, 'ATI\r')).toBe('\r\nQuectel\r\n\r\nEG25\r\n\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n');
+    expect(await atExchange(at, 'ATI\r')).toBe(
+      '\r\nQuectel\r\n\r\nEG25\r\n\r\nRevision: EG25GGBR07A08M2G\r\n\r\nOK\r\n',
+    );
     expect(await atExchange(at, 'AT+QGMR\r')).toContain(MODELS.eg25g.firmware);
     await at.close();
   });

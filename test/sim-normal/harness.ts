@@ -9,7 +9,12 @@ import type { Fault } from '../../src-main/sim/faults.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import type { ModelId } from '../../src-main/sim/models.js';
 import { MemoryNormalBus } from '../../src-main/sim/normal-port.js';
-import { VirtualModem, type ModemState, type NormalModeOptions, waitForState as waitModemState } from '../../src-main/sim/virtual-modem.js';
+import {
+  VirtualModem,
+  type ModemState,
+  type NormalModeOptions,
+  waitForState as waitModemState,
+} from '../../src-main/sim/virtual-modem.js';
 import type { BulkPipe } from '../../src-main/transport/transport.js';
 
 export interface Harness {
@@ -37,12 +42,22 @@ export async function cleanup(): Promise<void> {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-export async function startNormal(opts: { model?: ModelId; stateDir?: string; faults?: Fault[]; normal?: NormalModeOptions } = {}): Promise<Harness> {
+export async function startNormal(
+  opts: { model?: ModelId; stateDir?: string; faults?: Fault[]; normal?: NormalModeOptions } = {},
+): Promise<Harness> {
   const stateDir = opts.stateDir ?? tempDir();
   const normal = new MemoryNormalBus();
   const edl = new MemoryBus();
   const modem = new VirtualModem(
-    { model: opts.model ?? 'ec25', stateDir, mode: 'normal', normalPort: normal, reEnumerateDelayMs: 30, ...(opts.faults ? { faults: opts.faults } : {}), normal: { atBootUrcs: false, ...opts.normal } },
+    {
+      model: opts.model ?? 'ec25',
+      stateDir,
+      mode: 'normal',
+      normalPort: normal,
+      reEnumerateDelayMs: 30,
+      ...(opts.faults ? { faults: opts.faults } : {}),
+      normal: { atBootUrcs: false, ...opts.normal },
+    },
     edl,
   );
   await modem.start();
@@ -56,7 +71,10 @@ export async function startNormal(opts: { model?: ModelId; stateDir?: string; fa
     openDm: () => normal.dmOpener.open({ timeoutMs: 3000 }),
     openAt: () => normal.atOpener.open({ timeoutMs: 3000 }),
     async diag(o = {}) {
-      const c = new DiagClient(await h.openDm(), { timeoutMs: o.timeoutMs ?? 2000, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}) });
+      const c = new DiagClient(await h.openDm(), {
+        timeoutMs: o.timeoutMs ?? 2000,
+        ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}),
+      });
       clients.push(c);
       return c;
     },
@@ -76,7 +94,12 @@ export async function waitForState(modem: VirtualModem, want: ModemState, timeou
 }
 
 /** Send raw AT text and collect what comes back until `until` matches (bounded). */
-export async function atExchange(pipe: BulkPipe, command: string, until: RegExp = /\r\n(OK|ERROR|\+CME ERROR: [^\r]*)\r\n$/, timeoutMs = 2000): Promise<string> {
+export async function atExchange(
+  pipe: BulkPipe,
+  command: string,
+  until: RegExp = /\r\n(OK|ERROR|\+CME ERROR: [^\r]*)\r\n$/,
+  timeoutMs = 2000,
+): Promise<string> {
   await pipe.write(new TextEncoder().encode(command), { timeoutMs });
   let text = '';
   const deadline = Date.now() + timeoutMs;

@@ -120,7 +120,8 @@ describe('normal-mode state of the virtual module', () => {
   it('refuses files beyond the EFS limits with an errno, not by growing without bound', () => {
     const s = NormalState.open({ model: MODELS.ec25 });
     expect(s.writeFile('/data/a', new Uint8Array(1024 * 1024 + 1), { autodir: true })).toBe(27); // EFBIG
-    for (let i = 0; i < 15; i++) expect(s.writeFile(`/data/f${i}`, new Uint8Array(1024 * 1024), { autodir: true })).toBe(0);
+    for (let i = 0; i < 15; i++)
+      expect(s.writeFile(`/data/f${i}`, new Uint8Array(1024 * 1024), { autodir: true })).toBe(0);
     expect(s.writeFile('/data/one-too-many', new Uint8Array(1024 * 1024), { autodir: true })).toBe(28); // ENOSPC
     expect(s.writeFile('/data/../etc', Uint8Array.of(1), { autodir: true })).toBe(22); // EINVAL
     expect(s.writeFile('/nv/item_files/rfnv', Uint8Array.of(1), { autodir: true })).toBe(21); // EISDIR
@@ -128,8 +129,13 @@ describe('normal-mode state of the virtual module', () => {
 
   it('a damaged state file gives a clear error', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'normal.json'), '{"format":1,"firmware":"x","nv":[{"550":"AAAA"},{}],"efs":{},"dirs":[],"hidden":[]}');
-    expect(() => NormalState.open({ model: MODELS.ec25, stateDir: dir })).toThrow(/damaged.*NV item 550 is not 128 bytes/);
+    writeFileSync(
+      join(dir, 'normal.json'),
+      '{"format":1,"firmware":"x","nv":[{"550":"AAAA"},{}],"efs":{},"dirs":[],"hidden":[]}',
+    );
+    expect(() => NormalState.open({ model: MODELS.ec25, stateDir: dir })).toThrow(
+      /damaged.*NV item 550 is not 128 bytes/,
+    );
     writeFileSync(join(dir, 'normal.json'), 'not json');
     expect(() => NormalState.open({ model: MODELS.ec25, stateDir: dir })).toThrow(/cannot be read/);
   });

@@ -29,7 +29,13 @@ describe.skipIf(!socatAvailable())('sim --pty --mode normal', () => {
     const lines: string[] = [];
     let errText = '';
     const stop = new AbortController();
-    const io = { out: (t: string) => lines.push(...t.split('\n').filter(Boolean)), err: (t: string) => (errText += t), isTTY: false, columns: 80, signal: stop.signal };
+    const io = {
+      out: (t: string) => lines.push(...t.split('\n').filter(Boolean)),
+      err: (t: string) => (errText += t),
+      isTTY: false,
+      columns: 80,
+      signal: stop.signal,
+    };
     const running = simCommand.run(['--pty', '--mode', 'normal', '--state', tempDir(), '--quiet'], io);
     try {
       await waitFor(() => lines.length >= 3, 10_000, `three lines from sim (got ${JSON.stringify(lines)}; ${errText})`);

@@ -36,7 +36,9 @@ describe('device-side ELF32 reading', () => {
 
 describe('the order the virtual PBL asks for a programmer in', () => {
   it('the 0x34-byte ELF header, then the program header table right after it, as the PBLs in qdl and QFirehose sessions did', async () => {
-    const logged = goldenFields().filter((f) => f.packet === 'read-data').map((f) => f.fields);
+    const logged = goldenFields()
+      .filter((f) => f.packet === 'read-data')
+      .map((f) => f.fields);
     // Real PBLs: first READ_DATA offset 0 length 0x34, second offset 0x34 (a table of 32-byte entries).
     expect(logged.filter((f) => f.offset === 0).every((f) => f.length === 0x34)).toBe(true);
     expect(logged.filter((f) => f.offset === 0x34).every((f) => f.length! % 32 === 0)).toBe(true);
@@ -60,7 +62,10 @@ describe('the order the virtual PBL asks for a programmer in', () => {
         await rig.pair.host.write(img.slice(reads[i]![0], reads[i]![0] + reads[i]![1]), { timeoutMs: 2000 });
       }
       const phnum = new DataView(img.buffer).getUint16(44, true);
-      expect(reads).toEqual([[0, 0x34], [0x34, phnum * 32]]);
+      expect(reads).toEqual([
+        [0, 0x34],
+        [0x34, phnum * 32],
+      ]);
     } finally {
       await rig.stop();
     }

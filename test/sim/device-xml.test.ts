@@ -32,7 +32,12 @@ describe('device reader on what real hosts sent', () => {
 
   it("reads QFirehose's erase and program lines and edl's getstorageinfo with no blank before />", () => {
     const e = readHostDocument(hostDocument('qfirehose-erase'));
-    expect([e.tag, e.int('start_sector'), e.int('num_partition_sectors'), e.int('PAGES_PER_BLOCK')]).toEqual(['erase', 0, 640, 64]);
+    expect([e.tag, e.int('start_sector'), e.int('num_partition_sectors'), e.int('PAGES_PER_BLOCK')]).toEqual([
+      'erase',
+      0,
+      640,
+      64,
+    ]);
     const p = readHostDocument(hostDocument('qfirehose-program-sbl'));
     expect([p.tag, p.get('filename'), p.int('num_partition_sectors')]).toEqual(['program', '..\\sbl1.mbn', 139]);
     const g = readHostDocument(hostDocument('edl-getstorageinfo'));
@@ -49,7 +54,9 @@ describe('device reader on what real hosts sent', () => {
       '<?xml version="1.0" ?><data><program SECTOR_SIZE_IN_BYTES="2048 /></data>',
     ];
     for (const doc of bad) expect(() => readHostDocument(doc), doc).toThrow(DeviceXmlError);
-    expect(readHostDocument("<?xml version='1.0'?>\n<DATA>\n  <!-- c -->\n  <NOP a='&lt;&#x41;&quot;'/>\n</Data>").get('A')).toBe('<A"');
+    expect(
+      readHostDocument("<?xml version='1.0'?>\n<DATA>\n  <!-- c -->\n  <NOP a='&lt;&#x41;&quot;'/>\n</Data>").get('A'),
+    ).toBe('<A"');
   });
 
   it('cuts a byte stream into documents at </data>, whatever the read boundaries', () => {
@@ -75,9 +82,18 @@ describe('device writer produces what real programmers sent', () => {
   });
 
   it("QFirehose's printed answers, wrapped as Qualcomm's writer sends them", () => {
-    expect(deviceDocument('response', [['value', 'ACK'], ['rawmode', 'false']])).toBe(wrapDeviceElement('<response value="ACK" rawmode="false" />'));
-    expect(deviceDocument('log', [['value', 'INFO: bsp_target_reset() 1']])).toBe(wrapDeviceElement('<log value="INFO: bsp_target_reset() 1" />'));
-    expect(deviceDocument('log', [['value', '{"a": "<b>"}']])).toBe(wrapDeviceElement('<log value="{&quot;a&quot;: &quot;&lt;b&gt;&quot;}" />'));
+    expect(
+      deviceDocument('response', [
+        ['value', 'ACK'],
+        ['rawmode', 'false'],
+      ]),
+    ).toBe(wrapDeviceElement('<response value="ACK" rawmode="false" />'));
+    expect(deviceDocument('log', [['value', 'INFO: bsp_target_reset() 1']])).toBe(
+      wrapDeviceElement('<log value="INFO: bsp_target_reset() 1" />'),
+    );
+    expect(deviceDocument('log', [['value', '{"a": "<b>"}']])).toBe(
+      wrapDeviceElement('<log value="{&quot;a&quot;: &quot;&lt;b&gt;&quot;}" />'),
+    );
   });
 });
 
@@ -87,7 +103,13 @@ describe('the quectel-sdx-nand profile replays the SDX55 session (QFirehose log/
     const nand = Nand.open({ model, totalBlocks: 64 });
     const pair = createMemoryPipePair({ maxPacketSize: 512 });
     const stop = new AbortController();
-    const run = runFirehoseNand(pair.device, { model, nand, faults: new FaultPlan([]), signal: stop.signal, profile: getProgrammerProfile('quectel-sdx-nand') });
+    const run = runFirehoseNand(pair.device, {
+      model,
+      nand,
+      faults: new FaultPlan([]),
+      signal: stop.signal,
+      profile: getProgrammerProfile('quectel-sdx-nand'),
+    });
     run.catch(() => undefined);
     stops.push(() => {
       stop.abort();
@@ -96,7 +118,10 @@ describe('the quectel-sdx-nand profile replays the SDX55 session (QFirehose log/
     });
     const started = performance.now();
     await pair.host.write(new TextEncoder().encode(hostDocument('qfirehose-configure')), { timeoutMs: 2000 });
-    const want = golden.deviceElements.slice(0, 23).map((e) => wrapDeviceElement(e.text)).join('');
+    const want = golden.deviceElements
+      .slice(0, 23)
+      .map((e) => wrapDeviceElement(e.text))
+      .join('');
     let got = '';
     let firstAt = 0;
     while (got.length < want.length) {
@@ -115,7 +140,13 @@ describe("QFirehose's own documents, replayed against the quectel-sdx-nand profi
     const nand = Nand.open({ model, totalBlocks: 64 });
     const pair = createMemoryPipePair({ maxPacketSize: 512 });
     const stop = new AbortController();
-    const run = runFirehoseNand(pair.device, { model, nand, faults: new FaultPlan([]), signal: stop.signal, profile: getProgrammerProfile('quectel-sdx-nand') });
+    const run = runFirehoseNand(pair.device, {
+      model,
+      nand,
+      faults: new FaultPlan([]),
+      signal: stop.signal,
+      profile: getProgrammerProfile('quectel-sdx-nand'),
+    });
     run.catch(() => undefined);
     stops.push(() => {
       stop.abort();

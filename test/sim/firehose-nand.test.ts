@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultPlan, parseFault } from '../../src-main/sim/faults.js';
-import { FIREHOSE_FUNCTIONS, runFirehoseNand, type FirehoseOutcome, type SimEvent } from '../../src-main/sim/firehose-nand.js';
+import {
+  FIREHOSE_FUNCTIONS,
+  runFirehoseNand,
+  type FirehoseOutcome,
+  type SimEvent,
+} from '../../src-main/sim/firehose-nand.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { Nand } from '../../src-main/sim/nand.js';
 import { equalBytes, fillPseudoRandom } from '../../src-main/sim/programmer-image.js';
@@ -22,7 +27,9 @@ interface Rig {
 
 const rigs: Rig[] = [];
 
-function rig(opts: { faults?: string[]; badBlocks?: number[]; hostSendsZlp?: boolean; maxPayloadSupported?: number } = {}): Rig {
+function rig(
+  opts: { faults?: string[]; badBlocks?: number[]; hostSendsZlp?: boolean; maxPayloadSupported?: number } = {},
+): Rig {
   const pair = createMemoryPipePair({ maxPacketSize: 512, hostSendsZlp: opts.hostSendsZlp ?? true });
   const nand = Nand.open({ model, totalBlocks: 16, badBlocks: opts.badBlocks ?? [] });
   const abort = new AbortController();
@@ -54,7 +61,12 @@ function data(pages: number, seed: number): Uint8Array {
   return b;
 }
 
-async function program(r: Rig, start: number, bytes: Uint8Array, chunk = 8192): Promise<{ ack: boolean; logs: string[]; attrs: Record<string, string> }> {
+async function program(
+  r: Rig,
+  start: number,
+  bytes: Uint8Array,
+  chunk = 8192,
+): Promise<{ ack: boolean; logs: string[]; attrs: Record<string, string> }> {
   const first = await r.host.cmd('program', nandAttrs(PS, start, bytes.length / PS, { filename: 'img.bin' }));
   expect(first).toMatchObject({ ack: true, rawmode: true });
   await r.host.writeData(bytes, chunk);
@@ -78,7 +90,8 @@ describe('virtual Firehose NAND programmer', () => {
     expect(logs[0]).toMatch(/^Binary build date: /);
     expect(logs[1]).toMatch(/^Chip serial num: /);
     expect(logs).toContain(`Supported Functions (${FIREHOSE_FUNCTIONS.length}):`);
-    for (const f of ['program', 'read', 'erase', 'getsha256digest', 'getstorageinfo', 'power']) expect(logs).toContain(f);
+    for (const f of ['program', 'read', 'erase', 'getsha256digest', 'getstorageinfo', 'power'])
+      expect(logs).toContain(f);
     expect(logs[logs.length - 1]).toBe(`End of supported functions ${FIREHOSE_FUNCTIONS.length}`);
   });
 
@@ -101,7 +114,13 @@ describe('virtual Firehose NAND programmer', () => {
     expect(nak.attrs.MaxPayloadSizeToTargetInBytes).toBe('8192');
     const ack = await r.host.configure(Number(nak.attrs.MaxPayloadSizeToTargetInBytes));
     expect(ack.ack).toBe(true);
-    expect(ack.attrs).toMatchObject({ MemoryName: 'NAND', MaxPayloadSizeToTargetInBytes: '8192', MaxPayloadSizeToTargetInBytesSupported: '8192', MaxXMLSizeInBytes: '4096', TargetName: '9x07' });
+    expect(ack.attrs).toMatchObject({
+      MemoryName: 'NAND',
+      MaxPayloadSizeToTargetInBytes: '8192',
+      MaxPayloadSizeToTargetInBytesSupported: '8192',
+      MaxXMLSizeInBytes: '4096',
+      TargetName: '9x07',
+    });
     expect(ack.attrs.MaxPayloadSizeFromTargetInBytes).toBeDefined();
     const emmc = await r.host.cmd('configure', { MemoryName: 'emmc', MaxPayloadSizeToTargetInBytes: 8192 });
     expect(emmc.ack).toBe(false);
@@ -186,12 +205,27 @@ describe('virtual Firehose NAND programmer', () => {
   it('applies DISK patches to the NAND and leaves file patches to the host', async () => {
     const r = await ready();
     await program(r, 0, data(2, 6));
-    const p = await r.host.cmd('patch', { SECTOR_SIZE_IN_BYTES: PS, byte_offset: 8, filename: 'DISK', physical_partition_number: 0, size_in_bytes: 4, start_sector: 1, value: 'NUM_DISK_BLOCKS-3.' });
+    const p = await r.host.cmd('patch', {
+      SECTOR_SIZE_IN_BYTES: PS,
+      byte_offset: 8,
+      filename: 'DISK',
+      physical_partition_number: 0,
+      size_in_bytes: 4,
+      start_sector: 1,
+      value: 'NUM_DISK_BLOCKS-3.',
+    });
     expect(p.ack).toBe(true);
     const page = r.nand.read(1, 1);
     expect(new DataView(page.buffer).getUint32(8, true)).toBe(13);
     expect(equalBytes(r.nand.read(0, 1), data(2, 6).subarray(0, PS))).toBe(true);
-    const f = await r.host.cmd('patch', { SECTOR_SIZE_IN_BYTES: PS, byte_offset: 12, filename: 'partition.mbn', size_in_bytes: 4, start_sector: 3, value: 'CRC32(0,4096)' });
+    const f = await r.host.cmd('patch', {
+      SECTOR_SIZE_IN_BYTES: PS,
+      byte_offset: 12,
+      filename: 'partition.mbn',
+      size_in_bytes: 4,
+      start_sector: 3,
+      value: 'CRC32(0,4096)',
+    });
     expect(f.ack).toBe(true);
     expect(f.logs.join()).toMatch(/ignored/);
   });

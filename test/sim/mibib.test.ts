@@ -35,7 +35,10 @@ async function patchedMibib(totalBlocks: number): Promise<Uint8Array> {
   const pkg = await loadPackage(made.root, { applyFilePatches: true });
   try {
     const step = pkg.plan.find((s) => s.operation === 'program' && /partition_complete/.test(s.path ?? ''))!;
-    expect(step.file_patches?.map((f) => f.value)).toEqual([`NUM_DISK_BLOCKS-${model.layout.at(-1)!.startPage / 64}.`, `CRC32(0,${2 * SS})`]);
+    expect(step.file_patches?.map((f) => f.value)).toEqual([
+      `NUM_DISK_BLOCKS-${model.layout.at(-1)!.startPage / 64}.`,
+      `CRC32(0,${2 * SS})`,
+    ]);
     const src = await openImageSource(step.path!, step.file_patches!, { numDiskBlocks: totalBlocks });
     try {
       return await src.read(0, src.size);
@@ -86,11 +89,14 @@ describe('a module flashed with every file as shipped (as QFirehose and edl flas
     try {
       await modem.start();
       const pipe = await bus.opener.open({ timeoutMs: 3000 });
-      expect(await saharaUpload(pipe, await readFile(join(made.root, 'update', 'firehose', 'prog_nand_firehose_9x07.mbn')))).toBe(0);
+      expect(
+        await saharaUpload(pipe, await readFile(join(made.root, 'update', 'firehose', 'prog_nand_firehose_9x07.mbn'))),
+      ).toBe(0);
       const host = new ScriptedHost(pipe, 5000);
       await host.startupLogs();
       expect((await host.configure(8192)).ack).toBe(true);
-      for (const s of pkg.plan.filter((x) => x.operation === 'erase')) expect((await host.cmd('erase', nandAttrs(SS, s.start_sector, s.num_sectors))).ack).toBe(true);
+      for (const s of pkg.plan.filter((x) => x.operation === 'erase'))
+        expect((await host.cmd('erase', nandAttrs(SS, s.start_sector, s.num_sectors))).ack).toBe(true);
       for (const s of pkg.plan.filter((x) => x.operation === 'program')) {
         const file = await readFile(s.path!); // as shipped: no file patch applied
         const pages = Math.ceil(file.length / SS);
@@ -102,12 +108,22 @@ describe('a module flashed with every file as shipped (as QFirehose and edl flas
       }
       expect(modem.bootChainIntact()).toEqual({ ok: true, problems: [] });
       await modem.nand.settle();
-      const layout = { nandPath: join(dir, 'modem', 'nand.bin'), pageSize: SS, pagesPerBlock: 64, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks };
+      const layout = {
+        nandPath: join(dir, 'modem', 'nand.bin'),
+        pageSize: SS,
+        pagesPerBlock: 64,
+        totalBlocks: modem.nand.totalBlocks,
+        badBlocks: modem.nand.badBlocks,
+      };
       expect(await auditNand(layout, pkg.plan)).toMatchObject({ ok: true, problems: [] });
       // A plan with the file patches applied expects a patched MIBIB, which this is not.
       const patchedPlan = await loadPackage(made.root, { applyFilePatches: true });
       try {
-        expect((await auditNand(layout, patchedPlan.plan)).problems).toEqual([expect.stringMatching(/^partition_complete_p4K_b256K.mbn: byte 4608 \(page 321\) holds 0xff, expected image data/)]);
+        expect((await auditNand(layout, patchedPlan.plan)).problems).toEqual([
+          expect.stringMatching(
+            /^partition_complete_p4K_b256K.mbn: byte 4608 \(page 321\) holds 0xff, expected image data/,
+          ),
+        ]);
       } finally {
         await patchedPlan.dispose();
       }

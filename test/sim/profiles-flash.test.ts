@@ -38,9 +38,18 @@ interface Run {
   simLogs: string[];
 }
 
-async function flashWith(programmer: ProgrammerName, model: ModelId, root: string, port: SimPort, opener: PipeOpener): Promise<Run> {
+async function flashWith(
+  programmer: ProgrammerName,
+  model: ModelId,
+  root: string,
+  port: SimPort,
+  opener: PipeOpener,
+): Promise<Run> {
   const simLogs: string[] = [];
-  const modem = new VirtualModem({ model, programmer, stateDir: join(dir, 'modem'), reEnumerateDelayMs: 50, onLog: (m) => simLogs.push(m) }, port);
+  const modem = new VirtualModem(
+    { model, programmer, stateDir: join(dir, 'modem'), reEnumerateDelayMs: 50, onLog: (m) => simLogs.push(m) },
+    port,
+  );
   await modem.start();
   const pkg = await loadPackage(root);
   const events: EngineEvent[] = [];
@@ -48,7 +57,13 @@ async function flashWith(programmer: ProgrammerName, model: ModelId, root: strin
     const result = await flashPackage({ package: pkg, opener, onEvent: (e) => events.push(e), openTimeoutMs: 5000 });
     await modem.nand.settle();
     const m = MODELS[model];
-    const layout = { nandPath: join(dir, 'modem', 'nand.bin'), pageSize: m.pageSize, pagesPerBlock: m.pagesPerBlock, totalBlocks: modem.nand.totalBlocks, badBlocks: modem.nand.badBlocks };
+    const layout = {
+      nandPath: join(dir, 'modem', 'nand.bin'),
+      pageSize: m.pageSize,
+      pagesPerBlock: m.pagesPerBlock,
+      totalBlocks: modem.nand.totalBlocks,
+      badBlocks: modem.nand.badBlocks,
+    };
     // Every file as the plan writes it: as shipped (QFirehose and edl apply no file patches).
     const audit = await auditNand(layout, pkg.plan);
     const booted = await waitForState(modem, 'booted', 3000);

@@ -25,7 +25,13 @@ function programmer(name: ProgrammerName): ScriptedHost {
   const nand = Nand.open({ model, totalBlocks: 16 });
   const pair = createMemoryPipePair({ maxPacketSize: 512 });
   const stop = new AbortController();
-  const run = runFirehoseNand(pair.device, { model, nand, faults: new FaultPlan([]), signal: stop.signal, profile: getProgrammerProfile(name) });
+  const run = runFirehoseNand(pair.device, {
+    model,
+    nand,
+    faults: new FaultPlan([]),
+    signal: stop.signal,
+    profile: getProgrammerProfile(name),
+  });
   run.catch(() => undefined);
   cleanups.push(() => {
     stop.abort();
@@ -45,25 +51,37 @@ async function configured(name: ProgrammerName): Promise<ScriptedHost> {
 const strip = (l: string): string => l.replace(/^INFO: /, '');
 
 describe('every profile', () => {
-  it.each(PROGRAMMER_NAMES)('%s: a configure NAK carries the same attributes as its ACK, with the size it takes', async (name) => {
-    const h = programmer(name);
-    await h.startupLogs();
-    const nak = await h.configure(1024 * 1024);
-    expect(nak.ack).toBe(false);
-    expect(nak.logs.map(strip).join('\n')).toMatch(/Host's payload to target size is too large/);
-    expect(nak.attrs.MaxPayloadSizeToTargetInBytes).toBe('8192');
-    const ack = await h.configure(8192);
-    expect(ack.ack).toBe(true);
-    expect(Object.keys(nak.attrs)).toEqual(Object.keys(ack.attrs));
-    expect(nak.attrs.MemoryName).toBeDefined();
-  });
+  it.each(PROGRAMMER_NAMES)(
+    '%s: a configure NAK carries the same attributes as its ACK, with the size it takes',
+    async (name) => {
+      const h = programmer(name);
+      await h.startupLogs();
+      const nak = await h.configure(1024 * 1024);
+      expect(nak.ack).toBe(false);
+      expect(nak.logs.map(strip).join('\n')).toMatch(/Host's payload to target size is too large/);
+      expect(nak.attrs.MaxPayloadSizeToTargetInBytes).toBe('8192');
+      const ack = await h.configure(8192);
+      expect(ack.ack).toBe(true);
+      expect(Object.keys(nak.attrs)).toEqual(Object.keys(ack.attrs));
+      expect(nak.attrs.MemoryName).toBeDefined();
+    },
+  );
 });
 
 describe('mdm9x07-legacy (bkerler/edl issues 546, 714, 108)', () => {
   it('lists 8 functions, no getsha256digest and no patch', async () => {
     const logs = await programmer('mdm9x07-legacy').startupLogs();
     expect(logs).toContain('INFO: Supported Functions (8):');
-    expect(logs.filter((l) => /^INFO: [a-z0-9]+$/.test(l)).map(strip)).toEqual(['program', 'configure', 'power', 'benchmark', 'read', 'getstorageinfo', 'erase', 'nop']);
+    expect(logs.filter((l) => /^INFO: [a-z0-9]+$/.test(l)).map(strip)).toEqual([
+      'program',
+      'configure',
+      'power',
+      'benchmark',
+      'read',
+      'getstorageinfo',
+      'erase',
+      'nop',
+    ]);
   });
 
   it('ACKs configure without Version and MaxPayloadSizeFromTargetInBytes', async () => {
@@ -79,15 +97,26 @@ describe('mdm9x07-legacy (bkerler/edl issues 546, 714, 108)', () => {
     const h = await configured('mdm9x07-legacy');
     const si = await h.cmd('getstorageinfo', { physical_partition_number: 0 });
     expect(si.ack).toBe(true);
-    expect(si.logs).toEqual([`INFO: SECTOR_SIZE_IN_BYTES=${PS}`, `INFO: num_partition_sectors=${16 * 64}`, 'INFO: num_physical_partitions=1']);
+    expect(si.logs).toEqual([
+      `INFO: SECTOR_SIZE_IN_BYTES=${PS}`,
+      `INFO: num_partition_sectors=${16 * 64}`,
+      'INFO: num_physical_partitions=1',
+    ]);
     expect(si.logs.join()).not.toMatch(/storage_info|\{/);
   });
 
   it('answers getsha256digest and patch as unrecognized tags: a warning and an ACK, no Digest line', async () => {
     const h = await configured('mdm9x07-legacy');
     const d = await h.cmd('getsha256digest', nandAttrs(PS, 0, 64));
-    expect(d).toMatchObject({ ack: true, logs: ["INFO: WARNING: Ignoring unrecognized tag 'getsha256digest'. Continuing."] });
-    expect((await h.cmd('patch', { filename: 'DISK', start_sector: 0, byte_offset: 0, size_in_bytes: 4, value: 1 })).logs.join()).toMatch(/unrecognized tag 'patch'/);
+    expect(d).toMatchObject({
+      ack: true,
+      logs: ["INFO: WARNING: Ignoring unrecognized tag 'getsha256digest'. Continuing."],
+    });
+    expect(
+      (
+        await h.cmd('patch', { filename: 'DISK', start_sector: 0, byte_offset: 0, size_in_bytes: 4, value: 1 })
+      ).logs.join(),
+    ).toMatch(/unrecognized tag 'patch'/);
   });
 
   it('words a sector-size mismatch as the 9x07 loader does (edl issue 714)', async () => {
@@ -118,7 +147,17 @@ describe("qualcomm-handleconfigure (Qualcomm's deviceprogrammer_firehose.c)", ()
     await h.startupLogs();
     const nak = await h.configure(1024 * 1024);
     expect(nak.logs).toEqual(["Host's payload to target size is too large"]);
-    expect(Object.keys(nak.attrs)).toEqual(['value', 'MinVersionSupported', 'MemoryName', 'MaxPayloadSizeFromTargetInBytes', 'MaxPayloadSizeToTargetInBytes', 'MaxPayloadSizeToTargetInBytesSupported', 'MaxXMLSizeInBytes', 'Version', 'TargetName']);
+    expect(Object.keys(nak.attrs)).toEqual([
+      'value',
+      'MinVersionSupported',
+      'MemoryName',
+      'MaxPayloadSizeFromTargetInBytes',
+      'MaxPayloadSizeToTargetInBytes',
+      'MaxPayloadSizeToTargetInBytesSupported',
+      'MaxXMLSizeInBytes',
+      'Version',
+      'TargetName',
+    ]);
     const nop = await h.cmd('nop');
     expect(nop.logs).toEqual([expect.stringMatching(/^logbuf@0x[0-9A-F]{8} fh@0x[0-9A-F]{8}$/)]);
     expect((await h.cmd('nop')).logs).toEqual([]);
@@ -142,7 +181,11 @@ describe('quectel-sdx-nand (QFirehose log/MCU_local, log/pcie_mhi)', () => {
     const e1 = await h.cmd('erase', nandAttrs(PS, 0, 64));
     expect(e1.logs).toEqual(['INFO: Calling handler for erase', 'INFO: Erasing start sector 0, num sectors 0']);
     const e2 = await h.cmd('erase', nandAttrs(PS, 64, 64));
-    expect(e2.logs).toEqual(['INFO: Calling handler for erase', 'INFO: NAND was previously open, returning existing handle 0.', 'INFO: Erasing start sector 64, num sectors 0']);
+    expect(e2.logs).toEqual([
+      'INFO: Calling handler for erase',
+      'INFO: NAND was previously open, returning existing handle 0.',
+      'INFO: Erasing start sector 64, num sectors 0',
+    ]);
     const p = await h.cmd('power', { value: 'reset' });
     expect(p).toMatchObject({ ack: true, logs: ['INFO: Calling handler for power'] });
   });
@@ -186,7 +229,9 @@ describe('when the first logs leave the device', () => {
     const one = await pipe.read(64 * 1024, { timeoutMs: 3000 });
     expect(Buffer.from(one.subarray(0, 12)).toString('hex')).toBe('060000000c00000001000000');
     const text = new TextDecoder().decode(one.subarray(12));
-    expect(text.startsWith('<?xml version="1.0" encoding="UTF-8" ?><data><log value="INFO: Binary build date')).toBe(true);
+    expect(text.startsWith('<?xml version="1.0" encoding="UTF-8" ?><data><log value="INFO: Binary build date')).toBe(
+      true,
+    );
     expect(text.endsWith('<log value="INFO: End of supported functions 15" /></data>')).toBe(true);
   });
 

@@ -23,7 +23,9 @@ export class ScriptedHost {
   ) {}
 
   async sendRaw(text: string | Uint8Array): Promise<void> {
-    await this.pipe.write(typeof text === 'string' ? new TextEncoder().encode(text) : text, { timeoutMs: this.timeoutMs });
+    await this.pipe.write(typeof text === 'string' ? new TextEncoder().encode(text) : text, {
+      timeoutMs: this.timeoutMs,
+    });
   }
 
   send(tag: string, attrs: Record<string, string | number> = {}): Promise<void> {
@@ -43,7 +45,10 @@ export class ScriptedHost {
           } else if (m.kind === 'response') return { ack: m.ack, rawmode: m.rawmode, attrs: m.attrs, logs };
         }
       }
-      const chunk = await this.pipe.read(64 * 1024, { timeoutMs: Math.max(1, deadline - Date.now()), what: 'a response' });
+      const chunk = await this.pipe.read(64 * 1024, {
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        what: 'a response',
+      });
       this.splitter.feed(chunk);
     }
   }
@@ -66,12 +71,22 @@ export class ScriptedHost {
   }
 
   async configure(payload = 8192, extra: Record<string, string | number> = {}): Promise<Reply> {
-    return this.cmd('configure', { MemoryName: 'nand', Verbose: 0, AlwaysValidate: 0, MaxDigestTableSizeInBytes: 2048, MaxPayloadSizeToTargetInBytes: payload, ZlpAwareHost: 1, SkipStorageInit: 0, ...extra });
+    return this.cmd('configure', {
+      MemoryName: 'nand',
+      Verbose: 0,
+      AlwaysValidate: 0,
+      MaxDigestTableSizeInBytes: 2048,
+      MaxPayloadSizeToTargetInBytes: payload,
+      ZlpAwareHost: 1,
+      SkipStorageInit: 0,
+      ...extra,
+    });
   }
 
   /** Write raw data in chunks of `chunk` bytes. */
   async writeData(data: Uint8Array, chunk = 8192): Promise<void> {
-    for (let off = 0; off < data.length; off += chunk) await this.pipe.write(data.subarray(off, Math.min(off + chunk, data.length)), { timeoutMs: this.timeoutMs });
+    for (let off = 0; off < data.length; off += chunk)
+      await this.pipe.write(data.subarray(off, Math.min(off + chunk, data.length)), { timeoutMs: this.timeoutMs });
   }
 
   /** Read exactly n raw bytes (ZLPs skipped). */
@@ -90,8 +105,20 @@ export class ScriptedHost {
   }
 }
 
-export function nandAttrs(pageSize: number, start: number, count: number, extra: Record<string, string | number> = {}): Record<string, string | number> {
-  return { SECTOR_SIZE_IN_BYTES: pageSize, PAGES_PER_BLOCK: 64, num_partition_sectors: count, physical_partition_number: 0, start_sector: start, ...extra };
+export function nandAttrs(
+  pageSize: number,
+  start: number,
+  count: number,
+  extra: Record<string, string | number> = {},
+): Record<string, string | number> {
+  return {
+    SECTOR_SIZE_IN_BYTES: pageSize,
+    PAGES_PER_BLOCK: 64,
+    num_partition_sectors: count,
+    physical_partition_number: 0,
+    start_sector: start,
+    ...extra,
+  };
 }
 
 /** Bare Sahara image upload: HELLO -> HELLO_RESP(mode 0) -> READ_DATA* -> END_OF_IMAGE_TX -> DONE. */
@@ -107,7 +134,16 @@ export async function saharaUpload(pipe: BulkPipe, image: Uint8Array, timeoutMs 
   };
   const hello = await readPacket();
   if (hello.type !== 'hello') throw new Error(`expected HELLO, got ${hello.type}`);
-  await pipe.write(encodePacket({ type: 'hello-resp', version: 2, versionCompatible: 1, status: 0, mode: SaharaMode.IMAGE_TX_PENDING }), io);
+  await pipe.write(
+    encodePacket({
+      type: 'hello-resp',
+      version: 2,
+      versionCompatible: 1,
+      status: 0,
+      mode: SaharaMode.IMAGE_TX_PENDING,
+    }),
+    io,
+  );
   for (;;) {
     const p = await readPacket();
     if (p.type === 'read-data') {

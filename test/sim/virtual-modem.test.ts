@@ -48,7 +48,13 @@ async function programImage(host: ScriptedHost, startPage: number, image: Uint8A
 /** The boot chain images and the MIBIB as shipped: what the module needs to boot. */
 function bootImages(): { name: string; start: number; image: Uint8Array }[] {
   const mibib = model.layout.find((p) => p.name === 'mibib')!;
-  const chain = model.layout.filter((p) => p.bootChain).map((p, i) => ({ name: p.name, start: p.startPage, image: makeProgrammerElf({ pkHash: model.pkHash, size: 40 * 1024, seed: 100 + i }) }));
+  const chain = model.layout
+    .filter((p) => p.bootChain)
+    .map((p, i) => ({
+      name: p.name,
+      start: p.startPage,
+      image: makeProgrammerElf({ pkHash: model.pkHash, size: 40 * 1024, seed: 100 + i }),
+    }));
   return [...chain, { name: 'mibib', start: mibib.startPage, image: makeMibib(model) }];
 }
 
@@ -80,7 +86,8 @@ describe('virtual modem life cycle', () => {
     const { modem, bus } = makeModem();
     await modem.start();
     const { host } = await intoFirehose(bus);
-    for (const img of bootImages().filter((i) => i.name !== 'sbl')) await programImage(host, img.start, img.image, img.name);
+    for (const img of bootImages().filter((i) => i.name !== 'sbl'))
+      await programImage(host, img.start, img.image, img.name);
     expect(modem.bootChainIntact().problems).toEqual(['sbl: is erased (no image)']);
     await host.cmd('power', { value: 'reset' });
     await waitForState(modem, 'rebooting');
@@ -119,7 +126,9 @@ describe('virtual modem life cycle', () => {
     await modem.start();
     const first = await intoFirehose(bus);
     await first.host.cmd('program', nandAttrs(PS, 0, 16));
-    await expect(first.host.writeData(new Uint8Array(16 * PS)).then(() => first.host.reply())).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
+    await expect(first.host.writeData(new Uint8Array(16 * PS)).then(() => first.host.reply())).rejects.toMatchObject({
+      code: 'DEVICE_DISCONNECTED',
+    });
     await waitForState(modem, 'edl');
     const second = await intoFirehose(bus);
     expect((await second.host.cmd('nop')).ack).toBe(true);
@@ -152,7 +161,10 @@ describe('virtual modem life cycle', () => {
   it('keeps its NAND in the state folder across instances', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modem-state-'));
     try {
-      const a = new VirtualModem({ model: 'eg25g', totalBlocks: 256, reEnumerateDelayMs: 20, stateDir: dir }, new MemoryBus());
+      const a = new VirtualModem(
+        { model: 'eg25g', totalBlocks: 256, reEnumerateDelayMs: 20, stateDir: dir },
+        new MemoryBus(),
+      );
       await a.start();
       const { host } = await intoFirehose(a.port as MemoryBus);
       for (const img of bootImages()) await programImage(host, img.start, img.image, img.name);

@@ -23,7 +23,9 @@ function natives(): NativeOpeners & { used: string[] } {
 describe('AutoEdlOpener', () => {
   it('opens the tty a driver made of the EDL interface', async () => {
     const n = natives();
-    const pipe = await new AutoEdlOpener(async () => ({ usbAvailable: true, edl: { tty: '/dev/ttyUSB0' } }), n).open({ timeoutMs: 1000 });
+    const pipe = await new AutoEdlOpener(async () => ({ usbAvailable: true, edl: { tty: '/dev/ttyUSB0' } }), n).open({
+      timeoutMs: 1000,
+    });
     expect(pipe.name).toBe('serial /dev/ttyUSB0 (host side)');
     expect(n.used).toEqual(['serial /dev/ttyUSB0']);
   });
@@ -38,7 +40,8 @@ describe('AutoEdlOpener', () => {
   it('waits for the module to appear, and says so when it never does', async () => {
     const n = natives();
     let looks = 0;
-    const later = async (): Promise<EdlSighting> => (++looks >= 3 ? { usbAvailable: true, edl: { tty: 'COM7' } } : { usbAvailable: true });
+    const later = async (): Promise<EdlSighting> =>
+      ++looks >= 3 ? { usbAvailable: true, edl: { tty: 'COM7' } } : { usbAvailable: true };
     expect((await new AutoEdlOpener(later, n).open({ timeoutMs: 5000 })).name).toBe('serial COM7 (host side)');
     expect(looks).toBe(3);
     const never = await rejection(new AutoEdlOpener(async () => ({ usbAvailable: true }), n).open({ timeoutMs: 300 }));
@@ -53,6 +56,6 @@ describe('AutoEdlOpener', () => {
       throw new Error('sysfs went away');
     }, n).open({ timeoutMs: 10_000, signal: ctl.signal });
     ctl.abort();
-    expect((await rejection(waiting) as RescueError).code).toBe('CANCELLED');
+    expect(((await rejection(waiting)) as RescueError).code).toBe('CANCELLED');
   });
 });

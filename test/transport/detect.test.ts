@@ -8,7 +8,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeDetectCommand, formatDetectResult } from '../../src-main/cli/commands/detect.js';
 import type { CliIo } from '../../src-main/cli/io.js';
 import { detectDevices } from '../../src-main/flows/detect.js';
-import { LibusbEnumerator, SysfsUsbEnumerator, createUsbEnumerator, type UsbEnumerator } from '../../src-main/platform/usb-enumerator.js';
+import {
+  LibusbEnumerator,
+  SysfsUsbEnumerator,
+  createUsbEnumerator,
+  type UsbEnumerator,
+} from '../../src-main/platform/usb-enumerator.js';
 import { usbError, LIBUSB, type UsbApi } from '../../src-main/transport/usb-api.js';
 import { FakeUsbApi, FakeUsbDevice } from './fake-usb.js';
 
@@ -103,9 +108,20 @@ const edlWithQcserial: FakeDevice = {
   interfaces: [{ number: 0, cls: 'ff', sub: 'ff', proto: 'ff', driver: 'qcserial', ttys: ['ttyUSB0'] }],
 };
 
-const crashDump: FakeDevice = { name: '1-4', vid: '05c6', pid: '900e', interfaces: [{ number: 0, cls: 'ff', sub: 'ff', proto: 'ff' }] };
+const crashDump: FakeDevice = {
+  name: '1-4',
+  vid: '05c6',
+  pid: '900e',
+  interfaces: [{ number: 0, cls: 'ff', sub: 'ff', proto: 'ff' }],
+};
 
-const mouse: FakeDevice = { name: '1-5', vid: '046d', pid: 'c077', product: 'USB Optical Mouse', interfaces: [{ number: 0, cls: '03', sub: '01', proto: '02', driver: 'usbhid' }] };
+const mouse: FakeDevice = {
+  name: '1-5',
+  vid: '046d',
+  pid: 'c077',
+  product: 'USB Optical Mouse',
+  interfaces: [{ number: 0, cls: '03', sub: '01', proto: '02', driver: 'usbhid' }],
+};
 
 describe('SysfsUsbEnumerator', () => {
   it('reads IDs, strings, interfaces, drivers and ttys from sysfs', async () => {
@@ -115,7 +131,13 @@ describe('SysfsUsbEnumerator', () => {
     const list = await e.list();
     expect(list.map((d) => d.busPath)).toEqual(['1-1.3', '1-2', '1-4', '1-5']); // root hub "usb1" is not a device entry
     const ec25 = list[0]!;
-    expect(ec25).toMatchObject({ vendorId: 0x2c7c, productId: 0x0125, manufacturer: 'Quectel', product: 'EC25-AF', serial: 'b8d3c1f0' });
+    expect(ec25).toMatchObject({
+      vendorId: 0x2c7c,
+      productId: 0x0125,
+      manufacturer: 'Quectel',
+      product: 'EC25-AF',
+      serial: 'b8d3c1f0',
+    });
     expect(ec25.interfaces.map((i) => [i.number, i.class, i.subclass, i.protocol, i.driver, i.ttys])).toEqual([
       [0, 0xff, 0xff, 0xff, 'option', ['/dev/ttyUSB1']],
       [1, 0xff, 0, 0, 'option', ['/dev/ttyUSB2']],
@@ -129,14 +151,24 @@ describe('SysfsUsbEnumerator', () => {
   });
 
   it('finds cdc-acm ttys under tty/', async () => {
-    const root = fakeSysfs([{ name: '2-1', vid: '2c7c', pid: '0800', interfaces: [{ number: 2, cls: '02', sub: '02', proto: '01', driver: 'cdc_acm', acmTty: 'ttyACM0' }] }]);
+    const root = fakeSysfs([
+      {
+        name: '2-1',
+        vid: '2c7c',
+        pid: '0800',
+        interfaces: [{ number: 2, cls: '02', sub: '02', proto: '01', driver: 'cdc_acm', acmTty: 'ttyACM0' }],
+      },
+    ]);
     const [dev] = await new SysfsUsbEnumerator(root).list();
     expect(dev!.interfaces[0]!.ttys).toEqual(['/dev/ttyACM0']);
   });
 
   it('skips entries with malformed or missing IDs instead of failing', async () => {
     const root = fakeSysfs([edlWithQcserial, { ...mouse, name: '1-6' }]);
-    writeFileSync(join(root, 'bus', 'usb', 'devices', '1-6', 'idVendor'), 'not hex at all, and much too long\n'.repeat(100));
+    writeFileSync(
+      join(root, 'bus', 'usb', 'devices', '1-6', 'idVendor'),
+      'not hex at all, and much too long\n'.repeat(100),
+    );
     const list = await new SysfsUsbEnumerator(root).list();
     expect(list.map((d) => d.busPath)).toEqual(['1-2']);
   });
@@ -145,7 +177,10 @@ describe('SysfsUsbEnumerator', () => {
     const root = mkdtempSync(join(tmpdir(), 'no-usb-sysfs-'));
     roots.push(root);
     const e = new SysfsUsbEnumerator(root);
-    expect(await e.availability()).toEqual({ available: false, reason: `no USB subsystem on this machine (${join(root, 'bus', 'usb')} is missing)` });
+    expect(await e.availability()).toEqual({
+      available: false,
+      reason: `no USB subsystem on this machine (${join(root, 'bus', 'usb')} is missing)`,
+    });
     expect(await e.list()).toEqual([]);
   });
 
@@ -161,19 +196,29 @@ describe('LibusbEnumerator', () => {
   it('lists IDs, bus paths and interface classes from libusb', async () => {
     const api = new FakeUsbApi([new FakeUsbDevice(0x05c6, 0x9008, 2, [3], 4)], 'win32');
     const [dev] = await new LibusbEnumerator(api).list();
-    expect(dev).toEqual({ vendorId: 0x05c6, productId: 0x9008, busPath: '2-3', interfaces: [{ number: 0, class: 0xff, subclass: 0xff, protocol: 0x10, ttys: [] }] });
+    expect(dev).toEqual({
+      vendorId: 0x05c6,
+      productId: 0x9008,
+      busPath: '2-3',
+      interfaces: [{ number: 0, class: 0xff, subclass: 0xff, protocol: 0x10, ttys: [] }],
+    });
   });
 
   it('reports unavailability when libusb cannot list devices', async () => {
-    const broken: UsbApi = { platform: 'darwin', listDevices: () => Promise.reject(usbError(LIBUSB.ERROR_OTHER, 'libusb_init failed')) };
+    const broken: UsbApi = {
+      platform: 'darwin',
+      listDevices: () => Promise.reject(usbError(LIBUSB.ERROR_OTHER, 'libusb_init failed')),
+    };
     const a = await new LibusbEnumerator(broken).availability();
     expect(a).toMatchObject({ available: false, reason: expect.stringContaining('libusb_init failed') });
   });
 });
 
 describe('detectDevices', () => {
-  it('tells each modem\'s mode and what it means, ignoring other devices', async () => {
-    const result = await detectDevices(new SysfsUsbEnumerator(fakeSysfs([ec25Normal, edlWithQcserial, crashDump, mouse])));
+  it("tells each modem's mode and what it means, ignoring other devices", async () => {
+    const result = await detectDevices(
+      new SysfsUsbEnumerator(fakeSysfs([ec25Normal, edlWithQcserial, crashDump, mouse])),
+    );
     expect(result.usbAvailable).toBe(true);
     expect(result.devices.map((d) => [d.busPath, d.id, d.mode])).toEqual([
       ['1-1.3', '2c7c:0125', 'normal'],
@@ -206,8 +251,18 @@ describe('detectDevices', () => {
   });
 
   it('reports a machine without USB with the reason', async () => {
-    const none: UsbEnumerator = { availability: async () => ({ available: false, reason: 'no USB subsystem on this machine (/sys/bus/usb is missing)' }), list: async () => [] };
-    expect(await detectDevices(none)).toEqual({ usbAvailable: false, reason: 'no USB subsystem on this machine (/sys/bus/usb is missing)', devices: [] });
+    const none: UsbEnumerator = {
+      availability: async () => ({
+        available: false,
+        reason: 'no USB subsystem on this machine (/sys/bus/usb is missing)',
+      }),
+      list: async () => [],
+    };
+    expect(await detectDevices(none)).toEqual({
+      usbAvailable: false,
+      reason: 'no USB subsystem on this machine (/sys/bus/usb is missing)',
+      devices: [],
+    });
   });
 });
 
@@ -245,7 +300,10 @@ describe('detect command', () => {
     const root = fakeSysfs([edlWithQcserial]);
     const io = captureIo();
     expect(await makeDetectCommand(() => new SysfsUsbEnumerator(root)).run(['--json'], io)).toBe(0);
-    const parsed = JSON.parse(io.stdout) as { usbAvailable: boolean; devices: { id: string; mode: string; edlTty: string }[] };
+    const parsed = JSON.parse(io.stdout) as {
+      usbAvailable: boolean;
+      devices: { id: string; mode: string; edlTty: string }[];
+    };
     expect(parsed.usbAvailable).toBe(true);
     expect(parsed.devices).toEqual([expect.objectContaining({ id: '05c6:9008', mode: 'edl', edlTty: '/dev/ttyUSB0' })]);
   });
@@ -263,11 +321,23 @@ describe('detect command', () => {
     roots.push(root);
     const io = captureIo();
     expect(await makeDetectCommand(() => new SysfsUsbEnumerator(root)).run(['--json'], io)).toBe(0);
-    expect(JSON.parse(io.stdout)).toMatchObject({ usbAvailable: false, reason: expect.stringContaining('no USB subsystem'), devices: [] });
-    expect(formatDetectResult({ usbAvailable: false, reason: 'no USB subsystem on this machine (/sys/bus/usb is missing)', devices: [] })).toContain('/sys/bus/usb is missing');
+    expect(JSON.parse(io.stdout)).toMatchObject({
+      usbAvailable: false,
+      reason: expect.stringContaining('no USB subsystem'),
+      devices: [],
+    });
+    expect(
+      formatDetectResult({
+        usbAvailable: false,
+        reason: 'no USB subsystem on this machine (/sys/bus/usb is missing)',
+        devices: [],
+      }),
+    ).toContain('/sys/bus/usb is missing');
   });
 
   it('rejects unknown options as a usage error', async () => {
-    await expect(makeDetectCommand(() => new SysfsUsbEnumerator('/nonexistent')).run(['--bogus'], captureIo())).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(
+      makeDetectCommand(() => new SysfsUsbEnumerator('/nonexistent')).run(['--bogus'], captureIo()),
+    ).rejects.toMatchObject({ code: 'USAGE' });
   });
 });

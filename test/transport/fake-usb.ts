@@ -2,7 +2,14 @@
 // asynchronously, IN transfers wait for data the "device" sends, timeouts and cancellation
 // complete with the matching LIBUSB_TRANSFER_* status. Every call is logged for assertions.
 
-import type { UsbApi, UsbDeviceHandle, UsbError, UsbInterfaceInfo, UsbTransferDone, UsbTransferHandle } from '../../src-main/transport/usb-api.js';
+import type {
+  UsbApi,
+  UsbDeviceHandle,
+  UsbError,
+  UsbInterfaceInfo,
+  UsbTransferDone,
+  UsbTransferHandle,
+} from '../../src-main/transport/usb-api.js';
 import { LIBUSB, usbError } from '../../src-main/transport/usb-api.js';
 
 export interface FakeTransfer {

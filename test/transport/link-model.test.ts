@@ -32,7 +32,10 @@ describe('link model arithmetic', () => {
   it('theoreticalSeconds sums the transfers', () => {
     const transfers = [{ bytes: 1024 * 1024 }, { bytes: 0 }, { bytes: 100 }];
     expect(theoreticalSeconds(transfers, link)).toBeCloseTo(1.048676 + 0.000612 + 0.000612, 9);
-    expect(new LinkModel(link, fakeClock()).theoreticalSeconds(transfers)).toBeCloseTo(theoreticalSeconds(transfers, link), 12);
+    expect(new LinkModel(link, fakeClock()).theoreticalSeconds(transfers)).toBeCloseTo(
+      theoreticalSeconds(transfers, link),
+      12,
+    );
   });
 
   it('usb2HighSpeed is 35 MB/s with 512-byte packets', () => {

@@ -53,7 +53,9 @@ describe.skipIf(!socat)('PtyPort', () => {
     cleanups.push(() => host1.close());
     await exchange(host1, device1, [1, 2, 3]);
 
-    const pendingHostRead = expect(host1.read(64, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
+    const pendingHostRead = expect(host1.read(64, { timeoutMs: 5000 })).rejects.toMatchObject({
+      code: 'DEVICE_DISCONNECTED',
+    });
     await port.unplug();
     await pendingHostRead;
     expect(existsSync(hostPath)).toBe(false);

@@ -33,7 +33,10 @@ async function openPair(): Promise<{ a: BulkPipe; b: BulkPipe; socat: SocatPair;
   cleanups.push(() => pair.stop());
   const a = new SerialPipe(await openSerialPort(pathA, 115200, 2000));
   const b = new SerialPipe(await openSerialPort(pathB, 115200, 2000));
-  cleanups.push(() => a.close(), () => b.close());
+  cleanups.push(
+    () => a.close(),
+    () => b.close(),
+  );
   return { a, b, socat: pair, pathA, pathB };
 }
 
@@ -72,7 +75,8 @@ withSocat('SerialPipe over a pty pair', () => {
       data[i] = x >>> 24;
     }
     const reading = new PipeReader(b, 1024 * 1024).readExact(size, { timeoutMs: 20_000 });
-    for (let off = 0; off < size; off += 1024 * 1024) await a.write(data.subarray(off, off + 1024 * 1024), { timeoutMs: 20_000 });
+    for (let off = 0; off < size; off += 1024 * 1024)
+      await a.write(data.subarray(off, off + 1024 * 1024), { timeoutMs: 20_000 });
     const got = await reading;
     expect(got.length).toBe(size);
     expect(Buffer.compare(Buffer.from(got), Buffer.from(data))).toBe(0);
@@ -130,7 +134,9 @@ withSocat('SerialPipe over a pty pair', () => {
     await pair.stop();
     await pending;
     await expect(a.read(100, { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
-    await expect(a.write(new Uint8Array(10), { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
+    await expect(a.write(new Uint8Array(10), { timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'DEVICE_DISCONNECTED',
+    });
     expect(a.closed).toBe(true);
   });
 
@@ -181,17 +187,38 @@ withSocat('SerialOpener', () => {
 
 describe('serial open errors', () => {
   it('maps missing, forbidden and busy ports to what a person can act on', () => {
-    expect(mapSerialOpenError(new Error('Error: No such file or directory, cannot open /dev/ttyUSB0'), '/dev/ttyUSB0', 'linux').code).toBe('DEVICE_NOT_FOUND');
-    const perm = mapSerialOpenError(new Error('Error: Permission denied, cannot open /dev/ttyUSB0'), '/dev/ttyUSB0', 'linux');
+    expect(
+      mapSerialOpenError(
+        new Error('Error: No such file or directory, cannot open /dev/ttyUSB0'),
+        '/dev/ttyUSB0',
+        'linux',
+      ).code,
+    ).toBe('DEVICE_NOT_FOUND');
+    const perm = mapSerialOpenError(
+      new Error('Error: Permission denied, cannot open /dev/ttyUSB0'),
+      '/dev/ttyUSB0',
+      'linux',
+    );
     expect(perm.code).toBe('HOST_PERMISSION');
     expect(perm.message).toMatch(/dialout|udev/);
-    expect(mapSerialOpenError(new Error('Error Resource temporarily unavailable Cannot lock port'), '/dev/ttyUSB0', 'linux').code).toBe('DEVICE_OPEN_FAILED');
-    expect(mapSerialOpenError(Object.assign(new Error('open failed'), { code: 'EBUSY' }), '/dev/ttyUSB0', 'linux').code).toBe('DEVICE_OPEN_FAILED');
-    expect(mapSerialOpenError(new Error('Opening COM7: Access denied'), 'COM7', 'win32').code).toBe('DEVICE_OPEN_FAILED');
-    expect(mapSerialOpenError(new Error('Opening COM7: File not found'), 'COM7', 'win32').code).toBe('DEVICE_NOT_FOUND');
+    expect(
+      mapSerialOpenError(new Error('Error Resource temporarily unavailable Cannot lock port'), '/dev/ttyUSB0', 'linux')
+        .code,
+    ).toBe('DEVICE_OPEN_FAILED');
+    expect(
+      mapSerialOpenError(Object.assign(new Error('open failed'), { code: 'EBUSY' }), '/dev/ttyUSB0', 'linux').code,
+    ).toBe('DEVICE_OPEN_FAILED');
+    expect(mapSerialOpenError(new Error('Opening COM7: Access denied'), 'COM7', 'win32').code).toBe(
+      'DEVICE_OPEN_FAILED',
+    );
+    expect(mapSerialOpenError(new Error('Opening COM7: File not found'), 'COM7', 'win32').code).toBe(
+      'DEVICE_NOT_FOUND',
+    );
   });
 
   it.skipIf(!socat)('opening a path that is not there fails with DEVICE_NOT_FOUND', async () => {
-    await expect(openSerialPort(join(tmpdir(), 'no-such-tty-here'), 115200, 2000)).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    await expect(openSerialPort(join(tmpdir(), 'no-such-tty-here'), 115200, 2000)).rejects.toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+    });
   });
 });

@@ -1,7 +1,13 @@
 // The libusb transport against a fake of the libusb slice (there is no USB hardware here).
 
 import { describe, expect, it } from 'vitest';
-import { UsbEdlOpener, busPathOf, findBulkInterface, listUsbDevices, MAX_TRANSFER_BYTES } from '../../src-main/transport/usb.js';
+import {
+  UsbEdlOpener,
+  busPathOf,
+  findBulkInterface,
+  listUsbDevices,
+  MAX_TRANSFER_BYTES,
+} from '../../src-main/transport/usb.js';
 import { LIBUSB, libusbApi, usbError } from '../../src-main/transport/usb-api.js';
 import { mapUsbError } from '../../src-main/transport/usb-errors.js';
 import type { BulkPipe } from '../../src-main/transport/transport.js';
@@ -9,7 +15,9 @@ import { FakeUsbApi, FakeUsbDevice, edlInterfaces } from './fake-usb.js';
 
 const io = { timeoutMs: 2000 };
 
-async function openFake(options: { mps?: number; platform?: NodeJS.Platform; device?: FakeUsbDevice } = {}): Promise<{ pipe: BulkPipe; dev: FakeUsbDevice }> {
+async function openFake(
+  options: { mps?: number; platform?: NodeJS.Platform; device?: FakeUsbDevice } = {},
+): Promise<{ pipe: BulkPipe; dev: FakeUsbDevice }> {
   const dev = options.device ?? new FakeUsbDevice(0x05c6, 0x9008, 3, [1, 2], 7, edlInterfaces(options.mps ?? 512));
   const opener = new UsbEdlOpener({ api: new FakeUsbApi([dev], options.platform ?? 'linux'), pollMs: 10 });
   return { pipe: await opener.open(io), dev };
@@ -125,7 +133,10 @@ describe('UsbBulkPipe', () => {
   it('maps IO errors and stalls during transfers to DEVICE_DISCONNECTED', async () => {
     const { pipe, dev } = await openFake();
     dev.outError = usbError(LIBUSB.TRANSFER_STALL);
-    await expect(pipe.write(new Uint8Array(4), io)).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED', message: expect.stringContaining('STALL') });
+    await expect(pipe.write(new Uint8Array(4), io)).rejects.toMatchObject({
+      code: 'DEVICE_DISCONNECTED',
+      message: expect.stringContaining('STALL'),
+    });
     dev.outError = usbError(LIBUSB.ERROR_IO);
     await expect(pipe.write(new Uint8Array(4), io)).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
   });
@@ -177,7 +188,10 @@ describe('opening the EDL device', () => {
     const api = new FakeUsbApi([new FakeUsbDevice(0x2c7c, 0x0125)]);
     const opener = new UsbEdlOpener({ api, pollMs: 5 });
     expect(opener.description).toContain('05c6:9008');
-    await expect(opener.open({ timeoutMs: 60 })).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND', message: expect.stringContaining('05c6:9008') });
+    await expect(opener.open({ timeoutMs: 60 })).rejects.toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+      message: expect.stringContaining('05c6:9008'),
+    });
     expect(api.listCalls).toBeGreaterThan(2);
   });
 
@@ -200,7 +214,9 @@ describe('opening the EDL device', () => {
     const dev = new FakeUsbDevice();
     dev.failOn.open = usbError(LIBUSB.ERROR_ACCESS);
     const api = new FakeUsbApi([dev], 'linux');
-    const err = await new UsbEdlOpener({ api, pollMs: 5, openRetryMs: 30 }).open({ timeoutMs: 5000 }).catch((e: unknown) => e);
+    const err = await new UsbEdlOpener({ api, pollMs: 5, openRetryMs: 30 })
+      .open({ timeoutMs: 5000 })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'HOST_PERMISSION', message: expect.stringMatching(/udev/) });
     expect(api.listCalls).toBeGreaterThan(1); // it retried while udev might still be working
   });
@@ -208,30 +224,57 @@ describe('opening the EDL device', () => {
   it('a permission problem on Windows points at the WinUSB driver', async () => {
     const dev = new FakeUsbDevice();
     dev.failOn.open = usbError(LIBUSB.ERROR_NOT_SUPPORTED);
-    const err = await new UsbEdlOpener({ api: new FakeUsbApi([dev], 'win32'), pollMs: 5, openRetryMs: 0 }).open(io).catch((e: unknown) => e);
+    const err = await new UsbEdlOpener({ api: new FakeUsbApi([dev], 'win32'), pollMs: 5, openRetryMs: 0 })
+      .open(io)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'HOST_PERMISSION', message: expect.stringContaining('WinUSB') });
   });
 
   it('a busy interface is DEVICE_OPEN_FAILED and the detached driver is given back', async () => {
     const dev = new FakeUsbDevice();
     dev.failOn.claim = usbError(LIBUSB.ERROR_BUSY);
-    const err = await new UsbEdlOpener({ api: new FakeUsbApi([dev], 'linux'), pollMs: 5, openRetryMs: 0 }).open(io).catch((e: unknown) => e);
+    const err = await new UsbEdlOpener({ api: new FakeUsbApi([dev], 'linux'), pollMs: 5, openRetryMs: 0 })
+      .open(io)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'DEVICE_OPEN_FAILED' });
-    expect(dev.calls).toEqual(['open', 'isKernelDriverActive(0)', 'detachKernelDriver(0)', 'claimInterface(0)', 'attachKernelDriver(0)', 'close']);
+    expect(dev.calls).toEqual([
+      'open',
+      'isKernelDriverActive(0)',
+      'detachKernelDriver(0)',
+      'claimInterface(0)',
+      'attachKernelDriver(0)',
+      'close',
+    ]);
   });
 
   it('refuses a device without a vendor-specific bulk interface', async () => {
-    const odd = new FakeUsbDevice(0x05c6, 0x9008, 1, [1], 2, [{ number: 0, alternate: 0, class: 0x02, subclass: 0, protocol: 0, endpoints: [] }]);
-    const err = await new UsbEdlOpener({ api: new FakeUsbApi([odd]), pollMs: 5, openRetryMs: 0 }).open(io).catch((e: unknown) => e);
+    const odd = new FakeUsbDevice(0x05c6, 0x9008, 1, [1], 2, [
+      { number: 0, alternate: 0, class: 0x02, subclass: 0, protocol: 0, endpoints: [] },
+    ]);
+    const err = await new UsbEdlOpener({ api: new FakeUsbApi([odd]), pollMs: 5, openRetryMs: 0 })
+      .open(io)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'DEVICE_OPEN_FAILED', message: expect.stringContaining('bulk') });
   });
 });
 
 describe('helpers', () => {
   it('finds the class 0xff interface with one bulk IN and one bulk OUT', () => {
-    const interrupt = { number: 0, alternate: 0, class: 0xff, subclass: 0, protocol: 0, endpoints: [{ address: 0x83, direction: 'in' as const, transferType: 'interrupt' as const, maxPacketSize: 8 }] };
+    const interrupt = {
+      number: 0,
+      alternate: 0,
+      class: 0xff,
+      subclass: 0,
+      protocol: 0,
+      endpoints: [{ address: 0x83, direction: 'in' as const, transferType: 'interrupt' as const, maxPacketSize: 8 }],
+    };
     const edl = edlInterfaces(1024)[0]!;
-    expect(findBulkInterface([interrupt, { ...edl, number: 2 }])).toEqual({ interfaceNumber: 2, inEndpoint: 0x81, outEndpoint: 0x01, maxPacketSize: 1024 });
+    expect(findBulkInterface([interrupt, { ...edl, number: 2 }])).toEqual({
+      interfaceNumber: 2,
+      inEndpoint: 0x81,
+      outEndpoint: 0x01,
+      maxPacketSize: 1024,
+    });
     expect(findBulkInterface([interrupt])).toBeUndefined();
   });
 
@@ -261,7 +304,7 @@ describe('helpers', () => {
     expect(list).toEqual([{ vendorId: 0x2c7c, productId: 0x0125, busNumber: 1, portPath: '4.2', deviceAddress: 11 }]);
   });
 
-  it('the real libusb loads and lists this machine\'s USB devices without crashing (none here)', async () => {
+  it("the real libusb loads and lists this machine's USB devices without crashing (none here)", async () => {
     const list = await listUsbDevices(libusbApi());
     expect(Array.isArray(list)).toBe(true);
   });

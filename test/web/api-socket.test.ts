@@ -24,7 +24,10 @@ afterEach(async () => {
 
 const wsUrl = (token = server.token): string => `ws://127.0.0.1:${server.port}/api?token=${token}`;
 const deviceState: DeviceState = { usbAvailable: true, devices: [], demo: true, updatedAt: 1 };
-const hasId = (id: unknown) => (m: Record<string, unknown>): boolean => m.id === id;
+const hasId =
+  (id: unknown) =>
+  (m: Record<string, unknown>): boolean =>
+    m.id === id;
 
 describe('web server: the API socket', () => {
   it('refuses a socket without the token, with a wrong one, or on another path', async () => {
@@ -42,8 +45,9 @@ describe('web server: the API socket', () => {
     ok.ws.close();
   });
 
-  it('answers a call with the service\'s result, passing the params through', async () => {
-    service.handler = async (method, params) => (method === 'setDemoMode' ? { ...deviceState, demo: (params as { on: boolean }).on } : null);
+  it("answers a call with the service's result, passing the params through", async () => {
+    service.handler = async (method, params) =>
+      method === 'setDemoMode' ? { ...deviceState, demo: (params as { on: boolean }).on } : null;
     const s = await openSocket(wsUrl());
     s.ws.send(JSON.stringify({ id: 7, method: 'setDemoMode', params: { on: false } }));
     const reply = await s.next(hasId(7));
@@ -64,7 +68,12 @@ describe('web server: the API socket', () => {
     s.ws.send(JSON.stringify({ id: 1, method: 'flash', params: { packagePath: root, verify: true } }));
     const r1 = await s.next(hasId(1));
     expect(r1.ok).toBe(false);
-    expect(r1.error).toEqual({ code: 'DEVICE_TIMEOUT', category: 'device', message: 'The modem stopped answering. No answer for 5 s.', nextStep: expect.stringContaining('replug') });
+    expect(r1.error).toEqual({
+      code: 'DEVICE_TIMEOUT',
+      category: 'device',
+      message: 'The modem stopped answering. No answer for 5 s.',
+      nextStep: expect.stringContaining('replug'),
+    });
     s.ws.send(JSON.stringify({ id: 2, method: 'finish', params: {} }));
     const r2 = await s.next(hasId(2));
     expect((r2.error as { code: string }).code).toBe('INTERNAL');
@@ -126,7 +135,9 @@ describe('web server: the API socket', () => {
     service.emit({ type: 'devices', state: deviceState });
     service.emit({ type: 'busy', method: 'flash' });
     expect(await a.next((m) => 'event' in m)).toEqual({ event: { type: 'devices', state: deviceState } });
-    expect(await b.next((m) => (m.event as { type?: string } | undefined)?.type === 'busy')).toEqual({ event: { type: 'busy', method: 'flash' } });
+    expect(await b.next((m) => (m.event as { type?: string } | undefined)?.type === 'busy')).toEqual({
+      event: { type: 'busy', method: 'flash' },
+    });
     a.ws.close();
     await a.closed;
     await expect.poll(() => service.listeners.size).toBe(1);
@@ -138,7 +149,12 @@ describe('web server: the API socket', () => {
 
   it('drops the answer of a call whose socket closed meanwhile', async () => {
     let release: (() => void) | undefined;
-    service.handler = (method) => (method === 'flash' ? new Promise((resolve) => { release = () => resolve('late'); }) : Promise.resolve('now'));
+    service.handler = (method) =>
+      method === 'flash'
+        ? new Promise((resolve) => {
+            release = () => resolve('late');
+          })
+        : Promise.resolve('now');
     const s = await openSocket(wsUrl());
     s.ws.send(JSON.stringify({ id: 1, method: 'flash', params: { packagePath: root, verify: true } }));
     await expect.poll(() => release !== undefined).toBe(true);

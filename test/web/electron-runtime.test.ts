@@ -33,7 +33,9 @@ describe('finding the Electron runtime for npm start', () => {
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'app' }));
     const found = await findElectronRuntime({ probe: defaultProbe(dir) });
     expect(found).toEqual({ available: false, reason: 'the electron package is not installed (run `npm install`)' });
-    expect(fallbackMessage('x')).toBe('The Electron runtime is not available on this machine (x); serving the wizard in your browser instead.');
+    expect(fallbackMessage('x')).toBe(
+      'The Electron runtime is not available on this machine (x); serving the wizard in your browser instead.',
+    );
   });
 
   it('this checkout has the electron package (a devDependency) and only looks when asked not to fetch', async () => {
@@ -46,7 +48,11 @@ describe('finding the Electron runtime for npm start', () => {
   it('downloads a missing runtime with the package install script, then uses it', async () => {
     await electronPackage(FAKE_DOWNLOAD);
     const told: number[] = [];
-    const found = await findElectronRuntime({ probe: defaultProbe(dir), timeoutMs: 20_000, onFetch: (ms) => told.push(ms) });
+    const found = await findElectronRuntime({
+      probe: defaultProbe(dir),
+      timeoutMs: 20_000,
+      onFetch: (ms) => told.push(ms),
+    });
     expect(told).toEqual([20_000]);
     expect(found).toEqual({ available: true, binary: join(dir, 'node_modules', 'electron', 'dist', 'electron') });
     // Once there, no second download.
@@ -56,7 +62,9 @@ describe('finding the Electron runtime for npm start', () => {
   });
 
   it('offline: the download error becomes the reason, quickly', async () => {
-    await electronPackage(`console.error('Error: getaddrinfo ENOTFOUND github.com'); console.error('    at x (y.js:1:1)'); process.exit(1);`);
+    await electronPackage(
+      `console.error('Error: getaddrinfo ENOTFOUND github.com'); console.error('    at x (y.js:1:1)'); process.exit(1);`,
+    );
     const found = await findElectronRuntime({ probe: defaultProbe(dir), timeoutMs: 20_000 });
     expect(found).toEqual({
       available: false,
@@ -90,7 +98,10 @@ describe('finding the Electron runtime for npm start', () => {
     // A download that "succeeds" without leaving a binary is not taken at its word.
     await rm(bin);
     const found = await findElectronRuntime({ probe: defaultProbe(dir) });
-    expect(found).toEqual({ available: false, reason: 'the Electron runtime could not be downloaded: the download ended but left no executable binary' });
+    expect(found).toEqual({
+      available: false,
+      reason: 'the Electron runtime could not be downloaded: the download ended but left no executable binary',
+    });
   });
 
   it('runBounded reports a script that cannot start', async () => {
@@ -99,4 +110,3 @@ describe('finding the Electron runtime for npm start', () => {
     expect(outcome.detail).toMatch(/Cannot find module/);
   });
 });
-

@@ -33,7 +33,10 @@ export async function makeRendererDir(): Promise<{ root: string; dir: string }> 
   const root = await mkdtemp(join(tmpdir(), 'mr-web-'));
   const dir = join(root, 'dist-renderer');
   await mkdir(join(dir, 'assets'), { recursive: true });
-  await writeFile(join(dir, 'index.html'), '<!doctype html><title>Modem Rescue</title><script type="module" src="/assets/app.js"></script>');
+  await writeFile(
+    join(dir, 'index.html'),
+    '<!doctype html><title>Modem Rescue</title><script type="module" src="/assets/app.js"></script>',
+  );
   await writeFile(join(dir, 'assets', 'app.js'), 'console.log("wizard");');
   await writeFile(join(dir, 'assets', 'app.css'), 'body{margin:0}');
   await writeFile(join(root, 'secret.txt'), 'outside the renderer');
@@ -47,14 +50,24 @@ export interface RawResponse {
 }
 
 /** A GET (or other method) with exactly the headers given, Host included. */
-export function rawRequest(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers: { host: `127.0.0.1:${port}`, ...headers }, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method, headers: { host: `127.0.0.1:${port}`, ...headers }, timeout: 5000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end();
@@ -90,7 +103,13 @@ export function openSocket(url: string, headers: Record<string, string> = {}): P
       if (found) return Promise.resolve(found as Record<string, unknown>);
       return new Promise((res, rej) => {
         const timer = setTimeout(() => rej(new Error('no matching message within 5 s')), 5000);
-        waiters.push({ pred, done: (m) => { clearTimeout(timer); res(m); } });
+        waiters.push({
+          pred,
+          done: (m) => {
+            clearTimeout(timer);
+            res(m);
+          },
+        });
       });
     };
     ws.once('open', () => resolve({ ws, messages, next, closed }));

@@ -140,9 +140,14 @@ describe('API socket limits', () => {
     const closed = new Promise<void>((r) => sock.once('close', () => r()));
     await new Promise((r) => sock.once('connect', r));
     // A WebSocket handshake by hand; afterwards this client never answers a ping.
-    sock.write(`GET /api?token=${s.token} HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    sock.write(
+      `GET /api?token=${s.token} HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     const t0 = Date.now();
-    await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('not dropped within 5 s')), 5000))]);
+    await Promise.race([
+      closed,
+      new Promise((_, rej) => setTimeout(() => rej(new Error('not dropped within 5 s')), 5000)),
+    ]);
     expect(text).toMatch(/^HTTP\/1\.1 101/);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
   });

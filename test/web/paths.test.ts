@@ -77,7 +77,14 @@ describe.runIf(posix)('paths in API calls', () => {
     await serve(fake);
     expect((await call('backup', { deviceId: 'demo', folder: path.join(home, 'backups') })).ok).toBe(true);
     expect((await call('backup', { deviceId: 'demo', folder: path.join(home, 'new', 'deeper') })).ok).toBe(true);
-    for (const folder of [outside, path.join(home, 'link-out'), path.join(home, 'link-out', 'sub'), path.join(home, '..', 'elsewhere'), '/etc/cron.d', '/dev']) {
+    for (const folder of [
+      outside,
+      path.join(home, 'link-out'),
+      path.join(home, 'link-out', 'sub'),
+      path.join(home, '..', 'elsewhere'),
+      '/etc/cron.d',
+      '/dev',
+    ]) {
       const e = refusal(await call('backup', { deviceId: 'demo', folder }));
       expect(e.code, folder).toBe('USAGE');
       expect(e.message).toMatch(/is outside your home folder/);
@@ -86,7 +93,10 @@ describe.runIf(posix)('paths in API calls', () => {
     const e = refusal(await call('backup', { deviceId: 'demo', folder: fifo }));
     expect(e.code).toBe('NOT_A_FILE');
     expect(e.message).toMatch(/pipe \(FIFO\), not a folder/);
-    expect(fake.calls.map((c) => (c.params as { folder: string }).folder)).toEqual([path.join(home, 'backups'), path.join(home, 'new', 'deeper')]);
+    expect(fake.calls.map((c) => (c.params as { folder: string }).folder)).toEqual([
+      path.join(home, 'backups'),
+      path.join(home, 'new', 'deeper'),
+    ]);
   });
 
   it('a folder chosen in this session is writable although outside the home', async () => {
@@ -99,10 +109,18 @@ describe.runIf(posix)('paths in API calls', () => {
     const fake = new FakeService();
     await serve(fake);
     const cases: [ApiMethod, Record<string, unknown>, RegExp][] = [
-      ['inspectPackage', { path: '/dev/zero' }, /\/dev\/zero is a character device, not a package folder or a \.zip file/],
+      [
+        'inspectPackage',
+        { path: '/dev/zero' },
+        /\/dev\/zero is a character device, not a package folder or a \.zip file/,
+      ],
       ['inspectPackage', { path: fifo }, /pipe \(FIFO\), not a package folder/],
       ['flash', { packagePath: '/dev/zero', verify: true }, /character device/],
-      ['restore', { deviceId: 'demo', file: '/dev/zero', dryRun: true }, /\/dev\/zero is a character device, not a regular file/],
+      [
+        'restore',
+        { deviceId: 'demo', file: '/dev/zero', dryRun: true },
+        /\/dev\/zero is a character device, not a regular file/,
+      ],
       ['restore', { deviceId: 'demo', file: fifo, dryRun: true }, /pipe \(FIFO\), not a regular file/],
       ['restore', { deviceId: 'demo', file: home, dryRun: true }, /is a folder, not a regular file/],
     ];
@@ -139,8 +157,12 @@ describe.runIf(posix)('the real engine behind the policy', () => {
     const e = refusal(await call('restore', { deviceId: 'demo', file: '/dev/zero', dryRun: true }));
     expect(e.code).toBe('NOT_A_FILE');
     // Without the policy (as the Electron app calls it), the engine refuses it as well.
-    await expect(h.service.call('restore', { deviceId: 'demo', file: '/dev/zero', dryRun: true })).rejects.toMatchObject({ code: 'NOT_A_FILE' });
-    await expect(h.service.call('restore', { deviceId: 'demo', file: fifo, dryRun: true })).rejects.toMatchObject({ code: 'NOT_A_FILE' });
+    await expect(
+      h.service.call('restore', { deviceId: 'demo', file: '/dev/zero', dryRun: true }),
+    ).rejects.toMatchObject({ code: 'NOT_A_FILE' });
+    await expect(h.service.call('restore', { deviceId: 'demo', file: fifo, dryRun: true })).rejects.toMatchObject({
+      code: 'NOT_A_FILE',
+    });
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 1024 * 1024);
   });

@@ -49,7 +49,9 @@ function makeIo(isTTY = false) {
   const out: string[] = [];
   const err: string[] = [];
   let firstLine: (line: string) => void = () => undefined;
-  const firstLineSeen = new Promise<string>((r) => { firstLine = r; });
+  const firstLineSeen = new Promise<string>((r) => {
+    firstLine = r;
+  });
   const io: CliIo = {
     out: (t) => {
       if (out.length === 0) firstLine(t.split('\n')[0] ?? '');
@@ -106,7 +108,9 @@ describe('modem-rescue serve', () => {
 
   it('fails with a clear error naming npm run build when the page is not built, before starting anything', async () => {
     const { io } = makeIo();
-    const e = await command(join(root, 'nowhere')).run([], io).catch((x: unknown) => x);
+    const e = await command(join(root, 'nowhere'))
+      .run([], io)
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RescueError);
     expect((e as RescueError).message).toContain('index.html');
     expect((e as RescueError).nextStep).toContain('npm run build');
@@ -115,7 +119,9 @@ describe('modem-rescue serve', () => {
 
   it('rejects a bad --port as a usage error', async () => {
     for (const bad of ['80000', 'abc', '-1']) {
-      const e = await command().run(['--port', bad], makeIo().io).catch((x: unknown) => x);
+      const e = await command()
+        .run(['--port', bad], makeIo().io)
+        .catch((x: unknown) => x);
       expect((e as RescueError).code, bad).toBe('USAGE');
     }
     expect(engine.disposed).toBe(false);
@@ -126,7 +132,11 @@ describe('modem-rescue serve', () => {
     const running = command().run([], blocker.io);
     const port = new URL(await blocker.firstLineSeen).port;
     const second = new FakeEngine();
-    const cmd = makeServeCommand({ createService: () => second, rendererDir: () => rendererDir, openBrowser: () => false });
+    const cmd = makeServeCommand({
+      createService: () => second,
+      rendererDir: () => rendererDir,
+      openBrowser: () => false,
+    });
     const e = await cmd.run(['--port', port], makeIo().io).catch((x: unknown) => x);
     expect((e as RescueError).code).toBe('USAGE');
     expect(second.disposed).toBe(true);

@@ -60,7 +60,7 @@ describe('web server: the page', () => {
     expect(ok.headers['cache-control']).toBe('no-store');
   });
 
-  it('lets the page\'s assets load with the cookie the token-bearing page set, not without it', async () => {
+  it("lets the page's assets load with the cookie the token-bearing page set, not without it", async () => {
     const page = await rawRequest(server.port, `/?token=${server.token}`);
     const setCookie = page.headers['set-cookie'];
     expect(setCookie).toBeDefined();
@@ -79,7 +79,15 @@ describe('web server: the page', () => {
 
   it('refuses directory traversal in every spelling', async () => {
     const t = `token=${server.token}`;
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%2e%2e%2f%2e%2e%2fetc/passwd', '/assets/%00app.js', '/%E0%A4%A']) {
+    for (const path of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%2e%2e%2f%2e%2e%2fetc/passwd',
+      '/assets/%00app.js',
+      '/%E0%A4%A',
+    ]) {
       const res = await rawRequest(server.port, `${path}?${t}`);
       expect(res.status, path).not.toBe(200);
       expect(res.body, path).not.toContain('outside the renderer');

@@ -19,8 +19,13 @@ export interface AtCommandDeps {
 
 export function makeAtCommand(deps: AtCommandDeps = {}): CommandSpec {
   const run = async (args: string[], io: CliIo): Promise<number> => {
-    const { values, positionals } = parse(args, { port: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } });
-    if (positionals.length === 0) throw new RescueError('USAGE', 'Name at least one AT command, e.g. modem-rescue at "ATI".');
+    const { values, positionals } = parse(args, {
+      port: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length === 0)
+      throw new RescueError('USAGE', 'Name at least one AT command, e.g. modem-rescue at "ATI".');
     const timeoutMs = Math.max(1, intOption(values.timeout, 'timeout', 5)) * 1000;
     const path = values.port ?? (await findAtPort((deps.portSource ?? defaultPortSource)()));
     const opener = (deps.openerFor ?? ((p: string) => new SerialOpener(p)))(path);

@@ -33,22 +33,43 @@ export function requestView(io: CliIo, json: boolean): EventSink {
     const now = Date.now();
     if (now - lastLive < 200 && e.stepBytesDone < e.stepBytes) return;
     lastLive = now;
-    io.out(`\r  ${e.stepBytesDone}/${e.stepBytes} requests, ${Math.round(e.bytesPerSecond)}/s, ETA ${formatDuration(e.etaSeconds)}\x1b[K${e.stepBytesDone >= e.stepBytes ? '\n' : ''}`);
+    io.out(
+      `\r  ${e.stepBytesDone}/${e.stepBytes} requests, ${Math.round(e.bytesPerSecond)}/s, ETA ${formatDuration(e.etaSeconds)}\x1b[K${e.stepBytesDone >= e.stepBytes ? '\n' : ''}`,
+    );
   };
 }
 
 export function makeBackupCommand(deps: DmCommandDeps = {}): CommandSpec {
   const run = async (args: string[], io: CliIo): Promise<number> => {
-    const { values } = parse(args, { port: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, 'max-in-flight': { type: 'string' } }, false);
+    const { values } = parse(
+      args,
+      {
+        port: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        'max-in-flight': { type: 'string' },
+      },
+      false,
+    );
     if (!values.out) throw new RescueError('USAGE', 'Say where to write the backup: --out FILE.qcn');
     const dm = await dmOpenerFor(values.port, deps);
-    const r = await backupQcn({ dm, out: values.out, signal: io.signal, onEvent: requestView(io, Boolean(values.json)), maxInFlight: intOption(values['max-in-flight'], 'max-in-flight', 8) });
+    const r = await backupQcn({
+      dm,
+      out: values.out,
+      signal: io.signal,
+      onEvent: requestView(io, Boolean(values.json)),
+      maxInFlight: intOption(values['max-in-flight'], 'max-in-flight', 8),
+    });
     const m = r.manifest;
     if (values.json) io.out(`${JSON.stringify({ ok: true, path: r.path, manifest: r.manifestPath, ...m })}\n`);
     else {
       io.out(`Backup written and verified: ${r.path}\n`);
-      io.out(`  module ${m.module.model}, firmware ${m.firmware}${m.imei ? `, IMEI ${m.imei}` : ''}${m.imei2 ? ` / ${m.imei2}` : ''}\n`);
-      io.out(`  ${m.counts.nvItems} NV records (+${m.counts.nvItemsSim1} for SIM 1${m.counts.nvItemsSim2 ? `, +${m.counts.nvItemsSim2} for SIM 2` : ''}), ${m.counts.efsFiles} EFS backup files (${m.counts.rfnvFiles} rfnv calibration), ${m.counts.provisioningFiles} provisioning files\n`);
+      io.out(
+        `  module ${m.module.model}, firmware ${m.firmware}${m.imei ? `, IMEI ${m.imei}` : ''}${m.imei2 ? ` / ${m.imei2}` : ''}\n`,
+      );
+      io.out(
+        `  ${m.counts.nvItems} NV records (+${m.counts.nvItemsSim1} for SIM 1${m.counts.nvItemsSim2 ? `, +${m.counts.nvItemsSim2} for SIM 2` : ''}), ${m.counts.efsFiles} EFS backup files (${m.counts.rfnvFiles} rfnv calibration), ${m.counts.provisioningFiles} provisioning files\n`,
+      );
       io.out(`  SHA-256 ${m.sha256}; manifest ${r.manifestPath}\n`);
       io.out('Keep this file safe: it holds the calibration and identity of this one module.\n');
     }

@@ -41,7 +41,10 @@ export function formatDetectResult(result: DetectResult): string {
     const strings = [d.manufacturer, d.product].filter((s): s is string => s !== undefined).join(' ');
     if (strings) lines.push(`    reports itself as: ${strings}${d.serial ? `, serial ${d.serial}` : ''}`);
     lines.push(`    ${d.explanation}`);
-    if (d.edlTty) lines.push(`    serial port: ${d.edlTty} (flash with --port ${d.edlTty}, or let Modem Rescue take the USB interface)`);
+    if (d.edlTty)
+      lines.push(
+        `    serial port: ${d.edlTty} (flash with --port ${d.edlTty}, or let Modem Rescue take the USB interface)`,
+      );
     if (d.diagTty) lines.push(`    DM/DIAG port: ${d.diagTty}`);
     const drivers = d.interfaces.filter((i) => i.driver).map((i) => `If${i.number}=${i.driver}`);
     if (drivers.length) lines.push(`    drivers: ${drivers.join(', ')}`);

@@ -9,18 +9,30 @@ import { realSystem, type SystemProbe } from '../../platform/system.js';
 import { parse } from '../args.js';
 import type { CliIo, CommandSpec } from '../io.js';
 
-const LABEL: Record<PlatformCheck['state'], string> = { ok: 'ok     ', warn: 'WARN   ', fail: 'FAIL   ', unknown: 'unknown' };
+const LABEL: Record<PlatformCheck['state'], string> = {
+  ok: 'ok     ',
+  warn: 'WARN   ',
+  fail: 'FAIL   ',
+  unknown: 'unknown',
+};
 
 export function formatChecks(checks: PlatformCheck[]): string {
   const lines: string[] = [];
   for (const c of checks) {
     lines.push(`${LABEL[c.state]}  ${c.title}`);
     lines.push(`         ${c.detail}`);
-    if (c.fix) lines.push(`         fix: ${c.fix.label} (modem-rescue doctor --fix ${c.fix.id})${c.fix.needsAdmin ? ', needs the administrator password' : ''}`);
+    if (c.fix)
+      lines.push(
+        `         fix: ${c.fix.label} (modem-rescue doctor --fix ${c.fix.id})${c.fix.needsAdmin ? ', needs the administrator password' : ''}`,
+      );
   }
   const bad = checks.filter((c) => c.state === 'fail' || c.state === 'warn').length;
   lines.push('');
-  lines.push(bad === 0 ? 'Nothing on this computer stands in the way.' : `${bad} check${bad > 1 ? 's' : ''} need${bad > 1 ? '' : 's'} attention.`);
+  lines.push(
+    bad === 0
+      ? 'Nothing on this computer stands in the way.'
+      : `${bad} check${bad > 1 ? 's' : ''} need${bad > 1 ? '' : 's'} attention.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

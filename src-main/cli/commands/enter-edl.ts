@@ -23,7 +23,11 @@ export interface EnterEdlCommandDeps {
 
 export function makeEnterEdlCommand(deps: EnterEdlCommandDeps = {}): CommandSpec {
   const run = async (args: string[], io: CliIo): Promise<number> => {
-    const { values } = parse(args, { port: { type: 'string' }, 'edl-port': { type: 'string' }, wait: { type: 'string' }, json: { type: 'boolean' } }, false);
+    const { values } = parse(
+      args,
+      { port: { type: 'string' }, 'edl-port': { type: 'string' }, wait: { type: 'string' }, json: { type: 'boolean' } },
+      false,
+    );
     const waitMs = intOption(values.wait, 'wait', 30) * 1000;
     const openerFor = deps.openerFor ?? ((p: string) => new SerialOpener(p));
     const dmPath = values.port ?? (await findDmPort((deps.portSource ?? defaultPortSource)()));
@@ -31,9 +35,19 @@ export function makeEnterEdlCommand(deps: EnterEdlCommandDeps = {}): CommandSpec
     const edl = edlPort ? openerFor(edlPort) : (deps.usbEdlOpener ?? (() => new UsbEdlOpener()))();
     const enumerator = edlPort ? undefined : (deps.enumerator ?? (() => createUsbEnumerator()))();
     const view = new EventView(io, chooseViewMode(io, Boolean(values.json)), false);
-    const result = await enterEdl({ dm: openerFor(dmPath), edl, signal: io.signal, onEvent: view.sink, waitMs, ...(enumerator ? { enumerator } : {}) });
+    const result = await enterEdl({
+      dm: openerFor(dmPath),
+      edl,
+      signal: io.signal,
+      onEvent: view.sink,
+      waitMs,
+      ...(enumerator ? { enumerator } : {}),
+    });
     if (values.json) io.out(`${JSON.stringify({ ok: true, edl: result.edlPipeName, waitedMs: result.waitedMs })}\n`);
-    else io.out(`The module is in download mode (EDL) on ${result.edlPipeName}. Flash it with: modem-rescue flash --package P${edlPort ? ` --port ${edlPort}` : ''}\n`);
+    else
+      io.out(
+        `The module is in download mode (EDL) on ${result.edlPipeName}. Flash it with: modem-rescue flash --package P${edlPort ? ` --port ${edlPort}` : ''}\n`,
+      );
     return EXIT_CODES.ok;
   };
   return {

@@ -24,24 +24,31 @@ import type { CliIo, CommandSpec } from '../io.js';
 export function openerFor(port: string | undefined): PipeOpener {
   if (port) return new SerialOpener(port);
   const enumerator = createUsbEnumerator();
-  return new AutoEdlOpener(() => sightEdl(enumerator), { serial: (p) => new SerialOpener(p), usbEdl: () => new UsbEdlOpener() });
+  return new AutoEdlOpener(() => sightEdl(enumerator), {
+    serial: (p) => new SerialOpener(p),
+    usbEdl: () => new UsbEdlOpener(),
+  });
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, {
-    package: { type: 'string', short: 'p' },
-    port: { type: 'string' },
-    verify: { type: 'boolean' },
-    'no-verify': { type: 'boolean' },
-    'no-reset': { type: 'boolean' },
-    json: { type: 'boolean' },
-    verbose: { type: 'boolean', short: 'v' },
-    'wait': { type: 'string' },
-    payload: { type: 'string' },
-    journal: { type: 'string' },
-    'no-journal': { type: 'boolean' },
-    'apply-file-patches': { type: 'boolean' },
-  }, false);
+  const { values } = parse(
+    args,
+    {
+      package: { type: 'string', short: 'p' },
+      port: { type: 'string' },
+      verify: { type: 'boolean' },
+      'no-verify': { type: 'boolean' },
+      'no-reset': { type: 'boolean' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      wait: { type: 'string' },
+      payload: { type: 'string' },
+      journal: { type: 'string' },
+      'no-journal': { type: 'boolean' },
+      'apply-file-patches': { type: 'boolean' },
+    },
+    false,
+  );
   if (!values.package) {
     io.err('usage: modem-rescue flash --package PATH [--port PATH] [--no-verify] [--json]\n');
     return EXIT_CODES.usage;
@@ -72,6 +79,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 export const flashCommand: CommandSpec = {
   name: 'flash',
   summary: 'Write a firmware package to a modem in EDL mode (USB, or --port for a serial/COM port)',
-  usage: 'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches]',
+  usage:
+    'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches]',
   run,
 };

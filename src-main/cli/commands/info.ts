@@ -8,9 +8,17 @@ import type { CliIo, CommandSpec } from '../io.js';
 import { openerFor } from './flash.js';
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, json: { type: 'boolean' }, wait: { type: 'string' } }, false);
+  const { values } = parse(
+    args,
+    { port: { type: 'string' }, json: { type: 'boolean' }, wait: { type: 'string' } },
+    false,
+  );
   const opener = openerFor(values.port);
-  const pipe = await opener.open({ timeoutMs: intOption(values.wait, 'wait', 30) * 1000, signal: io.signal, what: 'the modem in EDL mode' });
+  const pipe = await opener.open({
+    timeoutMs: intOption(values.wait, 'wait', 30) * 1000,
+    signal: io.signal,
+    what: 'the modem in EDL mode',
+  });
   try {
     const info = await saharaReadInfo(new PipeReader(pipe), { signal: io.signal });
     if (values.json) io.out(`${JSON.stringify({ port: pipe.name, ...info })}\n`);

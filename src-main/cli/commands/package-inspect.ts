@@ -19,7 +19,10 @@ export function inspectJson(pkg: FirmwarePackage): object {
     version: pkg.version ?? null,
     geometry: pkg.geometry,
     totalProgramBytes: pkg.totalProgramBytes,
-    filePatches: pkg.filePatches.map((f) => ({ ...f, note: f.applied ? 'applied (--apply-file-patches)' : FILE_PATCHES_NOT_APPLIED })),
+    filePatches: pkg.filePatches.map((f) => ({
+      ...f,
+      note: f.applied ? 'applied (--apply-file-patches)' : FILE_PATCHES_NOT_APPLIED,
+    })),
     steps: pkg.plan.map((s) => ({
       index: s.index,
       operation: s.operation,
@@ -42,11 +45,15 @@ export function inspectJson(pkg: FirmwarePackage): object {
 }
 
 function row(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return cells
+    .map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+    .join('  ')
+    .trimEnd();
 }
 
 function target(s: PlanStep): string {
-  if (s.operation === 'program' && s.filename) return s.file_patches ? `${s.label} (+${s.file_patches.length} patches)` : s.label;
+  if (s.operation === 'program' && s.filename)
+    return s.file_patches ? `${s.label} (+${s.file_patches.length} patches)` : s.label;
   if (s.operation === 'patch' && s.disk_patch) return `DISK ${s.disk_patch.value}`;
   return s.label;
 }
@@ -58,21 +65,44 @@ export function inspectText(pkg: FirmwarePackage): string {
   out.push(`  why:       ${pkg.rawprogramReason}`);
   out.push(`Patch XML:   ${pkg.patchPath ? path.basename(pkg.patchPath) : '(none)'}`);
   out.push(`Programmer:  ${pkg.programmerPath ? path.basename(pkg.programmerPath) : '(none)'}`);
-  const size = pkg.geometry.totalSectors !== undefined ? `, ${pkg.geometry.totalSectors} pages in all (as the XML states)` : '';
+  const size =
+    pkg.geometry.totalSectors !== undefined ? `, ${pkg.geometry.totalSectors} pages in all (as the XML states)` : '';
   out.push(`Geometry:    ${pkg.geometry.sectorSize}-byte pages, ${pkg.geometry.pagesPerBlock} pages per block${size}`);
   out.push(`To write:    ${pkg.totalProgramBytes} bytes`, '');
   const header = ['#', 'operation', 'label / file', 'start', 'sectors', 'bytes'];
-  const rows = pkg.plan.map((s) => [String(s.index), s.operation, target(s), String(s.start_sector), String(s.num_sectors), s.operation === 'program' ? String(s.bytes) : '']);
+  const rows = pkg.plan.map((s) => [
+    String(s.index),
+    s.operation,
+    target(s),
+    String(s.start_sector),
+    String(s.num_sectors),
+    s.operation === 'program' ? String(s.bytes) : '',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  out.push(row(header, widths), row(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((r) => row(r, widths)));
+  out.push(
+    row(header, widths),
+    row(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
+    ...rows.map((r) => row(r, widths)),
+  );
   if (pkg.plan.length === 0) out.push('(no plan: the rawprogram XML could not be used)');
   if (pkg.filePatches.length > 0) {
     const applied = pkg.filePatches.every((f) => f.applied);
-    out.push('', `File patches (${pkg.filePatches.length}): ${applied ? 'applied (--apply-file-patches)' : FILE_PATCHES_NOT_APPLIED}.`);
+    out.push(
+      '',
+      `File patches (${pkg.filePatches.length}): ${applied ? 'applied (--apply-file-patches)' : FILE_PATCHES_NOT_APPLIED}.`,
+    );
     out.push(...pkg.filePatches.map((f) => `  - ${f.file}: ${f.value} (${f.source})${f.what ? `: ${f.what}` : ''}`));
   }
   if (pkg.warnings.length > 0) out.push('', 'Warnings:', ...pkg.warnings.map((w) => `  - ${w}`));
-  if (pkg.problems.length > 0) out.push('', `Problems (${pkg.problems.length}); this package cannot be flashed:`, ...pkg.problems.map((p) => `  - ${p.code}: ${p.message}`));
+  if (pkg.problems.length > 0)
+    out.push(
+      '',
+      `Problems (${pkg.problems.length}); this package cannot be flashed:`,
+      ...pkg.problems.map((p) => `  - ${p.code}: ${p.message}`),
+    );
   else out.push('', 'No problems found.');
   return out.join('\n') + '\n';
 }
@@ -82,9 +112,15 @@ export const packageInspectCommand: CommandSpec = {
   summary: 'Check a firmware package (folder or .zip) and show what flashing it would do',
   usage: 'package inspect PATH [--json] [--apply-file-patches]',
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parse(args, { json: { type: 'boolean' }, 'apply-file-patches': { type: 'boolean' } });
+    const { values, positionals } = parse(args, {
+      json: { type: 'boolean' },
+      'apply-file-patches': { type: 'boolean' },
+    });
     if (positionals.length !== 1) throw new RescueError('USAGE', 'Give exactly one package path (a folder or a .zip).');
-    const pkg = await loadPackage(positionals[0]!, { signal: io.signal, applyFilePatches: Boolean(values['apply-file-patches']) });
+    const pkg = await loadPackage(positionals[0]!, {
+      signal: io.signal,
+      applyFilePatches: Boolean(values['apply-file-patches']),
+    });
     try {
       io.out(values.json ? `${JSON.stringify(inspectJson(pkg), null, 2)}\n` : inspectText(pkg));
       return pkg.problems.length > 0 ? EXIT_CODES.package : EXIT_CODES.ok;

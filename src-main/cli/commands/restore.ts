@@ -28,7 +28,14 @@ export function makeRestoreCommand(deps: DmCommandDeps = {}): CommandSpec {
     if (positionals.length !== 1) throw new RescueError('USAGE', 'Name one QCN file to restore: restore FILE.qcn');
     const file = positionals[0]!;
     // The file first: a device, a FIFO or a huge file is refused before any port is looked for.
-    await checkInputFile(file, { maxBytes: 3 * MAX_CFB_BYTES, what: 'a QCN or XQCN backup', code: 'QCN_CORRUPT', notFileCode: 'NOT_A_FILE', missingCode: 'HOST_IO', signal: io.signal });
+    await checkInputFile(file, {
+      maxBytes: 3 * MAX_CFB_BYTES,
+      what: 'a QCN or XQCN backup',
+      code: 'QCN_CORRUPT',
+      notFileCode: 'NOT_A_FILE',
+      missingCode: 'HOST_IO',
+      signal: io.signal,
+    });
     const dm = await dmOpenerFor(values.port, deps);
     const json = Boolean(values.json);
     const r = await restoreQcn({
@@ -49,20 +56,32 @@ export function makeRestoreCommand(deps: DmCommandDeps = {}): CommandSpec {
     }
     const d = r.diff;
     if (r.outcome === 'dry run') {
-      io.out(`Dry run: ${d.write.length} to write, ${d.skipped.length} protected and left alone, ${d.invalid.length} that cannot be written, ${d.same} already equal.\n`);
+      io.out(
+        `Dry run: ${d.write.length} to write, ${d.skipped.length} protected and left alone, ${d.invalid.length} that cannot be written, ${d.same} already equal.\n`,
+      );
       for (const c of d.write) io.out(`  write   ${describe(c)}\n`);
-      for (const c of d.skipped) io.out(`  skip    ${describe(c)}: protected (${c.protectedAs}); add --items ${c.protectedAs} to write it\n`);
+      for (const c of d.skipped)
+        io.out(`  skip    ${describe(c)}: protected (${c.protectedAs}); add --items ${c.protectedAs} to write it\n`);
       for (const c of d.invalid) io.out(`  cannot  ${c.label}: ${c.reason}\n`);
       return EXIT_CODES.ok;
     }
-    if (r.written === 0 && !partly) io.out(`Nothing to write: the modem already holds what ${file} holds${d.skipped.length ? ` (apart from ${d.skipped.length} protected items left alone)` : ''}.\n`);
-    else if (!partly) io.out(`Restored ${r.written} items from ${file}; all ${r.verified} read back the same. ${r.reset ? 'The modem was reset.' : 'Power-cycle the modem to use them.'}\n`);
+    if (r.written === 0 && !partly)
+      io.out(
+        `Nothing to write: the modem already holds what ${file} holds${d.skipped.length ? ` (apart from ${d.skipped.length} protected items left alone)` : ''}.\n`,
+      );
+    else if (!partly)
+      io.out(
+        `Restored ${r.written} items from ${file}; all ${r.verified} read back the same. ${r.reset ? 'The modem was reset.' : 'Power-cycle the modem to use them.'}\n`,
+      );
     else {
-      io.out(`Partly restored: ${r.written} items from ${file} written, ${r.verified} read back the same; ${r.refused.length + r.failed.length + d.invalid.length} not restored:\n`);
+      io.out(
+        `Partly restored: ${r.written} items from ${file} written, ${r.verified} read back the same; ${r.refused.length + r.failed.length + d.invalid.length} not restored:\n`,
+      );
       for (const p of r.refused) io.out(`  refused  ${p.label}: ${p.reason}\n`);
       for (const p of r.failed) io.out(`  failed   ${p.label}: ${p.reason}\n`);
       for (const c of d.invalid) io.out(`  cannot   ${c.label}: ${c.reason}\n`);
-      if (r.written > 0) io.out(`  ${r.reset ? 'The modem was reset.' : 'Power-cycle the modem to use the restored items.'}\n`);
+      if (r.written > 0)
+        io.out(`  ${r.reset ? 'The modem was reset.' : 'Power-cycle the modem to use the restored items.'}\n`);
     }
     if (r.freshBackup) io.out(`  The state before the restore is saved in ${r.freshBackup}\n`);
     if (d.skipped.length) io.out(`  ${d.skipped.length} protected items were left alone (see the warnings above).\n`);
@@ -71,7 +90,8 @@ export function makeRestoreCommand(deps: DmCommandDeps = {}): CommandSpec {
   return {
     name: 'restore',
     summary: 'Restore a QCN backup: dry-run diff, fresh backup first, write only what differs, read back',
-    usage: 'restore FILE.qcn [--port DM] [--dry-run] [--items imei,esn,meid,spc,rfnv] [--force] [--backup-dir DIR] [--json]',
+    usage:
+      'restore FILE.qcn [--port DM] [--dry-run] [--items imei,esn,meid,spc,rfnv] [--force] [--backup-dir DIR] [--json]',
     run,
   };
 }

@@ -40,19 +40,27 @@ export function makeServeCommand(deps: ServeDeps = DEFAULT_DEPS): CommandSpec {
     summary: 'Run the wizard in a browser: a local server on 127.0.0.1 (--demo: with the virtual EC25)',
     usage: 'serve [--port N] [--demo] [--state DIR] [--no-open]',
     run: async (args: string[], io: CliIo): Promise<number> => {
-      const { values } = parse(args, {
-        port: { type: 'string' },
-        demo: { type: 'boolean' },
-        state: { type: 'string' },
-        'no-open': { type: 'boolean' },
-      }, false);
+      const { values } = parse(
+        args,
+        {
+          port: { type: 'string' },
+          demo: { type: 'boolean' },
+          state: { type: 'string' },
+          'no-open': { type: 'boolean' },
+        },
+        false,
+      );
       const port = intOption(values.port, 'port', 0);
       if (port > 65535) throw new RescueError('USAGE', `--port must be between 0 and 65535, not ${port}.`);
       const rendererDir = deps.rendererDir();
       if (!existsSync(join(rendererDir, 'index.html'))) {
-        throw new RescueError('HOST_IO', `The wizard's page is not built: ${join(rendererDir, 'index.html')} is missing.`, {
-          nextStep: `Run \`npm run build\` in ${packageRoot()}, then start again.`,
-        });
+        throw new RescueError(
+          'HOST_IO',
+          `The wizard's page is not built: ${join(rendererDir, 'index.html')} is missing.`,
+          {
+            nextStep: `Run \`npm run build\` in ${packageRoot()}, then start again.`,
+          },
+        );
       }
       const stateDir = resolve(values.state ?? defaultStateDir());
       const service = deps.createService({ stateDir });
@@ -61,9 +69,12 @@ export function makeServeCommand(deps: ServeDeps = DEFAULT_DEPS): CommandSpec {
         const server = await startWebServer({ service, port, rendererDir });
         try {
           io.out(`${server.url}\n`);
-          io.err('Open this address in a browser on this computer; it holds a key that changes every run. Press Ctrl-C to stop.\n');
+          io.err(
+            'Open this address in a browser on this computer; it holds a key that changes every run. Press Ctrl-C to stop.\n',
+          );
           if (values.demo) io.err('Demo mode: the virtual EC25 is connected; no real modem is touched.\n');
-          if (!values['no-open'] && io.isTTY && deps.openBrowser(server.url)) io.err('Asked your browser to open it.\n');
+          if (!values['no-open'] && io.isTTY && deps.openBrowser(server.url))
+            io.err('Asked your browser to open it.\n');
           await waitForAbort(io.signal);
           io.err('Stopping the wizard server.\n');
         } finally {

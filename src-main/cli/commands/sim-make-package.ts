@@ -12,13 +12,30 @@ export const simMakePackageCommand: CommandSpec = {
   summary: 'Write a firmware package for the virtual modem',
   usage: 'sim make-package --model ec25|eg25g --out DIR [--size MIB] [--seed N] [--factory]',
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values } = parse(args, { model: { type: 'string' }, out: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' }, factory: { type: 'boolean' } }, false);
+    const { values } = parse(
+      args,
+      {
+        model: { type: 'string' },
+        out: { type: 'string' },
+        size: { type: 'string' },
+        seed: { type: 'string' },
+        factory: { type: 'boolean' },
+      },
+      false,
+    );
     const model = values.model;
-    if (model === undefined || !(model in MODELS)) throw new RescueError('USAGE', `--model must be one of ${Object.keys(MODELS).join(', ')}.`);
+    if (model === undefined || !(model in MODELS))
+      throw new RescueError('USAGE', `--model must be one of ${Object.keys(MODELS).join(', ')}.`);
     if (!values.out) throw new RescueError('USAGE', '--out DIR is required.');
     const sizeMiB = intOption(values.size, 'size', 24);
     if (sizeMiB < 1 || sizeMiB > 4096) throw new RescueError('USAGE', '--size must be between 1 and 4096 MiB.');
-    const made = await makePackage({ model: model as ModelId, outDir: values.out, sizeMiB, seed: intOption(values.seed, 'seed', 1), factoryXml: values.factory === true });
+    const made = await makePackage({
+      model: model as ModelId,
+      outDir: values.out,
+      sizeMiB,
+      seed: intOption(values.seed, 'seed', 1),
+      factoryXml: values.factory === true,
+    });
     io.out(`${made.root}\n`);
     return 0;
   },

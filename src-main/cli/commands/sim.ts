@@ -35,30 +35,37 @@ export function checkModel(id: string | undefined): 'ec25' | 'eg25g' {
 
 export function checkProgrammer(name: string | undefined): ProgrammerName {
   const p = name ?? 'default';
-  if (!isProgrammerName(p)) throw new RescueError('USAGE', `--programmer must be one of ${PROGRAMMER_NAMES.join(', ')}, not "${p}".`);
+  if (!isProgrammerName(p))
+    throw new RescueError('USAGE', `--programmer must be one of ${PROGRAMMER_NAMES.join(', ')}, not "${p}".`);
   return p;
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, {
-    pty: { type: 'boolean' },
-    state: { type: 'string' },
-    model: { type: 'string' },
-    programmer: { type: 'string' },
-    fault: { type: 'string', multiple: true },
-    link: { type: 'string' },
-    'link-rate': { type: 'string' },
-    mode: { type: 'string' },
-    quiet: { type: 'boolean', short: 'q' },
-  }, false);
+  const { values } = parse(
+    args,
+    {
+      pty: { type: 'boolean' },
+      state: { type: 'string' },
+      model: { type: 'string' },
+      programmer: { type: 'string' },
+      fault: { type: 'string', multiple: true },
+      link: { type: 'string' },
+      'link-rate': { type: 'string' },
+      mode: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+    false,
+  );
   const model = checkModel(values.model);
   const programmer = checkProgrammer(values.programmer);
   const faults = parseFaults(values.fault);
   const mode = values.mode ?? 'edl';
-  if (mode !== 'edl' && mode !== 'normal') throw new RescueError('USAGE', `--mode must be edl or normal, not "${mode}".`);
+  if (mode !== 'edl' && mode !== 'normal')
+    throw new RescueError('USAGE', `--mode must be edl or normal, not "${mode}".`);
   // --link-rate BYTES_PER_SECOND: the tty at a link's pace (a pty alone moves tens of MB/s).
   const rate = values['link-rate'] !== undefined ? intOption(values['link-rate'], 'link-rate', 0) : 0;
-  const pace = rate > 0 ? new LinkModel({ bytesPerSecond: rate, perTransferLatencyUs: 200, packetSize: 512 }) : undefined;
+  const pace =
+    rate > 0 ? new LinkModel({ bytesPerSecond: rate, perTransferLatencyUs: 200, packetSize: 512 }) : undefined;
   const port = new PtyPort({ ...(values.link ? { hostPath: values.link } : {}), ...(pace ? { link: pace } : {}) });
   const normalPort = mode === 'normal' ? new PtyNormalPort() : undefined;
   const modem = new VirtualModem(
@@ -69,18 +76,26 @@ async function run(args: string[], io: CliIo): Promise<number> {
       mode,
       ...(normalPort ? { normalPort } : {}),
       ...(values.state ? { stateDir: values.state } : {}),
-      onLog: (m) => { if (!values.quiet) io.err(`[sim] ${m}\n`); },
+      onLog: (m) => {
+        if (!values.quiet) io.err(`[sim] ${m}\n`);
+      },
     },
     port,
   );
-  modem.on('state', (s: string) => { if (!values.quiet) io.err(`[sim] state: ${s}\n`); });
+  modem.on('state', (s: string) => {
+    if (!values.quiet) io.err(`[sim] state: ${s}\n`);
+  });
   await modem.start();
   if (normalPort) {
     io.out(`${normalPort.dmPath}\n${normalPort.atPath}\nedl: ${port.hostPath}\n`);
-    io.err(`[sim] virtual ${getModel(model).displayName} in normal mode: DM ${normalPort.dmPath}, AT ${normalPort.atPath}; after an EDL switch it appears on ${port.hostPath}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`);
+    io.err(
+      `[sim] virtual ${getModel(model).displayName} in normal mode: DM ${normalPort.dmPath}, AT ${normalPort.atPath}; after an EDL switch it appears on ${port.hostPath}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`,
+    );
   } else {
     io.out(`${port.hostPath}\n`);
-    io.err(`[sim] virtual ${getModel(model).displayName} in EDL on ${port.hostPath}; programmer: ${programmer}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`);
+    io.err(
+      `[sim] virtual ${getModel(model).displayName} in EDL on ${port.hostPath}; programmer: ${programmer}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`,
+    );
   }
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
@@ -93,7 +108,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const simCommand: CommandSpec = {
   name: 'sim',
-  summary: 'Run the virtual EC25 on pseudo-terminals: in EDL (prints the tty path) or normal mode (prints the DM tty, the AT tty, then "edl: PATH")',
+  summary:
+    'Run the virtual EC25 on pseudo-terminals: in EDL (prints the tty path) or normal mode (prints the DM tty, the AT tty, then "edl: PATH")',
   usage: `sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--programmer ${PROGRAMMER_NAMES.join('|')}] [--link PATH] [--link-rate BYTES_PER_S] [--fault F]...`,
   run,
 };

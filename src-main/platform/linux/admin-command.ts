@@ -28,22 +28,39 @@ export function sysfsWriteCommand(path: string, value: string): PlannedCommand {
 }
 
 /** Run it, turning "not installed", a dismissed password prompt and a non-zero exit into errors. */
-export async function runChecked(probe: SystemProbe, c: PlannedCommand, what: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<RunResult> {
+export async function runChecked(
+  probe: SystemProbe,
+  c: PlannedCommand,
+  what: string,
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<RunResult> {
   const r = await probe.run(c.cmd, c.args, opts);
   if (r === undefined) {
-    throw new RescueError('HOST_TOOL_MISSING', c.cmd === 'pkexec'
-      ? `${what} needs administrator rights, and pkexec (polkit) is not installed: install the "pkexec" package, or run \`sudo ${showCommand({ cmd: c.args[0] ?? '', args: c.args.slice(1) })}\` yourself.`
-      : `${what} needs \`${c.cmd}\`, which is not installed.`);
+    throw new RescueError(
+      'HOST_TOOL_MISSING',
+      c.cmd === 'pkexec'
+        ? `${what} needs administrator rights, and pkexec (polkit) is not installed: install the "pkexec" package, or run \`sudo ${showCommand({ cmd: c.args[0] ?? '', args: c.args.slice(1) })}\` yourself.`
+        : `${what} needs \`${c.cmd}\`, which is not installed.`,
+    );
   }
   if (c.cmd === 'pkexec' && r.code === 126) {
-    throw new RescueError('CANCELLED', `The administrator password prompt for ${what} was dismissed; nothing was changed.`);
+    throw new RescueError(
+      'CANCELLED',
+      `The administrator password prompt for ${what} was dismissed; nothing was changed.`,
+    );
   }
   if (c.cmd === 'pkexec' && r.code === 127) {
-    throw new RescueError('HOST_PERMISSION', `Administrator rights for ${what} were not granted (pkexec exit 127: refused, or no password agent is running). Run \`sudo ${showCommand({ cmd: c.args[0] ?? '', args: c.args.slice(1) })}\` in a terminal instead.`);
+    throw new RescueError(
+      'HOST_PERMISSION',
+      `Administrator rights for ${what} were not granted (pkexec exit 127: refused, or no password agent is running). Run \`sudo ${showCommand({ cmd: c.args[0] ?? '', args: c.args.slice(1) })}\` in a terminal instead.`,
+    );
   }
   if (r.code !== 0) {
     const msg = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(0, 3).join(' ').slice(0, 300);
-    throw new RescueError('HOST_IO', `${what} failed: \`${showCommand(c)}\` exited with ${r.code}${msg ? `: ${msg}` : ''}.`);
+    throw new RescueError(
+      'HOST_IO',
+      `${what} failed: \`${showCommand(c)}\` exited with ${r.code}${msg ? `: ${msg}` : ''}.`,
+    );
   }
   return r;
 }

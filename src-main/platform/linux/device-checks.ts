@@ -7,7 +7,12 @@ import { autosuspendFix, unbindFix, udevRuleFix } from './fixes.js';
 import { deviceId, devNode, type ModemDevice } from './modems.js';
 
 type Fix = NonNullable<PlatformCheck['fix']>;
-const offer = (f: Fix & { command?: unknown }): Fix => ({ id: f.id, label: f.label, explanation: f.explanation, needsAdmin: f.needsAdmin });
+const offer = (f: Fix & { command?: unknown }): Fix => ({
+  id: f.id,
+  label: f.label,
+  explanation: f.explanation,
+  needsAdmin: f.needsAdmin,
+});
 const where = (d: ModemDevice): string => `${deviceId(d)} at USB ${d.busPath}`;
 
 /** Drivers that take a modem's interface away from Modem Rescue when the modem is in EDL. */
@@ -28,17 +33,40 @@ export async function checkDrivers(probe: SystemProbe, d: ModemDevice): Promise<
         fix: offer(await unbindFix(probe, grabbed.name, grabbed.driver)),
       };
     }
-    return { id, title, state: 'ok', detail: bound.length ? `Bound: ${bound.join(', ')}.` : 'No kernel driver holds the download-mode interface; Modem Rescue can claim it.' };
+    return {
+      id,
+      title,
+      state: 'ok',
+      detail: bound.length
+        ? `Bound: ${bound.join(', ')}.`
+        : 'No kernel driver holds the download-mode interface; Modem Rescue can claim it.',
+    };
   }
-  return { id, title, state: 'ok', detail: bound.length ? `Running module; drivers: ${bound.join(', ')} (option/qcserial give the DM and AT ports, qmi_wwan the network).` : 'Running module with no driver bound: its DM and AT ports will not appear as serial ports (load the option driver).' };
+  return {
+    id,
+    title,
+    state: 'ok',
+    detail: bound.length
+      ? `Running module; drivers: ${bound.join(', ')} (option/qcserial give the DM and AT ports, qmi_wwan the network).`
+      : 'Running module with no driver bound: its DM and AT ports will not appear as serial ports (load the option driver).',
+  };
 }
 
-export async function checkPermissions(probe: SystemProbe, d: ModemDevice, rulesSource: string): Promise<PlatformCheck> {
+export async function checkPermissions(
+  probe: SystemProbe,
+  d: ModemDevice,
+  rulesSource: string,
+): Promise<PlatformCheck> {
   const id = `permissions:${d.busPath}`;
   const title = `This user can open ${where(d)}`;
   const node = devNode(d);
   if (!node || !(await probe.exists(node))) {
-    return { id, title, state: 'warn', detail: `The device node${node ? ` ${node}` : ''} does not exist: is /dev/bus/usb mounted (containers often lack it)?` };
+    return {
+      id,
+      title,
+      state: 'warn',
+      detail: `The device node${node ? ` ${node}` : ''} does not exist: is /dev/bus/usb mounted (containers often lack it)?`,
+    };
   }
   if ((await probe.access(node, 'r')) && (await probe.access(node, 'w'))) {
     return { id, title, state: 'ok', detail: `${node} is readable and writable by this user.` };
@@ -55,8 +83,10 @@ export async function checkPermissions(probe: SystemProbe, d: ModemDevice, rules
 export async function checkAutosuspend(probe: SystemProbe, d: ModemDevice): Promise<PlatformCheck> {
   const id = `autosuspend:${d.busPath}`;
   const title = `USB autosuspend off for ${where(d)}`;
-  if (d.powerControl === undefined) return { id, title, state: 'unknown', detail: 'The kernel does not show power/control for this device.' };
-  if (d.powerControl === 'on') return { id, title, state: 'ok', detail: 'power/control is "on": the link stays awake.' };
+  if (d.powerControl === undefined)
+    return { id, title, state: 'unknown', detail: 'The kernel does not show power/control for this device.' };
+  if (d.powerControl === 'on')
+    return { id, title, state: 'ok', detail: 'power/control is "on": the link stays awake.' };
   const delay = d.autosuspendDelayMs !== undefined ? ` after ${d.autosuspendDelayMs} ms idle` : '';
   return {
     id,
@@ -72,7 +102,19 @@ export function checkLinkSpeed(d: ModemDevice): PlatformCheck {
   const title = `USB link of ${where(d)}`;
   const s = d.speedMbps;
   if (s === undefined) return { id, title, state: 'unknown', detail: 'The kernel does not show the link speed.' };
-  if (s >= 5000) return { id, title, state: 'warn', detail: `USB 3 link (${s} Mbit/s). Some USB 3 controllers lose the zero-length packets download mode needs; if a flash stalls, use a USB 2 port or a USB 2 hub.` };
-  if (s >= 480) return { id, title, state: 'ok', detail: `USB 2 high speed (${s} Mbit/s), the link these modems are made for.` };
-  return { id, title, state: 'warn', detail: `Slow link (${s} Mbit/s): the flash will take much longer. Use another cable or port.` };
+  if (s >= 5000)
+    return {
+      id,
+      title,
+      state: 'warn',
+      detail: `USB 3 link (${s} Mbit/s). Some USB 3 controllers lose the zero-length packets download mode needs; if a flash stalls, use a USB 2 port or a USB 2 hub.`,
+    };
+  if (s >= 480)
+    return { id, title, state: 'ok', detail: `USB 2 high speed (${s} Mbit/s), the link these modems are made for.` };
+  return {
+    id,
+    title,
+    state: 'warn',
+    detail: `Slow link (${s} Mbit/s): the flash will take much longer. Use another cable or port.`,
+  };
 }

@@ -31,7 +31,11 @@ export function udevRuleFix(probe: SystemProbe, rulesSource: string): LinuxFix {
   };
 }
 
-async function sysfsWrite(probe: SystemProbe, path: string, value: string): Promise<{ command: PlannedCommand; needsAdmin: boolean }> {
+async function sysfsWrite(
+  probe: SystemProbe,
+  path: string,
+  value: string,
+): Promise<{ command: PlannedCommand; needsAdmin: boolean }> {
   if (await probe.access(path, 'w')) return { command: sysfsWriteCommand(path, value), needsAdmin: false };
   return { command: asAdmin(probe, sysfsWriteCommand(path, value)), needsAdmin: probe.uid !== 0 };
 }
@@ -49,7 +53,8 @@ export async function autosuspendFix(probe: SystemProbe, busPath: string): Promi
 }
 
 export async function unbindFix(probe: SystemProbe, iface: string, driver: string): Promise<LinuxFix> {
-  if (!isSafeInterfaceName(iface) || !/^[\w-]+$/.test(driver)) throw new RescueError('USAGE', `"${iface}" / "${driver}" is not a USB interface and driver.`);
+  if (!isSafeInterfaceName(iface) || !/^[\w-]+$/.test(driver))
+    throw new RescueError('USAGE', `"${iface}" / "${driver}" is not a USB interface and driver.`);
   const { command, needsAdmin } = await sysfsWrite(probe, `/sys/bus/usb/drivers/${driver}/unbind`, iface);
   return {
     id: `unbind:${driver}:${iface}`,
@@ -90,10 +95,14 @@ export async function holdPowerOn(probe: SystemProbe, busPath: string): Promise<
   if (!isSafeBusPath(busPath)) throw new RescueError('USAGE', `"${busPath}" is not a USB device name.`);
   const path = `${USB_DEVICES}/${busPath}/power/control`;
   const before = (await probe.readFile(path))?.trim();
-  if (before === undefined) return { description: `${path} does not exist; nothing to change.`, release: () => Promise.resolve() };
+  if (before === undefined)
+    return { description: `${path} does not exist; nothing to change.`, release: () => Promise.resolve() };
   if (before === 'on') return { description: 'Autosuspend is already off.', release: () => Promise.resolve() };
   if (!(await probe.access(path, 'w'))) {
-    return { description: `Cannot write ${path} without administrator rights; autosuspend stays "${before}".`, release: () => Promise.resolve() };
+    return {
+      description: `Cannot write ${path} without administrator rights; autosuspend stays "${before}".`,
+      release: () => Promise.resolve(),
+    };
   }
   await probe.writeFile(path, 'on');
   return {
@@ -108,16 +117,33 @@ export async function holdPowerOn(probe: SystemProbe, busPath: string): Promise<
  * `mmcli --inhibit-device=UID` keeps ModemManager off the device for as long as it runs; release()
  * stops it. Fails clearly if mmcli is absent or refuses (it exits at once then).
  */
-export async function inhibitModemManager(probe: SystemProbe, sysfsDevicePath: string, opts: { maxMs: number; settleMs?: number }): Promise<Held> {
+export async function inhibitModemManager(
+  probe: SystemProbe,
+  sysfsDevicePath: string,
+  opts: { maxMs: number; settleMs?: number },
+): Promise<Held> {
   const command: PlannedCommand = { cmd: 'mmcli', args: [`--inhibit-device=${sysfsDevicePath}`] };
   const stop = new AbortController();
   const running = probe.run(command.cmd, command.args, { timeoutMs: opts.maxMs, signal: stop.signal });
-  const early = await Promise.race([running.then((r) => ({ r }), (e: unknown) => ({ e })), sleep(opts.settleMs ?? 1500).then(() => undefined)]);
+  const early = await Promise.race([
+    running.then(
+      (r) => ({ r }),
+      (e: unknown) => ({ e }),
+    ),
+    sleep(opts.settleMs ?? 1500).then(() => undefined),
+  ]);
   if (early !== undefined) {
     if ('e' in early) throw early.e;
-    if (early.r === undefined) throw new RescueError('HOST_TOOL_MISSING', 'Inhibiting ModemManager needs `mmcli`, which is not installed (ModemManager is probably not installed either, so nothing needs inhibiting).');
+    if (early.r === undefined)
+      throw new RescueError(
+        'HOST_TOOL_MISSING',
+        'Inhibiting ModemManager needs `mmcli`, which is not installed (ModemManager is probably not installed either, so nothing needs inhibiting).',
+      );
     const msg = (early.r.stderr.trim() || early.r.stdout.trim()).slice(0, 300);
-    throw new RescueError('HOST_IO', `ModemManager refused to leave the device alone: \`${showCommand(command)}\` exited with ${early.r.code}${msg ? `: ${msg}` : ''}.`);
+    throw new RescueError(
+      'HOST_IO',
+      `ModemManager refused to leave the device alone: \`${showCommand(command)}\` exited with ${early.r.code}${msg ? `: ${msg}` : ''}.`,
+    );
   }
   return {
     description: `ModemManager inhibited for ${sysfsDevicePath} (${showCommand(command)}) until the run ends.`,

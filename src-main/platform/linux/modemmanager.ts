@@ -13,23 +13,45 @@ export function parseMmVersion(text: string): [number, number, number] | undefin
 
 export async function checkModemManager(probe: SystemProbe): Promise<PlatformCheck> {
   const title = 'ModemManager leaves the modem alone';
-  const active = await probe.run('systemctl', ['is-active', 'ModemManager'], { timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+  const active = await probe
+    .run('systemctl', ['is-active', 'ModemManager'], { timeoutMs: TIMEOUT_MS })
+    .catch(() => undefined);
   const version = await probe.run('mmcli', ['--version'], { timeoutMs: TIMEOUT_MS }).catch(() => undefined);
   const running = active?.stdout.trim() === 'active';
   const v = version && version.code === 0 ? parseMmVersion(version.stdout) : undefined;
   const vText = v ? v.join('.') : undefined;
   if (!version && !running) {
-    return { id: 'modemmanager', title, state: 'ok', detail: 'ModemManager is not installed, so nothing will grab the modem\'s ports.' };
+    return {
+      id: 'modemmanager',
+      title,
+      state: 'ok',
+      detail: "ModemManager is not installed, so nothing will grab the modem's ports.",
+    };
   }
   if (!active && !running) {
-    return { id: 'modemmanager', title, state: 'unknown', detail: `ModemManager${vText ? ` ${vText}` : ''} is installed; without systemctl Modem Rescue cannot tell whether it is running. If it is older than 1.24, stop it before a flash.` };
+    return {
+      id: 'modemmanager',
+      title,
+      state: 'unknown',
+      detail: `ModemManager${vText ? ` ${vText}` : ''} is installed; without systemctl Modem Rescue cannot tell whether it is running. If it is older than 1.24, stop it before a flash.`,
+    };
   }
   if (!running) {
-    return { id: 'modemmanager', title, state: 'ok', detail: `ModemManager${vText ? ` ${vText}` : ''} is installed but not running${active ? ` (systemctl says "${active.stdout.trim() || active.code}")` : ''}.` };
+    return {
+      id: 'modemmanager',
+      title,
+      state: 'ok',
+      detail: `ModemManager${vText ? ` ${vText}` : ''} is installed but not running${active ? ` (systemctl says "${active.stdout.trim() || active.code}")` : ''}.`,
+    };
   }
   const newEnough = v !== undefined && (v[0] > 1 || (v[0] === 1 && v[1] >= 24));
   if (newEnough) {
-    return { id: 'modemmanager', title, state: 'ok', detail: `ModemManager ${vText} is running; since 1.24 it ignores modems in download mode (05c6:9008). Modem Rescue still inhibits it for the modem during a run.` };
+    return {
+      id: 'modemmanager',
+      title,
+      state: 'ok',
+      detail: `ModemManager ${vText} is running; since 1.24 it ignores modems in download mode (05c6:9008). Modem Rescue still inhibits it for the modem during a run.`,
+    };
   }
   return {
     id: 'modemmanager',

@@ -32,7 +32,8 @@ export interface ModemDevice {
 }
 
 export const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
-export const deviceId = (d: Pick<ModemDevice, 'vendorId' | 'productId'>): string => `${hex4(d.vendorId)}:${hex4(d.productId)}`;
+export const deviceId = (d: Pick<ModemDevice, 'vendorId' | 'productId'>): string =>
+  `${hex4(d.vendorId)}:${hex4(d.productId)}`;
 export const isSafeBusPath = (name: string): boolean => DEVICE_NAME.test(name);
 export const isSafeInterfaceName = (name: string): boolean => /^\d+-\d+(?:\.\d+)*:\d+\.\d+$/.test(name);
 
@@ -68,7 +69,8 @@ export async function findModems(probe: SystemProbe): Promise<ModemDevice[]> {
     if (vendorId === undefined || productId === undefined || !MODEM_VENDORS.has(vendorId)) continue;
     const interfaces: ModemInterface[] = [];
     for (const iface of entries.filter((e) => e.startsWith(`${name}:`) && isSafeInterfaceName(e)).sort()) {
-      const number = intOf(await attr(probe, `${USB_DEVICES}/${iface}/bInterfaceNumber`), 16) ?? Number(iface.split('.').pop());
+      const number =
+        intOf(await attr(probe, `${USB_DEVICES}/${iface}/bInterfaceNumber`), 16) ?? Number(iface.split('.').pop());
       const link = await probe.readlink(`${USB_DEVICES}/${iface}/driver`);
       const driver = link?.split('/').pop();
       interfaces.push(driver ? { name: iface, number, driver } : { name: iface, number });

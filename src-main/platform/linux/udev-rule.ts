@@ -17,13 +17,20 @@ export async function findUdevRule(probe: SystemProbe): Promise<string | undefin
 export async function checkUdevRule(probe: SystemProbe, rulesSource: string): Promise<PlatformCheck> {
   const title = 'udev rule for modem access';
   const found = await findUdevRule(probe);
-  if (found) return { id: 'udev-rule', title, state: 'ok', detail: `${found} is installed: modems in download mode belong to the logged-in user and ModemManager ignores them.` };
+  if (found)
+    return {
+      id: 'udev-rule',
+      title,
+      state: 'ok',
+      detail: `${found} is installed: modems in download mode belong to the logged-in user and ModemManager ignores them.`,
+    };
   const fix = udevRuleFix(probe, rulesSource);
   return {
     id: 'udev-rule',
     title,
     state: 'warn',
-    detail: 'No Modem Rescue udev rule is installed: without it only root can open a modem in download mode, and ModemManager may probe it.',
+    detail:
+      'No Modem Rescue udev rule is installed: without it only root can open a modem in download mode, and ModemManager may probe it.',
     fix: { id: fix.id, label: fix.label, explanation: fix.explanation, needsAdmin: fix.needsAdmin },
   };
 }

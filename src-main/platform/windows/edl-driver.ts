@@ -40,7 +40,11 @@ function libusbDriverOf(d: PnpDevice): LibusbDriver | undefined {
 
 function isSerialDriver(d: PnpDevice): boolean {
   const service = (d.service ?? '').toLowerCase();
-  return (d.className ?? '').toLowerCase() === 'ports' || /^qc(usbser|ser)/.test(service) || comPortInName(d.name) !== undefined;
+  return (
+    (d.className ?? '').toLowerCase() === 'ports' ||
+    /^qc(usbser|ser)/.test(service) ||
+    comPortInName(d.name) !== undefined
+  );
 }
 
 function withName<T extends object>(state: T, name: string | undefined): T & { name?: string } {
@@ -51,9 +55,14 @@ function withName<T extends object>(state: T, name: string | undefined): T & { n
 export function classifyDriver(d: PnpDevice): Exclude<EdlDriverState, { kind: 'absent' }> {
   const problem = d.problemCode ?? 0;
   const hasDriver = Boolean(d.service || d.className || d.driverInf);
-  if (problem === 28 || problem === 1 || (!hasDriver && problem === 0)) return withName({ kind: 'no-driver', instanceId: d.instanceId }, d.name);
+  if (problem === 28 || problem === 1 || (!hasDriver && problem === 0))
+    return withName({ kind: 'no-driver', instanceId: d.instanceId }, d.name);
   if (problem !== 0) {
-    const s: Extract<EdlDriverState, { kind: 'driver-problem' }> = { kind: 'driver-problem', instanceId: d.instanceId, problemCode: problem };
+    const s: Extract<EdlDriverState, { kind: 'driver-problem' }> = {
+      kind: 'driver-problem',
+      instanceId: d.instanceId,
+      problemCode: problem,
+    };
     if (d.service) s.service = d.service;
     return withName(s, d.name);
   }
@@ -71,7 +80,14 @@ export function classifyDriver(d: PnpDevice): Exclude<EdlDriverState, { kind: 'a
   return withName(other, d.name);
 }
 
-const RANK: Record<EdlDriverState['kind'], number> = { libusb: 0, serial: 1, 'other-driver': 2, 'driver-problem': 3, 'no-driver': 4, absent: 5 };
+const RANK: Record<EdlDriverState['kind'], number> = {
+  libusb: 0,
+  serial: 1,
+  'other-driver': 2,
+  'driver-problem': 3,
+  'no-driver': 4,
+  absent: 5,
+};
 
 /**
  * The driver state of the modem in EDL (05c6:9008). With several such devices (two modems, or
@@ -79,7 +95,10 @@ const RANK: Record<EdlDriverState['kind'], number> = { libusb: 0, serial: 1, 'ot
  */
 export function windowsEdlDriverState(probe: WindowsPnpProbe): EdlDriverState {
   const states = probe.devices
-    .filter((d) => { const ids = usbIdsOf(d.instanceId); return ids?.vendorId === QUALCOMM_VID && ids.productId === 0x9008 && ids.interfaceNumber === undefined; })
+    .filter((d) => {
+      const ids = usbIdsOf(d.instanceId);
+      return ids?.vendorId === QUALCOMM_VID && ids.productId === 0x9008 && ids.interfaceNumber === undefined;
+    })
     .map(classifyDriver)
     .sort((a, b) => RANK[a.kind] - RANK[b.kind]);
   return states[0] ?? { kind: 'absent' };
@@ -100,7 +119,11 @@ export function windowsDmPortStates(probe: WindowsPnpProbe): DmPortState[] {
     if (!ids || ids.vendorId !== QUECTEL_VID || ids.interfaceNumber !== 0) continue;
     const known = identify(ids.vendorId, ids.productId);
     if (known && known.mode !== 'normal') continue;
-    out.push({ module: known?.name ?? `${hex4(ids.vendorId)}:${hex4(ids.productId)}`, instanceId: d.instanceId, state: classifyDriver(d) });
+    out.push({
+      module: known?.name ?? `${hex4(ids.vendorId)}:${hex4(ids.productId)}`,
+      instanceId: d.instanceId,
+      state: classifyDriver(d),
+    });
   }
   return out;
 }

@@ -27,13 +27,16 @@ export const MAX_PNP_OUTPUT = 8 * 1024 * 1024;
 const MAX_DEVICES = 20_000;
 
 function tooLarge(tool: string, size: number): RescueError {
-  return new RescueError('HOST_IO', `The device list from ${tool} is ${size} characters long, more than the ${MAX_PNP_OUTPUT} accepted; it was not read.`);
+  return new RescueError(
+    'HOST_IO',
+    `The device list from ${tool} is ${size} characters long, more than the ${MAX_PNP_OUTPUT} accepted; it was not read.`,
+  );
 }
 
 /** The command that lists present Qualcomm (05C6) and Quectel (2C7C) USB devices as JSON. */
 export const GET_PNP_DEVICE_SCRIPT = [
-  '$ErrorActionPreference = \'Stop\';',
-  '$d = @(Get-PnpDevice -PresentOnly | Where-Object { $_.InstanceId -match \'^USB\\\\VID_(05C6|2C7C)&\' } |',
+  "$ErrorActionPreference = 'Stop';",
+  "$d = @(Get-PnpDevice -PresentOnly | Where-Object { $_.InstanceId -match '^USB\\\\VID_(05C6|2C7C)&' } |",
   'Select-Object InstanceId, FriendlyName, Class, Service, Status, ConfigManagerErrorCode);',
   'ConvertTo-Json -InputObject $d -Compress -Depth 2',
 ].join(' ');
@@ -43,7 +46,14 @@ function optString(v: unknown): string | undefined {
 }
 
 /** Device Manager problem names PowerShell 7 may print instead of numbers (-1: another problem). */
-const PROBLEM_NAMES: Record<string, number> = { CM_PROB_NONE: 0, CM_PROB_FAILED_START: 10, CM_PROB_DISABLED: 22, CM_PROB_FAILED_INSTALL: 28, CM_PROB_FAILED_ADD: 31, CM_PROB_FAILED_POST_START: 43 };
+const PROBLEM_NAMES: Record<string, number> = {
+  CM_PROB_NONE: 0,
+  CM_PROB_FAILED_START: 10,
+  CM_PROB_DISABLED: 22,
+  CM_PROB_FAILED_INSTALL: 28,
+  CM_PROB_FAILED_ADD: 31,
+  CM_PROB_FAILED_POST_START: 43,
+};
 
 /** Get-PnpDevice records from GET_PNP_DEVICE_SCRIPT's output (an array, one object, or nothing). */
 export function parsePowerShellPnpJson(text: string): PnpDevice[] {
@@ -54,10 +64,16 @@ export function parsePowerShellPnpJson(text: string): PnpDevice[] {
   try {
     parsed = JSON.parse(trimmed);
   } catch (e) {
-    throw new RescueError('HOST_IO', `Get-PnpDevice printed something that is not JSON (${trimmed.slice(0, 60)}...).`, { cause: e });
+    throw new RescueError('HOST_IO', `Get-PnpDevice printed something that is not JSON (${trimmed.slice(0, 60)}...).`, {
+      cause: e,
+    });
   }
   const items = Array.isArray(parsed) ? parsed : [parsed];
-  if (items.length > MAX_DEVICES) throw new RescueError('HOST_IO', `Get-PnpDevice listed ${items.length} devices; more than ${MAX_DEVICES} are not read.`);
+  if (items.length > MAX_DEVICES)
+    throw new RescueError(
+      'HOST_IO',
+      `Get-PnpDevice listed ${items.length} devices; more than ${MAX_DEVICES} are not read.`,
+    );
   const out: PnpDevice[] = [];
   for (const item of items) {
     if (!item || typeof item !== 'object') continue;
@@ -77,7 +93,8 @@ export function parsePowerShellPnpJson(text: string): PnpDevice[] {
     else if (typeof status === 'number') dev.status = status === 0 ? 'OK' : `status ${status}`;
     const problem = r.ConfigManagerErrorCode;
     if (typeof problem === 'number' && Number.isInteger(problem) && problem >= 0) dev.problemCode = problem;
-    else if (typeof problem === 'string' && /^CM_PROB_\w+$/i.test(problem)) dev.problemCode = PROBLEM_NAMES[problem.toUpperCase()] ?? -1;
+    else if (typeof problem === 'string' && /^CM_PROB_\w+$/i.test(problem))
+      dev.problemCode = PROBLEM_NAMES[problem.toUpperCase()] ?? -1;
     out.push(dev);
   }
   return out;
@@ -109,7 +126,8 @@ export function parsePnputilDevices(text: string): PnpDevice[] {
     const value = m[2]!;
     if (field === 'instanceId') {
       if (value === '') continue;
-      if (out.length >= MAX_DEVICES) throw new RescueError('HOST_IO', `pnputil listed more than ${MAX_DEVICES} devices; the rest was not read.`);
+      if (out.length >= MAX_DEVICES)
+        throw new RescueError('HOST_IO', `pnputil listed more than ${MAX_DEVICES} devices; the rest was not read.`);
       current = { instanceId: value };
       out.push(current);
     } else if (current && field && value !== '') {
@@ -125,7 +143,11 @@ export function parsePnputilDevices(text: string): PnpDevice[] {
   return out;
 }
 
-export interface UsbIds { vendorId: number; productId: number; interfaceNumber?: number }
+export interface UsbIds {
+  vendorId: number;
+  productId: number;
+  interfaceNumber?: number;
+}
 
 /** VID, PID and interface number (MI_xx) of a USB instance id; undefined for other buses. */
 export function usbIdsOf(instanceId: string): UsbIds | undefined {
