@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { DiagClient, DiagError } from '../../src-main/host/diag-client.js';
 import { RescueError } from '../../shared/errors.js';
 import { hdlcEncode } from '../../src-main/protocol/hdlc.js';
@@ -131,12 +131,15 @@ describe('pipelining', () => {
 
   test('never more than maxInFlight requests are outstanding', async () => {
     const f = fake(() => [], {});
-    const c = new DiagClient(f.host, { timeoutMs: 150, maxInFlight: 3 });
+    // Nothing answers and no request times out during the test: a fourth request could only go
+    // out if the client broke its limit. Waits on the condition, not on a fixed sleep.
+    const c = new DiagClient(f.host, { timeoutMs: 10_000, maxInFlight: 3 });
     const all = Promise.allSettled(Array.from({ length: 5 }, (_, i) => c.nvRead(i)));
-    await new Promise((r) => setTimeout(r, 60));
+    await vi.waitFor(() => expect(f.received).toHaveLength(3), { timeout: 5000, interval: 5 });
+    await new Promise((r) => setImmediate(r));
     expect(f.received).toHaveLength(3);
-    await all;
     await c.close();
+    await all;
   });
 
   test('with maxInFlight 1 a device that answers only after 2 requests times out (control for the test above: the fake really holds its answers)', async () => {
@@ -220,7 +223,8 @@ describe('bounded waits, cancellation and disconnects', () => {
     const f = fake(() => []);
     const c = new DiagClient(f.host, { timeoutMs: 5000, maxInFlight: 2 });
     const pending = Array.from({ length: 4 }, (_, i) => c.nvRead(i));
-    await new Promise((r) => setTimeout(r, 30));
+    // Two in flight, two queued, then the modem leaves the bus.
+    await vi.waitFor(() => expect(f.received).toHaveLength(2), { timeout: 5000, interval: 5 });
     f.disconnect();
     const results = await Promise.allSettled(pending);
     for (const r of results) {

@@ -14,6 +14,7 @@ import { loadPackage } from '../../src-main/package/load.js';
 import { makePackage } from '../../src-main/sim/make-package.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import type { ModelId } from '../../src-main/sim/models.js';
+import type { ProgrammerName } from '../../src-main/sim/programmer-profiles.js';
 import { VirtualModem } from '../../src-main/sim/virtual-modem.js';
 import { makeRealEg25gPackage } from '../helpers/real-eg25g-package.js';
 import { rejection } from '../helpers/rejection.js';
@@ -32,16 +33,14 @@ const sha = async (path: string): Promise<string> =>
     .digest('hex');
 
 /** Flash `root` onto a virtual `model`; the error, and whether the NAND changed at all. */
-async function flashExpectingRefusal(model: ModelId, root: string, applyFilePatches = false) {
+async function flashExpectingRefusal(model: ModelId, root: string, programmer: ProgrammerName = 'default') {
   const bus = new MemoryBus();
-  const modem = new VirtualModem({ model, stateDir: join(dir, 'modem'), reEnumerateDelayMs: 50 }, bus);
+  const modem = new VirtualModem({ model, programmer, stateDir: join(dir, 'modem'), reEnumerateDelayMs: 50 }, bus);
   await modem.start();
   const nand = join(dir, 'modem', 'nand.bin');
   try {
     const before = await sha(nand);
-    const error = await rejection(
-      flashPackage({ package: root, opener: bus.opener, openTimeoutMs: 5000, applyFilePatches }),
-    );
+    const error = await rejection(flashPackage({ package: root, opener: bus.opener, openTimeoutMs: 5000 }));
     const ops = modem.nand.ops.map((o) => o.op);
     return { error, ops, unchanged: (await sha(nand)) === before };
   } finally {
@@ -54,6 +53,11 @@ async function editRawprogram(root: string, edit: (xml: string) => string): Prom
   const pkg = await loadPackage(root);
   const file = pkg.rawprogramPath;
   await pkg.dispose();
+  await editFile(root, file, edit);
+}
+
+/** Rewrite one file of the package and its md5.txt line. */
+async function editFile(root: string, file: string, edit: (text: string) => string): Promise<void> {
   const old = createHash('md5')
     .update(await readFile(file))
     .digest('hex');
@@ -119,6 +123,22 @@ describe('refusals before the first erase leave the NAND untouched', () => {
     const r = await flashExpectingRefusal('ec25', made.root);
     expect((r.error as RescueError).code).toBe('PACKAGE_BAD_XML');
     expect(r.ops).toEqual([]);
+    expect(r.unchanged).toBe(true);
+  });
+
+  it('a DISK patch for a programmer that does not offer <patch> (the MDM9x07 NAND loader): refused before erasing', async () => {
+    const made = await makePackage({ model: 'ec25', outDir: join(dir, 'pkg'), sizeMiB: 2, seed: 6 });
+    const patchXml = join(made.root, 'update', 'firehose', 'patch_p4K_b256K.xml');
+    await editFile(made.root, patchXml, (xml) =>
+      xml.replace(
+        '</patches>',
+        '  <patch SECTOR_SIZE_IN_BYTES="4096" byte_offset="0" filename="DISK" physical_partition_number="0" size_in_bytes="4" start_sector="320" value="0" what="a device-side patch"/>\n</patches>',
+      ),
+    );
+    const r = await flashExpectingRefusal('ec25', made.root, 'mdm9x07-legacy');
+    expect((r.error as RescueError).code).toBe('FLASH_REFUSED_BEFORE_ERASE');
+    expect((r.error as RescueError).message).toMatch(/does not offer <patch>/);
+    expect(r.ops.filter((o) => o === 'erase' || o === 'program')).toEqual([]);
     expect(r.unchanged).toBe(true);
   });
 });

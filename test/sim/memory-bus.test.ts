@@ -96,7 +96,9 @@ describe('in-memory USB bus', () => {
     let blocked: Promise<void> | undefined;
     for (let i = 0; i < 64 && !blocked; i++) {
       const w = host.write(piece, { timeoutMs: 2000 });
-      const settled = await Promise.race([w.then(() => true), new Promise((r) => setTimeout(() => r(false), 20))]);
+      // A write with room settles within microtasks; one without waits for room. setImmediate
+      // runs after every pending microtask, however loaded the machine is.
+      const settled = await Promise.race([w.then(() => true), new Promise((r) => setImmediate(() => r(false)))]);
       if (!settled) blocked = w;
     }
     await bus.unplug();
