@@ -24,14 +24,12 @@ import type {
 import { isApiMethod } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
-import { sightEdl } from '../flows/detect.js';
 import { enterEdl } from '../flows/enter-edl.js';
 import { flashPackage, type FlashOptions } from '../flows/flash.js';
 import { loadPackage } from '../package/load.js';
 import { createUsbEnumerator, type UsbEnumerator } from '../platform/usb-enumerator.js';
 import { FaultSpecError, parseFault, type Fault } from '../sim/faults.js';
 import { SerialOpener } from '../transport/serial.js';
-import type { PipeOpener } from '../transport/transport.js';
 import { UsbEdlOpener } from '../transport/usb.js';
 import { runBackup } from './backup-run.js';
 import { runRestore } from './restore-run.js';
@@ -41,7 +39,8 @@ import { holdForFlash, type FlashGuards } from '../platform/flash-guards.js';
 import type { DeviceMode } from '../../shared/devices.js';
 import { DEMO_DEVICE_ID, DemoModem } from './demo-modem.js';
 import { buildState, detectBounded, Poller, sameDevices } from './device-state.js';
-import { AutoEdlOpener, type NativeOpeners } from '../transport/auto-edl.js';
+import type { NativeOpeners } from '../transport/auto-edl.js';
+import { demoOpeners, realOpeners, type ModuleOpeners } from './module-openers.js';
 import { waitForNormal, type FinishTarget } from './finish-run.js';
 import { demoPackage } from './demo-package.js';
 import { checkModuleOverride, inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
@@ -94,7 +93,8 @@ const MAX_HISTORY = 100;
 export class RescueService {
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   private readonly enumerator: UsbEnumerator;
-  private readonly native: NativeOpeners;
+  /** The real computer's ports (the demo module brings its own). */
+  private readonly real: ModuleOpeners;
   private readonly probe: SystemProbe;
   private readonly now: () => number;
   private readonly poller: Poller;
@@ -114,10 +114,10 @@ export class RescueService {
 
   constructor(private readonly opts: ServiceOptions) {
     this.enumerator = opts.enumerator ?? createUsbEnumerator();
-    this.native = {
+    this.real = realOpeners(this.enumerator, {
       serial: opts.openers?.serial ?? ((p) => new SerialOpener(p)),
       usbEdl: opts.openers?.usbEdl ?? (() => new UsbEdlOpener()),
-    };
+    });
     this.now = opts.now ?? Date.now;
     this.probe = opts.probe ?? realSystem();
     this.poller = new Poller(async () => void (await this.refresh()), opts.pollMs ?? 500);
@@ -352,7 +352,7 @@ export class RescueService {
     if (typeof p.folder !== 'string' || p.folder.trim() === '')
       throw new RescueError('USAGE', 'Choose a folder for the backup.');
     const d = await this.device(p.deviceId, 'normal');
-    const dm = this.dmOpener(d);
+    const dm = this.openers(d).dm(d);
     const view = await runBackup({
       dm,
       folder: p.folder,
@@ -373,7 +373,7 @@ export class RescueService {
       'before-restore',
     );
     return runRestore({
-      dm: this.dmOpener(d),
+      dm: this.openers(d).dm(d),
       file: p.file,
       dryRun: p.dryRun === true,
       backupDir,
@@ -383,37 +383,22 @@ export class RescueService {
     });
   }
 
-  private dmOpener(d: DeviceSummary): PipeOpener {
-    if (d.demo) return this.requireDemo().dmOpener;
-    if (!d.ports.dm) throw new RescueError('PORT_NOT_FOUND', `${d.name} at USB ${d.id} shows no DM/DIAG serial port.`);
-    return this.native.serial(d.ports.dm);
-  }
-
-  private atOpener(d: DeviceSummary): PipeOpener {
-    if (d.demo) return this.requireDemo().atOpener;
-    if (!d.ports.at) throw new RescueError('PORT_NOT_FOUND', `${d.name} at USB ${d.id} shows no AT serial port.`);
-    return this.native.serial(d.ports.at);
-  }
-
   private requireDemo(): DemoModem {
     if (!this.demo) throw new RescueError('DEVICE_DISCONNECTED', 'The demo module was switched off.');
     return this.demo;
   }
 
-  /** The EDL device: the demo module's bus in demo mode, else the real one however it shows. */
-  private edlOpener(): PipeOpener {
-    return this.demo ? this.demo.edlOpener : this.realEdlOpener();
-  }
-
-  private realEdlOpener(): PipeOpener {
-    return new AutoEdlOpener(() => sightEdl(this.enumerator), this.native);
+  /** The ports of `d`: the demo module's, or the real computer's. With no device, the EDL side of demo mode. */
+  private openers(d?: DeviceSummary): ModuleOpeners {
+    const demo = d ? d.demo : this.demo !== undefined;
+    return demo ? demoOpeners(this.requireDemo()) : this.real;
   }
 
   private async enterEdl(p: ApiMethods['enterEdl']['params'], signal: AbortSignal): Promise<{ edlDevice: string }> {
     const d = await this.device(p.deviceId, 'normal');
     const r = await enterEdl({
-      dm: this.dmOpener(d),
-      edl: d.demo ? this.requireDemo().edlOpener : this.realEdlOpener(),
+      dm: this.openers(d).dm(d),
+      edl: this.openers(d).edl(),
       signal,
       onEvent: this.engineEvent,
       waitMs: this.opts.waits?.edlMs ?? 30_000,
@@ -458,7 +443,7 @@ export class RescueService {
       const r = await flashPackage({
         ...this.opts.flash,
         package: pkg,
-        opener: this.edlOpener(),
+        opener: this.openers().edl(),
         signal,
         onEvent: this.engineEvent,
         verify: p.verify !== false,
@@ -476,7 +461,7 @@ export class RescueService {
     const limit = demo ? (this.opts.waits?.demoNormalMs ?? 20_000) : (this.opts.waits?.normalMs ?? 60_000);
     const target: FinishTarget = {
       look: async () => (await this.refreshSoon()).devices.filter((d) => d.demo === demo),
-      atOpener: (d) => this.atOpener(d),
+      atOpener: (d) => this.openers(d).at(d),
     };
     const view = await waitForNormal(target, { timeoutMs: limit, signal, onEvent: this.engineEvent });
     this.lastFinish = view;

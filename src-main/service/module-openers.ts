@@ -1,0 +1,43 @@
+// How the service reaches a module's ports: the DM and AT ports of a running module and the EDL
+// device. Two implementations of one interface: the real computer's (serial ports, USB, the EDL
+// opener that tries the driver's serial port then libusb) and the demo module's (its memory
+// buses). The service picks one per device and never branches per port.
+
+import type { DeviceSummary } from '../../shared/api.js';
+import { RescueError } from '../../shared/errors.js';
+import { sightEdl } from '../flows/detect.js';
+import type { UsbEnumerator } from '../platform/usb-enumerator.js';
+import { AutoEdlOpener, type NativeOpeners } from '../transport/auto-edl.js';
+import type { PipeOpener } from '../transport/transport.js';
+
+export interface ModuleOpeners {
+  dm(d: DeviceSummary): PipeOpener;
+  at(d: DeviceSummary): PipeOpener;
+  /** The module in EDL, wherever it appears. */
+  edl(): PipeOpener;
+}
+
+/** The real computer: the serial ports a driver made of the module, and its EDL device. */
+export function realOpeners(enumerator: UsbEnumerator, native: NativeOpeners): ModuleOpeners {
+  const port = (d: DeviceSummary, which: 'dm' | 'at', what: string): PipeOpener => {
+    const path = d.ports[which];
+    if (!path) throw new RescueError('PORT_NOT_FOUND', `${d.name} at USB ${d.id} shows no ${what} serial port.`);
+    return native.serial(path);
+  };
+  return {
+    dm: (d) => port(d, 'dm', 'DM/DIAG'),
+    at: (d) => port(d, 'at', 'AT'),
+    edl: () => new AutoEdlOpener(() => sightEdl(enumerator), native),
+  };
+}
+
+/** What the demo module offers (DemoModem has these three openers). */
+export interface DemoPorts {
+  readonly dmOpener: PipeOpener;
+  readonly atOpener: PipeOpener;
+  readonly edlOpener: PipeOpener;
+}
+
+export function demoOpeners(demo: DemoPorts): ModuleOpeners {
+  return { dm: () => demo.dmOpener, at: () => demo.atOpener, edl: () => demo.edlOpener };
+}

@@ -1,0 +1,63 @@
+// The two ways the service reaches a module's ports: the real computer's and the demo module's.
+
+import { describe, expect, it } from 'vitest';
+import type { DeviceSummary } from '../../shared/api.js';
+import { RescueError } from '../../shared/errors.js';
+import { demoOpeners, realOpeners } from '../../src-main/service/module-openers.js';
+import type { PipeOpener } from '../../src-main/transport/transport.js';
+
+const opener = (description: string): PipeOpener => ({
+  description,
+  open: () => Promise.reject(new Error('not in this test')),
+});
+const EC25: DeviceSummary = {
+  id: '1-1.2',
+  mode: 'normal',
+  name: 'Quectel EC25',
+  vidPid: '2c7c:0125',
+  explanation: '',
+  ports: { dm: '/dev/ttyUSB0', at: '/dev/ttyUSB2' },
+  demo: false,
+};
+const noUsb = { availability: async () => ({ available: false as const, reason: 'none' }), list: async () => [] };
+
+describe('module openers', () => {
+  it('real: the DM and AT ttys the driver made, the EDL device wherever it shows', () => {
+    const asked: string[] = [];
+    const real = realOpeners(noUsb, {
+      serial: (p) => (asked.push(p), opener(`serial ${p}`)),
+      usbEdl: () => opener('usb'),
+    });
+    expect(real.dm(EC25).description).toBe('serial /dev/ttyUSB0');
+    expect(real.at(EC25).description).toBe('serial /dev/ttyUSB2');
+    expect(asked).toEqual(['/dev/ttyUSB0', '/dev/ttyUSB2']);
+    expect(real.edl().description).toMatch(/EDL \(05c6:9008\) on a serial port or over USB/);
+  });
+
+  it('real: a module without a DM port says so, naming it', () => {
+    const real = realOpeners(noUsb, { serial: (p) => opener(p), usbEdl: () => opener('usb') });
+    const e = (() => {
+      try {
+        real.dm({ ...EC25, ports: {} });
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(RescueError);
+    expect((e as RescueError).code).toBe('PORT_NOT_FOUND');
+    expect((e as RescueError).message).toMatch(/Quectel EC25 at USB 1-1.2 shows no DM\/DIAG serial port/);
+  });
+
+  it('demo: the demo module its own buses', () => {
+    const demo = demoOpeners({
+      dmOpener: opener('demo dm'),
+      atOpener: opener('demo at'),
+      edlOpener: opener('demo edl'),
+    });
+    expect([demo.dm(EC25).description, demo.at(EC25).description, demo.edl().description]).toEqual([
+      'demo dm',
+      'demo at',
+      'demo edl',
+    ]);
+  });
+});
