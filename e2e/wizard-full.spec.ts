@@ -110,8 +110,14 @@ test('the full path: normal mode -> backup -> EDL -> package -> flash -> verify 
     await expect(page.getByTestId('finish-status')).toContainText(/normal/i, { timeout: FLASH_TIMEOUT_MS });
     await expect(page.getByTestId('finish-firmware')).toContainText(packageFirmware, { timeout: FLASH_TIMEOUT_MS });
     await expect(page.getByTestId('save-report')).toBeVisible();
+    // Where the QCN backup is, and what the verification proved, in plain words.
+    await expect(page.getByTestId('finish-backup')).toContainText(backupFolder);
+    await expect(page.getByTestId('finish-verification')).toContainText(/matched the package/);
     await expectNoStackTrace(page);
     await shot('finish');
+    // Rescue another modem: back to Connect, nothing of this run kept.
+    await page.getByTestId('rescue-another').click();
+    await expectStep(page, 'connect');
   } finally {
     await rm(backupFolder, { recursive: true, force: true });
   }

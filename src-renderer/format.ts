@@ -26,3 +26,19 @@ export function formatEta(seconds: number): string {
   if (m < 60) return `${m} min ${s % 60} s left`;
   return `${Math.floor(m / 60)} h ${m % 60} min left`;
 }
+
+/** What "Verification: digest" (and the others) means, in words a person can check against. */
+export function verificationWords(verified: string): string {
+  switch (verified) {
+    case 'digest':
+      return 'the modem computed a SHA-256 fingerprint of every partition written, and each matched the package';
+    case 'read-back':
+      return 'every partition written was read back from the modem and matched the package byte for byte';
+    case 'mixed':
+      return 'every partition written was checked against the package, by the modem’s fingerprint or by reading it back';
+    case 'skipped':
+      return 'not checked: verification was turned off for this flash';
+    default:
+      return verified;
+  }
+}

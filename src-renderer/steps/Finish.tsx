@@ -1,8 +1,9 @@
 import { useEffect } from 'react';
 import { useRun, isBusy } from '../store/run.js';
-import { checkFinish, restoreCalibration, saveReport } from '../store/actions.js';
+import { checkFinish, restoreCalibration, saveReport, startOver } from '../store/actions.js';
 import { useDevices } from '../store/devices.js';
 import { StepFrame } from '../components/StepFrame.js';
+import { verificationWords } from '../format.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
 
@@ -38,11 +39,21 @@ export function Finish() {
       hideNext
     >
       {flash && (
-        <p className="muted">
-          Verification: {flash.verified}
-          {flash.resumed ? ' (continued an earlier run)' : ''}.
+        <p className="muted" data-testid="finish-verification">
+          Verification: {verificationWords(flash.verified)}
+          {flash.resumed ? ' (this flash continued an earlier run)' : ''}.
         </p>
       )}
+      <p data-testid="finish-backup">
+        {backup ? (
+          <>
+            Your QCN backup (calibration and IMEI) is kept at <span className="path">{backup.path}</span>: keep it with
+            this modem.
+          </>
+        ) : (
+          'No QCN backup was made in this session.'
+        )}
+      </p>
       <div
         className={`finish-status ${good ? 'notice notice-ok' : finish ? 'notice notice-warn' : 'notice'}`}
         data-testid="finish-status"
@@ -128,6 +139,9 @@ export function Finish() {
           disabled={busy}
         >
           {pending === 'saveReport' ? 'Saving…' : 'Save report'}
+        </button>
+        <button type="button" data-testid="rescue-another" disabled={busy} onClick={startOver}>
+          Rescue another modem
         </button>
       </div>
       {reportPath && (

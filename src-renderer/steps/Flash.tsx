@@ -8,7 +8,7 @@ import { eraseSummary, moduleStateSentence } from '../store/flash-summary.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { LogTail } from '../components/LogTail.js';
-import { formatBytes, formatEta, formatSpeed } from '../format.js';
+import { formatBytes, formatEta, formatSpeed, verificationWords } from '../format.js';
 import { canGoNext, canStartFlash, edlDevice } from './gates.js';
 import { useGateContext } from './use-gate.js';
 
@@ -221,7 +221,7 @@ export function Flash() {
       {flash && (
         <p className="notice notice-ok" role="status">
           Flashed {formatBytes(flash.bytesWritten)} in {Math.round(flash.seconds)} s
-          {flash.resumed ? ', continuing an earlier run' : ''}. Verification: {flash.verified}.
+          {flash.resumed ? ', continuing an earlier run' : ''}. Verification: {verificationWords(flash.verified)}.
         </p>
       )}
       <LogTail lines={progress.log} />

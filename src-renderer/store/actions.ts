@@ -157,3 +157,23 @@ export async function saveReport(): Promise<void> {
   const r = await run('saveReport', {});
   if (r) useRun.getState().patch({ reportPath: r.path });
 }
+
+/** Rescue another modem: back to Connect with nothing of this run kept (the settings stay). */
+export function startOver(): void {
+  useRun.getState().resetProgress();
+  useRun.getState().patch({
+    backup: undefined,
+    backupSkipUnderstood: false,
+    edlRequested: false,
+    packagePath: '',
+    packageView: undefined,
+    overrideTyped: '',
+    flash: undefined,
+    flashStarted: false,
+    finish: undefined,
+    restore: undefined,
+    reportPath: undefined,
+    lastError: undefined,
+  });
+  useRun.getState().goTo('connect');
+}

@@ -6,6 +6,7 @@ import { useDevices } from '../../src-renderer/store/devices.js';
 import { stepAfter, useRun } from '../../src-renderer/store/run.js';
 import { useSettings } from '../../src-renderer/store/settings.js';
 import { EMPTY_PROGRESS } from '../../src-renderer/store/flash-progress.js';
+import { verificationWords } from '../../src-renderer/format.js';
 
 const VIEW: PackageView = {
   root: '/tmp/unpacked',
@@ -129,5 +130,39 @@ describe('wizard actions', () => {
     expect(stepAfter('connect', -1)).toBe('connect');
     expect(stepAfter('enter-edl', 1)).toBe('package');
     expect(stepAfter('finish', 1)).toBe('finish');
+  });
+});
+
+describe('rescue another modem', () => {
+  it('goes back to Connect with nothing of the last run kept', () => {
+    useRun.getState().patch({
+      step: 'finish',
+      packagePath: '/p',
+      packageView: VIEW,
+      overrideTyped: 'EG25',
+      flashStarted: true,
+      flash: { seconds: 1, bytesWritten: 1, verified: 'digest', resumed: false },
+    });
+    actions.startOver();
+    const s = useRun.getState();
+    expect(s.step).toBe('connect');
+    expect([s.packagePath, s.packageView, s.overrideTyped, s.flash, s.flashStarted, s.backup]).toEqual([
+      '',
+      undefined,
+      '',
+      undefined,
+      false,
+      undefined,
+    ]);
+  });
+});
+
+describe('verification in words', () => {
+  it('says what each method proved', () => {
+    expect(verificationWords('digest')).toMatch(
+      /SHA-256 fingerprint of every partition written, and each matched the package/,
+    );
+    expect(verificationWords('read-back')).toMatch(/read back .* byte for byte/);
+    expect(verificationWords('skipped')).toMatch(/^not checked/);
   });
 });
