@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LinkModel, theoreticalSeconds, transferSeconds, type LinkClock } from '../../src-main/transport/link-model.js';
+import {
+  LinkModel,
+  pacedPipe,
+  theoreticalSeconds,
+  transferSeconds,
+  type LinkClock,
+} from '../../src-main/transport/link-model.js';
+import { createMemoryPipePair } from '../../src-main/transport/memory.js';
 
 /** A clock that only moves when the test (or a sleep) moves it. */
 function fakeClock(): LinkClock & { t: number; slept: number[] } {
@@ -114,5 +121,33 @@ describe('link model and late timers', () => {
     for (let i = 0; i < 100; i++) await m.transfer(1000); // 1 ms each: 100 ms of bus time
     // Without the correction every sleep would lose its 1 ms and the run would take ~130 ms.
     expect(clock.t - start).toBeLessThan(103);
+  });
+});
+
+describe('a pipe paced by a link (sim --link-rate)', () => {
+  it('every read and write crosses the link first: the bytes pass unchanged, the link time is paid', async () => {
+    const clock = fakeClock();
+    const m = new LinkModel(link, clock, 0);
+    const pair = createMemoryPipePair();
+    const device = pacedPipe(pair.device, m);
+    await pair.host.write(new Uint8Array(4096).fill(7), { timeoutMs: 1000 });
+    const got = await device.read(8192, { timeoutMs: 1000 });
+    expect(got.length).toBe(4096);
+    expect(got.every((b) => b === 7)).toBe(true);
+    await device.write(Uint8Array.of(1, 2, 3), { timeoutMs: 1000 });
+    expect([...(await pair.host.read(16, { timeoutMs: 1000 }))]).toEqual([1, 2, 3]);
+    expect(m.stats.transfers).toBe(2);
+    expect(m.stats.bytes).toBe(4099);
+    // 4096 bytes at 1 MB/s in whole 512-byte packets, plus the 3-byte transfer, plus latencies.
+    expect(clock.slept.reduce((a, b) => a + b, 0)).toBeCloseTo(
+      1000 * (transferSeconds(4096, link) + transferSeconds(3, link)),
+      6,
+    );
+    expect([device.name, device.maxPacketSize, device.needsZlp, device.closed]).toEqual([
+      pair.device.name,
+      pair.device.maxPacketSize,
+      pair.device.needsZlp,
+      false,
+    ]);
   });
 });
