@@ -130,25 +130,38 @@ async function reauthorizeAction(probe: SystemProbe, busPath: string | undefined
   const path = `${USB_DEVICES}/${busPath}/authorized`;
   if (!(await probe.exists(path)))
     return unavailable('usb-reauthorize', label, explanation, `${path} does not exist here. ${BY_HAND_USB}`);
+  return sysfsToggleAction(probe, { id: 'usb-reauthorize', label, explanation }, path, ['0', 1, '1']);
+}
+
+/**
+ * An action that writes `first` to a sysfs file, waits, then writes `second` (one shell command,
+ * through pkexec when the file is not writable): USB re-connect and hub port power share it.
+ */
+async function sysfsToggleAction(
+  probe: SystemProbe,
+  what: { id: PowerCycleId; label: string; explanation: string },
+  path: string,
+  [first, pauseSeconds, second]: [string, number, string],
+): Promise<PowerCycleAction> {
   const script: PlannedCommand = {
     cmd: 'sh',
     args: [
       '-c',
-      `${sysfsWriteCommand(path, '0').args[1] ?? ''} && sleep 1 && ${sysfsWriteCommand(path, '1').args[1] ?? ''}`,
+      `${sysfsWriteCommand(path, first).args[1] ?? ''} && sleep ${pauseSeconds} && ${sysfsWriteCommand(path, second).args[1] ?? ''}`,
     ],
   };
   const plan = await adminPlan(probe, [script], await probe.access(path, 'w'));
   if (!plan)
     return unavailable(
-      'usb-reauthorize',
-      label,
-      explanation,
+      what.id,
+      what.label,
+      what.explanation,
       `Writing ${path} needs administrator rights and pkexec is not installed. ${BY_HAND_USB}`,
     );
   return {
-    id: 'usb-reauthorize',
-    label,
-    explanation: `${explanation} Runs: ${plan.commands.map(showCommand).join(', then ')}.`,
+    id: what.id,
+    label: what.label,
+    explanation: `${what.explanation} Runs: ${plan.commands.map(showCommand).join(', then ')}.`,
     available: true,
     needsAdmin: plan.needsAdmin,
     commands: plan.commands,
@@ -187,30 +200,7 @@ async function portPowerAction(probe: SystemProbe, busPath: string | undefined):
       explanation,
       `This hub does not let its port power be switched (${path} is missing). ${BY_HAND_USB}`,
     );
-  const script: PlannedCommand = {
-    cmd: 'sh',
-    args: [
-      '-c',
-      `${sysfsWriteCommand(path, '1').args[1] ?? ''} && sleep 2 && ${sysfsWriteCommand(path, '0').args[1] ?? ''}`,
-    ],
-  };
-  const plan = await adminPlan(probe, [script], await probe.access(path, 'w'));
-  if (!plan)
-    return unavailable(
-      'port-power',
-      label,
-      explanation,
-      `Writing ${path} needs administrator rights and pkexec is not installed. ${BY_HAND_USB}`,
-    );
-  return {
-    id: 'port-power',
-    label,
-    explanation: `${explanation} Runs: ${plan.commands.map(showCommand).join(', then ')}.`,
-    available: true,
-    needsAdmin: plan.needsAdmin,
-    commands: plan.commands,
-    timeoutMs: ADMIN_PROMPT_MS,
-  };
+  return sysfsToggleAction(probe, { id: 'port-power', label, explanation }, path, ['1', 2, '0']);
 }
 
 export async function listPowerCycleActions(
