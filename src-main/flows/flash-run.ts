@@ -18,6 +18,7 @@ import {
   classify,
   climbLadder,
   DEFAULT_RECOVERY,
+  drain,
   needsPowerCycle,
   type Link,
   type RecoveryOptions,
@@ -193,7 +194,14 @@ export class FlashRun {
       ...(opts.saharaPacketTimeoutMs !== undefined ? { packetTimeoutMs: opts.saharaPacketTimeoutMs } : {}),
     });
     const skipped = sahara.kind === 'firehose-running';
-    if (skipped) this.log('A programmer is already running on the modem; skipping the upload.');
+    if (skipped) {
+      this.log('A programmer is already running on the modem; skipping the upload.');
+      // What it said before this run asked anything answers an earlier host (a late program ACK
+      // of a killed run): read as the answer to <configure>, it would configure nothing.
+      const stale = await drain(l.reader, this.rec.drainQuietMs, this.rec.drainMaxMs, signal);
+      if (stale.bytes > 0)
+        this.log(`Discarded ${stale.bytes} bytes the programmer had sent before this run asked anything.`);
+    }
     if (this.stepsDone === 0) this.programmerSkipped = skipped;
     this.emit({ type: 'phase', phase: 'firehose', message: 'Talking to the programmer (Firehose)' });
     const s = new FirehoseSession(l.reader, {

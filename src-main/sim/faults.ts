@@ -5,6 +5,8 @@
 export type Fault =
   /** Stop reading raw data after BYTES of the current session (the host's writes then time out). */
   | { kind: 'stall'; atBytes: number }
+  /** Stop reading raw data for PAUSE_FAULT_MS after BYTES, then go on (a NAND busy with its own work). */
+  | { kind: 'pause'; atBytes: number }
   /** Drop off the bus after BYTES of raw data; come back in EDL after a second. */
   | { kind: 'disconnect'; atBytes: number }
   /** NAK the Nth <program> (1-based) with AttemptRetry. */
@@ -30,6 +32,9 @@ export type Fault =
 
 export type FaultKind = Fault['kind'];
 
+/** How long a pause@BYTES fault stops taking data: well under the host's stall limit. */
+export const PAUSE_FAULT_MS = 4000;
+
 const SIZE = /^(\d+)([kKmMgG]i?[bB]?)?$/;
 
 /** Parse "1M", "512k", "1048576" into bytes. */
@@ -44,19 +49,19 @@ export function parseSize(text: string): number | undefined {
 
 export class FaultSpecError extends Error {}
 
-/** Parse one `--fault` value: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N. */
+/** Parse one `--fault` value: stall@BYTES, pause@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N. */
 export function parseFault(spec: string): Fault {
   const s = spec.trim();
   const at = /^([a-z-]+)@(.+)$/.exec(s);
   const eq = /^([a-z-]+)=(.+)$/.exec(s);
   const bad = (why: string): never => {
     throw new FaultSpecError(
-      `bad --fault "${spec}": ${why}. Known: stall@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N`,
+      `bad --fault "${spec}": ${why}. Known: stall@BYTES, pause@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N`,
     );
   };
   if (at) {
     const [, kind, arg] = at as unknown as [string, string, string];
-    if (kind === 'stall' || kind === 'disconnect' || kind === 'power-loss') {
+    if (kind === 'stall' || kind === 'pause' || kind === 'disconnect' || kind === 'power-loss') {
       const b = parseSize(arg);
       if (b === undefined) bad('BYTES must be a number, optionally with k/M/G');
       return { kind, atBytes: b! };

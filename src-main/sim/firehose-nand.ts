@@ -11,6 +11,8 @@
 // programmer stays slow). need-zlp hangs the data phase (once) when a transfer that ends on a
 // packet boundary is not followed by a ZLP (ZlpAwareHost does not change this: on a real
 // programmer it concerns the device's own ZLPs to the host).
+// pause@BYTES stops reading raw data for PAUSE_FAULT_MS, then goes on: the host sees its writes
+// block for a while, as when a NAND is busy with block management.
 // garbage-reply@N answers the Nth command with non-XML bytes and does not execute it.
 // power-loss@BYTES and power-loss-sbl cut the power in the middle of raw data (pages already
 // received stay written): the module leaves the bus and, when power returns, tries to boot, which
@@ -23,7 +25,7 @@ import { RescueError } from '../../shared/errors.js';
 import { DeviceCommand, DeviceXmlError, deviceDocument, HostStreamFramer, readHostDocument } from './device-xml.js';
 import type { BulkPipe, IoOptions } from '../transport/transport.js';
 import { cancelledError, sleep } from '../util/deadline.js';
-import type { Fault, FaultPlan } from './faults.js';
+import { PAUSE_FAULT_MS, type Fault, type FaultPlan } from './faults.js';
 import type { ModelSpec } from './models.js';
 import type { Nand } from './nand.js';
 import { PageWriter, STAGING_BYTES } from './nand-page-writer.js';
@@ -368,6 +370,7 @@ class ProgrammerSession {
     const faults = this.opts.faults;
     // Only this session fires these faults, so what is armed now stays armed until it fires here.
     const stall = faults.armed('stall');
+    let pause = faults.armed('pause');
     const disc = faults.armed('disconnect');
     const pl = faults.armed('power-loss');
     const loss = sblLoss ?? (pl ? { fault: pl, atBytes: pl.atBytes } : undefined);
@@ -387,6 +390,11 @@ class ProgrammerSession {
         if (stall && this.rawBytes >= stall.atBytes) {
           this.fire(stall, `stopped reading after ${this.rawBytes} bytes of raw data`);
           await this.hang();
+        }
+        if (pause && this.rawBytes >= pause.atBytes) {
+          this.fire(pause, `stopped reading for ${PAUSE_FAULT_MS} ms after ${this.rawBytes} bytes of raw data`);
+          pause = undefined;
+          await sleep(PAUSE_FAULT_MS, this.opts.signal);
         }
         if (disc && this.rawBytes >= disc.atBytes) {
           this.fire(disc, `dropped off the bus after ${this.rawBytes} bytes of raw data`);

@@ -14,14 +14,20 @@ import { makePackage } from '../../src-main/sim/make-package.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { auditNand } from '../../src-main/sim/nand-audit.js';
 import { assertBuilt, BIN, ROOT, runCli, startCli, stop } from '../cli/helpers.js';
+import { positions } from '../helpers/fault-matrix.js';
 import { socatAvailable } from '../helpers/socat.js';
 
 let dir: string;
 let pkgRoot: string;
+/** A raw-data offset in the middle of NON-HLOS, where the virtual modem pauses taking data. */
+let pauseAt: number;
 beforeAll(async () => {
   assertBuilt();
   dir = await mkdtemp(join(tmpdir(), 'mr-kill-'));
   pkgRoot = (await makePackage({ model: 'ec25', outDir: join(dir, 'pkg'), sizeMiB: 12, seed: 21 })).root;
+  const pkg = await loadPackage(pkgRoot);
+  pauseAt = positions(pkg)['non-hlos'];
+  await pkg.dispose();
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -50,7 +56,9 @@ function flashAndKillInNonHlos(args: string[]): Promise<{ events: EngineEvent[];
       events.push(e);
       if (e.type === 'step-start' && e.operation === 'program' && e.label === 'NON-HLOS.ubi') {
         nonHlos = e.index;
-        // Progress events are throttled: if none comes in time, the transfer is still under way after 150 ms.
+        // Progress events are throttled: if none comes first, kill after 150 ms. Either way the
+        // transfer is still under way: the virtual modem stops taking data half-way through
+        // NON-HLOS for PAUSE_FAULT_MS (4 s), so this host cannot have sent all of it.
         setTimeout(() => {
           if (!killed && child.exitCode === null) killed = child.kill('SIGKILL');
         }, 150);
@@ -75,17 +83,15 @@ function flashAndKillInNonHlos(args: string[]): Promise<{ events: EngineEvent[];
 describe('a flash killed in the middle of NON-HLOS', () => {
   it.skipIf(!socatAvailable())(
     'resumes on the next run without rewriting verified partitions, SBL last, and ends byte-identical',
-    // The kill must land while the virtual modem still takes NON-HLOS in; on a fast or idle
-    // machine the transfer can finish first (then the programmer answers and no transfer is
-    // left to finish), and the test fails on its finish-transfer assertion. A known race (the
-    // kill timer is the open part of issue 17); retried rather than weakened.
-    { timeout: 240_000, retry: 2 },
+    // The kill lands while NON-HLOS is under way: the virtual modem pauses taking data in its
+    // middle (pause@BYTES), so the transfer cannot finish before the kill, on any machine.
+    { timeout: 240_000 },
     async () => {
       // Each attempt with a fresh virtual modem and journal.
       const run = await mkdtemp(join(dir, 'run-'));
       const state = join(run, 'modem');
       const journal = join(run, 'journal');
-      const sim = await startCli(['sim', '--pty', '--state', state, '--quiet']);
+      const sim = await startCli(['sim', '--pty', '--state', state, '--quiet', '--fault', `pause@${pauseAt}`]);
       try {
         const tty = sim.lines[0]!;
         const first = await flashAndKillInNonHlos([
