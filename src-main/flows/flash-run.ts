@@ -9,6 +9,7 @@ import type { FirmwarePackage } from '../package/load.js';
 import type { PlanStep } from '../package/plan.js';
 import { openImageSource } from '../package/image-source.js';
 import { PipeReader } from '../transport/pipe-reader.js';
+import type { PowerSwitch } from '../transport/power-switch.js';
 import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';
 import { FirehoseSession, type FirehoseAddress, type FirehoseTimeouts } from '../host/firehose-host.js';
@@ -20,6 +21,7 @@ import {
   DEFAULT_RECOVERY,
   drain,
   needsPowerCycle,
+  PowerCycleNeededError,
   type Link,
   type RecoveryOptions,
 } from './recovery.js';
@@ -74,6 +76,14 @@ export interface FlashOptions {
   /** Recovery ladder limits (tests use short ones); maxAttempts 0 turns recovery off. */
   recovery?: Partial<RecoveryOptions>;
   /**
+   * A power switch the person consented to (a USB port's power, suspend and wake): when the ladder
+   * cannot bring the programmer back, the run cuts the module's power, waits for it in EDL and
+   * resumes. Without one, such a failure ends in an error that asks for the power cycle.
+   */
+  powerSwitch?: PowerSwitch;
+  /** Power cycles allowed in one run (default 2: the user's story needed two suspends). */
+  maxPowerCycles?: number;
+  /**
    * Lay the patch XML's file patches (NUM_DISK_BLOCKS, CRC32) over the images, when the package is
    * loaded here. Off by default: QFirehose and edl write every file as shipped (see FILE_PATCHES_NOT_APPLIED).
    */
@@ -93,6 +103,8 @@ export interface FlashResult {
   partitions: { label: string; method: PartitionCheckMethod }[];
   /** Rungs of the recovery ladder climbed (retries included). */
   recoveries: number;
+  /** Times the module's power was cut and the run resumed. */
+  powerCycles: number;
   /** Partitions not written again because an earlier run had written and verified them. */
   resumed: string[];
 }
@@ -122,6 +134,11 @@ export class FlashRun {
   private stepsDone = 0;
   private programmerSkipped = false;
   private recoveries = 0;
+  private powerCycles = 0;
+  /** Recoveries over all power cycles (the ladder's budget starts again after each). */
+  private recoveriesBefore = 0;
+  /** Whether the run has erased or written anything on the modem yet. */
+  private touched = false;
 
   constructor(
     private readonly pkg: FirmwarePackage,
@@ -151,7 +168,7 @@ export class FlashRun {
           }
           break;
         } catch (e) {
-          await this.recover(e);
+          await this.recoverOrPowerCycle(e);
         }
       }
       return await this.finish();
@@ -307,6 +324,7 @@ export class FlashRun {
       label: step.label,
       bytes,
     });
+    if (step.operation === 'erase' || step.operation === 'program') this.touched = true;
     switch (step.operation) {
       case 'erase':
         this.emit({ type: 'phase', phase: 'erase', message: `Erasing ${step.label}` });
@@ -384,9 +402,12 @@ export class FlashRun {
       throw needsPowerCycle(
         this.suspectHung,
         'the modem neither answers nor restarted by itself after a reset request',
+        this.touched,
       );
     if (this.recoveries >= rec.maxAttempts)
-      throw rec.maxAttempts === 0 ? e : needsPowerCycle(e, `${this.recoveries} recoveries were tried in this run`);
+      throw rec.maxAttempts === 0
+        ? e
+        : needsPowerCycle(e, `${this.recoveries} recoveries were tried in this run`, this.touched);
     this.recoveries++;
     const step = this.steps?.[this.pos];
     const what = e instanceof Error ? e.message : String(e);
@@ -410,6 +431,8 @@ export class FlashRun {
       maxPendingBytes,
       ...(signal ? { signal } : {}),
       ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}),
+    }).catch((le: unknown) => {
+      throw le instanceof PowerCycleNeededError && !this.touched ? needsPowerCycle(le.cause, le.why, false) : le;
     });
     this.link = out.link;
     this.connecting = false;
@@ -424,6 +447,7 @@ export class FlashRun {
           : needsPowerCycle(
               e,
               `the programmer answers but could not be configured again (${ce instanceof Error ? ce.message : String(ce)})`,
+              this.touched,
             );
       });
       this.connecting = false;
@@ -432,6 +456,47 @@ export class FlashRun {
       this.suspectHung = out.droppedOff ? undefined : e;
     }
     this.recovery('resume', 'Resuming after the partitions already written and verified; SBL is written again, last.');
+  }
+
+  /** recover(); when it says only a power cut can help and a consented switch is here, use it. */
+  private async recoverOrPowerCycle(e: unknown): Promise<void> {
+    try {
+      await this.recover(e);
+    } catch (failure) {
+      const sw = this.opts.powerSwitch;
+      const max = this.opts.maxPowerCycles ?? 2;
+      if (!(failure instanceof PowerCycleNeededError) || !sw?.cutsPower || this.signal?.aborted) throw failure;
+      if (this.powerCycles >= max)
+        throw needsPowerCycle(
+          failure.cause,
+          `${failure.why}; the power was already cut ${this.powerCycles} times in this run`,
+          this.touched,
+        );
+      await this.powerCycle(sw, failure, max);
+    }
+  }
+
+  /** Cut the module's power, forget the connection, and let run() connect again and resume. */
+  async powerCycle(sw: PowerSwitch, failure: PowerCycleNeededError, max: number): Promise<void> {
+    this.powerCycles++;
+    const resumeText = this.touched
+      ? 'then the flash resumes after the partitions already written and verified'
+      : 'nothing has been written yet';
+    this.recovery(
+      'power-cycle',
+      `${failure.detail} ${sw.description} (power cycle ${this.powerCycles} of ${max}); ${resumeText}.`,
+    );
+    await this.link?.pipe.close().catch(() => {});
+    this.link = undefined;
+    this.session = undefined;
+    this.needSahara = true;
+    this.suspectHung = undefined;
+    this.connecting = false;
+    this.steps = undefined;
+    this.recoveriesBefore += this.recoveries;
+    this.recoveries = 0;
+    await sw.cycle({ timeoutMs: 180_000, signal: this.signal });
+    this.recovery('power-cycle', 'The power is back: waiting for the modem in download mode and its greeting (HELLO).');
   }
 
   /** Every step ran: clear the journal and say how each partition was checked. */
@@ -459,7 +524,8 @@ export class FlashRun {
       verified,
       programmerSkipped: this.programmerSkipped,
       partitions,
-      recoveries: this.recoveries,
+      recoveries: this.recoveriesBefore + this.recoveries,
+      powerCycles: this.powerCycles,
       resumed: this.resumed,
     };
   }

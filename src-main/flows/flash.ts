@@ -23,7 +23,11 @@ export async function flashPackage(opts: FlashOptions): Promise<FlashResult> {
   try {
     const result = await runFlash(opts, emit, started);
     const checks = result.partitions.map((p) => `${p.label}: ${p.method}`).join(', ');
-    const extra = `${result.recoveries > 0 ? `, ${result.recoveries} recoveries` : ''}${result.resumed.length > 0 ? `, ${result.resumed.length} partitions kept from an earlier run` : ''}`;
+    const extra = [
+      result.recoveries > 0 ? `, ${result.recoveries} recoveries` : '',
+      result.powerCycles > 0 ? `, ${result.powerCycles} power cycles` : '',
+      result.resumed.length > 0 ? `, ${result.resumed.length} partitions kept from an earlier run` : '',
+    ].join('');
     emit({
       type: 'result',
       ok: true,

@@ -247,19 +247,33 @@ async function reopen(cause: unknown, ctx: LadderContext, say: Say, droppedOff: 
   return { kind: 'reopened', link: { pipe, reader: new PipeReader(pipe) }, droppedOff };
 }
 
-/** The error given when recovery is over: what failed first, and that the power must be cycled. */
-export function needsPowerCycle(cause: unknown, why: string): RescueError {
+/** Recovery by software is over: only cutting the module's power can bring it back. */
+export class PowerCycleNeededError extends RescueError {
+  /** What software recovery tried last, without the catalogue sentence. */
+  readonly why: string;
+  constructor(code: ErrorCode, detail: string, why: string, nextStep: string, cause: unknown) {
+    super(code, detail, { nextStep, cause });
+    this.why = why;
+  }
+}
+
+/**
+ * The error given when recovery is over: what failed first, and that the power must be cycled.
+ * `written`: whether the run had erased or written anything yet (the advice differs).
+ */
+export function needsPowerCycle(cause: unknown, why: string, written = true): PowerCycleNeededError {
   const code: ErrorCode = cause instanceof RescueError ? cause.code : 'DEVICE_TIMEOUT';
   // The new error repeats the catalogue sentence itself: carry only the first error's detail.
   const first = cause instanceof RescueError ? cause.detail : cause instanceof Error ? cause.message : String(cause);
-  return new RescueError(
+  const nextStep = written
+    ? 'Power-cycle the modem (unplug it or cut its power) so it comes back in EDL mode, then run the same flash again: it resumes after the partitions already written and verified.'
+    : 'Nothing has been written yet. Power-cycle the modem (unplug it, or suspend and resume the computer once more) so it comes back in EDL mode and greets, then run the flash again.';
+  return new PowerCycleNeededError(
     code === 'FIREHOSE_NAK' ? 'FIREHOSE_NAK' : code,
     `${first} Automatic recovery did not help: ${why}.`,
-    {
-      nextStep:
-        'Power-cycle the modem (unplug it or cut its power) so it comes back in EDL mode, then run the same flash again: it resumes after the partitions already written and verified.',
-      cause,
-    },
+    why,
+    nextStep,
+    cause,
   );
 }
 

@@ -1,6 +1,10 @@
 // The raw data phase of <program>: the image (then zeros to the last sector) streamed in
 // payload-sized writes, one block read ahead so file reads overlap sending, and a watchdog that
-// calls a transfer stalled when nothing moves for the write timeout.
+// calls a transfer stalled when nothing moves for the write timeout. On a link that sends no
+// zero-length packets (a serial port, a USB stack without them), no write but the transfer's last
+// ends on a packet boundary: a device that reads less than it asked for only when a short packet
+// ends a USB transfer would otherwise wait for the ZLP that never comes (the reference's "hangs
+// at a random dot"). A short packet ends the transfer instead, which needs no ZLP.
 
 import { RescueError } from '../../shared/errors.js';
 import type { BulkPipe, IoOptions } from '../transport/transport.js';
@@ -88,11 +92,12 @@ export async function streamRawData(pipe: BulkPipe, source: ChunkSource, opts: S
           block.set(data.subarray(0, fromFile));
         }
       } else block = new Uint8Array(want);
-      for (let off = 0; off < want; off += chunk) {
-        const end = off + chunk < want ? off + chunk : want;
+      for (let off = 0; off < want;) {
+        const end = writeEnd(off, want, chunk, sent + want - off >= total, pipe);
         await pipe.write(block.subarray(off, end), io);
         sent += end - off;
         moved++;
+        off = end;
       }
       onProgress?.(Math.min(sent, source.size));
     }
@@ -111,6 +116,18 @@ export async function streamRawData(pipe: BulkPipe, source: ChunkSource, opts: S
     clearInterval(watchdog);
     outer?.removeEventListener('abort', onOuter);
   }
+}
+
+/**
+ * Where the next write from `off` ends: a payload's worth, or the rest of the block. Where the link
+ * sends no ZLPs, a write that would end on a packet boundary with more of the transfer to come is
+ * one byte shorter, so it ends with a short packet.
+ */
+export function writeEnd(off: number, want: number, chunk: number, blockIsLast: boolean, pipe: BulkPipe): number {
+  const end = off + chunk < want ? off + chunk : want;
+  const last = blockIsLast && end === want;
+  if (pipe.needsZlp || last || end - off <= 1 || (end - off) % pipe.maxPacketSize !== 0) return end;
+  return end - 1;
 }
 
 async function readSource(source: ChunkSource, offset: number, length: number, what: string): Promise<Uint8Array> {

@@ -55,6 +55,8 @@ export interface FirehoseNandOptions {
   firstWritePrefix?: Uint8Array;
   onLog?(m: string): void;
   onEvent?(e: SimEvent): void;
+  /** The programmer stopped for good (a stall, a missing ZLP): only a power cut restarts it. */
+  onHang?(): void;
 }
 
 export type FirehoseOutcome = { kind: 'power'; mode: 'reset' | 'off' | 'edl' } | { kind: 'disconnect' };
@@ -623,6 +625,7 @@ class ProgrammerSession {
   /** Stop doing anything until the session is aborted (power cycle or stop). */
   private async hang(): Promise<never> {
     const s = this.opts.signal;
+    this.opts.onHang?.();
     if (!s.aborted) await new Promise<void>((resolve) => s.addEventListener('abort', () => resolve(), { once: true }));
     throw cancelledError(s.reason);
   }

@@ -91,6 +91,8 @@ export class VirtualModem extends EventEmitter {
   private loop: Promise<void> | undefined;
   private nextEntry: Entry = 'edl';
   private wake: ((entry: Entry) => void) | undefined;
+  /** The running programmer stopped for good: only a power cut brings the module back. */
+  private hung = false;
 
   constructor(
     private readonly opts: VirtualModemOptions,
@@ -165,6 +167,23 @@ export class VirtualModem extends EventEmitter {
   }
 
   /**
+   * Enumerate again without losing power (sysfs authorized 0, then 1). A hung programmer stays
+   * hung: the module is back on the bus, silent. A working one restarts its USB session: the
+   * device end it had is gone, so it comes back as a device error does (EDL), or, in normal
+   * mode, as a reboot into normal mode.
+   */
+  async reconnectUsb(): Promise<void> {
+    this.log('USB re-enumeration (no power cut)');
+    if (this.hung) {
+      await this.port.unplug();
+      await this.port.plugIn(); // nobody on the module reads this link: it stays silent
+      return;
+    }
+    this.nextEntry = this.current === 'normal' ? 'normal' : 'edl';
+    this.session?.abort();
+  }
+
+  /**
    * Whether each boot-chain partition holds an image signed for this module's root key, and the
    * MIBIB a partition table the boot can read (as shipped or patched: mibib.ts).
    */
@@ -214,6 +233,7 @@ export class VirtualModem extends EventEmitter {
       const relay = (): void => session.abort();
       life.addEventListener('abort', relay, { once: true });
       this.nextEntry = 'edl';
+      this.hung = false;
       try {
         entry = await this.powerOn(entry, session.signal, onBus);
       } catch (e) {
@@ -275,6 +295,10 @@ export class VirtualModem extends EventEmitter {
       ...(this.opts.maxPayloadSupported !== undefined ? { maxPayloadSupported: this.opts.maxPayloadSupported } : {}),
       onLog: (m) => this.log(`firehose: ${m}`),
       onEvent: (e: SimEvent) => this.emitSafely('event', e),
+      onHang: () => {
+        this.hung = true;
+        this.log('the programmer hangs: only a power cut brings the module back');
+      },
     });
     if (out.kind === 'disconnect') return this.reEnumerate('edl', signal);
     await sleep(ANSWER_DRAIN_MS, signal);

@@ -52,6 +52,9 @@ describe('fault matrix (quick subset)', () => {
         expect(r.retries, row).toBeGreaterThan(0);
       // The run after a power cycle kept the partitions the first run had verified.
       if (c.expect === 'power-cycle') expect(r.resumed, row).toBeGreaterThan(0);
+      // With a power switch, a hung programmer is brought back by cutting its power, once.
+      if (c.powerSwitch) expect(r.powerCycles, row).toBe(1);
+      else expect(r.powerCycles, row).toBe(0);
     },
     LIMIT_MS + 30_000,
   );

@@ -7,6 +7,7 @@ import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import { makeMibib } from '../../src-main/sim/make-package.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { makeProgrammerElf } from '../../src-main/sim/programmer-image.js';
+import { VirtualPowerSwitch } from '../../src-main/sim/virtual-power-switch.js';
 import { VirtualModem, type ModemState, waitForState as waitModemState } from '../../src-main/sim/virtual-modem.js';
 import type { BulkPipe } from '../../src-main/transport/transport.js';
 import { nandAttrs, saharaUpload, ScriptedHost } from './scripted-host.js';
@@ -156,6 +157,34 @@ describe('virtual modem life cycle', () => {
     await waitForState(modem, 'rebooting');
     await waitForState(modem, 'edl');
     await intoFirehose(bus);
+  });
+
+  it('a USB re-enumeration leaves a stalled module hung and silent; cutting its port power brings it back', async () => {
+    const { modem, bus } = makeModem({ faults: [{ kind: 'stall', atBytes: 4096 }] });
+    await modem.start();
+    const { host } = await intoFirehose(bus);
+    await host.cmd('program', nandAttrs(PS, 0, 8));
+    await host.writeData(new Uint8Array(8 * PS));
+    await expect(host.reply(200)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    await host.pipe.close();
+
+    const reauthorize = new VirtualPowerSwitch(modem, 'usb-reauthorize');
+    expect(reauthorize.cutsPower).toBe(false);
+    await reauthorize.cycle({ timeoutMs: 1000 });
+    // Back on the bus, but nothing on the module reads: no HELLO, no answer to <nop/>.
+    const again = await bus.opener.open({ timeoutMs: 1000 });
+    await expect(again.read(4096, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    await again.write(new TextEncoder().encode('<?xml version="1.0" ?><data><nop /></data>'), { timeoutMs: 300 });
+    await expect(again.read(4096, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    expect(modem.state).toBe('firehose');
+    await again.close();
+
+    const port = new VirtualPowerSwitch(modem, 'port-power');
+    expect(port.cutsPower).toBe(true);
+    await port.cycle({ timeoutMs: 1000 });
+    await waitForState(modem, 'rebooting');
+    await waitForState(modem, 'edl');
+    await intoFirehose(bus); // a HELLO again, and a working programmer
   });
 
   it('keeps its NAND in the state folder across instances', async () => {
