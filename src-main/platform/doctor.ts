@@ -8,6 +8,7 @@ import { packageRoot } from '../util/package-root.js';
 import { checkAutosuspend, checkDrivers, checkLinkSpeed, checkPermissions } from './linux/device-checks.js';
 import { applyFix, fixById, UDEV_RULE_NAME } from './linux/fixes.js';
 import { checkModemManager } from './linux/modemmanager.js';
+import { powerCycleCheck } from './power-switch.js';
 import { SYSFS_USB, deviceId, findModems, hasUsbSubsystem } from './linux/modems.js';
 import { checkUdevRule } from './linux/udev-rule.js';
 import type { SystemProbe } from './system.js';
@@ -82,6 +83,7 @@ export async function runDoctor(probe: SystemProbe, options: DoctorOptions = {})
     checks.push(await checkDrivers(probe, d));
     checks.push(await checkAutosuspend(probe, d));
     checks.push(checkLinkSpeed(d));
+    checks.push(await powerCycleCheck(probe, d.busPath));
   }
   return checks;
 }

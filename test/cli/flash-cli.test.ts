@@ -140,6 +140,33 @@ describe('modem-rescue on the command line', () => {
     expect(usage.stderr).toMatch(/Unknown command/);
   });
 
+  it('--power-cycle: only never, auto or ask; ask needs a terminal; both refused before anything is touched', async () => {
+    const bogus = await runCli([
+      'flash',
+      '--package',
+      pkgRoot,
+      '--port',
+      join(dir, 'no-such-tty'),
+      '--power-cycle',
+      'yes',
+    ]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/--power-cycle takes never, auto or ask, not "yes"/);
+    // runCli's stdin is not a terminal.
+    const ask = await runCli([
+      'flash',
+      '--package',
+      pkgRoot,
+      '--port',
+      join(dir, 'no-such-tty'),
+      '--power-cycle',
+      'ask',
+    ]);
+    expect(ask.code).toBe(2);
+    expect(ask.stderr).toMatch(/needs a terminal to ask on/);
+    expect(ask.stderr).toMatch(/--power-cycle auto/);
+  });
+
   it('detect reports this machine honestly', async () => {
     const r = await runCli(['detect', '--json']);
     expect(r.code).toBe(0);

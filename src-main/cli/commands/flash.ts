@@ -1,6 +1,9 @@
 // modem-rescue flash --package P [--port P] [--verify|--no-verify] [--json] [--journal DIR | --no-journal]
 //   [--apply-file-patches]: lay the patch XML's file patches over the images (off by default: files
 //   are written as shipped, as QFirehose and edl do; decided before the first erase).
+//   [--power-cycle never|auto|ask]: when the modem hangs beyond what software can fix, cut its
+//   power from here (its hub port's power, else suspend-and-wake) and resume; 'ask' asks on the
+//   terminal each time. Default never: the error then says to power-cycle it by hand.
 
 import { EXIT_CODES } from '../../../shared/errors.js';
 import { sightEdl } from '../../flows/detect.js';
@@ -13,7 +16,13 @@ import { realSystem } from '../../platform/system.js';
 import { SerialOpener } from '../../transport/serial.js';
 import { UsbEdlOpener } from '../../transport/usb.js';
 import type { PipeOpener } from '../../transport/transport.js';
+import { RescueError } from '../../../shared/errors.js';
+import type { EventSink } from '../../../shared/events.js';
+import { findModems } from '../../platform/linux/modems.js';
+import { choosePowerSwitch } from '../../platform/power-switch.js';
+import type { PowerSwitch } from '../../transport/power-switch.js';
 import { intOption, parse } from '../args.js';
+import { askYesNo, stdinIsTerminal } from '../prompt.js';
 import { chooseViewMode, EventView } from '../event-view.js';
 import type { CliIo, CommandSpec } from '../io.js';
 
@@ -46,9 +55,17 @@ async function run(args: string[], io: CliIo): Promise<number> {
       journal: { type: 'string' },
       'no-journal': { type: 'boolean' },
       'apply-file-patches': { type: 'boolean' },
+      'power-cycle': { type: 'string' },
     },
     false,
   );
+  const powerMode = values['power-cycle'] ?? 'never';
+  if (powerMode !== 'never' && powerMode !== 'auto' && powerMode !== 'ask')
+    throw new RescueError('USAGE', `--power-cycle takes never, auto or ask, not "${powerMode}".`);
+  if (powerMode === 'ask' && !stdinIsTerminal())
+    throw new RescueError('USAGE', '--power-cycle ask needs a terminal to ask on.', {
+      nextStep: 'Use --power-cycle auto to allow it without asking, or never.',
+    });
   if (!values.package) {
     io.err('usage: modem-rescue flash --package PATH [--port PATH] [--no-verify] [--json]\n');
     return EXIT_CODES.usage;
@@ -57,6 +74,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   // Linux: autosuspend off and ModemManager away for every modem in EDL while flashing, given back after.
   const guards = await holdForFlash(realSystem(), view.sink);
   try {
+    const powerSwitch = powerMode === 'never' ? undefined : await powerSwitchFor(powerMode, view.sink, io.signal);
     await flashPackage({
       package: values.package,
       opener: openerFor(values.port),
@@ -69,6 +87,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       ...(values.payload ? { maxPayload: intOption(values.payload, 'payload', 0) } : {}),
       // Partitions verified by an interrupted run are not written again (SBL always is, last).
       ...(values['no-journal'] ? {} : { journalDir: values.journal ?? defaultJournalDir() }),
+      ...(powerSwitch ? { powerSwitch } : {}),
     });
   } finally {
     await guards.release();
@@ -76,10 +95,41 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return EXIT_CODES.ok;
 }
 
+/** The switch that cuts the power of the modem on this computer's USB; none for a modem elsewhere. */
+async function powerSwitchFor(
+  mode: 'auto' | 'ask',
+  sink: EventSink,
+  signal: AbortSignal,
+): Promise<PowerSwitch | undefined> {
+  const probe = realSystem();
+  const modems = probe.platform === 'linux' ? await findModems(probe).catch(() => []) : [];
+  const modem = modems.find((m) => m.edl) ?? modems[0];
+  if (probe.platform === 'linux' && !modem) {
+    sink({
+      type: 'log',
+      level: 'warn',
+      message:
+        "No modem on this computer's USB: its power cannot be cut from here. If it hangs, power-cycle it by hand.",
+    });
+    return undefined;
+  }
+  const ask =
+    mode === 'ask'
+      ? (action: { explanation: string }) =>
+          askYesNo(`The modem hangs and only a power cut can restart it. ${action.explanation}\nGo ahead?`, {
+            timeoutMs: 120_000,
+            signal,
+          })
+      : undefined;
+  const choice = await choosePowerSwitch(probe, modem?.busPath, ask);
+  sink({ type: 'log', level: choice.powerSwitch ? 'info' : 'warn', message: choice.text });
+  return choice.powerSwitch;
+}
+
 export const flashCommand: CommandSpec = {
   name: 'flash',
   summary: 'Write a firmware package to a modem in EDL mode (USB, or --port for a serial/COM port)',
   usage:
-    'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches]',
+    'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches] [--power-cycle never|auto|ask]',
   run,
 };
