@@ -59,10 +59,16 @@ export class MemoryBus implements SimPort {
     return gen === this.generation ? this.pair : undefined;
   }
 
-  /** The host released its handle: the device stays; the next open gets a fresh link to it. */
+  /**
+   * The host released its handle: the device stays; the next open gets a fresh link to it. What
+   * the device sent and no host read stays queued for the next one, as on a real device's IN
+   * endpoint (a Sahara HELLO sent at enumeration, a late answer of a killed host).
+   */
   hostClosed(pair: MemoryPipePair): void {
     if (this.pair !== pair) return;
+    const unread = pair.takeUnreadToHost();
     this.pair = this.newPair();
+    this.pair.preloadToHost(unread);
     this.hostOpen = false;
   }
 

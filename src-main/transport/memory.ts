@@ -254,6 +254,10 @@ export interface MemoryPipePair {
   device: BulkPipe & { readonly unreadBytes: number };
   /** Simulate the device dropping off the bus: both ends fail every pending and future I/O. */
   disconnect(): void;
+  /** Take what the device sent and the host did not read (it stays queued on a real device). */
+  takeUnreadToHost(): Uint8Array[];
+  /** Queue packets for the host, ahead of anything the device sends next. */
+  preloadToHost(packets: readonly Uint8Array[]): void;
 }
 
 export function createMemoryPipePair(options: MemoryPairOptions = {}): MemoryPipePair {
@@ -277,5 +281,18 @@ export function createMemoryPipePair(options: MemoryPairOptions = {}): MemoryPip
     gone,
   );
   const device = new MemoryPipeEnd(`${name} (device side)`, mps, true, toDevice, toHost, options.deviceToHost, gone);
-  return { host, device, disconnect: gone };
+  return {
+    host,
+    device,
+    disconnect: gone,
+    takeUnreadToHost: () => {
+      const out = toHost.packets;
+      toHost.packets = [];
+      toHost.consumed(toHost.queuedBytes);
+      return out;
+    },
+    preloadToHost: (packets) => {
+      for (const p of packets) toHost.push(p);
+    },
+  };
 }

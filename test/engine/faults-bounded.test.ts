@@ -88,11 +88,9 @@ describe('faults end in bounded time with a clear outcome', () => {
     expect(r.ok).toBe(true);
   });
 
-  it('need-zlp with a host that sends no ZLP: a bounded stall, not a hang', async () => {
+  it('need-zlp with a host that sends no ZLP: avoided (no write ends on a packet boundary), the flash completes', async () => {
     const r = await runWithFault([{ kind: 'need-zlp' }], { hostSendsZlp: false });
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(['DEVICE_STALLED', 'DEVICE_TIMEOUT']).toContain(r.error.code);
-    expect(r.seconds).toBeLessThan(10);
+    expect(r.ok).toBe(true);
   });
 
   it('slow-ack: slow answers within the limits still succeed', async () => {
