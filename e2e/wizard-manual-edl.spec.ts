@@ -10,11 +10,12 @@ import {
   FLASH_TIMEOUT_MS,
   goNext,
   confirmAndFlash,
+  nextButton,
 } from './helpers/wizard.js';
 
 requireChromium();
 
-test('a silent modem: the manual path with the pad illustration, the indicator turns present after the pads and two suspends, and it flashes', async ({
+test('a silent modem: the manual path with the pad illustration; after the first suspend 9008 is on the bus but silent, with the hint; after the second it answers, turns green, and it flashes', async ({
   page,
   server,
   shot,
@@ -56,12 +57,19 @@ test('a silent modem: the manual path with the pad illustration, the indicator t
   // "The user": short the pads, suspend/resume; the HELLO needs a second suspend.
   await page.getByTestId('demo-short-usb-boot').click();
   await page.getByTestId('demo-suspend-resume').click();
-  await shot('after-first-suspend');
-  // The second suspend through the step's power-cycle action: it says what it will do, then runs.
-  await page.getByTestId('power-cycle-suspend-wake').click();
+  // 05c6:9008 enumerated but silent: not green, Next stays off, and the fix is offered right here.
+  await expectIndicator(page, 'on-bus');
+  const silent = page.getByTestId('edl-silent');
+  await expect(silent).toBeVisible({ timeout: DEVICE_TIMEOUT_MS });
+  await expect(page.getByTestId('edl-greeting')).toContainText(/has not greeted.*Nothing has been written/);
+  await expect(silent).toContainText(/suspend and resume/i);
+  await expect(nextButton(page)).toBeDisabled();
+  await shot('after-first-suspend-silent');
+  // The second suspend through the silent panel's power-cycle action: it says what it will do, then runs.
+  await silent.getByTestId('power-cycle-suspend-wake').click();
   await expect(page.getByTestId('power-cycle-confirm')).toContainText(/This will/);
   await page.getByTestId('power-cycle-run').click();
-  await expect(page.getByTestId('power-cycle-result')).toBeVisible({ timeout: 30_000 });
+  // It answers now: the silent panel (and its action) gives way to the green indicator.
   await expectIndicator(page, 'present');
   await shot('edl-present');
   await expect(page.getByTestId('error-card')).toHaveCount(0);

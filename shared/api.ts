@@ -24,6 +24,17 @@ export interface DeviceSummary {
   ports: { dm?: string; at?: string; edl?: string };
   /** The virtual EC25 of demo mode. */
   demo: boolean;
+  /**
+   * EDL only: whether the module really talks, beyond enumerating as 05c6:9008 (its boot ROM's
+   * Sahara HELLO, or a programmer from an earlier run). Absent until it was listened to.
+   */
+  greeting?: GreetingView;
+}
+
+export interface GreetingView {
+  state: 'checking' | 'answered' | 'silent';
+  /** One sentence for the person. */
+  detail: string;
 }
 
 export interface DeviceState {
@@ -149,7 +160,11 @@ export interface ApiMethods {
   /** Demo mode: a package for the virtual module, made on the spot. */
   makeDemoPackage: { params: Record<string, never>; result: string };
   /** overrideWord: the package view's overrideWord, typed by the person, to flash a package made for another module. */
-  flash: { params: { packagePath: string; verify: boolean; overrideWord?: string }; result: FlashView };
+  /** powerCycle: the person allowed the run to cut the modem's power itself if it hangs (then resume). */
+  flash: {
+    params: { packagePath: string; verify: boolean; overrideWord?: string; powerCycle?: boolean };
+    result: FlashView;
+  };
   cancel: { params: Record<string, never>; result: { cancelled: boolean } };
   finish: { params: Record<string, never>; result: FinishView };
   /** Restore the module's calibration (NV + rfnv files) from a QCN backup of this same module. */

@@ -24,6 +24,8 @@ export type EngineEvent =
       bytesPerSecond: number;
       /** Seconds left for the whole run at the current speed, or -1 if unknown. */
       etaSeconds: number;
+      /** True when no data has moved for STALL_SHOWN_MS while a partition streams (speed 0, no ETA). */
+      stalled?: boolean;
     }
   | { type: 'step-done'; index: number; operation: PlanOperation; label: string; seconds: number }
   | { type: 'log'; level: LogLevel; message: string }

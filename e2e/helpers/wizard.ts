@@ -43,7 +43,7 @@ export function devices(page: Page): Locator {
 
 export async function expectIndicator(
   page: Page,
-  state: 'waiting' | 'present',
+  state: 'waiting' | 'on-bus' | 'present',
   timeout = DEVICE_TIMEOUT_MS,
 ): Promise<void> {
   await expect(page.getByTestId('edl-indicator')).toHaveAttribute('data-state', state, { timeout });

@@ -83,7 +83,7 @@ export class EventView {
     const width = Math.max(10, Math.min(30, this.io.columns - 70));
     const stepFrac = e.stepBytes ? e.stepBytesDone / e.stepBytes : 0;
     const totalFrac = e.totalBytes ? e.totalBytesDone / e.totalBytes : 0;
-    const text = `${this.current.slice(0, 28).padEnd(28)} ${bar(stepFrac, width)} ${String(Math.floor(stepFrac * 100)).padStart(3)}%  all ${String(Math.floor(totalFrac * 100)).padStart(3)}%  ${formatBytes(e.bytesPerSecond)}/s  ETA ${formatDuration(e.etaSeconds)}`;
+    const text = `${this.current.slice(0, 28).padEnd(28)} ${bar(stepFrac, width)} ${String(Math.floor(stepFrac * 100)).padStart(3)}%  all ${String(Math.floor(totalFrac * 100)).padStart(3)}%  ${e.stalled ? 'stalled: no data moving' : `${formatBytes(e.bytesPerSecond)}/s  ETA ${formatDuration(e.etaSeconds)}`}`;
     this.io.out(`\r${text.slice(0, this.io.columns - 1)}\x1b[K`);
     this.liveLine = true;
   }

@@ -377,7 +377,12 @@ export class FlashRun {
       // Hash what is sent while sending it, so verification reads the image only once.
       const hashing = this.verify ? new HashingSource(image) : undefined;
       this.progress?.startStep(step.index, bytes);
-      await s.program(address(step), hashing ?? image, (done) => this.progress?.update(done));
+      const stallShown = setInterval(() => this.progress?.tick(), 500);
+      try {
+        await s.program(address(step), hashing ?? image, (done) => this.progress?.update(done));
+      } finally {
+        clearInterval(stallShown);
+      }
       this.bytesWritten += bytes;
       if (!hashing) {
         this.checks.set(step.index, 'not verified');
@@ -484,7 +489,7 @@ export class FlashRun {
       : 'nothing has been written yet';
     this.recovery(
       'power-cycle',
-      `${failure.detail} ${sw.description} (power cycle ${this.powerCycles} of ${max}); ${resumeText}.`,
+      `Automatic recovery did not help: ${failure.why}. ${sw.description} (power cycle ${this.powerCycles} of ${max}); ${resumeText}.`,
     );
     await this.link?.pipe.close().catch(() => {});
     this.link = undefined;

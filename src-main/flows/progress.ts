@@ -10,6 +10,9 @@ export interface ProgressClock {
 
 const realClock: ProgressClock = { now: () => performance.now() };
 
+/** After this long without a byte moving, progress says "stalled" instead of the last speed. */
+export const STALL_SHOWN_MS = 3000;
+
 export class ProgressTracker {
   private samples: { t: number; bytes: number }[] = [];
   private lastEmit = -Infinity;
@@ -17,6 +20,8 @@ export class ProgressTracker {
   private stepBytes = 0;
   private stepDone = 0;
   private totalDone = 0;
+  private lastMove = 0;
+  private lastStallEmit = -Infinity;
 
   constructor(
     private readonly totalBytes: number,
@@ -36,6 +41,7 @@ export class ProgressTracker {
     this.stepIndex = index;
     this.stepBytes = bytes;
     this.stepDone = 0;
+    this.lastMove = this.clock.now();
     this.emit(true);
   }
 
@@ -45,7 +51,30 @@ export class ProgressTracker {
     if (delta <= 0) return;
     this.stepDone = stepBytesDone;
     this.totalDone += delta;
+    this.lastMove = this.clock.now();
     this.emit(stepBytesDone >= this.stepBytes);
+  }
+
+  /**
+   * Called on a timer while a partition streams: once nothing has moved for STALL_SHOWN_MS, say
+   * so (speed 0, no time left) once a second, instead of leaving the last figures frozen.
+   */
+  tick(): void {
+    const t = this.clock.now();
+    if (this.stepDone >= this.stepBytes || t - this.lastMove < STALL_SHOWN_MS) return;
+    if (t - this.lastStallEmit < 1000) return;
+    this.lastStallEmit = t;
+    this.sink?.({
+      type: 'progress',
+      index: this.stepIndex,
+      stepBytesDone: this.stepDone,
+      stepBytes: this.stepBytes,
+      totalBytesDone: this.totalDone,
+      totalBytes: this.totalBytes,
+      bytesPerSecond: 0,
+      etaSeconds: -1,
+      stalled: true,
+    });
   }
 
   bytesPerSecond(): number {

@@ -21,6 +21,7 @@ import { MemoryBus } from '../sim/memory-bus.js';
 import { LinkModel } from '../transport/link-model.js';
 import { MemoryNormalBus } from '../sim/normal-port.js';
 import { VirtualModem } from '../sim/virtual-modem.js';
+import type { PowerSwitch } from '../transport/power-switch.js';
 import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 
 /** The names the demo ports get in device summaries. */
@@ -87,6 +88,24 @@ export class DemoModem {
   get edlOpener(): PipeOpener {
     return this.edlBus.opener;
   }
+  /**
+   * The demo module's USB port power, as the flash run drives it: off and on, as the 'replug'
+   * button does (the module then boots into EDL when its boot chain is broken or USB_BOOT held).
+   */
+  readonly portPower: PowerSwitch = {
+    kind: 'port-power',
+    description: "Switching the demo modem's USB port off and on",
+    cutsPower: true,
+    cycle: async () => {
+      const said = await this.action('replug');
+      this.opts.onLog?.(`power switch: ${said}`);
+    },
+  };
+
+  /** One value per enumeration of the demo module's EDL device. */
+  get edlEnumeration(): number {
+    return this.edlBus.enumeration;
+  }
   get dmOpener(): PipeOpener {
     return this.normalBus.dmOpener;
   }
@@ -139,8 +158,8 @@ export class DemoModem {
   private async suspendResume(): Promise<string> {
     if (this.silentPhase === undefined) {
       // A suspend cuts the card's power: like a power cycle.
-      this.modem?.powerCycle({ edl: this.padsShorted });
       const into = this.padsShorted ? 'download mode' : 'its firmware';
+      await this.modem?.cutPower({ edl: this.padsShorted });
       this.padsShorted = false;
       return `Suspend and resume: the module restarted into ${into}.`;
     }
@@ -167,8 +186,8 @@ export class DemoModem {
       this.opts.onChange();
       return 'Replugged: the module is still silent.';
     }
-    this.modem?.powerCycle({ edl: this.padsShorted });
     const into = this.padsShorted ? 'download mode' : 'its firmware';
+    await this.modem?.cutPower({ edl: this.padsShorted });
     this.padsShorted = false;
     return `Replugged: the module restarts into ${into}.`;
   }

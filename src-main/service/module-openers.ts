@@ -8,6 +8,7 @@ import { RescueError } from '../../shared/errors.js';
 import { sightEdl } from '../flows/detect.js';
 import type { UsbEnumerator } from '../platform/usb-enumerator.js';
 import { AutoEdlOpener, type NativeOpeners } from '../transport/auto-edl.js';
+import type { PowerSwitch } from '../transport/power-switch.js';
 import type { PipeOpener } from '../transport/transport.js';
 
 export interface ModuleOpeners {
@@ -15,10 +16,16 @@ export interface ModuleOpeners {
   at(d: DeviceSummary): PipeOpener;
   /** The module in EDL, wherever it appears. */
   edl(): PipeOpener;
+  /** What can cut the module's power from here (the module at `d`), or why nothing can. */
+  powerSwitch(d: DeviceSummary | undefined): Promise<{ powerSwitch?: PowerSwitch; text: string }>;
 }
 
 /** The real computer: the serial ports a driver made of the module, and its EDL device. */
-export function realOpeners(enumerator: UsbEnumerator, native: NativeOpeners): ModuleOpeners {
+export function realOpeners(
+  enumerator: UsbEnumerator,
+  native: NativeOpeners,
+  powerSwitch: ModuleOpeners['powerSwitch'],
+): ModuleOpeners {
   const port = (d: DeviceSummary, which: 'dm' | 'at', what: string): PipeOpener => {
     const path = d.ports[which];
     if (!path) throw new RescueError('PORT_NOT_FOUND', `${d.name} at USB ${d.id} shows no ${what} serial port.`);
@@ -28,16 +35,27 @@ export function realOpeners(enumerator: UsbEnumerator, native: NativeOpeners): M
     dm: (d) => port(d, 'dm', 'DM/DIAG'),
     at: (d) => port(d, 'at', 'AT'),
     edl: () => new AutoEdlOpener(() => sightEdl(enumerator), native),
+    powerSwitch,
   };
 }
 
-/** What the demo module offers (DemoModem has these three openers). */
+/** What the demo module offers (DemoModem has these three openers and its USB port's power). */
 export interface DemoPorts {
   readonly dmOpener: PipeOpener;
   readonly atOpener: PipeOpener;
   readonly edlOpener: PipeOpener;
+  readonly portPower: PowerSwitch;
 }
 
 export function demoOpeners(demo: DemoPorts): ModuleOpeners {
-  return { dm: () => demo.dmOpener, at: () => demo.atOpener, edl: () => demo.edlOpener };
+  return {
+    dm: () => demo.dmOpener,
+    at: () => demo.atOpener,
+    edl: () => demo.edlOpener,
+    powerSwitch: () =>
+      Promise.resolve({
+        powerSwitch: demo.portPower,
+        text: `If the modem hangs: ${demo.portPower.description.toLowerCase()}.`,
+      }),
+  };
 }

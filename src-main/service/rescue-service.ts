@@ -45,6 +45,9 @@ import { waitForNormal, type FinishTarget } from './finish-run.js';
 import { demoPackage } from './demo-package.js';
 import { checkModuleOverride, inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
 import { platformChecks, runFix } from './platform-checks.js';
+import { choosePowerSwitch } from '../platform/power-switch.js';
+import type { PowerSwitch } from '../transport/power-switch.js';
+import { GreetingWatch } from './greeting-watch.js';
 import { readAppVersion, writeReport } from './report.js';
 
 /** Knobs for the flash (tests and the demo use shorter limits than the field). */
@@ -111,16 +114,29 @@ export class RescueService {
   private refreshing: Promise<DeviceState> | undefined;
   private disposed = false;
   private readonly handlers: Handlers;
+  /** Whether each module in EDL greets (download mode is green only then). */
+  private readonly greetings: GreetingWatch;
 
   constructor(private readonly opts: ServiceOptions) {
     this.enumerator = opts.enumerator ?? createUsbEnumerator();
-    this.real = realOpeners(this.enumerator, {
-      serial: opts.openers?.serial ?? ((p) => new SerialOpener(p)),
-      usbEdl: opts.openers?.usbEdl ?? (() => new UsbEdlOpener()),
-    });
+    this.real = realOpeners(
+      this.enumerator,
+      {
+        serial: opts.openers?.serial ?? ((p) => new SerialOpener(p)),
+        usbEdl: opts.openers?.usbEdl ?? (() => new UsbEdlOpener()),
+      },
+      (d) => choosePowerSwitch(this.probe, d && !d.demo ? d.id : undefined),
+    );
     this.now = opts.now ?? Date.now;
     this.probe = opts.probe ?? realSystem();
     this.poller = new Poller(async () => void (await this.refresh()), opts.pollMs ?? 500);
+    this.greetings = new GreetingWatch({
+      opener: (d) => this.openers(d).edl(),
+      enumeration: (d) => (d.demo ? `demo-${this.demo?.edlEnumeration ?? 0}` : d.id),
+      busy: () => this.busy !== undefined,
+      changed: () => void this.refreshSoon().catch(() => undefined),
+      onLog: (message) => this.engineEvent({ type: 'log', level: 'info', message }),
+    });
     this.handlers = {
       getDevices: () => this.refresh(),
       setDemoMode: (p) => this.setDemoMode(p),
@@ -197,6 +213,7 @@ export class RescueService {
     const run = (async (): Promise<DeviceState> => {
       const detected = await detectBounded(this.enumerator);
       const state = buildState(detected, this.demo !== undefined, this.demo?.presence(), this.now());
+      this.greetings.annotate(state);
       if (!sameDevices(this.last, state)) {
         this.history.push(state);
         if (this.history.length > MAX_HISTORY) this.history.shift();
@@ -245,6 +262,7 @@ export class RescueService {
     this.busy = { method, abort };
     this.emit({ type: 'busy', method });
     try {
+      await this.greetings.settle(); // a listen holds the EDL device for a few seconds at most
       return await work(abort.signal);
     } finally {
       this.busy = undefined;
@@ -278,6 +296,8 @@ export class RescueService {
     }
     const old = this.demo;
     this.demo = undefined;
+    await this.greetings.settle();
+    this.greetings.forget();
     await old?.stop();
     if (p.on) {
       // A fresh module every time the demo is switched on: factory firmware, factory NV.
@@ -332,6 +352,7 @@ export class RescueService {
       const mode = state.devices.find((d) => d.demo)?.mode;
       return { message: 'The demo computer slept and woke up.', ...(mode ? { mode } : {}) };
     }
+    this.greetings.forget();
     return runPlatformPowerCycle(this.probe, p.id, await this.busPathOf(p.deviceId), signal);
   }
 
@@ -440,6 +461,7 @@ export class RescueService {
       await mkdir(journalDir, { recursive: true });
       // A real modem: autosuspend off and ModemManager away for the run (given back after).
       guards = this.demo ? undefined : await holdForFlash(this.probe, this.engineEvent);
+      const powerSwitch = p.powerCycle === true ? await this.consentedSwitch() : undefined;
       const r = await flashPackage({
         ...this.opts.flash,
         package: pkg,
@@ -448,12 +470,21 @@ export class RescueService {
         onEvent: this.engineEvent,
         verify: p.verify !== false,
         journalDir,
+        ...(powerSwitch ? { powerSwitch } : {}),
       });
       return { seconds: r.seconds, bytesWritten: r.bytesWritten, verified: r.verified, resumed: r.resumed.length > 0 };
     } finally {
       await guards?.release();
       await pkg.dispose();
     }
+  }
+
+  /** The power switch the person consented to for this flash, said in the log; none where nothing can. */
+  private async consentedSwitch(): Promise<PowerSwitch | undefined> {
+    const d = (await this.refreshSoon()).devices.find((x) => x.mode === 'edl');
+    const choice = await this.openers(d).powerSwitch(d);
+    this.engineEvent({ type: 'log', level: choice.powerSwitch ? 'info' : 'warn', message: choice.text });
+    return choice.powerSwitch;
   }
 
   private async finish(signal: AbortSignal): Promise<FinishView> {

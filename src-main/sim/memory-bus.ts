@@ -32,6 +32,11 @@ export class MemoryBus implements SimPort {
     };
   }
 
+  /** Changes with every plug-in and unplug: one value per enumeration. */
+  get enumeration(): number {
+    return this.generation;
+  }
+
   get plugged(): boolean {
     return this.pair !== undefined;
   }

@@ -167,6 +167,16 @@ export class VirtualModem extends EventEmitter {
   }
 
   /**
+   * powerCycle(), resolving once the module has dropped off the bus (its power is off), so a host
+   * that opens it next sees the module that comes back, never the one going away.
+   */
+  async cutPower(opts: { edl?: boolean } = {}, timeoutMs = 5000): Promise<void> {
+    const wasOff = this.current === 'off';
+    this.powerCycle(opts);
+    if (!wasOff) await waitForState(this, 'rebooting', timeoutMs);
+  }
+
+  /**
    * Enumerate again without losing power (sysfs authorized 0, then 1). A hung programmer stays
    * hung: the module is back on the bus, silent. A working one restarts its USB session: the
    * device end it had is gone, so it comes back as a device error does (EDL), or, in normal

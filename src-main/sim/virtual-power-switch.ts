@@ -32,7 +32,7 @@ export class VirtualPowerSwitch implements PowerSwitch {
   async cycle(opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<void> {
     throwIfAborted(opts.signal);
     this.cycles++;
-    if (this.cutsPower) this.modem.powerCycle({ edl: this.opts.usbBootHeld === true });
+    if (this.cutsPower) await this.modem.cutPower({ edl: this.opts.usbBootHeld === true }, opts.timeoutMs);
     else await this.modem.reconnectUsb();
   }
 }

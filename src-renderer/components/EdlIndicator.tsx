@@ -1,20 +1,34 @@
 import type { DeviceSummary } from '../../shared/api.js';
 
-/** Turns green when a modem in download mode (05c6:9008) is on the bus. */
+export type EdlIndicatorState = 'waiting' | 'on-bus' | 'present';
+
+/** present: in download mode and answering; on-bus: 05c6:9008 enumerated, its greeting not (yet) heard. */
+export function edlIndicatorState(device: DeviceSummary | undefined): EdlIndicatorState {
+  if (!device) return 'waiting';
+  return device.greeting?.state === 'answered' ? 'present' : 'on-bus';
+}
+
+/** Turns green only when a modem in download mode (05c6:9008) is on the bus and answers. */
 export function EdlIndicator({ device }: { device: DeviceSummary | undefined }) {
-  const present = device !== undefined;
+  const state = edlIndicatorState(device);
+  const cls =
+    state === 'present' ? 'indicator indicator-on' : state === 'on-bus' ? 'indicator indicator-half' : 'indicator';
   return (
-    <div
-      className={present ? 'indicator indicator-on' : 'indicator'}
-      data-testid="edl-indicator"
-      data-state={present ? 'present' : 'waiting'}
-      role="status"
-      aria-live="polite"
-    >
+    <div className={cls} data-testid="edl-indicator" data-state={state} role="status" aria-live="polite">
       <span className="indicator-dot" aria-hidden="true" />
-      {present
-        ? `Download mode found: ${device.name} (${device.vidPid})`
-        : 'Waiting for a modem in download mode (05c6:9008)…'}
+      <span>
+        {state === 'waiting'
+          ? 'Waiting for a modem in download mode (05c6:9008)…'
+          : state === 'present'
+            ? `Download mode, answering: ${device!.name} (${device!.vidPid})`
+            : `${device!.vidPid} is on the bus (${device!.name}); ${device!.greeting?.state === 'silent' ? 'it does not answer yet' : 'listening for its greeting…'}`}
+        {device?.greeting && state !== 'waiting' && (
+          <span className="indicator-detail" data-testid="edl-greeting">
+            {' '}
+            {device.greeting.detail}
+          </span>
+        )}
+      </span>
     </div>
   );
 }

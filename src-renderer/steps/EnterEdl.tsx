@@ -17,6 +17,7 @@ export function EnterEdl() {
   const normal = normalDevice(state);
   const edl = edlDevice(state);
   const demo = state?.demo ?? false;
+  const silent = edl?.greeting?.state === 'silent';
   // A modem that does not answer at all: the manual path is the way, so it comes first. Decided
   // when the step opens, so the page does not rearrange itself while the person works.
   const [manualFirst] = useState(() => !normal && !edl);
@@ -82,7 +83,18 @@ export function EnterEdl() {
           </button>
         </div>
       )}
-      <PowerCycle deviceId={edl?.id ?? normal?.id} />
+      {!silent && <PowerCycle deviceId={edl?.id ?? normal?.id} />}
+    </section>
+  );
+  // 05c6:9008 enumerated but silent (the user's first suspend): the fix right here, not a step back.
+  const silentPanel = silent && edl && (
+    <section className="notice notice-warn" data-testid="edl-silent" aria-labelledby="edl-silent-title">
+      <h3 id="edl-silent-title">In download mode, but not answering yet</h3>
+      <p>
+        The modem enumerated as {edl.vidPid} but its boot ROM has not greeted. This is what the user of this tool met:
+        one more suspend and resume (or switching its USB port off and on) made it answer. Nothing has been written.
+      </p>
+      <PowerCycle deviceId={edl.id} />
     </section>
   );
   return (
@@ -93,6 +105,7 @@ export function EnterEdl() {
       gate={canGoNext('enter-edl', ctx)}
     >
       <EdlIndicator device={edl} />
+      {silentPanel}
       {manualFirst ? (
         <>
           {manualPanel}

@@ -6,6 +6,7 @@ import { useDevices } from '../store/devices.js';
 import { currentPartition, EMPTY_PROGRESS, percentOf } from '../store/flash-progress.js';
 import { eraseSummary, moduleStateSentence } from '../store/flash-summary.js';
 import { StepFrame } from '../components/StepFrame.js';
+import { PowerCycle } from '../components/PowerCycle.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { LogTail } from '../components/LogTail.js';
 import { formatBytes, formatEta, formatSpeed, verificationWords } from '../format.js';
@@ -71,6 +72,9 @@ export function Flash() {
   const busy = useRun((s) => isBusy(s));
   const verify = useSettings((s) => s.verify);
   const setVerify = useSettings((s) => s.setVerify);
+  const powerConsent = useSettings((s) => s.powerCycleConsent);
+  const setPowerConsent = useSettings((s) => s.setPowerCycleConsent);
+  const edl = useDevices((s) => edlDevice(s.state));
   const ctx = useGateContext();
   const demo = useDevices((s) => s.state?.demo ?? false);
   const flashing = pending === 'flash';
@@ -106,6 +110,21 @@ export function Flash() {
             ? 'Recommended. It takes a little longer, and proves that what is on the modem is exactly the package.'
             : 'Without it, a bad write is only noticed when the modem fails to start, or later.'}
         </p>
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="flash-power-consent"
+            checked={powerConsent}
+            disabled={busy}
+            onChange={(e) => setPowerConsent(e.target.checked)}
+          />
+          If the modem hangs, let Modem Rescue cut its power and continue by itself
+        </label>
+        <p className="muted explain">
+          {powerConsent
+            ? "It switches the modem's USB port off and on where the hub allows it, else suspends this computer for a few seconds and wakes it (a laptop's modem slot loses power then). Each time is shown below."
+            : 'If the modem hangs, the flash stops and asks you to power-cycle it; then Resume continues it.'}
+        </p>
         <div className="button-row">
           <button
             type="button"
@@ -114,7 +133,7 @@ export function Flash() {
             disabled={!start.ok || flashing || confirming}
             onClick={() => setConfirming(true)}
           >
-            {flashing ? 'Flashing…' : flash ? 'Flash again' : failed ? 'Run the flash again' : 'Start flashing'}
+            {flashing ? 'Flashing…' : flash ? 'Flash again' : failed ? 'Resume the flash' : 'Start flashing'}
           </button>
           <button
             type="button"
@@ -124,7 +143,11 @@ export function Flash() {
           >
             Cancel safely
           </button>
-          {!start.ok && !flashing && !flash && <span className="muted">{start.reason}</span>}
+          {!start.ok && !flashing && !flash && (
+            <span className="muted" data-testid="flash-start-reason">
+              {start.reason}
+            </span>
+          )}
         </div>
       </div>
       {confirming && !flashing && (
@@ -179,6 +202,39 @@ export function Flash() {
           {progress.recovery.count > 1 && <span className="muted"> ({progress.recovery.count} times so far)</span>}
         </div>
       )}
+      {progress.powerCycles && progress.powerCycles.length > 0 && (
+        <section className="notice notice-warn" data-testid="flash-power-cycles" aria-labelledby="flash-pc-title">
+          <h3 id="flash-pc-title">Modem Rescue cut the modem&apos;s power, as you allowed</h3>
+          <ul className="plain-list">
+            {progress.powerCycles.map((m, i) => (
+              <li key={i}>{m}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {failed && !flashing && (
+        <section className="panel" data-testid="flash-next" aria-labelledby="flash-next-title">
+          <h3 id="flash-next-title">What to do now</h3>
+          <ol>
+            <li>
+              Cut the modem&apos;s power: unplug it for five seconds, or use an action below. It comes back in download
+              mode.
+            </li>
+            <li>
+              When the indicator says it answers, press <strong>Resume the flash</strong>: it continues after the
+              partitions already written and verified.
+            </li>
+          </ol>
+          <p className="muted" data-testid="flash-next-state">
+            {edl?.greeting?.state === 'answered'
+              ? 'The modem is in download mode and answers: you can resume.'
+              : edl
+                ? 'The modem is in download mode; waiting for it to answer…'
+                : 'Waiting for the modem to come back in download mode (05c6:9008)…'}
+          </p>
+          {!demo && <PowerCycle deviceId={edl?.id} />}
+        </section>
+      )}
       {demo && failed && !flashing && (
         <div className="demo-actions" role="group" aria-label="Demo modem: act out the power cycle">
           <span className="badge badge-demo">demo</span>
@@ -206,9 +262,17 @@ export function Flash() {
                 ? describeStep(part.operation, part.label)
                 : '—'}
           </span>
-          <span data-testid="flash-speed">{formatSpeed(progress.bytesPerSecond)}</span>
+          <span data-testid="flash-speed" className={progress.stalled && flashing ? 'stalled' : undefined}>
+            {progress.stalled && flashing ? 'stalled' : formatSpeed(progress.bytesPerSecond)}
+          </span>
           <span data-testid="flash-eta">
-            {progress.result?.ok ? 'finished' : flashing ? formatEta(progress.etaSeconds) : '—'}
+            {progress.result?.ok
+              ? 'finished'
+              : flashing
+                ? progress.stalled
+                  ? 'no data moving'
+                  : formatEta(progress.etaSeconds)
+                : '—'}
           </span>
           <span className="muted">
             {formatBytes(progress.totalBytesDone)} of {formatBytes(progress.totalBytes)}

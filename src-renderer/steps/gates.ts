@@ -20,6 +20,12 @@ export function edlDevice(s: DeviceState | undefined): DeviceSummary | undefined
   return s?.devices.find((d) => d.mode === 'edl');
 }
 
+/** In download mode and talking: its boot ROM (or a running programmer) answered. */
+export function answeringEdlDevice(s: DeviceState | undefined): DeviceSummary | undefined {
+  const d = edlDevice(s);
+  return d?.greeting?.state === 'answered' ? d : undefined;
+}
+
 export function normalDevice(s: DeviceState | undefined): DeviceSummary | undefined {
   return s?.devices.find((d) => d.mode === 'normal');
 }
@@ -61,9 +67,14 @@ export function canGoNext(step: StepId, c: GateContext): Gate {
     case 'backup':
       if (c.backupDone || c.backupSkipUnderstood) return { ok: true };
       return { ok: false, reason: 'Back up the QCN first, or tick "I understand" to go on without a backup.' };
-    case 'enter-edl':
-      if (edlDevice(c.devices)) return { ok: true };
-      return { ok: false, reason: 'Waiting for the modem to appear in download mode (05c6:9008).' };
+    case 'enter-edl': {
+      const d = edlDevice(c.devices);
+      if (!d) return { ok: false, reason: 'Waiting for the modem to appear in download mode (05c6:9008).' };
+      if (d.greeting?.state === 'answered') return { ok: true };
+      if (d.greeting?.state === 'silent')
+        return { ok: false, reason: 'The modem is in download mode but does not answer yet: see above.' };
+      return { ok: false, reason: 'The modem is in download mode; waiting for it to answer…' };
+    }
     case 'package': {
       const accepted = packageAccepted(c.packageView, c.overrideTyped);
       if (!accepted.ok) return accepted;
@@ -86,7 +97,16 @@ export function canStartFlash(c: GateContext): Gate {
   if (c.busy) return { ok: false, reason: 'Wait until the current action has finished.' };
   if (!packageAccepted(c.packageView, c.overrideTyped).ok)
     return { ok: false, reason: 'Choose a flashable package first.' };
-  if (!edlDevice(c.devices))
-    return { ok: false, reason: 'No modem in download mode (05c6:9008): go back to "Enter EDL".' };
+  const d = edlDevice(c.devices);
+  if (!d)
+    return { ok: false, reason: 'No modem in download mode (05c6:9008): go back to "Enter EDL", or power-cycle it.' };
+  if (d.greeting?.state !== 'answered')
+    return {
+      ok: false,
+      reason:
+        d.greeting?.state === 'silent'
+          ? 'The modem is in download mode but does not answer: power-cycle it once more.'
+          : 'The modem is back in download mode; waiting for it to answer…',
+    };
   return { ok: true };
 }

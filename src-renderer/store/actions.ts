@@ -129,6 +129,7 @@ export async function startFlash(): Promise<void> {
   const flash = await run('flash', {
     packagePath: packagePath.trim() || packageView.root,
     verify: useSettings.getState().verify,
+    powerCycle: useSettings.getState().powerCycleConsent,
     ...(packageView.moduleMatch === 'no' ? { overrideWord: overrideTyped } : {}),
   });
   if (flash) useRun.getState().patch({ flash });

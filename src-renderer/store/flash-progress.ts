@@ -22,9 +22,13 @@ export interface FlashProgress {
   totalBytesDone: number;
   bytesPerSecond: number;
   etaSeconds: number;
+  /** No data has moved for a few seconds while a partition is being written. */
+  stalled?: boolean;
   /** 0-100, overall. */
   percent: number;
   log: LogLine[];
+  /** What the run said each time it cut the modem's power itself (kept apart from the log's tail). */
+  powerCycles?: string[];
   /** The latest thing recovery did ("device stalled, resending..."), and how many times it acted. */
   recovery?: { action: string; message: string; count: number };
   result?:
@@ -71,7 +75,7 @@ export function applyEngineEvent(s: FlashProgress, e: EngineEvent): FlashProgres
         });
         partitions.sort((a, b) => a.index - b.index);
       }
-      return { ...s, partitions, currentIndex: e.index };
+      return { ...s, partitions, currentIndex: e.index, stalled: false };
     }
     case 'progress': {
       const partitions = s.partitions.map((p) =>
@@ -85,6 +89,7 @@ export function applyEngineEvent(s: FlashProgress, e: EngineEvent): FlashProgres
         totalBytesDone: e.totalBytesDone,
         bytesPerSecond: e.bytesPerSecond,
         etaSeconds: e.etaSeconds,
+        stalled: e.stalled === true,
         percent: Math.max(s.result?.ok ? 100 : 0, percentOf(e.totalBytesDone, e.totalBytes)),
       };
     }
@@ -100,6 +105,8 @@ export function applyEngineEvent(s: FlashProgress, e: EngineEvent): FlashProgres
       return {
         ...s,
         recovery: { action: e.action, message: e.message, count: (s.recovery?.count ?? 0) + 1 },
+        stalled: false,
+        ...(e.action === 'power-cycle' ? { powerCycles: [...(s.powerCycles ?? []), e.message].slice(-10) } : {}),
         log: appendLog(s.log, { level: 'warn', text: e.message }),
       };
     case 'result':

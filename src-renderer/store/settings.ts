@@ -7,13 +7,18 @@ export interface SettingsStore {
   verify: boolean;
   /** Demo: the virtual modem answers nothing until the manual EDL steps. */
   demoSilent: boolean;
+  /** The person allows the flash to cut the modem's power itself if it hangs (asked, off by default). */
+  powerCycleConsent: boolean;
   setVerify(v: boolean): void;
+  setPowerCycleConsent(v: boolean): void;
   setDemoSilent(v: boolean): void;
 }
 
 export const useSettings = create<SettingsStore>()((set) => ({
   verify: true,
   demoSilent: false,
+  powerCycleConsent: false,
   setVerify: (verify) => set({ verify }),
+  setPowerCycleConsent: (powerCycleConsent) => set({ powerCycleConsent }),
   setDemoSilent: (demoSilent) => set({ demoSilent }),
 }));

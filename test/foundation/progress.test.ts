@@ -31,4 +31,33 @@ describe('progress tracker', () => {
     p.update(501);
     expect(p.bytesPerSecond()).toBeLessThan(10);
   });
+
+  it('says "stalled" once nothing moved for 3 s, once a second, and stops when data moves again', () => {
+    let now = 0;
+    const events: EngineEvent[] = [];
+    const p = new ProgressTracker(1_000_000, (e) => events.push(e), { clock: { now: () => now } });
+    p.startStep(0, 1_000_000);
+    now = 100;
+    p.update(200_000);
+    const stalled = (): EngineEvent[] => events.filter((e) => e.type === 'progress' && e.stalled === true);
+    now = 2900;
+    p.tick();
+    expect(stalled()).toHaveLength(0); // under 3 s: the figures stand
+    now = 3200;
+    p.tick();
+    now = 3700;
+    p.tick(); // within a second of the last: not again
+    expect(stalled()).toHaveLength(1);
+    expect(stalled()[0]).toMatchObject({ bytesPerSecond: 0, etaSeconds: -1, totalBytesDone: 200_000 });
+    now = 4300;
+    p.tick();
+    expect(stalled()).toHaveLength(2);
+    now = 4400;
+    p.update(300_000);
+    now = 5000;
+    p.tick();
+    expect(stalled()).toHaveLength(2);
+    const last = events.at(-1)!;
+    expect(last.type === 'progress' && last.stalled).toBeFalsy();
+  });
 });

@@ -53,7 +53,7 @@ beforeEach(() => {
     backupFolder: '',
   });
   useDevices.setState({ state: undefined });
-  useSettings.setState({ verify: true, demoSilent: false });
+  useSettings.setState({ verify: true, demoSilent: false, powerCycleConsent: false });
 });
 
 describe('wizard actions', () => {
@@ -63,7 +63,15 @@ describe('wizard actions', () => {
     useRun.getState().patch({ packagePath: ' /home/me/fw.zip ', packageView: VIEW });
     useSettings.getState().setVerify(false);
     await actions.startFlash();
-    expect(f.calls).toEqual([{ method: 'flash', params: { packagePath: '/home/me/fw.zip', verify: false } }]);
+    expect(f.calls).toEqual([
+      { method: 'flash', params: { packagePath: '/home/me/fw.zip', verify: false, powerCycle: false } },
+    ]);
+    useSettings.getState().setPowerCycleConsent(true);
+    await actions.startFlash();
+    expect(f.calls[1]).toEqual({
+      method: 'flash',
+      params: { packagePath: '/home/me/fw.zip', verify: false, powerCycle: true },
+    });
     expect(useRun.getState().flash?.verified).toBe('digest');
     expect(useRun.getState().pending).toBeUndefined();
   });

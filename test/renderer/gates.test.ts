@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { canGoNext, canStartFlash, type GateContext } from '../../src-renderer/steps/gates.js';
 import type { DeviceState, DeviceSummary, PackageView } from '../../shared/api.js';
 
-function device(mode: DeviceSummary['mode']): DeviceSummary {
+function device(
+  mode: DeviceSummary['mode'],
+  greeting: 'answered' | 'silent' | 'checking' | 'none' = 'answered',
+): DeviceSummary {
   return {
     id: `dev-${mode}`,
     mode,
@@ -11,6 +14,7 @@ function device(mode: DeviceSummary['mode']): DeviceSummary {
     explanation: '',
     ports: {},
     demo: true,
+    ...(mode === 'edl' && greeting !== 'none' ? { greeting: { state: greeting, detail: greeting } } : {}),
   };
 }
 
@@ -63,10 +67,29 @@ describe('step gates', () => {
     expect(canGoNext('backup', ctx({ backupSkipUnderstood: true })).ok).toBe(true);
   });
 
-  it('Enter EDL lets on only when a modem in download mode is present', () => {
+  it('Enter EDL lets on only when a modem in download mode is present and answers', () => {
     expect(canGoNext('enter-edl', ctx({ devices: state([device('normal')]) })).ok).toBe(false);
     expect(canGoNext('enter-edl', ctx({ devices: state([device('memory-dump')]) })).ok).toBe(false);
     expect(canGoNext('enter-edl', ctx({ devices: state([device('edl')]) })).ok).toBe(true);
+    // 05c6:9008 on the bus is not enough: its boot ROM must have greeted.
+    const silent = canGoNext('enter-edl', ctx({ devices: state([device('edl', 'silent')]) }));
+    expect(silent).toEqual({ ok: false, reason: expect.stringMatching(/does not answer yet/) as unknown });
+    expect(canGoNext('enter-edl', ctx({ devices: state([device('edl', 'checking')]) })).ok).toBe(false);
+    expect(canGoNext('enter-edl', ctx({ devices: state([device('edl', 'none')]) })).ok).toBe(false);
+  });
+
+  it('after a failure, Resume waits until the modem is back in download mode and answers', () => {
+    const go = (d: DeviceSummary[]) => canStartFlash(ctx({ devices: state(d), packageView: pkg(true) }));
+    expect(go([])).toMatchObject({ ok: false, reason: expect.stringMatching(/No modem in download mode/) as unknown });
+    expect(go([device('edl', 'checking')])).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/waiting for it to answer/) as unknown,
+    });
+    expect(go([device('edl', 'silent')])).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/power-cycle it once more/) as unknown,
+    });
+    expect(go([device('edl', 'answered')]).ok).toBe(true);
   });
 
   it('Package lets on only with a flashable package and the modem still in EDL', () => {

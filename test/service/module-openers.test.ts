@@ -19,15 +19,26 @@ const EC25: DeviceSummary = {
   ports: { dm: '/dev/ttyUSB0', at: '/dev/ttyUSB2' },
   demo: false,
 };
+const noSwitch = () => Promise.resolve({ text: 'nothing here' });
+const portPower = {
+  kind: 'port-power' as const,
+  description: "Switching the demo modem's USB port off and on",
+  cutsPower: true,
+  cycle: () => Promise.resolve(),
+};
 const noUsb = { availability: async () => ({ available: false as const, reason: 'none' }), list: async () => [] };
 
 describe('module openers', () => {
   it('real: the DM and AT ttys the driver made, the EDL device wherever it shows', () => {
     const asked: string[] = [];
-    const real = realOpeners(noUsb, {
-      serial: (p) => (asked.push(p), opener(`serial ${p}`)),
-      usbEdl: () => opener('usb'),
-    });
+    const real = realOpeners(
+      noUsb,
+      {
+        serial: (p) => (asked.push(p), opener(`serial ${p}`)),
+        usbEdl: () => opener('usb'),
+      },
+      noSwitch,
+    );
     expect(real.dm(EC25).description).toBe('serial /dev/ttyUSB0');
     expect(real.at(EC25).description).toBe('serial /dev/ttyUSB2');
     expect(asked).toEqual(['/dev/ttyUSB0', '/dev/ttyUSB2']);
@@ -35,7 +46,7 @@ describe('module openers', () => {
   });
 
   it('real: a module without a DM port says so, naming it', () => {
-    const real = realOpeners(noUsb, { serial: (p) => opener(p), usbEdl: () => opener('usb') });
+    const real = realOpeners(noUsb, { serial: (p) => opener(p), usbEdl: () => opener('usb') }, noSwitch);
     const e = (() => {
       try {
         real.dm({ ...EC25, ports: {} });
@@ -53,11 +64,31 @@ describe('module openers', () => {
       dmOpener: opener('demo dm'),
       atOpener: opener('demo at'),
       edlOpener: opener('demo edl'),
+      portPower,
     });
     expect([demo.dm(EC25).description, demo.at(EC25).description, demo.edl().description]).toEqual([
       'demo dm',
       'demo at',
       'demo edl',
     ]);
+  });
+
+  it('power: the demo module its port switch; the real computer what its platform offers for the module', async () => {
+    const demo = demoOpeners({
+      dmOpener: opener('demo dm'),
+      atOpener: opener('demo at'),
+      edlOpener: opener('demo edl'),
+      portPower,
+    });
+    const d = await demo.powerSwitch(undefined);
+    expect(d.powerSwitch).toBe(portPower);
+    expect(d.text).toMatch(/If the modem hangs: switching the demo modem's usb port off and on/i);
+    const asked: (string | undefined)[] = [];
+    const real = realOpeners(noUsb, { serial: (p) => opener(p), usbEdl: () => opener('usb') }, (m) => {
+      asked.push(m?.id);
+      return Promise.resolve({ text: 'nothing here' });
+    });
+    expect((await real.powerSwitch(EC25)).powerSwitch).toBeUndefined();
+    expect(asked).toEqual(['1-1.2']);
   });
 });

@@ -125,6 +125,47 @@ describe('faults, cancel and busy', () => {
     expect(await service.call('finish', {})).toMatchObject({ mode: 'normal', firmware: DEMO_PACKAGE_FIRMWARE });
   }, 90_000);
 
+  it('a stall with consent: the service cuts the demo port power itself, and the flash resumes and completes', async () => {
+    const h = makeService({
+      flash: {
+        ...TEST_FLASH,
+        timeouts: { ...TEST_FLASH.timeouts, writeMs: 800, responseMs: 1500, programAckMs: 2000 },
+        recovery: {
+          maxAttempts: 2,
+          drainQuietMs: 100,
+          drainMaxMs: 300,
+          probeMs: 500,
+          dropOffMs: 1000,
+          reEnumerateMs: 2000,
+        },
+      },
+    });
+    const { service } = h;
+    await service.call('setDemoMode', { on: true, faults: ['stall@1M'] });
+    await service.call('enterEdl', { deviceId: 'demo' });
+    const pkg = await service.call('makeDemoPackage', {});
+    h.events.length = 0;
+    const flashed = await service.call('flash', { packagePath: pkg, verify: true, powerCycle: true });
+    expect(flashed.bytesWritten).toBeGreaterThan(0);
+    const ev = engine(h.events);
+    const rec = ev.filter((e): e is Extract<EngineEvent, { type: 'recovery' }> => e.type === 'recovery');
+    const cut = rec.findIndex((e) => e.action === 'power-cycle');
+    expect(rec[cut]?.message).toMatch(
+      /^Automatic recovery did not help: .*\. Switching the demo modem's USB port off and on \(power cycle 1 of 2\); then the flash resumes/,
+    );
+    expect(rec[cut + 1]?.message).toMatch(/The power is back/);
+    // After the power is back the run connects and resumes: no ladder again.
+    expect(rec.slice(cut + 2).map((e) => `${e.action}: ${e.message}`)).toEqual([]);
+    expect(ev.some((e) => e.type === 'log' && /If the modem hangs: switching the demo modem/i.test(e.message))).toBe(
+      true,
+    );
+    expect(ev.filter((e) => e.type === 'result').at(-1)).toMatchObject({
+      ok: true,
+      summary: expect.stringMatching(/1 power cycles/) as unknown,
+    });
+    expect(await service.call('finish', {})).toMatchObject({ mode: 'normal', firmware: DEMO_PACKAGE_FIRMWARE });
+  }, 90_000);
+
   it('cancel during a flash ends it with CANCELLED; a second long call while busy is refused', async () => {
     const h = makeService({ demo: { reEnumerateDelayMs: 50, packageMiB: 6, linkBytesPerSecond: 0 } });
     const { service } = h;
