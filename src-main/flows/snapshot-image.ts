@@ -55,24 +55,34 @@ class PageSplitter {
   push(chunk: Uint8Array): void {
     this.range.update(chunk);
     let at = 0;
+    const ps = this.pageSize;
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     while (at < chunk.length) {
-      const n = Math.min(this.pageSize - this.fill, chunk.length - at);
+      if (this.fill === 0 && chunk.length - at >= ps) {
+        // Whole pages straight from the chunk, without copying them.
+        this.endPage(bytes.subarray(at, at + ps));
+        at += ps;
+        continue;
+      }
+      const n = Math.min(ps - this.fill, chunk.length - at);
       this.page.set(chunk.subarray(at, at + n), this.fill);
       this.fill += n;
       at += n;
-      if (this.fill === this.pageSize) this.endPage();
+      if (this.fill === ps) {
+        this.fill = 0;
+        this.endPage(this.page);
+      }
     }
   }
 
-  private endPage(): void {
-    this.fill = 0;
+  private endPage(page: Buffer): void {
     this.offset += this.pageSize;
-    if (this.page.equals(this.erased)) {
+    if (page.equals(this.erased)) {
       this.erasedRun++;
       return;
     }
     for (; this.erasedRun > 0; this.erasedRun--) this.hashImage(this.erased);
-    this.hashImage(this.page);
+    this.hashImage(page);
     this.dataEnd = this.offset;
   }
 

@@ -49,8 +49,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
  * then `path` holds what it held before; abort() (or a failed commit) leaves no temporary file.
  */
 export class AtomicFileWriter {
+  /** Bytes in the file plus the ones waiting in `pending`. */
   private written = 0;
   private done = false;
+  /** Small chunks are gathered into writes of up to PENDING_BYTES (one file write per 8 KiB transfer is slow). */
+  private readonly pending = Buffer.alloc(PENDING_BYTES);
+  private fill = 0;
 
   private constructor(
     readonly path: string,
@@ -73,13 +77,26 @@ export class AtomicFileWriter {
   }
 
   async write(chunk: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < chunk.length) {
+      const n = Math.min(PENDING_BYTES - this.fill, chunk.length - at);
+      this.pending.set(chunk.subarray(at, at + n), this.fill);
+      this.fill += n;
+      this.written += n;
+      at += n;
+      if (this.fill === PENDING_BYTES) await this.flush();
+    }
+  }
+
+  private async flush(): Promise<void> {
     try {
       let at = 0;
-      while (at < chunk.length) {
-        const { bytesWritten } = await this.handle.write(chunk, at, chunk.length - at, this.written);
+      const start = this.written - this.fill;
+      while (at < this.fill) {
+        const { bytesWritten } = await this.handle.write(this.pending, at, this.fill - at, start + at);
         at += bytesWritten;
-        this.written += bytesWritten;
       }
+      this.fill = 0;
     } catch (e) {
       await this.abort();
       throw hostIo(`Could not write ${this.path}`, e);
@@ -88,6 +105,7 @@ export class AtomicFileWriter {
 
   /** Keep the first `length` bytes (default: all), make them durable and put them at `path`. */
   async commit(length = this.written): Promise<void> {
+    await this.flush();
     try {
       if (length !== this.written) await this.handle.truncate(length);
       await this.handle.sync();
@@ -108,6 +126,8 @@ export class AtomicFileWriter {
     await rm(this.tmp, { force: true }).catch(() => undefined);
   }
 }
+
+const PENDING_BYTES = 1024 * 1024;
 
 function hostIo(what: string, e: unknown): RescueError {
   return new RescueError('HOST_IO', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -1,6 +1,7 @@
 // modem-rescue flash --package P [--port P] [--verify|--no-verify] [--json] [--journal DIR | --no-journal]
 //   [--apply-file-patches]: lay the patch XML's file patches over the images (off by default: files
 //   are written as shipped, as QFirehose and edl do; decided before the first erase).
+//   [--snapshot DIR]: before the first erase, save what the flash overwrites into DIR (undo DIR puts it back).
 
 import { EXIT_CODES } from '../../../shared/errors.js';
 import { sightEdl } from '../../flows/detect.js';
@@ -8,6 +9,7 @@ import { flashPackage } from '../../flows/flash.js';
 import { createUsbEnumerator } from '../../platform/usb-enumerator.js';
 import { AutoEdlOpener } from '../../transport/auto-edl.js';
 import { defaultJournalDir } from '../../flows/resume-journal.js';
+import { snapshotBeforeErase } from '../../flows/snapshot-run.js';
 import { holdForFlash } from '../../platform/flash-guards.js';
 import { realSystem } from '../../platform/system.js';
 import { SerialOpener } from '../../transport/serial.js';
@@ -46,6 +48,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       journal: { type: 'string' },
       'no-journal': { type: 'boolean' },
       'apply-file-patches': { type: 'boolean' },
+      snapshot: { type: 'string' },
     },
     false,
   );
@@ -56,6 +59,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const view = new EventView(io, chooseViewMode(io, Boolean(values.json)), Boolean(values.verbose));
   // Linux: autosuspend off and ModemManager away for every modem in EDL while flashing, given back after.
   const guards = await holdForFlash(realSystem(), view.sink);
+  const snap =
+    values.snapshot !== undefined ? snapshotBeforeErase({ dir: values.snapshot, onEvent: view.sink }) : undefined;
   try {
     await flashPackage({
       package: values.package,
@@ -69,7 +74,15 @@ async function run(args: string[], io: CliIo): Promise<number> {
       ...(values.payload ? { maxPayload: intOption(values.payload, 'payload', 0) } : {}),
       // Partitions verified by an interrupted run are not written again (SBL always is, last).
       ...(values['no-journal'] ? {} : { journalDir: values.journal ?? defaultJournalDir() }),
+      ...(snap ? { beforeErase: snap.hook } : {}),
     });
+    const taken = snap?.outcome();
+    if (taken && !values.json)
+      io.out(
+        taken.status === 'skipped'
+          ? `No snapshot was taken: ${taken.reason}.\n`
+          : `Snapshot of the earlier firmware: ${taken.dir} (undo with: modem-rescue undo ${taken.dir})\n`,
+      );
   } finally {
     await guards.release();
   }
@@ -80,6 +93,6 @@ export const flashCommand: CommandSpec = {
   name: 'flash',
   summary: 'Write a firmware package to a modem in EDL mode (USB, or --port for a serial/COM port)',
   usage:
-    'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches]',
+    'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches] [--snapshot DIR]',
   run,
 };
