@@ -79,7 +79,8 @@ describe('RescueService demo path', () => {
     ).toBe(true);
 
     const fin = await service.call('finish', {});
-    expect(fin).toEqual({ mode: 'normal', firmware: DEMO_PACKAGE_FIRMWARE, radioOk: true });
+    // The module was seen running, so a snapshot of its earlier firmware was taken by default and is offered.
+    expect(fin).toEqual({ mode: 'normal', firmware: DEMO_PACKAGE_FIRMWARE, radioOk: true, snapshot: flashed.snapshot });
 
     const report = await service.call('saveReport', {});
     const text = readFileSync(report.path, 'utf8');
