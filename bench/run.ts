@@ -3,6 +3,7 @@
 //  2. fraction of a modelled USB 2.0 high-speed link (35 MB/s, 512-byte packets, 8 KiB payload)
 //  3. peak RSS of a process flashing a 1 GiB image (measured in a child process)
 //  4. full QCN backup over a 2 ms round trip, 8 requests in flight vs 1
+//  5. firmware snapshot of a ~170 MB package's partitions: time (vs flashing it) and disk size
 // Targets: ceiling >= 800 MB/s, link fraction >= 0.95, peak RSS < 150 MB, backup < 10 s.
 
 import { fork } from 'node:child_process';
@@ -17,6 +18,7 @@ import { MODELS } from '../src-main/sim/models.js';
 import { VirtualModem } from '../src-main/sim/virtual-modem.js';
 import { makeBenchPackage, type BenchPackage } from './bench-package.js';
 import { backupOverSlowLink } from './bench-backup.js';
+import { benchSnapshot, snapshotReport } from './bench-snapshot.js';
 
 const MB = 1e6;
 const model = MODELS.ec25;
@@ -146,6 +148,9 @@ async function main(): Promise<void> {
       `   8 in flight: ${piped.seconds.toFixed(2)} s (${(piped.requests / piped.seconds).toFixed(0)} requests/s); 1 in flight: ${serial.seconds.toFixed(2)} s; ratio ${(serial.seconds / piped.seconds).toFixed(1)}x`,
     );
     console.log(`   target < 10 s: ratio ${(piped.seconds / 10).toFixed(2)} -> ${verdict(piped.seconds < 10)}`);
+
+    // 5. The snapshot on the current virtual modem; benchSnapshot takes the modem's options for other device models.
+    console.log(`\n${snapshotReport(await benchSnapshot(dir), verdict).join('\n')}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

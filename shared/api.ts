@@ -94,6 +94,33 @@ export interface FlashView {
   bytesWritten: number;
   verified: string;
   resumed: boolean;
+  /** The firmware snapshot taken before the first erase (what "Undo this upgrade" flashes back). */
+  snapshot?: SnapshotView;
+  /** Why no snapshot was taken, when one was asked for. */
+  snapshotSkipped?: string;
+}
+
+/** A complete firmware snapshot: what the module held before a flash. */
+export interface SnapshotView {
+  path: string;
+  /** The firmware version it holds, when known. */
+  firmware?: string;
+  /** ISO date it was taken. */
+  createdAt: string;
+  bytesOnDisk: number;
+}
+
+/** What a snapshot before flashing this package costs, and whether the wizard takes one by default. */
+export interface SnapshotPlanView {
+  /** On by default when the module was seen running its firmware (normal mode): there is something to go back to. */
+  recommended: boolean;
+  reason: string;
+  /** Bytes read from the modem (the most it takes on disk). */
+  bytes: number;
+  /** About how long the reading takes on a real module. */
+  seconds: number;
+  /** Where it goes: beside the QCN backup. */
+  folder: string;
 }
 
 /** A QCN restore (or its dry run): what differs, and what was written and read back. */
@@ -124,6 +151,8 @@ export interface FinishView {
   firmware?: string;
   /** +CFUN state: 5 or no calibration means the radio lost its calibration (offer a restore). */
   radioOk?: boolean;
+  /** The snapshot taken before this flash, while it still exists and is complete ("Undo this upgrade"). */
+  snapshot?: SnapshotView;
 }
 
 /** A way to power-cycle the modem from the computer (suspend and wake, USB re-connect, port power). */
@@ -160,11 +189,18 @@ export interface ApiMethods {
   /** Demo mode: a package for the virtual module, made on the spot. */
   makeDemoPackage: { params: Record<string, never>; result: string };
   /** overrideWord: the package view's overrideWord, typed by the person, to flash a package made for another module. */
-  /** powerCycle: the person allowed the run to cut the modem's power itself if it hangs (then resume). */
+  /**
+   * powerCycle: the person allowed the run to cut the modem's power itself if it hangs (then resume).
+   * snapshot: take a firmware snapshot before the first erase (default: the snapshot plan's recommendation); false skips it.
+   */
   flash: {
-    params: { packagePath: string; verify: boolean; overrideWord?: string; powerCycle?: boolean };
+    params: { packagePath: string; verify: boolean; overrideWord?: string; powerCycle?: boolean; snapshot?: boolean };
     result: FlashView;
   };
+  /** The cost and the default of a firmware snapshot before flashing this package. */
+  snapshotPlan: { params: { packagePath: string }; result: SnapshotPlanView };
+  /** Flash a snapshot back ("Undo this upgrade"): a module in normal mode is switched to EDL first. */
+  undo: { params: { snapshotPath: string; deviceId?: string }; result: FlashView };
   cancel: { params: Record<string, never>; result: { cancelled: boolean } };
   finish: { params: Record<string, never>; result: FinishView };
   /** Restore the module's calibration (NV + rfnv files) from a QCN backup of this same module. */
@@ -190,6 +226,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'inspectPackage',
   'makeDemoPackage',
   'flash',
+  'snapshotPlan',
+  'undo',
   'cancel',
   'finish',
   'restore',

@@ -97,6 +97,28 @@ export const ERRORS = {
     sentence: 'The QCN backup was made on another modem model or firmware version.',
     nextStep: 'Restore a backup made on this modem; only pass --force if you are sure the items fit this firmware.',
   },
+  SNAPSHOT_INCOMPLETE: {
+    category: 'package',
+    sentence: 'This firmware snapshot was not completed, so it cannot put the modem back as it was.',
+    nextStep: 'Use a complete snapshot (its snapshot.json says "complete": true), or take a new one.',
+  },
+  SNAPSHOT_BAD: {
+    category: 'package',
+    sentence: 'This folder is not a firmware snapshot Modem Rescue can read.',
+    nextStep:
+      'Choose the folder that holds snapshot.json, as written by `modem-rescue snapshot` or `flash --snapshot`.',
+  },
+  SNAPSHOT_OTHER_MODULE: {
+    category: 'package',
+    sentence: 'The firmware snapshot was made from another modem than the one connected.',
+    nextStep:
+      'Use the snapshot taken from this modem. Only pass --force if you are sure this modem should get that firmware.',
+  },
+  SNAPSHOT_FOLDER_IN_USE: {
+    category: 'usage',
+    sentence: 'The folder chosen for the firmware snapshot already holds other files.',
+    nextStep: 'Choose a new or empty folder for the snapshot; a complete snapshot is never overwritten.',
+  },
   BACKUP_VERIFY_FAILED: {
     category: 'device',
     sentence: 'The backup or restore did not read back the same as what was read from or written to the modem.',

@@ -4,7 +4,17 @@
 import type { ErrorReport } from './errors.js';
 
 export type FlashPhase =
-  'package' | 'connect' | 'sahara' | 'firehose' | 'erase' | 'program' | 'patch' | 'verify' | 'reset' | 'done';
+  | 'package'
+  | 'connect'
+  | 'sahara'
+  | 'firehose'
+  | 'snapshot'
+  | 'erase'
+  | 'program'
+  | 'patch'
+  | 'verify'
+  | 'reset'
+  | 'done';
 
 export type PlanOperation = 'erase' | 'program' | 'patch' | 'reset';
 

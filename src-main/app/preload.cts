@@ -26,6 +26,8 @@ export const PRELOAD_METHODS = [
   'inspectPackage',
   'makeDemoPackage',
   'flash',
+  'snapshotPlan',
+  'undo',
   'cancel',
   'finish',
   'restore',

@@ -88,6 +88,20 @@ export interface FlashOptions {
    * loaded here. Off by default: QFirehose and edl write every file as shipped (see FILE_PATCHES_NOT_APPLIED).
    */
   applyFilePatches?: boolean;
+  /**
+   * Runs once per run, after the pre-erase checks and before the first erase, on the configured
+   * session (again after a recovery until it succeeds): the firmware snapshot, the undo's module check.
+   */
+  beforeErase?: (ctx: BeforeEraseContext) => Promise<void>;
+}
+
+export interface BeforeEraseContext {
+  session: FirehoseSession;
+  pkg: FirmwarePackage;
+  /** The chip serial the programmer reported at startup, when it did. */
+  serial: string | undefined;
+  /** An earlier, interrupted run already wrote partitions of this plan (the resume journal says so). */
+  resumed: boolean;
 }
 
 /** How a partition was checked: by the device's digest, a read-back, not at all, or in an earlier run (journal). */
@@ -122,6 +136,8 @@ export class FlashRun {
   private connecting = false;
   // What the pre-erase checks found (once per run).
   private checked: Preflight | undefined;
+  private prepared = false;
+  private serial: string | undefined;
   // The plan still to run.
   private steps: PlanStep[] | undefined;
   private pos = 0;
@@ -198,7 +214,19 @@ export class FlashRun {
       this.connecting = false;
       this.suspectHung = undefined;
     }
+    if (!this.prepared && this.opts.beforeErase) {
+      const resumed = this.journal.verified.length > 0;
+      await this.opts.beforeErase({ session: this.session, pkg: this.pkg, serial: this.serial, resumed });
+    }
+    this.prepared = true;
     return this.session;
+  }
+
+  /** Close the pipe (run() does this itself; for callers that drive connect() and recover() alone). */
+  async close(): Promise<void> {
+    await this.link?.pipe.close().catch(() => {});
+    this.link = undefined;
+    this.session = undefined;
   }
 
   private async startProgrammer(l: Link): Promise<FirehoseSession> {
@@ -229,6 +257,7 @@ export class FlashRun {
     if (!skipped) {
       const lines = await s.drainStartup();
       const serial = lines.map((x) => CHIP_SERIAL.exec(x)?.[1]).find((x) => x !== undefined);
+      if (serial !== undefined) this.serial = serial;
       if (await this.journal.bindDevice(serial))
         this.log(
           `The resume journal was written for another modem; this one (serial ${serial}) is flashed from the start.`,

@@ -20,13 +20,19 @@ import type {
   PowerCycleActionView,
   RestoreView,
   Result,
+  SnapshotPlanView,
+  SnapshotView,
 } from '../../shared/api.js';
 import { isApiMethod } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
 import { enterEdl } from '../flows/enter-edl.js';
 import { flashPackage, type FlashOptions } from '../flows/flash.js';
-import { loadPackage } from '../package/load.js';
+import { loadPackage, type FirmwarePackage } from '../package/load.js';
+import { completeSnapshotAt } from '../flows/snapshot.js';
+import { snapshotBeforeErase } from '../flows/snapshot-run.js';
+import { undoSnapshot } from '../flows/undo.js';
+import { snapshotFolder, snapshotPlanView, snapshotView } from './snapshot-run.js';
 import { createUsbEnumerator, type UsbEnumerator } from '../platform/usb-enumerator.js';
 import { FaultSpecError, parseFault, type Fault } from '../sim/faults.js';
 import { SerialOpener } from '../transport/serial.js';
@@ -109,6 +115,8 @@ export class RescueService {
   private lastPlan: { packagePath: string; view: PackageView } | undefined;
   private lastBackup: BackupView | undefined;
   private lastFinish: FinishView | undefined;
+  /** The snapshot taken before the last flash ("Undo this upgrade"). */
+  private lastSnapshot: SnapshotView | undefined;
   /** The module's firmware as last read (backup manifest, AT+QGMR), for package checks. */
   private knownFirmware: string | undefined;
   private refreshing: Promise<DeviceState> | undefined;
@@ -152,6 +160,8 @@ export class RescueService {
       inspectPackage: (p) => this.inspect(p),
       makeDemoPackage: () => this.long('makeDemoPackage', (s) => this.makeDemoPackage(s)),
       flash: (p) => this.long('flash', (s) => this.flash(p, s)),
+      snapshotPlan: (p) => this.snapshotPlan(p),
+      undo: (p) => this.long('undo', (s) => this.undo(p, s)),
       cancel: () => Promise.resolve(this.cancel()),
       finish: () => this.long('finish', (s) => this.finish(s)),
       restore: (p) => this.long('restore', (s) => this.restore(p, s)),
@@ -447,6 +457,31 @@ export class RescueService {
     return view;
   }
 
+  private backupFolder(): string {
+    return this.opts.backupFolder ?? path.join(homedir(), 'ModemRescue', 'backups');
+  }
+
+  /** Whether the module was seen running its firmware (normal mode) in this session. */
+  private seenRunning(): boolean {
+    return this.knownFirmware !== undefined || this.history.some((s) => s.devices.some((d) => d.mode === 'normal'));
+  }
+
+  private snapshotPlanFor(pkg: FirmwarePackage): SnapshotPlanView {
+    const folder = snapshotFolder(this.backupFolder(), this.lastBackup?.path, this.now());
+    return snapshotPlanView(pkg, this.seenRunning(), folder, this.demo !== undefined);
+  }
+
+  private async snapshotPlan(p: ApiMethods['snapshotPlan']['params']): Promise<SnapshotPlanView> {
+    if (typeof p.packagePath !== 'string' || p.packagePath.trim() === '')
+      throw new RescueError('USAGE', 'Choose a firmware package first.');
+    const pkg = await loadPackage(p.packagePath, { verifyMd5: false });
+    try {
+      return this.snapshotPlanFor(pkg);
+    } finally {
+      await pkg.dispose();
+    }
+  }
+
   private async flash(p: ApiMethods['flash']['params'], signal: AbortSignal): Promise<FlashView> {
     if (typeof p.packagePath !== 'string' || p.packagePath.trim() === '')
       throw new RescueError('USAGE', 'Choose a firmware package first.');
@@ -462,6 +497,16 @@ export class RescueService {
       // A real modem: autosuspend off and ModemManager away for the run (given back after).
       guards = this.demo ? undefined : await holdForFlash(this.probe, this.engineEvent);
       const powerSwitch = p.powerCycle === true ? await this.consentedSwitch() : undefined;
+      const plan = this.snapshotPlanFor(pkg);
+      const snap =
+        (p.snapshot ?? plan.recommended)
+          ? snapshotBeforeErase({
+              dir: plan.folder,
+              signal,
+              onEvent: this.engineEvent,
+              ...(this.moduleFacts().firmware !== undefined ? { firmware: this.moduleFacts().firmware } : {}),
+            })
+          : undefined;
       const r = await flashPackage({
         ...this.opts.flash,
         package: pkg,
@@ -471,8 +516,20 @@ export class RescueService {
         verify: p.verify !== false,
         journalDir,
         ...(powerSwitch ? { powerSwitch } : {}),
+        ...(snap ? { beforeErase: snap.hook } : {}),
       });
-      return { seconds: r.seconds, bytesWritten: r.bytesWritten, verified: r.verified, resumed: r.resumed.length > 0 };
+      const taken = snap?.outcome();
+      const out: FlashView = {
+        seconds: r.seconds,
+        bytesWritten: r.bytesWritten,
+        verified: r.verified,
+        resumed: r.resumed.length > 0,
+      };
+      if (taken && taken.status !== 'skipped') {
+        this.lastSnapshot = snapshotView(taken.dir, taken.manifest);
+        out.snapshot = this.lastSnapshot;
+      } else if (taken?.reason) out.snapshotSkipped = taken.reason;
+      return out;
     } finally {
       await guards?.release();
       await pkg.dispose();
@@ -495,9 +552,39 @@ export class RescueService {
       atOpener: (d) => this.openers(d).at(d),
     };
     const view = await waitForNormal(target, { timeoutMs: limit, signal, onEvent: this.engineEvent });
+    // "Undo this upgrade" while the snapshot is still there and complete.
+    const snap = this.lastSnapshot && (await completeSnapshotAt(this.lastSnapshot.path));
+    if (this.lastSnapshot && snap) view.snapshot = snapshotView(this.lastSnapshot.path, snap);
     this.lastFinish = view;
     if (view.firmware) this.knownFirmware = view.firmware;
     return view;
+  }
+
+  /** Flash a snapshot back; a module in normal mode is switched to EDL first. */
+  private async undo(p: ApiMethods['undo']['params'], signal: AbortSignal): Promise<FlashView> {
+    if (typeof p.snapshotPath !== 'string' || p.snapshotPath.trim() === '')
+      throw new RescueError('USAGE', 'Choose the firmware snapshot to put back.');
+    if (p.deviceId !== undefined) {
+      const d = (await this.refreshSoon()).devices.find((x) => x.id === p.deviceId);
+      if (d?.mode === 'normal') await this.enterEdl({ deviceId: d.id }, signal);
+    }
+    const journalDir = path.join(this.opts.stateDir, 'journal');
+    await mkdir(journalDir, { recursive: true });
+    const guards = this.demo ? undefined : await holdForFlash(this.probe, this.engineEvent);
+    try {
+      const r = await undoSnapshot({
+        ...this.opts.flash,
+        snapshot: p.snapshotPath,
+        opener: this.openers().edl(),
+        signal,
+        onEvent: this.engineEvent,
+        journalDir,
+      });
+      this.lastFinish = undefined;
+      return { seconds: r.seconds, bytesWritten: r.bytesWritten, verified: r.verified, resumed: r.resumed.length > 0 };
+    } finally {
+      await guards?.release();
+    }
   }
 
   private async saveReport(): Promise<{ path: string }> {

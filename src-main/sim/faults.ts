@@ -9,6 +9,8 @@ export type Fault =
   | { kind: 'pause'; atBytes: number }
   /** Drop off the bus after BYTES of raw data; come back in EDL after a second. */
   | { kind: 'disconnect'; atBytes: number }
+  /** Drop off the bus after sending BYTES of <read> data in a session; come back in EDL after a second. */
+  | { kind: 'disconnect-read'; atBytes: number }
   /** NAK the Nth <program> (1-based) with AttemptRetry. */
   | { kind: 'nak-program'; n: number }
   /** Wait forever for a ZLP after a transfer that ends on a packet boundary, as a device does. */
@@ -49,19 +51,19 @@ export function parseSize(text: string): number | undefined {
 
 export class FaultSpecError extends Error {}
 
-/** Parse one `--fault` value: stall@BYTES, pause@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N. */
+/** Parse one `--fault` value: stall@BYTES, pause@BYTES, disconnect@BYTES, disconnect-read@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N. */
 export function parseFault(spec: string): Fault {
   const s = spec.trim();
   const at = /^([a-z-]+)@(.+)$/.exec(s);
   const eq = /^([a-z-]+)=(.+)$/.exec(s);
   const bad = (why: string): never => {
     throw new FaultSpecError(
-      `bad --fault "${spec}": ${why}. Known: stall@BYTES, pause@BYTES, disconnect@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N`,
+      `bad --fault "${spec}": ${why}. Known: stall@BYTES, pause@BYTES, disconnect@BYTES, disconnect-read@BYTES, nak-program@N, need-zlp, slow-ack=SECONDS, log-flood, garbage-reply@N, hello-once, drop-diag@N, power-loss@BYTES, power-loss-sbl, programmer-crash@N`,
     );
   };
   if (at) {
     const [, kind, arg] = at as unknown as [string, string, string];
-    if (kind === 'stall' || kind === 'pause' || kind === 'disconnect' || kind === 'power-loss') {
+    if (kind === 'stall' || kind === 'pause' || kind === 'disconnect' || kind === 'disconnect-read' || kind === 'power-loss') {
       const b = parseSize(arg);
       if (b === undefined) bad('BYTES must be a number, optionally with k/M/G');
       return { kind, atBytes: b! };

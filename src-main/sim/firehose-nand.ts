@@ -103,6 +103,8 @@ class ProgrammerSession {
   private commands = 0;
   private programs = 0;
   private rawBytes = 0;
+  /** Raw data sent for <read> in this session (the disconnect-read fault counts it). */
+  private readBytes = 0;
   private staging: Uint8Array | undefined;
   /** Free staging buffers for program data. */
   private readonly pool: Uint8Array[] = [];
@@ -228,7 +230,7 @@ class ProgrammerSession {
       case 'program':
         return this.program(cmd);
       case 'read':
-        return void (await this.read(cmd));
+        return this.read(cmd);
       case 'erase':
         return void (await this.erase(cmd));
       case 'patch':
@@ -429,10 +431,11 @@ class ProgrammerSession {
     }
   }
 
-  private async read(cmd: DeviceCommand): Promise<void> {
+  private async read(cmd: DeviceCommand): Promise<FirehoseOutcome | undefined> {
     const a = await this.address('read', cmd, false);
-    if (!a) return;
+    if (!a) return undefined;
     await this.respond('read', true, {}, true);
+    const drop = this.opts.faults.armed('disconnect-read');
     const ps = this.nand.pageSize;
     const piecePages = Math.max(1, Math.floor(STAGING_BYTES / ps));
     const chunk = Math.max(ps, Math.floor(this.supported / ps) * ps);
@@ -440,10 +443,17 @@ class ProgrammerSession {
       const n = Math.min(piecePages, a.count - p);
       // A fresh buffer per piece: written buffers are handed over to the link, not reused.
       const data = this.nand.readLogicalInto(a.start + p, new Uint8Array(n * ps));
-      for (let off = 0; off < data.length; off += chunk)
-        await this.write(data.subarray(off, Math.min(off + chunk, data.length)));
+      for (let off = 0; off < data.length; off += chunk) {
+        const piece = data.subarray(off, Math.min(off + chunk, data.length));
+        if (drop && this.readBytes + piece.length > drop.atBytes) {
+          this.fire(drop, `dropped off the bus after sending ${this.readBytes} bytes of read data`);
+          return { kind: 'disconnect' };
+        }
+        await this.write(piece);
+        this.readBytes += piece.length;
+      }
     }
-    await this.respond('read', true);
+    return void (await this.respond('read', true));
   }
 
   private async erase(cmd: DeviceCommand): Promise<void> {

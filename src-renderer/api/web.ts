@@ -34,6 +34,8 @@ export const CALL_TIMEOUTS_MS: Record<ApiMethod, number> = {
   inspectPackage: 5 * 60_000,
   makeDemoPackage: 3 * 60_000,
   flash: 90 * 60_000,
+  snapshotPlan: 5 * 60_000,
+  undo: 90 * 60_000,
   cancel: 30_000,
   finish: 5 * 60_000,
   restore: 15 * 60_000,

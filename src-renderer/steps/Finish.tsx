@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useRun, isBusy } from '../store/run.js';
-import { checkFinish, restoreCalibration, saveReport, startOver } from '../store/actions.js';
+import { checkFinish, restoreCalibration, saveReport, startOver, undoUpgrade } from '../store/actions.js';
 import { useDevices } from '../store/devices.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { verificationWords } from '../format.js';
@@ -143,6 +143,19 @@ export function Finish() {
         <button type="button" data-testid="rescue-another" disabled={busy} onClick={startOver}>
           Rescue another modem
         </button>
+        {finish?.snapshot && (
+          <button
+            type="button"
+            data-testid="undo-upgrade"
+            disabled={busy}
+            title={finish.snapshot.path}
+            onClick={() => void undoUpgrade(finish.snapshot!.path, normalDevice?.id)}
+          >
+            {pending === 'undo'
+              ? 'Undoing…'
+              : `Undo this upgrade (back to ${finish.snapshot.firmware ?? 'the earlier firmware'}, saved ${new Date(finish.snapshot.createdAt).toLocaleString()})`}
+          </button>
+        )}
       </div>
       {reportPath && (
         <p className="notice notice-ok" role="status">

@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { SnapshotPlanView } from '../../shared/api.js';
 import { useRun, isBusy } from '../store/run.js';
 import { useSettings } from '../store/settings.js';
-import { cancel, demoAction, startFlash } from '../store/actions.js';
+import { cancel, demoAction, loadSnapshotPlan, startFlash } from '../store/actions.js';
 import { useDevices } from '../store/devices.js';
 import { currentPartition, EMPTY_PROGRESS, percentOf } from '../store/flash-progress.js';
 import { eraseSummary, moduleStateSentence } from '../store/flash-summary.js';
@@ -21,10 +22,18 @@ function describeStep(operation: keyof typeof STEP_VERBS, label: string): string
 }
 
 /** Before the first erase: what will happen to which module, and one button that does it. */
-function ConfirmErase({ onGo, onBack }: { onGo: () => void; onBack: () => void }) {
+function ConfirmErase({ onGo, onBack }: { onGo: (snapshot: boolean | undefined) => void; onBack: () => void }) {
   const view = useRun((s) => s.packageView);
   const backup = useRun((s) => s.backup);
   const device = useDevices((s) => edlDevice(s.state));
+  const [plan, setPlan] = useState<SnapshotPlanView | undefined>();
+  const [snapshot, setSnapshot] = useState<boolean | undefined>();
+  useEffect(() => {
+    void loadSnapshotPlan().then((p) => {
+      setPlan(p);
+      if (p) setSnapshot((s) => s ?? p.recommended);
+    });
+  }, []);
   if (!view) return null;
   const summary = eraseSummary(view, device, backup);
   return (
@@ -47,8 +56,27 @@ function ConfirmErase({ onGo, onBack }: { onGo: () => void; onBack: () => void }
         Once the first partition is erased, the modem has no working firmware until the flash completes. If it stops,
         run it again: it continues safely.
       </p>
+      {plan && (
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="flash-snapshot"
+            checked={snapshot ?? plan.recommended}
+            onChange={(e) => setSnapshot(e.target.checked)}
+          />
+          First save the firmware now on the modem, to undo this upgrade later (about{' '}
+          {plan.seconds < 90 ? `${plan.seconds} s` : `${Math.round(plan.seconds / 60)} min`}, up to{' '}
+          {formatBytes(plan.bytes)} of disk in <span className="path">{plan.folder}</span>)
+        </label>
+      )}
       <div className="button-row">
-        <button type="button" className="primary danger" data-testid="flash-confirm-go" autoFocus onClick={onGo}>
+        <button
+          type="button"
+          className="primary danger"
+          data-testid="flash-confirm-go"
+          autoFocus
+          onClick={() => onGo(snapshot)}
+        >
           Erase and flash
         </button>
         <button type="button" data-testid="flash-confirm-back" onClick={onBack}>
@@ -152,9 +180,9 @@ export function Flash() {
       </div>
       {confirming && !flashing && (
         <ConfirmErase
-          onGo={() => {
+          onGo={(snapshot) => {
             setConfirming(false);
-            void startFlash();
+            void startFlash(snapshot);
           }}
           onBack={() => setConfirming(false)}
         />

@@ -1,7 +1,15 @@
 // What the buttons do: API calls whose results and errors land in the stores. Every failure
 // becomes an ErrorReport on the error card; nothing is thrown at the page.
 
-import type { ApiEvent, ApiMethod, Params, PowerCycleActionView, RescueApi, Result } from '../../shared/api.js';
+import type {
+  ApiEvent,
+  ApiMethod,
+  Params,
+  PowerCycleActionView,
+  RescueApi,
+  Result,
+  SnapshotPlanView,
+} from '../../shared/api.js';
 import { toReport } from '../api/call-error.js';
 import { useDevices } from './devices.js';
 import { useRun } from './run.js';
@@ -121,7 +129,24 @@ export async function makeDemoPackage(): Promise<void> {
   await inspectPackage();
 }
 
-export async function startFlash(): Promise<void> {
+/** What a firmware snapshot before this flash costs, and whether it is on by default. */
+export async function loadSnapshotPlan(): Promise<SnapshotPlanView | undefined> {
+  const { packageView, packagePath } = useRun.getState();
+  if (!packageView) return undefined;
+  return run('snapshotPlan', { packagePath: packagePath.trim() || packageView.root }, { quiet: true });
+}
+
+/** Flash the snapshot taken before this upgrade back ("Undo this upgrade"), then check the modem again. */
+export async function undoUpgrade(snapshotPath: string, deviceId: string | undefined): Promise<void> {
+  useRun.getState().resetProgress();
+  const flash = await run('undo', { snapshotPath, ...(deviceId ? { deviceId } : {}) });
+  if (flash) {
+    useRun.getState().patch({ flash, finish: undefined });
+    await checkFinish();
+  }
+}
+
+export async function startFlash(snapshot?: boolean): Promise<void> {
   const { packageView, packagePath, overrideTyped } = useRun.getState();
   if (!packageView) return;
   useRun.getState().resetProgress();
@@ -131,6 +156,7 @@ export async function startFlash(): Promise<void> {
     verify: useSettings.getState().verify,
     powerCycle: useSettings.getState().powerCycleConsent,
     ...(packageView.moduleMatch === 'no' ? { overrideWord: overrideTyped } : {}),
+    ...(snapshot !== undefined ? { snapshot } : {}),
   });
   if (flash) useRun.getState().patch({ flash });
 }

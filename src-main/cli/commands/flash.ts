@@ -4,6 +4,7 @@
 //   [--power-cycle never|auto|ask]: when the modem hangs beyond what software can fix, cut its
 //   power from here (its hub port's power, else suspend-and-wake) and resume; 'ask' asks on the
 //   terminal each time. Default never: the error then says to power-cycle it by hand.
+//   [--snapshot DIR]: before the first erase, save what the flash overwrites into DIR (undo DIR puts it back).
 
 import { EXIT_CODES } from '../../../shared/errors.js';
 import { sightEdl } from '../../flows/detect.js';
@@ -11,6 +12,7 @@ import { flashPackage } from '../../flows/flash.js';
 import { createUsbEnumerator } from '../../platform/usb-enumerator.js';
 import { AutoEdlOpener } from '../../transport/auto-edl.js';
 import { defaultJournalDir } from '../../flows/resume-journal.js';
+import { snapshotBeforeErase } from '../../flows/snapshot-run.js';
 import { holdForFlash } from '../../platform/flash-guards.js';
 import { realSystem } from '../../platform/system.js';
 import { SerialOpener } from '../../transport/serial.js';
@@ -56,6 +58,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       'no-journal': { type: 'boolean' },
       'apply-file-patches': { type: 'boolean' },
       'power-cycle': { type: 'string' },
+      snapshot: { type: 'string' },
     },
     false,
   );
@@ -73,6 +76,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const view = new EventView(io, chooseViewMode(io, Boolean(values.json)), Boolean(values.verbose));
   // Linux: autosuspend off and ModemManager away for every modem in EDL while flashing, given back after.
   const guards = await holdForFlash(realSystem(), view.sink);
+  const snap =
+    values.snapshot !== undefined ? snapshotBeforeErase({ dir: values.snapshot, onEvent: view.sink }) : undefined;
   try {
     const powerSwitch = powerMode === 'never' ? undefined : await powerSwitchFor(powerMode, view.sink, io.signal);
     await flashPackage({
@@ -88,7 +93,15 @@ async function run(args: string[], io: CliIo): Promise<number> {
       // Partitions verified by an interrupted run are not written again (SBL always is, last).
       ...(values['no-journal'] ? {} : { journalDir: values.journal ?? defaultJournalDir() }),
       ...(powerSwitch ? { powerSwitch } : {}),
+      ...(snap ? { beforeErase: snap.hook } : {}),
     });
+    const taken = snap?.outcome();
+    if (taken && !values.json)
+      io.out(
+        taken.status === 'skipped'
+          ? `No snapshot was taken: ${taken.reason}.\n`
+          : `Snapshot of the earlier firmware: ${taken.dir} (undo with: modem-rescue undo ${taken.dir})\n`,
+      );
   } finally {
     await guards.release();
   }
@@ -130,6 +143,6 @@ export const flashCommand: CommandSpec = {
   name: 'flash',
   summary: 'Write a firmware package to a modem in EDL mode (USB, or --port for a serial/COM port)',
   usage:
-    'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches] [--power-cycle never|auto|ask]',
+    'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches] [--power-cycle never|auto|ask] [--snapshot DIR]',
   run,
 };

@@ -15,12 +15,16 @@ import { restoreCommand } from './restore.js';
 import { serveCommand } from './serve.js';
 import { simMakePackageCommand } from './sim-make-package.js';
 import { simCommand } from './sim.js';
+import { snapshotCommand } from './snapshot.js';
+import { undoCommand } from './undo.js';
 
 export const COMMANDS: CommandSpec[] = [
   detectCommand,
   doctorCommand,
   infoCommand,
   flashCommand,
+  snapshotCommand,
+  undoCommand,
   packageInspectCommand,
   atCommand,
   enterEdlCommand,
