@@ -12,6 +12,7 @@ import { APP_ORIGIN, APP_SCHEME, appResponse, PAGE_URL } from './app-protocol.js
 import type { MainDevices } from './device-bridge.js';
 import { startEngineWorker } from './engine-worker.js';
 import { FlashActivity } from './flash-activity.js';
+import { dialogHandlers } from './dialogs.js';
 import { registerIpc } from './ipc.js';
 import { QuitGuard } from './quit-guard.js';
 import { saveAppReport } from './report.js';
@@ -78,12 +79,19 @@ async function run(): Promise<void> {
       log.write(e.event.type === 'log' ? e.event.level : 'info', JSON.stringify(e.event));
   });
 
+  const dialogs = dialogHandlers({
+    win,
+    showOpenDialog: (w, o) => dialog.showOpenDialog(w, o),
+    showItemInFolder: (p) => shell.showItemInFolder(p),
+  });
   const unregister = registerIpc({
     win,
     engine,
     pageUrl: PAGE_URL,
     log: (line) => log.warn(line),
     overrides: {
+      pickPath: dialogs.pickPath,
+      showInFolder: dialogs.showInFolder,
       saveReport: () =>
         saveAppReport({
           engine,

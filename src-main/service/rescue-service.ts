@@ -140,6 +140,9 @@ export class RescueService {
       finish: () => this.long('finish', (s) => this.finish(s)),
       restore: (p) => this.long('restore', (s) => this.restore(p, s)),
       saveReport: () => this.saveReport(),
+      // The desktop app's main process answers these itself (native dialogs); elsewhere there is no dialog.
+      pickPath: () => Promise.reject(desktopOnly('A file dialog')),
+      showInFolder: () => Promise.resolve({ shown: false }),
     };
   }
 
@@ -483,6 +486,12 @@ export class RescueService {
     });
     return { path: file };
   }
+}
+
+function desktopOnly(what: string): RescueError {
+  return new RescueError('USAGE', `${what} is only available in the desktop app.`, {
+    nextStep: 'Type the full path, or choose the files in the page (browser mode).',
+  });
 }
 
 export { DEMO_DEVICE_ID };

@@ -25,7 +25,7 @@ export function StepList({ current }: { current: StepId }) {
             <span className="step-num" aria-hidden="true">
               {i < at ? '✓' : i + 1}
             </span>
-            {STEP_TITLES[id]}
+            <span className="step-title">{STEP_TITLES[id]}</span>
           </li>
         ))}
       </ol>

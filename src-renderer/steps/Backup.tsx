@@ -3,6 +3,7 @@ import { useRun, isBusy } from '../store/run.js';
 import { useDevices } from '../store/devices.js';
 import { loadDefaultBackupFolder, startBackup } from '../store/actions.js';
 import { StepFrame } from '../components/StepFrame.js';
+import { PathField } from '../components/PathField.js';
 import { canGoNext, normalDevice } from './gates.js';
 import { useGateContext } from './use-gate.js';
 
@@ -36,17 +37,14 @@ export function Backup() {
           backed up.
         </p>
       )}
-      <div className="field">
-        <label htmlFor="backup-folder">Save the backup in this folder</label>
-        <input
-          id="backup-folder"
-          type="text"
-          data-testid="backup-folder"
-          value={folder}
-          spellCheck={false}
-          onChange={(e) => patch({ backupFolder: e.target.value })}
-        />
-      </div>
+      <PathField
+        id="backup-folder"
+        label="Save the backup in this folder"
+        what="backup-folder"
+        testId="backup-folder"
+        value={folder}
+        onChange={(v) => patch({ backupFolder: v })}
+      />
       <p>
         <button
           type="button"

@@ -2,6 +2,7 @@ import { useRun, isBusy } from '../store/run.js';
 import { useDevices } from '../store/devices.js';
 import { inspectPackage, makeDemoPackage } from '../store/actions.js';
 import { StepFrame } from '../components/StepFrame.js';
+import { PathField } from '../components/PathField.js';
 import { formatBytes } from '../format.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
@@ -36,25 +37,26 @@ export function Package() {
           void inspectPackage();
         }}
       >
-        <div className="field grow">
-          <label htmlFor="package-path">Package folder or .zip</label>
-          <input
+        <div className="grow">
+          <PathField
             id="package-path"
-            type="text"
-            data-testid="package-path"
+            label="Package folder or .zip"
+            what="package"
+            testId="package-path"
             value={path}
-            spellCheck={false}
-            onChange={(e) => patch({ packagePath: e.target.value, packageView: undefined, overrideTyped: '' })}
+            onChange={(v) => patch({ packagePath: v, packageView: undefined, overrideTyped: '' })}
           />
         </div>
-        <button type="submit" className="primary" data-testid="package-inspect" disabled={busy}>
-          {pending === 'inspectPackage' ? 'Checking…' : 'Check package'}
-        </button>
-        {demo && (
-          <button type="button" data-testid="package-demo" disabled={busy} onClick={() => void makeDemoPackage()}>
-            {pending === 'makeDemoPackage' ? 'Making…' : 'Make a demo package'}
+        <div className="button-row">
+          <button type="submit" className="primary" data-testid="package-inspect" disabled={busy}>
+            {pending === 'inspectPackage' ? 'Checking…' : 'Check package'}
           </button>
-        )}
+          {demo && (
+            <button type="button" data-testid="package-demo" disabled={busy} onClick={() => void makeDemoPackage()}>
+              {pending === 'makeDemoPackage' ? 'Making…' : 'Make a demo package'}
+            </button>
+          )}
+        </div>
       </form>
       {view && (
         <div className="package-summary" data-testid="package-summary">
