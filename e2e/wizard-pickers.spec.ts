@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Page } from '@playwright/test';
-import { writeZip } from '../src-main/app/zip-writer.js';
+import { writeZip } from '../src-main/util/zip-writer.js';
 import { makePackage } from '../src-main/sim/make-package.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
 import { demoOn, expectStep, FLASH_TIMEOUT_MS, goNext, walkToPackageStep } from './helpers/wizard.js';

@@ -186,7 +186,8 @@ export interface ApiMethods {
   finish: { params: Record<string, never>; result: FinishView };
   /** Restore the module's calibration (NV + rfnv files) from a QCN backup of this same module. */
   restore: { params: { deviceId: string; file: string; dryRun: boolean }; result: RestoreView };
-  saveReport: { params: Record<string, never>; result: { path: string } };
+  /** The report zip (IMEIs masked); json: the report.json beside it. Browser mode downloads the zip from /reports/. */
+  saveReport: { params: Record<string, never>; result: { path: string; json?: string } };
   /** Desktop app only (answered by the main process): the native open dialog for `what`. */
   pickPath: {
     params: { what: PickKind; as?: 'folder' | 'zip'; defaultPath?: string };
@@ -256,4 +257,9 @@ export function isApiMethod(m: unknown): m is ApiMethod {
 export function maskImei(imei: string | undefined): string {
   if (!imei) return 'unknown';
   return imei.length <= 4 ? imei : `${'*'.repeat(imei.length - 4)}${imei.slice(-4)}`;
+}
+
+/** Every 14-17 digit run (an IMEI, with or without its check digit, or an IMEISV) masked. */
+export function maskImeisInText(text: string): string {
+  return text.replace(/(?<!\d)\d{14,17}(?!\d)/g, (m) => maskImei(m));
 }

@@ -15,6 +15,22 @@ export const T = {
     back: 'Back',
     next: 'Next',
   },
+  report: {
+    save: 'Save report',
+    saving: 'Saving…',
+    saved: 'Report saved:',
+    downloaded: 'Report saved (and downloaded by your browser):',
+    openFolder: 'Open folder',
+    copyPath: 'Copy path',
+    copied: 'Copied.',
+  },
+  log: {
+    save: 'Save log',
+    copy: 'Copy log',
+    copied: 'Log copied.',
+    copyFailed: 'This browser does not let the page copy: use Save log.',
+    empty: 'The log appears here while the modem is flashed.',
+  },
   picker: {
     chooseFolder: 'Choose folder…',
     chooseZip: 'Choose .zip…',
@@ -26,5 +42,96 @@ export const T = {
         ? 'Or drop the .zip or the unpacked folder here. Modem Rescue works on its own copy and removes it afterwards.'
         : 'Or drop the .qcn file here.',
     typeFolderHint: 'In the browser, type the folder; the desktop app has a folder picker.',
+  },
+  help: {
+    title: 'Help',
+    back: 'Back to the wizard',
+    intro:
+      'This page is part of Modem Rescue and works without the internet. Each step of the wizard links to its own part.',
+    sections: [
+      {
+        id: 'story',
+        title: 'What happened to your modem',
+        paras: [
+          'A cellular modem such as the Quectel EC25 keeps its firmware in flash memory. An update that stopped half-way, a package for another module or a worn flash can leave it unable to start: it no longer shows its usual ports, or it shows up only as "Qualcomm HS-USB QDLoader 9008".',
+          'That is usually recoverable. The chip has a small loader in read-only memory that can always take new firmware over USB: the emergency download mode (EDL). Modem Rescue uses it to write the maker’s firmware package again, checks what it wrote, and keeps what makes your modem yours (its calibration and IMEI) where it can.',
+        ],
+      },
+      {
+        id: 'edl',
+        title: 'What EDL (download mode) is',
+        paras: [
+          'In EDL the modem shows up as USB device 05c6:9008. It runs nothing of its own firmware: the computer sends it a small program (the "programmer" of the package), which then writes the flash.',
+          'A modem that still runs can be asked to restart into EDL. One that does not answer is forced into it by hand, with two pads joined while it powers up (see The pads).',
+        ],
+      },
+      {
+        id: 'pads',
+        title: 'The pads',
+        paras: [
+          'USB_BOOT (pin 115 of the EC25) held at 1.8 V while the module powers up makes it start in download mode. VDD_EXT (pin 7) is the module’s own 1.8 V output, so a wire from VDD_EXT to USB_BOOT does exactly that.',
+          'On a bare module both are on the underside (pin 7 at the edge, pin 115 among the inner pads). On a mini-PCIe card the module is soldered: pin 7 can be reached at the module’s edge, USB_BOOT only through a test point of the card, if the card has one; Quectel does not publish where it is.',
+          'Join only these two, with the power off while you place the wire. Ground (pin 8) is right beside VDD_EXT; USB_BOOT must never see VBAT (3.8 V) or the slot’s 3.3 V.',
+        ],
+      },
+      {
+        id: 'drivers',
+        title: 'Drivers and access rights',
+        paras: [
+          'Linux: the modem’s ports belong to the dialout group (or uucp), and ModemManager may grab a modem that is being flashed. The Prepare step checks both and offers the fix.',
+          'Windows: download mode needs a driver for 05c6:9008 (WinUSB, which Modem Rescue can install, or the maker’s QDLoader driver). The Prepare step says which one is in use.',
+          'macOS: no driver is needed.',
+        ],
+      },
+      {
+        id: 'connect',
+        title: 'Step 1, Connect',
+        paras: [
+          'Plug the modem in (or put the card in its slot). The list shows what the computer sees and what that mode means. Nothing is shown at all? Go on: the Enter EDL step shows how to force the modem by hand.',
+        ],
+      },
+      {
+        id: 'prepare',
+        title: 'Step 2, Prepare',
+        paras: [
+          'Each check says what it found. A Problem has a button that fixes it, or a sentence saying what to do by hand. Check again after a fix.',
+        ],
+      },
+      {
+        id: 'backup',
+        title: 'Step 3, Back up the QCN',
+        paras: [
+          'The QCN is your modem’s calibration and identity. It can only be read while the modem runs. Keep the file with the modem: no other modem’s copy will do.',
+        ],
+      },
+      {
+        id: 'enter-edl',
+        title: 'Step 4, Enter EDL',
+        paras: [
+          'Automatic when the modem runs; by hand (The pads) when it does not. The indicator turns green when a 05c6:9008 device is there.',
+        ],
+      },
+      {
+        id: 'package',
+        title: 'Step 5, Choose the package',
+        paras: [
+          'Choose the firmware package your modem’s maker ships for exactly this module (its folder or its .zip). Modem Rescue checks it and refuses a package made for another module unless you type its name.',
+        ],
+      },
+      {
+        id: 'flash',
+        title: 'Step 6, Flash',
+        paras: [
+          'Before anything is erased you see what will happen and confirm it. If the flash stops, the modem stays in download mode: run it again and it continues after what is already written and verified. Save log and Save report keep what happened.',
+        ],
+      },
+      {
+        id: 'finish',
+        title: 'Step 7, Verify and finish',
+        paras: [
+          'The modem restarts and Modem Rescue asks its firmware version. If the radio lost its calibration, restore it from this modem’s QCN backup.',
+        ],
+      },
+    ],
   },
 } as const;

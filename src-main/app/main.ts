@@ -13,7 +13,8 @@ import type { MainDevices } from './device-bridge.js';
 import { startEngineWorker } from './engine-worker.js';
 import { FlashActivity } from './flash-activity.js';
 import { dialogHandlers } from './dialogs.js';
-import { registerIpc } from './ipc.js';
+import type { Engine } from './engine.js';
+import { registerIpc, type Overrides } from './ipc.js';
 import { QuitGuard } from './quit-guard.js';
 import { saveAppReport } from './report.js';
 import { hardenContents } from './security.js';
@@ -33,6 +34,30 @@ function mainDevices(): MainDevices {
     opener: (t) =>
       t.kind === 'serial' ? new SerialOpener(t.path) : new UsbEdlOpener(t.busPath ? { busPath: t.busPath } : {}),
     enumerator: createUsbEnumerator(),
+  };
+}
+
+/** The calls main answers itself: the native dialogs, and the report with the app's own files. */
+function mainOverrides(win: BrowserWindow, engine: Engine, log: RunLog): Overrides {
+  const dialogs = dialogHandlers({
+    win,
+    showOpenDialog: (w, o) => dialog.showOpenDialog(w, o),
+    showItemInFolder: (p) => shell.showItemInFolder(p),
+  });
+  return {
+    pickPath: dialogs.pickPath,
+    showInFolder: dialogs.showInFolder,
+    saveReport: () =>
+      saveAppReport({
+        engine,
+        logFile: log.file,
+        app: {
+          name: app.getName(),
+          version: app.getVersion(),
+          versions: { ...process.versions },
+          packaged: app.isPackaged,
+        },
+      }),
   };
 }
 
@@ -79,31 +104,12 @@ async function run(): Promise<void> {
       log.write(e.event.type === 'log' ? e.event.level : 'info', JSON.stringify(e.event));
   });
 
-  const dialogs = dialogHandlers({
-    win,
-    showOpenDialog: (w, o) => dialog.showOpenDialog(w, o),
-    showItemInFolder: (p) => shell.showItemInFolder(p),
-  });
   const unregister = registerIpc({
     win,
     engine,
     pageUrl: PAGE_URL,
     log: (line) => log.warn(line),
-    overrides: {
-      pickPath: dialogs.pickPath,
-      showInFolder: dialogs.showInFolder,
-      saveReport: () =>
-        saveAppReport({
-          engine,
-          logFile: log.file,
-          app: {
-            name: app.getName(),
-            version: app.getVersion(),
-            versions: { ...process.versions },
-            packaged: app.isPackaged,
-          },
-        }),
-    },
+    overrides: mainOverrides(win, engine, log),
   });
 
   const guard = new QuitGuard({

@@ -45,7 +45,7 @@ import { waitForNormal, type FinishTarget } from './finish-run.js';
 import { demoPackage } from './demo-package.js';
 import { checkModuleOverride, inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
 import { platformChecks, runFix } from './platform-checks.js';
-import { readAppVersion, writeReport } from './report.js';
+import { readAppVersion, writeReportZip } from './report.js';
 
 /** Knobs for the flash (tests and the demo use shorter limits than the field). */
 export type FlashTuning = Partial<
@@ -472,10 +472,10 @@ export class RescueService {
     return view;
   }
 
-  private async saveReport(): Promise<{ path: string }> {
+  private async saveReport(): Promise<{ path: string; json: string }> {
     const dir = path.join(this.opts.stateDir, 'reports');
     await mkdir(dir, { recursive: true });
-    const file = await writeReport(dir, {
+    return writeReportZip(dir, {
       devices: [...this.history],
       ...(this.lastPlan ? { plan: this.lastPlan } : {}),
       events: [...this.events],
@@ -484,7 +484,6 @@ export class RescueService {
       appVersion: await readAppVersion(),
       now: this.now(),
     });
-    return { path: file };
   }
 }
 

@@ -6,6 +6,8 @@
 // policy (absolute only; backups only under the home).
 
 import { createReadStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -42,6 +44,8 @@ export interface WebServerOptions {
   /** Which paths API calls may name (default: absolute, backups under the home). */
   paths?: PathPolicy;
   limits?: Partial<ServerLimits>;
+  /** Where the engine saves reports: GET /reports/report-<stamp>.zip downloads one (browser mode's "Save report"). */
+  reportsDir?: string;
   /** Where files chosen in the page go (default: a private folder under the system's temp folder). */
   uploads?: { parent?: string; limits?: Partial<UploadLimits> };
 }
@@ -70,6 +74,56 @@ export interface WebServer {
 }
 
 export const API_PATH = '/api';
+export const REPORTS_PATH = '/reports/';
+/** A report's name as the engine makes it (service/report.ts): nothing else is served from the folder. */
+const REPORT_NAME = /^report-\d{8}-\d{6}Z\.zip$/;
+
+/** The report named in `pathname`, when it is a regular file of the reports folder. */
+async function findReport(
+  dir: string,
+  pathname: string,
+): Promise<{ path: string; name: string; size: number } | undefined> {
+  const name = pathname.slice(REPORTS_PATH.length);
+  if (!REPORT_NAME.test(name)) return undefined;
+  const file = join(dir, name);
+  const st = await lstat(file).catch(() => undefined);
+  return st?.isFile() ? { path: file, name, size: st.size } : undefined;
+}
+
+/** GET /reports/<name>: the report zip as a download (the page asked for it after Save report). */
+async function serveReport(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  reportsDir: string | undefined,
+  headers: Record<string, string>,
+): Promise<void> {
+  const report = reportsDir ? await findReport(reportsDir, url.pathname) : undefined;
+  if (!report) {
+    const body = 'No such report.\n';
+    res.writeHead(404, {
+      ...headers,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': 'application/zip',
+    'Content-Length': report.size,
+    'Content-Disposition': `attachment; filename="${report.name}"`,
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(report.path);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
+
 /** The longest an upload (a package of up to a few GiB over loopback) may take. */
 export const UPLOAD_TIMEOUT_MS = 30 * 60_000;
 
@@ -263,6 +317,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (!requestCarriesToken(req, url, port, token)) return answer(403, forbiddenPage(), 'text/html; charset=utf-8');
     if (url.pathname === API_PATH)
       return answer(426, 'The API speaks WebSocket.\n', undefined, { Upgrade: 'websocket' });
+    if (url.pathname.startsWith(REPORTS_PATH)) return serveReport(req, res, url, opts.reportsDir, headers);
     const file = await findStaticFile(opts.rendererDir, url.pathname);
     if (!file) {
       // Browsers ask for a favicon by themselves; without one, say "nothing" rather than log a 404.

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { useRun, isBusy } from '../store/run.js';
-import { checkFinish, restoreCalibration, saveReport, startOver } from '../store/actions.js';
+import { checkFinish, restoreCalibration, startOver } from '../store/actions.js';
 import { useDevices } from '../store/devices.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { verificationWords } from '../format.js';
@@ -19,7 +19,6 @@ export function Finish() {
   const flash = useRun((s) => s.flash);
   const finish = useRun((s) => s.finish);
   const backup = useRun((s) => s.backup);
-  const reportPath = useRun((s) => s.reportPath);
   const restore = useRun((s) => s.restore);
   const normalDevice = useDevices((s) => s.state?.devices.find((d) => d.mode === 'normal'));
   const pending = useRun((s) => s.pending);
@@ -131,24 +130,10 @@ export function Finish() {
         <button type="button" onClick={() => void checkFinish()} disabled={busy}>
           Check the modem again
         </button>
-        <button
-          type="button"
-          className="primary"
-          data-testid="save-report"
-          onClick={() => void saveReport()}
-          disabled={busy}
-        >
-          {pending === 'saveReport' ? 'Saving…' : 'Save report'}
-        </button>
         <button type="button" data-testid="rescue-another" disabled={busy} onClick={startOver}>
           Rescue another modem
         </button>
       </div>
-      {reportPath && (
-        <p className="notice notice-ok" role="status">
-          Report saved: <span className="path">{reportPath}</span>
-        </p>
-      )}
     </StepFrame>
   );
 }

@@ -223,9 +223,17 @@ export async function restoreCalibration(deviceId: string, dryRun: boolean): Pro
   if (restore && !dryRun) await checkFinish();
 }
 
-export async function saveReport(): Promise<void> {
+/**
+ * Save the report zip. Browser mode: returns the address it can be downloaded from (the page
+ * then hands it to the browser), since the file is on the server's side.
+ */
+export async function saveReport(): Promise<{ download?: { url: string; name: string } } | undefined> {
   const r = await run('saveReport', {});
-  if (r) useRun.getState().patch({ reportPath: r.path });
+  if (!r) return undefined;
+  useRun.getState().patch({ reportPath: r.path });
+  if (picker?.kind !== 'upload') return {};
+  const name = r.path.split(/[\\/]/).pop() ?? '';
+  return { download: { url: `/reports/${encodeURIComponent(name)}`, name } };
 }
 
 /** Rescue another modem: back to Connect with nothing of this run kept (the settings stay). */

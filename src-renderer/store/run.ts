@@ -42,6 +42,8 @@ export interface RunStore {
   /** The last calibration restore or its dry run. */
   restore: RestoreView | undefined;
   reportPath: string | undefined;
+  /** The help page is open, at this step's section. */
+  help: StepId | undefined;
   /** A QCN file chosen for the restore (default: this session's backup). */
   restoreFile: string;
   /** Files being sent to the local server (browser mode's picker). */
@@ -82,6 +84,7 @@ export const useRun = create<RunStore>()((set, get) => ({
   reportPath: undefined,
   restoreFile: '',
   upload: undefined,
+  help: undefined,
 
   goTo: (step) => set({ step, lastError: undefined }),
   next: () => set({ step: stepAfter(get().step, 1), lastError: undefined }),
