@@ -45,6 +45,8 @@ export interface PlatformCheck {
   detail: string;
   /** A fix the app can apply, described before it runs. */
   fix?: { id: string; label: string; explanation: string; needsAdmin: boolean };
+  /** Where there is no fix: what the person can do by hand, in one or two sentences. */
+  manual?: string;
 }
 
 export interface BackupView {

@@ -15,6 +15,14 @@ export const T = {
     back: 'Back',
     next: 'Next',
   },
+  connect: {
+    /** The list is empty and Next is enabled: the manual way is ahead. */
+    noneGoOn:
+      'No modem found. If it is plugged in but shows nothing at all, go on: the Enter EDL step shows how to force download mode by hand.',
+    /** The list is empty and Next is disabled: say why, and what to do instead. */
+    noneBlocked:
+      'No modem can be seen: this computer gives Modem Rescue no access to USB devices (see above). Run it on the computer the modem is plugged into, or turn on the demo modem below to try the wizard.',
+  },
   report: {
     save: 'Save report',
     saving: 'Saving…',

@@ -6,6 +6,7 @@ import { setDemoMode } from '../store/actions.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
+import { T } from '../text.js';
 
 const MODE_NAMES: Record<string, string> = {
   normal: 'Running (normal mode)',
@@ -21,6 +22,7 @@ export function Connect() {
   const silent = useSettings((s) => s.demoSilent);
   const setSilent = useSettings((s) => s.setDemoSilent);
   const ctx = useGateContext();
+  const gate = canGoNext('connect', ctx);
   // The box follows the click at once; the engine's device state confirms (or, on failure, reverts) it.
   const [wantDemo, setWantDemo] = useState<boolean | undefined>(undefined);
   const demo = wantDemo ?? state?.demo ?? false;
@@ -33,7 +35,7 @@ export function Connect() {
       id="connect"
       title="Connect the modem"
       intro={<p>Plug the modem in. It shows up below within a second or two, with what its current mode means.</p>}
-      gate={canGoNext('connect', ctx)}
+      gate={gate}
     >
       {state && !state.usbAvailable && (
         <p className="notice notice-warn">
@@ -43,9 +45,9 @@ export function Connect() {
       <ul className="device-list" aria-label="Modems found" aria-live="polite">
         {state === undefined && <li className="device-empty">Looking for modems…</li>}
         {state && state.devices.length === 0 && (
-          <li className="device-empty">
-            No modem found. If it is plugged in but shows nothing at all, go on: the <strong>Enter EDL</strong> step
-            shows how to force download mode by hand.
+          // Never "go on" while Next is disabled.
+          <li className="device-empty" data-testid="device-empty">
+            {gate.ok ? T.connect.noneGoOn : T.connect.noneBlocked}
           </li>
         )}
         {state?.devices.map((d) => (

@@ -1,8 +1,10 @@
-import { useEffect } from 'react';
-import { useRun, isBusy } from '../store/run.js';
+import { useEffect, useState } from 'react';
+import { useRun, isBusy, restoreFileOf } from '../store/run.js';
 import { checkFinish, restoreCalibration, startOver } from '../store/actions.js';
 import { useDevices } from '../store/devices.js';
 import { StepFrame } from '../components/StepFrame.js';
+import { PathField } from '../components/PathField.js';
+import { PathActions } from '../components/StepTools.js';
 import { verificationWords } from '../format.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
@@ -24,6 +26,10 @@ export function Finish() {
   const pending = useRun((s) => s.pending);
   const busy = useRun((s) => isBusy(s));
   const ctx = useGateContext();
+  const [said, setSaid] = useState<string | undefined>();
+  const restoreFile = useRun((s) => s.restoreFile);
+  const patch = useRun((s) => s.patch);
+  const qcn = restoreFileOf({ restoreFile, backup });
   useEffect(() => {
     if (!useRun.getState().finish) void checkFinish();
   }, []);
@@ -47,7 +53,8 @@ export function Finish() {
         {backup ? (
           <>
             Your QCN backup (calibration and IMEI) is kept at <span className="path">{backup.path}</span>: keep it with
-            this modem.
+            this modem. <PathActions path={backup.path} testId="finish-backup" onSaid={setSaid} />
+            {said && <span className="muted"> {said}</span>}
           </>
         ) : (
           'No QCN backup was made in this session.'
@@ -82,9 +89,19 @@ export function Finish() {
             <strong>The radio lost its calibration.</strong>{' '}
             {backup
               ? `Restore it from the backup made at the start (${backup.path}): first see what would change, then restore. The IMEI is never written from here.`
-              : 'Restore this modem\u2019s own QCN backup, if one exists (modem-rescue restore FILE.qcn): another modem\u2019s calibration will not do.'}
+              : 'Choose this modem\u2019s own QCN backup, if one exists: another modem\u2019s calibration will not do. The IMEI is never written from here.'}
           </p>
-          {backup && normalDevice && (
+          {normalDevice && (
+            <PathField
+              id="restore-file"
+              label="QCN backup of this modem"
+              what="qcn"
+              testId="restore-file"
+              value={restoreFile || backup?.path || ''}
+              onChange={(v) => patch({ restoreFile: v, restore: undefined })}
+            />
+          )}
+          {qcn && normalDevice && (
             <div className="button-row">
               <button
                 type="button"

@@ -1,11 +1,12 @@
 import { useEffect } from 'react';
+import type { PlatformCheck } from '../../shared/api.js';
 import { useRun, isBusy } from '../store/run.js';
 import { loadChecks, runFix } from '../store/actions.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
 
-const STATE_WORDS = { ok: 'OK', warn: 'Check', fail: 'Problem', unknown: 'Not checked' } as const;
+import { adviceFor, STATE_WORDS } from './check-advice.js';
 
 export function Prepare() {
   const checks = useRun((s) => s.checks);
@@ -36,17 +37,7 @@ export function Prepare() {
               <div className="check-text">
                 <strong>{c.title}</strong>
                 <p>{c.detail}</p>
-                {c.fix && (
-                  <div className="fix">
-                    <p className="muted">
-                      {c.fix.explanation}
-                      {c.fix.needsAdmin && ' This asks for administrator rights.'}
-                    </p>
-                    <button type="button" onClick={() => void runFix(c.fix!.id)} disabled={busy}>
-                      {c.fix.label}
-                    </button>
-                  </div>
-                )}
+                <Advice check={c} busy={busy} />
               </div>
             </li>
           ))}
@@ -58,5 +49,28 @@ export function Prepare() {
         </button>
       </p>
     </StepFrame>
+  );
+}
+
+function Advice({ check, busy }: { check: PlatformCheck; busy: boolean }) {
+  const advice = adviceFor(check);
+  if (!advice) return null;
+  if (advice.kind === 'manual')
+    return (
+      <p className="manual-advice" data-testid="check-manual">
+        <strong>What to do:</strong> {advice.text}
+      </p>
+    );
+  const fix = advice.fix;
+  return (
+    <div className="fix">
+      <p className="muted">
+        {fix.explanation}
+        {fix.needsAdmin && ' This asks for administrator rights.'}
+      </p>
+      <button type="button" data-testid="check-fix" onClick={() => void runFix(fix.id)} disabled={busy}>
+        {fix.label}
+      </button>
+    </div>
   );
 }
