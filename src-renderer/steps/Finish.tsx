@@ -8,14 +8,9 @@ import { PathActions } from '../components/StepTools.js';
 import { verificationWords } from '../format.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
+import { T } from '../text.js';
 
-const MODE_WORDS: Record<string, string> = {
-  normal: 'The modem started normally.',
-  edl: 'The modem is still in download mode.',
-  'memory-dump': 'The modem crashed (crash-dump mode).',
-  fastboot: 'The modem is in fastboot mode.',
-  unknown: 'The modem is in a mode Modem Rescue does not know.',
-};
+const MODE_WORDS = T.finish.modes;
 
 export function Finish() {
   const flash = useRun((s) => s.flash);
@@ -38,8 +33,8 @@ export function Finish() {
   return (
     <StepFrame
       id="finish"
-      title="Verify and finish"
-      intro={<p>The modem restarts with the new firmware. Modem Rescue waits for it and asks its version.</p>}
+      title={T.finish.title}
+      intro={<p>{T.finish.intro}</p>}
       gate={canGoNext('finish', ctx)}
       hideNext
     >
@@ -57,7 +52,7 @@ export function Finish() {
             {said && <span className="muted"> {said}</span>}
           </>
         ) : (
-          'No QCN backup was made in this session.'
+          T.finish.noBackup
         )}
       </p>
       <div
@@ -67,14 +62,14 @@ export function Finish() {
         role="status"
         aria-live="polite"
       >
-        {waiting && 'Waiting for the modem to start in normal mode…'}
+        {waiting && T.finish.waiting}
         {!waiting && finish && (MODE_WORDS[finish.mode] ?? finish.mode)}
-        {!waiting && !finish && 'The modem has not been checked yet.'}
+        {!waiting && !finish && T.finish.notChecked}
       </div>
       <dl className="facts">
-        <dt>Firmware (AT+QGMR)</dt>
+        <dt>{T.finish.firmware}</dt>
         <dd data-testid="finish-firmware">{finish?.firmware ?? (waiting ? '…' : 'not known')}</dd>
-        <dt>Radio</dt>
+        <dt>{T.finish.radio}</dt>
         <dd>
           {finish?.radioOk === undefined
             ? 'not known'
@@ -86,15 +81,15 @@ export function Finish() {
       {finish?.radioOk === false && (
         <div className="notice notice-warn restore" data-testid="restore-offer">
           <p>
-            <strong>The radio lost its calibration.</strong>{' '}
+            <strong>{T.finish.lostCalibration}</strong>{' '}
             {backup
               ? `Restore it from the backup made at the start (${backup.path}): first see what would change, then restore. The IMEI is never written from here.`
-              : 'Choose this modem\u2019s own QCN backup, if one exists: another modem\u2019s calibration will not do. The IMEI is never written from here.'}
+              : T.finish.chooseQcn}
           </p>
           {normalDevice && (
             <PathField
               id="restore-file"
-              label="QCN backup of this modem"
+              label={T.finish.qcnField}
               what="qcn"
               testId="restore-file"
               value={restoreFile || backup?.path || ''}
@@ -109,7 +104,7 @@ export function Finish() {
                 disabled={busy}
                 onClick={() => void restoreCalibration(normalDevice.id, true)}
               >
-                {pending === 'restore' && !restore ? 'Comparing…' : 'See what would change'}
+                {pending === 'restore' && !restore ? T.finish.comparing : T.finish.compare}
               </button>
               {restore?.dryRun && restore.write.length > 0 && (
                 <button
@@ -119,7 +114,7 @@ export function Finish() {
                   disabled={busy}
                   onClick={() => void restoreCalibration(normalDevice.id, false)}
                 >
-                  {pending === 'restore' ? 'Restoring…' : `Restore ${restore.write.length} items`}
+                  {pending === 'restore' ? T.finish.restoring : T.finish.restoreN(restore.write.length)}
                 </button>
               )}
             </div>
@@ -145,10 +140,10 @@ export function Finish() {
       )}
       <div className="button-row">
         <button type="button" onClick={() => void checkFinish()} disabled={busy}>
-          Check the modem again
+          {T.finish.checkAgain}
         </button>
         <button type="button" data-testid="rescue-another" disabled={busy} onClick={startOver}>
-          Rescue another modem
+          {T.finish.another}
         </button>
       </div>
     </StepFrame>

@@ -7,6 +7,7 @@ import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
 
 import { adviceFor, STATE_WORDS } from './check-advice.js';
+import { T } from '../text.js';
 
 export function Prepare() {
   const checks = useRun((s) => s.checks);
@@ -16,19 +17,9 @@ export function Prepare() {
     void loadChecks();
   }, []);
   return (
-    <StepFrame
-      id="prepare"
-      title="Prepare this computer"
-      intro={
-        <p>
-          Modem Rescue checks what this computer needs to talk to the modem: access rights, drivers, and services that
-          grab modems.
-        </p>
-      }
-      gate={canGoNext('prepare', ctx)}
-    >
-      {checks === undefined && <p className="muted">Checking…</p>}
-      {checks && checks.length === 0 && <p className="muted">No checks apply to this computer.</p>}
+    <StepFrame id="prepare" title={T.prepare.title} intro={<p>{T.prepare.intro}</p>} gate={canGoNext('prepare', ctx)}>
+      {checks === undefined && <p className="muted">{T.prepare.checking}</p>}
+      {checks && checks.length === 0 && <p className="muted">{T.prepare.none}</p>}
       {checks && (
         <ul className="check-list">
           {checks.map((c) => (
@@ -45,7 +36,7 @@ export function Prepare() {
       )}
       <p>
         <button type="button" onClick={() => void loadChecks()} disabled={busy}>
-          Check again
+          {T.prepare.again}
         </button>
       </p>
     </StepFrame>
@@ -58,7 +49,7 @@ function Advice({ check, busy }: { check: PlatformCheck; busy: boolean }) {
   if (advice.kind === 'manual')
     return (
       <p className="manual-advice" data-testid="check-manual">
-        <strong>What to do:</strong> {advice.text}
+        <strong>{T.prepare.whatToDo}</strong> {advice.text}
       </p>
     );
   const fix = advice.fix;
@@ -66,7 +57,7 @@ function Advice({ check, busy }: { check: PlatformCheck; busy: boolean }) {
     <div className="fix">
       <p className="muted">
         {fix.explanation}
-        {fix.needsAdmin && ' This asks for administrator rights.'}
+        {fix.needsAdmin && T.prepare.needsAdmin}
       </p>
       <button type="button" data-testid="check-fix" onClick={() => void runFix(fix.id)} disabled={busy}>
         {fix.label}
