@@ -73,9 +73,7 @@ export function Package() {
               <span className="muted">{view.rawprogramReason}</span>
             </dd>
             <dt>{T.package.facts.toWrite}</dt>
-            <dd>
-              {T.package.steps(view.partitions.length, formatBytes(view.totalBytes))}
-            </dd>
+            <dd>{T.package.steps(view.partitions.length, formatBytes(view.totalBytes))}</dd>
           </dl>
           {view.warnings.length > 0 && (
             <ul className="warnings" aria-label="Warnings">
