@@ -144,7 +144,7 @@ async function handleUpload(
     });
     res.end(text);
     // A refused upload's body is not read: the connection goes.
-    if (status >= 400) req.destroy();
+    if (status >= 400) res.once('finish', () => req.destroy());
   };
   const refuse = (status: number, e: RescueError): void => reply(status, { ok: false, error: toErrorReport(e) });
   if (!originAllowed(req.headers.origin, ctx.port) || req.headers[UPLOAD_HEADER] !== '1')
