@@ -56,6 +56,8 @@ export interface PlatformCheck {
   detail: string;
   /** A fix the app can apply, described before it runs. */
   fix?: { id: string; label: string; explanation: string; needsAdmin: boolean };
+  /** Where there is no fix: what the person can do by hand, in one or two sentences. */
+  manual?: string;
 }
 
 export interface BackupView {
@@ -167,6 +169,38 @@ export interface PowerCycleActionView {
   needsAdmin: boolean;
 }
 
+/** What a picker chooses: a firmware package (folder or .zip), a folder for backups, a QCN file to restore. */
+export type PickKind = 'package' | 'backup-folder' | 'qcn';
+export const PICK_KINDS: readonly PickKind[] = ['package', 'backup-folder', 'qcn'];
+
+export function isPickKind(v: unknown): v is PickKind {
+  return typeof v === 'string' && (PICK_KINDS as readonly string[]).includes(v);
+}
+
+/** One file chosen or dropped in the page (browser mode), to be sent to the local server. */
+export interface UploadFile {
+  /** Its path inside what was chosen: "name.zip", or "Folder/sub/file.mbn" for a folder. */
+  relativePath: string;
+  size: number;
+  /** The bytes (a DOM Blob/File in the page). */
+  body: Blob;
+}
+
+/**
+ * How the wizard gets a path other than by typing it. Electron: the native dialogs of the main
+ * process (pickPath / showInFolder calls). Browser mode: the files chosen or dropped in the page
+ * are uploaded to the local server into a private temporary folder, whose path is then used.
+ */
+export interface PathPicker {
+  readonly kind: 'dialog' | 'upload';
+  /** 'dialog': the native open dialog (a package as its folder or its .zip); the path, or undefined when cancelled. */
+  choose(what: PickKind, as?: 'folder' | 'zip', defaultPath?: string): Promise<string | undefined>;
+  /** 'upload': sends the files and returns the path to use (the .zip, the folder, the .qcn). */
+  upload(what: PickKind, files: readonly UploadFile[], onProgress?: (sentBytes: number) => void): Promise<string>;
+  /** Shows the file in the system's file manager; false where the front end cannot (browser mode). */
+  reveal(path: string): Promise<boolean>;
+}
+
 /** Manual actions of demo mode, standing in for what a person does with the real module. */
 export type DemoAction = 'short-usb-boot' | 'suspend-resume' | 'replug' | 'go-silent';
 
@@ -205,7 +239,15 @@ export interface ApiMethods {
   finish: { params: Record<string, never>; result: FinishView };
   /** Restore the module's calibration (NV + rfnv files) from a QCN backup of this same module. */
   restore: { params: { deviceId: string; file: string; dryRun: boolean }; result: RestoreView };
-  saveReport: { params: Record<string, never>; result: { path: string } };
+  /** The report zip (IMEIs masked); json: the report.json beside it. Browser mode downloads the zip from /reports/. */
+  saveReport: { params: Record<string, never>; result: { path: string; json?: string } };
+  /** Desktop app only (answered by the main process): the native open dialog for `what`. */
+  pickPath: {
+    params: { what: PickKind; as?: 'folder' | 'zip'; defaultPath?: string };
+    result: { path?: string };
+  };
+  /** Desktop app only: show this file in the system's file manager. */
+  showInFolder: { params: { path: string }; result: { shown: boolean } };
 }
 
 export type ApiMethod = keyof ApiMethods;
@@ -232,6 +274,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'finish',
   'restore',
   'saveReport',
+  'pickPath',
+  'showInFolder',
 ];
 
 /** What the engine pushes to the wizard. */
@@ -251,6 +295,12 @@ export interface RescueApi {
   onEvent(listener: (e: ApiEvent) => void): () => void;
 }
 
+/** What the wizard is given: the calls, and the way to pick paths of this front end. */
+export interface WizardApi {
+  api: RescueApi;
+  picker: PathPicker;
+}
+
 /** IPC channel names (Electron). */
 export const IPC_CALL = 'modem-rescue:call';
 export const IPC_EVENT = 'modem-rescue:event';
@@ -262,4 +312,9 @@ export function isApiMethod(m: unknown): m is ApiMethod {
 export function maskImei(imei: string | undefined): string {
   if (!imei) return 'unknown';
   return imei.length <= 4 ? imei : `${'*'.repeat(imei.length - 4)}${imei.slice(-4)}`;
+}
+
+/** Every 14-17 digit run (an IMEI, with or without its check digit, or an IMEISV) masked. */
+export function maskImeisInText(text: string): string {
+  return text.replace(/(?<!\d)\d{14,17}(?!\d)/g, (m) => maskImei(m));
 }

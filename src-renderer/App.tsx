@@ -10,6 +10,8 @@ import { EnterEdl } from './steps/EnterEdl.js';
 import { Package } from './steps/Package.js';
 import { Flash } from './steps/Flash.js';
 import { Finish } from './steps/Finish.js';
+import { Help } from './components/Help.js';
+import { T } from './text.js';
 
 const STEPS: Record<StepId, () => React.JSX.Element> = {
   connect: Connect,
@@ -25,21 +27,26 @@ export function App() {
   const step = useRun((s) => s.step);
   const connected = useRun((s) => s.connected);
   const devices = useDevices((s) => s.state);
+  const help = useRun((s) => s.help);
   const Step = STEPS[step];
   return (
     <div className="app">
       <aside className="sidebar">
-        <p className="brand">Modem Rescue</p>
+        <p className="brand">{T.app.brand}</p>
         <StepList current={step} />
         {step !== 'connect' && <DeviceStrip state={devices} />}
       </aside>
       <main className="content">
         {connected === false && (
           <p className="notice notice-warn banner" role="alert">
-            Not connected to Modem Rescue. Trying again…
+            {T.app.disconnected}
           </p>
         )}
-        <Step key={step} />
+        {/* The step stays mounted under the help page, so nothing typed is lost. */}
+        {help && <Help at={help} />}
+        <div className={help !== undefined ? 'step-host-hidden' : 'step-host'}>
+          <Step key={step} />
+        </div>
       </main>
     </div>
   );

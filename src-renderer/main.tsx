@@ -16,12 +16,12 @@ if (!rootEl) throw new Error('index.html has no #root');
 const root = createRoot(rootEl);
 
 try {
-  const { api } = createApi((connected) => {
+  const { api, picker } = createApi((connected) => {
     useRun.getState().patch({ connected });
     // Deferred: in Electron this fires before attachApi below has run.
     if (connected) setTimeout(() => void refreshDevices(), 0);
   });
-  attachApi(api);
+  attachApi(api, picker);
   root.render(
     <StrictMode>
       <App />

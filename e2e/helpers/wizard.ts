@@ -70,3 +70,18 @@ export async function confirmAndFlash(page: Page): Promise<string> {
   await expect(confirm).toHaveCount(0);
   return text;
 }
+
+/** Connect (demo) -> skip the backup -> EDL over DIAG, ending on the Package step. */
+export async function walkToPackageStep(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await expectStep(page, 'connect');
+  await demoOn(page);
+  await expect(devices(page).first()).toHaveAttribute('data-mode', 'normal');
+  await goNext(page, 'prepare');
+  await goNext(page, 'backup');
+  await page.getByTestId('backup-skip-understand').check();
+  await goNext(page, 'enter-edl');
+  await page.getByTestId('enter-edl-auto').click();
+  await expectIndicator(page, 'present');
+  await goNext(page, 'package');
+}

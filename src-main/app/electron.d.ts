@@ -130,6 +130,7 @@ declare module 'electron' {
 
   export const shell: {
     openExternal(url: string): Promise<void>;
+    showItemInFolder(fullPath: string): void;
   };
 
   export interface MessageBoxOptions {
@@ -149,7 +150,19 @@ declare module 'electron' {
     filters?: { name: string; extensions: string[] }[];
   }
 
+  export interface OpenDialogOptions {
+    title?: string;
+    defaultPath?: string;
+    buttonLabel?: string;
+    filters?: { name: string; extensions: string[] }[];
+    properties?: ('openFile' | 'openDirectory' | 'createDirectory' | 'dontAddToRecent')[];
+  }
+
   export const dialog: {
+    showOpenDialog(
+      window: BrowserWindow,
+      options: OpenDialogOptions,
+    ): Promise<{ canceled: boolean; filePaths: string[] }>;
     showMessageBox(window: BrowserWindow, options: MessageBoxOptions): Promise<{ response: number }>;
     showSaveDialog(
       window: BrowserWindow,

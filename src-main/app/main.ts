@@ -12,7 +12,9 @@ import { APP_ORIGIN, APP_SCHEME, appResponse, PAGE_URL } from './app-protocol.js
 import type { MainDevices } from './device-bridge.js';
 import { startEngineWorker } from './engine-worker.js';
 import { FlashActivity } from './flash-activity.js';
-import { registerIpc } from './ipc.js';
+import { dialogHandlers } from './dialogs.js';
+import type { Engine } from './engine.js';
+import { registerIpc, type Overrides } from './ipc.js';
 import { QuitGuard } from './quit-guard.js';
 import { saveAppReport } from './report.js';
 import { hardenContents } from './security.js';
@@ -32,6 +34,30 @@ function mainDevices(): MainDevices {
     opener: (t) =>
       t.kind === 'serial' ? new SerialOpener(t.path) : new UsbEdlOpener(t.busPath ? { busPath: t.busPath } : {}),
     enumerator: createUsbEnumerator(),
+  };
+}
+
+/** The calls main answers itself: the native dialogs, and the report with the app's own files. */
+function mainOverrides(win: BrowserWindow, engine: Engine, log: RunLog): Overrides {
+  const dialogs = dialogHandlers({
+    win,
+    showOpenDialog: (w, o) => dialog.showOpenDialog(w, o),
+    showItemInFolder: (p) => shell.showItemInFolder(p),
+  });
+  return {
+    pickPath: dialogs.pickPath,
+    showInFolder: dialogs.showInFolder,
+    saveReport: () =>
+      saveAppReport({
+        engine,
+        logFile: log.file,
+        app: {
+          name: app.getName(),
+          version: app.getVersion(),
+          versions: { ...process.versions },
+          packaged: app.isPackaged,
+        },
+      }),
   };
 }
 
@@ -83,19 +109,7 @@ async function run(): Promise<void> {
     engine,
     pageUrl: PAGE_URL,
     log: (line) => log.warn(line),
-    overrides: {
-      saveReport: () =>
-        saveAppReport({
-          engine,
-          logFile: log.file,
-          app: {
-            name: app.getName(),
-            version: app.getVersion(),
-            versions: { ...process.versions },
-            packaged: app.isPackaged,
-          },
-        }),
-    },
+    overrides: mainOverrides(win, engine, log),
   });
 
   const guard = new QuitGuard({

@@ -32,6 +32,8 @@ export const PRELOAD_METHODS = [
   'finish',
   'restore',
   'saveReport',
+  'pickPath',
+  'showInFolder',
 ] as const satisfies readonly ApiMethod[];
 // Every ApiMethod is listed (a new one in the contract fails to compile here until added).
 type Missing = Exclude<ApiMethod, (typeof PRELOAD_METHODS)[number]>;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { RescueError } from '../../shared/errors.js';
 import type { Engine } from './engine.js';
 import { maskImeisInLine } from './run-log.js';
-import { writeZip } from './zip-writer.js';
+import { writeZip } from '../util/zip-writer.js';
 
 /** Files larger than this contribute only their last part to the report. */
 export const MAX_REPORT_FILE_BYTES = 8 * 1024 * 1024;
@@ -68,7 +68,9 @@ function systemInfo(appInfo: AppInfo, now: number): string {
 /** Ask the engine for its report, then zip it with the log and the app's versions. Returns the zip's path. */
 export async function saveAppReport(opts: SaveReportOptions): Promise<{ path: string }> {
   const now = (opts.now ?? Date.now)();
-  const { path: engineReport } = await opts.engine.call('saveReport', {});
+  // The engine's zip is replaced by this richer one (same name): its report.json, plus the app's files.
+  const saved = await opts.engine.call('saveReport', {});
+  const engineReport = saved.json ?? saved.path;
   const reportText = await readTail(engineReport);
   if (reportText === '') throw new RescueError('HOST_IO', `The report ${engineReport} could not be read back.`);
   const logText = opts.logFile ? await readTail(opts.logFile) : '';

@@ -11,6 +11,17 @@ import { bounded } from '../util/deadline.js';
 
 const DOCTOR_TIMEOUT_MS = 20_000;
 
+const USB_MANUAL =
+  'Run Modem Rescue on the computer the modem is plugged into, not inside a container or a virtual machine without USB passthrough. Without a modem at hand, the demo modem on the Connect step shows the whole wizard.';
+
+/** What a check found, in words (never the internal state names). */
+const FOUND_WORDS: Record<PlatformCheck['state'], string> = {
+  ok: 'it looked fine',
+  warn: 'it may need attention',
+  fail: 'it found a problem',
+  unknown: 'it could not tell',
+};
+
 async function usbCheck(enumerator: UsbEnumerator): Promise<PlatformCheck> {
   try {
     const a = await bounded(() => enumerator.availability(), { timeoutMs: 3000, what: 'the USB subsystem' });
@@ -26,6 +37,7 @@ async function usbCheck(enumerator: UsbEnumerator): Promise<PlatformCheck> {
           title: 'USB devices can be listed',
           state: 'fail',
           detail: `Modem Rescue cannot see this computer's USB devices: ${a.reason}`,
+          manual: USB_MANUAL,
         };
   } catch (e) {
     return {
@@ -33,6 +45,7 @@ async function usbCheck(enumerator: UsbEnumerator): Promise<PlatformCheck> {
       title: 'USB devices can be listed',
       state: 'fail',
       detail: `Looking at the USB devices failed: ${e instanceof Error ? e.message : String(e)}`,
+      manual: USB_MANUAL,
     };
   }
 }
@@ -67,7 +80,7 @@ export async function platformChecks(
     ...rest.map(({ fix: _fix, ...c }): PlatformCheck => ({
       ...c,
       state: 'unknown',
-      detail: `Not relevant while no USB device can be seen (found: ${c.state}). ${c.detail}`,
+      detail: `Not relevant while no USB device can be seen (${FOUND_WORDS[c.state]}). ${c.detail}`,
     })),
   ];
 }

@@ -54,7 +54,7 @@ import { platformChecks, runFix } from './platform-checks.js';
 import { choosePowerSwitch } from '../platform/power-switch.js';
 import type { PowerSwitch } from '../transport/power-switch.js';
 import { GreetingWatch } from './greeting-watch.js';
-import { readAppVersion, writeReport } from './report.js';
+import { readAppVersion, writeReportZip } from './report.js';
 
 /** Knobs for the flash (tests and the demo use shorter limits than the field). */
 export type FlashTuning = Partial<
@@ -166,6 +166,9 @@ export class RescueService {
       finish: () => this.long('finish', (s) => this.finish(s)),
       restore: (p) => this.long('restore', (s) => this.restore(p, s)),
       saveReport: () => this.saveReport(),
+      // The desktop app's main process answers these itself (native dialogs); elsewhere there is no dialog.
+      pickPath: () => Promise.reject(desktopOnly('A file dialog')),
+      showInFolder: () => Promise.resolve({ shown: false }),
     };
   }
 
@@ -587,10 +590,10 @@ export class RescueService {
     }
   }
 
-  private async saveReport(): Promise<{ path: string }> {
+  private async saveReport(): Promise<{ path: string; json: string }> {
     const dir = path.join(this.opts.stateDir, 'reports');
     await mkdir(dir, { recursive: true });
-    const file = await writeReport(dir, {
+    return writeReportZip(dir, {
       devices: [...this.history],
       ...(this.lastPlan ? { plan: this.lastPlan } : {}),
       events: [...this.events],
@@ -599,8 +602,13 @@ export class RescueService {
       appVersion: await readAppVersion(),
       now: this.now(),
     });
-    return { path: file };
   }
+}
+
+function desktopOnly(what: string): RescueError {
+  return new RescueError('USAGE', `${what} is only available in the desktop app.`, {
+    nextStep: 'Type the full path, or choose the files in the page (browser mode).',
+  });
 }
 
 export { DEMO_DEVICE_ID };

@@ -63,7 +63,13 @@ export function parseFault(spec: string): Fault {
   };
   if (at) {
     const [, kind, arg] = at as unknown as [string, string, string];
-    if (kind === 'stall' || kind === 'pause' || kind === 'disconnect' || kind === 'disconnect-read' || kind === 'power-loss') {
+    if (
+      kind === 'stall' ||
+      kind === 'pause' ||
+      kind === 'disconnect' ||
+      kind === 'disconnect-read' ||
+      kind === 'power-loss'
+    ) {
       const b = parseSize(arg);
       if (b === undefined) bad('BYTES must be a number, optionally with k/M/G');
       return { kind, atBytes: b! };

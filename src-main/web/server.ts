@@ -6,11 +6,13 @@
 // policy (absolute only; backups only under the home).
 
 import { createReadStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RescueError } from '../../shared/errors.js';
+import { RescueError, toErrorReport } from '../../shared/errors.js';
 import { PathPolicy } from '../service/path-policy.js';
 import { MAX_MESSAGE_BYTES, serveApiSocket, type ApiService } from './api-socket.js';
 import { guardPaths } from '../service/guarded-service.js';
@@ -24,6 +26,7 @@ import {
   tokenCookie,
 } from './request-checks.js';
 import { findStaticFile } from '../util/static-files.js';
+import { UPLOAD_HEADER, UPLOAD_PATH, UploadStore, uploadRequest, type UploadLimits } from './uploads.js';
 import { isUsableToken, newToken } from './token.js';
 
 export type { ApiService } from './api-socket.js';
@@ -41,6 +44,10 @@ export interface WebServerOptions {
   /** Which paths API calls may name (default: absolute, backups under the home). */
   paths?: PathPolicy;
   limits?: Partial<ServerLimits>;
+  /** Where the engine saves reports: GET /reports/report-<stamp>.zip downloads one (browser mode's "Save report"). */
+  reportsDir?: string;
+  /** Where files chosen in the page go (default: a private folder under the system's temp folder). */
+  uploads?: { parent?: string; limits?: Partial<UploadLimits> };
 }
 
 export interface ServerLimits {
@@ -67,6 +74,93 @@ export interface WebServer {
 }
 
 export const API_PATH = '/api';
+export const REPORTS_PATH = '/reports/';
+/** A report's name as the engine makes it (service/report.ts): nothing else is served from the folder. */
+const REPORT_NAME = /^report-\d{8}-\d{6}Z\.zip$/;
+
+/** The report named in `pathname`, when it is a regular file of the reports folder. */
+async function findReport(
+  dir: string,
+  pathname: string,
+): Promise<{ path: string; name: string; size: number } | undefined> {
+  const name = pathname.slice(REPORTS_PATH.length);
+  if (!REPORT_NAME.test(name)) return undefined;
+  const file = join(dir, name);
+  const st = await lstat(file).catch(() => undefined);
+  return st?.isFile() ? { path: file, name, size: st.size } : undefined;
+}
+
+/** GET /reports/<name>: the report zip as a download (the page asked for it after Save report). */
+async function serveReport(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  reportsDir: string | undefined,
+  headers: Record<string, string>,
+): Promise<void> {
+  const report = reportsDir ? await findReport(reportsDir, url.pathname) : undefined;
+  if (!report) {
+    const body = 'No such report.\n';
+    res.writeHead(404, {
+      ...headers,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': 'application/zip',
+    'Content-Length': report.size,
+    'Content-Disposition': `attachment; filename="${report.name}"`,
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(report.path);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
+
+/** The longest an upload (a package of up to a few GiB over loopback) may take. */
+export const UPLOAD_TIMEOUT_MS = 30 * 60_000;
+
+/** POST /upload: token, Origin and the upload header checked, then the file written (uploads.ts). */
+async function handleUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: { port: number; token: string; uploads: UploadStore; headers: Record<string, string> },
+): Promise<void> {
+  const reply = (status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      ...ctx.headers,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      ...(status >= 400 ? { Connection: 'close' } : {}),
+    });
+    res.end(text);
+    // A refused upload's body is not read: the connection goes.
+    if (status >= 400) res.once('finish', () => req.destroy());
+  };
+  const refuse = (status: number, e: RescueError): void => reply(status, { ok: false, error: toErrorReport(e) });
+  if (!originAllowed(req.headers.origin, ctx.port) || req.headers[UPLOAD_HEADER] !== '1')
+    return refuse(403, new RescueError('USAGE', 'This upload does not come from the wizard page.'));
+  if (!requestCarriesToken(req, url, ctx.port, ctx.token))
+    return refuse(403, new RescueError('USAGE', 'This upload lacks the access key of this run.'));
+  try {
+    const { path } = await ctx.uploads.receive(req, uploadRequest(url, req.headers));
+    reply(200, { ok: true, path });
+  } catch (e) {
+    refuse(
+      e instanceof RescueError && e.code === 'HOST_IO' ? 500 : 400,
+      e instanceof RescueError ? e : new RescueError('INTERNAL', undefined, { cause: e }),
+    );
+  }
+}
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   socket.on('error', () => undefined);
@@ -98,7 +192,9 @@ function pingSockets(wss: WebSocketServer, everyMs: number): { track(ws: WebSock
 /** The HTTP server's limits: a cap on connections, header and request timeouts, idle sockets closed. */
 function limitConnections(server: Server, lim: ServerLimits): void {
   server.headersTimeout = 5_000;
-  server.requestTimeout = 10_000;
+  // An upload of a firmware package takes longer than a page load; a stalled one is still closed
+  // within idleMs (nothing moving), so this bounds only one that keeps trickling.
+  server.requestTimeout = UPLOAD_TIMEOUT_MS;
   server.maxConnections = lim.maxConnections;
   server.on('connection', (socket: Socket) => {
     // Idle (or never speaking) connections go; an accepted API socket lifts this (ws sets 0).
@@ -189,6 +285,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const service = guardPaths(opts.service, opts.paths ?? new PathPolicy());
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, clientTracking: true });
   const pings = pingSockets(wss, lim.pingMs);
+  const uploads = new UploadStore(opts.uploads ?? {});
 
   const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const headers = securityHeaders(port, Boolean(opts.inlineStyles));
@@ -211,13 +308,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     };
     if (!hostAllowed(req.headers.host, port))
       return answer(403, 'This server only answers to 127.0.0.1 and localhost.\n');
+    const url = requestUrl(req, port);
+    if (req.method === 'POST' && url?.pathname === UPLOAD_PATH)
+      return handleUpload(req, res, url, { port, token, uploads, headers });
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return answer(405, 'Only GET and HEAD are served here.\n', undefined, { Allow: 'GET, HEAD' });
-    const url = requestUrl(req, port);
     if (!url) return answer(400, 'Bad request path.\n');
     if (!requestCarriesToken(req, url, port, token)) return answer(403, forbiddenPage(), 'text/html; charset=utf-8');
     if (url.pathname === API_PATH)
       return answer(426, 'The API speaks WebSocket.\n', undefined, { Upgrade: 'websocket' });
+    if (url.pathname.startsWith(REPORTS_PATH)) return serveReport(req, res, url, opts.reportsDir, headers);
     const file = await findStaticFile(opts.rendererDir, url.pathname);
     if (!file) {
       // Browsers ask for a favicon by themselves; without one, say "nothing" rather than log a 404.
@@ -262,7 +362,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       pings.stop();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
-      server.close(() => resolveClose());
+      server.close(() => void uploads.closeAll().finally(() => resolveClose()));
       server.closeAllConnections();
     });
     return closing;

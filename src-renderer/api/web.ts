@@ -40,6 +40,8 @@ export const CALL_TIMEOUTS_MS: Record<ApiMethod, number> = {
   finish: 5 * 60_000,
   restore: 15 * 60_000,
   saveReport: 60_000,
+  pickPath: 10 * 60_000,
+  showInFolder: 15_000,
 };
 
 export interface WebApiOptions {

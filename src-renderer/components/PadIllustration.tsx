@@ -1,5 +1,9 @@
 // A drawing made for this app: the underside of an EC25 module (LCC edge pads, inner LGA pads),
-// with USB_BOOT and VDD_EXT highlighted and a wire joining them. A guide, not a datasheet.
+// with USB_BOOT and VDD_EXT highlighted, numbered with their pins (pads.ts) and a wire joining
+// them. A guide, not a datasheet: the positions are drawn, not to scale.
+
+import type { PadGuide } from '../pads.js';
+import { pinLabel } from '../pads.js';
 
 const EDGE_PADS = 18;
 const MODULE = { x: 96, y: 20, w: 232, h: 256 };
@@ -29,7 +33,9 @@ function gridPads(): { x: number; y: number; key: string }[] {
 const VDD_EXT = { x: MODULE.x + 2, y: MODULE.y + 7 * (MODULE.h / (EDGE_PADS + 1)) - 3 };
 const USB_BOOT = { x: GRID.x + 5 * 18, y: GRID.y + 4 * 18 };
 
-export function PadIllustration() {
+export function PadIllustration({ guide }: { guide: PadGuide }) {
+  const [vdd, boot] = guide.pads;
+  const onCard = guide.form === 'mini-pcie';
   return (
     <svg
       className="pad-illustration"
@@ -39,14 +45,13 @@ export function PadIllustration() {
       aria-labelledby="pad-title pad-desc"
       xmlns="http://www.w3.org/2000/svg"
     >
-      <title id="pad-title">EC25 module seen from below: connect USB_BOOT to VDD_EXT</title>
+      <title id="pad-title">{`EC25 module seen from below: connect USB_BOOT (${pinLabel(boot)}) to VDD_EXT (${pinLabel(vdd)})`}</title>
       <desc id="pad-desc">
-        The module outline with its pads. VDD_EXT (pad 7, left edge) and the USB_BOOT pad are highlighted; a wire joins
-        them while the module powers up.
+        {`The module outline with its pads. 1: VDD_EXT (${pinLabel(vdd)}, left edge) and 2: USB_BOOT (${pinLabel(boot)}, an inner pad) are highlighted; a wire joins them while the module powers up.${onCard ? ' On a mini-PCIe card the module is soldered: pad 2 is reached through a test point of the card.' : ''}`}
       </desc>
       <rect className="pad-module" x={MODULE.x} y={MODULE.y} width={MODULE.w} height={MODULE.h} rx={6} />
       <text className="pad-module-label" x={MODULE.x + MODULE.w / 2} y={MODULE.y + 44} textAnchor="middle">
-        EC25 (underside)
+        {onCard ? 'EC25 (seen through the card)' : 'EC25 (underside)'}
       </text>
       <circle className="pad-pin1" cx={MODULE.x + 22} cy={MODULE.y + 22} r={4} />
       {edgePads().map((p) => (
@@ -65,20 +70,20 @@ export function PadIllustration() {
       <circle className="pad-solder" cx={USB_BOOT.x + 4.5} cy={USB_BOOT.y + 4.5} r={3.5} />
       <line className="pad-callout" x1={VDD_EXT.x} y1={VDD_EXT.y + 3} x2={10} y2={VDD_EXT.y + 3} />
       <text className="pad-label" x={4} y={VDD_EXT.y - 6}>
-        VDD_EXT
+        1 VDD_EXT
       </text>
       <text className="pad-sub" x={4} y={VDD_EXT.y + 18}>
-        pad 7, 1.8 V
+        {pinLabel(vdd)}, 1.8 V
       </text>
       <line className="pad-callout" x1={USB_BOOT.x + 9} y1={USB_BOOT.y + 4.5} x2={352} y2={USB_BOOT.y + 4.5} />
       <text className="pad-label" x={356} y={USB_BOOT.y + 2}>
-        USB_BOOT
+        2 USB_BOOT
       </text>
       <text className="pad-sub" x={356} y={USB_BOOT.y + 18}>
-        to VDD_EXT
+        {pinLabel(boot)}
       </text>
       <text className="pad-sub" x={356} y={USB_BOOT.y + 34}>
-        at power-up
+        {onCard ? 'via test point' : 'to VDD_EXT'}
       </text>
     </svg>
   );

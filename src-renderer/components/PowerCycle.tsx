@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { PowerCycleActionView } from '../../shared/api.js';
 import { loadPowerCycleActions, runPowerCycle } from '../store/actions.js';
 import { isBusy, useRun } from '../store/run.js';
@@ -12,6 +12,15 @@ export function PowerCycle({ deviceId }: { deviceId: string | undefined }) {
   const [confirming, setConfirming] = useState<PowerCycleActionView | undefined>();
   const [message, setMessage] = useState<string | undefined>();
   const busy = useRun((s) => isBusy(s));
+  const confirmRef = useRef<HTMLDivElement>(null);
+  // The confirmation opens below the buttons, often below the fold: bring it into view and give
+  // it the keyboard, so the click visibly did something.
+  useEffect(() => {
+    if (!confirming) return;
+    const el = confirmRef.current;
+    el?.scrollIntoView({ block: 'nearest', behavior: 'instant' });
+    el?.querySelector<HTMLButtonElement>('[data-testid="power-cycle-run"]')?.focus({ preventScroll: true });
+  }, [confirming]);
   useEffect(() => {
     let live = true;
     void loadPowerCycleActions(deviceId).then((a) => live && setActions(a));
@@ -46,7 +55,8 @@ export function PowerCycle({ deviceId }: { deviceId: string | undefined }) {
       </ul>
       {confirming && (
         <div
-          className="notice"
+          ref={confirmRef}
+          className="notice scroll-clear"
           data-testid="power-cycle-confirm"
           role="dialog"
           aria-label={`Confirm: ${confirming.label}`}

@@ -3,6 +3,8 @@ import type { StepId } from '../../shared/api.js';
 import { ErrorCard } from './ErrorCard.js';
 import { useRun } from '../store/run.js';
 import type { Gate } from '../steps/gates.js';
+import { ReportSaved, StepTools } from './StepTools.js';
+import { T } from '../text.js';
 
 /** The frame every step shares: heading, the error card, the content, Back / Next. */
 export function StepFrame(props: {
@@ -25,16 +27,20 @@ export function StepFrame(props: {
   return (
     <section className="step" data-testid={`step-${props.id}`} aria-labelledby={`title-${props.id}`}>
       <header className="step-header">
-        <h1 id={`title-${props.id}`} tabIndex={-1} ref={heading}>
-          {props.title}
-        </h1>
+        <div className="step-title-row">
+          <h1 id={`title-${props.id}`} tabIndex={-1} ref={heading}>
+            {props.title}
+          </h1>
+          <StepTools id={props.id} />
+        </div>
         <div className="step-intro">{props.intro}</div>
       </header>
+      <ReportSaved />
       {lastError && <ErrorCard error={lastError} onDismiss={() => patch({ lastError: undefined })} />}
       <div className="step-body">{props.children}</div>
       <footer className="step-nav">
         <button type="button" data-testid="back" onClick={back} disabled={props.id === 'connect' || props.backDisabled}>
-          Back
+          {T.app.back}
         </button>
         {!props.gate.ok && (
           <p className="gate-reason" id={gateId} role="status">
@@ -50,7 +56,7 @@ export function StepFrame(props: {
             disabled={!props.gate.ok}
             aria-describedby={props.gate.ok ? undefined : gateId}
           >
-            Next
+            {T.app.next}
           </button>
         )}
       </footer>

@@ -1,14 +1,7 @@
 import { STEP_IDS, type StepId } from '../../shared/api.js';
+import { T } from '../text.js';
 
-export const STEP_TITLES: Record<StepId, string> = {
-  connect: 'Connect',
-  prepare: 'Prepare',
-  backup: 'Back up QCN',
-  'enter-edl': 'Enter EDL',
-  package: 'Choose package',
-  flash: 'Flash',
-  finish: 'Verify and finish',
-};
+export const STEP_TITLES: Record<StepId, string> = T.steps;
 
 /** The seven steps, the current one marked. */
 export function StepList({ current }: { current: StepId }) {
@@ -25,7 +18,7 @@ export function StepList({ current }: { current: StepId }) {
             <span className="step-num" aria-hidden="true">
               {i < at ? '✓' : i + 1}
             </span>
-            {STEP_TITLES[id]}
+            <span className="step-title">{STEP_TITLES[id]}</span>
           </li>
         ))}
       </ol>

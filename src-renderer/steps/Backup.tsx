@@ -3,8 +3,10 @@ import { useRun, isBusy } from '../store/run.js';
 import { useDevices } from '../store/devices.js';
 import { loadDefaultBackupFolder, startBackup } from '../store/actions.js';
 import { StepFrame } from '../components/StepFrame.js';
+import { PathField } from '../components/PathField.js';
 import { canGoNext, normalDevice } from './gates.js';
 import { useGateContext } from './use-gate.js';
+import { T } from '../text.js';
 
 export function Backup() {
   const folder = useRun((s) => s.backupFolder);
@@ -19,34 +21,16 @@ export function Backup() {
     void loadDefaultBackupFolder();
   }, []);
   return (
-    <StepFrame
-      id="backup"
-      title="Back up the QCN"
-      intro={
-        <p>
-          The QCN holds this modem's own calibration and identity (IMEI). A flash can lose it, and no other modem's copy
-          will do. Save it first while the modem still runs.
-        </p>
-      }
-      gate={canGoNext('backup', ctx)}
-    >
-      {!device && !backup && (
-        <p className="notice notice-warn">
-          No modem in normal mode is connected, so no backup can be made now. A modem that does not start cannot be
-          backed up.
-        </p>
-      )}
-      <div className="field">
-        <label htmlFor="backup-folder">Save the backup in this folder</label>
-        <input
-          id="backup-folder"
-          type="text"
-          data-testid="backup-folder"
-          value={folder}
-          spellCheck={false}
-          onChange={(e) => patch({ backupFolder: e.target.value })}
-        />
-      </div>
+    <StepFrame id="backup" title={T.backup.title} intro={<p>{T.backup.intro}</p>} gate={canGoNext('backup', ctx)}>
+      {!device && !backup && <p className="notice notice-warn">{T.backup.noDevice}</p>}
+      <PathField
+        id="backup-folder"
+        label={T.backup.folder}
+        what="backup-folder"
+        testId="backup-folder"
+        value={folder}
+        onChange={(v) => patch({ backupFolder: v })}
+      />
       <p>
         <button
           type="button"
@@ -55,28 +39,28 @@ export function Backup() {
           disabled={!device || busy || !folder.trim()}
           onClick={() => device && void startBackup(device.id)}
         >
-          {pending === 'backup' ? 'Backing up…' : backup ? 'Back up again' : 'Back up now'}
+          {pending === 'backup' ? T.backup.running : backup ? T.backup.again : T.backup.start}
         </button>
       </p>
       {backup && (
         <div className="manifest" data-testid="backup-manifest" role="status">
-          <h2>Backup saved</h2>
+          <h2>{T.backup.saved}</h2>
           <dl>
-            <dt>Model</dt>
+            <dt>{T.backup.facts.model}</dt>
             <dd>{backup.model}</dd>
-            <dt>Firmware</dt>
+            <dt>{T.backup.facts.firmware}</dt>
             <dd>{backup.firmware}</dd>
-            <dt>IMEI</dt>
+            <dt>{T.backup.facts.imei}</dt>
             <dd>
               <code>{backup.imeiMasked}</code>
             </dd>
-            <dt>NV items</dt>
+            <dt>{T.backup.facts.nv}</dt>
             <dd>{backup.nvItems}</dd>
-            <dt>EFS files</dt>
+            <dt>{T.backup.facts.efs}</dt>
             <dd>{backup.efsFiles}</dd>
-            <dt>File</dt>
+            <dt>{T.backup.facts.file}</dt>
             <dd className="path">{backup.path}</dd>
-            <dt>SHA-256</dt>
+            <dt>{T.backup.facts.sha}</dt>
             <dd className="path">{backup.sha256}</dd>
           </dl>
         </div>
@@ -89,8 +73,7 @@ export function Backup() {
             checked={understood}
             onChange={(e) => patch({ backupSkipUnderstood: e.target.checked })}
           />
-          I understand that without a backup, a flash that loses the calibration leaves the modem without a working
-          radio, and that this cannot be undone.
+          {T.backup.skip}
         </label>
       )}
     </StepFrame>

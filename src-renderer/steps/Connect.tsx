@@ -6,14 +6,9 @@ import { setDemoMode } from '../store/actions.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
+import { T } from '../text.js';
 
-const MODE_NAMES: Record<string, string> = {
-  normal: 'Running (normal mode)',
-  edl: 'Download mode (EDL 9008)',
-  'memory-dump': 'Crash dump (900e)',
-  fastboot: 'Fastboot',
-  unknown: 'Unknown mode',
-};
+const MODE_NAMES = T.connect.modes;
 
 export function Connect() {
   const state = useDevices((s) => s.state);
@@ -21,6 +16,7 @@ export function Connect() {
   const silent = useSettings((s) => s.demoSilent);
   const setSilent = useSettings((s) => s.setDemoSilent);
   const ctx = useGateContext();
+  const gate = canGoNext('connect', ctx);
   // The box follows the click at once; the engine's device state confirms (or, on failure, reverts) it.
   const [wantDemo, setWantDemo] = useState<boolean | undefined>(undefined);
   const demo = wantDemo ?? state?.demo ?? false;
@@ -29,23 +25,14 @@ export function Connect() {
     void setDemoMode(on).finally(() => setWantDemo(undefined));
   };
   return (
-    <StepFrame
-      id="connect"
-      title="Connect the modem"
-      intro={<p>Plug the modem in. It shows up below within a second or two, with what its current mode means.</p>}
-      gate={canGoNext('connect', ctx)}
-    >
-      {state && !state.usbAvailable && (
-        <p className="notice notice-warn">
-          {state.reason ?? 'This computer gives Modem Rescue no access to USB devices.'}
-        </p>
-      )}
-      <ul className="device-list" aria-label="Modems found" aria-live="polite">
-        {state === undefined && <li className="device-empty">Looking for modems…</li>}
+    <StepFrame id="connect" title={T.connect.title} intro={<p>{T.connect.intro}</p>} gate={gate}>
+      {state && !state.usbAvailable && <p className="notice notice-warn">{state.reason ?? T.connect.noUsb}</p>}
+      <ul className="device-list" aria-label={T.connect.listLabel} aria-live="polite">
+        {state === undefined && <li className="device-empty">{T.connect.looking}</li>}
         {state && state.devices.length === 0 && (
-          <li className="device-empty">
-            No modem found. If it is plugged in but shows nothing at all, go on: the <strong>Enter EDL</strong> step
-            shows how to force download mode by hand.
+          // Never "go on" while Next is disabled.
+          <li className="device-empty" data-testid="device-empty">
+            {gate.ok ? T.connect.noneGoOn : T.connect.noneBlocked}
           </li>
         )}
         {state?.devices.map((d) => (
@@ -59,16 +46,28 @@ export function Connect() {
             <p className="device-explain">{d.explanation}</p>
             {(d.ports.at || d.ports.dm || d.ports.edl) && (
               <p className="device-ports">
-                {d.ports.dm && <span>DM port {d.ports.dm}</span>}
-                {d.ports.at && <span>AT port {d.ports.at}</span>}
-                {d.ports.edl && <span>EDL port {d.ports.edl}</span>}
+                {d.ports.dm && (
+                  <span>
+                    {T.connect.port.dm} {d.ports.dm}
+                  </span>
+                )}
+                {d.ports.at && (
+                  <span>
+                    {T.connect.port.at} {d.ports.at}
+                  </span>
+                )}
+                {d.ports.edl && (
+                  <span>
+                    {T.connect.port.edl} {d.ports.edl}
+                  </span>
+                )}
               </p>
             )}
           </li>
         ))}
       </ul>
       <fieldset className="demo-box">
-        <legend>No modem at hand?</legend>
+        <legend>{T.connect.demoLegend}</legend>
         <label className="check">
           <input
             type="checkbox"
@@ -77,7 +76,7 @@ export function Connect() {
             disabled={busy}
             onChange={(e) => toggleDemo(e.target.checked)}
           />
-          Use the demo modem (a virtual EC25): the whole wizard works, nothing real is touched.
+          {T.connect.demoOn}
         </label>
         <label className="check check-sub">
           <input
@@ -87,7 +86,7 @@ export function Connect() {
             disabled={busy || demo}
             onChange={(e) => setSilent(e.target.checked)}
           />
-          Start it as a silent, "bricked" modem that only answers after the manual EDL steps.
+          {T.connect.demoSilent}
         </label>
       </fieldset>
     </StepFrame>

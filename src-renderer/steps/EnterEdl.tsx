@@ -8,6 +8,69 @@ import { PadIllustration } from '../components/PadIllustration.js';
 import { canGoNext, edlDevice, normalDevice } from './gates.js';
 import { useGateContext } from './use-gate.js';
 import { PowerCycle } from '../components/PowerCycle.js';
+import { PAD_GUIDES, pinLabel, SHORT_WARNING, type ModuleForm } from '../pads.js';
+
+/** The two pads, numbered with their pins for the module form the person has, and the steps. */
+function ManualSteps() {
+  const [form, setForm] = useState<ModuleForm>('lga');
+  const guide = PAD_GUIDES[form];
+  return (
+    <div className="manual-grid">
+      <PadIllustration guide={guide} />
+      <div>
+        <fieldset className="form-choice" data-testid="pad-form">
+          <legend>Your modem is</legend>
+          {(Object.keys(PAD_GUIDES) as ModuleForm[]).map((f) => (
+            <label key={f} className="check">
+              <input
+                type="radio"
+                name="pad-form"
+                value={f}
+                data-testid={`pad-form-${f}`}
+                checked={form === f}
+                onChange={() => setForm(f)}
+              />
+              {PAD_GUIDES[f].title}
+            </label>
+          ))}
+        </fieldset>
+        <ol className="pad-list" data-testid="pad-list">
+          {guide.pads.map((p) => (
+            <li key={p.name} data-testid={`pad-${p.name}`}>
+              <strong>{p.name}</strong> ({pinLabel(p)}): {p.role}. <span className="muted">{p.where}.</span>
+            </li>
+          ))}
+        </ol>
+        {guide.notes.map((n) => (
+          <p key={n} className="muted" data-testid="pad-note">
+            {n}
+          </p>
+        ))}
+        <p className="notice notice-warn" data-testid="pad-warning" role="note">
+          <strong>Careful:</strong> {SHORT_WARNING}
+        </p>
+        <ol className="manual-steps">
+          <li>
+            {form === 'lga'
+              ? 'Power off and take the module out.'
+              : 'Power off the computer (or the board the card sits in) and take the card out.'}{' '}
+            Find the two pads listed above.
+          </li>
+          <li>Join them with a thin wire or tweezers, and keep them joined while the module powers up.</li>
+          <li>
+            Put the {form === 'lga' ? 'module' : 'card'} back and power it up. In a laptop slot,{' '}
+            <strong>suspend the computer and resume it</strong>: this power-cycles the slot.
+          </li>
+          <li>Remove the wire once the indicator at the top of this step turns green.</li>
+          <li>
+            If it turned green but the flash says the modem sends no greeting,{' '}
+            <strong>suspend and resume once more</strong>: some modules only greet after a second power cycle.
+          </li>
+        </ol>
+      </div>
+    </div>
+  );
+}
 
 export function EnterEdl() {
   const state = useDevices((s) => s.state);
@@ -42,26 +105,7 @@ export function EnterEdl() {
   const manualPanel = (
     <section className="panel manual" data-testid="edl-manual" aria-labelledby="edl-manual-title">
       <h2 id="edl-manual-title">By hand, when the modem does not answer</h2>
-      <div className="manual-grid">
-        <PadIllustration />
-        <ol className="manual-steps">
-          <li>
-            Power off and take the module out. On its underside, find the <strong>USB_BOOT</strong> pad and{' '}
-            <strong>VDD_EXT</strong> (pad 7, 1.8 V). On a mini-PCIe card these are pads of the module, not pins of the
-            card edge.
-          </li>
-          <li>Join them with a thin wire or tweezers, and keep them joined while the module powers up.</li>
-          <li>
-            Put the card back and power it up. In a laptop slot, <strong>suspend the computer and resume it</strong>:
-            this power-cycles the slot.
-          </li>
-          <li>Remove the wire once the indicator at the top of this step turns green.</li>
-          <li>
-            If it turned green but the flash says the modem sends no greeting,{' '}
-            <strong>suspend and resume once more</strong>: some modules only greet after a second power cycle.
-          </li>
-        </ol>
-      </div>
+      <ManualSteps />
       {demo && (
         <div className="demo-actions" role="group" aria-label="Demo modem: act out the manual steps">
           <span className="badge badge-demo">demo</span>

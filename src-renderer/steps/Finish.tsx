@@ -1,30 +1,30 @@
-import { useEffect } from 'react';
-import { useRun, isBusy } from '../store/run.js';
-import { checkFinish, restoreCalibration, saveReport, startOver, undoUpgrade } from '../store/actions.js';
+import { useEffect, useState } from 'react';
+import { useRun, isBusy, restoreFileOf } from '../store/run.js';
+import { checkFinish, restoreCalibration, startOver, undoUpgrade } from '../store/actions.js';
 import { useDevices } from '../store/devices.js';
 import { StepFrame } from '../components/StepFrame.js';
+import { PathField } from '../components/PathField.js';
+import { PathActions } from '../components/StepTools.js';
 import { verificationWords } from '../format.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
+import { T } from '../text.js';
 
-const MODE_WORDS: Record<string, string> = {
-  normal: 'The modem started normally.',
-  edl: 'The modem is still in download mode.',
-  'memory-dump': 'The modem crashed (crash-dump mode).',
-  fastboot: 'The modem is in fastboot mode.',
-  unknown: 'The modem is in a mode Modem Rescue does not know.',
-};
+const MODE_WORDS = T.finish.modes;
 
 export function Finish() {
   const flash = useRun((s) => s.flash);
   const finish = useRun((s) => s.finish);
   const backup = useRun((s) => s.backup);
-  const reportPath = useRun((s) => s.reportPath);
   const restore = useRun((s) => s.restore);
   const normalDevice = useDevices((s) => s.state?.devices.find((d) => d.mode === 'normal'));
   const pending = useRun((s) => s.pending);
   const busy = useRun((s) => isBusy(s));
   const ctx = useGateContext();
+  const [said, setSaid] = useState<string | undefined>();
+  const restoreFile = useRun((s) => s.restoreFile);
+  const patch = useRun((s) => s.patch);
+  const qcn = restoreFileOf({ restoreFile, backup });
   useEffect(() => {
     if (!useRun.getState().finish) void checkFinish();
   }, []);
@@ -33,8 +33,8 @@ export function Finish() {
   return (
     <StepFrame
       id="finish"
-      title="Verify and finish"
-      intro={<p>The modem restarts with the new firmware. Modem Rescue waits for it and asks its version.</p>}
+      title={T.finish.title}
+      intro={<p>{T.finish.intro}</p>}
       gate={canGoNext('finish', ctx)}
       hideNext
     >
@@ -48,10 +48,11 @@ export function Finish() {
         {backup ? (
           <>
             Your QCN backup (calibration and IMEI) is kept at <span className="path">{backup.path}</span>: keep it with
-            this modem.
+            this modem. <PathActions path={backup.path} testId="finish-backup" onSaid={setSaid} />
+            {said && <span className="muted"> {said}</span>}
           </>
         ) : (
-          'No QCN backup was made in this session.'
+          T.finish.noBackup
         )}
       </p>
       <div
@@ -61,14 +62,14 @@ export function Finish() {
         role="status"
         aria-live="polite"
       >
-        {waiting && 'Waiting for the modem to start in normal mode…'}
+        {waiting && T.finish.waiting}
         {!waiting && finish && (MODE_WORDS[finish.mode] ?? finish.mode)}
-        {!waiting && !finish && 'The modem has not been checked yet.'}
+        {!waiting && !finish && T.finish.notChecked}
       </div>
       <dl className="facts">
-        <dt>Firmware (AT+QGMR)</dt>
+        <dt>{T.finish.firmware}</dt>
         <dd data-testid="finish-firmware">{finish?.firmware ?? (waiting ? '…' : 'not known')}</dd>
-        <dt>Radio</dt>
+        <dt>{T.finish.radio}</dt>
         <dd>
           {finish?.radioOk === undefined
             ? 'not known'
@@ -80,12 +81,22 @@ export function Finish() {
       {finish?.radioOk === false && (
         <div className="notice notice-warn restore" data-testid="restore-offer">
           <p>
-            <strong>The radio lost its calibration.</strong>{' '}
+            <strong>{T.finish.lostCalibration}</strong>{' '}
             {backup
               ? `Restore it from the backup made at the start (${backup.path}): first see what would change, then restore. The IMEI is never written from here.`
-              : 'Restore this modem\u2019s own QCN backup, if one exists (modem-rescue restore FILE.qcn): another modem\u2019s calibration will not do.'}
+              : T.finish.chooseQcn}
           </p>
-          {backup && normalDevice && (
+          {normalDevice && (
+            <PathField
+              id="restore-file"
+              label={T.finish.qcnField}
+              what="qcn"
+              testId="restore-file"
+              value={restoreFile || backup?.path || ''}
+              onChange={(v) => patch({ restoreFile: v, restore: undefined })}
+            />
+          )}
+          {qcn && normalDevice && (
             <div className="button-row">
               <button
                 type="button"
@@ -93,7 +104,7 @@ export function Finish() {
                 disabled={busy}
                 onClick={() => void restoreCalibration(normalDevice.id, true)}
               >
-                {pending === 'restore' && !restore ? 'Comparing…' : 'See what would change'}
+                {pending === 'restore' && !restore ? T.finish.comparing : T.finish.compare}
               </button>
               {restore?.dryRun && restore.write.length > 0 && (
                 <button
@@ -103,7 +114,7 @@ export function Finish() {
                   disabled={busy}
                   onClick={() => void restoreCalibration(normalDevice.id, false)}
                 >
-                  {pending === 'restore' ? 'Restoring…' : `Restore ${restore.write.length} items`}
+                  {pending === 'restore' ? T.finish.restoring : T.finish.restoreN(restore.write.length)}
                 </button>
               )}
             </div>
@@ -129,19 +140,10 @@ export function Finish() {
       )}
       <div className="button-row">
         <button type="button" onClick={() => void checkFinish()} disabled={busy}>
-          Check the modem again
-        </button>
-        <button
-          type="button"
-          className="primary"
-          data-testid="save-report"
-          onClick={() => void saveReport()}
-          disabled={busy}
-        >
-          {pending === 'saveReport' ? 'Saving…' : 'Save report'}
+          {T.finish.checkAgain}
         </button>
         <button type="button" data-testid="rescue-another" disabled={busy} onClick={startOver}>
-          Rescue another modem
+          {T.finish.another}
         </button>
         {finish?.snapshot && (
           <button
@@ -157,11 +159,6 @@ export function Finish() {
           </button>
         )}
       </div>
-      {reportPath && (
-        <p className="notice notice-ok" role="status">
-          Report saved: <span className="path">{reportPath}</span>
-        </p>
-      )}
     </StepFrame>
   );
 }

@@ -316,7 +316,7 @@ export function Flash() {
           {flash.resumed ? ', continuing an earlier run' : ''}. Verification: {verificationWords(flash.verified)}.
         </p>
       )}
-      <LogTail lines={progress.log} />
+      <LogTail lines={progress.log} exportable />
     </StepFrame>
   );
 }

@@ -2,11 +2,13 @@ import { useRun, isBusy } from '../store/run.js';
 import { useDevices } from '../store/devices.js';
 import { inspectPackage, makeDemoPackage } from '../store/actions.js';
 import { StepFrame } from '../components/StepFrame.js';
+import { PathField } from '../components/PathField.js';
 import { formatBytes } from '../format.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
+import { T } from '../text.js';
 
-const MATCH_WORDS = { yes: 'Made for this module', no: 'Not for this module', unknown: 'Cannot tell' } as const;
+const MATCH_WORDS = T.package.match;
 
 export function Package() {
   const path = useRun((s) => s.packagePath);
@@ -20,7 +22,7 @@ export function Package() {
   return (
     <StepFrame
       id="package"
-      title="Choose the firmware package"
+      title={T.package.title}
       intro={
         <p>
           Give the unpacked firmware folder or its .zip, as the module maker ships it. Modem Rescue checks it before
@@ -36,43 +38,42 @@ export function Package() {
           void inspectPackage();
         }}
       >
-        <div className="field grow">
-          <label htmlFor="package-path">Package folder or .zip</label>
-          <input
+        <div className="grow">
+          <PathField
             id="package-path"
-            type="text"
-            data-testid="package-path"
+            label={T.package.field}
+            what="package"
+            testId="package-path"
             value={path}
-            spellCheck={false}
-            onChange={(e) => patch({ packagePath: e.target.value, packageView: undefined, overrideTyped: '' })}
+            onChange={(v) => patch({ packagePath: v, packageView: undefined, overrideTyped: '' })}
           />
         </div>
-        <button type="submit" className="primary" data-testid="package-inspect" disabled={busy}>
-          {pending === 'inspectPackage' ? 'Checking…' : 'Check package'}
-        </button>
-        {demo && (
-          <button type="button" data-testid="package-demo" disabled={busy} onClick={() => void makeDemoPackage()}>
-            {pending === 'makeDemoPackage' ? 'Making…' : 'Make a demo package'}
+        <div className="button-row">
+          <button type="submit" className="primary" data-testid="package-inspect" disabled={busy}>
+            {pending === 'inspectPackage' ? T.package.checking : T.package.check}
           </button>
-        )}
+          {demo && (
+            <button type="button" data-testid="package-demo" disabled={busy} onClick={() => void makeDemoPackage()}>
+              {pending === 'makeDemoPackage' ? T.package.making : T.package.demo}
+            </button>
+          )}
+        </div>
       </form>
       {view && (
         <div className="package-summary" data-testid="package-summary">
           <dl className="facts">
-            <dt>Version</dt>
-            <dd>{view.version ?? 'not stated'}</dd>
-            <dt>Module</dt>
+            <dt>{T.package.facts.version}</dt>
+            <dd>{view.version ?? T.package.facts.notStated}</dd>
+            <dt>{T.package.facts.module}</dt>
             <dd className={`match-${view.moduleMatch}`}>{MATCH_WORDS[view.moduleMatch]}</dd>
-            <dt>Plan</dt>
+            <dt>{T.package.facts.plan}</dt>
             <dd>
               <span className="path">{view.rawprogram}</span>
               <br />
               <span className="muted">{view.rawprogramReason}</span>
             </dd>
-            <dt>To write</dt>
-            <dd>
-              {view.partitions.length} steps, {formatBytes(view.totalBytes)}
-            </dd>
+            <dt>{T.package.facts.toWrite}</dt>
+            <dd>{T.package.steps(view.partitions.length, formatBytes(view.totalBytes))}</dd>
           </dl>
           {view.warnings.length > 0 && (
             <ul className="warnings" aria-label="Warnings">
@@ -88,8 +89,8 @@ export function Package() {
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Partition</th>
-                  <th scope="col">Action</th>
+                  <th scope="col">{T.package.table.partition}</th>
+                  <th scope="col">{T.package.table.action}</th>
                   <th scope="col" className="num">
                     Size
                   </th>

@@ -1,11 +1,13 @@
 import { useEffect } from 'react';
+import type { PlatformCheck } from '../../shared/api.js';
 import { useRun, isBusy } from '../store/run.js';
 import { loadChecks, runFix } from '../store/actions.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
 
-const STATE_WORDS = { ok: 'OK', warn: 'Check', fail: 'Problem', unknown: 'Not checked' } as const;
+import { adviceFor, STATE_WORDS } from './check-advice.js';
+import { T } from '../text.js';
 
 export function Prepare() {
   const checks = useRun((s) => s.checks);
@@ -15,19 +17,9 @@ export function Prepare() {
     void loadChecks();
   }, []);
   return (
-    <StepFrame
-      id="prepare"
-      title="Prepare this computer"
-      intro={
-        <p>
-          Modem Rescue checks what this computer needs to talk to the modem: access rights, drivers, and services that
-          grab modems.
-        </p>
-      }
-      gate={canGoNext('prepare', ctx)}
-    >
-      {checks === undefined && <p className="muted">Checking…</p>}
-      {checks && checks.length === 0 && <p className="muted">No checks apply to this computer.</p>}
+    <StepFrame id="prepare" title={T.prepare.title} intro={<p>{T.prepare.intro}</p>} gate={canGoNext('prepare', ctx)}>
+      {checks === undefined && <p className="muted">{T.prepare.checking}</p>}
+      {checks && checks.length === 0 && <p className="muted">{T.prepare.none}</p>}
       {checks && (
         <ul className="check-list">
           {checks.map((c) => (
@@ -36,17 +28,7 @@ export function Prepare() {
               <div className="check-text">
                 <strong>{c.title}</strong>
                 <p>{c.detail}</p>
-                {c.fix && (
-                  <div className="fix">
-                    <p className="muted">
-                      {c.fix.explanation}
-                      {c.fix.needsAdmin && ' This asks for administrator rights.'}
-                    </p>
-                    <button type="button" onClick={() => void runFix(c.fix!.id)} disabled={busy}>
-                      {c.fix.label}
-                    </button>
-                  </div>
-                )}
+                <Advice check={c} busy={busy} />
               </div>
             </li>
           ))}
@@ -54,9 +36,32 @@ export function Prepare() {
       )}
       <p>
         <button type="button" onClick={() => void loadChecks()} disabled={busy}>
-          Check again
+          {T.prepare.again}
         </button>
       </p>
     </StepFrame>
+  );
+}
+
+function Advice({ check, busy }: { check: PlatformCheck; busy: boolean }) {
+  const advice = adviceFor(check);
+  if (!advice) return null;
+  if (advice.kind === 'manual')
+    return (
+      <p className="manual-advice" data-testid="check-manual">
+        <strong>{T.prepare.whatToDo}</strong> {advice.text}
+      </p>
+    );
+  const fix = advice.fix;
+  return (
+    <div className="fix">
+      <p className="muted">
+        {fix.explanation}
+        {fix.needsAdmin && T.prepare.needsAdmin}
+      </p>
+      <button type="button" data-testid="check-fix" onClick={() => void runFix(fix.id)} disabled={busy}>
+        {fix.label}
+      </button>
+    </div>
   );
 }

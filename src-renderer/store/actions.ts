@@ -5,21 +5,31 @@ import type {
   ApiEvent,
   ApiMethod,
   Params,
+  PathPicker,
+  PickKind,
   PowerCycleActionView,
   RescueApi,
   Result,
   SnapshotPlanView,
+  UploadFile,
 } from '../../shared/api.js';
 import { toReport } from '../api/call-error.js';
 import { useDevices } from './devices.js';
-import { useRun } from './run.js';
+import { restoreFileOf, useRun } from './run.js';
 import { useSettings } from './settings.js';
 
 let api: RescueApi | undefined;
+let picker: PathPicker | undefined;
 
-export function attachApi(a: RescueApi): () => void {
+export function attachApi(a: RescueApi, p?: PathPicker): () => void {
   api = a;
+  picker = p;
   return a.onEvent(handleEvent);
+}
+
+/** How this front end picks paths: native dialogs, uploads from the page, or none (typing only). */
+export function pickerKind(): PathPicker['kind'] | undefined {
+  return picker?.kind;
 }
 
 export function handleEvent(e: ApiEvent): void {
@@ -122,6 +132,59 @@ export async function inspectPackage(): Promise<void> {
   if (packageView) useRun.getState().patch({ packageView });
 }
 
+/** Put a picked path where it belongs, and check a package at once. */
+async function usePicked(what: PickKind, path: string): Promise<void> {
+  if (what === 'package') {
+    useRun.getState().patch({ packagePath: path, packageView: undefined, overrideTyped: '' });
+    await inspectPackage();
+  } else if (what === 'backup-folder') useRun.getState().patch({ backupFolder: path });
+  else useRun.getState().patch({ restoreFile: path, restore: undefined });
+}
+
+/** Desktop app: the native dialog; nothing changes when the person cancels it. */
+export async function choosePath(what: PickKind, as?: 'folder' | 'zip'): Promise<void> {
+  if (!picker) return;
+  const s = useRun.getState();
+  const current = what === 'package' ? s.packagePath : what === 'backup-folder' ? s.backupFolder : s.restoreFile;
+  let path: string | undefined;
+  try {
+    path = await picker.choose(what, as, current?.trim() || undefined);
+  } catch (e) {
+    useRun.getState().patch({ lastError: toReport(e) });
+    return;
+  }
+  if (path) await usePicked(what, path);
+}
+
+/** Browser mode: send the chosen or dropped files to the local server, then use the path it gives. */
+export async function uploadFiles(what: PickKind, files: readonly UploadFile[]): Promise<void> {
+  if (!picker || files.length === 0) return;
+  const total = files.reduce((n, f) => n + f.size, 0);
+  useRun.getState().patch({ upload: { what, sent: 0, total, files: files.length }, lastError: undefined });
+  let path: string;
+  try {
+    path = await picker.upload(what, files, (sent) =>
+      useRun.getState().patch({ upload: { what, sent, total, files: files.length } }),
+    );
+  } catch (e) {
+    useRun.getState().patch({ lastError: toReport(e), upload: undefined });
+    return;
+  }
+  useRun.getState().patch({ upload: undefined });
+  await usePicked(what, path);
+}
+
+/** Show a saved file in the file manager; false where this front end cannot. */
+export async function revealPath(path: string): Promise<boolean> {
+  if (!picker) return false;
+  try {
+    return await picker.reveal(path);
+  } catch (e) {
+    useRun.getState().patch({ lastError: toReport(e) });
+    return false;
+  }
+}
+
 export async function makeDemoPackage(): Promise<void> {
   const path = await run('makeDemoPackage', {});
   if (!path) return;
@@ -171,18 +234,26 @@ export async function checkFinish(): Promise<void> {
   if (finish) useRun.getState().patch({ finish });
 }
 
-/** Restore the module's calibration from the backup made at the start: dry run first, then for real. */
+/** Restore the module's calibration from its QCN (the chosen file, else the backup made at the start): dry run first. */
 export async function restoreCalibration(deviceId: string, dryRun: boolean): Promise<void> {
-  const backup = useRun.getState().backup;
-  if (!backup) return;
-  const restore = await run('restore', { deviceId, file: backup.path, dryRun });
+  const file = restoreFileOf(useRun.getState());
+  if (!file) return;
+  const restore = await run('restore', { deviceId, file, dryRun });
   if (restore) useRun.getState().patch({ restore });
   if (restore && !dryRun) await checkFinish();
 }
 
-export async function saveReport(): Promise<void> {
+/**
+ * Save the report zip. Browser mode: returns the address it can be downloaded from (the page
+ * then hands it to the browser), since the file is on the server's side.
+ */
+export async function saveReport(): Promise<{ download?: { url: string; name: string } } | undefined> {
   const r = await run('saveReport', {});
-  if (r) useRun.getState().patch({ reportPath: r.path });
+  if (!r) return undefined;
+  useRun.getState().patch({ reportPath: r.path });
+  if (picker?.kind !== 'upload') return {};
+  const name = r.path.split(/[\\/]/).pop() ?? '';
+  return { download: { url: `/reports/${encodeURIComponent(name)}`, name } };
 }
 
 /** Rescue another modem: back to Connect with nothing of this run kept (the settings stay). */
@@ -199,6 +270,7 @@ export function startOver(): void {
     flashStarted: false,
     finish: undefined,
     restore: undefined,
+    restoreFile: '',
     reportPath: undefined,
     lastError: undefined,
   });

@@ -8,6 +8,7 @@ import {
   type FinishView,
   type FlashView,
   type PackageView,
+  type PickKind,
   type PlatformCheck,
   type RestoreView,
   type StepId,
@@ -41,6 +42,12 @@ export interface RunStore {
   /** The last calibration restore or its dry run. */
   restore: RestoreView | undefined;
   reportPath: string | undefined;
+  /** The help page is open, at this step's section. */
+  help: StepId | undefined;
+  /** A QCN file chosen for the restore (default: this session's backup). */
+  restoreFile: string;
+  /** Files being sent to the local server (browser mode's picker). */
+  upload: { what: PickKind; sent: number; total: number; files: number } | undefined;
 
   goTo(step: StepId): void;
   next(): void;
@@ -75,6 +82,9 @@ export const useRun = create<RunStore>()((set, get) => ({
   finish: undefined,
   restore: undefined,
   reportPath: undefined,
+  restoreFile: '',
+  upload: undefined,
+  help: undefined,
 
   goTo: (step) => set({ step, lastError: undefined }),
   next: () => set({ step: stepAfter(get().step, 1), lastError: undefined }),
@@ -84,7 +94,12 @@ export const useRun = create<RunStore>()((set, get) => ({
   patch: (p) => set(p),
 }));
 
+/** The QCN file a restore uses: the one chosen, else this session's backup. */
+export function restoreFileOf(s: Pick<RunStore, 'restoreFile' | 'backup'>): string | undefined {
+  return s.restoreFile.trim() || s.backup?.path;
+}
+
 /** Whether anything is running (the page's own call, or the engine's). */
-export function isBusy(s: Pick<RunStore, 'engineBusy' | 'pending'>): boolean {
-  return s.engineBusy !== undefined || s.pending !== undefined;
+export function isBusy(s: Pick<RunStore, 'engineBusy' | 'pending'> & { upload?: unknown }): boolean {
+  return s.engineBusy !== undefined || s.pending !== undefined || s.upload !== undefined;
 }

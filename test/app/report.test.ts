@@ -11,7 +11,7 @@ import type { ApiEvent, ApiMethod, Params, Result } from '../../shared/api.js';
 import type { Engine } from '../../src-main/app/engine.js';
 import { saveAppReport } from '../../src-main/app/report.js';
 import { maskImeisInLine, RunLog } from '../../src-main/app/run-log.js';
-import { buildZip } from '../../src-main/app/zip-writer.js';
+import { buildZip } from '../../src-main/util/zip-writer.js';
 
 const IMEI = '866758040123456';
 

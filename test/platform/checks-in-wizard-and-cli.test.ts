@@ -50,7 +50,11 @@ describe('Prepare step checks', () => {
       expect(c.state).toBe('unknown');
       expect(c.fix).toBeUndefined();
     }
-    expect(checks[2]!.detail).toMatch(/found: warn.*No Modem Rescue udev rule/);
+    // What was found, in words: no internal state names on screen.
+    expect(checks[2]!.detail).toMatch(/it may need attention.*No Modem Rescue udev rule/);
+    expect(checks.map((c) => c.detail).join(' ')).not.toMatch(/found: |\b(warn|fail|ok)\)/);
+    // The problem without a fix says what to do by hand.
+    expect(checks[0]!.manual).toMatch(/computer the modem is plugged into/);
   });
 
   it('runFix runs the fix through the system, then checks again', async () => {

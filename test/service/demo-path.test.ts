@@ -82,7 +82,13 @@ describe('RescueService demo path', () => {
     expect(fin).toEqual({ mode: 'normal', firmware: DEMO_PACKAGE_FIRMWARE, radioOk: true });
 
     const report = await service.call('saveReport', {});
-    const text = readFileSync(report.path, 'utf8');
+    // The zip (stored entries: its text is searchable) holds the JSON and the events as a log.
+    const zipText = readFileSync(report.path).toString('latin1');
+    expect(report.path).toMatch(/\.zip$/);
+    expect(zipText).toContain('report.json');
+    expect(zipText).toContain('events.log');
+    expect(zipText).not.toContain(imei);
+    const text = readFileSync(report.json ?? '', 'utf8');
     expect(text).not.toContain(imei);
     const parsed = JSON.parse(text) as {
       devices: DeviceState[];

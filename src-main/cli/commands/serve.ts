@@ -66,7 +66,7 @@ export function makeServeCommand(deps: ServeDeps = DEFAULT_DEPS): CommandSpec {
       const service = deps.createService({ stateDir });
       try {
         if (values.demo) await service.call('setDemoMode', { on: true });
-        const server = await startWebServer({ service, port, rendererDir });
+        const server = await startWebServer({ service, port, rendererDir, reportsDir: join(stateDir, 'reports') });
         try {
           io.out(`${server.url}\n`);
           io.err(

@@ -1,8 +1,8 @@
 // A minimal zip writer for the "Save report" archive: stored (uncompressed) entries, UTF-8 names,
 // no zip64 (a report is a few files of at most tens of MiB). Readable by every unzip tool.
 
-import { writeFile } from 'node:fs/promises';
 import { crc32 } from '../package/crc32.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 export interface ZipEntry {
   name: string;
@@ -73,5 +73,6 @@ export function buildZip(entries: readonly ZipEntry[]): Uint8Array {
 }
 
 export async function writeZip(file: string, entries: readonly ZipEntry[]): Promise<void> {
-  await writeFile(file, buildZip(entries));
+  // Written whole or not at all: a report half-written by a crash is not left behind.
+  await writeFileAtomic(file, buildZip(entries));
 }
