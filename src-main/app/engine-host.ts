@@ -15,8 +15,17 @@ export interface WorkerDevices {
   openers: { serial(path: string): RemoteOpener; usbEdl(): RemoteOpener };
 }
 
+/** What main may ask of the worker besides the API: a folder the person picked in a native dialog. */
+export interface WorkerHooks {
+  allowFolder?(folder: string): void;
+}
+
 /** Serve `makeEngine(devices)` to main over `port`; resolves when main asked to dispose or went away. */
-export function serveEngine(port: MessagePort, makeEngine: (devices: WorkerDevices) => Engine): Promise<void> {
+export function serveEngine(
+  port: MessagePort,
+  makeEngine: (devices: WorkerDevices) => Engine,
+  hooks: WorkerHooks = {},
+): Promise<void> {
   return new Promise<void>((resolveDone) => {
     const state: { engine?: Engine; unsubscribe?: () => void } = {};
     let disposing: Promise<void> | undefined;
@@ -41,6 +50,13 @@ export function serveEngine(port: MessagePort, makeEngine: (devices: WorkerDevic
         async dispose() {
           await dispose();
           return { value: true };
+        },
+        allowFolder(params) {
+          const folder = (params as { folder?: unknown } | undefined)?.folder;
+          if (typeof folder !== 'string' || !hooks.allowFolder)
+            return Promise.reject(new RescueError('USAGE', 'No folder to allow.'));
+          hooks.allowFolder(folder);
+          return Promise.resolve({ value: true });
         },
       },
       () => {

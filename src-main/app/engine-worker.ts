@@ -58,6 +58,10 @@ export class EngineClient implements Engine {
     return () => this.listeners.delete(listener);
   }
 
+  async allowFolder(folder: string): Promise<void> {
+    await this.rpc.request('allowFolder', { folder });
+  }
+
   /** The worker failed: fail what is pending, saying why when known. */
   lost(reason?: string): void {
     this.crashReason ??= reason;

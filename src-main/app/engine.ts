@@ -9,4 +9,9 @@ export interface Engine {
   /** Subscribe to pushed events; returns the unsubscribe function. */
   on(listener: (e: ApiEvent) => void): () => void;
   dispose(): Promise<void>;
+  /**
+   * A folder the person picked in a native dialog becomes writable for the session (the path
+   * policy refuses backups outside the home otherwise). Only main calls it, never the page.
+   */
+  allowFolder?(folder: string): Promise<void>;
 }

@@ -45,7 +45,12 @@ function mainOverrides(win: BrowserWindow, engine: Engine, log: RunLog): Overrid
     showItemInFolder: (p) => shell.showItemInFolder(p),
   });
   return {
-    pickPath: dialogs.pickPath,
+    // A backup folder picked in the native dialog is writable even outside the home.
+    pickPath: async (p) => {
+      const picked = await dialogs.pickPath(p);
+      if (p.what === 'backup-folder' && picked.path) await engine.allowFolder?.(picked.path);
+      return picked;
+    },
     showInFolder: dialogs.showInFolder,
     saveReport: () =>
       saveAppReport({

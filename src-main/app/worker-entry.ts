@@ -10,12 +10,17 @@ import type { WorkerStart } from './engine-worker.js';
 const start = workerData as WorkerStart | undefined;
 if (!parentPort || !start?.port) throw new Error('worker-entry.js runs as the engine worker thread of the app.');
 
-// Every path in a call passes the same policy as in browser mode (service/path-policy.ts).
-await serveEngine(start.port, (devices) =>
-  guardPaths(
-    new RescueService({ stateDir: start.stateDir, enumerator: devices.enumerator, openers: devices.openers }),
-    new PathPolicy(),
-  ),
+// Every path in a call passes the same policy as in browser mode (service/path-policy.ts); a
+// folder the person picked in the native dialog (told by main, not by the page) joins it.
+const policy = new PathPolicy();
+await serveEngine(
+  start.port,
+  (devices) =>
+    guardPaths(
+      new RescueService({ stateDir: start.stateDir, enumerator: devices.enumerator, openers: devices.openers }),
+      policy,
+    ),
+  { allowFolder: (folder) => policy.choose(folder) },
 );
 // Let the thread end: nothing else keeps it.
 start.port.close();

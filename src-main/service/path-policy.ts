@@ -107,9 +107,9 @@ export class PathPolicy {
       const shown = real === abs ? abs : `${abs} (${real})`;
       throw new RescueError(
         'USAGE',
-        `The ${what} ${shown} is outside your home folder ${this.home}; the browser mode writes only there${this.chosen.length ? ' or into folders you chose' : ''}.`,
+        `The ${what} ${shown} is outside your home folder ${this.home}; Modem Rescue writes only there${this.chosen.length ? ' or into folders you chose' : ''}.`,
         {
-          nextStep: `Choose a folder inside ${this.home}.`,
+          nextStep: `Choose a folder inside ${this.home}, or pick one with Choose… in the desktop app.`,
         },
       );
     }

@@ -1,6 +1,9 @@
 // The engine channel between main (EngineClient) and the worker (serveEngine), in one process
 // over a MessageChannel: calls, errors as reports, events, devices served from main, dispose.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiEvent, ApiMethod, Params, Result } from '../../shared/api.js';
@@ -9,6 +12,7 @@ import type { MainDevices } from '../../src-main/app/device-bridge.js';
 import { serveEngine, type WorkerDevices } from '../../src-main/app/engine-host.js';
 import { EngineClient } from '../../src-main/app/engine-worker.js';
 import type { Engine } from '../../src-main/app/engine.js';
+import { PathPolicy } from '../../src-main/service/path-policy.js';
 import { createMemoryPipePair } from '../../src-main/transport/memory.js';
 
 class FakeEngine implements Engine {
@@ -119,5 +123,31 @@ describe('engine over the worker channel', () => {
     const e = (await pending.catch((x: unknown) => x)) as RescueError;
     expect(e.code).toBe('INTERNAL');
     expect(e.message).toContain('engine stopped');
+  });
+
+  it('a backup folder picked in the native dialog becomes writable in the worker; outside the home it was refused', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mr-home-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'mr-usb-stick-'));
+    try {
+      const policy = new PathPolicy({ home });
+      const { port1, port2 } = new MessageChannel();
+      const devices: MainDevices = {
+        opener: () => ({ description: 'none', open: () => Promise.reject(new Error('no device')) }),
+        enumerator: { availability: async () => ({ available: true }), list: async () => [] },
+      };
+      void serveEngine(port2, (d) => new FakeEngine(d), { allowFolder: (f) => policy.choose(f) });
+      const client = new EngineClient(port1, devices);
+      toClose.push(() => client.dispose());
+      await expect(policy.writableFolder(elsewhere, 'backup folder')).rejects.toMatchObject({
+        code: 'USAGE',
+        message: expect.stringMatching(/outside your home folder/) as unknown,
+      });
+      await client.allowFolder(elsewhere);
+      expect(await policy.writableFolder(elsewhere, 'backup folder')).toBe(elsewhere);
+      await expect(client.allowFolder(undefined as unknown as string)).rejects.toMatchObject({ code: 'USAGE' });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });
