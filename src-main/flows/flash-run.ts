@@ -408,7 +408,10 @@ export class FlashRun {
       this.progress?.startStep(step.index, bytes);
       const stallShown = setInterval(() => this.progress?.tick(), 500);
       try {
-        await s.program(address(step), hashing ?? image, (done) => this.progress?.update(done));
+        // The stream reports file bytes; once all of them went, so did the padding (same write).
+        await s.program(address(step), hashing ?? image, (done) =>
+          this.progress?.update(done >= image.size ? bytes : done),
+        );
       } finally {
         clearInterval(stallShown);
       }

@@ -34,8 +34,8 @@ export type Fault =
 
 export type FaultKind = Fault['kind'];
 
-/** How long a pause@BYTES fault stops taking data: well under the host's stall limit. */
-export const PAUSE_FAULT_MS = 4000;
+/** How long a pause@BYTES fault stops taking data: well under the host's 10 s stall limit. */
+export const PAUSE_FAULT_MS = 6000;
 
 const SIZE = /^(\d+)([kKmMgG]i?[bB]?)?$/;
 

@@ -11,6 +11,7 @@ import { pacedPipe } from '../transport/link-model.js';
 import type { LinkDelay } from '../transport/memory.js';
 import { SerialOpener, SerialPipe, openSerialPort } from '../transport/serial.js';
 import type { BulkPipe, PipeOpener } from '../transport/transport.js';
+import { DEVICE_RECEIVE_BUFFER_BYTES } from './memory-bus.js';
 import type { SimPort } from './sim-port.js';
 import { startSocatPair, type SocatPair } from './socat.js';
 
@@ -70,7 +71,10 @@ export class PtyPort implements SimPort {
     this.socat = socat;
     try {
       const port = await openSerialPort(this.devicePath, 115200, this.startTimeoutMs);
-      const serial = new SerialPipe(port, `${this.description} (device side)`);
+      // A module buffers a few payloads, not megabytes: past that the host's writes wait.
+      const serial = new SerialPipe(port, `${this.description} (device side)`, {
+        highWaterBytes: DEVICE_RECEIVE_BUFFER_BYTES,
+      });
       this.device = this.link ? pacedPipe(serial, this.link) : serial;
       return this.device;
     } catch (e) {

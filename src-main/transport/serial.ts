@@ -29,10 +29,15 @@ export class SerialPipe implements BulkPipe {
   private readonly pendingWrites = new Set<(e: RescueError) => void>();
   private closedByUs = false;
 
+  /** Received bytes held before the port is paused (the OS then holds the sender back). */
+  private readonly highWater: number;
+
   constructor(
     private readonly port: SerialPort,
     readonly name: string = port.path,
+    opts: { highWaterBytes?: number } = {},
   ) {
+    this.highWater = opts.highWaterBytes ?? QUEUE_HIGH_WATER;
     port.on('data', this.onData);
     port.on('close', this.onClose);
     port.on('error', this.onError);
@@ -163,7 +168,7 @@ export class SerialPipe implements BulkPipe {
   private enqueue(chunk: Buffer): void {
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
-    if (!this.paused && this.queuedBytes >= QUEUE_HIGH_WATER) {
+    if (!this.paused && this.queuedBytes >= this.highWater) {
       this.paused = true;
       this.port.pause();
     }
@@ -192,7 +197,7 @@ export class SerialPipe implements BulkPipe {
       out = buf;
     }
     this.queuedBytes -= out.length;
-    if (this.paused && this.queuedBytes < QUEUE_HIGH_WATER / 2 && !this.closed) {
+    if (this.paused && this.queuedBytes < this.highWater / 2 && !this.closed) {
       this.paused = false;
       this.port.resume();
     }
