@@ -1,6 +1,6 @@
 // Hands-free recovery: the person allows the flash to cut the modem's power. The virtual modem
-// stops taking data half-way through the flash (a hung programmer, as the user's "send
-// NON-HLOS.ubi" hang); the run climbs its ladder, switches the demo modem's USB port off and on
+// stops taking data in the middle of NON-HLOS.ubi (2 MiB into the demo package's raw data: a
+// hung programmer, as in the user's "send NON-HLOS.ubi" hang); the run climbs its ladder, switches the demo modem's USB port off and on
 // by itself, waits for download mode and the greeting, resumes after what was verified, and
 // reaches 100 % with no error card: every rung shown on screen.
 
@@ -28,7 +28,7 @@ test('a stall mid-flash with consent: the run power-cycles the modem by itself a
   await page.goto(server.url);
   await expectStep(page, 'connect');
   await demoOn(page);
-  await apiCall(server.url, 'setDemoMode', { on: true, faults: ['stall@3M'] });
+  await apiCall(server.url, 'setDemoMode', { on: true, faults: ['stall@2M'] });
   await expect(devices(page).first()).toHaveAttribute('data-mode', 'normal');
 
   await goNext(page, 'prepare');
@@ -52,7 +52,12 @@ test('a stall mid-flash with consent: the run power-cycles the modem by itself a
   await expect(page.getByTestId('flash-speed')).toHaveText('stalled', { timeout: FLASH_TIMEOUT_MS });
   await shot('flash-stalled');
   const cycles = page.getByTestId('flash-power-cycles');
-  await expect(cycles).toContainText(/USB port off and on \(power cycle 1 of 2\)/, { timeout: 120_000 });
+  await expect(cycles).toContainText(
+    /stopped while writing NON-HLOS\.ubi.*USB port off and on \(power cycle 1 of 2\)/,
+    {
+      timeout: 120_000,
+    },
+  );
   await expect(cycles).toContainText(/The power is back/, { timeout: 60_000 });
   await shot('flash-power-cycled');
   await expect(page.getByTestId('flash-progress')).toHaveAttribute('aria-valuenow', '100', { timeout: 120_000 });

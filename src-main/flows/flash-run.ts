@@ -31,6 +31,10 @@ import { HashingSource, hashPadded, verifyOnDevice, type VerifyMethod } from './
 
 const CHIP_SERIAL = /chip serial num:\s*(\d+)/i;
 
+function describeOperation(op: PlanStep['operation']): string {
+  return op === 'program' ? 'writing' : op === 'erase' ? 'erasing' : op === 'patch' ? 'patching' : 'restarting';
+}
+
 /** Bytes actually sent for a program step: the file rounded up to whole sectors. */
 export function paddedBytes(step: PlanStep): number {
   return Math.ceil(step.bytes / step.sector_size) * step.sector_size;
@@ -155,6 +159,8 @@ export class FlashRun {
   private recoveriesBefore = 0;
   /** Whether the run has erased or written anything on the modem yet. */
   private touched = false;
+  /** What the run was doing when the failure that led to a power cycle began ("writing NON-HLOS.ubi"). */
+  private failedDuring: string | undefined;
 
   constructor(
     private readonly pkg: FirmwarePackage,
@@ -497,6 +503,8 @@ export class FlashRun {
 
   /** recover(); when it says only a power cut can help and a consented switch is here, use it. */
   private async recoverOrPowerCycle(e: unknown): Promise<void> {
+    const step = this.steps?.[this.pos];
+    if (step && !this.connecting) this.failedDuring = `${describeOperation(step.operation)} ${step.label}`;
     try {
       await this.recover(e);
     } catch (failure) {
@@ -519,10 +527,12 @@ export class FlashRun {
     const resumeText = this.touched
       ? 'then the flash resumes after the partitions already written and verified'
       : 'nothing has been written yet';
+    const during = this.failedDuring ? `The modem stopped while ${this.failedDuring}. ` : '';
     this.recovery(
       'power-cycle',
-      `Automatic recovery did not help: ${failure.why}. ${sw.description} (power cycle ${this.powerCycles} of ${max}); ${resumeText}.`,
+      `${during}Automatic recovery did not help: ${failure.why}. ${sw.description} (power cycle ${this.powerCycles} of ${max}); ${resumeText}.`,
     );
+    this.failedDuring = undefined;
     await this.link?.pipe.close().catch(() => {});
     this.link = undefined;
     this.session = undefined;

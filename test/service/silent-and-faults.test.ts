@@ -151,7 +151,7 @@ describe('faults, cancel and busy', () => {
     const rec = ev.filter((e): e is Extract<EngineEvent, { type: 'recovery' }> => e.type === 'recovery');
     const cut = rec.findIndex((e) => e.action === 'power-cycle');
     expect(rec[cut]?.message).toMatch(
-      /^Automatic recovery did not help: .*\. Switching the demo modem's USB port off and on \(power cycle 1 of 2\); then the flash resumes/,
+      /^The modem stopped while writing \S+\. Automatic recovery did not help: .*\. Switching the demo modem's USB port off and on \(power cycle 1 of 2\); then the flash resumes/,
     );
     expect(rec[cut + 1]?.message).toMatch(/The power is back/);
     // After the power is back the run connects and resumes: no ladder again.
