@@ -23,6 +23,7 @@ import { RescueError } from '../../shared/errors.js';
 import { DeviceCommand, DeviceXmlError, deviceDocument, HostStreamFramer, readHostDocument } from './device-xml.js';
 import type { BulkPipe, IoOptions } from '../transport/transport.js';
 import { cancelledError, sleep } from '../util/deadline.js';
+import type { DevicePace } from './device-pace.js';
 import type { Fault, FaultPlan } from './faults.js';
 import type { ModelSpec } from './models.js';
 import type { Nand } from './nand.js';
@@ -51,6 +52,8 @@ export interface FirehoseNandOptions {
   profile?: ProgrammerProfile;
   /** Bytes the PBL left to send (its DONE_RESP): they go out in the programmer's first write. */
   firstWritePrefix?: Uint8Array;
+  /** A real module's pace (device-pace.ts): commands, NAND work and startup take their time. */
+  pace?: DevicePace | undefined;
   onLog?(m: string): void;
   onEvent?(e: SimEvent): void;
 }
@@ -100,6 +103,8 @@ class ProgrammerSession {
   private programs = 0;
   private rawBytes = 0;
   private staging: Uint8Array | undefined;
+  /** Whether the NAND was opened in this session (the first NAND command pays for it, with a pace). */
+  private nandOpen = false;
   /** Free staging buffers for program data. */
   private readonly pool: Uint8Array[] = [];
   private readonly commandIo: IoOptions;
@@ -131,7 +136,9 @@ class ProgrammerSession {
   /** The startup burst: after the profile's delay, one write per line, or all in one write with the PBL's DONE_RESP. */
   private async startupLogs(): Promise<void> {
     const p = this.profile;
-    if (p.startupDelayMs > 0) await sleep(p.startupDelayMs, this.opts.signal);
+    // A paced module takes its own start-up time, which covers the profile's delay.
+    if (this.opts.pace) await this.opts.pace.startup(this.opts.signal);
+    else if (p.startupDelayMs > 0) await sleep(p.startupDelayMs, this.opts.signal);
     const lines = p.startupLines(this.opts.model, p.functions);
     const prefix = this.opts.firstWritePrefix;
     if (!prefix && !p.burstWithDoneResp) {
@@ -179,6 +186,7 @@ class ProgrammerSession {
     }
     const tag = cmd.tag;
     this.commands++;
+    await this.opts.pace?.command(this.opts.signal);
     this.opts.onEvent?.({ type: 'command', tag, attrs: { ...cmd.raw } });
     const fault = await this.commandFault(tag);
     if (fault === 'crashed') return { kind: 'disconnect' };
@@ -372,6 +380,8 @@ class ProgrammerSession {
     const pl = faults.armed('power-loss');
     const loss = sblLoss ?? (pl ? { fault: pl, atBytes: pl.atBytes } : undefined);
     let needZlp = faults.armed('need-zlp');
+    const pace = this.opts.pace;
+    if (pace) await this.openNand();
     const mps = this.pipe.maxPacketSize;
     const maxRead = Math.max(STAGING_BYTES, this.toTarget);
     const io = { timeoutMs: IDLE_READ_MS, signal: this.opts.signal, what: 'raw data from the host' };
@@ -402,6 +412,7 @@ class ProgrammerSession {
         const wait = sink(chunk);
         if (wait) await wait;
         got += chunk.length;
+        if (pace) await pace.program(chunk.length, this.opts.signal);
         if (needZlp && chunk.length % mps === 0) {
           const next = await this.readTransfer(Math.min(Math.max(total - got, 1), maxRead), io);
           if (next.length > 0) {
@@ -423,6 +434,7 @@ class ProgrammerSession {
     const a = await this.address('read', cmd, false);
     if (!a) return;
     await this.respond('read', true, {}, true);
+    await this.openNand();
     const ps = this.nand.pageSize;
     const piecePages = Math.max(1, Math.floor(STAGING_BYTES / ps));
     const chunk = Math.max(ps, Math.floor(this.supported / ps) * ps);
@@ -430,6 +442,7 @@ class ProgrammerSession {
       const n = Math.min(piecePages, a.count - p);
       // A fresh buffer per piece: written buffers are handed over to the link, not reused.
       const data = this.nand.readLogicalInto(a.start + p, new Uint8Array(n * ps));
+      await this.opts.pace?.read(data.length, this.opts.signal);
       for (let off = 0; off < data.length; off += chunk)
         await this.write(data.subarray(off, Math.min(off + chunk, data.length)));
     }
@@ -446,6 +459,8 @@ class ProgrammerSession {
       );
       return this.respond('erase', false);
     }
+    await this.openNand();
+    await this.opts.pace?.erase(a.count / ppb, this.opts.signal);
     try {
       for (const run of this.nand.mapLogical(a.start, a.count))
         this.nand.erase(run.page / ppb, run.pages / ppb, a.label);
@@ -487,6 +502,10 @@ class ProgrammerSession {
       await this.log(`ERROR: patch: ${problem}`);
       return this.respond('patch', false);
     }
+    await this.openNand();
+    await this.opts.pace?.read(n.blockBytes, this.opts.signal);
+    await this.opts.pace?.erase(1, this.opts.signal);
+    await this.opts.pace?.program(n.blockBytes, this.opts.signal);
     try {
       // Read-modify-write of the whole block, as a NAND driver must: erase, then program back.
       const phys = n.physicalBlock(block);
@@ -510,9 +529,11 @@ class ProgrammerSession {
     const piecePages = Math.max(1, Math.floor(STAGING_BYTES / ps));
     const buf = this.stagingBuffer();
     const h = createHash('sha256');
+    await this.openNand();
     for (let p = 0; p < a.count; p += piecePages) {
       const n = Math.min(piecePages, a.count - p);
       h.update(this.nand.readLogicalInto(a.start + p, buf.subarray(0, n * ps)));
+      await this.opts.pace?.digest(n * ps, this.opts.signal);
     }
     await this.log(`Digest ${h.digest('hex')}`);
     await this.respond('getsha256digest', true);
@@ -549,6 +570,13 @@ class ProgrammerSession {
   }
 
   // --- I/O ------------------------------------------------------------------------------
+
+  /** With a pace, the session's first NAND command opens the NAND (reads its bad block table). */
+  private async openNand(): Promise<void> {
+    if (this.nandOpen || !this.opts.pace) return;
+    this.nandOpen = true;
+    await this.opts.pace.openNand(this.opts.signal);
+  }
 
   private stagingBuffer(): Uint8Array {
     this.staging ??= new Uint8Array(STAGING_BYTES);
