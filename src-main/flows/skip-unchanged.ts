@@ -1,7 +1,8 @@
 // Do not write what is already there. Before the first erase, each partition's whole range on the
 // modem is compared (the programmer's getsha256digest) with what a fresh erase and program would
 // leave in it: the image, zero-padded to whole pages, then erased pages (0xFF) to the partition's
-// end. A match means erasing and writing it again would change nothing, so both are skipped and
+// end. The range is asked in three consecutive digests (the first sectors, the image's sectors,
+// the erased rest) so a changed partition costs the programmer only its first sectors. A match means erasing and writing it again would change nothing, so both are skipped and
 // the partition is recorded in the resume journal as verified by digest. Because the digest
 // covers the erased tail too, stale data past a shorter image (an older, longer UBI image, which
 // UBI would scan) never matches and is erased as usual.
@@ -13,17 +14,26 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import type { EventSink } from '../../shared/events.js';
-import type { FirehoseSession } from '../host/firehose-host.js';
+import type { FirehoseAddress, FirehoseSession } from '../host/firehose-host.js';
 import { openImageSource } from '../package/image-source.js';
 import type { PlanStep } from '../package/plan.js';
 import { throwIfAborted } from '../util/deadline.js';
 import { isBootStep, type ResumeJournal } from './resume-journal.js';
 
+/** First bytes of a partition compared before anything else: a changed image differs there at once. */
+export const PROBE_BYTES = 256 * 1024;
+
 export interface ExpectedDigests {
+  /** Sectors of the probe (the image's first sectors, at most PROBE_BYTES). */
+  probeSectors: number;
+  /** SHA-256 of those sectors as a fresh program leaves them. */
+  probe: string;
+  /** Sectors the image takes, padded to whole sectors. */
+  imageSectors: number;
   /** SHA-256 of the image padded with zeros to whole sectors (what a program sends; the journal's). */
   padded: string;
-  /** SHA-256 of the whole partition after a fresh erase and program. */
-  partition: string;
+  /** SHA-256 of the erased rest of the partition (0xFF), when there is a rest. */
+  tail: string | undefined;
 }
 
 const READ_BYTES = 1024 * 1024;
@@ -36,11 +46,13 @@ function feed(h: Hash, pattern: Uint8Array, bytes: number): void {
     h.update(pattern.subarray(0, Math.min(left, pattern.length)));
 }
 
-/** Both digests of a program step, streaming the image once (never the whole image in memory). */
-export async function expectedDigests(
-  step: PlanStep,
-  opts: { numDiskBlocks?: number | undefined; signal?: AbortSignal | undefined } = {},
-): Promise<ExpectedDigests> {
+interface DigestOptions {
+  numDiskBlocks?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** SHA-256 of the image's first `bytes` bytes, zero-padded, as a program would send them. */
+async function hashImage(step: PlanStep, bytes: number, opts: DigestOptions): Promise<string> {
   const image = await openImageSource(
     step.path!,
     step.file_patches ?? [],
@@ -48,18 +60,83 @@ export async function expectedDigests(
   );
   try {
     const h = createHash('sha256');
-    for (let off = 0; off < image.size; off += READ_BYTES) {
+    const fromFile = Math.min(bytes, image.size);
+    for (let off = 0; off < fromFile; off += READ_BYTES) {
       throwIfAborted(opts.signal);
-      h.update(await image.read(off, Math.min(READ_BYTES, image.size - off)));
+      h.update(await image.read(off, Math.min(READ_BYTES, fromFile - off)));
     }
-    const paddedBytes = Math.ceil(image.size / step.sector_size) * step.sector_size;
-    feed(h, ZEROS, paddedBytes - image.size);
-    const padded = h.copy().digest('hex');
-    feed(h, ERASED, step.num_sectors * step.sector_size - paddedBytes);
-    return { padded, partition: h.digest('hex') };
+    feed(h, ZEROS, bytes - fromFile);
+    return h.digest('hex');
   } finally {
     await image.close();
   }
+}
+
+const imageSectorsOf = (step: PlanStep): number => Math.ceil(step.bytes / step.sector_size);
+const probeSectorsOf = (step: PlanStep): number =>
+  Math.min(imageSectorsOf(step), Math.max(1, Math.floor(PROBE_BYTES / step.sector_size)));
+
+/** Every digest of a program step, streaming the image (never the whole image in memory). */
+export async function expectedDigests(step: PlanStep, opts: DigestOptions = {}): Promise<ExpectedDigests> {
+  const imageSectors = imageSectorsOf(step);
+  const probeSectors = probeSectorsOf(step);
+  const tailBytes = (step.num_sectors - imageSectors) * step.sector_size;
+  return {
+    probeSectors,
+    probe: await hashImage(step, probeSectors * step.sector_size, opts),
+    imageSectors,
+    padded: await hashImage(step, imageSectors * step.sector_size, opts),
+    tail: tailBytes > 0 ? erasedDigest(tailBytes) : undefined,
+  };
+}
+
+/** SHA-256 of `bytes` erased bytes (0xFF). */
+export function erasedDigest(bytes: number): string {
+  const h = createHash('sha256');
+  feed(h, ERASED, bytes);
+  return h.digest('hex');
+}
+
+/**
+ * Whether the partition on the modem is what a fresh erase and program of `step` would leave:
+ * its first sectors (a changed image fails here, cheaply), then the image's sectors (hashed on
+ * the host while the programmer hashes them), then the erased rest. Undefined when the
+ * programmer gives no digest. Returns the padded image's digest on a match.
+ */
+export async function holdsImage(
+  session: FirehoseSession,
+  step: PlanStep,
+  opts: DigestOptions = {},
+): Promise<{ same: boolean; padded?: string } | undefined> {
+  const at = (startSector: number, numSectors: number): FirehoseAddress => ({
+    sectorSize: step.sector_size,
+    pagesPerBlock: step.pages_per_block,
+    physicalPartition: step.physical_partition,
+    startSector,
+    numSectors,
+    label: step.label,
+  });
+  const imageSectors = imageSectorsOf(step);
+  const probeSectors = probeSectorsOf(step);
+  const [probe, wantProbe] = await Promise.all([
+    session.sha256Digest(at(step.start_sector, probeSectors)),
+    hashImage(step, probeSectors * step.sector_size, opts),
+  ]);
+  if (probe === undefined) return undefined;
+  if (probe.toLowerCase() !== wantProbe) return { same: false };
+  const [image, padded] = await Promise.all([
+    session.sha256Digest(at(step.start_sector, imageSectors)),
+    hashImage(step, imageSectors * step.sector_size, opts),
+  ]);
+  if (image === undefined) return undefined;
+  if (image.toLowerCase() !== padded) return { same: false };
+  const tailSectors = step.num_sectors - imageSectors;
+  if (tailSectors > 0) {
+    const tail = await session.sha256Digest(at(step.start_sector + imageSectors, tailSectors));
+    if (tail === undefined) return undefined;
+    if (tail.toLowerCase() !== erasedDigest(tailSectors * step.sector_size)) return { same: false };
+  }
+  return { same: true, padded };
 }
 
 const overlaps = (a: PlanStep, b: PlanStep): boolean =>
@@ -68,7 +145,10 @@ const overlaps = (a: PlanStep, b: PlanStep): boolean =>
   b.start_sector < a.start_sector + a.num_sectors;
 
 /** Program steps whose partition may be skipped if it already holds the image. */
-export function skipCandidates(plan: readonly PlanStep[], journal: ResumeJournal): PlanStep[] {
+export function skipCandidates(
+  plan: readonly PlanStep[],
+  journal: Pick<ResumeJournal, 'verifiedFor'> = { verifiedFor: () => undefined },
+): PlanStep[] {
   return plan.filter(
     (st) =>
       st.operation === 'program' &&
@@ -113,6 +193,18 @@ export function skippable(
   return keep;
 }
 
+/** What the plan shown to a user says about skipping, before the modem is asked. */
+export function skipPolicyText(plan: readonly PlanStep[]): string {
+  const candidates = skipCandidates(plan);
+  const can = skippable(plan, new Set(candidates.map((c) => c.index)), () => false);
+  const labels = [...new Set(plan.filter((st) => can.has(st.index)).map((st) => st.label))];
+  const always = [
+    ...new Set(plan.filter((st) => st.operation === 'program' && !can.has(st.index)).map((st) => st.label)),
+  ];
+  if (labels.length === 0) return 'Every partition is erased and written (none can be compared with the modem first).';
+  return `Skipped when the modem already holds them (SHA-256 digest of the whole partition, asked before erasing): ${labels.join(', ')}. Always erased and written: ${always.join(', ')}${always.some((l) => plan.some((st) => st.label === l && isBootStep(st))) ? ' (SBL: erased first, written last)' : ''}.`;
+}
+
 export interface SkipUnchangedOptions {
   plan: readonly PlanStep[];
   journal: ResumeJournal;
@@ -132,25 +224,17 @@ export async function skipUnchanged(session: FirehoseSession, opts: SkipUnchange
   const candidates = skipCandidates(plan, journal);
   if (candidates.length === 0 || !session.functions.has('getsha256digest')) return new Set();
   emit({ type: 'phase', phase: 'verify', message: 'Comparing the partitions on the modem with the package' });
-  const found = new Map<number, ExpectedDigests>();
+  const found = new Map<number, string>();
   for (const st of candidates) {
-    const want = await expectedDigests(st, opts);
-    const have = await session.sha256Digest({
-      sectorSize: st.sector_size,
-      pagesPerBlock: st.pages_per_block,
-      physicalPartition: st.physical_partition,
-      startSector: st.start_sector,
-      numSectors: st.num_sectors,
-      label: st.label,
-    });
-    if (have === undefined) return new Set(); // the programmer refused: write everything
-    if (have.toLowerCase() === want.partition) found.set(st.index, want);
+    const held = await holdsImage(session, st, opts);
+    if (held === undefined) return new Set(); // the programmer refused: write everything
+    if (held.same) found.set(st.index, held.padded!);
   }
   const skip = skippable(plan, new Set(found.keys()), (st) => journal.verifiedFor(st) !== undefined);
   for (const st of candidates) {
     const want = found.get(st.index);
     if (want && skip.has(st.index)) {
-      await journal.record(st, want.padded, 'digest');
+      await journal.record(st, want, 'digest');
       log(
         `${st.label} already holds this image (SHA-256 digest of the whole partition matches): not erased or written.`,
       );
