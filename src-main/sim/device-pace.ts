@@ -126,6 +126,12 @@ export class DevicePace {
     return { ...this.counters, seconds: { ...this.counters.seconds } };
   }
 
+  /** Device work finished by now: what was charged, less what the device is still busy with. */
+  doneSeconds(): number {
+    const busy = this.freeAtMs === undefined ? 0 : Math.max(0, this.freeAtMs - this.clock.now()) / 1000;
+    return this.counters.totalSeconds - busy;
+  }
+
   program(bytes: number, signal?: AbortSignal): Promise<void> {
     this.counters.programBytes += bytes;
     return this.spend('program', bytes / this.figures.programBytesPerSecond, signal);

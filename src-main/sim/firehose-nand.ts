@@ -409,10 +409,9 @@ class ProgrammerSession {
           this.fire(loss.fault, `power lost after ${loss.atBytes} bytes of raw data`);
           return new Disconnect(true);
         }
-        const wait = sink(chunk);
-        if (wait) await wait;
+        // With a pace, the chip's program time runs while the simulator stores the data.
+        await alongside(pace?.program(chunk.length, this.opts.signal), () => sink(chunk));
         got += chunk.length;
-        if (pace) await pace.program(chunk.length, this.opts.signal);
         if (needZlp && chunk.length % mps === 0) {
           const next = await this.readTransfer(Math.min(Math.max(total - got, 1), maxRead), io);
           if (next.length > 0) {
@@ -441,8 +440,9 @@ class ProgrammerSession {
     for (let p = 0; p < a.count; p += piecePages) {
       const n = Math.min(piecePages, a.count - p);
       // A fresh buffer per piece: written buffers are handed over to the link, not reused.
-      const data = this.nand.readLogicalInto(a.start + p, new Uint8Array(n * ps));
-      await this.opts.pace?.read(data.length, this.opts.signal);
+      const data = await alongside(this.opts.pace?.read(n * ps, this.opts.signal), () =>
+        this.nand.readLogicalInto(a.start + p, new Uint8Array(n * ps)),
+      );
       for (let off = 0; off < data.length; off += chunk)
         await this.write(data.subarray(off, Math.min(off + chunk, data.length)));
     }
@@ -532,8 +532,9 @@ class ProgrammerSession {
     await this.openNand();
     for (let p = 0; p < a.count; p += piecePages) {
       const n = Math.min(piecePages, a.count - p);
-      h.update(this.nand.readLogicalInto(a.start + p, buf.subarray(0, n * ps)));
-      await this.opts.pace?.digest(n * ps, this.opts.signal);
+      await alongside(this.opts.pace?.digest(n * ps, this.opts.signal), () =>
+        h.update(this.nand.readLogicalInto(a.start + p, buf.subarray(0, n * ps))),
+      );
     }
     await this.log(`Digest ${h.digest('hex')}`);
     await this.respond('getsha256digest', true);
@@ -652,6 +653,22 @@ class ProgrammerSession {
     this.opts.onLog?.(`fault ${f.kind}: ${detail}`);
     this.opts.onEvent?.({ type: 'fault', fault: f, detail });
   }
+}
+
+/**
+ * Run the simulator's own work while the paced device time passes (the work is the chip's, so it
+ * must not add to it); the result once both are done. A failure of the work wins.
+ */
+async function alongside<T>(paid: Promise<void> | undefined, work: () => T | Promise<T>): Promise<T> {
+  let out: T;
+  try {
+    out = await work();
+  } catch (e) {
+    await paid?.catch(() => undefined);
+    throw e;
+  }
+  await paid;
+  return out;
 }
 
 /** A DISK patch value: a decimal/hex literal (optionally ending in '.') or NUM_DISK_BLOCKS+-N. */
