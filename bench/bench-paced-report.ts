@@ -1,6 +1,7 @@
 // Section 5 of `npm run bench`: the paced figures (bench-paced.ts) printed with their targets.
 
 import { rm } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REAL_PACE, type DevicePaceStats } from '../src-main/sim/device-pace.js';
 import { pacedRescue } from './bench-paced.js';
@@ -37,6 +38,12 @@ export async function printPaced(dir: string): Promise<void> {
   const p = REAL_PACE;
   console.log(
     `\n5. A real module's pace (program ${(p.programBytesPerSecond / MB).toFixed(1)} MB/s, erase ${p.eraseMsPerBlock} ms/block, digest ${(p.digestBytesPerSecond / MB).toFixed(0)} MB/s, ${p.commandMs} ms/command, start-up ${p.startupMs / 1000} s, re-enumeration ${p.reEnumerateMs / 1000} s: src-main/sim/PACE.md) over a USB 2.0 link, ${PACED_PACKAGE_MIB} MiB EC25 package:`,
+  );
+  // The device model sleeps on timers: other processes starving this one of CPU leave the device
+  // idle and show up as host time. Say how busy the machine was.
+  const load = loadavg()[0]!.toFixed(1);
+  console.log(
+    `   (load average ${load} on ${availableParallelism()} CPUs at the start: a loaded machine adds to the host column)`,
   );
   const work = join(dir, 'paced');
   try {
