@@ -42,6 +42,8 @@ import { buildState, detectBounded, Poller, sameDevices } from './device-state.j
 import type { NativeOpeners } from '../transport/auto-edl.js';
 import { demoOpeners, realOpeners, type ModuleOpeners } from './module-openers.js';
 import { waitForNormal, type FinishTarget } from './finish-run.js';
+import { heldOpener } from '../transport/held-opener.js';
+import type { BulkPipe } from '../transport/transport.js';
 import { demoPackage } from './demo-package.js';
 import { checkModuleOverride, inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
 import { platformChecks, runFix } from './platform-checks.js';
@@ -109,6 +111,12 @@ export class RescueService {
   /** The module's firmware as last read (backup manifest, AT+QGMR), for package checks. */
   private knownFirmware: string | undefined;
   private refreshing: Promise<DeviceState> | undefined;
+  /**
+   * The EDL pipe the last switch to EDL opened, kept for the flash: reopening it would lose the
+   * module's Sahara HELLO on a serial port (and in the demo), and the flash would sit out the HELLO
+   * timeout before answering it blindly.
+   */
+  private heldEdl: BulkPipe | undefined;
   private disposed = false;
   private readonly handlers: Handlers;
 
@@ -168,6 +176,9 @@ export class RescueService {
     this.busy?.abort.abort(new RescueError('CANCELLED', 'The engine is shutting down.'));
     await this.poller.stop();
     await this.refreshing?.catch(() => undefined);
+    await this.takeHeldEdl()
+      ?.close()
+      .catch(() => undefined);
     await this.demo?.stop();
     this.demo = undefined;
     this.listeners.clear();
@@ -197,6 +208,11 @@ export class RescueService {
     const run = (async (): Promise<DeviceState> => {
       const detected = await detectBounded(this.enumerator);
       const state = buildState(detected, this.demo !== undefined, this.demo?.presence(), this.now());
+      // The module left download mode: a pipe held for the flash belongs to a device that is gone.
+      if (this.heldEdl && !state.devices.some((d) => d.mode === 'edl'))
+        void this.takeHeldEdl()
+          ?.close()
+          .catch(() => undefined);
       if (!sameDevices(this.last, state)) {
         this.history.push(state);
         if (this.history.length > MAX_HISTORY) this.history.shift();
@@ -403,10 +419,21 @@ export class RescueService {
       onEvent: this.engineEvent,
       waitMs: this.opts.waits?.edlMs ?? 30_000,
       ...(d.demo ? { pollMs: 200 } : { enumerator: this.enumerator }),
+      keepOpen: true,
     });
-    // enterEdl closed the EDL pipe it opened: the flash opens it again.
+    // The EDL pipe stays open for the flash (heldEdl); a pipe held from an earlier switch goes.
+    await this.takeHeldEdl()
+      ?.close()
+      .catch(() => undefined);
+    this.heldEdl = r.pipe;
     void this.refreshSoon().catch(() => undefined);
     return { edlDevice: d.demo ? `${r.edlPipeName} (demo)` : r.edlPipeName };
+  }
+
+  private takeHeldEdl(): BulkPipe | undefined {
+    const p = this.heldEdl;
+    this.heldEdl = undefined;
+    return p;
   }
 
   private moduleFacts(): ModuleFacts {
@@ -440,10 +467,11 @@ export class RescueService {
       await mkdir(journalDir, { recursive: true });
       // A real modem: autosuspend off and ModemManager away for the run (given back after).
       guards = this.demo ? undefined : await holdForFlash(this.probe, this.engineEvent);
+      const held = this.takeHeldEdl();
       const r = await flashPackage({
         ...this.opts.flash,
         package: pkg,
-        opener: this.openers().edl(),
+        opener: held ? heldOpener(held, this.openers().edl()) : this.openers().edl(),
         signal,
         onEvent: this.engineEvent,
         verify: p.verify !== false,
