@@ -26,7 +26,8 @@ const HOST_WAITS: Record<string, string> = {
   'QCN backup': 'none (DIAG answers are not paced: the model has no public DIAG timing)',
   'switch to EDL': 'drain of unsolicited DIAG data: 20 ms quiet (was 200 ms)',
   'package check': 'none (md5.txt is hashed while reading)',
-  upload: 'none (the EDL pipe of the switch is handed to the flash; reopening it cost the 2 s HELLO timeout)',
+  upload:
+    'none (the EDL pipe of the switch is handed to the flash, as the wizard does; reopening it cost the 2 s HELLO timeout)',
   'start-up': '10 ms grace after "End of supported functions"',
   flash: 'none',
   verify: 'none',
