@@ -2,12 +2,12 @@
 // enumerated; the user's module enumerated silent after the first suspend and greeted only after
 // the second. This listens (bounded) on the EDL link for what a working module sends by itself:
 // the boot ROM's Sahara HELLO, or the XML of a Firehose programmer still running. It sends
-// nothing: the HELLO it reads is answered later by the flash's late HELLO response, as edl does
-// for a HELLO another program consumed (sahara-host.ts speculativeHello).
+// nothing, and hands what it read to whoever talks to the module next (the flash answers that
+// HELLO), so listening costs the flash nothing.
 
 import { RescueError } from '../../shared/errors.js';
 import { decodePacket, HEADER_LENGTH, SaharaPacketError } from '../protocol/sahara.js';
-import type { PipeOpener } from '../transport/transport.js';
+import type { BulkPipe } from '../transport/transport.js';
 import { formatMs } from '../util/deadline.js';
 
 export type Greeting =
@@ -30,40 +30,42 @@ export function classifyGreeting(bytes: Uint8Array): Greeting | undefined {
   }
 }
 
-/** Open the EDL link, listen up to listenMs for a greeting, close. Never writes. */
-export async function listenForGreeting(
-  opener: PipeOpener,
-  opts: { openMs: number; listenMs: number; signal?: AbortSignal | undefined },
-): Promise<Greeting> {
-  const pipe = await opener.open({ timeoutMs: opts.openMs, signal: opts.signal, what: 'the module in EDL' });
-  try {
-    let got = new Uint8Array(0);
-    const end = Date.now() + opts.listenMs;
-    for (;;) {
-      const left = end - Date.now();
-      if (left <= 0) break;
-      let chunk: Uint8Array;
-      try {
-        chunk = await pipe.read(4096, { timeoutMs: left, signal: opts.signal, what: 'the greeting' });
-      } catch (e) {
-        if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') break;
-        throw e;
-      }
-      const all = new Uint8Array(got.length + chunk.length);
-      all.set(got);
-      all.set(chunk, got.length);
-      got = all.subarray(0, 4096);
-      const g = classifyGreeting(got);
-      if (g) return g;
+/**
+ * Listen on an open EDL link up to listenMs for a greeting. Never writes; returns what was heard
+ * and the bytes read, which belong to whoever talks to the module next (a HELLO to answer).
+ */
+export async function listenOnPipe(
+  pipe: BulkPipe,
+  opts: { listenMs: number; signal?: AbortSignal | undefined },
+): Promise<{ greeting: Greeting; bytes: Uint8Array }> {
+  let got = new Uint8Array(0);
+  const end = Date.now() + opts.listenMs;
+  for (;;) {
+    const left = end - Date.now();
+    if (left <= 0) break;
+    let chunk: Uint8Array;
+    try {
+      chunk = await pipe.read(4096, { timeoutMs: left, signal: opts.signal, what: 'the greeting' });
+    } catch (e) {
+      if (e instanceof RescueError && e.code === 'DEVICE_TIMEOUT') break;
+      throw e;
     }
-    return {
+    const all = new Uint8Array(got.length + chunk.length);
+    all.set(got);
+    all.set(chunk, got.length);
+    got = all;
+    const g = classifyGreeting(got.subarray(0, 4096));
+    if (g) return { greeting: g, bytes: got };
+    if (got.length >= 4096) break;
+  }
+  return {
+    greeting: {
       answered: false,
       why:
         got.length > 0
           ? `it sent ${got.length} bytes that are not a greeting within ${formatMs(opts.listenMs)}`
           : `it sent nothing within ${formatMs(opts.listenMs)}`,
-    };
-  } finally {
-    await pipe.close().catch(() => undefined);
-  }
+    },
+    bytes: got,
+  };
 }

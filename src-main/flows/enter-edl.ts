@@ -13,6 +13,9 @@ import { cancelledError, formatMs, sleep, throwIfAborted } from '../util/deadlin
 
 /** The DIAG payload that reboots a Quectel/Qualcomm module into EDL. Framed: 4B 65 01 00 54 0F 7E. */
 export const EDL_SWITCH_PAYLOAD = Uint8Array.of(0x4b, 0x65, 0x01, 0x00);
+/** The echo as it travels: a stale partial frame before it cannot hide it from a byte search. */
+const ECHO_BYTES = Buffer.from([0x4b, 0x65, 0x01, 0x00, 0x54, 0x0f, 0x7e]);
+const DRAIN_QUIET_MS = 20;
 const DIAG_ERROR_CODES: Record<number, string> = {
   0x13: 'bad command',
   0x14: 'bad parameters',
@@ -35,7 +38,11 @@ export interface EnterEdlOptions {
   echoTimeoutMs?: number;
   /** How long to wait for the DM port to open (default 5 s). */
   dmOpenTimeoutMs?: number;
-  /** Draining stops after this long without data (default 200 ms) or after drainMaxMs/drainMaxBytes. */
+  /**
+   * Draining stops after this long without data (default 20 ms: what the port already holds) or
+   * after drainMaxMs/drainMaxBytes. The echo is found among other frames and after stale bytes
+   * anyway (awaitEcho), so the drain need not sit out a long quiet period on every switch.
+   */
   drainQuietMs?: number;
   drainMaxMs?: number;
   drainMaxBytes?: number;
@@ -146,7 +153,7 @@ export async function enterEdl(opts: EnterEdlOptions): Promise<EnterEdlResult> {
 
 /** Read and drop what the module sends unasked (logs), bounded in time and bytes. */
 async function drain(dm: BulkPipe, opts: EnterEdlOptions): Promise<number> {
-  const quietMs = opts.drainQuietMs ?? 200;
+  const quietMs = opts.drainQuietMs ?? DRAIN_QUIET_MS;
   const deadline = Date.now() + (opts.drainMaxMs ?? 2000);
   const maxBytes = opts.drainMaxBytes ?? 1024 * 1024;
   let total = 0;
@@ -174,6 +181,7 @@ async function awaitEcho(dm: BulkPipe, timeoutMs: number, signal?: AbortSignal):
   const decoder = new HdlcDecoder();
   const deadline = Date.now() + timeoutMs;
   let frames = 0;
+  let tail = Buffer.alloc(0);
   for (;;) {
     const left = deadline - Date.now();
     if (left <= 0) break;
@@ -185,6 +193,10 @@ async function awaitEcho(dm: BulkPipe, timeoutMs: number, signal?: AbortSignal):
       if (e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED') return false;
       throw e;
     }
+    // The raw echo, even glued to stale bytes of a frame that began before the port was opened.
+    const seen = Buffer.concat([tail, chunk]);
+    const rawEcho = seen.indexOf(ECHO_BYTES) >= 0;
+    tail = seen.subarray(Math.max(0, seen.length - ECHO_BYTES.length + 1));
     for (const f of decoder.push(chunk)) {
       frames++;
       if (!f.ok) continue;
@@ -202,6 +214,7 @@ async function awaitEcho(dm: BulkPipe, timeoutMs: number, signal?: AbortSignal):
         );
       }
     }
+    if (rawEcho) return true;
   }
   throw new RescueError(
     'EDL_SWITCH_FAILED',

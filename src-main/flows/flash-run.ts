@@ -28,6 +28,7 @@ import {
 import type { ResumeJournal } from './resume-journal.js';
 import { saharaUpload } from '../host/sahara-host.js';
 import { HashingSource, hashPadded, verifyOnDevice, type VerifyMethod } from './verify.js';
+import { skipUnchanged } from './skip-unchanged.js';
 
 const CHIP_SERIAL = /chip serial num:\s*(\d+)/i;
 
@@ -93,6 +94,11 @@ export interface FlashOptions {
    */
   applyFilePatches?: boolean;
   /**
+   * Compare each partition (except SBL) with the package by the programmer's digest first and
+   * skip erasing and writing those that already hold it (skip-unchanged.ts). Default true.
+   */
+  skipUnchanged?: boolean;
+  /**
    * Runs once per run, after the pre-erase checks and before the first erase, on the configured
    * session (again after a recovery until it succeeds): the firmware snapshot, the undo's module check.
    */
@@ -108,8 +114,11 @@ export interface BeforeEraseContext {
   resumed: boolean;
 }
 
-/** How a partition was checked: by the device's digest, a read-back, not at all, or in an earlier run (journal). */
-export type PartitionCheckMethod = VerifyMethod | 'not verified' | 'earlier run';
+/**
+ * How a partition was checked: by the device's digest, a read-back, not at all, in an earlier run
+ * (journal), or found to hold the image already before erasing, and so not written.
+ */
+export type PartitionCheckMethod = VerifyMethod | 'not verified' | 'earlier run' | 'unchanged (digest)';
 
 export interface FlashResult {
   seconds: number;
@@ -147,6 +156,8 @@ export class FlashRun {
   private pos = 0;
   private progress: ProgressTracker | undefined;
   private journalChecked = false;
+  /** Program steps found unchanged on the modem (not erased or written). */
+  private unchanged: Set<number> | undefined;
   // The outcome so far.
   private readonly checks = new Map<number, PartitionCheckMethod>();
   private readonly resumed: string[] = [];
@@ -314,6 +325,18 @@ export class FlashRun {
     const { pkg, journal } = this;
     if (!this.journalChecked && journal.verified.length > 0) await this.checkJournal(session);
     this.journalChecked = true;
+    const resumedSteps = pkg.plan.filter((st) => journal.canSkip(st, pkg.plan)).length;
+    if (!this.unchanged && this.opts.skipUnchanged !== false) {
+      const numDiskBlocks = this.checked?.numDiskBlocks;
+      this.unchanged = await skipUnchanged(session, {
+        plan: pkg.plan,
+        journal,
+        numDiskBlocks,
+        signal: this.signal,
+        emit: this.emit,
+      });
+      for (const i of this.unchanged) this.checks.set(i, 'unchanged (digest)');
+    }
     this.steps = pkg.plan.filter((st) => !journal.canSkip(st, pkg.plan));
     for (const st of pkg.plan) {
       if (st.operation === 'program' && journal.verifiedFor(st) && !this.checks.has(st.index)) {
@@ -324,7 +347,7 @@ export class FlashRun {
     this.pos = 0;
     const todo = this.steps.filter((st) => st.operation === 'program').reduce((n, st) => n + paddedBytes(st), 0);
     this.progress = new ProgressTracker(todo, this.emit);
-    const skipped = pkg.plan.length - this.steps.length;
+    const skipped = resumedSteps;
     if (skipped > 0)
       this.log(
         `Resuming: ${skipped} of ${pkg.plan.length} steps are already done and verified; SBL is written again, last.`,

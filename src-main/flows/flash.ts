@@ -22,11 +22,13 @@ export async function flashPackage(opts: FlashOptions): Promise<FlashResult> {
   const seconds = (): number => (performance.now() - started) / 1000;
   try {
     const result = await runFlash(opts, emit, started);
+    const unchanged = result.partitions.filter((p) => p.method === 'unchanged (digest)').length;
     const checks = result.partitions.map((p) => `${p.label}: ${p.method}`).join(', ');
     const extra = [
       result.recoveries > 0 ? `, ${result.recoveries} recoveries` : '',
       result.powerCycles > 0 ? `, ${result.powerCycles} power cycles` : '',
       result.resumed.length > 0 ? `, ${result.resumed.length} partitions kept from an earlier run` : '',
+      unchanged > 0 ? `, ${unchanged} partitions already held the image (not erased or written)` : '',
     ].join('');
     emit({
       type: 'result',

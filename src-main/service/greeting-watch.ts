@@ -5,12 +5,11 @@
 // while an operation holds the module, and anything about to open the EDL device waits for it.
 
 import type { DeviceState, DeviceSummary, GreetingView } from '../../shared/api.js';
-import { listenForGreeting, type Greeting } from '../flows/edl-greeting.js';
-import type { PipeOpener } from '../transport/transport.js';
+import type { Greeting } from '../flows/edl-greeting.js';
 
 export interface GreetingWatchDeps {
-  /** The EDL device's opener. */
-  opener(d: DeviceSummary): PipeOpener;
+  /** Listen (bounded) to the EDL device `d` for up to listenMs. */
+  listen(d: DeviceSummary, listenMs: number): Promise<Greeting>;
   /** One value per enumeration of the device (a new one after it re-enumerates). */
   enumeration(d: DeviceSummary): string;
   /** True while an operation holds the modem: no listening then. */
@@ -79,9 +78,7 @@ export class GreetingWatch {
   private async listen(d: DeviceSummary, key: string): Promise<void> {
     let view: GreetingView;
     try {
-      view = greetingView(
-        await listenForGreeting(this.deps.opener(d), { openMs: 3000, listenMs: this.deps.listenMs ?? 4000 }),
-      );
+      view = greetingView(await this.deps.listen(d, this.deps.listenMs ?? 4000));
     } catch (e) {
       view = {
         state: 'silent',

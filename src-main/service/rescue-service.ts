@@ -48,6 +48,9 @@ import { buildState, detectBounded, Poller, sameDevices } from './device-state.j
 import type { NativeOpeners } from '../transport/auto-edl.js';
 import { demoOpeners, realOpeners, type ModuleOpeners } from './module-openers.js';
 import { waitForNormal, type FinishTarget } from './finish-run.js';
+import { heldOpener, withPending } from '../transport/held-opener.js';
+import { listenOnPipe, type Greeting } from '../flows/edl-greeting.js';
+import type { BulkPipe } from '../transport/transport.js';
 import { demoPackage } from './demo-package.js';
 import { checkModuleOverride, inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
 import { platformChecks, runFix } from './platform-checks.js';
@@ -120,6 +123,12 @@ export class RescueService {
   /** The module's firmware as last read (backup manifest, AT+QGMR), for package checks. */
   private knownFirmware: string | undefined;
   private refreshing: Promise<DeviceState> | undefined;
+  /**
+   * The EDL pipe the last switch to EDL opened, kept for the flash: reopening it would lose the
+   * module's Sahara HELLO on a serial port (and in the demo), and the flash would sit out the HELLO
+   * timeout before answering it blindly.
+   */
+  private heldEdl: BulkPipe | undefined;
   private disposed = false;
   private readonly handlers: Handlers;
   /** Whether each module in EDL greets (download mode is green only then). */
@@ -139,7 +148,7 @@ export class RescueService {
     this.probe = opts.probe ?? realSystem();
     this.poller = new Poller(async () => void (await this.refresh()), opts.pollMs ?? 500);
     this.greetings = new GreetingWatch({
-      opener: (d) => this.openers(d).edl(),
+      listen: (d, listenMs) => this.listenToEdl(d, listenMs),
       enumeration: (d) => (d.demo ? `demo-${this.demo?.edlEnumeration ?? 0}` : d.id),
       busy: () => this.busy !== undefined,
       changed: () => void this.refreshSoon().catch(() => undefined),
@@ -197,6 +206,9 @@ export class RescueService {
     this.busy?.abort.abort(new RescueError('CANCELLED', 'The engine is shutting down.'));
     await this.poller.stop();
     await this.refreshing?.catch(() => undefined);
+    await this.takeHeldEdl()
+      ?.close()
+      .catch(() => undefined);
     await this.demo?.stop();
     this.demo = undefined;
     this.listeners.clear();
@@ -226,6 +238,11 @@ export class RescueService {
     const run = (async (): Promise<DeviceState> => {
       const detected = await detectBounded(this.enumerator);
       const state = buildState(detected, this.demo !== undefined, this.demo?.presence(), this.now());
+      // The module left download mode: a pipe held for the flash belongs to a device that is gone.
+      if (this.heldEdl && !state.devices.some((d) => d.mode === 'edl'))
+        void this.takeHeldEdl()
+          ?.close()
+          .catch(() => undefined);
       this.greetings.annotate(state);
       if (!sameDevices(this.last, state)) {
         this.history.push(state);
@@ -437,10 +454,41 @@ export class RescueService {
       onEvent: this.engineEvent,
       waitMs: this.opts.waits?.edlMs ?? 30_000,
       ...(d.demo ? { pollMs: 200 } : { enumerator: this.enumerator }),
+      keepOpen: true,
     });
-    // enterEdl closed the EDL pipe it opened: the flash opens it again.
+    // The EDL pipe stays open for the flash (heldEdl); a pipe held from an earlier switch goes.
+    await this.takeHeldEdl()
+      ?.close()
+      .catch(() => undefined);
+    this.heldEdl = r.pipe;
     void this.refreshSoon().catch(() => undefined);
     return { edlDevice: d.demo ? `${r.edlPipeName} (demo)` : r.edlPipeName };
+  }
+
+  /**
+   * Listen for the greeting of the module in EDL on the pipe held for the flash (or a fresh one),
+   * then hold it again with what was heard: the flash answers that HELLO without waiting.
+   */
+  private async listenToEdl(d: DeviceSummary, listenMs: number): Promise<Greeting> {
+    const pipe =
+      this.takeHeldEdl() ?? (await this.openers(d).edl().open({ timeoutMs: 3000, what: 'the module in EDL' }));
+    try {
+      const heard = await listenOnPipe(pipe, { listenMs });
+      await this.takeHeldEdl()
+        ?.close()
+        .catch(() => undefined);
+      this.heldEdl = withPending(pipe, heard.bytes);
+      return heard.greeting;
+    } catch (e) {
+      await pipe.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private takeHeldEdl(): BulkPipe | undefined {
+    const p = this.heldEdl;
+    this.heldEdl = undefined;
+    return p;
   }
 
   private moduleFacts(): ModuleFacts {
@@ -510,10 +558,11 @@ export class RescueService {
               ...(this.moduleFacts().firmware !== undefined ? { firmware: this.moduleFacts().firmware } : {}),
             })
           : undefined;
+      const held = this.takeHeldEdl();
       const r = await flashPackage({
         ...this.opts.flash,
         package: pkg,
-        opener: this.openers().edl(),
+        opener: held ? heldOpener(held, this.openers().edl()) : this.openers().edl(),
         signal,
         onEvent: this.engineEvent,
         verify: p.verify !== false,

@@ -25,6 +25,7 @@ import { RescueError } from '../../shared/errors.js';
 import { DeviceCommand, DeviceXmlError, deviceDocument, HostStreamFramer, readHostDocument } from './device-xml.js';
 import type { BulkPipe, IoOptions } from '../transport/transport.js';
 import { cancelledError, sleep } from '../util/deadline.js';
+import type { DevicePace } from './device-pace.js';
 import { PAUSE_FAULT_MS, type Fault, type FaultPlan } from './faults.js';
 import type { ModelSpec } from './models.js';
 import type { Nand } from './nand.js';
@@ -53,6 +54,8 @@ export interface FirehoseNandOptions {
   profile?: ProgrammerProfile;
   /** Bytes the PBL left to send (its DONE_RESP): they go out in the programmer's first write. */
   firstWritePrefix?: Uint8Array;
+  /** A real module's pace (device-pace.ts): commands, NAND work and startup take their time. */
+  pace?: DevicePace | undefined;
   onLog?(m: string): void;
   onEvent?(e: SimEvent): void;
   /** The programmer stopped for good (a stall, a missing ZLP): only a power cut restarts it. */
@@ -106,6 +109,8 @@ class ProgrammerSession {
   /** Raw data sent for <read> in this session (the disconnect-read fault counts it). */
   private readBytes = 0;
   private staging: Uint8Array | undefined;
+  /** Whether the NAND was opened in this session (the first NAND command pays for it, with a pace). */
+  private nandOpen = false;
   /** Free staging buffers for program data. */
   private readonly pool: Uint8Array[] = [];
   private readonly commandIo: IoOptions;
@@ -137,7 +142,9 @@ class ProgrammerSession {
   /** The startup burst: after the profile's delay, one write per line, or all in one write with the PBL's DONE_RESP. */
   private async startupLogs(): Promise<void> {
     const p = this.profile;
-    if (p.startupDelayMs > 0) await sleep(p.startupDelayMs, this.opts.signal);
+    // A paced module takes its own start-up time, which covers the profile's delay.
+    if (this.opts.pace) await this.opts.pace.startup(this.opts.signal);
+    else if (p.startupDelayMs > 0) await sleep(p.startupDelayMs, this.opts.signal);
     const lines = p.startupLines(this.opts.model, p.functions);
     const prefix = this.opts.firstWritePrefix;
     if (!prefix && !p.burstWithDoneResp) {
@@ -185,6 +192,7 @@ class ProgrammerSession {
     }
     const tag = cmd.tag;
     this.commands++;
+    await this.opts.pace?.command(this.opts.signal);
     this.opts.onEvent?.({ type: 'command', tag, attrs: { ...cmd.raw } });
     const fault = await this.commandFault(tag);
     if (fault === 'crashed') return { kind: 'disconnect' };
@@ -379,6 +387,8 @@ class ProgrammerSession {
     const pl = faults.armed('power-loss');
     const loss = sblLoss ?? (pl ? { fault: pl, atBytes: pl.atBytes } : undefined);
     let needZlp = faults.armed('need-zlp');
+    const pace = this.opts.pace;
+    if (pace) await this.openNand();
     const mps = this.pipe.maxPacketSize;
     const maxRead = Math.max(STAGING_BYTES, this.toTarget);
     const io = { timeoutMs: IDLE_READ_MS, signal: this.opts.signal, what: 'raw data from the host' };
@@ -411,8 +421,8 @@ class ProgrammerSession {
           this.fire(loss.fault, `power lost after ${loss.atBytes} bytes of raw data`);
           return new Disconnect(true);
         }
-        const wait = sink(chunk);
-        if (wait) await wait;
+        // With a pace, the chip's program time runs while the simulator stores the data.
+        await alongside(pace?.program(chunk.length, this.opts.signal), () => sink(chunk));
         got += chunk.length;
         if (needZlp && chunk.length % mps === 0) {
           const next = await this.readTransfer(Math.min(Math.max(total - got, 1), maxRead), io);
@@ -436,13 +446,16 @@ class ProgrammerSession {
     if (!a) return undefined;
     await this.respond('read', true, {}, true);
     const drop = this.opts.faults.armed('disconnect-read');
+    await this.openNand();
     const ps = this.nand.pageSize;
     const piecePages = Math.max(1, Math.floor(STAGING_BYTES / ps));
     const chunk = Math.max(ps, Math.floor(this.supported / ps) * ps);
     for (let p = 0; p < a.count; p += piecePages) {
       const n = Math.min(piecePages, a.count - p);
       // A fresh buffer per piece: written buffers are handed over to the link, not reused.
-      const data = this.nand.readLogicalInto(a.start + p, new Uint8Array(n * ps));
+      const data = await alongside(this.opts.pace?.read(n * ps, this.opts.signal), () =>
+        this.nand.readLogicalInto(a.start + p, new Uint8Array(n * ps)),
+      );
       for (let off = 0; off < data.length; off += chunk) {
         const piece = data.subarray(off, Math.min(off + chunk, data.length));
         if (drop && this.readBytes + piece.length > drop.atBytes) {
@@ -466,6 +479,8 @@ class ProgrammerSession {
       );
       return this.respond('erase', false);
     }
+    await this.openNand();
+    await this.opts.pace?.erase(a.count / ppb, this.opts.signal);
     try {
       for (const run of this.nand.mapLogical(a.start, a.count))
         this.nand.erase(run.page / ppb, run.pages / ppb, a.label);
@@ -507,6 +522,10 @@ class ProgrammerSession {
       await this.log(`ERROR: patch: ${problem}`);
       return this.respond('patch', false);
     }
+    await this.openNand();
+    await this.opts.pace?.read(n.blockBytes, this.opts.signal);
+    await this.opts.pace?.erase(1, this.opts.signal);
+    await this.opts.pace?.program(n.blockBytes, this.opts.signal);
     try {
       // Read-modify-write of the whole block, as a NAND driver must: erase, then program back.
       const phys = n.physicalBlock(block);
@@ -530,9 +549,12 @@ class ProgrammerSession {
     const piecePages = Math.max(1, Math.floor(STAGING_BYTES / ps));
     const buf = this.stagingBuffer();
     const h = createHash('sha256');
+    await this.openNand();
     for (let p = 0; p < a.count; p += piecePages) {
       const n = Math.min(piecePages, a.count - p);
-      h.update(this.nand.readLogicalInto(a.start + p, buf.subarray(0, n * ps)));
+      await alongside(this.opts.pace?.digest(n * ps, this.opts.signal), () =>
+        h.update(this.nand.readLogicalInto(a.start + p, buf.subarray(0, n * ps))),
+      );
     }
     await this.log(`Digest ${h.digest('hex')}`);
     await this.respond('getsha256digest', true);
@@ -569,6 +591,13 @@ class ProgrammerSession {
   }
 
   // --- I/O ------------------------------------------------------------------------------
+
+  /** With a pace, the session's first NAND command opens the NAND (reads its bad block table). */
+  private async openNand(): Promise<void> {
+    if (this.nandOpen || !this.opts.pace) return;
+    this.nandOpen = true;
+    await this.opts.pace.openNand(this.opts.signal);
+  }
 
   private stagingBuffer(): Uint8Array {
     this.staging ??= new Uint8Array(STAGING_BYTES);
@@ -645,6 +674,22 @@ class ProgrammerSession {
     this.opts.onLog?.(`fault ${f.kind}: ${detail}`);
     this.opts.onEvent?.({ type: 'fault', fault: f, detail });
   }
+}
+
+/**
+ * Run the simulator's own work while the paced device time passes (the work is the chip's, so it
+ * must not add to it); the result once both are done. A failure of the work wins.
+ */
+async function alongside<T>(paid: Promise<void> | undefined, work: () => T | Promise<T>): Promise<T> {
+  let out: T;
+  try {
+    out = await work();
+  } catch (e) {
+    await paid?.catch(() => undefined);
+    throw e;
+  }
+  await paid;
+  return out;
 }
 
 /** A DISK patch value: a decimal/hex literal (optionally ending in '.') or NUM_DISK_BLOCKS+-N. */

@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { sleep } from '../util/deadline.js';
 import { runAtDevice } from './at-device.js';
+import type { DevicePace } from './device-pace.js';
 import { DiagCounter, runDiagDevice, type DiagOutcome } from './diag-device.js';
 import { FaultPlan, type Fault } from './faults.js';
 import { runFirehoseNand, type SimEvent } from './firehose-nand.js';
@@ -40,8 +41,17 @@ export interface VirtualModemOptions {
   badBlocks?: number[];
   /** Override the model's NAND size in blocks. */
   totalBlocks?: number;
-  /** Time off the bus between a reset and the next enumeration (default 1000 ms). */
+  /**
+   * Time off the bus between a reset and the next enumeration (default 1000 ms; with a pace, the
+   * pace's reEnumerateMs into EDL and bootMs into normal mode).
+   */
   reEnumerateDelayMs?: number;
+  /**
+   * A real module's pace (device-pace.ts, e.g. new DevicePace(REAL_PACE)): the programmer's NAND
+   * work, commands and start-up, and the module's re-enumeration, take a real module's time.
+   * Put a link model on the port (MemoryBus/PtyPort options) for the USB link's own pace.
+   */
+  pace?: DevicePace;
   onLog?(m: string): void;
   /** How the first power-on comes up (default 'edl'). 'normal' needs a normalPort. */
   mode?: 'edl' | 'normal';
@@ -86,6 +96,7 @@ export class VirtualModem extends EventEmitter {
   readonly diagCounter = new DiagCounter();
   private current: ModemState = 'off';
   private readonly delayMs: number;
+  private readonly bootDelayMs: number;
   private life: AbortController | undefined;
   private session: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -102,7 +113,8 @@ export class VirtualModem extends EventEmitter {
     this.model = getModel(opts.model);
     this.faults = new FaultPlan(opts.faults ?? []);
     this.programmer = getProgrammerProfile(opts.programmer);
-    this.delayMs = opts.reEnumerateDelayMs ?? 1000;
+    this.delayMs = opts.reEnumerateDelayMs ?? opts.pace?.figures.reEnumerateMs ?? 1000;
+    this.bootDelayMs = opts.reEnumerateDelayMs ?? opts.pace?.figures.bootMs ?? 1000;
     this.nand = Nand.open({
       model: this.model,
       stateDir: opts.stateDir,
@@ -302,6 +314,7 @@ export class VirtualModem extends EventEmitter {
       signal,
       profile: this.programmer,
       ...(pbl.doneResp ? { firstWritePrefix: pbl.doneResp } : {}),
+      ...(this.opts.pace ? { pace: this.opts.pace } : {}),
       ...(this.opts.maxPayloadSupported !== undefined ? { maxPayloadSupported: this.opts.maxPayloadSupported } : {}),
       onLog: (m) => this.log(`firehose: ${m}`),
       onEvent: (e: SimEvent) => this.emitSafely('event', e),
@@ -383,14 +396,14 @@ export class VirtualModem extends EventEmitter {
           ? 'DIAG reset: re-enumerating'
           : 'dropped off the bus (fault); back in normal mode soon',
     );
-    await sleep(this.delayMs, signal);
+    await sleep(outcome.kind === 'edl' ? this.delayMs : this.bootDelayMs, signal);
     return outcome.kind === 'edl' ? 'edl' : 'normal';
   }
 
   private async reEnumerate(next: Entry, signal: AbortSignal): Promise<Entry> {
     await this.port.unplug();
     this.setState('rebooting');
-    await sleep(this.delayMs, signal);
+    await sleep(next === 'normal' ? this.bootDelayMs : this.delayMs, signal);
     return next;
   }
 

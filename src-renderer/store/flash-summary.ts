@@ -37,6 +37,10 @@ export function eraseSummary(
       label: 'Then written',
       text: `${programs.length} images, ${formatBytes(view.totalBytes)}: ${listed(programs.map((p) => p.label))} (the boot loader last)`,
     },
+    {
+      label: 'Already there',
+      text: 'partitions the module already holds (compared by SHA-256 digest before erasing) are neither erased nor written; the boot loader always is. The log names them as it goes.',
+    },
     view.keepsCalibration
       ? { label: 'Calibration and IMEI', text: 'kept: this package leaves EFS/NV alone', tone: 'ok' }
       : {

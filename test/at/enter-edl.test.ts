@@ -12,7 +12,7 @@ import type { BulkPipe, IoOptions, PipeOpener } from '../../src-main/transport/t
 import { cancelledError, sleep } from '../../src-main/util/deadline.js';
 import { rejection } from '../helpers/rejection.js';
 
-type Reaction = 'echo' | 'silent' | 'bad-cmd' | 'drop' | 'echo-after-log';
+type Reaction = 'echo' | 'silent' | 'bad-cmd' | 'drop' | 'echo-after-log' | 'echo-after-stale';
 
 /** The DM side of a running module: answers the switch frame as told, optionally spits logs first. */
 class FakeDm implements PipeOpener {
@@ -61,6 +61,15 @@ class FakeDm implements PipeOpener {
             await pair.device.write(Uint8Array.of(0x01, 0x02, 0x7e), io); // a broken frame
             await pair.device.write(logFrame.slice(), io);
             await pair.device.write(hdlcEncode(f.payload), io);
+          }
+          if (this.reaction === 'echo-after-stale') {
+            // the unterminated tail of a frame another program left behind, glued to the echo
+            const stale = Uint8Array.of(0x10, 0x00, 0x12, 0x34);
+            const echo = hdlcEncode(f.payload);
+            const both = new Uint8Array(stale.length + echo.length);
+            both.set(stale);
+            both.set(echo, stale.length);
+            await pair.device.write(both, io);
           }
           if (this.reaction === 'bad-cmd') await pair.device.write(hdlcEncode(Uint8Array.of(0x13, ...f.payload)), io);
           if (this.reaction === 'drop') pair.disconnect();
@@ -180,6 +189,13 @@ describe('enterEdl', () => {
     const edl = new FakeEdlOpener(10);
     const { p } = run(new FakeDm('echo-after-log', { onSwitch: () => edl.switched() }), edl);
     expect((await p).edlPipeName).toContain('05c6:9008');
+  });
+
+  it('finds the echo glued to stale bytes of an unfinished frame (the drain is short)', async () => {
+    const edl = new FakeEdlOpener(10);
+    const { p, events } = run(new FakeDm('echo-after-stale', { onSwitch: () => edl.switched() }), edl);
+    expect((await p).edlPipeName).toContain('05c6:9008');
+    expect(logs(events).join('\n')).toMatch(/accepted the switch/);
   });
 
   it('keeps the EDL pipe open for the caller with keepOpen', async () => {

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkProgrammer } from '../../src-main/cli/commands/sim.js';
+import { checkPace, checkProgrammer } from '../../src-main/cli/commands/sim.js';
 import { loadPackage } from '../../src-main/package/load.js';
 import { MODELS } from '../../src-main/sim/models.js';
 import { auditNand } from '../../src-main/sim/nand-audit.js';
@@ -37,6 +37,15 @@ describe('sim --programmer', () => {
     expect(() => checkProgrammer('prog_emmc')).toThrow(
       expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('mdm9x07-legacy') }),
     );
+  });
+
+  it('--pace knows "real" and refuses another name with USAGE', async () => {
+    expect(checkPace('real')).toBe('real');
+    expect(checkPace(undefined)).toBeUndefined();
+    expect(() => checkPace('fast')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    const r = await runCli(['sim', '--pty', '--pace', 'slow'], 30_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--pace must be one of real/);
   });
 
   it('exits 2 on an unknown profile', async () => {

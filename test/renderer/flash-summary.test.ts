@@ -45,6 +45,7 @@ describe('the erase confirmation', () => {
       Package: 'EC25EFAR06A12M4G',
       'Erased first': '2 partitions: sbl1.mbn, NON-HLOS.ubi',
       'Then written': '2 images, 3.1 MiB: NON-HLOS.ubi, sbl1.mbn (the boot loader last)',
+      'Already there': expect.stringMatching(/neither erased nor written; the boot loader always is/),
       'Calibration and IMEI': 'kept: this package leaves EFS/NV alone',
       'QCN backup': 'verified, /home/me/ModemRescue/EC25-1234.qcn',
     });

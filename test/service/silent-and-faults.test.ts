@@ -177,8 +177,9 @@ describe('faults, cancel and busy', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    // Wait until bytes move, then try a second operation and cancel.
-    for (let i = 0; i < 400 && !engine(h.events).some((e) => e.type === 'progress'); i++)
+    // Wait until bytes move (after the partitions are compared with the modem, each answer 0.2 s
+    // late), then try a second operation and cancel.
+    for (let i = 0; i < 1500 && !engine(h.events).some((e) => e.type === 'progress'); i++)
       await new Promise((r) => setTimeout(r, 10));
     expect(engine(h.events).some((e) => e.type === 'progress')).toBe(true);
     const second = await rejection(service.call('backup', { deviceId: 'demo', folder: h.dir }));

@@ -3,6 +3,7 @@
 // problem; exits with the package exit code when there are problems.
 
 import path from 'node:path';
+import { skipPolicyText } from '../../flows/skip-unchanged.js';
 import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
 import { FILE_PATCHES_NOT_APPLIED, loadPackage, type FirmwarePackage } from '../../package/load.js';
 import type { PlanStep } from '../../package/plan.js';
@@ -88,6 +89,7 @@ export function inspectText(pkg: FirmwarePackage): string {
     ...rows.map((r) => row(r, widths)),
   );
   if (pkg.plan.length === 0) out.push('(no plan: the rawprogram XML could not be used)');
+  else out.push('', skipPolicyText(pkg.plan));
   if (pkg.filePatches.length > 0) {
     const applied = pkg.filePatches.every((f) => f.applied);
     out.push(

@@ -1,11 +1,14 @@
-// modem-rescue sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--programmer NAME] [--link-rate BYTES_PER_S] [--fault F]...
+// modem-rescue sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--programmer NAME] [--pace real] [--link-rate BYTES_PER_S] [--fault F]...
 // Runs the virtual EC25 on pseudo-terminals until killed. In EDL mode (the default) the first line
 // on stdout is the host-side tty path; it stays the same across a simulated disconnect. In normal
 // mode the first line is the DM (DIAG) tty, the second the AT tty, and the third "edl: PATH", the
 // tty where the module appears in EDL after a DIAG EDL switch (the path EDL mode prints first).
+// --pace real runs it at a real module's pace (device-pace.ts, PACE.md): NAND program/erase/read,
+// per-command and start-up times, re-enumeration, over a USB 2.0 link unless --link-rate says otherwise.
 
 import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
 import { FaultSpecError, parseFault, type Fault } from '../../sim/faults.js';
+import { DevicePace, isPaceName, PACE_NAMES, REAL_PACE, type PaceName } from '../../sim/device-pace.js';
 import { getModel } from '../../sim/models.js';
 import { isProgrammerName, PROGRAMMER_NAMES, type ProgrammerName } from '../../sim/programmer-profiles.js';
 import { PtyNormalPort } from '../../sim/normal-port.js';
@@ -33,6 +36,13 @@ export function checkModel(id: string | undefined): 'ec25' | 'eg25g' {
   }
 }
 
+export function checkPace(name: string | undefined): PaceName | undefined {
+  if (name === undefined) return undefined;
+  if (!isPaceName(name))
+    throw new RescueError('USAGE', `--pace must be one of ${PACE_NAMES.join(', ')}, not "${name}".`);
+  return name;
+}
+
 export function checkProgrammer(name: string | undefined): ProgrammerName {
   const p = name ?? 'default';
   if (!isProgrammerName(p))
@@ -51,6 +61,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       fault: { type: 'string', multiple: true },
       link: { type: 'string' },
       'link-rate': { type: 'string' },
+      pace: { type: 'string' },
       mode: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
     },
@@ -59,14 +70,22 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const model = checkModel(values.model);
   const programmer = checkProgrammer(values.programmer);
   const faults = parseFaults(values.fault);
+  const devicePace = checkPace(values.pace) === 'real' ? new DevicePace(REAL_PACE) : undefined;
   const mode = values.mode ?? 'edl';
   if (mode !== 'edl' && mode !== 'normal')
     throw new RescueError('USAGE', `--mode must be edl or normal, not "${mode}".`);
   // --link-rate BYTES_PER_SECOND: the tty at a link's pace (a pty alone moves tens of MB/s).
   const rate = values['link-rate'] !== undefined ? intOption(values['link-rate'], 'link-rate', 0) : 0;
-  const pace =
-    rate > 0 ? new LinkModel({ bytesPerSecond: rate, perTransferLatencyUs: 200, packetSize: 512 }) : undefined;
-  const port = new PtyPort({ ...(values.link ? { hostPath: values.link } : {}), ...(pace ? { link: pace } : {}) });
+  const linkPace =
+    rate > 0
+      ? new LinkModel({ bytesPerSecond: rate, perTransferLatencyUs: 200, packetSize: 512 })
+      : devicePace
+        ? LinkModel.usb2HighSpeed()
+        : undefined;
+  const port = new PtyPort({
+    ...(values.link ? { hostPath: values.link } : {}),
+    ...(linkPace ? { link: linkPace } : {}),
+  });
   const normalPort = mode === 'normal' ? new PtyNormalPort() : undefined;
   const modem = new VirtualModem(
     {
@@ -74,6 +93,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       programmer,
       faults,
       mode,
+      ...(devicePace ? { pace: devicePace } : {}),
       ...(normalPort ? { normalPort } : {}),
       ...(values.state ? { stateDir: values.state } : {}),
       onLog: (m) => {
@@ -94,7 +114,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   } else {
     io.out(`${port.hostPath}\n`);
     io.err(
-      `[sim] virtual ${getModel(model).displayName} in EDL on ${port.hostPath}; programmer: ${programmer}; faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`,
+      `[sim] virtual ${getModel(model).displayName} in EDL on ${port.hostPath}; programmer: ${programmer}; ${devicePace ? 'pace: real module; ' : ''}faults: ${modem.faults.describe()}. Stop with Ctrl-C.\n`,
     );
   }
   await new Promise<void>((resolve) => {
@@ -110,6 +130,6 @@ export const simCommand: CommandSpec = {
   name: 'sim',
   summary:
     'Run the virtual EC25 on pseudo-terminals: in EDL (prints the tty path) or normal mode (prints the DM tty, the AT tty, then "edl: PATH")',
-  usage: `sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--programmer ${PROGRAMMER_NAMES.join('|')}] [--link PATH] [--link-rate BYTES_PER_S] [--fault F]...`,
+  usage: `sim [--pty] [--mode edl|normal] [--state DIR] [--model ec25|eg25g] [--programmer ${PROGRAMMER_NAMES.join('|')}] [--link PATH] [--pace ${PACE_NAMES.join('|')}] [--link-rate BYTES_PER_S] [--fault F]...`,
   run,
 };
