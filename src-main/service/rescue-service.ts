@@ -50,7 +50,7 @@ import { demoOpeners, realOpeners, type ModuleOpeners } from './module-openers.j
 import { waitForNormal, type FinishTarget } from './finish-run.js';
 import { heldOpener, withPending } from '../transport/held-opener.js';
 import { listenOnPipe, type Greeting } from '../flows/edl-greeting.js';
-import type { BulkPipe } from '../transport/transport.js';
+import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 import { demoPackage } from './demo-package.js';
 import { checkModuleOverride, inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
 import { platformChecks, runFix } from './platform-checks.js';
@@ -485,6 +485,12 @@ export class RescueService {
     }
   }
 
+  /** The EDL device for a flash: the pipe held since the switch (with what was heard), else a fresh open. */
+  private edlOpenerForRun(): PipeOpener {
+    const held = this.takeHeldEdl();
+    return held ? heldOpener(held, this.openers().edl()) : this.openers().edl();
+  }
+
   private takeHeldEdl(): BulkPipe | undefined {
     const p = this.heldEdl;
     this.heldEdl = undefined;
@@ -558,11 +564,10 @@ export class RescueService {
               ...(this.moduleFacts().firmware !== undefined ? { firmware: this.moduleFacts().firmware } : {}),
             })
           : undefined;
-      const held = this.takeHeldEdl();
       const r = await flashPackage({
         ...this.opts.flash,
         package: pkg,
-        opener: held ? heldOpener(held, this.openers().edl()) : this.openers().edl(),
+        opener: this.edlOpenerForRun(),
         signal,
         onEvent: this.engineEvent,
         verify: p.verify !== false,
@@ -627,7 +632,7 @@ export class RescueService {
       const r = await undoSnapshot({
         ...this.opts.flash,
         snapshot: p.snapshotPath,
-        opener: this.openers().edl(),
+        opener: this.edlOpenerForRun(),
         signal,
         onEvent: this.engineEvent,
         journalDir,
