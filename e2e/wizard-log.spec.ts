@@ -86,8 +86,10 @@ test('after a failed flash: Save log and Copy log work, device lines once each, 
   expect(log).toContain('[error] CANCELLED');
   const deviceLines = log.split('\n').filter((l) => l.startsWith('[device] '));
   expect(deviceLines.length, 'the programmer said something').toBeGreaterThan(0);
-  // Once each: no device line repeated back to back (an echo of the same line).
-  const repeats = deviceLines.filter((l, i) => i > 0 && l === deviceLines[i - 1]);
+  // Once each: no device line repeated back to back (an echo of the same line). Digest lines
+  // answer one <getsha256digest> each: the check for partitions that already hold the image asks
+  // for the erased tail of several partitions, whose digests are equal, so those may repeat.
+  const repeats = deviceLines.filter((l, i) => i > 0 && l === deviceLines[i - 1] && !/^\[device\] Digest /.test(l));
   expect(repeats).toEqual([]);
 
   await page.getByTestId('log-copy').click();

@@ -89,6 +89,6 @@ test('cancel asks first, then says what the modem holds now', async ({ page, ser
   const state = page.getByTestId('flash-module-state');
   await expect(state).toContainText(/no working firmware/);
   await expect(page.getByTestId('step-flash')).not.toContainText(/nothing (else )?was changed/i);
-  await expect(page.getByTestId('flash-start')).toHaveText(/Run the flash again/);
+  await expect(page.getByTestId('flash-start')).toHaveText(/Resume the flash/);
   await shot('flash-cancelled');
 });

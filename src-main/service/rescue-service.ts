@@ -470,8 +470,20 @@ export class RescueService {
    * then hold it again with what was heard: the flash answers that HELLO without waiting.
    */
   private async listenToEdl(d: DeviceSummary, listenMs: number): Promise<Greeting> {
-    const pipe =
-      this.takeHeldEdl() ?? (await this.openers(d).edl().open({ timeoutMs: 3000, what: 'the module in EDL' }));
+    const held = this.takeHeldEdl();
+    if (held) {
+      try {
+        return await this.listenAndHold(held, listenMs);
+      } catch (e) {
+        // Held from an enumeration that is gone (the module restarted between two looks): open afresh.
+        if (!(e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED')) throw e;
+      }
+    }
+    const pipe = await this.openers(d).edl().open({ timeoutMs: 3000, what: 'the module in EDL' });
+    return this.listenAndHold(pipe, listenMs);
+  }
+
+  private async listenAndHold(pipe: BulkPipe, listenMs: number): Promise<Greeting> {
     try {
       const heard = await listenOnPipe(pipe, { listenMs });
       await this.takeHeldEdl()
