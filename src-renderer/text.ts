@@ -339,6 +339,52 @@ export const T = {
     onBus: (vidPid: string, name: string, silent: boolean) =>
       `${vidPid} is on the bus (${name}); ${silent ? 'it does not answer yet' : 'listening for its greeting…'}`,
   },
+  /** The two pads of the forced download mode, per module form (pads.ts holds the pin numbers and sources). */
+  pads: {
+    lga: {
+      title: 'EC25 module (LGA, taken out or on a bare board)',
+      vddWhere: 'an edge pad on the module, pin 7',
+      bootWhere: 'an inner pad on the underside, pin 115',
+    },
+    miniPcie: {
+      title: 'EC25 on a mini-PCIe card',
+      vddWhere: 'pin 7 of the module soldered on the card: an edge pad, reachable at the edge of the module',
+      bootWhere:
+        'pin 115 of the module: an inner pad under the soldered module, so it is reached through a test point of the card',
+      notes: [
+        'The module is soldered to the card: do not try to reach its underside. Neither pad is one of the card’s gold edge fingers.',
+        'Quectel does not publish where the card brings USB_BOOT out. Look for a test pad marked USB_BOOT (or BOOT) near the module; if there is none, the card cannot be forced by hand without the card maker’s drawing.',
+      ],
+    },
+    vddRole: '1.8 V output of the module',
+    bootRole: 'forces download mode when held at 1.8 V during power-up',
+    warning:
+      'Join only these two. VDD_EXT sits between other pads, among them ground (pin 8 beside it): a wire that also touches a neighbour shorts the 1.8 V supply or feeds 1.8 V where it does not belong. Never join USB_BOOT to VBAT (3.8 V) or to the 3.3 V of the slot: that can destroy the module. Work with the power off, and use a thin wire or fine tweezers.',
+    pin: (n: number) => `pin ${n}`,
+    pinUnknown: 'pin number not published',
+  },
+  /** The wizard's own errors: the engine cannot be reached, or nothing was chosen (api/, store/actions.ts). */
+  errors: {
+    restartEngine:
+      'Check that Modem Rescue is still running (the terminal of `modem-rescue serve`, or the app window); restart it and open the address it prints.',
+    unexpected: (detail: string) => `Modem Rescue ran into a problem it did not expect (${detail}).`,
+    unexpectedNext: 'Save a report and send it to us; the modem is not harmed by this.',
+    notAttached: 'The wizard is not connected to Modem Rescue.',
+    noPackage: 'No package was chosen.',
+    noPackageNext: 'Type the path of the unpacked firmware folder or its .zip, then press Check package.',
+    desktopDialogs: 'The desktop app picks files with its own dialogs.',
+    noFile: 'No file was chosen.',
+    notSent: (file: string) => `${file} could not be sent to Modem Rescue.`,
+    notTaken: (file: string, status: number) => `Modem Rescue did not take ${file} (HTTP ${status}).`,
+    noToken: 'This page was opened without its access token, so it cannot talk to Modem Rescue.',
+    closed: 'The connection to Modem Rescue was closed.',
+    notConnected: 'Not connected to Modem Rescue.',
+    noAnswer: (method: string, seconds: number) => `Modem Rescue did not answer "${method}" within ${seconds} s.`,
+    closing: (method: string) => `Could not send "${method}" to Modem Rescue: the connection is closing.`,
+    lost: 'The connection to Modem Rescue was lost while waiting for an answer. If a flash was running, it goes on (or stops safely) on the computer that runs it.',
+    connectTimeout: (seconds: number) => `Could not connect to Modem Rescue within ${seconds} s.`,
+    undescribed: (method: string) => `Modem Rescue answered "${method}" with an error it did not describe.`,
+  },
   /** The drawing of the module's underside (components/PadIllustration.tsx); pins as "pin 7". */
   padDrawing: {
     title: (bootPin: string, vddPin: string) =>
