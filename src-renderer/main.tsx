@@ -9,6 +9,7 @@ import { toReport } from './api/call-error.js';
 import { ErrorCard } from './components/ErrorCard.js';
 import { attachApi, refreshDevices } from './store/actions.js';
 import { useRun } from './store/run.js';
+import { T } from './text.js';
 import './styles.css';
 
 const rootEl = document.getElementById('root');
@@ -30,7 +31,7 @@ try {
 } catch (e) {
   root.render(
     <main className="content">
-      <h1>Modem Rescue</h1>
+      <h1>{T.app.brand}</h1>
       <ErrorCard error={toReport(e)} />
     </main>,
   );

@@ -1,5 +1,6 @@
 // Where the two pads of the forced download mode are, per supported module form. Pure data, so
-// the instructions and the drawing say the same thing, and a test can hold them to it.
+// the instructions and the drawing say the same thing, and a test can hold them to it; the words
+// are in text.ts (T.pads), the pin numbers and their sources here.
 //
 // Sources (public):
 // - Quectel EC25 Hardware Design (LTE Standard module series), pin description table:
@@ -15,6 +16,8 @@
 //   USB_BOOT test point on the card: the UI says so instead of inventing one.
 //   /work/shared/reference/quectel-modules.md (project notes): on a mini-PCIe card the pins are
 //   module pads, not card-edge pins; one user needed suspend/resume to power-cycle the slot.
+
+import { T } from './text.js';
 
 export type ModuleForm = 'lga' | 'mini-pcie';
 
@@ -36,55 +39,32 @@ export interface PadGuide {
   notes: string[];
 }
 
+const P = T.pads;
+
 export const PAD_GUIDES: Record<ModuleForm, PadGuide> = {
   lga: {
     form: 'lga',
-    title: 'EC25 module (LGA, taken out or on a bare board)',
+    title: P.lga.title,
     pads: [
-      {
-        name: 'VDD_EXT',
-        pin: 7,
-        role: '1.8 V output of the module',
-        where: 'an edge pad on the module, pin 7',
-      },
-      {
-        name: 'USB_BOOT',
-        pin: 115,
-        role: 'forces download mode when held at 1.8 V during power-up',
-        where: 'an inner pad on the underside, pin 115',
-      },
+      { name: 'VDD_EXT', pin: 7, role: P.vddRole, where: P.lga.vddWhere },
+      { name: 'USB_BOOT', pin: 115, role: P.bootRole, where: P.lga.bootWhere },
     ],
     notes: [],
   },
   'mini-pcie': {
     form: 'mini-pcie',
-    title: 'EC25 on a mini-PCIe card',
+    title: P.miniPcie.title,
     pads: [
-      {
-        name: 'VDD_EXT',
-        pin: 7,
-        role: '1.8 V output of the module',
-        where: 'pin 7 of the module soldered on the card: an edge pad, reachable at the edge of the module',
-      },
-      {
-        name: 'USB_BOOT',
-        pin: 115,
-        role: 'forces download mode when held at 1.8 V during power-up',
-        where:
-          'pin 115 of the module: an inner pad under the soldered module, so it is reached through a test point of the card',
-      },
+      { name: 'VDD_EXT', pin: 7, role: P.vddRole, where: P.miniPcie.vddWhere },
+      { name: 'USB_BOOT', pin: 115, role: P.bootRole, where: P.miniPcie.bootWhere },
     ],
-    notes: [
-      'The module is soldered to the card: do not try to reach its underside. Neither pad is one of the card’s gold edge fingers.',
-      'Quectel does not publish where the card brings USB_BOOT out. Look for a test pad marked USB_BOOT (or BOOT) near the module; if there is none, the card cannot be forced by hand without the card maker’s drawing.',
-    ],
+    notes: [...P.miniPcie.notes],
   },
 };
 
-export const SHORT_WARNING =
-  'Join only these two. VDD_EXT sits between other pads, among them ground (pin 8 beside it): a wire that also touches a neighbour shorts the 1.8 V supply or feeds 1.8 V where it does not belong. Never join USB_BOOT to VBAT (3.8 V) or to the 3.3 V of the slot: that can destroy the module. Work with the power off, and use a thin wire or fine tweezers.';
+export const SHORT_WARNING = P.warning;
 
 /** "pin 7", or the honest words when no public source gives the number. */
 export function pinLabel(p: PadFact): string {
-  return p.pin === undefined ? 'pin number not published' : `pin ${p.pin}`;
+  return p.pin === undefined ? P.pinUnknown : P.pin(p.pin);
 }

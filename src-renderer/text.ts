@@ -14,6 +14,9 @@ export const T = {
     reportDownloaded: 'Report saved and downloaded:',
     back: 'Back',
     next: 'Next',
+    stepsLabel: 'Steps',
+    /** The badge on what belongs to the demo modem. */
+    demoBadge: 'demo',
   },
   steps: {
     connect: 'Connect',
@@ -33,6 +36,11 @@ export const T = {
     again: 'Check again',
     whatToDo: 'What to do:',
     needsAdmin: ' This asks for administrator rights.',
+    /** A check's state, as its badge says it. */
+    states: { ok: 'OK', warn: 'Check', fail: 'Problem', unknown: 'Not checked' },
+    /** Said when a Problem or a Check has neither a fix nor its own advice. */
+    manual:
+      'Modem Rescue cannot change this by itself: do what the sentence above describes, then press Check again. If it stays, save a report and send it to us.',
   },
   backup: {
     title: 'Back up the QCN',
@@ -69,6 +77,16 @@ export const T = {
     facts: { version: 'Version', module: 'Module', plan: 'Plan', toWrite: 'To write', notStated: 'not stated' },
     steps: (n: number, size: string) => `${n} steps, ${size}`,
     table: { partition: 'Partition', action: 'Action', size: 'Size' },
+    warnings: 'Warnings',
+    problems: 'Problems',
+    partitions: (n: number) => `Partitions (${n})`,
+    /** In bold, followed by `notForModuleTail`. */
+    notForModule: 'Not for this module.',
+    notForModuleTail:
+      ' Flashing a package made for another module can leave it unable to start. Choose the package for your module.',
+    override: (word: string) => `Only if you are sure: type ${word} to flash it anyway`,
+    flashable: 'This package can be flashed.',
+    notFlashable: 'This package cannot be flashed.',
   },
   finish: {
     title: 'Verify and finish',
@@ -95,6 +113,28 @@ export const T = {
     restoreN: (n: number) => `Restore ${n} items`,
     checkAgain: 'Check the modem again',
     another: 'Rescue another modem',
+    verification: (words: string, resumed: boolean) =>
+      `Verification: ${words}${resumed ? ' (this flash continued an earlier run)' : ''}.`,
+    /** Around the backup's path. */
+    backupLead: 'Your QCN backup (calibration and IMEI) is kept at ',
+    backupTail: ': keep it with this modem. ',
+    notKnown: 'not known',
+    radioOk: 'calibrated, working',
+    radioLost: 'lost its calibration',
+    restoreFromBackup: (path: string) =>
+      `Restore it from the backup made at the start (${path}): first see what would change, then restore. The IMEI is never written from here.`,
+    nothingDiffers: (same: number) => `Nothing differs from the backup (${same} items checked).`,
+    wouldWrite: (items: readonly string[]) =>
+      `${items.length} items differ and would be written: ${items.slice(0, 8).join(', ')}${items.length > 8 ? ', …' : ''}.`,
+    partlyRestored: (written: number, verified: number, notRestored: string, freshBackup: string | undefined) =>
+      `Partly restored: ${written} items written, ${verified} read back and equal. Not restored: ${notRestored}. A backup of the state before was saved first: ${freshBackup ?? 'see the log'}.`,
+    restored: (written: number, verified: number, freshBackup: string | undefined) =>
+      `Restored ${written} items, ${verified} read back and equal. A backup of the state before was saved first: ${freshBackup ?? 'see the log'}.`,
+    cannotWrite: (items: string) => ` Cannot be written: ${items}.`,
+    leftAlone: (items: string) => ` Left as they are (identity items): ${items}.`,
+    undoing: 'Undoing…',
+    undo: (firmware: string | undefined, savedAt: string) =>
+      `Undo this upgrade (back to ${firmware ?? 'the earlier firmware'}, saved ${savedAt})`,
   },
   connect: {
     title: 'Connect the modem',
@@ -135,6 +175,8 @@ export const T = {
     copied: 'Log copied.',
     copyFailed: 'This browser does not let the page copy: use Save log.',
     empty: 'The log appears here while the modem is flashed.',
+    label: 'Log',
+    header: (savedAt: string) => `Modem Rescue log, saved ${savedAt}`,
   },
   picker: {
     chooseFolder: 'Choose folder…',
@@ -148,9 +190,287 @@ export const T = {
         : 'Or drop the .qcn file here.',
     typeFolderHint: 'In the browser, type the folder; the desktop app has a folder picker.',
   },
+  flash: {
+    title: 'Flash the modem',
+    intro:
+      'Keep the modem connected and the computer awake until this finishes. If the modem stalls, Modem Rescue resends and goes on by itself.',
+    verify: 'Read back and check every partition after writing it',
+    verifyOn: 'Recommended. It takes a little longer, and proves that what is on the modem is exactly the package.',
+    verifyOff: 'Without it, a bad write is only noticed when the modem fails to start, or later.',
+    powerConsent: 'If the modem hangs, let Modem Rescue cut its power and continue by itself',
+    powerConsentOn:
+      "It switches the modem's USB port off and on where the hub allows it, else suspends this computer for a few seconds and wakes it (a laptop's modem slot loses power then). Each time is shown below.",
+    powerConsentOff: 'If the modem hangs, the flash stops and asks you to power-cycle it; then Resume continues it.',
+    flashing: 'Flashing…',
+    again: 'Flash again',
+    resume: 'Resume the flash',
+    start: 'Start flashing',
+    cancel: 'Cancel safely',
+    confirm: {
+      title: 'Erase and flash this modem?',
+      body: 'Once the first partition is erased, the modem has no working firmware until the flash completes. If it stops, run it again: it continues safely.',
+      /** Followed by the folder (shown as a path), then `snapshotEnd`. */
+      snapshot: (duration: string, size: string) =>
+        `First save the firmware now on the modem, to undo this upgrade later (about ${duration}, up to ${size} of disk in `,
+      snapshotEnd: ')',
+      go: 'Erase and flash',
+      back: 'Not now',
+    },
+    cancelConfirm: {
+      title: 'Stop the flash?',
+      body: 'The modem will be left without working firmware until you run the flash again; it comes back in download mode, and the next run continues after what is already verified.',
+      go: 'Stop the flash',
+      keep: 'Keep flashing',
+    },
+    recovered: 'Recovered: ',
+    recovering: 'Recovering: ',
+    timesSoFar: (n: number) => ` (${n} times so far)`,
+    powerCycles: "Modem Rescue cut the modem's power, as you allowed",
+    next: {
+      title: 'What to do now',
+      cutPower:
+        "Cut the modem's power: unplug it for five seconds, or use an action below. It comes back in download mode.",
+      /** Around the name of the resume button (`resume`), shown in bold. */
+      resumeLead: 'When the indicator says it answers, press ',
+      resumeTail: ': it continues after the partitions already written and verified.',
+      answers: 'The modem is in download mode and answers: you can resume.',
+      notYet: 'The modem is in download mode; waiting for it to answer…',
+      waiting: 'Waiting for the modem to come back in download mode (05c6:9008)…',
+    },
+    demo: {
+      group: 'Demo modem: act out the power cycle',
+      replug: 'Unplug and replug the modem',
+      explain: 'What the person would do with a real module that stopped answering.',
+    },
+    stopped: 'Stopped: see the message above.',
+    done: 'Done.',
+    notStarted: 'Not started.',
+    overall: 'Overall progress',
+    allDone: (n: number) => `All ${n} steps done`,
+    /** What the current plan step does to its partition. */
+    doing: {
+      program: (label: string) => `Writing ${label}`,
+      erase: (label: string) => `Erasing ${label}`,
+      patch: (label: string) => `Patching ${label}`,
+      reset: (label: string) => label.charAt(0).toUpperCase() + label.slice(1),
+    },
+    stalled: 'stalled',
+    finished: 'finished',
+    noData: 'no data moving',
+    ofTotal: (done: string, total: string) => `${done} of ${total}`,
+    partProgress: (label: string) => `Progress of ${label}`,
+    flashed: (size: string, seconds: number, resumed: boolean, verification: string) =>
+      `Flashed ${size} in ${seconds} s${resumed ? ', continuing an earlier run' : ''}. Verification: ${verification}.`,
+  },
+  /** The confirmation before the first erase, and the module's state after a stop (store/flash-summary.ts). */
+  summary: {
+    andMore: (shown: string, more: number) => `${shown} and ${more} more`,
+    module: 'Module',
+    moduleText: (name: string, vidPid: string, where: string) => `${name} (${vidPid}, ${where})`,
+    demoModule: 'demo module',
+    usb: (id: string) => `USB ${id}`,
+    noModule: 'no module in download mode',
+    package: 'Package',
+    erasedFirst: 'Erased first',
+    erased: (n: number, names: string) => `${n} partitions: ${names}`,
+    thenWritten: 'Then written',
+    written: (n: number, size: string, names: string) => `${n} images, ${size}: ${names} (the boot loader last)`,
+    alreadyThere: 'Already there',
+    alreadyThereText:
+      'partitions the module already holds (compared by SHA-256 digest before erasing) are neither erased nor written; the boot loader always is. The log names them as it goes.',
+    calibration: 'Calibration and IMEI',
+    calibrationKept: 'kept: this package leaves EFS/NV alone',
+    calibrationErased: 'ERASED: this package rewrites EFS/NV; only a QCN backup can bring them back',
+    qcn: 'QCN backup',
+    qcnVerified: (path: string) => `verified, ${path}`,
+    qcnNone: 'none made in this session: calibration lost now could not be put back',
+    warning: 'Warning',
+    otherModule: 'this package is for another module; you typed its name to flash it anyway',
+    state: {
+      untouched: 'Nothing was erased or written in this run: the modem is as it was before it.',
+      erasedOnly:
+        'Partitions were erased and nothing new was written yet: the modem has no working firmware now and comes back in download mode. Run the flash again; it starts over safely.',
+      allWritten: (total: number) =>
+        `All ${total} images were written and verified; only the final steps were left. Run the flash again to finish.`,
+      partly: (written: number, total: number) =>
+        `The modem was erased and ${written} of ${total} images were written and verified: it has no working firmware until the rest is written, and comes back in download mode. Run the flash again; it continues after what is verified.`,
+    },
+  },
+  enterEdl: {
+    title: 'Enter download mode (EDL)',
+    intro: 'The modem is flashed in its emergency download mode, where it shows up as 05c6:9008.',
+    auto: {
+      title: 'Automatic',
+      body: 'If the modem still runs, Modem Rescue asks it over its diagnostic (DM) port to restart into download mode.',
+      switching: 'Switching…',
+      switch: 'Switch to download mode',
+      unusable: 'No running modem is connected, so this cannot be used: follow the steps by hand.',
+    },
+    manual: {
+      title: 'By hand, when the modem does not answer',
+      formLegend: 'Your modem is',
+      careful: 'Careful:',
+      step1: (module: boolean) =>
+        `${module ? 'Power off and take the module out.' : 'Power off the computer (or the board the card sits in) and take the card out.'} Find the two pads listed above.`,
+      step2: 'Join them with a thin wire or tweezers, and keep them joined while the module powers up.',
+      /** Step 3 and 5: a lead, a part in bold, a tail. */
+      step3Lead: (module: boolean) => `Put the ${module ? 'module' : 'card'} back and power it up. In a laptop slot, `,
+      step3Bold: 'suspend the computer and resume it',
+      step3Tail: ': this power-cycles the slot.',
+      step4: 'Remove the wire once the indicator at the top of this step turns green.',
+      step5Lead: 'If it turned green but the flash says the modem sends no greeting, ',
+      step5Bold: 'suspend and resume once more',
+      step5Tail: ': some modules only greet after a second power cycle.',
+    },
+    demo: {
+      group: 'Demo modem: act out the manual steps',
+      join: 'Join USB_BOOT to VDD_EXT',
+      suspend: 'Suspend and resume',
+    },
+    silent: {
+      title: 'In download mode, but not answering yet',
+      body: (vidPid: string) =>
+        `The modem enumerated as ${vidPid} but its boot ROM has not greeted. This is what the user of this tool met: one more suspend and resume (or switching its USB port off and on) made it answer. Nothing has been written.`,
+    },
+  },
+  edlIndicator: {
+    waiting: 'Waiting for a modem in download mode (05c6:9008)…',
+    answering: (name: string, vidPid: string) => `Download mode, answering: ${name} (${vidPid})`,
+    onBus: (vidPid: string, name: string, silent: boolean) =>
+      `${vidPid} is on the bus (${name}); ${silent ? 'it does not answer yet' : 'listening for its greeting…'}`,
+  },
+  /** The two pads of the forced download mode, per module form (pads.ts holds the pin numbers and sources). */
+  pads: {
+    lga: {
+      title: 'EC25 module (LGA, taken out or on a bare board)',
+      vddWhere: 'an edge pad on the module, pin 7',
+      bootWhere: 'an inner pad on the underside, pin 115',
+    },
+    miniPcie: {
+      title: 'EC25 on a mini-PCIe card',
+      vddWhere: 'pin 7 of the module soldered on the card: an edge pad, reachable at the edge of the module',
+      bootWhere:
+        'pin 115 of the module: an inner pad under the soldered module, so it is reached through a test point of the card',
+      notes: [
+        'The module is soldered to the card: do not try to reach its underside. Neither pad is one of the card’s gold edge fingers.',
+        'Quectel does not publish where the card brings USB_BOOT out. Look for a test pad marked USB_BOOT (or BOOT) near the module; if there is none, the card cannot be forced by hand without the card maker’s drawing.',
+      ],
+    },
+    vddRole: '1.8 V output of the module',
+    bootRole: 'forces download mode when held at 1.8 V during power-up',
+    warning:
+      'Join only these two. VDD_EXT sits between other pads, among them ground (pin 8 beside it): a wire that also touches a neighbour shorts the 1.8 V supply or feeds 1.8 V where it does not belong. Never join USB_BOOT to VBAT (3.8 V) or to the 3.3 V of the slot: that can destroy the module. Work with the power off, and use a thin wire or fine tweezers.',
+    pin: (n: number) => `pin ${n}`,
+    pinUnknown: 'pin number not published',
+  },
+  /** The wizard's own errors: the engine cannot be reached, or nothing was chosen (api/, store/actions.ts). */
+  errors: {
+    restartEngine:
+      'Check that Modem Rescue is still running (the terminal of `modem-rescue serve`, or the app window); restart it and open the address it prints.',
+    unexpected: (detail: string) => `Modem Rescue ran into a problem it did not expect (${detail}).`,
+    unexpectedNext: 'Save a report and send it to us; the modem is not harmed by this.',
+    notAttached: 'The wizard is not connected to Modem Rescue.',
+    noPackage: 'No package was chosen.',
+    noPackageNext: 'Type the path of the unpacked firmware folder or its .zip, then press Check package.',
+    desktopDialogs: 'The desktop app picks files with its own dialogs.',
+    noFile: 'No file was chosen.',
+    notSent: (file: string) => `${file} could not be sent to Modem Rescue.`,
+    notTaken: (file: string, status: number) => `Modem Rescue did not take ${file} (HTTP ${status}).`,
+    noToken: 'This page was opened without its access token, so it cannot talk to Modem Rescue.',
+    closed: 'The connection to Modem Rescue was closed.',
+    notConnected: 'Not connected to Modem Rescue.',
+    noAnswer: (method: string, seconds: number) => `Modem Rescue did not answer "${method}" within ${seconds} s.`,
+    closing: (method: string) => `Could not send "${method}" to Modem Rescue: the connection is closing.`,
+    lost: 'The connection to Modem Rescue was lost while waiting for an answer. If a flash was running, it goes on (or stops safely) on the computer that runs it.',
+    connectTimeout: (seconds: number) => `Could not connect to Modem Rescue within ${seconds} s.`,
+    undescribed: (method: string) => `Modem Rescue answered "${method}" with an error it did not describe.`,
+  },
+  /** The drawing of the module's underside (components/PadIllustration.tsx); pins as "pin 7". */
+  padDrawing: {
+    title: (bootPin: string, vddPin: string) =>
+      `EC25 module seen from below: connect USB_BOOT (${bootPin}) to VDD_EXT (${vddPin})`,
+    desc: (vddPin: string, bootPin: string, onCard: boolean) =>
+      `The module outline with its pads. 1: VDD_EXT (${vddPin}, left edge) and 2: USB_BOOT (${bootPin}, an inner pad) are highlighted; a wire joins them while the module powers up.${onCard ? ' On a mini-PCIe card the module is soldered: pad 2 is reached through a test point of the card.' : ''}`,
+    moduleOnCard: 'EC25 (seen through the card)',
+    moduleBare: 'EC25 (underside)',
+    vdd: '1 VDD_EXT',
+    vddSub: (pin: string) => `${pin}, 1.8 V`,
+    boot: '2 USB_BOOT',
+    bootViaTestPoint: 'via test point',
+    bootToVdd: 'to VDD_EXT',
+  },
+  powerCycle: {
+    title: 'Power-cycle it from this computer',
+    confirmLabel: (action: string) => `Confirm: ${action}`,
+    willDo: 'This will:',
+    needsPassword: ' It asks for your password first.',
+    doIt: 'Do it',
+    notNow: 'Not now',
+  },
+  error: {
+    title: 'Something went wrong',
+    whatToDo: 'What to do: ',
+    dismiss: 'Dismiss',
+  },
+  deviceStrip: {
+    label: 'Connected modem',
+    title: 'Modem now',
+    looking: 'Looking…',
+    none: 'None connected',
+    modes: {
+      normal: 'running',
+      edl: 'download mode',
+      'memory-dump': 'crash dump',
+      fastboot: 'fastboot',
+      unknown: 'unknown mode',
+    } as Record<string, string>,
+  },
+  /** Why Next (or Start flashing) is not available yet (steps/gates.ts). */
+  gates: {
+    busy: 'Wait until the current action has finished.',
+    choosePackage: 'Choose a package and check it first.',
+    packageProblems: 'This package cannot be flashed: see the problems listed.',
+    otherModule: (word: string) =>
+      `This package is for another module. To flash it anyway, type ${word} in the box below.`,
+    looking: 'Looking for modems…',
+    noUsb: 'This computer gives no access to USB devices. Turn on the demo modem to try the wizard.',
+    backupFirst: 'Back up the QCN first, or tick "I understand" to go on without a backup.',
+    noEdl: 'Waiting for the modem to appear in download mode (05c6:9008).',
+    edlSilent: 'The modem is in download mode but does not answer yet: see above.',
+    edlWaiting: 'The modem is in download mode; waiting for it to answer…',
+    leftEdl: 'The modem left download mode: go back and enter EDL again.',
+    flashFirst: 'Flash the package first.',
+    lastStep: 'This is the last step.',
+    unknownStep: 'Unknown step.',
+    flashablePackage: 'Choose a flashable package first.',
+    noEdlToFlash: 'No modem in download mode (05c6:9008): go back to "Enter EDL", or power-cycle it.',
+    flashSilent: 'The modem is in download mode but does not answer: power-cycle it once more.',
+    flashWaiting: 'The modem is back in download mode; waiting for it to answer…',
+  },
+  /** Numbers as a person reads them (format.ts). */
+  format: {
+    bytes: (n: number) => `${n} B`,
+    units: ['KiB', 'MiB', 'GiB'],
+    amount: (value: string, unit: string) => `${value} ${unit}`,
+    perSecond: (size: string) => `${size}/s`,
+    seconds: (s: number) => `${s} s`,
+    minutes: (m: number) => `${m} min`,
+    estimating: 'estimating…',
+    secondsLeft: (s: number) => `${s} s left`,
+    minutesLeft: (m: number, s: number) => `${m} min ${s} s left`,
+    hoursLeft: (h: number, m: number) => `${h} h ${m} min left`,
+    verification: {
+      digest: 'the modem computed a SHA-256 fingerprint of every partition written, and each matched the package',
+      'read-back': 'every partition written was read back from the modem and matched the package byte for byte',
+      mixed:
+        'every partition written was checked against the package, by the modem’s fingerprint or by reading it back',
+      skipped: 'not checked: verification was turned off for this flash',
+    } as Record<string, string>,
+  },
   help: {
     title: 'Help',
     back: 'Back to the wizard',
+    contents: 'Help contents',
     intro:
       'This page is part of Modem Rescue and works without the internet. Each step of the wizard links to its own part.',
     sections: [

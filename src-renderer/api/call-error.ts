@@ -2,6 +2,7 @@
 // never a stack trace. Both API implementations reject with ApiCallError.
 
 import type { ErrorReport } from '../../shared/errors.js';
+import { T } from '../text.js';
 
 export class ApiCallError extends Error {
   readonly report: ErrorReport;
@@ -32,8 +33,7 @@ export function engineUnreachable(message: string): ApiCallError {
     code: 'HOST_IO',
     category: 'host',
     message,
-    nextStep:
-      'Check that Modem Rescue is still running (the terminal of `modem-rescue serve`, or the app window); restart it and open the address it prints.',
+    nextStep: T.errors.restartEngine,
   });
 }
 
@@ -51,8 +51,8 @@ export function toReport(e: unknown): ErrorReport {
   return {
     code: 'INTERNAL',
     category: 'internal',
-    message: `Modem Rescue ran into a problem it did not expect (${message.slice(0, 300)}).`,
-    nextStep: 'Save a report and send it to us; the modem is not harmed by this.',
+    message: T.errors.unexpected(message.slice(0, 300)),
+    nextStep: T.errors.unexpectedNext,
   };
 }
 

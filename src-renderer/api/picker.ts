@@ -5,6 +5,7 @@
 
 import type { PathPicker, PickKind, RescueApi, UploadFile } from '../../shared/api.js';
 import { ApiCallError, engineUnreachable, isErrorReport } from './call-error.js';
+import { T } from '../text.js';
 
 export function dialogPicker(api: RescueApi): PathPicker {
   return {
@@ -18,7 +19,7 @@ export function dialogPicker(api: RescueApi): PathPicker {
       return r.path;
     },
     upload() {
-      return Promise.reject(engineUnreachable('The desktop app picks files with its own dialogs.'));
+      return Promise.reject(engineUnreachable(T.errors.desktopDialogs));
     },
     async reveal(path) {
       return (await api.call('showInFolder', { path })).shown;
@@ -52,7 +53,7 @@ export function uploadPicker(host: UploadHost): PathPicker {
       return Promise.resolve(undefined);
     },
     async upload(what: PickKind, files: readonly UploadFile[], onProgress?: (sent: number) => void) {
-      if (files.length === 0) throw engineUnreachable('No file was chosen.');
+      if (files.length === 0) throw engineUnreachable(T.errors.noFile);
       const batch = host.randomId();
       let path = '';
       let sent = 0;
@@ -66,13 +67,13 @@ export function uploadPicker(host: UploadHost): PathPicker {
             body: f.body,
           });
         } catch {
-          throw engineUnreachable(`${f.relativePath} could not be sent to Modem Rescue.`);
+          throw engineUnreachable(T.errors.notSent(f.relativePath));
         }
         const answer = (await res.json().catch(() => undefined)) as
           { ok?: boolean; path?: unknown; error?: unknown } | undefined;
         if (answer?.ok === true && typeof answer.path === 'string') path = answer.path;
         else if (isErrorReport(answer?.error)) throw new ApiCallError(answer.error);
-        else throw engineUnreachable(`Modem Rescue did not take ${f.relativePath} (HTTP ${res.status}).`);
+        else throw engineUnreachable(T.errors.notTaken(f.relativePath, res.status));
         sent += f.size;
         onProgress?.(sent);
       }

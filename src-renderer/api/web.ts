@@ -5,6 +5,7 @@
 
 import type { ApiEvent, ApiMethod, Params, RescueApi, Result } from '../../shared/api.js';
 import { ApiCallError, engineUnreachable, isErrorReport } from './call-error.js';
+import { T } from '../text.js';
 
 /** The part of a WebSocket this client uses (the DOM WebSocket fits; tests pass a fake). */
 export interface SocketLike {
@@ -70,8 +71,7 @@ const MAX_MESSAGE_CHARS = 8 * 1024 * 1024;
 
 export function apiUrlFromLocation(loc: { protocol: string; host: string; search: string }): string {
   const token = new URLSearchParams(loc.search).get('token');
-  if (!token)
-    throw engineUnreachable('This page was opened without its access token, so it cannot talk to Modem Rescue.');
+  if (!token) throw engineUnreachable(T.errors.noToken);
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${loc.host}/api?token=${encodeURIComponent(token)}`;
 }
@@ -102,16 +102,16 @@ export class WebSocketApi implements RescueApi {
   }
 
   async call<M extends ApiMethod>(method: M, params: Params<M>): Promise<Result<M>> {
-    if (this.disposed) throw engineUnreachable('The connection to Modem Rescue was closed.');
+    if (this.disposed) throw engineUnreachable(T.errors.closed);
     await this.whenOpen();
     const socket = this.socket;
-    if (!socket || socket.readyState !== SOCKET_OPEN) throw engineUnreachable('Not connected to Modem Rescue.');
+    if (!socket || socket.readyState !== SOCKET_OPEN) throw engineUnreachable(T.errors.notConnected);
     const id = this.nextId++;
     const timeoutMs = this.opts.timeouts?.[method] ?? CALL_TIMEOUTS_MS[method];
     return new Promise<Result<M>>((resolve, reject) => {
       const timer = this.setTimer(() => {
         this.pending.delete(id);
-        reject(engineUnreachable(`Modem Rescue did not answer "${method}" within ${Math.round(timeoutMs / 1000)} s.`));
+        reject(engineUnreachable(T.errors.noAnswer(method, Math.round(timeoutMs / 1000))));
       }, timeoutMs);
       this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
       try {
@@ -119,7 +119,7 @@ export class WebSocketApi implements RescueApi {
       } catch {
         this.clearTimer(timer);
         this.pending.delete(id);
-        reject(engineUnreachable(`Could not send "${method}" to Modem Rescue: the connection is closing.`));
+        reject(engineUnreachable(T.errors.closing(method)));
       }
     });
   }
@@ -132,7 +132,7 @@ export class WebSocketApi implements RescueApi {
   dispose(): void {
     this.disposed = true;
     if (this.reconnectTimer !== undefined) this.clearTimer(this.reconnectTimer);
-    this.failAll('The connection to Modem Rescue was closed.');
+    this.failAll(T.errors.closed);
     this.socket?.close(1000, 'bye');
     this.socket = undefined;
   }
@@ -163,9 +163,7 @@ export class WebSocketApi implements RescueApi {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
-      this.failAll(
-        'The connection to Modem Rescue was lost while waiting for an answer. If a flash was running, it goes on (or stops safely) on the computer that runs it.',
-      );
+      this.failAll(T.errors.lost);
       this.opts.onConnectionChange?.(false);
       this.scheduleReconnect();
     };
@@ -190,7 +188,7 @@ export class WebSocketApi implements RescueApi {
         reject,
         timer: this.setTimer(() => {
           this.openWaiters.delete(waiter);
-          reject(engineUnreachable(`Could not connect to Modem Rescue within ${Math.round(ms / 1000)} s.`));
+          reject(engineUnreachable(T.errors.connectTimeout(Math.round(ms / 1000))));
         }, ms),
       };
       this.openWaiters.add(waiter);
@@ -226,7 +224,7 @@ export class WebSocketApi implements RescueApi {
     this.clearTimer(p.timer);
     if (m.ok === true) p.resolve(m.result);
     else if (isErrorReport(m.error)) p.reject(new ApiCallError(m.error));
-    else p.reject(engineUnreachable(`Modem Rescue answered "${p.method}" with an error it did not describe.`));
+    else p.reject(engineUnreachable(T.errors.undescribed(p.method)));
   }
 }
 

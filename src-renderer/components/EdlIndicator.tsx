@@ -1,4 +1,5 @@
 import type { DeviceSummary } from '../../shared/api.js';
+import { T } from '../text.js';
 
 export type EdlIndicatorState = 'waiting' | 'on-bus' | 'present';
 
@@ -18,10 +19,10 @@ export function EdlIndicator({ device }: { device: DeviceSummary | undefined }) 
       <span className="indicator-dot" aria-hidden="true" />
       <span>
         {state === 'waiting'
-          ? 'Waiting for a modem in download mode (05c6:9008)…'
+          ? T.edlIndicator.waiting
           : state === 'present'
-            ? `Download mode, answering: ${device!.name} (${device!.vidPid})`
-            : `${device!.vidPid} is on the bus (${device!.name}); ${device!.greeting?.state === 'silent' ? 'it does not answer yet' : 'listening for its greeting…'}`}
+            ? T.edlIndicator.answering(device!.name, device!.vidPid)
+            : T.edlIndicator.onBus(device!.vidPid, device!.name, device!.greeting?.state === 'silent')}
         {device?.greeting && state !== 'waiting' && (
           <span className="indicator-detail" data-testid="edl-greeting">
             {' '}

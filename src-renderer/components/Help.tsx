@@ -24,7 +24,7 @@ export function Help({ at }: { at: StepId }) {
           </button>
         </div>
         <p className="muted">{T.help.intro}</p>
-        <nav aria-label="Help contents">
+        <nav aria-label={T.help.contents}>
           <ul className="help-toc">
             {T.help.sections.map((s) => (
               <li key={s.id}>

@@ -14,7 +14,7 @@ export function LogTail({ lines, exportable = false }: { lines: readonly LogLine
     const el = ref.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, [lines]);
-  const text = (): string => logText(lines, `Modem Rescue log, saved ${new Date().toISOString()}`);
+  const text = (): string => logText(lines, T.log.header(new Date().toISOString()));
   return (
     <div className="log-panel">
       {exportable && (
@@ -43,7 +43,7 @@ export function LogTail({ lines, exportable = false }: { lines: readonly LogLine
           )}
         </div>
       )}
-      <ol className="log-tail" ref={ref} data-testid="log-tail" aria-label="Log" aria-live="off" tabIndex={0}>
+      <ol className="log-tail" ref={ref} data-testid="log-tail" aria-label={T.log.label} aria-live="off" tabIndex={0}>
         {shown.length === 0 && <li className="log-empty">{T.log.empty}</li>}
         {shown.map((l) => (
           <li key={l.seq} className={`log-${l.level}`}>

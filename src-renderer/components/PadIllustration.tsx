@@ -4,6 +4,9 @@
 
 import type { PadGuide } from '../pads.js';
 import { pinLabel } from '../pads.js';
+import { T } from '../text.js';
+
+const D = T.padDrawing;
 
 const EDGE_PADS = 18;
 const MODULE = { x: 96, y: 20, w: 232, h: 256 };
@@ -45,13 +48,11 @@ export function PadIllustration({ guide }: { guide: PadGuide }) {
       aria-labelledby="pad-title pad-desc"
       xmlns="http://www.w3.org/2000/svg"
     >
-      <title id="pad-title">{`EC25 module seen from below: connect USB_BOOT (${pinLabel(boot)}) to VDD_EXT (${pinLabel(vdd)})`}</title>
-      <desc id="pad-desc">
-        {`The module outline with its pads. 1: VDD_EXT (${pinLabel(vdd)}, left edge) and 2: USB_BOOT (${pinLabel(boot)}, an inner pad) are highlighted; a wire joins them while the module powers up.${onCard ? ' On a mini-PCIe card the module is soldered: pad 2 is reached through a test point of the card.' : ''}`}
-      </desc>
+      <title id="pad-title">{D.title(pinLabel(boot), pinLabel(vdd))}</title>
+      <desc id="pad-desc">{D.desc(pinLabel(vdd), pinLabel(boot), onCard)}</desc>
       <rect className="pad-module" x={MODULE.x} y={MODULE.y} width={MODULE.w} height={MODULE.h} rx={6} />
       <text className="pad-module-label" x={MODULE.x + MODULE.w / 2} y={MODULE.y + 44} textAnchor="middle">
-        {onCard ? 'EC25 (seen through the card)' : 'EC25 (underside)'}
+        {onCard ? D.moduleOnCard : D.moduleBare}
       </text>
       <circle className="pad-pin1" cx={MODULE.x + 22} cy={MODULE.y + 22} r={4} />
       {edgePads().map((p) => (
@@ -70,20 +71,20 @@ export function PadIllustration({ guide }: { guide: PadGuide }) {
       <circle className="pad-solder" cx={USB_BOOT.x + 4.5} cy={USB_BOOT.y + 4.5} r={3.5} />
       <line className="pad-callout" x1={VDD_EXT.x} y1={VDD_EXT.y + 3} x2={10} y2={VDD_EXT.y + 3} />
       <text className="pad-label" x={4} y={VDD_EXT.y - 6}>
-        1 VDD_EXT
+        {D.vdd}
       </text>
       <text className="pad-sub" x={4} y={VDD_EXT.y + 18}>
-        {pinLabel(vdd)}, 1.8 V
+        {D.vddSub(pinLabel(vdd))}
       </text>
       <line className="pad-callout" x1={USB_BOOT.x + 9} y1={USB_BOOT.y + 4.5} x2={352} y2={USB_BOOT.y + 4.5} />
       <text className="pad-label" x={356} y={USB_BOOT.y + 2}>
-        2 USB_BOOT
+        {D.boot}
       </text>
       <text className="pad-sub" x={356} y={USB_BOOT.y + 18}>
         {pinLabel(boot)}
       </text>
       <text className="pad-sub" x={356} y={USB_BOOT.y + 34}>
-        {onCard ? 'via test point' : 'to VDD_EXT'}
+        {onCard ? D.bootViaTestPoint : D.bootToVdd}
       </text>
     </svg>
   );

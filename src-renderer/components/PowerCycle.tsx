@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PowerCycleActionView } from '../../shared/api.js';
 import { loadPowerCycleActions, runPowerCycle } from '../store/actions.js';
 import { isBusy, useRun } from '../store/run.js';
+import { T } from '../text.js';
 
 /**
  * Power-cycling the modem from this computer (suspend and wake, USB re-connect, port power):
@@ -37,7 +38,7 @@ export function PowerCycle({ deviceId }: { deviceId: string | undefined }) {
   };
   return (
     <div className="power-cycle" data-testid="power-cycle">
-      <h3>Power-cycle it from this computer</h3>
+      <h3>{T.powerCycle.title}</h3>
       <ul className="plain-list">
         {actions.map((a) => (
           <li key={a.id}>
@@ -59,11 +60,11 @@ export function PowerCycle({ deviceId }: { deviceId: string | undefined }) {
           className="notice scroll-clear"
           data-testid="power-cycle-confirm"
           role="dialog"
-          aria-label={`Confirm: ${confirming.label}`}
+          aria-label={T.powerCycle.confirmLabel(confirming.label)}
         >
           <p>
-            <strong>This will:</strong> {confirming.explanation}
-            {confirming.needsAdmin ? ' It asks for your password first.' : ''}
+            <strong>{T.powerCycle.willDo}</strong> {confirming.explanation}
+            {confirming.needsAdmin ? T.powerCycle.needsPassword : ''}
           </p>
           <div className="button-row">
             <button
@@ -73,10 +74,10 @@ export function PowerCycle({ deviceId }: { deviceId: string | undefined }) {
               disabled={busy}
               onClick={() => void run(confirming)}
             >
-              Do it
+              {T.powerCycle.doIt}
             </button>
             <button type="button" onClick={() => setConfirming(undefined)}>
-              Not now
+              {T.powerCycle.notNow}
             </button>
           </div>
         </div>

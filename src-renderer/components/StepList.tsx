@@ -7,7 +7,7 @@ export const STEP_TITLES: Record<StepId, string> = T.steps;
 export function StepList({ current }: { current: StepId }) {
   const at = STEP_IDS.indexOf(current);
   return (
-    <nav aria-label="Steps">
+    <nav aria-label={T.app.stepsLabel}>
       <ol className="steps" data-testid="steps">
         {STEP_IDS.map((id, i) => (
           <li

@@ -41,7 +41,7 @@ export function Connect() {
               <span className="device-name">{d.name}</span>
               <span className={`badge badge-${d.mode}`}>{MODE_NAMES[d.mode] ?? d.mode}</span>
               <code className="device-id">{d.vidPid}</code>
-              {d.demo && <span className="badge badge-demo">demo</span>}
+              {d.demo && <span className="badge badge-demo">{T.app.demoBadge}</span>}
             </div>
             <p className="device-explain">{d.explanation}</p>
             {(d.ports.at || d.ports.dm || d.ports.edl) && (

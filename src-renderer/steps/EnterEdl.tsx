@@ -9,6 +9,9 @@ import { canGoNext, edlDevice, normalDevice } from './gates.js';
 import { useGateContext } from './use-gate.js';
 import { PowerCycle } from '../components/PowerCycle.js';
 import { PAD_GUIDES, pinLabel, SHORT_WARNING, type ModuleForm } from '../pads.js';
+import { T } from '../text.js';
+
+const E = T.enterEdl;
 
 /** The two pads, numbered with their pins for the module form the person has, and the steps. */
 function ManualSteps() {
@@ -19,7 +22,7 @@ function ManualSteps() {
       <PadIllustration guide={guide} />
       <div>
         <fieldset className="form-choice" data-testid="pad-form">
-          <legend>Your modem is</legend>
+          <legend>{E.manual.formLegend}</legend>
           {(Object.keys(PAD_GUIDES) as ModuleForm[]).map((f) => (
             <label key={f} className="check">
               <input
@@ -47,24 +50,21 @@ function ManualSteps() {
           </p>
         ))}
         <p className="notice notice-warn" data-testid="pad-warning" role="note">
-          <strong>Careful:</strong> {SHORT_WARNING}
+          <strong>{E.manual.careful}</strong> {SHORT_WARNING}
         </p>
         <ol className="manual-steps">
+          <li>{E.manual.step1(form === 'lga')}</li>
+          <li>{E.manual.step2}</li>
           <li>
-            {form === 'lga'
-              ? 'Power off and take the module out.'
-              : 'Power off the computer (or the board the card sits in) and take the card out.'}{' '}
-            Find the two pads listed above.
+            {E.manual.step3Lead(form === 'lga')}
+            <strong>{E.manual.step3Bold}</strong>
+            {E.manual.step3Tail}
           </li>
-          <li>Join them with a thin wire or tweezers, and keep them joined while the module powers up.</li>
+          <li>{E.manual.step4}</li>
           <li>
-            Put the {form === 'lga' ? 'module' : 'card'} back and power it up. In a laptop slot,{' '}
-            <strong>suspend the computer and resume it</strong>: this power-cycles the slot.
-          </li>
-          <li>Remove the wire once the indicator at the top of this step turns green.</li>
-          <li>
-            If it turned green but the flash says the modem sends no greeting,{' '}
-            <strong>suspend and resume once more</strong>: some modules only greet after a second power cycle.
+            {E.manual.step5Lead}
+            <strong>{E.manual.step5Bold}</strong>
+            {E.manual.step5Tail}
           </li>
         </ol>
       </div>
@@ -86,8 +86,8 @@ export function EnterEdl() {
   const [manualFirst] = useState(() => !normal && !edl);
   const autoPanel = (
     <section className="panel" aria-labelledby="edl-auto-title">
-      <h2 id="edl-auto-title">Automatic</h2>
-      <p>If the modem still runs, Modem Rescue asks it over its diagnostic (DM) port to restart into download mode.</p>
+      <h2 id="edl-auto-title">{E.auto.title}</h2>
+      <p>{E.auto.body}</p>
       <button
         type="button"
         className="primary"
@@ -95,27 +95,25 @@ export function EnterEdl() {
         disabled={!normal || busy || !!edl}
         onClick={() => normal && void enterEdl(normal.id)}
       >
-        {pending === 'enterEdl' ? 'Switching…' : 'Switch to download mode'}
+        {pending === 'enterEdl' ? E.auto.switching : E.auto.switch}
       </button>
-      {!normal && !edl && (
-        <p className="muted">No running modem is connected, so this cannot be used: follow the steps by hand.</p>
-      )}
+      {!normal && !edl && <p className="muted">{E.auto.unusable}</p>}
     </section>
   );
   const manualPanel = (
     <section className="panel manual" data-testid="edl-manual" aria-labelledby="edl-manual-title">
-      <h2 id="edl-manual-title">By hand, when the modem does not answer</h2>
+      <h2 id="edl-manual-title">{E.manual.title}</h2>
       <ManualSteps />
       {demo && (
-        <div className="demo-actions" role="group" aria-label="Demo modem: act out the manual steps">
-          <span className="badge badge-demo">demo</span>
+        <div className="demo-actions" role="group" aria-label={E.demo.group}>
+          <span className="badge badge-demo">{T.app.demoBadge}</span>
           <button
             type="button"
             data-testid="demo-short-usb-boot"
             disabled={busy}
             onClick={() => void demoAction('short-usb-boot')}
           >
-            Join USB_BOOT to VDD_EXT
+            {E.demo.join}
           </button>
           <button
             type="button"
@@ -123,7 +121,7 @@ export function EnterEdl() {
             disabled={busy}
             onClick={() => void demoAction('suspend-resume')}
           >
-            Suspend and resume
+            {E.demo.suspend}
           </button>
         </div>
       )}
@@ -133,21 +131,13 @@ export function EnterEdl() {
   // 05c6:9008 enumerated but silent (the user's first suspend): the fix right here, not a step back.
   const silentPanel = silent && edl && (
     <section className="notice notice-warn" data-testid="edl-silent" aria-labelledby="edl-silent-title">
-      <h3 id="edl-silent-title">In download mode, but not answering yet</h3>
-      <p>
-        The modem enumerated as {edl.vidPid} but its boot ROM has not greeted. This is what the user of this tool met:
-        one more suspend and resume (or switching its USB port off and on) made it answer. Nothing has been written.
-      </p>
+      <h3 id="edl-silent-title">{E.silent.title}</h3>
+      <p>{E.silent.body(edl.vidPid)}</p>
       <PowerCycle deviceId={edl.id} />
     </section>
   );
   return (
-    <StepFrame
-      id="enter-edl"
-      title="Enter download mode (EDL)"
-      intro={<p>The modem is flashed in its emergency download mode, where it shows up as 05c6:9008.</p>}
-      gate={canGoNext('enter-edl', ctx)}
-    >
+    <StepFrame id="enter-edl" title={E.title} intro={<p>{E.intro}</p>} gate={canGoNext('enter-edl', ctx)}>
       <EdlIndicator device={edl} />
       {silentPanel}
       {manualFirst ? (

@@ -40,15 +40,16 @@ export function Finish() {
     >
       {flash && (
         <p className="muted" data-testid="finish-verification">
-          Verification: {verificationWords(flash.verified)}
-          {flash.resumed ? ' (this flash continued an earlier run)' : ''}.
+          {T.finish.verification(verificationWords(flash.verified), flash.resumed)}
         </p>
       )}
       <p data-testid="finish-backup">
         {backup ? (
           <>
-            Your QCN backup (calibration and IMEI) is kept at <span className="path">{backup.path}</span>: keep it with
-            this modem. <PathActions path={backup.path} testId="finish-backup" onSaid={setSaid} />
+            {T.finish.backupLead}
+            <span className="path">{backup.path}</span>
+            {T.finish.backupTail}
+            <PathActions path={backup.path} testId="finish-backup" onSaid={setSaid} />
             {said && <span className="muted"> {said}</span>}
           </>
         ) : (
@@ -68,23 +69,17 @@ export function Finish() {
       </div>
       <dl className="facts">
         <dt>{T.finish.firmware}</dt>
-        <dd data-testid="finish-firmware">{finish?.firmware ?? (waiting ? '…' : 'not known')}</dd>
+        <dd data-testid="finish-firmware">{finish?.firmware ?? (waiting ? '…' : T.finish.notKnown)}</dd>
         <dt>{T.finish.radio}</dt>
         <dd>
-          {finish?.radioOk === undefined
-            ? 'not known'
-            : finish.radioOk
-              ? 'calibrated, working'
-              : 'lost its calibration'}
+          {finish?.radioOk === undefined ? T.finish.notKnown : finish.radioOk ? T.finish.radioOk : T.finish.radioLost}
         </dd>
       </dl>
       {finish?.radioOk === false && (
         <div className="notice notice-warn restore" data-testid="restore-offer">
           <p>
             <strong>{T.finish.lostCalibration}</strong>{' '}
-            {backup
-              ? `Restore it from the backup made at the start (${backup.path}): first see what would change, then restore. The IMEI is never written from here.`
-              : T.finish.chooseQcn}
+            {backup ? T.finish.restoreFromBackup(backup.path) : T.finish.chooseQcn}
           </p>
           {normalDevice && (
             <PathField
@@ -125,16 +120,21 @@ export function Finish() {
         <div className="notice" data-testid="restore-result" role="status">
           {restore.dryRun
             ? restore.write.length === 0
-              ? `Nothing differs from the backup (${restore.same} items checked).`
-              : `${restore.write.length} items differ and would be written: ${restore.write.slice(0, 8).join(', ')}${restore.write.length > 8 ? ', …' : ''}.`
+              ? T.finish.nothingDiffers(restore.same)
+              : T.finish.wouldWrite(restore.write)
             : restore.outcome === 'partly restored'
-              ? `Partly restored: ${restore.written} items written, ${restore.verified} read back and equal. Not restored: ${[...restore.refused, ...restore.failed, ...restore.invalid].join('; ')}. A backup of the state before was saved first: ${restore.freshBackup ?? 'see the log'}.`
-              : `Restored ${restore.written} items, ${restore.verified} read back and equal. A backup of the state before was saved first: ${restore.freshBackup ?? 'see the log'}.`}
+              ? T.finish.partlyRestored(
+                  restore.written,
+                  restore.verified,
+                  [...restore.refused, ...restore.failed, ...restore.invalid].join('; '),
+                  restore.freshBackup,
+                )
+              : T.finish.restored(restore.written, restore.verified, restore.freshBackup)}
           {restore.dryRun && restore.invalid.length > 0 && (
-            <span> Cannot be written: {restore.invalid.join('; ')}.</span>
+            <span>{T.finish.cannotWrite(restore.invalid.join('; '))}</span>
           )}
           {restore.skipped.length > 0 && (
-            <span className="muted"> Left as they are (identity items): {restore.skipped.join(', ')}.</span>
+            <span className="muted">{T.finish.leftAlone(restore.skipped.join(', '))}</span>
           )}
         </div>
       )}
@@ -154,8 +154,8 @@ export function Finish() {
             onClick={() => void undoUpgrade(finish.snapshot!.path, normalDevice?.id)}
           >
             {pending === 'undo'
-              ? 'Undoing…'
-              : `Undo this upgrade (back to ${finish.snapshot.firmware ?? 'the earlier firmware'}, saved ${new Date(finish.snapshot.createdAt).toLocaleString()})`}
+              ? T.finish.undoing
+              : T.finish.undo(finish.snapshot.firmware, new Date(finish.snapshot.createdAt).toLocaleString())}
           </button>
         )}
       </div>

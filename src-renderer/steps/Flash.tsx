@@ -13,13 +13,9 @@ import { LogTail } from '../components/LogTail.js';
 import { formatBytes, formatEta, formatSpeed, verificationWords } from '../format.js';
 import { canGoNext, canStartFlash, edlDevice } from './gates.js';
 import { useGateContext } from './use-gate.js';
+import { T } from '../text.js';
 
-const STEP_VERBS = { program: 'Writing', erase: 'Erasing', patch: 'Patching', reset: '' } as const;
-
-function describeStep(operation: keyof typeof STEP_VERBS, label: string): string {
-  const verb = STEP_VERBS[operation];
-  return verb ? `${verb} ${label}` : label.charAt(0).toUpperCase() + label.slice(1);
-}
+const F = T.flash;
 
 /** Before the first erase: what will happen to which module, and one button that does it. */
 function ConfirmErase({ onGo, onBack }: { onGo: (snapshot: boolean | undefined) => void; onBack: () => void }) {
@@ -43,7 +39,7 @@ function ConfirmErase({ onGo, onBack }: { onGo: (snapshot: boolean | undefined) 
       role="alertdialog"
       aria-labelledby="flash-confirm-title"
     >
-      <h3 id="flash-confirm-title">Erase and flash this modem?</h3>
+      <h3 id="flash-confirm-title">{F.confirm.title}</h3>
       <dl className="facts" data-testid="flash-confirm-summary">
         {summary.lines.map((l) => (
           <div key={l.label} className={l.tone ? `tone-${l.tone}` : undefined}>
@@ -52,10 +48,7 @@ function ConfirmErase({ onGo, onBack }: { onGo: (snapshot: boolean | undefined) 
           </div>
         ))}
       </dl>
-      <p>
-        Once the first partition is erased, the modem has no working firmware until the flash completes. If it stops,
-        run it again: it continues safely.
-      </p>
+      <p>{F.confirm.body}</p>
       {plan && (
         <label className="check">
           <input
@@ -64,9 +57,12 @@ function ConfirmErase({ onGo, onBack }: { onGo: (snapshot: boolean | undefined) 
             checked={snapshot ?? plan.recommended}
             onChange={(e) => setSnapshot(e.target.checked)}
           />
-          First save the firmware now on the modem, to undo this upgrade later (about{' '}
-          {plan.seconds < 90 ? `${plan.seconds} s` : `${Math.round(plan.seconds / 60)} min`}, up to{' '}
-          {formatBytes(plan.bytes)} of disk in <span className="path">{plan.folder}</span>)
+          {F.confirm.snapshot(
+            plan.seconds < 90 ? T.format.seconds(plan.seconds) : T.format.minutes(Math.round(plan.seconds / 60)),
+            formatBytes(plan.bytes),
+          )}
+          <span className="path">{plan.folder}</span>
+          {F.confirm.snapshotEnd}
         </label>
       )}
       <div className="button-row">
@@ -77,10 +73,10 @@ function ConfirmErase({ onGo, onBack }: { onGo: (snapshot: boolean | undefined) 
           autoFocus
           onClick={() => onGo(snapshot)}
         >
-          Erase and flash
+          {F.confirm.go}
         </button>
         <button type="button" data-testid="flash-confirm-back" onClick={onBack}>
-          Not now
+          {F.confirm.back}
         </button>
       </div>
     </section>
@@ -110,18 +106,7 @@ export function Flash() {
   const start = canStartFlash(ctx);
   const part = currentPartition(progress);
   return (
-    <StepFrame
-      id="flash"
-      title="Flash the modem"
-      intro={
-        <p>
-          Keep the modem connected and the computer awake until this finishes. If the modem stalls, Modem Rescue resends
-          and goes on by itself.
-        </p>
-      }
-      gate={canGoNext('flash', ctx)}
-      backDisabled={busy}
-    >
+    <StepFrame id="flash" title={F.title} intro={<p>{F.intro}</p>} gate={canGoNext('flash', ctx)} backDisabled={busy}>
       <div className="flash-controls">
         <label className="check">
           <input
@@ -131,13 +116,9 @@ export function Flash() {
             disabled={busy}
             onChange={(e) => setVerify(e.target.checked)}
           />
-          Read back and check every partition after writing it
+          {F.verify}
         </label>
-        <p className="muted explain">
-          {verify
-            ? 'Recommended. It takes a little longer, and proves that what is on the modem is exactly the package.'
-            : 'Without it, a bad write is only noticed when the modem fails to start, or later.'}
-        </p>
+        <p className="muted explain">{verify ? F.verifyOn : F.verifyOff}</p>
         <label className="check">
           <input
             type="checkbox"
@@ -146,13 +127,9 @@ export function Flash() {
             disabled={busy}
             onChange={(e) => setPowerConsent(e.target.checked)}
           />
-          If the modem hangs, let Modem Rescue cut its power and continue by itself
+          {F.powerConsent}
         </label>
-        <p className="muted explain">
-          {powerConsent
-            ? "It switches the modem's USB port off and on where the hub allows it, else suspends this computer for a few seconds and wakes it (a laptop's modem slot loses power then). Each time is shown below."
-            : 'If the modem hangs, the flash stops and asks you to power-cycle it; then Resume continues it.'}
-        </p>
+        <p className="muted explain">{powerConsent ? F.powerConsentOn : F.powerConsentOff}</p>
         <div className="button-row">
           <button
             type="button"
@@ -161,7 +138,7 @@ export function Flash() {
             disabled={!start.ok || flashing || confirming}
             onClick={() => setConfirming(true)}
           >
-            {flashing ? 'Flashing…' : flash ? 'Flash again' : failed ? 'Resume the flash' : 'Start flashing'}
+            {flashing ? F.flashing : flash ? F.again : failed ? F.resume : F.start}
           </button>
           <button
             type="button"
@@ -169,7 +146,7 @@ export function Flash() {
             disabled={!flashing || askCancel}
             onClick={() => setAskCancel(true)}
           >
-            Cancel safely
+            {F.cancel}
           </button>
           {!start.ok && !flashing && !flash && (
             <span className="muted" data-testid="flash-start-reason">
@@ -194,11 +171,8 @@ export function Flash() {
           role="alertdialog"
           aria-labelledby="flash-cancel-title"
         >
-          <h3 id="flash-cancel-title">Stop the flash?</h3>
-          <p>
-            The modem will be left without working firmware until you run the flash again; it comes back in download
-            mode, and the next run continues after what is already verified.
-          </p>
+          <h3 id="flash-cancel-title">{F.cancelConfirm.title}</h3>
+          <p>{F.cancelConfirm.body}</p>
           <div className="button-row">
             <button
               type="button"
@@ -210,10 +184,10 @@ export function Flash() {
                 void cancel();
               }}
             >
-              Stop the flash
+              {F.cancelConfirm.go}
             </button>
             <button type="button" data-testid="flash-cancel-keep" onClick={() => setAskCancel(false)}>
-              Keep flashing
+              {F.cancelConfirm.keep}
             </button>
           </div>
         </section>
@@ -225,14 +199,14 @@ export function Flash() {
       )}
       {progress.recovery && progress.result?.ok !== false && (
         <div className="notice notice-warn recovery" data-testid="recovery-message" role="status">
-          <strong>{progress.result?.ok ? 'Recovered: ' : 'Recovering: '}</strong>
+          <strong>{progress.result?.ok ? F.recovered : F.recovering}</strong>
           {progress.recovery.message}
-          {progress.recovery.count > 1 && <span className="muted"> ({progress.recovery.count} times so far)</span>}
+          {progress.recovery.count > 1 && <span className="muted">{F.timesSoFar(progress.recovery.count)}</span>}
         </div>
       )}
       {progress.powerCycles && progress.powerCycles.length > 0 && (
         <section className="notice notice-warn" data-testid="flash-power-cycles" aria-labelledby="flash-pc-title">
-          <h3 id="flash-pc-title">Modem Rescue cut the modem&apos;s power, as you allowed</h3>
+          <h3 id="flash-pc-title">{F.powerCycles}</h3>
           <ul className="plain-list">
             {progress.powerCycles.map((m, i) => (
               <li key={i}>{m}</li>
@@ -242,78 +216,74 @@ export function Flash() {
       )}
       {failed && !flashing && (
         <section className="panel" data-testid="flash-next" aria-labelledby="flash-next-title">
-          <h3 id="flash-next-title">What to do now</h3>
+          <h3 id="flash-next-title">{F.next.title}</h3>
           <ol>
+            <li>{F.next.cutPower}</li>
             <li>
-              Cut the modem&apos;s power: unplug it for five seconds, or use an action below. It comes back in download
-              mode.
-            </li>
-            <li>
-              When the indicator says it answers, press <strong>Resume the flash</strong>: it continues after the
-              partitions already written and verified.
+              {F.next.resumeLead}
+              <strong>{F.resume}</strong>
+              {F.next.resumeTail}
             </li>
           </ol>
           <p className="muted" data-testid="flash-next-state">
-            {edl?.greeting?.state === 'answered'
-              ? 'The modem is in download mode and answers: you can resume.'
-              : edl
-                ? 'The modem is in download mode; waiting for it to answer…'
-                : 'Waiting for the modem to come back in download mode (05c6:9008)…'}
+            {edl?.greeting?.state === 'answered' ? F.next.answers : edl ? F.next.notYet : F.next.waiting}
           </p>
           {!demo && <PowerCycle deviceId={edl?.id} />}
         </section>
       )}
       {demo && failed && !flashing && (
-        <div className="demo-actions" role="group" aria-label="Demo modem: act out the power cycle">
-          <span className="badge badge-demo">demo</span>
+        <div className="demo-actions" role="group" aria-label={F.demo.group}>
+          <span className="badge badge-demo">{T.app.demoBadge}</span>
           <button type="button" data-testid="demo-replug" disabled={busy} onClick={() => void demoAction('replug')}>
-            Unplug and replug the modem
+            {F.demo.replug}
           </button>
-          <span className="muted">What the person would do with a real module that stopped answering.</span>
+          <span className="muted">{F.demo.explain}</span>
         </div>
       )}
       <div className="progress-block">
         <div className="progress-head">
           <span>
-            {progress.result?.ok === false
-              ? 'Stopped: see the message above.'
-              : (progress.phaseMessage ?? (flash ? 'Done.' : 'Not started.'))}
+            {progress.result?.ok === false ? F.stopped : (progress.phaseMessage ?? (flash ? F.done : F.notStarted))}
           </span>
           <span className="num">{progress.percent}%</span>
         </div>
-        <ProgressBar percent={progress.percent} label="Overall progress" testId="flash-progress" />
+        <ProgressBar percent={progress.percent} label={F.overall} testId="flash-progress" />
         <div className="stats">
           <span data-testid="flash-partition">
             {progress.result?.ok
-              ? `All ${progress.partitions.length} steps done`
+              ? F.allDone(progress.partitions.length)
               : part
-                ? describeStep(part.operation, part.label)
+                ? F.doing[part.operation](part.label)
                 : '—'}
           </span>
           <span data-testid="flash-speed" className={progress.stalled && flashing ? 'stalled' : undefined}>
-            {progress.stalled && flashing ? 'stalled' : formatSpeed(progress.bytesPerSecond)}
+            {progress.stalled && flashing ? F.stalled : formatSpeed(progress.bytesPerSecond)}
           </span>
           <span data-testid="flash-eta">
             {progress.result?.ok
-              ? 'finished'
+              ? F.finished
               : flashing
                 ? progress.stalled
-                  ? 'no data moving'
+                  ? F.noData
                   : formatEta(progress.etaSeconds)
                 : '—'}
           </span>
           <span className="muted">
-            {formatBytes(progress.totalBytesDone)} of {formatBytes(progress.totalBytes)}
+            {F.ofTotal(formatBytes(progress.totalBytesDone), formatBytes(progress.totalBytes))}
           </span>
         </div>
         {part && part.bytes > 0 && (
-          <ProgressBar small percent={percentOf(part.bytesDone, part.bytes)} label={`Progress of ${part.label}`} />
+          <ProgressBar small percent={percentOf(part.bytesDone, part.bytes)} label={F.partProgress(part.label)} />
         )}
       </div>
       {flash && (
         <p className="notice notice-ok" role="status">
-          Flashed {formatBytes(flash.bytesWritten)} in {Math.round(flash.seconds)} s
-          {flash.resumed ? ', continuing an earlier run' : ''}. Verification: {verificationWords(flash.verified)}.
+          {F.flashed(
+            formatBytes(flash.bytesWritten),
+            Math.round(flash.seconds),
+            flash.resumed,
+            verificationWords(flash.verified),
+          )}
         </p>
       )}
       <LogTail lines={progress.log} exportable />

@@ -20,17 +20,7 @@ export function Package() {
   const demo = useDevices((s) => s.state?.demo ?? false);
   const ctx = useGateContext();
   return (
-    <StepFrame
-      id="package"
-      title={T.package.title}
-      intro={
-        <p>
-          Give the unpacked firmware folder or its .zip, as the module maker ships it. Modem Rescue checks it before
-          anything is written.
-        </p>
-      }
-      gate={canGoNext('package', ctx)}
-    >
+    <StepFrame id="package" title={T.package.title} intro={<p>{T.package.intro}</p>} gate={canGoNext('package', ctx)}>
       <form
         className="field-row"
         onSubmit={(e) => {
@@ -76,7 +66,7 @@ export function Package() {
             <dd>{T.package.steps(view.partitions.length, formatBytes(view.totalBytes))}</dd>
           </dl>
           {view.warnings.length > 0 && (
-            <ul className="warnings" aria-label="Warnings">
+            <ul className="warnings" aria-label={T.package.warnings}>
               {view.warnings.map((w, i) => (
                 <li key={i} className="notice notice-warn">
                   {w}
@@ -85,14 +75,14 @@ export function Package() {
             </ul>
           )}
           <details className="partitions">
-            <summary>Partitions ({view.partitions.length})</summary>
+            <summary>{T.package.partitions(view.partitions.length)}</summary>
             <table>
               <thead>
                 <tr>
                   <th scope="col">{T.package.table.partition}</th>
                   <th scope="col">{T.package.table.action}</th>
                   <th scope="col" className="num">
-                    Size
+                    {T.package.table.size}
                   </th>
                 </tr>
               </thead>
@@ -110,13 +100,11 @@ export function Package() {
           {view.moduleMatch === 'no' && view.problems.length === 0 && view.overrideWord && (
             <div className="notice notice-fail" data-testid="package-not-for-module">
               <p>
-                <strong>Not for this module.</strong> Flashing a package made for another module can leave it unable to
-                start. Choose the package for your module.
+                <strong>{T.package.notForModule}</strong>
+                {T.package.notForModuleTail}
               </p>
               <div className="field">
-                <label htmlFor="package-override">
-                  Only if you are sure: type {view.overrideWord} to flash it anyway
-                </label>
+                <label htmlFor="package-override">{T.package.override(view.overrideWord)}</label>
                 <input
                   id="package-override"
                   type="text"
@@ -130,14 +118,14 @@ export function Package() {
             </div>
           )}
           {view.flashable ? (
-            <p className="notice notice-ok">This package can be flashed.</p>
+            <p className="notice notice-ok">{T.package.flashable}</p>
           ) : view.moduleMatch === 'no' && view.problems.length === 0 ? null : (
-            <p className="notice notice-fail">This package cannot be flashed.</p>
+            <p className="notice notice-fail">{T.package.notFlashable}</p>
           )}
         </div>
       )}
       {view && view.problems.length > 0 && (
-        <ul className="problems" data-testid="package-problems" aria-label="Problems">
+        <ul className="problems" data-testid="package-problems" aria-label={T.package.problems}>
           {view.problems.map((p, i) => (
             <li key={i}>
               <code>{p.code}</code> {p.message}

@@ -2,12 +2,12 @@
 // Problem gets one of the two; no internal word (ok, warn, fail, found:) reaches the screen.
 
 import type { PlatformCheck } from '../../shared/api.js';
+import { T } from '../text.js';
 
-export const STATE_WORDS = { ok: 'OK', warn: 'Check', fail: 'Problem', unknown: 'Not checked' } as const;
+export const STATE_WORDS = T.prepare.states;
 
 /** Said when a Problem or a Check has neither a fix nor its own advice. */
-export const GENERIC_MANUAL =
-  'Modem Rescue cannot change this by itself: do what the sentence above describes, then press Check again. If it stays, save a report and send it to us.';
+export const GENERIC_MANUAL = T.prepare.manual;
 
 export type Advice =
   { kind: 'fix'; fix: NonNullable<PlatformCheck['fix']> } | { kind: 'manual'; text: string } | undefined;

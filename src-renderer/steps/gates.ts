@@ -2,6 +2,9 @@
 // Pure, so the rules are tested without a screen.
 
 import type { DeviceState, DeviceSummary, PackageView, StepId } from '../../shared/api.js';
+import { T } from '../text.js';
+
+const G = T.gates;
 
 export interface GateContext {
   devices: DeviceState | undefined;
@@ -32,33 +35,27 @@ export function normalDevice(s: DeviceState | undefined): DeviceSummary | undefi
 
 /** The package may be flashed: nothing wrong with it, and made for this module or typed for. */
 export function packageAccepted(view: PackageView | undefined, typed: string): Gate {
-  if (!view) return { ok: false, reason: 'Choose a package and check it first.' };
-  if (view.problems.length > 0)
-    return { ok: false, reason: 'This package cannot be flashed: see the problems listed.' };
+  if (!view) return { ok: false, reason: G.choosePackage };
+  if (view.problems.length > 0) return { ok: false, reason: G.packageProblems };
   if (view.moduleMatch === 'no') {
     const word = view.overrideWord ?? '';
     if (word === '' || typed.trim().toUpperCase() !== word.toUpperCase())
-      return {
-        ok: false,
-        reason: `This package is for another module. To flash it anyway, type ${word} in the box below.`,
-      };
+      return { ok: false, reason: G.otherModule(word) };
     return { ok: true };
   }
-  if (!view.flashable) return { ok: false, reason: 'This package cannot be flashed: see the problems listed.' };
+  if (!view.flashable) return { ok: false, reason: G.packageProblems };
   return { ok: true };
 }
 
 export function canGoNext(step: StepId, c: GateContext): Gate {
-  if (c.busy) return { ok: false, reason: 'Wait until the current action has finished.' };
+  if (c.busy) return { ok: false, reason: G.busy };
   switch (step) {
     case 'connect':
-      if (!c.devices) return { ok: false, reason: 'Looking for modems…' };
+      if (!c.devices) return { ok: false, reason: G.looking };
       if (!c.devices.usbAvailable && !c.devices.demo) {
         return {
           ok: false,
-          reason:
-            c.devices.reason ??
-            'This computer gives no access to USB devices. Turn on the demo modem to try the wizard.',
+          reason: c.devices.reason ?? G.noUsb,
         };
       }
       return { ok: true };
@@ -66,47 +63,40 @@ export function canGoNext(step: StepId, c: GateContext): Gate {
       return { ok: true };
     case 'backup':
       if (c.backupDone || c.backupSkipUnderstood) return { ok: true };
-      return { ok: false, reason: 'Back up the QCN first, or tick "I understand" to go on without a backup.' };
+      return { ok: false, reason: G.backupFirst };
     case 'enter-edl': {
       const d = edlDevice(c.devices);
-      if (!d) return { ok: false, reason: 'Waiting for the modem to appear in download mode (05c6:9008).' };
+      if (!d) return { ok: false, reason: G.noEdl };
       if (d.greeting?.state === 'answered') return { ok: true };
-      if (d.greeting?.state === 'silent')
-        return { ok: false, reason: 'The modem is in download mode but does not answer yet: see above.' };
-      return { ok: false, reason: 'The modem is in download mode; waiting for it to answer…' };
+      if (d.greeting?.state === 'silent') return { ok: false, reason: G.edlSilent };
+      return { ok: false, reason: G.edlWaiting };
     }
     case 'package': {
       const accepted = packageAccepted(c.packageView, c.overrideTyped);
       if (!accepted.ok) return accepted;
-      if (!edlDevice(c.devices))
-        return { ok: false, reason: 'The modem left download mode: go back and enter EDL again.' };
+      if (!edlDevice(c.devices)) return { ok: false, reason: G.leftEdl };
       return { ok: true };
     }
     case 'flash':
       if (c.flashOk) return { ok: true };
-      return { ok: false, reason: 'Flash the package first.' };
+      return { ok: false, reason: G.flashFirst };
     case 'finish':
-      return { ok: false, reason: 'This is the last step.' };
+      return { ok: false, reason: G.lastStep };
     default:
-      return { ok: false, reason: 'Unknown step.' };
+      return { ok: false, reason: G.unknownStep };
   }
 }
 
 /** Whether Flash can start now. */
 export function canStartFlash(c: GateContext): Gate {
-  if (c.busy) return { ok: false, reason: 'Wait until the current action has finished.' };
-  if (!packageAccepted(c.packageView, c.overrideTyped).ok)
-    return { ok: false, reason: 'Choose a flashable package first.' };
+  if (c.busy) return { ok: false, reason: G.busy };
+  if (!packageAccepted(c.packageView, c.overrideTyped).ok) return { ok: false, reason: G.flashablePackage };
   const d = edlDevice(c.devices);
-  if (!d)
-    return { ok: false, reason: 'No modem in download mode (05c6:9008): go back to "Enter EDL", or power-cycle it.' };
+  if (!d) return { ok: false, reason: G.noEdlToFlash };
   if (d.greeting?.state !== 'answered')
     return {
       ok: false,
-      reason:
-        d.greeting?.state === 'silent'
-          ? 'The modem is in download mode but does not answer: power-cycle it once more.'
-          : 'The modem is back in download mode; waiting for it to answer…',
+      reason: d.greeting?.state === 'silent' ? G.flashSilent : G.flashWaiting,
     };
   return { ok: true };
 }

@@ -17,6 +17,7 @@ import { toReport } from '../api/call-error.js';
 import { useDevices } from './devices.js';
 import { restoreFileOf, useRun } from './run.js';
 import { useSettings } from './settings.js';
+import { T } from '../text.js';
 
 let api: RescueApi | undefined;
 let picker: PathPicker | undefined;
@@ -46,7 +47,7 @@ async function run<M extends ApiMethod>(
 ): Promise<Result<M> | undefined> {
   const runStore = useRun.getState();
   if (!api) {
-    runStore.patch({ lastError: toReport(new Error('The wizard is not connected to Modem Rescue.')) });
+    runStore.patch({ lastError: toReport(new Error(T.errors.notAttached)) });
     return undefined;
   }
   if (!opts.quiet) runStore.patch({ pending: method, lastError: undefined });
@@ -122,8 +123,8 @@ export async function inspectPackage(): Promise<void> {
       lastError: {
         code: 'PACKAGE_NOT_FOUND',
         category: 'package',
-        message: 'No package was chosen.',
-        nextStep: 'Type the path of the unpacked firmware folder or its .zip, then press Check package.',
+        message: T.errors.noPackage,
+        nextStep: T.errors.noPackageNext,
       },
     });
     return;

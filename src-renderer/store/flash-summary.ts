@@ -4,6 +4,7 @@
 
 import type { BackupView, DeviceSummary, PackageView } from '../../shared/api.js';
 import { formatBytes } from '../format.js';
+import { T } from '../text.js';
 import type { FlashProgress } from './flash-progress.js';
 
 export interface EraseSummary {
@@ -14,7 +15,7 @@ function listed(names: string[], max = 6): string {
   const unique = names.filter((n, i) => names.indexOf(n) === i);
   return unique.length <= max
     ? unique.join(', ')
-    : `${unique.slice(0, max).join(', ')} and ${unique.length - max} more`;
+    : T.summary.andMore(unique.slice(0, max).join(', '), unique.length - max);
 }
 
 export function eraseSummary(
@@ -26,40 +27,44 @@ export function eraseSummary(
   const programs = view.partitions.filter((p) => p.operation === 'program');
   const lines: EraseSummary['lines'] = [
     {
-      label: 'Module',
+      label: T.summary.module,
       text: device
-        ? `${device.name} (${device.vidPid}, ${device.demo ? 'demo module' : `USB ${device.id}`})`
-        : 'no module in download mode',
+        ? T.summary.moduleText(
+            device.name,
+            device.vidPid,
+            device.demo ? T.summary.demoModule : T.summary.usb(device.id),
+          )
+        : T.summary.noModule,
     },
-    { label: 'Package', text: view.version ?? view.root },
-    { label: 'Erased first', text: `${erases.length} partitions: ${listed(erases)}` },
+    { label: T.summary.package, text: view.version ?? view.root },
+    { label: T.summary.erasedFirst, text: T.summary.erased(erases.length, listed(erases)) },
     {
-      label: 'Then written',
-      text: `${programs.length} images, ${formatBytes(view.totalBytes)}: ${listed(programs.map((p) => p.label))} (the boot loader last)`,
+      label: T.summary.thenWritten,
+      text: T.summary.written(programs.length, formatBytes(view.totalBytes), listed(programs.map((p) => p.label))),
     },
     {
-      label: 'Already there',
-      text: 'partitions the module already holds (compared by SHA-256 digest before erasing) are neither erased nor written; the boot loader always is. The log names them as it goes.',
+      label: T.summary.alreadyThere,
+      text: T.summary.alreadyThereText,
     },
     view.keepsCalibration
-      ? { label: 'Calibration and IMEI', text: 'kept: this package leaves EFS/NV alone', tone: 'ok' }
+      ? { label: T.summary.calibration, text: T.summary.calibrationKept, tone: 'ok' }
       : {
-          label: 'Calibration and IMEI',
-          text: 'ERASED: this package rewrites EFS/NV; only a QCN backup can bring them back',
+          label: T.summary.calibration,
+          text: T.summary.calibrationErased,
           tone: 'warn',
         },
     backup
-      ? { label: 'QCN backup', text: `verified, ${backup.path}`, tone: 'ok' }
+      ? { label: T.summary.qcn, text: T.summary.qcnVerified(backup.path), tone: 'ok' }
       : {
-          label: 'QCN backup',
-          text: 'none made in this session: calibration lost now could not be put back',
+          label: T.summary.qcn,
+          text: T.summary.qcnNone,
           tone: 'warn',
         },
   ];
   if (view.moduleMatch === 'no')
     lines.splice(2, 0, {
-      label: 'Warning',
-      text: 'this package is for another module; you typed its name to flash it anyway',
+      label: T.summary.warning,
+      text: T.summary.otherModule,
       tone: 'warn',
     });
   return { lines };
@@ -71,11 +76,10 @@ export function moduleStateSentence(progress: FlashProgress, view: PackageView |
   const erased = progress.partitions.some((p) => p.operation === 'erase' && p.state !== 'waiting');
   const written = done.filter((p) => p.operation === 'program').length;
   const total = view?.partitions.filter((p) => p.operation === 'program').length ?? written;
-  if (!erased && written === 0) return 'Nothing was erased or written in this run: the modem is as it was before it.';
+  if (!erased && written === 0) return T.summary.state.untouched;
   if (written === 0) {
-    return 'Partitions were erased and nothing new was written yet: the modem has no working firmware now and comes back in download mode. Run the flash again; it starts over safely.';
+    return T.summary.state.erasedOnly;
   }
-  if (written >= total)
-    return `All ${total} images were written and verified; only the final steps were left. Run the flash again to finish.`;
-  return `The modem was erased and ${written} of ${total} images were written and verified: it has no working firmware until the rest is written, and comes back in download mode. Run the flash again; it continues after what is verified.`;
+  if (written >= total) return T.summary.state.allWritten(total);
+  return T.summary.state.partly(written, total);
 }
