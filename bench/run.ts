@@ -4,6 +4,8 @@
 //  3. peak RSS of a process flashing a 1 GiB image (measured in a child process)
 //  4. full QCN backup over a 2 ms round trip, 8 requests in flight vs 1
 //  5. firmware snapshot of a ~170 MB package's partitions: time (vs flashing it) and disk size
+//  6. 1, 2, 4, 8 modems at once, each on its own modelled USB 2.0 link: aggregate throughput
+//     (target >= 0.9 x N x one modem), CPU per modem; one stalled and power-cycled (others within 5 %)
 // Targets: ceiling >= 800 MB/s, link fraction >= 0.95, peak RSS < 150 MB, backup < 10 s.
 
 import { fork } from 'node:child_process';
@@ -19,6 +21,7 @@ import { VirtualModem } from '../src-main/sim/virtual-modem.js';
 import { makeBenchPackage, type BenchPackage } from './bench-package.js';
 import { backupOverSlowLink } from './bench-backup.js';
 import { benchSnapshot, snapshotReport } from './bench-snapshot.js';
+import { benchFleet } from './bench-fleet.js';
 
 const MB = 1e6;
 const model = MODELS.ec25;
@@ -151,6 +154,9 @@ async function main(): Promise<void> {
 
     // 5. The snapshot on the current virtual modem; benchSnapshot takes the modem's options for other device models.
     console.log(`\n${snapshotReport(await benchSnapshot(dir), verdict).join('\n')}`);
+
+    // 6. Many modems at once, each on its own modelled link; one stalls and is power-cycled (bench-fleet.ts).
+    console.log(`\n${(await benchFleet(dir, verdict)).join('\n')}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
