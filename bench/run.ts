@@ -8,6 +8,8 @@
 // Targets: ceiling >= 800 MB/s, link fraction >= 0.95, peak RSS < 150 MB, backup < 10 s,
 // flash <= 1.02 x the device's own time, re-flash <= 0.2 x the first, no host waits in the rescue.
 //  6. firmware snapshot of a ~170 MB package's partitions: time (vs flashing it) and disk size
+//  7. 1, 2, 4, 8 modems at once, each on its own modelled USB 2.0 link: aggregate throughput
+//     (target >= 0.9 x N x one modem), CPU per modem; one stalled and power-cycled (others within 5 %)
 // `node dist/bench/run.js --paced` runs section 5 alone.
 
 import { fork } from 'node:child_process';
@@ -24,6 +26,7 @@ import { makeBenchPackage, type BenchPackage } from './bench-package.js';
 import { backupOverSlowLink } from './bench-backup.js';
 import { benchSnapshot, snapshotReport } from './bench-snapshot.js';
 import { printPaced } from './bench-paced-report.js';
+import { benchFleet } from './bench-fleet.js';
 
 const MB = 1e6;
 const model = MODELS.ec25;
@@ -164,6 +167,9 @@ async function main(): Promise<void> {
 
     // 6. The snapshot on the current virtual modem; benchSnapshot takes the modem's options for other device models.
     console.log(`\n${snapshotReport(await benchSnapshot(dir), verdict).join('\n')}`);
+
+    // 6. Many modems at once, each on its own modelled link; one stalls and is power-cycled (bench-fleet.ts).
+    console.log(`\n${(await benchFleet(dir, verdict)).join('\n')}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -15,8 +15,16 @@ import { packageIdentity, ResumeJournal } from './resume-journal.js';
 
 export { paddedBytes, type FlashOptions, type FlashResult, type PartitionCheckMethod } from './flash-run.js';
 
+export interface FlashPackageOptions extends FlashOptions {
+  /**
+   * Open the resume journal otherwise than from journalDir (flash-many.ts: each module its own,
+   * chosen by its chip serial); given the package identity.
+   */
+  openJournal?: (packageId: string) => Promise<ResumeJournal>;
+}
+
 /** Run a flash; emits a final {type:'result'} event in both outcomes and rethrows failures. */
-export async function flashPackage(opts: FlashOptions): Promise<FlashResult> {
+export async function flashPackage(opts: FlashPackageOptions): Promise<FlashResult> {
   const started = performance.now();
   const emit: EventSink = opts.onEvent ?? (() => {});
   const seconds = (): number => (performance.now() - started) / 1000;
@@ -44,7 +52,7 @@ export async function flashPackage(opts: FlashOptions): Promise<FlashResult> {
   }
 }
 
-async function runFlash(opts: FlashOptions, emit: EventSink, started: number): Promise<FlashResult> {
+async function runFlash(opts: FlashPackageOptions, emit: EventSink, started: number): Promise<FlashResult> {
   const { signal } = opts;
   const log = (message: string, level: 'info' | 'warn' = 'info'): void => emit({ type: 'log', level, message });
   emit({ type: 'phase', phase: 'package', message: 'Checking the firmware package' });
@@ -71,8 +79,9 @@ async function runFlash(opts: FlashOptions, emit: EventSink, started: number): P
       );
     const programmer = await readProgrammer(pkg.programmerPath, signal);
     const programmerBytes = new Uint8Array(programmer.buffer, programmer.byteOffset, programmer.byteLength);
-    const journal =
-      opts.journalDir !== undefined
+    const journal = opts.openJournal
+      ? await opts.openJournal(await packageIdentity(pkg))
+      : opts.journalDir !== undefined
         ? await ResumeJournal.open(opts.journalDir, await packageIdentity(pkg))
         : ResumeJournal.inMemory();
     if (journal.setAside) log(`The resume journal was not used: ${journal.setAside}.`, 'warn');

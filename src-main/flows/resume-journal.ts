@@ -101,17 +101,85 @@ export async function packageIdentity(pkg: FirmwarePackage): Promise<string> {
   return h.digest('hex').slice(0, 32);
 }
 
+/** Where a journal keyed by its module lives (ResumeJournal.perModule). */
+interface ModuleKey {
+  baseDir: string;
+  packageId: string;
+  /** The module's name when its serial is unknown (its port), as a folder-safe string. */
+  fallbackKey: string;
+  onBound?: ((bound: ResumeJournal, key: string) => void) | undefined;
+}
+
+/** A chip serial that names one module: a programmer that prints "0" knows none. */
+function usableSerial(serial: string | undefined): serial is string {
+  return serial !== undefined && /^\d+$/.test(serial) && !/^0+$/.test(serial);
+}
+
+/** A string usable as one folder name (a port such as /dev/ttyUSB0 or 3-1.2). */
+export function folderKey(text: string): string {
+  return (
+    text
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+/, '')
+      .slice(0, 80) || 'module'
+  );
+}
+
 export class ResumeJournal {
   private data: JournalFile;
+  private filePath: string | undefined;
+  private aside: string | undefined;
+  private keyed: ModuleKey | undefined;
 
   private constructor(
-    readonly path: string | undefined,
+    path: string | undefined,
     packageId: string,
     data: JournalFile | undefined,
     /** Why an existing journal was not used, if one was found but set aside. */
-    readonly setAside: string | undefined,
+    setAside: string | undefined,
   ) {
+    this.filePath = path;
+    this.aside = setAside;
     this.data = data ?? { format: FORMAT, packageId, updated: new Date().toISOString(), verified: [] };
+  }
+
+  get path(): string | undefined {
+    return this.filePath;
+  }
+
+  /** Why an existing journal was not used, if one was found but set aside. */
+  get setAside(): string | undefined {
+    return this.aside;
+  }
+
+  /**
+   * The journal of one module of several flashed at once: it lives in
+   * baseDir/serial-SERIAL/, chosen when the programmer reports the module's chip serial
+   * (bindDevice), so a module found on another port later resumes its own run; a module whose
+   * serial stays unknown keeps it in baseDir/port-FALLBACK/. Empty until then.
+   */
+  static perModule(
+    baseDir: string,
+    packageId: string,
+    fallbackKey: string,
+    onBound?: (bound: ResumeJournal, key: string) => void,
+  ): ResumeJournal {
+    const j = new ResumeJournal(undefined, packageId, undefined, undefined);
+    j.keyed = { baseDir, packageId, fallbackKey: folderKey(fallbackKey), onBound };
+    return j;
+  }
+
+  /** A per-module journal takes its folder (and what an earlier run left there) once its key is known. */
+  private async settle(serial: string | undefined): Promise<void> {
+    const k = this.keyed;
+    if (!k) return;
+    this.keyed = undefined;
+    const key = usableSerial(serial) ? `serial-${serial}` : `port-${k.fallbackKey}`;
+    const found = await ResumeJournal.open(join(k.baseDir, key), k.packageId);
+    this.filePath = found.filePath;
+    this.aside = found.aside;
+    this.data = found.data;
+    k.onBound?.(this, key);
   }
 
   /** A journal kept only in memory (no folder given): recovery within one run still uses it. */
@@ -186,6 +254,7 @@ export class ResumeJournal {
 
   /** Bind the journal to a module; entries made on another module are dropped. Returns whether any were. */
   async bindDevice(serial: string | undefined): Promise<boolean> {
+    await this.settle(serial);
     if (serial === undefined) return false;
     if (this.data.device === undefined || this.data.device === serial) {
       this.data.device = serial;
@@ -221,10 +290,12 @@ export class ResumeJournal {
   /** The flash completed: nothing to resume. */
   async clear(): Promise<void> {
     this.data.verified = [];
+    await this.settle(undefined);
     if (this.path) await rm(this.path, { force: true }).catch(() => undefined);
   }
 
   async save(): Promise<void> {
+    await this.settle(undefined);
     if (!this.path) return;
     this.data.updated = new Date().toISOString();
     const dir = join(this.path, '..');

@@ -44,11 +44,13 @@ export async function choosePowerSwitch(
   probe: SystemProbe,
   busPath: string | undefined,
   confirm?: PowerConfirm,
+  /** Only the hub port's power: with several modules on the computer, a suspend would cut them all. */
+  opts: { portOnly?: boolean } = {},
 ): Promise<PowerSwitchChoice> {
   if (probe.platform !== 'linux')
     return { text: 'Cutting the modem power from the app is offered on Linux only; power-cycle it by hand.' };
   const actions = await listPowerCycleActions(probe, busPath ? { busPath } : {});
-  const pick = ['port-power', 'suspend-wake']
+  const pick = (opts.portOnly ? ['port-power'] : ['port-power', 'suspend-wake'])
     .map((id) => actions.find((a) => a.id === id && a.available))
     .find((a) => a !== undefined);
   if (!pick)

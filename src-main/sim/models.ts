@@ -108,3 +108,13 @@ export function getModel(id: string): ModelSpec {
   if (!m) throw new Error(`unknown model "${id}" (known: ${Object.keys(MODELS).join(', ')})`);
   return m;
 }
+
+/**
+ * The chip serial of virtual modem k (1-based) of a fleet (`sim --count N`, the fleet bench and
+ * tests): the model's serial plus k, so every module of a bench reports its own serial through
+ * Sahara (SERIAL_NUM_READ) and the programmer's "Chip serial num:" line, as real chips do. A
+ * single virtual modem keeps the model's serial.
+ */
+export function fleetSerial(model: ModelSpec, k: number): number {
+  return (model.serial + k) >>> 0;
+}

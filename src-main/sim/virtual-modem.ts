@@ -31,6 +31,8 @@ import type { SimPort } from './sim-port.js';
 
 export interface VirtualModemOptions {
   model: ModelId;
+  /** This module's chip serial, instead of the model's (a fleet of virtual modems: models.ts fleetSerial). */
+  serial?: number;
   /** Folder for nand.bin / nand.json (a temporary one when absent). */
   stateDir?: string;
   faults?: Fault[];
@@ -110,7 +112,8 @@ export class VirtualModem extends EventEmitter {
     readonly port: SimPort,
   ) {
     super();
-    this.model = getModel(opts.model);
+    const spec = getModel(opts.model);
+    this.model = opts.serial !== undefined ? { ...spec, serial: opts.serial >>> 0 } : spec;
     this.faults = new FaultPlan(opts.faults ?? []);
     this.programmer = getProgrammerProfile(opts.programmer);
     this.delayMs = opts.reEnumerateDelayMs ?? opts.pace?.figures.reEnumerateMs ?? 1000;

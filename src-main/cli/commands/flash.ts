@@ -1,10 +1,11 @@
-// modem-rescue flash --package P [--port P] [--verify|--no-verify] [--json] [--journal DIR | --no-journal]
+// modem-rescue flash --package P [--port P]... [--all] [--verify|--no-verify] [--json] [--journal DIR | --no-journal]
 //   [--apply-file-patches]: lay the patch XML's file patches over the images (off by default: files
 //   are written as shipped, as QFirehose and edl do; decided before the first erase).
 //   [--power-cycle never|auto|ask]: when the modem hangs beyond what software can fix, cut its
 //   power from here (its hub port's power, else suspend-and-wake) and resume; 'ask' asks on the
 //   terminal each time. Default never: the error then says to power-cycle it by hand.
 //   [--snapshot DIR]: before the first erase, save what the flash overwrites into DIR (undo DIR puts it back).
+//   Repeated --port, or --all (every module in EDL): all of them at once (flash-fleet.ts).
 
 import { EXIT_CODES } from '../../../shared/errors.js';
 import { sightEdl } from '../../flows/detect.js';
@@ -24,6 +25,7 @@ import { findModems } from '../../platform/linux/modems.js';
 import { choosePowerSwitch } from '../../platform/power-switch.js';
 import type { PowerSwitch } from '../../transport/power-switch.js';
 import { intOption, parse } from '../args.js';
+import { runFleetFlash } from './flash-fleet.js';
 import { askYesNo, stdinIsTerminal } from '../prompt.js';
 import { chooseViewMode, EventView } from '../event-view.js';
 import type { CliIo, CommandSpec } from '../io.js';
@@ -46,7 +48,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     args,
     {
       package: { type: 'string', short: 'p' },
-      port: { type: 'string' },
+      port: { type: 'string', multiple: true },
+      all: { type: 'boolean' },
       verify: { type: 'boolean' },
       'no-verify': { type: 'boolean' },
       'no-reset': { type: 'boolean' },
@@ -70,8 +73,36 @@ async function run(args: string[], io: CliIo): Promise<number> {
       nextStep: 'Use --power-cycle auto to allow it without asking, or never.',
     });
   if (!values.package) {
-    io.err('usage: modem-rescue flash --package PATH [--port PATH] [--no-verify] [--json]\n');
+    io.err('usage: modem-rescue flash --package PATH [--port PATH... | --all] [--no-verify] [--json]\n');
     return EXIT_CODES.usage;
+  }
+  const ports = values.port ?? [];
+  if (values.all && ports.length > 0)
+    throw new RescueError('USAGE', '--all flashes every module in EDL; it cannot be combined with --port.');
+  if (values.all || ports.length > 1) {
+    if (values.snapshot !== undefined)
+      throw new RescueError(
+        'USAGE',
+        '--snapshot is taken of one module; flash the modules one by one to take one each.',
+      );
+    return runFleetFlash(
+      {
+        package: values.package,
+        ports,
+        all: Boolean(values.all),
+        json: Boolean(values.json),
+        verbose: Boolean(values.verbose),
+        verify: !values['no-verify'],
+        reset: !values['no-reset'],
+        applyFilePatches: Boolean(values['apply-file-patches']),
+        wait: values.wait,
+        payload: values.payload,
+        journal: values.journal,
+        noJournal: Boolean(values['no-journal']),
+        powerMode,
+      },
+      io,
+    );
   }
   const view = new EventView(io, chooseViewMode(io, Boolean(values.json)), Boolean(values.verbose));
   // Linux: autosuspend off and ModemManager away for every modem in EDL while flashing, given back after.
@@ -82,7 +113,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     const powerSwitch = powerMode === 'never' ? undefined : await powerSwitchFor(powerMode, view.sink, io.signal);
     await flashPackage({
       package: values.package,
-      opener: openerFor(values.port),
+      opener: openerFor(ports[0]),
       signal: io.signal,
       onEvent: view.sink,
       verify: !values['no-verify'],
@@ -141,8 +172,9 @@ async function powerSwitchFor(
 
 export const flashCommand: CommandSpec = {
   name: 'flash',
-  summary: 'Write a firmware package to a modem in EDL mode (USB, or --port for a serial/COM port)',
+  summary:
+    'Write a firmware package to a modem in EDL mode (USB, or --port for a serial/COM port); several at once with repeated --port or --all',
   usage:
-    'flash --package P [--port P] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches] [--power-cycle never|auto|ask] [--snapshot DIR]',
+    'flash --package P [--port P]... [--all] [--no-verify] [--json] [--wait S] [--journal DIR | --no-journal] [--apply-file-patches] [--power-cycle never|auto|ask] [--snapshot DIR]',
   run,
 };
