@@ -565,7 +565,18 @@ export class FlashRun {
     this.steps = undefined;
     this.recoveriesBefore += this.recoveries;
     this.recoveries = 0;
-    await sw.cycle({ timeoutMs: 180_000, signal: this.signal });
+    try {
+      await sw.cycle({ timeoutMs: 180_000, signal: this.signal });
+    } catch (ce) {
+      // Declined at the prompt, the password dialog dismissed, the hub refused: say so, and what to do by hand.
+      if (this.signal?.aborted) throw ce;
+      const said = ce instanceof Error ? ce.message : String(ce);
+      throw needsPowerCycle(
+        failure.cause,
+        `${failure.why}; cutting the power from here did not work (${said})`,
+        this.touched,
+      );
+    }
     this.recovery('power-cycle', 'The power is back: waiting for the modem in download mode and its greeting (HELLO).');
   }
 
