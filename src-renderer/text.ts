@@ -188,6 +188,13 @@ export const T = {
     powerConsentOff: 'If a modem hangs, its run stops and says so; the others go on.',
     flashAll: 'Flash all in download mode',
     flashing: 'Flashing…',
+    cancel: 'Stop all',
+    cancelConfirm: {
+      title: 'Stop flashing every modem?',
+      body: 'Each modem still being flashed is left without working firmware until it is flashed again; it comes back in download mode, and the next run continues after what is already verified. Modems already flashed keep their new firmware.',
+      go: 'Stop all',
+      keep: 'Keep flashing',
+    },
     why: {
       busy: 'Wait for the running step to end.',
       'no-package': 'Choose a firmware package first.',

@@ -5,7 +5,7 @@ import { useDevices } from '../store/devices.js';
 import { useSettings } from '../store/settings.js';
 import { benchList, canFlashAll, modulesInEdl, outcomeOf, rowState, useBench } from '../store/bench.js';
 import { EMPTY_PROGRESS } from '../store/flash-progress.js';
-import { enterEdl, enterEdlEach, flashAll, inspectPackage, makeDemoPackage } from '../store/actions.js';
+import { cancel, enterEdl, enterEdlEach, flashAll, inspectPackage, makeDemoPackage } from '../store/actions.js';
 import { ErrorCard } from '../components/ErrorCard.js';
 import { PathField } from '../components/PathField.js';
 import { ProgressBar } from '../components/ProgressBar.js';
@@ -195,6 +195,7 @@ export function Bench() {
   const runIds = useBench((s) => s.running);
   const setBench = useBench((s) => s.patch);
   const [confirming, setConfirming] = useState(false);
+  const [askCancel, setAskCancel] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus({ preventScroll: true }), []);
   const devices = state?.devices ?? [];
@@ -257,6 +258,14 @@ export function Bench() {
             >
               {flashing ? B.flashing : B.flashAll}
             </button>
+            <button
+              type="button"
+              data-testid="bench-cancel"
+              disabled={!flashing || askCancel}
+              onClick={() => setAskCancel(true)}
+            >
+              {B.cancel}
+            </button>
             {running.length > 0 && (
               <button
                 type="button"
@@ -283,6 +292,34 @@ export function Bench() {
             }}
             onBack={() => setConfirming(false)}
           />
+        )}
+        {askCancel && flashing && (
+          <section
+            className="notice notice-warn confirm"
+            data-testid="bench-cancel-confirm"
+            role="alertdialog"
+            aria-labelledby="bench-cancel-title"
+          >
+            <h3 id="bench-cancel-title">{B.cancelConfirm.title}</h3>
+            <p>{B.cancelConfirm.body}</p>
+            <div className="button-row">
+              <button
+                type="button"
+                className="danger"
+                data-testid="bench-cancel-go"
+                autoFocus
+                onClick={() => {
+                  setAskCancel(false);
+                  void cancel();
+                }}
+              >
+                {B.cancelConfirm.go}
+              </button>
+              <button type="button" data-testid="bench-cancel-keep" onClick={() => setAskCancel(false)}>
+                {B.cancelConfirm.keep}
+              </button>
+            </div>
+          </section>
         )}
         {result && (
           <p

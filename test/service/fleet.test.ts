@@ -10,7 +10,7 @@ import type { EngineEvent } from '../../shared/events.js';
 import { fleetSerial, MODELS } from '../../src-main/sim/models.js';
 import { faultsPerModem } from '../../src-main/sim/fleet-faults.js';
 import { FaultSpecError } from '../../src-main/sim/faults.js';
-import { closeAll, makeService } from './harness.js';
+import { closeAll, makeService, TEST_FLASH } from './harness.js';
 import { rejection } from '../helpers/rejection.js';
 
 afterEach(closeAll);
@@ -74,25 +74,68 @@ describe('the demo bench', () => {
     ]);
   }, 90_000);
 
-  it('starts in download mode when asked; flash all with power consent uses each module’s own switch only when it hangs', async () => {
-    const h = makeService();
+  it('starts in download mode when asked; with power consent the hung module alone has its own port power cut', async () => {
+    const h = makeService({
+      flash: {
+        ...TEST_FLASH,
+        timeouts: { ...TEST_FLASH.timeouts, writeMs: 800, responseMs: 1500, programAckMs: 2000 },
+        recovery: {
+          maxAttempts: 2,
+          drainQuietMs: 100,
+          drainMaxMs: 300,
+          probeMs: 500,
+          dropOffMs: 1000,
+          reEnumerateMs: 2000,
+        },
+      },
+    });
     const { service } = h;
-    const s = await service.call('setDemoMode', { on: true, count: 2, edl: true });
-    expect(modes(s)).toEqual(['demo-1:edl', 'demo-2:edl']);
+    const s = await service.call('setDemoMode', { on: true, count: 3, edl: true, faults: ['2:stall@1M'] });
+    expect(modes(s)).toEqual(['demo-1:edl', 'demo-2:edl', 'demo-3:edl']);
     const pkg = await service.call('makeDemoPackage', {});
     h.events.length = 0;
-    const r = await service.call('flashAll', { packagePath: pkg, verify: false, powerCycle: true });
-    expect(r.modules.map((m) => [m.id, m.ok, m.powerCycles])).toEqual([
-      ['demo-1', true, 0],
-      ['demo-2', true, 0],
+    const r = await service.call('flashAll', { packagePath: pkg, verify: true, powerCycle: true });
+    expect(r.modules.map((m) => [m.id, m.ok])).toEqual([
+      ['demo-1', true],
+      ['demo-2', true],
+      ['demo-3', true],
     ]);
-    // The consent is said per module, in its own stream.
+    expect(r.modules.map((m) => m.powerCycles)).toEqual([0, 1, 0]);
+    // The consent is said per module, in its own stream; the power cut shows in module 2's only.
     const streams = byModule(h.events);
-    for (const id of ['demo-1', 'demo-2'])
+    for (const id of ['demo-1', 'demo-2', 'demo-3'])
       expect(
         streams.get(id)!.some((e) => e.type === 'log' && /USB port off and on/i.test(e.message)),
         id,
       ).toBe(true);
+    const cuts = (id: string): number =>
+      streams
+        .get(id)!
+        .filter((e) => e.type === 'recovery' && e.action === 'power-cycle' && /\(power cycle \d of/.test(e.message))
+        .length;
+    expect(['demo-1', 'demo-2', 'demo-3'].map(cuts)).toEqual([0, 1, 0]);
+  }, 90_000);
+
+  it('cancel stops every module of the run; each says CANCELLED and the engine is free again', async () => {
+    const h = makeService({ demo: { reEnumerateDelayMs: 50, packageMiB: 4, linkBytesPerSecond: 1_000_000 } });
+    const { service } = h;
+    await service.call('setDemoMode', { on: true, count: 2, edl: true });
+    const pkg = await service.call('makeDemoPackage', {});
+    h.events.length = 0;
+    const running = service.call('flashAll', { packagePath: pkg, verify: true });
+    // Cancel once both modules are writing.
+    const deadline = Date.now() + 20_000;
+    while ([...byModule(h.events).values()].filter((ev) => ev.some((e) => e.type === 'progress')).length < 2) {
+      if (Date.now() > deadline) throw new Error('the modules never started writing');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await service.call('cancel', {})).toEqual({ cancelled: true });
+    const r = await running;
+    expect(r.modules.map((m) => [m.id, m.ok, m.error?.code])).toEqual([
+      ['demo-1', false, 'CANCELLED'],
+      ['demo-2', false, 'CANCELLED'],
+    ]);
+    expect(h.events.filter((e) => e.type === 'busy').at(-1)).toEqual({ type: 'busy', method: undefined });
   }, 60_000);
 
   it('the single demo module stays as it was: id "demo", no serial, no bench', async () => {
