@@ -342,6 +342,10 @@ export class RescueService {
     const count = p.count ?? 1;
     if (!Number.isInteger(count) || count < 1 || count > MAX_BENCH_MODULES)
       throw new RescueError('USAGE', `The demo holds 1 to ${MAX_BENCH_MODULES} modules, not ${String(p.count)}.`);
+    if (count > 1 && p.silent === true)
+      throw new RescueError('USAGE', 'A silent module is shown with the single demo module, not on the demo bench.');
+    if (count === 1 && p.edl === true)
+      throw new RescueError('USAGE', 'Starting in download mode is for the demo bench (a count of 2 or more).');
     let faults: Fault[][];
     try {
       faults = faultsPerModem(p.faults, count);
@@ -617,6 +621,10 @@ export class RescueService {
   }
 
   private async flash(p: ApiMethods['flash']['params'], signal: AbortSignal): Promise<FlashView> {
+    if (this.bench)
+      throw new RescueError('USAGE', 'The demo bench is flashed from the bench view (Flash all in download mode).', {
+        nextStep: 'Open the bench view, or switch the demo to a single module in the Connect step.',
+      });
     if (typeof p.packagePath !== 'string' || p.packagePath.trim() === '')
       throw new RescueError('USAGE', 'Choose a firmware package first.');
     const pkg = await loadPackage(p.packagePath, { signal });

@@ -155,6 +155,13 @@ describe('the demo bench', () => {
       const e = await rejection(service.call('setDemoMode', { on: true, count }));
       expect((e as RescueError).code, String(count)).toBe('USAGE');
     }
+    for (const params of [
+      { on: true, count: 3, silent: true },
+      { on: true, count: 1, edl: true },
+    ]) {
+      const e = await rejection(service.call('setDemoMode', params));
+      expect((e as RescueError).code, JSON.stringify(params)).toBe('USAGE');
+    }
     const bad = await rejection(service.call('setDemoMode', { on: true, count: 3, faults: ['5:stall@1M'] }));
     expect((bad as RescueError).code).toBe('USAGE');
     expect((bad as RescueError).message).toMatch(/modem 5.*1 to 3/);
@@ -164,6 +171,10 @@ describe('the demo bench', () => {
     const none = await rejection(service.call('flashAll', { packagePath: pkg, verify: true }));
     expect((none as RescueError).code).toBe('DEVICE_NOT_FOUND');
     expect((none as RescueError).nextStep).toMatch(/download mode/);
+    // The single flash does not reach for a bench module: it says where the bench is flashed.
+    const single = await rejection(service.call('flash', { packagePath: pkg, verify: true }));
+    expect((single as RescueError).code).toBe('USAGE');
+    expect((single as RescueError).message).toMatch(/bench view/);
     // Switching the bench off leaves no module behind.
     expect((await service.call('setDemoMode', { on: false })).devices).toEqual([]);
   });
