@@ -24,6 +24,8 @@ export interface DeviceSummary {
   ports: { dm?: string; at?: string; edl?: string };
   /** The virtual EC25 of demo mode. */
   demo: boolean;
+  /** The module's chip serial, when known without touching it (each module of the demo bench). */
+  serial?: string;
   /**
    * EDL only: whether the module really talks, beyond enumerating as 05c6:9008 (its boot ROM's
    * Sahara HELLO, or a programmer from an earlier run). Absent until it was listened to.
@@ -100,6 +102,31 @@ export interface FlashView {
   snapshot?: SnapshotView;
   /** Why no snapshot was taken, when one was asked for. */
   snapshotSkipped?: string;
+}
+
+/** One module's end of a flashAll run. */
+export interface FleetModuleView {
+  /** The module's device id (DeviceSummary.id). */
+  id: string;
+  name: string;
+  /** The chip serial the programmer reported (or the bench knew), when known. */
+  serial?: string;
+  ok: boolean;
+  seconds: number;
+  bytesWritten?: number;
+  /** What verification found (as FlashView.verified), when it ended well. */
+  verified?: string;
+  /** Times the engine recovered this module (retries, reconnects) and cut its power. */
+  recoveries?: number;
+  powerCycles?: number;
+  resumed?: boolean;
+  error?: ErrorReport;
+}
+
+export interface FleetView {
+  modules: FleetModuleView[];
+  /** Wall time of the whole run. */
+  seconds: number;
 }
 
 /** A complete firmware snapshot: what the module held before a flash. */
@@ -207,8 +234,16 @@ export type DemoAction = 'short-usb-boot' | 'suspend-resume' | 'replug' | 'go-si
 /** Every method: its parameters and its result. */
 export interface ApiMethods {
   getDevices: { params: Record<string, never>; result: DeviceState };
-  /** silent: the virtual module answers nothing until the manual EDL steps; faults: fault specs for the flash (e.g. 'stall@1M'). */
-  setDemoMode: { params: { on: boolean; silent?: boolean; faults?: string[] }; result: DeviceState };
+  /**
+   * silent: the virtual module answers nothing until the manual EDL steps; faults: fault specs for
+   * the flash (e.g. 'stall@1M'; 'K:SPEC' arms SPEC on module K of a bench only). count (1-8): a
+   * bench of that many virtual modules (ids demo-1..demo-N, each its own serial and bus) instead
+   * of the single one (id 'demo'); edl: the bench's modules start in download mode.
+   */
+  setDemoMode: {
+    params: { on: boolean; silent?: boolean; faults?: string[]; count?: number; edl?: boolean };
+    result: DeviceState;
+  };
   platformChecks: { params: Record<string, never>; result: PlatformCheck[] };
   runFix: { params: { id: string }; result: PlatformCheck[] };
   defaultBackupFolder: { params: Record<string, never>; result: string };
@@ -231,6 +266,12 @@ export interface ApiMethods {
     params: { packagePath: string; verify: boolean; overrideWord?: string; powerCycle?: boolean; snapshot?: boolean };
     result: FlashView;
   };
+  /**
+   * Flash every module of the bench that is in download mode at once, each by its own run (its own
+   * link, recovery, journal and, with powerCycle, its own power switch). Its engine events carry
+   * the module's id; one module's failure does not stop the others (the result says per module).
+   */
+  flashAll: { params: { packagePath: string; verify: boolean; powerCycle?: boolean }; result: FleetView };
   /** The cost and the default of a firmware snapshot before flashing this package. */
   snapshotPlan: { params: { packagePath: string }; result: SnapshotPlanView };
   /** Flash a snapshot back ("Undo this upgrade"): a module in normal mode is switched to EDL first. */
@@ -268,6 +309,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'inspectPackage',
   'makeDemoPackage',
   'flash',
+  'flashAll',
   'snapshotPlan',
   'undo',
   'cancel',
@@ -281,7 +323,8 @@ export const API_METHODS: readonly ApiMethod[] = [
 /** What the engine pushes to the wizard. */
 export type ApiEvent =
   | { type: 'devices'; state: DeviceState }
-  | { type: 'engine'; event: EngineEvent }
+  /** module: the device id of the module the event is about, in a run of several (flashAll); absent otherwise. */
+  | { type: 'engine'; event: EngineEvent; module?: string }
   | { type: 'busy'; method: ApiMethod | undefined };
 
 /** A call's outcome on the wire. Errors are ErrorReports: code, sentence, next step; never a stack. */

@@ -10,6 +10,7 @@ import { EnterEdl } from './steps/EnterEdl.js';
 import { Package } from './steps/Package.js';
 import { Flash } from './steps/Flash.js';
 import { Finish } from './steps/Finish.js';
+import { Bench } from './steps/Bench.js';
 import { Help } from './components/Help.js';
 import { T } from './text.js';
 
@@ -28,13 +29,14 @@ export function App() {
   const connected = useRun((s) => s.connected);
   const devices = useDevices((s) => s.state);
   const help = useRun((s) => s.help);
+  const benchOpen = useRun((s) => s.benchOpen);
   const Step = STEPS[step];
   return (
     <div className="app">
       <aside className="sidebar">
         <p className="brand">{T.app.brand}</p>
         <StepList current={step} />
-        {step !== 'connect' && <DeviceStrip state={devices} />}
+        {step !== 'connect' && !benchOpen && <DeviceStrip state={devices} />}
       </aside>
       <main className="content">
         {connected === false && (
@@ -45,7 +47,7 @@ export function App() {
         {/* The step stays mounted under the help page, so nothing typed is lost. */}
         {help && <Help at={help} />}
         <div className={help !== undefined ? 'step-host-hidden' : 'step-host'}>
-          <Step key={step} />
+          {benchOpen ? <Bench /> : <Step key={step} />}
         </div>
       </main>
     </div>

@@ -5,7 +5,7 @@
 import type { ApiEvent, ApiMethod } from '../../shared/api.js';
 
 /** The operations during which quitting or sleeping would leave the modem half-written. */
-export const CRITICAL_METHODS: ReadonlySet<ApiMethod> = new Set<ApiMethod>(['flash']);
+export const CRITICAL_METHODS: ReadonlySet<ApiMethod> = new Set<ApiMethod>(['flash', 'flashAll']);
 
 export interface ActivityHost {
   startBlocker(): number;
@@ -40,7 +40,8 @@ export class FlashActivity {
     }
     if (e.type !== 'engine' || !this.critical) return;
     const ev = e.event;
-    if (ev.type === 'progress' && ev.totalBytes > 0) {
+    // Several modules at once (flashAll): no one module's figure stands for the run; the bar stays indeterminate.
+    if (ev.type === 'progress' && ev.totalBytes > 0 && e.module === undefined) {
       this.host.setProgress(Math.min(1, Math.max(0, ev.totalBytesDone / ev.totalBytes)), 'normal');
     } else if (ev.type === 'result' && !ev.ok) {
       this.failed = true;

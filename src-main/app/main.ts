@@ -106,7 +106,10 @@ async function run(): Promise<void> {
         `devices: ${e.state.devices.map((d) => `${d.vidPid} ${d.mode}${d.demo ? ' (demo)' : ''}`).join(', ') || 'none'}${e.state.usbAvailable ? '' : ` (USB unavailable: ${e.state.reason ?? '?'})`}`,
       );
     else if (e.type === 'engine' && e.event.type !== 'progress')
-      log.write(e.event.type === 'log' ? e.event.level : 'info', JSON.stringify(e.event));
+      log.write(
+        e.event.type === 'log' ? e.event.level : 'info',
+        JSON.stringify(e.module !== undefined ? { module: e.module, ...e.event } : e.event),
+      );
   });
 
   const unregister = registerIpc({

@@ -26,6 +26,7 @@ export const PRELOAD_METHODS = [
   'inspectPackage',
   'makeDemoPackage',
   'flash',
+  'flashAll',
   'snapshotPlan',
   'undo',
   'cancel',

@@ -33,6 +33,9 @@ export interface DemoModemOptions {
   stateDir: string;
   silent: boolean;
   faults: Fault[];
+  /** A module of the demo bench: its own chip serial (models.ts fleetSerial) and, with 'edl', starting in download mode. */
+  serial?: number;
+  startIn?: 'normal' | 'edl';
   /** Time off the bus between a reset and the next enumeration (default 1000 ms). */
   reEnumerateDelayMs?: number;
   /**
@@ -81,7 +84,7 @@ export class DemoModem {
     mkdirSync(opts.stateDir, { recursive: true });
     const d = new DemoModem(opts);
     if (opts.silent) d.silentPhase = 'silent';
-    else await d.powerOn('normal');
+    else await d.powerOn(opts.startIn ?? 'normal');
     return d;
   }
 
@@ -219,6 +222,7 @@ export class DemoModem {
         faults: this.opts.faults,
         reEnumerateDelayMs: this.opts.reEnumerateDelayMs ?? 1000,
         normal: { atBootUrcs: true },
+        ...(this.opts.serial !== undefined ? { serial: this.opts.serial } : {}),
       },
       this.edlBus,
     );

@@ -55,9 +55,11 @@ export function buildState(
   demoOn: boolean,
   demo: DemoPresence | undefined,
   now: number,
+  bench: readonly DeviceSummary[] = [],
 ): DeviceState {
   const devices = detected.devices.map(summarizeDetected);
   if (demo) devices.push(summarizeDemo(demo));
+  devices.push(...bench);
   const state: DeviceState = { usbAvailable: detected.usbAvailable, devices, demo: demoOn, updatedAt: now };
   if (detected.reason !== undefined) state.reason = detected.reason;
   return state;

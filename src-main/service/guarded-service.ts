@@ -21,6 +21,7 @@ async function checkedParams(method: ApiMethod, params: unknown, policy: PathPol
     case 'inspectPackage':
       return { ...p, path: await policy.readable(p.path, 'package', 'firmware package (its folder or .zip)') };
     case 'flash':
+    case 'flashAll':
       return {
         ...p,
         packagePath: await policy.readable(p.packagePath, 'package', 'firmware package (its folder or .zip)'),

@@ -15,6 +15,7 @@ import type {
   DeviceSummary,
   FinishView,
   FlashView,
+  FleetView,
   PackageView,
   Params,
   PowerCycleActionView,
@@ -34,7 +35,8 @@ import { snapshotBeforeErase } from '../flows/snapshot-run.js';
 import { undoSnapshot } from '../flows/undo.js';
 import { snapshotFolder, snapshotPlanView, snapshotView } from './snapshot-run.js';
 import { createUsbEnumerator, type UsbEnumerator } from '../platform/usb-enumerator.js';
-import { FaultSpecError, parseFault, type Fault } from '../sim/faults.js';
+import { FaultSpecError, type Fault } from '../sim/faults.js';
+import { faultsPerModem } from '../sim/fleet-faults.js';
 import { SerialOpener } from '../transport/serial.js';
 import { UsbEdlOpener } from '../transport/usb.js';
 import { runBackup } from './backup-run.js';
@@ -44,6 +46,8 @@ import { realSystem, type SystemProbe } from '../platform/system.js';
 import { holdForFlash, type FlashGuards } from '../platform/flash-guards.js';
 import type { DeviceMode } from '../../shared/devices.js';
 import { DEMO_DEVICE_ID, DemoModem } from './demo-modem.js';
+import { DemoBench, MAX_BENCH_MODULES } from './demo-bench.js';
+import { runFleet } from './fleet-run.js';
 import { buildState, detectBounded, Poller, sameDevices } from './device-state.js';
 import type { NativeOpeners } from '../transport/auto-edl.js';
 import { demoOpeners, realOpeners, type ModuleOpeners } from './module-openers.js';
@@ -111,6 +115,8 @@ export class RescueService {
   private readonly now: () => number;
   private readonly poller: Poller;
   private demo: DemoModem | undefined;
+  /** The demo bench (setDemoMode with a count): several virtual modules at once, instead of `demo`. */
+  private bench: DemoBench | undefined;
   private last: DeviceState | undefined;
   private readonly history: DeviceState[] = [];
   private busy: { method: ApiMethod; abort: AbortController } | undefined;
@@ -149,7 +155,12 @@ export class RescueService {
     this.poller = new Poller(async () => void (await this.refresh()), opts.pollMs ?? 500);
     this.greetings = new GreetingWatch({
       listen: (d, listenMs) => this.listenToEdl(d, listenMs),
-      enumeration: (d) => (d.demo ? `demo-${this.demo?.edlEnumeration ?? 0}` : d.id),
+      enumeration: (d) =>
+        this.bench?.module(d.id)
+          ? this.bench.enumeration(d.id)
+          : d.demo
+            ? `demo-${this.demo?.edlEnumeration ?? 0}`
+            : d.id,
       busy: () => this.busy !== undefined,
       changed: () => void this.refreshSoon().catch(() => undefined),
       onLog: (message) => this.engineEvent({ type: 'log', level: 'info', message }),
@@ -169,6 +180,7 @@ export class RescueService {
       inspectPackage: (p) => this.inspect(p),
       makeDemoPackage: () => this.long('makeDemoPackage', (s) => this.makeDemoPackage(s)),
       flash: (p) => this.long('flash', (s) => this.flash(p, s)),
+      flashAll: (p) => this.long('flashAll', (s) => this.flashAll(p, s)),
       snapshotPlan: (p) => this.snapshotPlan(p),
       undo: (p) => this.long('undo', (s) => this.undo(p, s)),
       cancel: () => Promise.resolve(this.cancel()),
@@ -211,6 +223,8 @@ export class RescueService {
       .catch(() => undefined);
     await this.demo?.stop();
     this.demo = undefined;
+    await this.bench?.stop();
+    this.bench = undefined;
     this.listeners.clear();
   }
 
@@ -232,12 +246,23 @@ export class RescueService {
     this.emit({ type: 'engine', event });
   };
 
+  /** An event of one module of a run of several: tagged with it (progress is not kept for the report). */
+  private moduleEvent = (module: string, event: EngineEvent): void => {
+    if (event.type !== 'progress') {
+      this.events.push(event.type === 'log' ? { ...event, message: `[${module}] ${event.message}` } : event);
+      if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    }
+    this.emit({ type: 'engine', event, module });
+  };
+
   /** Look at the bus now (one look at a time); emits {type:'devices'} when something changed. */
   private refresh(): Promise<DeviceState> {
     if (this.refreshing) return this.refreshing;
     const run = (async (): Promise<DeviceState> => {
       const detected = await detectBounded(this.enumerator);
-      const state = buildState(detected, this.demo !== undefined, this.demo?.presence(), this.now());
+      const demoOn = this.demo !== undefined || this.bench !== undefined;
+      const state = buildState(detected, demoOn, this.demo?.presence(), this.now(), this.bench?.summaries());
+      this.bench?.dropGone(state);
       // The module left download mode: a pipe held for the flash belongs to a device that is gone.
       if (this.heldEdl && !state.devices.some((d) => d.mode === 'edl'))
         void this.takeHeldEdl()
@@ -314,44 +339,79 @@ export class RescueService {
         'USAGE',
         `The engine is busy with ${this.busy.method}; the demo module cannot be switched now.`,
       );
-    let faults: Fault[];
+    const count = p.count ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_BENCH_MODULES)
+      throw new RescueError('USAGE', `The demo holds 1 to ${MAX_BENCH_MODULES} modules, not ${String(p.count)}.`);
+    if (count > 1 && p.silent === true)
+      throw new RescueError('USAGE', 'A silent module is shown with the single demo module, not on the demo bench.');
+    if (count === 1 && p.edl === true)
+      throw new RescueError('USAGE', 'Starting in download mode is for the demo bench (a count of 2 or more).');
+    let faults: Fault[][];
     try {
-      faults = (p.faults ?? []).map(parseFault);
+      faults = faultsPerModem(p.faults, count);
     } catch (e) {
       if (e instanceof FaultSpecError)
         throw new RescueError('USAGE', e.message, {
-          nextStep: 'Use fault specs such as stall@1M, disconnect@512k, nak-program@2.',
+          nextStep: 'Use fault specs such as stall@1M, disconnect@512k, nak-program@2 (K:SPEC for module K only).',
         });
       throw e;
     }
     const old = this.demo;
+    const oldBench = this.bench;
     this.demo = undefined;
+    this.bench = undefined;
     await this.greetings.settle();
     this.greetings.forget();
     await old?.stop();
+    await oldBench?.stop();
     if (p.on) {
       // A fresh module every time the demo is switched on: factory firmware, factory NV.
       const dir = path.join(this.opts.stateDir, 'demo');
       await rm(dir, { recursive: true, force: true });
       this.knownFirmware = undefined;
-      this.demo = await DemoModem.start({
-        stateDir: dir,
-        silent: p.silent ?? false,
-        faults,
-        ...(this.opts.demo?.reEnumerateDelayMs !== undefined
-          ? { reEnumerateDelayMs: this.opts.demo.reEnumerateDelayMs }
-          : {}),
-        linkBytesPerSecond: this.opts.demo?.linkBytesPerSecond ?? DEMO_LINK_BYTES_PER_SECOND,
-        onChange: () => void this.refreshSoon().catch(() => undefined),
-        // What the programmer logs reaches the host as Firehose <log> lines and is shown once, as
-        // the device's (level 'device'); the module's own echo of those lines is dropped here.
-        onLog: (m) => {
-          if (!m.startsWith('firehose: '))
-            this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` });
-        },
-      });
+      if (count > 1) this.bench = await this.startBench(dir, count, faults, p.edl === true);
+      else this.demo = await this.startDemo(dir, p.silent ?? false, faults[0] ?? []);
     }
     return this.refreshSoon();
+  }
+
+  private demoKnobs(): { reEnumerateDelayMs?: number; linkBytesPerSecond: number } {
+    return {
+      ...(this.opts.demo?.reEnumerateDelayMs !== undefined
+        ? { reEnumerateDelayMs: this.opts.demo.reEnumerateDelayMs }
+        : {}),
+      linkBytesPerSecond: this.opts.demo?.linkBytesPerSecond ?? DEMO_LINK_BYTES_PER_SECOND,
+    };
+  }
+
+  private startDemo(dir: string, silent: boolean, faults: Fault[]): Promise<DemoModem> {
+    return DemoModem.start({
+      stateDir: dir,
+      silent,
+      faults,
+      ...this.demoKnobs(),
+      onChange: () => void this.refreshSoon().catch(() => undefined),
+      // What the programmer logs reaches the host as Firehose <log> lines and is shown once, as
+      // the device's (level 'device'); the module's own echo of those lines is dropped here.
+      onLog: (m) => {
+        if (!m.startsWith('firehose: ')) this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` });
+      },
+    });
+  }
+
+  private startBench(dir: string, count: number, faults: Fault[][], edl: boolean): Promise<DemoBench> {
+    return DemoBench.start({
+      stateDir: dir,
+      count,
+      faults,
+      startIn: edl ? 'edl' : 'normal',
+      ...this.demoKnobs(),
+      onChange: () => void this.refreshSoon().catch(() => undefined),
+      onLog: (id, m) => {
+        if (!m.startsWith('firehose: '))
+          this.moduleEvent(id, { type: 'log', level: 'debug', message: `demo modem: ${m}` });
+      },
+    });
   }
 
   private async demoAction(p: ApiMethods['demoAction']['params']): Promise<DeviceState> {
@@ -387,11 +447,11 @@ export class RescueService {
   }
 
   private async makeDemoPackage(signal: AbortSignal): Promise<string> {
-    if (!this.demo)
-      throw new RescueError('USAGE', 'A demo package is made for the demo module: switch demo mode on first.');
+    const demo = this.demo ?? this.bench?.firstModem;
+    if (!demo) throw new RescueError('USAGE', 'A demo package is made for the demo module: switch demo mode on first.');
     return demoPackage(
       path.join(this.opts.stateDir, 'demo-packages'),
-      this.demo.firmware,
+      demo.firmware,
       this.opts.demo?.packageMiB ?? 8,
       signal,
     );
@@ -441,6 +501,8 @@ export class RescueService {
 
   /** The ports of `d`: the demo module's, or the real computer's. With no device, the EDL side of demo mode. */
   private openers(d?: DeviceSummary): ModuleOpeners {
+    const benchModule = d ? this.bench?.module(d.id) : undefined;
+    if (benchModule) return demoOpeners(benchModule.modem);
     const demo = d ? d.demo : this.demo !== undefined;
     return demo ? demoOpeners(this.requireDemo()) : this.real;
   }
@@ -457,6 +519,11 @@ export class RescueService {
       keepOpen: true,
     });
     // The EDL pipe stays open for the flash (heldEdl); a pipe held from an earlier switch goes.
+    if (this.bench?.module(d.id)) {
+      if (r.pipe) await this.bench.hold(d.id, r.pipe);
+      void this.refreshSoon().catch(() => undefined);
+      return { edlDevice: `${r.edlPipeName} (demo)` };
+    }
     await this.takeHeldEdl()
       ?.close()
       .catch(() => undefined);
@@ -470,6 +537,7 @@ export class RescueService {
    * then hold it again with what was heard: the flash answers that HELLO without waiting.
    */
   private async listenToEdl(d: DeviceSummary, listenMs: number): Promise<Greeting> {
+    if (this.bench?.module(d.id)) return this.bench.listen(d.id, listenMs);
     const held = this.takeHeldEdl();
     if (held) {
       try {
@@ -511,9 +579,10 @@ export class RescueService {
 
   private moduleFacts(): ModuleFacts {
     const facts: ModuleFacts = {};
-    const fw = this.demo?.firmware ?? this.knownFirmware;
+    const demo = this.demo ?? this.bench?.firstModem;
+    const fw = demo?.firmware ?? this.knownFirmware;
     if (fw) facts.firmware = fw;
-    const m = this.demo?.virtual?.model;
+    const m = demo?.virtual?.model;
     if (m) facts.geometry = { pageSize: m.pageSize, pagesPerBlock: m.pagesPerBlock };
     return facts;
   }
@@ -552,6 +621,10 @@ export class RescueService {
   }
 
   private async flash(p: ApiMethods['flash']['params'], signal: AbortSignal): Promise<FlashView> {
+    if (this.bench)
+      throw new RescueError('USAGE', 'The demo bench is flashed from the bench view (Flash all in download mode).', {
+        nextStep: 'Open the bench view, or switch the demo to a single module in the Connect step.',
+      });
     if (typeof p.packagePath !== 'string' || p.packagePath.trim() === '')
       throw new RescueError('USAGE', 'Choose a firmware package first.');
     const pkg = await loadPackage(p.packagePath, { signal });
@@ -605,6 +678,28 @@ export class RescueService {
     }
   }
 
+  /** Flash every module of the demo bench in download mode at once (fleet-run.ts). */
+  private async flashAll(p: ApiMethods['flashAll']['params'], signal: AbortSignal): Promise<FleetView> {
+    if (!this.bench)
+      throw new RescueError('USAGE', 'Flash all works on the demo bench in the wizard.', {
+        nextStep: 'For several real modules use the command line: modem-rescue flash --package P --all.',
+      });
+    const journalDir = path.join(this.opts.stateDir, 'journal');
+    await mkdir(journalDir, { recursive: true });
+    return runFleet({
+      bench: this.bench,
+      devices: (await this.refreshSoon()).devices,
+      packagePath: p.packagePath,
+      verify: p.verify !== false,
+      powerCycle: p.powerCycle === true,
+      journalDir,
+      facts: this.moduleFacts(),
+      ...(this.opts.flash ? { tuning: this.opts.flash } : {}),
+      signal,
+      onEvent: this.moduleEvent,
+    });
+  }
+
   /** The power switch the person consented to for this flash, said in the log; none where nothing can. */
   private async consentedSwitch(): Promise<PowerSwitch | undefined> {
     const d = (await this.refreshSoon()).devices.find((x) => x.mode === 'edl');
@@ -614,7 +709,7 @@ export class RescueService {
   }
 
   private async finish(signal: AbortSignal): Promise<FinishView> {
-    const demo = this.demo !== undefined;
+    const demo = this.demo !== undefined || this.bench !== undefined;
     const limit = demo ? (this.opts.waits?.demoNormalMs ?? 20_000) : (this.opts.waits?.normalMs ?? 60_000);
     const target: FinishTarget = {
       look: async () => (await this.refreshSoon()).devices.filter((d) => d.demo === demo),

@@ -35,6 +35,7 @@ export const CALL_TIMEOUTS_MS: Record<ApiMethod, number> = {
   inspectPackage: 5 * 60_000,
   makeDemoPackage: 3 * 60_000,
   flash: 90 * 60_000,
+  flashAll: 90 * 60_000,
   snapshotPlan: 5 * 60_000,
   undo: 90 * 60_000,
   cancel: 30_000,

@@ -1,11 +1,16 @@
 import { STEP_IDS, type StepId } from '../../shared/api.js';
+import { useDevices } from '../store/devices.js';
+import { useRun } from '../store/run.js';
 import { T } from '../text.js';
 
 export const STEP_TITLES: Record<StepId, string> = T.steps;
 
-/** The seven steps, the current one marked. */
+/** The seven steps, the current one marked; with several modules connected, the way to the bench view. */
 export function StepList({ current }: { current: StepId }) {
-  const at = STEP_IDS.indexOf(current);
+  const benchOpen = useRun((s) => s.benchOpen);
+  const patch = useRun((s) => s.patch);
+  const count = useDevices((s) => s.state?.devices.length ?? 0);
+  const at = benchOpen ? -1 : STEP_IDS.indexOf(current);
   return (
     <nav aria-label={T.app.stepsLabel}>
       <ol className="steps" data-testid="steps">
@@ -22,6 +27,17 @@ export function StepList({ current }: { current: StepId }) {
           </li>
         ))}
       </ol>
+      {(count > 1 || benchOpen) && (
+        <button
+          type="button"
+          className={benchOpen ? 'bench-link current' : 'bench-link'}
+          data-testid="bench-link"
+          aria-current={benchOpen ? 'page' : undefined}
+          onClick={() => patch({ benchOpen: true })}
+        >
+          {T.bench.sidebar(count)}
+        </button>
+      )}
     </nav>
   );
 }

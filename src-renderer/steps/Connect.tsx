@@ -15,6 +15,7 @@ export function Connect() {
   const busy = useRun((s) => isBusy(s));
   const silent = useSettings((s) => s.demoSilent);
   const setSilent = useSettings((s) => s.setDemoSilent);
+  const patch = useRun((s) => s.patch);
   const ctx = useGateContext();
   const gate = canGoNext('connect', ctx);
   // The box follows the click at once; the engine's device state confirms (or, on failure, reverts) it.
@@ -27,6 +28,14 @@ export function Connect() {
   return (
     <StepFrame id="connect" title={T.connect.title} intro={<p>{T.connect.intro}</p>} gate={gate}>
       {state && !state.usbAvailable && <p className="notice notice-warn">{state.reason ?? T.connect.noUsb}</p>}
+      {state && state.devices.length > 1 && (
+        <div className="notice bench-hint" data-testid="bench-hint">
+          <p>{T.bench.connectHint(state.devices.length)}</p>
+          <button type="button" className="primary" data-testid="open-bench" onClick={() => patch({ benchOpen: true })}>
+            {T.bench.open(state.devices.length)}
+          </button>
+        </div>
+      )}
       <ul className="device-list" aria-label={T.connect.listLabel} aria-live="polite">
         {state === undefined && <li className="device-empty">{T.connect.looking}</li>}
         {state && state.devices.length === 0 && (

@@ -14,6 +14,7 @@ import type {
   UploadFile,
 } from '../../shared/api.js';
 import { toReport } from '../api/call-error.js';
+import { useBench } from './bench.js';
 import { useDevices } from './devices.js';
 import { restoreFileOf, useRun } from './run.js';
 import { useSettings } from './settings.js';
@@ -35,6 +36,8 @@ export function pickerKind(): PathPicker['kind'] | undefined {
 
 export function handleEvent(e: ApiEvent): void {
   if (e.type === 'devices') useDevices.getState().set(e.state);
+  // An event of one module of several (flash all) belongs to that module's bench row only.
+  else if (e.type === 'engine' && e.module !== undefined) useBench.getState().moduleEvent(e.module, e.event);
   else if (e.type === 'engine') useRun.getState().engineEvent(e.event);
   else if (e.type === 'busy') useRun.getState().patch({ engineBusy: e.method });
 }
@@ -223,6 +226,26 @@ export async function startFlash(snapshot?: boolean): Promise<void> {
     ...(snapshot !== undefined ? { snapshot } : {}),
   });
   if (flash) useRun.getState().patch({ flash });
+}
+
+/** Switch these modules to download mode, one after the other (a failure stops there, on the error card). */
+export async function enterEdlEach(deviceIds: readonly string[]): Promise<void> {
+  for (const id of deviceIds) {
+    if ((await run('enterEdl', { deviceId: id })) === undefined) return;
+  }
+}
+
+/** Flash every module in download mode at once (the bench view); each row follows its own module. */
+export async function flashAll(deviceIds: readonly string[]): Promise<void> {
+  const { packageView, packagePath } = useRun.getState();
+  if (!packageView) return;
+  useBench.getState().start(deviceIds);
+  const result = await run('flashAll', {
+    packagePath: packagePath.trim() || packageView.root,
+    verify: useSettings.getState().verify,
+    powerCycle: useBench.getState().powerConsent,
+  });
+  if (result) useBench.getState().patch({ result });
 }
 
 /** Asks the engine to stop at the next safe point; the flash call then ends with CANCELLED. */

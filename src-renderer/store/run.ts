@@ -42,6 +42,8 @@ export interface RunStore {
   /** The last calibration restore or its dry run. */
   restore: RestoreView | undefined;
   reportPath: string | undefined;
+  /** The bench view (several modules at once) is shown instead of the step. */
+  benchOpen: boolean;
   /** The help page is open, at this step's section. */
   help: StepId | undefined;
   /** A QCN file chosen for the restore (default: this session's backup). */
@@ -85,8 +87,9 @@ export const useRun = create<RunStore>()((set, get) => ({
   restoreFile: '',
   upload: undefined,
   help: undefined,
+  benchOpen: false,
 
-  goTo: (step) => set({ step, lastError: undefined }),
+  goTo: (step) => set({ step, lastError: undefined, benchOpen: false }),
   next: () => set({ step: stepAfter(get().step, 1), lastError: undefined }),
   back: () => set({ step: stepAfter(get().step, -1), lastError: undefined }),
   engineEvent: (e) => set({ progress: applyEngineEvent(get().progress, e) }),

@@ -57,6 +57,31 @@ describe('flash activity', () => {
     ]);
   });
 
+  it('several modules at once (flashAll): sleep blocked, the bar indeterminate, a module that fails turns it red', () => {
+    const { h, progress, blockers } = host();
+    const a = new FlashActivity(h);
+    a.onEvent({ type: 'busy', method: 'flashAll' });
+    expect(a.critical).toBe(true);
+    expect(blockers.started).toBe(1);
+    // No one module's figure stands for the run.
+    a.onEvent({ ...progressEvent(90, 100), module: 'demo-1' } as ApiEvent);
+    a.onEvent({ ...progressEvent(10, 100), module: 'demo-2' } as ApiEvent);
+    expect(progress).toEqual([[0, 'indeterminate']]);
+    a.onEvent({
+      type: 'engine',
+      module: 'demo-2',
+      event: {
+        type: 'result',
+        ok: false,
+        seconds: 3,
+        error: { code: 'DEVICE_STALLED', category: 'device', message: 'm', nextStep: 'n' },
+      },
+    });
+    a.onEvent({ type: 'busy', method: undefined });
+    expect(blockers.stopped).toEqual([1]);
+    expect(progress.at(-1)).toEqual([1, 'error']);
+  });
+
   it('leaves a red bar after a failed flash', () => {
     const { h, progress } = host();
     const a = new FlashActivity(h);

@@ -62,6 +62,7 @@ describe.runIf(posix)('paths in API calls', () => {
       ['backup', { deviceId: 'demo', folder: 'backups' }],
       ['inspectPackage', { path: 'pkg/EC25' }],
       ['flash', { packagePath: './pkg.zip', verify: true }],
+      ['flashAll', { packagePath: 'pkg.zip', verify: true }],
       ['restore', { deviceId: 'demo', file: '../b.qcn', dryRun: true }],
     ] as const) {
       const e = refusal(await call(method, params));

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
 import { FaultSpecError, parseFault, type Fault } from '../../sim/faults.js';
 import { DevicePace, isPaceName, PACE_NAMES, REAL_PACE, type PaceName } from '../../sim/device-pace.js';
+import { faultsPerModem as modemFaults } from '../../sim/fleet-faults.js';
 import { fleetSerial, getModel } from '../../sim/models.js';
 import { isProgrammerName, PROGRAMMER_NAMES, type ProgrammerName } from '../../sim/programmer-profiles.js';
 import { PtyNormalPort } from '../../sim/normal-port.js';
@@ -60,16 +61,12 @@ export function checkProgrammer(name: string | undefined): ProgrammerName {
 
 /** Faults per modem: "K:SPEC" arms SPEC on modem K only, a plain SPEC on every modem. */
 export function faultsPerModem(specs: string[] | undefined, count: number): Fault[][] {
-  const out: Fault[][] = Array.from({ length: count }, () => []);
-  for (const spec of specs ?? []) {
-    const m = /^(\d+):(.*)$/.exec(spec.trim());
-    if (m && (Number(m[1]) < 1 || Number(m[1]) > count))
-      throw new RescueError('USAGE', `--fault "${spec}" names modem ${m[1]}, but there are modems 1 to ${count}.`);
-    const [fault] = parseFaults([m ? m[2]! : spec]);
-    // Each modem gets its own fault object: a fault fires once per simulator.
-    for (let k = 1; k <= count; k++) if (!m || Number(m[1]) === k) out[k - 1]!.push({ ...fault! });
+  try {
+    return modemFaults(specs, count);
+  } catch (e) {
+    if (e instanceof FaultSpecError) throw new RescueError('USAGE', e.message.replace(/^The fault/, '--fault'));
+    throw e;
   }
-  return out;
 }
 
 interface SimSettings {
