@@ -12,7 +12,7 @@ import { flashMany, type FleetModule, type ModuleOutcome } from '../flows/flash-
 import { loadPackage } from '../package/load.js';
 import type { DemoBench } from './demo-bench.js';
 import { checkModuleOverride, toPackageView, type ModuleFacts } from './package-view.js';
-import type { FlashTuning } from './rescue-service.js';
+import type { FlashTuning } from './flash-tuning.js';
 
 export interface FleetRunOptions {
   bench: DemoBench;

@@ -28,7 +28,7 @@ import { isApiMethod } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
 import { enterEdl } from '../flows/enter-edl.js';
-import { flashPackage, type FlashOptions } from '../flows/flash.js';
+import { flashPackage } from '../flows/flash.js';
 import { loadPackage, type FirmwarePackage } from '../package/load.js';
 import { completeSnapshotAt } from '../flows/snapshot.js';
 import { snapshotBeforeErase } from '../flows/snapshot-run.js';
@@ -60,16 +60,11 @@ import { checkModuleOverride, inspectPackage, toPackageView, type ModuleFacts } 
 import { platformChecks, runFix } from './platform-checks.js';
 import { choosePowerSwitch } from '../platform/power-switch.js';
 import type { PowerSwitch } from '../transport/power-switch.js';
+import type { FlashTuning } from './flash-tuning.js';
 import { GreetingWatch } from './greeting-watch.js';
 import { readAppVersion, writeReportZip } from './report.js';
 
-/** Knobs for the flash (tests and the demo use shorter limits than the field). */
-export type FlashTuning = Partial<
-  Pick<
-    FlashOptions,
-    'openTimeoutMs' | 'helloTimeoutMs' | 'saharaPacketTimeoutMs' | 'timeouts' | 'recovery' | 'maxPayload'
-  >
->;
+export type { FlashTuning } from './flash-tuning.js';
 
 export interface ServiceOptions {
   /** Where the service keeps its state: demo/, demo-packages/, journal/, reports/ (and backups/ in tests). */
