@@ -97,7 +97,7 @@ export async function benchFleet(
   try {
     await fleetRun(dir, pkg, made.totalBlocks, 1, modem); // warm-up
     out.push(
-      `6. Many modems at once: ${imageMiB} MiB each, every modem behind its own modelled USB 2.0 link (35 MB/s, 8 KiB payload), flashMany():`,
+      `7. Many modems at once: ${imageMiB} MiB each, every modem behind its own modelled USB 2.0 link (35 MB/s, 8 KiB payload), flashMany():`,
     );
     out.push('   modems  seconds  aggregate MB/s  target MB/s  ratio  CPU s per modem  verdict');
     let single = 0;
