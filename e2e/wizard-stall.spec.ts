@@ -58,6 +58,11 @@ test('a stall during the flash: recovery shows on screen, and after the replug t
   await expect(page.locator('body')).not.toContainText(/\n\s+at .+:\d+:\d+/);
   const stalledAt = Number(await page.getByTestId('flash-progress').getAttribute('aria-valuenow'));
   expect(stalledAt).toBeLessThan(100);
+  // The hung module is still on the bus as 05c6:9008 but answers nothing: the next action is shown
+  // and Resume stays off until the module is back and answering.
+  await expect(page.getByTestId('flash-next')).toBeVisible();
+  await expect(page.getByTestId('flash-next-state')).toContainText(/waiting for it to answer/i, { timeout: 15_000 });
+  await expect(page.getByTestId('flash-start')).toBeDisabled();
   await shot('flash-stalled-error');
 
   // The person unplugs and replugs the module: the demo modem's button on the Flash step.

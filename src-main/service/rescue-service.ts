@@ -315,6 +315,9 @@ export class RescueService {
       await this.greetings.settle(); // a listen holds the EDL device for a few seconds at most
       return await work(abort.signal);
     } finally {
+      // After a flash the module may hang or have restarted without leaving the bus: what was
+      // heard before no longer says whether it answers. Listen again (Resume waits for it).
+      if (method === 'flash' || method === 'flashAll' || method === 'undo') this.greetings.forget();
       this.busy = undefined;
       this.emit({ type: 'busy', method: undefined });
     }
