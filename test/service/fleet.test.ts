@@ -10,7 +10,7 @@ import type { EngineEvent } from '../../shared/events.js';
 import { fleetSerial, MODELS } from '../../src-main/sim/models.js';
 import { faultsPerModem } from '../../src-main/sim/fleet-faults.js';
 import { FaultSpecError } from '../../src-main/sim/faults.js';
-import { closeAll, makeService, TEST_FLASH } from './harness.js';
+import { closeAll, makeService, STALL_FLASH } from './harness.js';
 import { rejection } from '../helpers/rejection.js';
 
 afterEach(closeAll);
@@ -75,20 +75,7 @@ describe('the demo bench', () => {
   }, 90_000);
 
   it('starts in download mode when asked; with power consent the hung module alone has its own port power cut', async () => {
-    const h = makeService({
-      flash: {
-        ...TEST_FLASH,
-        timeouts: { ...TEST_FLASH.timeouts, writeMs: 800, responseMs: 1500, programAckMs: 2000 },
-        recovery: {
-          maxAttempts: 2,
-          drainQuietMs: 100,
-          drainMaxMs: 300,
-          probeMs: 500,
-          dropOffMs: 1000,
-          reEnumerateMs: 2000,
-        },
-      },
-    });
+    const h = makeService({ flash: STALL_FLASH });
     const { service } = h;
     const s = await service.call('setDemoMode', { on: true, count: 3, edl: true, faults: ['2:stall@1M'] });
     expect(modes(s)).toEqual(['demo-1:edl', 'demo-2:edl', 'demo-3:edl']);

@@ -40,6 +40,13 @@ export const TEST_FLASH: FlashTuning = {
   recovery: { maxAttempts: 3, drainQuietMs: 100, drainMaxMs: 600, probeMs: 1000, reEnumerateMs: 8000 },
 };
 
+/** Short limits for the stall tests: a hung programmer is given up on (or power-cycled) within seconds. */
+export const STALL_FLASH: FlashTuning = {
+  ...TEST_FLASH,
+  timeouts: { ...TEST_FLASH.timeouts, writeMs: 800, responseMs: 1500, programAckMs: 2000 },
+  recovery: { maxAttempts: 2, drainQuietMs: 100, drainMaxMs: 300, probeMs: 500, dropOffMs: 1000, reEnumerateMs: 2000 },
+};
+
 export function makeService(extra: Partial<ServiceOptions> = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'mr-service-'));
   const bus = new FakeBus();

@@ -7,7 +7,7 @@ import type { ApiEvent, DeviceState } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
 import { DEMO_PACKAGE_FIRMWARE } from '../../src-main/service/demo-package.js';
-import { closeAll, makeService, TEST_FLASH } from './harness.js';
+import { closeAll, makeService, STALL_FLASH, TEST_FLASH } from './harness.js';
 import { rejection } from '../helpers/rejection.js';
 
 afterEach(closeAll);
@@ -81,20 +81,7 @@ describe('faults, cancel and busy', () => {
   }, 90_000);
 
   it('a stall ends in a clear power-cycle error after recovery tried; after a replug the flash resumes', async () => {
-    const h = makeService({
-      flash: {
-        ...TEST_FLASH,
-        timeouts: { ...TEST_FLASH.timeouts, writeMs: 800, responseMs: 1500, programAckMs: 2000 },
-        recovery: {
-          maxAttempts: 2,
-          drainQuietMs: 100,
-          drainMaxMs: 300,
-          probeMs: 500,
-          dropOffMs: 1000,
-          reEnumerateMs: 2000,
-        },
-      },
-    });
+    const h = makeService({ flash: STALL_FLASH });
     const { service } = h;
     await service.call('setDemoMode', { on: true, faults: ['stall@1M'] });
     h.events.length = 0;
@@ -126,20 +113,7 @@ describe('faults, cancel and busy', () => {
   }, 90_000);
 
   it('a stall with consent: the service cuts the demo port power itself, and the flash resumes and completes', async () => {
-    const h = makeService({
-      flash: {
-        ...TEST_FLASH,
-        timeouts: { ...TEST_FLASH.timeouts, writeMs: 800, responseMs: 1500, programAckMs: 2000 },
-        recovery: {
-          maxAttempts: 2,
-          drainQuietMs: 100,
-          drainMaxMs: 300,
-          probeMs: 500,
-          dropOffMs: 1000,
-          reEnumerateMs: 2000,
-        },
-      },
-    });
+    const h = makeService({ flash: STALL_FLASH });
     const { service } = h;
     await service.call('setDemoMode', { on: true, faults: ['stall@1M'] });
     await service.call('enterEdl', { deviceId: 'demo' });
