@@ -4,17 +4,8 @@
 // by itself, waits for download mode and the greeting, resumes after what was verified, and
 // reaches 100 % with no error card: every rung shown on screen.
 
-import { apiCall } from './helpers/api.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import {
-  demoOn,
-  devices,
-  expectIndicator,
-  expectStep,
-  FLASH_TIMEOUT_MS,
-  goNext,
-  confirmAndFlash,
-} from './helpers/wizard.js';
+import { FLASH_TIMEOUT_MS, goNext, confirmAndFlash, walkToPackageStep } from './helpers/wizard.js';
 
 requireChromium();
 
@@ -25,19 +16,7 @@ test('a stall mid-flash with consent: the run power-cycles the modem by itself a
 }) => {
   // The ladder gives up on a hung programmer only after the engine's real limits (about 50 s).
   test.setTimeout(180_000);
-  await page.goto(server.url);
-  await expectStep(page, 'connect');
-  await demoOn(page);
-  await apiCall(server.url, 'setDemoMode', { on: true, faults: ['stall@2M'] });
-  await expect(devices(page).first()).toHaveAttribute('data-mode', 'normal');
-
-  await goNext(page, 'prepare');
-  await goNext(page, 'backup');
-  await page.getByTestId('backup-skip-understand').check();
-  await goNext(page, 'enter-edl');
-  await page.getByTestId('enter-edl-auto').click();
-  await expectIndicator(page, 'present');
-  await goNext(page, 'package');
+  await walkToPackageStep(page, server.url, { faults: ['stall@2M'] });
   await page.getByTestId('package-demo').click();
   await expect(page.getByTestId('package-summary')).toBeVisible({ timeout: FLASH_TIMEOUT_MS });
   await goNext(page, 'flash');

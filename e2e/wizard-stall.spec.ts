@@ -5,15 +5,7 @@
 
 import { apiCall } from './helpers/api.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import {
-  demoOn,
-  devices,
-  expectIndicator,
-  expectStep,
-  FLASH_TIMEOUT_MS,
-  goNext,
-  confirmAndFlash,
-} from './helpers/wizard.js';
+import { FLASH_TIMEOUT_MS, goNext, confirmAndFlash, walkToPackageStep } from './helpers/wizard.js';
 
 requireChromium();
 
@@ -24,22 +16,8 @@ test('a stall during the flash: recovery shows on screen, and after the replug t
 }) => {
   // The stall is only given up on after the engine's real time limits (about 50 s).
   test.setTimeout(150_000);
-  await page.goto(server.url);
-  await expectStep(page, 'connect');
-  await demoOn(page);
-  // The wizard has no control for arming faults: the test arms it over the same API (a fresh
-  // demo module with the fault); the page sees the new module through the pushed device state.
-  await apiCall(server.url, 'setDemoMode', { on: true, faults: ['stall@1M'] });
-  await expect(devices(page).first()).toHaveAttribute('data-mode', 'normal');
-
-  await goNext(page, 'prepare');
-  await goNext(page, 'backup');
-  await page.getByTestId('backup-skip-understand').check();
-  await goNext(page, 'enter-edl');
-  await page.getByTestId('enter-edl-auto').click();
-  await expectIndicator(page, 'present');
-
-  await goNext(page, 'package');
+  // The wizard has no control for arming faults: walkToPackageStep arms it over the API.
+  await walkToPackageStep(page, server.url, { faults: ['stall@1M'] });
   await page.getByTestId('package-demo').click();
   await expect(page.getByTestId('package-summary')).toBeVisible({ timeout: FLASH_TIMEOUT_MS });
 

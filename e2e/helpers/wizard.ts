@@ -1,6 +1,7 @@
 // Walking the wizard by its data-testid contract (src-renderer/README.md): step roots
 // "step-<id>", the "next"/"back" buttons, and each step's own controls.
 
+import { apiCall } from './api.js';
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { StepId } from '../../shared/api.js';
 
@@ -72,10 +73,16 @@ export async function confirmAndFlash(page: Page): Promise<string> {
 }
 
 /** Connect (demo) -> skip the backup -> EDL over DIAG, ending on the Package step. */
-export async function walkToPackageStep(page: Page, url: string): Promise<void> {
+/**
+ * From the start to the Choose package step with the demo modem, backup skipped, switched to EDL.
+ * `faults` arm the demo module over the API (the wizard has no control for that): a fresh module
+ * with them, seen by the page through the pushed device state.
+ */
+export async function walkToPackageStep(page: Page, url: string, opts: { faults?: string[] } = {}): Promise<void> {
   await page.goto(url);
   await expectStep(page, 'connect');
   await demoOn(page);
+  if (opts.faults) await apiCall(url, 'setDemoMode', { on: true, faults: opts.faults });
   await expect(devices(page).first()).toHaveAttribute('data-mode', 'normal');
   await goNext(page, 'prepare');
   await goNext(page, 'backup');
