@@ -3,17 +3,15 @@
 // Connect does not say "go on" while its Next is disabled.
 
 import { expect, requireChromium, test } from './helpers/fixtures.js';
-import { expectStep, goNext, nextButton } from './helpers/wizard.js';
+import { demoOff, expectStep, goNext, nextButton } from './helpers/wizard.js';
 
 requireChromium();
 
 test('Connect without a modem and without USB: no "go on" while Next is disabled', async ({ page, server }) => {
   await page.goto(server.url);
   await expectStep(page, 'connect');
-  const toggle = page.getByTestId('demo-toggle');
-  await expect(toggle).toBeChecked();
-  await toggle.uncheck();
-  await expect(toggle).not.toBeChecked();
+  await expect(page.getByTestId('demo-toggle')).toBeChecked();
+  await demoOff(page);
   const empty = page.getByTestId('device-empty');
   await expect(empty).toBeVisible();
   const nextEnabled = await nextButton(page).isEnabled();

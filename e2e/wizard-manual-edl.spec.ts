@@ -3,6 +3,7 @@
 
 import { expect, requireChromium, test } from './helpers/fixtures.js';
 import {
+  demoOff,
   demoOn,
   DEVICE_TIMEOUT_MS,
   expectIndicator,
@@ -11,6 +12,7 @@ import {
   goNext,
   confirmAndFlash,
   nextButton,
+  setChecked,
 } from './helpers/wizard.js';
 
 requireChromium();
@@ -23,10 +25,9 @@ test('a silent modem: the manual path with the pad illustration; after the first
   await page.goto(server.url);
   await expectStep(page, 'connect');
   // The server starts with the demo on; switch it off, choose the silent module, switch it on.
-  const toggle = page.getByTestId('demo-toggle');
-  await expect(toggle).toBeChecked();
-  await toggle.uncheck();
-  await page.getByTestId('demo-silent').check();
+  await expect(page.getByTestId('demo-toggle')).toBeChecked();
+  await demoOff(page);
+  await setChecked(page.getByTestId('demo-silent'), true);
   await demoOn(page);
 
   // Connect: nothing in normal mode (the module is silent).

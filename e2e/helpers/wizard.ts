@@ -30,12 +30,35 @@ export async function goNext(page: Page, to: StepId): Promise<void> {
   await expectStep(page, to);
 }
 
+/**
+ * Sets a checkbox the way a person would: right after load the Connect step is still settling (the
+ * device list fills in, start-up calls disable its controls for a moment), so a click can land
+ * while the box moves or is disabled and be lost. Click again until the box holds the state.
+ */
+export async function setChecked(box: Locator, checked: boolean): Promise<void> {
+  await expect(box).toBeVisible();
+  await expect(async () => {
+    if ((await box.isChecked()) !== checked) await box.click({ timeout: 2_000 });
+    if (checked) await expect(box).toBeChecked({ timeout: 2_000 });
+    else await expect(box).not.toBeChecked({ timeout: 2_000 });
+  }).toPass({ timeout: DEVICE_TIMEOUT_MS });
+}
+
+/** Until the first device state arrives, the demo box shows "off" whatever the service holds. */
+async function deviceStateShown(page: Page): Promise<void> {
+  await expect(devices(page).or(page.getByTestId('device-empty')).first()).toBeVisible({ timeout: DEVICE_TIMEOUT_MS });
+}
+
 /** Turns the demo modem on from the Connect step (idempotent). */
 export async function demoOn(page: Page): Promise<void> {
-  const toggle = page.getByTestId('demo-toggle');
-  await expect(toggle).toBeVisible();
-  if (!(await toggle.isChecked())) await toggle.check();
-  await expect(toggle).toBeChecked();
+  await deviceStateShown(page);
+  await setChecked(page.getByTestId('demo-toggle'), true);
+}
+
+/** Turns the demo modem off from the Connect step (idempotent). */
+export async function demoOff(page: Page): Promise<void> {
+  await deviceStateShown(page);
+  await setChecked(page.getByTestId('demo-toggle'), false);
 }
 
 export function devices(page: Page): Locator {
