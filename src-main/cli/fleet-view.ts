@@ -1,10 +1,12 @@
-// How the command line shows several modules flashed at once (flash --port A --port B, --all):
-// in a terminal, one live line per module (its index and port, its step, its progress, speed and
-// ETA), with warnings and recoveries printed above them; in a pipe, one line per step of each
-// module, prefixed with the module; with --json, each event as one JSON line tagged with its
-// module ({"module":"/dev/ttyUSB0", ...event}). At the end, a summary table.
+// How the command line shows several modules worked on at once (flash --port A --port B, --all;
+// backup --all): in a terminal, one live line per module (its index and port, its step, its
+// progress, speed and ETA), with warnings and recoveries printed above them; in a pipe, one line
+// per step of each module, prefixed with the module; with --json, each event as one JSON line
+// tagged with its module ({"module":"/dev/ttyUSB0", ...event}). At the end, a summary table.
 
 import type { EngineEvent } from '../../shared/events.js';
+import { maskImei } from '../../shared/api.js';
+import type { BackupOutcome } from '../flows/backup-many.js';
 import type { ModuleOutcome } from '../flows/flash-many.js';
 import { formatBytes, formatDuration, type ViewMode } from './event-view.js';
 import type { CliIo } from './io.js';
@@ -27,6 +29,8 @@ export class FleetView {
     private readonly mode: ViewMode,
     modules: readonly string[],
     private readonly verbose = false,
+    /** What progress counts: bytes written (flash) or DIAG requests answered (backup). */
+    private readonly unit: 'bytes' | 'requests' = 'bytes',
   ) {
     this.lines = modules.map((m, i) => ({ prefix: `[${i + 1} ${m}]`, text: 'waiting' }));
   }
@@ -61,6 +65,10 @@ export class FleetView {
         line.text = `[${e.index + 1}/${e.total}] ${e.operation} ${e.label}`;
         return lines && e.operation === 'program' ? `${line.text} (${formatBytes(e.bytes)})` : undefined;
       case 'progress': {
+        if (this.unit === 'requests') {
+          line.text = `${e.stepBytesDone}/${e.stepBytes} requests  ${Math.round(e.bytesPerSecond)}/s  ETA ${formatDuration(e.etaSeconds)}`;
+          return undefined;
+        }
         const all = e.totalBytes ? Math.floor((e.totalBytesDone / e.totalBytes) * 100) : 0;
         const step = line.text.replace(/ {2}all .*$/, '');
         line.text = `${step}  all ${all}%  ${e.stalled ? 'stalled: no data moving' : `${formatBytes(e.bytesPerSecond)}/s  ETA ${formatDuration(e.etaSeconds)}`}`;
@@ -101,27 +109,56 @@ export class FleetView {
     this.drawn = this.lines.length;
   }
 
-  /** The summary table after every run ended (not in --json, where each module's result event says it). */
+  /** The summary table after every flash ended (not in --json, where each module's result event says it). */
   summary(outcomes: readonly ModuleOutcome[]): void {
+    this.table(
+      ['module', 'serial', 'result', 'seconds', 'verification'],
+      outcomes.map((o) => [
+        `${o.index + 1} ${o.module}`,
+        o.serial ?? '?',
+        o.ok ? 'OK' : `FAILED (${o.error?.code ?? 'error'})`,
+        o.seconds.toFixed(1),
+        o.result ? o.result.verified : '-',
+      ]),
+      `${outcomes.filter((o) => o.ok).length} of ${outcomes.length} modules flashed.`,
+      outcomes,
+    );
+  }
+
+  /** The summary table after every backup ended: model, masked IMEI, result, seconds, file. */
+  backupSummary(outcomes: readonly BackupOutcome[]): void {
+    this.table(
+      ['module', 'model', 'IMEI', 'result', 'seconds', 'file'],
+      outcomes.map((o) => [
+        `${o.index + 1} ${o.module}`,
+        o.result?.manifest.module.model ?? '?',
+        o.result ? maskImei(o.result.manifest.imei) : '?',
+        o.ok ? 'OK (verified)' : `FAILED (${o.error?.code ?? 'error'})`,
+        o.seconds.toFixed(1),
+        o.result?.path ?? '-',
+      ]),
+      `${outcomes.filter((o) => o.ok).length} of ${outcomes.length} modules backed up.`,
+      outcomes,
+    );
+  }
+
+  private table(
+    head: string[],
+    rows: string[][],
+    footer: string,
+    outcomes: readonly { ok: boolean; index: number; module: string; error?: { message: string; nextStep: string } }[],
+  ): void {
     if (this.mode === 'json') return;
     if (this.mode === 'tty') this.redraw(true);
-    const rows = outcomes.map((o) => [
-      `${o.index + 1} ${o.module}`,
-      o.serial ?? '?',
-      o.ok ? 'OK' : `FAILED (${o.error?.code ?? 'error'})`,
-      o.seconds.toFixed(1),
-      o.result ? o.result.verified : '-',
-    ]);
-    const head = ['module', 'serial', 'result', 'seconds', 'verification'];
+    const secondsCol = head.indexOf('seconds');
     const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
     const fmt = (r: string[]): string =>
       r
-        .map((x, c) => (c === 3 ? x.padStart(widths[c]!) : x.padEnd(widths[c]!)))
+        .map((x, c) => (c === secondsCol ? x.padStart(widths[c]!) : x.padEnd(widths[c]!)))
         .join('  ')
         .trimEnd();
-    const ok = outcomes.filter((o) => o.ok).length;
     this.io.out(`\n${fmt(head)}\n${rows.map(fmt).join('\n')}\n`);
-    this.io.out(`${ok} of ${outcomes.length} modules flashed.\n`);
+    this.io.out(`${footer}\n`);
     for (const o of outcomes)
       if (!o.ok && o.error)
         this.io.out(`\n[${o.index + 1} ${o.module}] ${o.error.message}\n  what to do: ${o.error.nextStep}\n`);

@@ -121,14 +121,13 @@ function asSource(s: UsbEnumerator | ModulePortSource): ModulePortSource {
   return 'modules' in s ? s : enumeratorPortSource(s);
 }
 
-type SerialRole = 'dm' | 'at' | 'nmea' | 'modem';
+export type SerialRole = 'dm' | 'at' | 'nmea' | 'modem';
 
 const ROLE_WORDS: Record<SerialRole, string> = { dm: 'DM/DIAG', at: 'AT', nmea: 'NMEA', modem: 'modem' };
 
-/** The serial port of one role of the one running module; PORT_NOT_FOUND says what to check. */
-export async function findModulePort(source: UsbEnumerator | ModulePortSource, role: SerialRole): Promise<string> {
+/** The running modules on `source`; PORT_NOT_FOUND when nothing can be looked at or none runs. */
+async function runningModules(source: UsbEnumerator | ModulePortSource, words: string): Promise<ModulePorts[]> {
   const src = asSource(source);
-  const words = ROLE_WORDS[role];
   const avail = await src.availability();
   if (!avail.available) {
     throw new RescueError('PORT_NOT_FOUND', `The ${words} port cannot be looked up: ${avail.reason}.`, {
@@ -142,6 +141,13 @@ export async function findModulePort(source: UsbEnumerator | ModulePortSource, r
         'Check power and cable; a running EC25-class module shows up as 2c7c:0125 in `modem-rescue detect`. A module in EDL (05c6:9008) has no AT or DM port.',
     });
   }
+  return modules;
+}
+
+/** The serial port of one role of the one running module; PORT_NOT_FOUND says what to check. */
+export async function findModulePort(source: UsbEnumerator | ModulePortSource, role: SerialRole): Promise<string> {
+  const words = ROLE_WORDS[role];
+  const modules = await runningModules(source, words);
   if (modules.length > 1) {
     const list = modules
       .map((m) => `${m.id} at ${m.location}${m[role]?.path ? ` (${words} ${m[role]!.path})` : ''}`)
@@ -154,7 +160,12 @@ export async function findModulePort(source: UsbEnumerator | ModulePortSource, r
       },
     );
   }
-  const m = modules[0]!;
+  return portOf(modules[0]!, role);
+}
+
+/** The serial port of one role of one module; PORT_NOT_FOUND says why it has none. */
+export function portOf(m: ModulePorts, role: SerialRole): string {
+  const words = ROLE_WORDS[role];
   const port = m[role];
   if (!port) {
     throw new RescueError('PORT_NOT_FOUND', `${m.name} (${m.id} at ${m.location}) shows no ${words} interface.`, {
@@ -172,6 +183,25 @@ export async function findModulePort(source: UsbEnumerator | ModulePortSource, r
     );
   }
   return port.path;
+}
+
+/**
+ * Every running module's port of one role (`backup --all`): each with its path, or the reason it
+ * has none (that module fails alone; the others go on). PORT_NOT_FOUND when nothing can be looked
+ * at or no module runs.
+ */
+export async function findAllModulePorts(
+  source: UsbEnumerator | ModulePortSource,
+  role: SerialRole,
+): Promise<{ module: ModulePorts; path?: string; problem?: RescueError }[]> {
+  const modules = await runningModules(source, ROLE_WORDS[role]);
+  return modules.map((module) => {
+    try {
+      return { module, path: portOf(module, role) };
+    } catch (e) {
+      return { module, problem: e as RescueError };
+    }
+  });
 }
 
 export function findDmPort(source: UsbEnumerator | ModulePortSource): Promise<string> {

@@ -3,6 +3,7 @@
 // with the events as a readable log (events.log): the file a person sends, from either front end
 // (the desktop app adds its own run log and system facts to the same zip: app/report.ts).
 
+import { fileStamp } from '../flows/backup-name.js';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,14 +55,6 @@ export async function readAppVersion(): Promise<string> {
   return 'unknown';
 }
 
-export function stamp(now: number): string {
-  return new Date(now)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')
-    .replace('T', '-');
-}
-
 export async function writeReport(dir: string, input: ReportInput): Promise<string> {
   const report = {
     format: 'modem-rescue-report/1',
@@ -74,7 +67,7 @@ export async function writeReport(dir: string, input: ReportInput): Promise<stri
     backup: input.backup ?? null,
     finish: input.finish ?? null,
   };
-  const file = path.join(dir, `report-${stamp(input.now)}.json`);
+  const file = path.join(dir, `report-${fileStamp(input.now)}.json`);
   await writeFileAtomic(file, `${JSON.stringify(maskImeisDeep(report), null, 2)}\n`);
   return file;
 }

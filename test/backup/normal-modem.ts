@@ -23,7 +23,9 @@ export interface TestModem {
   stop(): Promise<void>;
 }
 
-export async function startNormalModem(opts: { faults?: string[]; journalWrites?: number } = {}): Promise<TestModem> {
+export async function startNormalModem(
+  opts: { faults?: string[]; journalWrites?: number; serial?: number } = {},
+): Promise<TestModem> {
   const stateDir = mkdtempSync(join(tmpdir(), 'mr-qcn-modem-'));
   const bus = new MemoryNormalBus();
   const modem = new VirtualModem(
@@ -33,6 +35,7 @@ export async function startNormalModem(opts: { faults?: string[]; journalWrites?
       mode: 'normal',
       normalPort: bus,
       reEnumerateDelayMs: 20,
+      ...(opts.serial !== undefined ? { serial: opts.serial } : {}),
       faults: (opts.faults ?? []).map(parseFault),
       normal: { atBootUrcs: false, ...(opts.journalWrites ? { journalWrites: opts.journalWrites } : {}) },
     },

@@ -1,0 +1,76 @@
+// One module's QCN backup into a folder, named after what was read (flows/backup-name.ts): open
+// the DM port, read the module (flows/backup.ts readModuleState), reserve the name, write it
+// atomically, read it back and compare, manifest beside it. The wizard's backup and each module of
+// `backup --all` go through here; `backup --out FILE.qcn` names its file itself (backupQcn).
+
+import { mkdir } from 'node:fs/promises';
+import { RescueError } from '../../shared/errors.js';
+import type { EventSink } from '../../shared/events.js';
+import { DiagClient } from '../host/diag-client.js';
+import { nvToImei, NV_IMEI } from '../protocol/imei.js';
+import type { PipeOpener } from '../transport/transport.js';
+import { throwIfAborted } from '../util/deadline.js';
+import { readModuleState, saveBackup, type BackupResult } from './backup.js';
+import { BackupNames } from './backup-name.js';
+
+export interface FolderBackupOptions {
+  dm: PipeOpener;
+  /** Where the file goes; one BackupNames may serve several modules of one run. */
+  names: BackupNames;
+  /** The time in the file name (ms since 1970). */
+  now: number;
+  signal?: AbortSignal | undefined;
+  onEvent?: EventSink;
+  nvRange?: [number, number];
+  maxInFlight?: number;
+  /** Per DIAG request (default: the client's 3 s). */
+  timeoutMs?: number;
+  /** Waiting for the DM port to open (default 10 s). */
+  openTimeoutMs?: number;
+}
+
+/** Create the backup folder (HOST_IO with the reason when it cannot be). */
+export async function ensureBackupFolder(folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (e) {
+    throw new RescueError(
+      'HOST_IO',
+      `The backup folder ${folder} cannot be created: ${e instanceof Error ? e.message : String(e)}`,
+      { nextStep: 'Choose a folder you can write to (and with room for a few MB per module).' },
+    );
+  }
+}
+
+export async function backupIntoFolder(opts: FolderBackupOptions): Promise<BackupResult> {
+  throwIfAborted(opts.signal);
+  const pipe = await opts.dm.open({
+    timeoutMs: opts.openTimeoutMs ?? 10_000,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    what: 'the DM (DIAG) port',
+  });
+  const client = new DiagClient(pipe, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    maxInFlight: opts.maxInFlight ?? 8,
+  });
+  try {
+    const { backup, id } = await readModuleState(client, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      ...(opts.nvRange ? { nvRange: opts.nvRange } : {}),
+      ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}),
+    });
+    const imeiItem = backup.nvItems.find((i) => i.id === NV_IMEI && i.context === 0);
+    const out = await opts.names.reserve(id.model, imeiItem ? nvToImei(imeiItem.data) : undefined, opts.now);
+    const r = await saveBackup(backup, id, out);
+    opts.onEvent?.({
+      type: 'log',
+      level: 'info',
+      message: `Backup written and verified: ${out} (${r.manifest.bytes} bytes).`,
+    });
+    return r;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
