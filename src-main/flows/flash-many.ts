@@ -13,12 +13,19 @@ import { loadPackage, type FirmwarePackage } from '../package/load.js';
 import type { PowerSwitch } from '../transport/power-switch.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { flashPackage, type FlashOptions, type FlashResult } from './flash.js';
+import { FleetPlaces, FollowingEdlOpener, type FleetBus } from './follow-module.js';
 import { ResumeJournal } from './resume-journal.js';
 
 export interface FleetModule {
   /** How the module is named in events and the summary: its port (a tty, a COM port, a USB path). */
   id: string;
   opener: PipeOpener;
+  /**
+   * Where the module sits on the bus (its USB port path). With FleetFlashOptions.bus, the run opens
+   * it there on every (re)connection, whatever tty it has now, and follows it by its chip serial if
+   * it comes back at another port (flows/follow-module.ts); `opener` is then not used.
+   */
+  place?: string;
   /** The switch that cuts this module's power only (its hub port); none: it asks for a power cycle. */
   powerSwitch?: PowerSwitch;
 }
@@ -33,6 +40,8 @@ export type FleetFlashOptions = Omit<
   modules: readonly FleetModule[];
   /** Base folder of the resume journals: each module's in serial-SERIAL/ (port-PORT/ while its serial is unknown). */
   journalDir?: string;
+  /** The bus the modules' places are on: lets each run follow its module (see FleetModule.place). */
+  bus?: FleetBus;
   /** Every event of every run, with the module it is about. */
   onEvent?: (module: FleetModule, index: number, event: EngineEvent) => void;
 };
@@ -84,14 +93,36 @@ export class FleetFlash {
           })
         : opts.package;
     try {
-      const settled = await Promise.allSettled(opts.modules.map((m, i) => this.runOne(pkg, m, i)));
+      // Every module's place is taken before any run starts looking for a module that moved.
+      const places = new FleetPlaces();
+      const openers = opts.modules.map((m, i) => this.openerOf(m, i, places));
+      const settled = await Promise.allSettled(opts.modules.map((m, i) => this.runOne(pkg, m, i, openers[i]!)));
       return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : this.failed(i, s.reason, 0)));
     } finally {
       if (owned) await pkg.dispose();
     }
   }
 
-  private async runOne(pkg: FirmwarePackage, m: FleetModule, index: number): Promise<ModuleOutcome> {
+  /** The module's own opener, or one that finds it at its place and follows it by its serial. */
+  private openerOf(m: FleetModule, index: number, places: FleetPlaces): PipeOpener {
+    const { bus } = this.opts;
+    if (!bus || m.place === undefined) return m.opener;
+    return new FollowingEdlOpener({
+      module: m.id,
+      home: m.place,
+      bus,
+      places,
+      serial: () => this.serials[index],
+      onEvent: (e) => this.opts.onEvent?.(m, index, e),
+    });
+  }
+
+  private async runOne(
+    pkg: FirmwarePackage,
+    m: FleetModule,
+    index: number,
+    opener: PipeOpener,
+  ): Promise<ModuleOutcome> {
     const { opts } = this;
     const controller = this.controllers[index]!;
     const onParentAbort = (): void => controller.abort(opts.signal?.reason);
@@ -99,12 +130,12 @@ export class FleetFlash {
     opts.signal?.addEventListener('abort', onParentAbort, { once: true });
     const emit = (e: EngineEvent): void => opts.onEvent?.(m, index, e);
     const started = performance.now();
-    const { modules: _modules, onEvent: _onEvent, journalDir, package: _pkg, ...shared } = opts;
+    const { modules: _modules, onEvent: _onEvent, journalDir, package: _pkg, bus: _bus, ...shared } = opts;
     try {
       const result = await flashPackage({
         ...shared,
         package: pkg,
-        opener: m.opener,
+        opener,
         signal: controller.signal,
         onEvent: emit,
         ...(m.powerSwitch ? { powerSwitch: m.powerSwitch } : {}),

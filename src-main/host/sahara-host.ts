@@ -569,7 +569,23 @@ export async function saharaUpload(
 
 /** Read the module's identity in COMMAND mode, then RESET it so it re-enumerates fresh. */
 export async function saharaReadInfo(reader: PipeReader, opts: SaharaHostOptions = {}): Promise<SaharaDeviceInfo> {
-  const host = new SaharaHost(reader, opts);
+  return readIdentityThen(new SaharaHost(reader, opts), 'reset');
+}
+
+/**
+ * Read the module's identity in COMMAND mode, then switch it to image transfer: it sends a fresh
+ * HELLO and waits for an upload, which the next host (or this one on a new PipeReader) serves as
+ * usual. Telling which module sits behind a port without restarting it (a fleet run following its
+ * module to another port: flows/follow-module.ts).
+ */
+export async function saharaIdentify(reader: PipeReader, opts: SaharaHostOptions = {}): Promise<SaharaDeviceInfo> {
+  return readIdentityThen(new SaharaHost(reader, opts), 'switch-to-upload');
+}
+
+async function readIdentityThen(host: SaharaHost, after: 'reset' | 'switch-to-upload'): Promise<SaharaDeviceInfo> {
+  const leave = async (): Promise<void> => {
+    if (after === 'reset') await host.resetQuietly();
+  };
   let contact = await host.firstContact(host.helloTimeoutMs);
   if (contact.kind === 'silent') contact = await host.speculativeHello(SaharaMode.COMMAND);
   if (contact.kind === 'firehose') {
@@ -587,7 +603,7 @@ export async function saharaReadInfo(reader: PipeReader, opts: SaharaHostOptions
     host.acceptHello(packet);
     version = packet.version;
     if (packet.version < 2) {
-      await host.resetQuietly();
+      await leave();
       throw new RescueError(
         'SAHARA_PROTOCOL',
         `The modem speaks Sahara v${packet.version}, which has no command mode to read its identity.`,
@@ -597,10 +613,14 @@ export async function saharaReadInfo(reader: PipeReader, opts: SaharaHostOptions
     packet = await host.readPacket(host.packetTimeoutMs, 'CMD_READY');
   }
   if (packet.type !== 'cmd-ready') {
-    await host.resetQuietly();
-    throw unexpected(packet, 'CMD_READY (the modem must be freshly in EDL to read its identity; it was sent a RESET)');
+    await leave();
+    throw unexpected(
+      packet,
+      `CMD_READY (the modem must be freshly in EDL to read its identity${after === 'reset' ? '; it was sent a RESET' : ''})`,
+    );
   }
   const info = await host.readIdentity(version);
-  await host.resetQuietly();
+  if (after === 'reset') await host.resetQuietly();
+  else await host.send({ type: 'cmd-switch-mode', mode: SaharaMode.IMAGE_TX_PENDING });
   return info;
 }
