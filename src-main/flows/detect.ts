@@ -104,3 +104,11 @@ export async function sightEdl(enumerator: UsbEnumerator): Promise<EdlSighting> 
   const edl = found.devices.find((d) => d.mode === 'edl');
   return edl ? { usbAvailable: true, edl: edl.edlTty ? { tty: edl.edlTty } : {} } : { usbAvailable: true };
 }
+
+/** Every module in EDL on the bus now, by its USB port (flows/follow-module.ts FleetBus.list). */
+export async function edlPlaces(enumerator: UsbEnumerator): Promise<{ location: string; tty?: string }[]> {
+  const found = await detectDevices(enumerator);
+  return found.devices
+    .filter((d) => d.mode === 'edl')
+    .map((d) => (d.edlTty ? { location: d.busPath, tty: d.edlTty } : { location: d.busPath }));
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeDetectCommand, formatDetectResult } from '../../src-main/cli/commands/detect.js';
 import type { CliIo } from '../../src-main/cli/io.js';
-import { detectDevices } from '../../src-main/flows/detect.js';
+import { detectDevices, edlPlaces } from '../../src-main/flows/detect.js';
 import {
   LibusbEnumerator,
   SysfsUsbEnumerator,
@@ -241,6 +241,16 @@ describe('detectDevices', () => {
     const { devices } = await detectDevices(new SysfsUsbEnumerator(fakeSysfs([odd])));
     expect(devices).toHaveLength(1);
     expect(devices[0]).toMatchObject({ mode: 'unknown', name: expect.stringContaining('Quectel') });
+  });
+
+  it('edlPlaces: every module in EDL by its USB port, with the tty a driver made of it (a fleet run opens it there)', async () => {
+    const bare: FakeDevice = {
+      ...edlWithQcserial,
+      name: '1-3',
+      interfaces: [{ number: 0, cls: 'ff', sub: 'ff', proto: 'ff' }],
+    };
+    const places = await edlPlaces(new SysfsUsbEnumerator(fakeSysfs([ec25Normal, edlWithQcserial, bare, crashDump])));
+    expect(places).toEqual([{ location: '1-2', tty: '/dev/ttyUSB0' }, { location: '1-3' }]);
   });
 
   it('an EDL device without qcserial has no tty (libusb takes it)', async () => {
