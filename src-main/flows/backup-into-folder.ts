@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
-import { DiagClient } from '../host/diag-client.js';
+import { openDiagSession } from '../host/diag-client.js';
 import { nvToImei, NV_IMEI } from '../protocol/imei.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';
@@ -44,16 +44,7 @@ export async function ensureBackupFolder(folder: string): Promise<void> {
 
 export async function backupIntoFolder(opts: FolderBackupOptions): Promise<BackupResult> {
   throwIfAborted(opts.signal);
-  const pipe = await opts.dm.open({
-    timeoutMs: opts.openTimeoutMs ?? 10_000,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    what: 'the DM (DIAG) port',
-  });
-  const client = new DiagClient(pipe, {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    maxInFlight: opts.maxInFlight ?? 8,
-  });
+  const client = await openDiagSession(opts.dm, opts);
   try {
     const { backup, id } = await readModuleState(client, {
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -25,7 +25,7 @@ import type { PipeOpener } from '../transport/transport.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { throwIfAborted } from '../util/deadline.js';
 import { readInputFile } from '../util/input-file.js';
-import { DiagClient } from '../host/diag-client.js';
+import { DiagClient, openDiagSession } from '../host/diag-client.js';
 import type { EfsClient } from '../host/efs-client.js';
 import { DiagError } from '../host/diag-error.js';
 import { ProgressTracker } from './progress.js';
@@ -451,16 +451,7 @@ export async function saveBackup(backup: QcnBackup, id: ModuleIdentity, out: str
 /** Back up the module on the DM port to `out` (QCN), verified, with a manifest beside it. */
 export async function backupQcn(opts: BackupOptions): Promise<BackupResult> {
   throwIfAborted(opts.signal);
-  const pipe = await opts.dm.open({
-    timeoutMs: opts.openTimeoutMs ?? 10_000,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    what: 'the DM (DIAG) port',
-  });
-  const client = new DiagClient(pipe, {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    maxInFlight: opts.maxInFlight ?? 8,
-  });
+  const client = await openDiagSession(opts.dm, opts);
   try {
     const { backup, id } = await readModuleState(client, opts);
     const result = await saveBackup(backup, id, opts.out);

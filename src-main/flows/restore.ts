@@ -19,7 +19,7 @@ import type { PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';
 import { openInputFile, tooLarge } from '../util/input-file.js';
 import { identify, readModuleState, saveBackup, type ModuleIdentity } from './backup.js';
-import { DiagClient } from '../host/diag-client.js';
+import { DiagClient, openDiagSession } from '../host/diag-client.js';
 import { readCurrent, verifyWrites, writeFiles, writeNv, type DeviceOptions } from './restore-device.js';
 import {
   checkEntries,
@@ -285,16 +285,7 @@ export async function restoreQcn(opts: RestoreOptions): Promise<RestoreResult> {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   };
-  const pipe = await opts.dm.open({
-    timeoutMs: opts.openTimeoutMs ?? 10_000,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    what: 'the DM (DIAG) port',
-  });
-  const client = new DiagClient(pipe, {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    maxInFlight,
-  });
+  const client = await openDiagSession(opts.dm, { ...opts, maxInFlight });
   try {
     const id = await identify(client);
     checkMatch(qcn, id, opts);

@@ -5,7 +5,7 @@
 
 import { RescueError } from '../../shared/errors.js';
 import { cancelledError, formatMs } from '../util/deadline.js';
-import type { BulkPipe } from '../transport/transport.js';
+import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 import { HDLC_MAX_PAYLOAD, HdlcDecoder, hdlcEncode } from '../protocol/hdlc.js';
 import {
   DIAG_CMD,
@@ -460,4 +460,21 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 
 function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Open a running module's DM port (bounded, default 10 s) and start a DIAG session on it. */
+export async function openDiagSession(
+  dm: PipeOpener,
+  opts: { signal?: AbortSignal | undefined; timeoutMs?: number; openTimeoutMs?: number; maxInFlight?: number },
+): Promise<DiagClient> {
+  const pipe = await dm.open({
+    timeoutMs: opts.openTimeoutMs ?? 10_000,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    what: 'the DM (DIAG) port',
+  });
+  return new DiagClient(pipe, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    maxInFlight: opts.maxInFlight ?? 8,
+  });
 }
