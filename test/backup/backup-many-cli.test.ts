@@ -9,24 +9,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../shared/errors.js';
 import { makeBackupCommand } from '../../src-main/cli/commands/backup.js';
-import type { CliIo } from '../../src-main/cli/io.js';
 import type { ModulePortSource, ModulePorts } from '../../src-main/platform/port-map.js';
 import { readQcn } from '../../src-main/qcn/layout.js';
 import { nvToImei, NV_IMEI } from '../../src-main/protocol/imei.js';
 import { fleetSerial, getModel } from '../../src-main/sim/models.js';
 import { startNormalModem, type TestModem } from './normal-modem.js';
-
-function io(): CliIo & { text: () => string } {
-  let out = '';
-  return {
-    out: (t) => (out += t),
-    err: (t) => (out += t),
-    isTTY: false,
-    columns: 120,
-    signal: new AbortController().signal,
-    text: () => out,
-  };
-}
+import { textIo } from '../helpers/cli-io.js';
 
 let dir: string;
 let modems: TestModem[] = [];
@@ -75,7 +63,7 @@ describe('backup of several modules at once', () => {
   it('three modules by --port: one file each, named by model and IMEI last four, each its own identity; the one that drops off fails alone', async () => {
     const { ports, deps } = await bench(3, { 2: ['drop-diag@1500'] });
     const out = join(dir, 'bench');
-    const t = io();
+    const t = textIo({ merged: true, columns: 120 });
     const code = await makeBackupCommand(deps).run([...ports.flatMap((p) => ['--port', p]), '--out', out], t);
     expect(code).toBe(EXIT_CODES.device);
     expect(modems[1]!.dropped).toBe(true);
@@ -124,7 +112,7 @@ describe('backup of several modules at once', () => {
         Promise.resolve([module('1-1.1', ports[0]), module('1-1.2', undefined), module('1-1.3', ports[1])]),
     };
     const out = join(dir, 'all');
-    const t = io();
+    const t = textIo({ merged: true, columns: 120 });
     const code = await makeBackupCommand({ ...deps, portSource: () => source }).run(
       ['--all', '--out', out, '--json'],
       t,
@@ -159,7 +147,12 @@ describe('backup of several modules at once', () => {
     const { ports, deps } = await bench(2, {}, () => EC25.serial);
     const out = join(dir, 'same');
     for (let run = 0; run < 2; run++)
-      expect(await makeBackupCommand(deps).run(['--port', ports[0]!, '--port', ports[1]!, '--out', out], io())).toBe(0);
+      expect(
+        await makeBackupCommand(deps).run(
+          ['--port', ports[0]!, '--port', ports[1]!, '--out', out],
+          textIo({ merged: true, columns: 120 }),
+        ),
+      ).toBe(0);
     const files = qcnFiles(out);
     expect(files).toHaveLength(4);
     expect(new Set(files.map((f) => imeiIn(join(out, f))))).toEqual(new Set([modems[0]!.state.imei(0)]));
@@ -168,8 +161,12 @@ describe('backup of several modules at once', () => {
   it('refuses a .qcn file name for several modules, and --all with --port', async () => {
     const { ports, deps } = await bench(1);
     const cmd = makeBackupCommand(deps);
-    await expect(cmd.run(['--all', '--out', join(dir, 'x.qcn')], io())).rejects.toMatchObject({ code: 'USAGE' });
-    await expect(cmd.run(['--all', '--port', ports[0]!, '--out', dir], io())).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(
+      cmd.run(['--all', '--out', join(dir, 'x.qcn')], textIo({ merged: true, columns: 120 })),
+    ).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(
+      cmd.run(['--all', '--port', ports[0]!, '--out', dir], textIo({ merged: true, columns: 120 })),
+    ).rejects.toMatchObject({ code: 'USAGE' });
     expect(modems[0]!.requests(), 'nothing was asked of the module').toBe(0);
   });
 });

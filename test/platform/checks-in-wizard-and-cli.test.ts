@@ -2,10 +2,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { makeDoctorCommand } from '../../src-main/cli/commands/doctor.js';
-import type { CliIo } from '../../src-main/cli/io.js';
 import type { UsbAvailability, UsbEnumerator } from '../../src-main/platform/usb-enumerator.js';
 import { platformChecks, runFix } from '../../src-main/service/platform-checks.js';
 import { fakeSystem, modemFiles, ok, type FakeState } from './fake-system.js';
+import { textIo } from '../helpers/cli-io.js';
 
 const bus = (avail: UsbAvailability): UsbEnumerator =>
   ({ availability: () => Promise.resolve(avail), list: () => Promise.resolve([]) }) as unknown as UsbEnumerator;
@@ -13,20 +13,6 @@ const bus = (avail: UsbAvailability): UsbEnumerator =>
 function qcserialEdl(extra: FakeState = {}): FakeState {
   const m = modemFiles('1-2', { vid: '05c6', pid: '9008', control: 'auto', drivers: { '1-2:1.0': 'qcserial' } });
   return { files: { ...m.files, '/dev/bus/usb/001/005': '' }, links: m.links, ...extra };
-}
-
-function io(): CliIo & { text: () => string; errText: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-    columns: 80,
-    signal: new AbortController().signal,
-    text: () => out,
-    errText: () => err,
-  };
 }
 
 describe('Prepare step checks', () => {
@@ -68,7 +54,7 @@ describe('Prepare step checks', () => {
 
 describe('modem-rescue doctor', () => {
   it('one line per check with its state, and the fix to run', async () => {
-    const o = io();
+    const o = textIo();
     expect(await makeDoctorCommand(() => fakeSystem(qcserialEdl())).run([], o)).toBe(0);
     const text = o.text();
     expect(text).toMatch(/^ok {7}USB subsystem/m);
@@ -79,7 +65,7 @@ describe('modem-rescue doctor', () => {
   });
 
   it('says "no USB subsystem here" and prints JSON with --json', async () => {
-    const o = io();
+    const o = textIo();
     await makeDoctorCommand(() => fakeSystem({})).run(['--json'], o);
     const checks = JSON.parse(o.text()) as { id: string; state: string; detail: string }[];
     expect(checks[0]).toMatchObject({ id: 'usb', state: 'fail' });
@@ -89,7 +75,7 @@ describe('modem-rescue doctor', () => {
   it('--fix describes the fix before running it', async () => {
     const line = 'pkexec sh -c echo 1-2:1.0 > /sys/bus/usb/drivers/qcserial/unbind';
     const sys = fakeSystem(qcserialEdl({ commands: { [line]: ok() } }));
-    const o = io();
+    const o = textIo();
     await makeDoctorCommand(() => sys).run(['--fix', 'unbind:qcserial:1-2:1.0'], o);
     expect(o.errText()).toMatch(
       /Detach the qcserial driver: .*Runs: pkexec sh -c 'echo 1-2:1\.0 > \/sys\/bus\/usb\/drivers\/qcserial\/unbind'/,
