@@ -29,7 +29,7 @@ import { backupOverSlowLink } from './bench-backup.js';
 import { benchSnapshot, snapshotReport } from './bench-snapshot.js';
 import { DevicePace, REAL_PACE } from '../src-main/sim/device-pace.js';
 import { printPaced } from './bench-paced-report.js';
-import { benchFleet } from './bench-fleet.js';
+import { benchFleet, benchFleetPaced } from './bench-fleet.js';
 
 const MB = 1e6;
 const model = MODELS.ec25;
@@ -179,6 +179,7 @@ async function main(): Promise<void> {
 
     // 7. Many modems at once, each on its own modelled link; one stalls and is power-cycled (bench-fleet.ts).
     console.log(`\n${(await benchFleet(dir, verdict)).join('\n')}`);
+    console.log((await benchFleetPaced(dir, verdict)).join('\n'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
