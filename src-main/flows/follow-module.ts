@@ -9,6 +9,9 @@
 //      written; the module is left waiting for an upload, see host/sahara-host.ts saharaIdentify)
 //      and keep it when the serial is this module's, making that place its own. A newcomer with
 //      another serial is closed again and left to its own run (or to nobody) for a while.
+// Reading the serial before an upload is what bkerler/edl does on every connection (edl.py
+// lines 349-352: sahara.cmd_info, whose sahara.py line 259 is SERIAL_NUM_READ, then a fresh
+// HELLO and the loader upload), so a boot ROM taking it is the normal case.
 // The places are held in one book per fleet (FleetPlaces), written without waiting, so two runs
 // never open the same newcomer at once and one run's wait never blocks another.
 
