@@ -267,11 +267,15 @@ export interface ApiMethods {
     result: FlashView;
   };
   /**
-   * Flash every module of the bench that is in download mode at once, each by its own run (its own
-   * link, recovery, journal and, with powerCycle, its own power switch). Its engine events carry
-   * the module's id; one module's failure does not stop the others (the result says per module).
+   * Flash every module in download mode at once (demo or real; deviceIds: exactly the modules the
+   * person confirmed), each by its own run (its own link, recovery, journal and, with powerCycle,
+   * its own port's power switch). Its engine events carry the module's id; one module's failure
+   * does not stop the others (the result says per module).
    */
-  flashAll: { params: { packagePath: string; verify: boolean; powerCycle?: boolean }; result: FleetView };
+  flashAll: {
+    params: { packagePath: string; verify: boolean; powerCycle?: boolean; deviceIds?: string[] };
+    result: FleetView;
+  };
   /** The cost and the default of a firmware snapshot before flashing this package. */
   snapshotPlan: { params: { packagePath: string }; result: SnapshotPlanView };
   /** Flash a snapshot back ("Undo this upgrade"): a module in normal mode is switched to EDL first. */

@@ -1,5 +1,6 @@
 // Starts `modem-rescue serve --demo --port 0 --state DIR` as a child process and reads the page URL
 // from its first stdout line. Every test gets its own server, state folder and virtual modem.
+// demo: false starts it without the demo module (e.g. with --edl-port for the ptys of `sim --pty`).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -25,13 +26,23 @@ const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 const MAX_KEPT_OUTPUT = 64 * 1024;
 
-export async function startServe(opts: { extraArgs?: string[] } = {}): Promise<ServeHandle> {
+export async function startServe(opts: { extraArgs?: string[]; demo?: boolean } = {}): Promise<ServeHandle> {
   const stateDir = await mkdtemp(join(tmpdir(), 'modem-rescue-e2e-state-'));
   const home = join(stateDir, 'home');
   await mkdir(home);
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--demo', '--no-open', '--port', '0', '--state', stateDir, ...(opts.extraArgs ?? [])],
+    [
+      CLI,
+      'serve',
+      ...(opts.demo === false ? [] : ['--demo']),
+      '--no-open',
+      '--port',
+      '0',
+      '--state',
+      stateDir,
+      ...(opts.extraArgs ?? []),
+    ],
     {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,7 @@ import { RpcEndpoint } from './rpc.js';
 /** What the engine is built from inside the worker: devices that live in main. */
 export interface WorkerDevices {
   enumerator: RemoteEnumerator;
-  openers: { serial(path: string): RemoteOpener; usbEdl(): RemoteOpener };
+  openers: { serial(path: string): RemoteOpener; usbEdl(opts?: { busPath?: string }): RemoteOpener };
 }
 
 /** What main may ask of the worker besides the API: a folder the person picked in a native dialog. */
@@ -68,7 +68,8 @@ export function serveEngine(
       enumerator: new RemoteEnumerator(rpc),
       openers: {
         serial: (path) => new RemoteOpener(rpc, { kind: 'serial', path }),
-        usbEdl: () => new RemoteOpener(rpc, { kind: 'usb-edl' }),
+        usbEdl: (opts) =>
+          new RemoteOpener(rpc, opts?.busPath ? { kind: 'usb-edl', busPath: opts.busPath } : { kind: 'usb-edl' }),
       },
     };
     const engine = makeEngine(devices);

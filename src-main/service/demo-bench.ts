@@ -7,13 +7,13 @@
 import { join } from 'node:path';
 import type { DeviceState, DeviceSummary } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
-import { listenOnPipe, type Greeting } from '../flows/edl-greeting.js';
+import type { Greeting } from '../flows/edl-greeting.js';
 import type { Fault } from '../sim/faults.js';
 import { fleetSerial, getModel } from '../sim/models.js';
-import { heldOpener, withPending } from '../transport/held-opener.js';
 import type { BulkPipe, PipeOpener } from '../transport/transport.js';
 import { DemoModem } from './demo-modem.js';
 import { summarizeDemo } from './device-state.js';
+import { HeldPipes } from './held-pipes.js';
 
 /** Modules a demo bench holds at most (a powered 7- or 8-port hub). */
 export const MAX_BENCH_MODULES = 8;
@@ -45,7 +45,7 @@ export function benchId(k: number): string {
 }
 
 export class DemoBench {
-  private readonly held = new Map<string, BulkPipe>();
+  private readonly held = new HeldPipes();
 
   private constructor(readonly modules: readonly BenchModule[]) {}
 
@@ -111,59 +111,24 @@ export class DemoBench {
   }
 
   /** Keep a module's open EDL pipe for its next flash (a pipe held before is closed). */
-  async hold(id: string, pipe: BulkPipe): Promise<void> {
-    await this.take(id)
-      ?.close()
-      .catch(() => undefined);
-    this.held.set(id, pipe);
-  }
-
-  take(id: string): BulkPipe | undefined {
-    const p = this.held.get(id);
-    this.held.delete(id);
-    return p;
+  hold(id: string, pipe: BulkPipe): Promise<void> {
+    return this.held.hold(id, pipe);
   }
 
   /** Close the pipes held for modules that left download mode (their enumeration is gone). */
   dropGone(state: DeviceState): void {
-    for (const id of [...this.held.keys()])
-      if (!state.devices.some((d) => d.id === id && d.mode === 'edl'))
-        void this.take(id)
-          ?.close()
-          .catch(() => undefined);
+    this.held.drop((id) => state.devices.some((d) => d.id === id && d.mode === 'edl'));
   }
 
   /** The EDL device of a module for a flash: its held pipe (with what was heard), else a fresh open. */
   openerForRun(id: string): PipeOpener {
-    const m = this.require(id);
-    const held = this.take(id);
-    return held ? heldOpener(held, m.modem.edlOpener) : m.modem.edlOpener;
+    return this.held.openerForRun(id, this.require(id).modem.edlOpener);
   }
 
   /** Listen for a module's greeting on its held pipe (or a fresh one), then hold it again with what was heard. */
-  async listen(id: string, listenMs: number): Promise<Greeting> {
+  listen(id: string, listenMs: number): Promise<Greeting> {
     const m = this.require(id);
-    const held = this.take(id);
-    if (held) {
-      try {
-        return await this.listenAndHold(id, held, listenMs);
-      } catch (e) {
-        if (!(e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED')) throw e;
-      }
-    }
-    const pipe = await m.modem.edlOpener.open({ timeoutMs: 3000, what: `demo module ${m.k} in EDL` });
-    return this.listenAndHold(id, pipe, listenMs);
-  }
-
-  private async listenAndHold(id: string, pipe: BulkPipe, listenMs: number): Promise<Greeting> {
-    try {
-      const heard = await listenOnPipe(pipe, { listenMs });
-      await this.hold(id, withPending(pipe, heard.bytes));
-      return heard.greeting;
-    } catch (e) {
-      await pipe.close().catch(() => undefined);
-      throw e;
-    }
+    return this.held.listen(id, m.modem.edlOpener, listenMs, `demo module ${m.k} in EDL`);
   }
 
   private require(id: string): BenchModule {
@@ -174,10 +139,7 @@ export class DemoBench {
 
   /** Power every module off for good. */
   async stop(): Promise<void> {
-    for (const id of [...this.held.keys()])
-      await this.take(id)
-        ?.close()
-        .catch(() => undefined);
+    await this.held.closeAll();
     for (const m of this.modules) await m.modem.stop().catch(() => undefined);
   }
 }

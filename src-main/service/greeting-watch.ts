@@ -17,13 +17,17 @@ export interface GreetingWatchDeps {
   /** A listen ended: look at the devices again. */
   changed(): void;
   onLog?(message: string): void;
+  /** What is there while the module is silent (default "05c6:9008 is on the bus"; a named serial port says so). */
+  subject?(d: DeviceSummary): string | undefined;
   /** How long a module has to greet (default 4 s: a real PBL greets at once after enumerating). */
   listenMs?: number;
 }
 
+const ON_BUS = '05c6:9008 is on the bus';
+
 const CHECKING: GreetingView = { state: 'checking', detail: "Listening for the module's greeting…" };
 
-export function greetingView(g: Greeting): GreetingView {
+export function greetingView(g: Greeting, subject = ON_BUS): GreetingView {
   if (g.answered)
     return {
       state: 'answered',
@@ -34,7 +38,7 @@ export function greetingView(g: Greeting): GreetingView {
     };
   return {
     state: 'silent',
-    detail: `05c6:9008 is on the bus, but the module has not greeted: ${g.why}. Nothing has been written. Suspend and resume the computer once more (or switch its USB port off and on): some modules only greet after a second power cycle.`,
+    detail: `${subject}, but the module has not greeted: ${g.why}. Nothing has been written. Suspend and resume the computer once more (or switch its USB port off and on): some modules only greet after a second power cycle.`,
   };
 }
 
@@ -77,12 +81,13 @@ export class GreetingWatch {
 
   private async listen(d: DeviceSummary, key: string): Promise<void> {
     let view: GreetingView;
+    const subject = this.deps.subject?.(d) ?? ON_BUS;
     try {
-      view = greetingView(await this.deps.listen(d, this.deps.listenMs ?? 4000));
+      view = greetingView(await this.deps.listen(d, this.deps.listenMs ?? 4000), subject);
     } catch (e) {
       view = {
         state: 'silent',
-        detail: `05c6:9008 is on the bus, but it could not be listened to (${e instanceof Error ? e.message : String(e)}). Nothing has been written.`,
+        detail: `${subject}, but it could not be listened to (${e instanceof Error ? e.message : String(e)}). Nothing has been written.`,
       };
     }
     this.deps.onLog?.(`Download mode: ${view.detail}`);

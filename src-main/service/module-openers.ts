@@ -10,17 +10,35 @@ import type { UsbEnumerator } from '../platform/usb-enumerator.js';
 import { AutoEdlOpener, type NativeOpeners } from '../transport/auto-edl.js';
 import type { PowerSwitch } from '../transport/power-switch.js';
 import type { PipeOpener } from '../transport/transport.js';
+import { namedPortPath } from './edl-ports.js';
 
 export interface ModuleOpeners {
   dm(d: DeviceSummary): PipeOpener;
   at(d: DeviceSummary): PipeOpener;
   /** The module in EDL, wherever it appears. */
   edl(): PipeOpener;
-  /** What can cut the module's power from here (the module at `d`), or why nothing can. */
-  powerSwitch(d: DeviceSummary | undefined): Promise<{ powerSwitch?: PowerSwitch; text: string }>;
+  /** The module in EDL at `d`, and no other (several modules at once). */
+  edlAt(d: DeviceSummary): PipeOpener;
+  /**
+   * What can cut the module's power from here (the module at `d`), or why nothing can. portOnly:
+   * its own port's power only, never a suspend (with several modules it would cut them all).
+   */
+  powerSwitch(d: DeviceSummary | undefined, opts?: PowerSwitchOptions): Promise<PowerSwitchChoice>;
 }
 
-/** The real computer: the serial ports a driver made of the module, and its EDL device. */
+export interface PowerSwitchOptions {
+  portOnly?: boolean;
+}
+
+export interface PowerSwitchChoice {
+  powerSwitch?: PowerSwitch;
+  text: string;
+}
+
+/**
+ * The real computer: the serial ports a driver made of the module, and its EDL device: the serial
+ * port a driver made of it (or the port named by hand, edl-ports.ts), else libusb at its bus path.
+ */
 export function realOpeners(
   enumerator: UsbEnumerator,
   native: NativeOpeners,
@@ -35,7 +53,15 @@ export function realOpeners(
     dm: (d) => port(d, 'dm', 'DM/DIAG'),
     at: (d) => port(d, 'at', 'AT'),
     edl: () => new AutoEdlOpener(() => sightEdl(enumerator), native),
-    powerSwitch,
+    edlAt: (d) => (d.ports.edl ? native.serial(d.ports.edl) : native.usbEdl({ busPath: d.id })),
+    powerSwitch: (d, opts) => {
+      const named = d && namedPortPath(d);
+      if (named)
+        return Promise.resolve({
+          text: `${named} was named by hand: its USB port is not known, so its power cannot be cut from here; if it hangs, power-cycle it by hand (unplug it and plug it in again).`,
+        });
+      return powerSwitch(d, opts);
+    },
   };
 }
 
@@ -52,6 +78,7 @@ export function demoOpeners(demo: DemoPorts): ModuleOpeners {
     dm: () => demo.dmOpener,
     at: () => demo.atOpener,
     edl: () => demo.edlOpener,
+    edlAt: () => demo.edlOpener,
     powerSwitch: () =>
       Promise.resolve({
         powerSwitch: demo.portPower,

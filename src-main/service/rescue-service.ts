@@ -47,14 +47,15 @@ import { holdForFlash, type FlashGuards } from '../platform/flash-guards.js';
 import type { DeviceMode } from '../../shared/devices.js';
 import { DEMO_DEVICE_ID, DemoModem } from './demo-modem.js';
 import { DemoBench, MAX_BENCH_MODULES } from './demo-bench.js';
-import { runFleet } from './fleet-run.js';
+import { fleetPorts, fleetTargets, runFleet } from './fleet-run.js';
 import { buildState, detectBounded, Poller, sameDevices } from './device-state.js';
 import type { NativeOpeners } from '../transport/auto-edl.js';
 import { demoOpeners, realOpeners, type ModuleOpeners } from './module-openers.js';
 import { waitForNormal, type FinishTarget } from './finish-run.js';
-import { heldOpener, withPending } from '../transport/held-opener.js';
-import { listenOnPipe, type Greeting } from '../flows/edl-greeting.js';
-import type { BulkPipe, PipeOpener } from '../transport/transport.js';
+import type { Greeting } from '../flows/edl-greeting.js';
+import type { PipeOpener } from '../transport/transport.js';
+import { HeldPipes } from './held-pipes.js';
+import { NamedEdlPorts } from './edl-ports.js';
 import { demoPackage } from './demo-package.js';
 import { checkModuleOverride, inspectPackage, toPackageView, type ModuleFacts } from './package-view.js';
 import { platformChecks, runFix } from './platform-checks.js';
@@ -90,7 +91,12 @@ export interface ServiceOptions {
   waits?: { edlMs?: number; normalMs?: number; demoNormalMs?: number };
   /** NV range a backup reads (tests use a short one). */
   backupNvRange?: [number, number];
+  /** Serial ports where a module in EDL is expected (serve --edl-port; edl-ports.ts), checked by checkEdlPorts. */
+  edlPorts?: readonly string[];
 }
+
+/** The key of the pipe held for "the" module (the one switched to EDL, or found in EDL on USB or in the demo). */
+const SOLE = '';
 
 /** The demo flash runs at about the pace of a real EC25 (its NAND programmer sets it). */
 export const DEMO_LINK_BYTES_PER_SECOND = 2_000_000;
@@ -125,11 +131,11 @@ export class RescueService {
   private knownFirmware: string | undefined;
   private refreshing: Promise<DeviceState> | undefined;
   /**
-   * The EDL pipe the last switch to EDL opened, kept for the flash: reopening it would lose the
-   * module's Sahara HELLO on a serial port (and in the demo), and the flash would sit out the HELLO
-   * timeout before answering it blindly.
+   * EDL pipes kept for the flash (held-pipes.ts): the one the last switch to EDL or greeting listen
+   * opened (key SOLE), and one per named port (key: its device id).
    */
-  private heldEdl: BulkPipe | undefined;
+  private readonly held = new HeldPipes();
+  private readonly edlPorts: NamedEdlPorts;
   private disposed = false;
   private readonly handlers: Handlers;
   /** Whether each module in EDL greets (download mode is green only then). */
@@ -141,21 +147,25 @@ export class RescueService {
       this.enumerator,
       {
         serial: opts.openers?.serial ?? ((p) => new SerialOpener(p)),
-        usbEdl: opts.openers?.usbEdl ?? (() => new UsbEdlOpener()),
+        usbEdl: opts.openers?.usbEdl ?? ((o) => new UsbEdlOpener(o?.busPath ? { busPath: o.busPath } : {})),
       },
-      (d) => choosePowerSwitch(this.probe, d && !d.demo ? d.id : undefined),
+      (d, o) => choosePowerSwitch(this.probe, d && !d.demo ? d.id : undefined, undefined, o),
     );
     this.now = opts.now ?? Date.now;
     this.probe = opts.probe ?? realSystem();
+    this.edlPorts = new NamedEdlPorts(opts.edlPorts ?? []);
     this.poller = new Poller(async () => void (await this.refresh()), opts.pollMs ?? 500);
     this.greetings = new GreetingWatch({
       listen: (d, listenMs) => this.listenToEdl(d, listenMs),
       enumeration: (d) =>
         this.bench?.module(d.id)
           ? this.bench.enumeration(d.id)
-          : d.demo
-            ? `demo-${this.demo?.edlEnumeration ?? 0}`
-            : d.id,
+          : this.edlPorts.has(d.id)
+            ? this.edlPorts.enumeration(d.id)
+            : d.demo
+              ? `demo-${this.demo?.edlEnumeration ?? 0}`
+              : d.id,
+      subject: (d) => (this.edlPorts.has(d.id) ? `The serial port ${d.ports.edl ?? d.id} is there` : undefined),
       busy: () => this.busy !== undefined,
       changed: () => void this.refreshSoon().catch(() => undefined),
       onLog: (message) => this.engineEvent({ type: 'log', level: 'info', message }),
@@ -213,9 +223,7 @@ export class RescueService {
     this.busy?.abort.abort(new RescueError('CANCELLED', 'The engine is shutting down.'));
     await this.poller.stop();
     await this.refreshing?.catch(() => undefined);
-    await this.takeHeldEdl()
-      ?.close()
-      .catch(() => undefined);
+    await this.held.closeAll();
     await this.demo?.stop();
     this.demo = undefined;
     await this.bench?.stop();
@@ -256,13 +264,12 @@ export class RescueService {
     const run = (async (): Promise<DeviceState> => {
       const detected = await detectBounded(this.enumerator);
       const demoOn = this.demo !== undefined || this.bench !== undefined;
-      const state = buildState(detected, demoOn, this.demo?.presence(), this.now(), this.bench?.summaries());
+      const extra = [...(this.bench?.summaries() ?? []), ...(await this.edlPorts.look())];
+      const state = buildState(detected, demoOn, this.demo?.presence(), this.now(), extra);
       this.bench?.dropGone(state);
-      // The module left download mode: a pipe held for the flash belongs to a device that is gone.
-      if (this.heldEdl && !state.devices.some((d) => d.mode === 'edl'))
-        void this.takeHeldEdl()
-          ?.close()
-          .catch(() => undefined);
+      // A module left download mode: a pipe held for its flash belongs to a device that is gone.
+      const inEdl = state.devices.filter((d) => d.mode === 'edl');
+      this.held.drop((key) => inEdl.some((d) => (key === SOLE ? !this.edlPorts.has(d.id) : d.id === key)));
       this.greetings.annotate(state);
       if (!sameDevices(this.last, state)) {
         this.history.push(state);
@@ -421,7 +428,7 @@ export class RescueService {
 
   /** The bus path of a real device, for the USB power-cycle actions (none for the demo module). */
   private async busPathOf(deviceId: string | undefined): Promise<string | undefined> {
-    if (!deviceId || deviceId === 'demo') return undefined;
+    if (!deviceId || deviceId === 'demo' || this.edlPorts.has(deviceId)) return undefined;
     return (await this.device(deviceId)).id;
   }
 
@@ -516,16 +523,18 @@ export class RescueService {
       ...(d.demo ? { pollMs: 200 } : { enumerator: this.enumerator }),
       keepOpen: true,
     });
-    // The EDL pipe stays open for the flash (heldEdl); a pipe held from an earlier switch goes.
+    // The EDL pipe stays open for the flash (held); a pipe held from an earlier switch goes.
     if (this.bench?.module(d.id)) {
       if (r.pipe) await this.bench.hold(d.id, r.pipe);
       void this.refreshSoon().catch(() => undefined);
       return { edlDevice: `${r.edlPipeName} (demo)` };
     }
-    await this.takeHeldEdl()
-      ?.close()
-      .catch(() => undefined);
-    this.heldEdl = r.pipe;
+    if (r.pipe) await this.held.hold(SOLE, r.pipe);
+    else
+      await this.held
+        .take(SOLE)
+        ?.close()
+        .catch(() => undefined);
     void this.refreshSoon().catch(() => undefined);
     return { edlDevice: d.demo ? `${r.edlPipeName} (demo)` : r.edlPipeName };
   }
@@ -534,45 +543,21 @@ export class RescueService {
    * Listen for the greeting of the module in EDL on the pipe held for the flash (or a fresh one),
    * then hold it again with what was heard: the flash answers that HELLO without waiting.
    */
-  private async listenToEdl(d: DeviceSummary, listenMs: number): Promise<Greeting> {
+  private listenToEdl(d: DeviceSummary, listenMs: number): Promise<Greeting> {
     if (this.bench?.module(d.id)) return this.bench.listen(d.id, listenMs);
-    const held = this.takeHeldEdl();
-    if (held) {
-      try {
-        return await this.listenAndHold(held, listenMs);
-      } catch (e) {
-        // Held from an enumeration that is gone (the module restarted between two looks): open afresh.
-        if (!(e instanceof RescueError && e.code === 'DEVICE_DISCONNECTED')) throw e;
-      }
-    }
-    const pipe = await this.openers(d).edl().open({ timeoutMs: 3000, what: 'the module in EDL' });
-    return this.listenAndHold(pipe, listenMs);
+    if (this.edlPorts.has(d.id)) return this.held.listen(d.id, this.real.edlAt(d), listenMs, d.name);
+    return this.held.listen(SOLE, this.openers(d).edlAt(d), listenMs, 'the module in EDL');
   }
 
-  private async listenAndHold(pipe: BulkPipe, listenMs: number): Promise<Greeting> {
-    try {
-      const heard = await listenOnPipe(pipe, { listenMs });
-      await this.takeHeldEdl()
-        ?.close()
-        .catch(() => undefined);
-      this.heldEdl = withPending(pipe, heard.bytes);
-      return heard.greeting;
-    } catch (e) {
-      await pipe.close().catch(() => undefined);
-      throw e;
-    }
-  }
-
-  /** The EDL device for a flash: the pipe held since the switch (with what was heard), else a fresh open. */
+  /**
+   * The EDL device for a single flash: the pipe held since the switch (with what was heard), else a
+   * fresh open; on a computer whose only modules in EDL are on named ports, the first of those.
+   */
   private edlOpenerForRun(): PipeOpener {
-    const held = this.takeHeldEdl();
-    return held ? heldOpener(held, this.openers().edl()) : this.openers().edl();
-  }
-
-  private takeHeldEdl(): BulkPipe | undefined {
-    const p = this.heldEdl;
-    this.heldEdl = undefined;
-    return p;
+    const edl = this.last?.devices.filter((d) => d.mode === 'edl') ?? [];
+    const named = edl.every((d) => this.edlPorts.has(d.id)) ? edl[0] : undefined;
+    if (named) return this.held.openerForRun(named.id, this.real.edlAt(named));
+    return this.held.openerForRun(SOLE, this.openers().edl());
   }
 
   private moduleFacts(): ModuleFacts {
@@ -676,26 +661,37 @@ export class RescueService {
     }
   }
 
-  /** Flash every module of the demo bench in download mode at once (fleet-run.ts). */
+  /** Flash every module in download mode at once, demo or real (fleet-run.ts). */
   private async flashAll(p: ApiMethods['flashAll']['params'], signal: AbortSignal): Promise<FleetView> {
-    if (!this.bench)
-      throw new RescueError('USAGE', 'Flash all works on the demo bench in the wizard.', {
-        nextStep: 'For several real modules use the command line: modem-rescue flash --package P --all.',
-      });
     const journalDir = path.join(this.opts.stateDir, 'journal');
     await mkdir(journalDir, { recursive: true });
-    return runFleet({
-      bench: this.bench,
-      devices: (await this.refreshSoon()).devices,
-      packagePath: p.packagePath,
-      verify: p.verify !== false,
-      powerCycle: p.powerCycle === true,
-      journalDir,
-      facts: this.moduleFacts(),
-      ...(this.opts.flash ? { tuning: this.opts.flash } : {}),
-      signal,
-      onEvent: this.moduleEvent,
-    });
+    const devices = (await this.refreshSoon()).devices;
+    const targets = fleetTargets(devices, p.deviceIds);
+    // A real modem: autosuspend off and ModemManager away for the run (given back after).
+    const guards = targets.some((d) => !d.demo) ? await holdForFlash(this.probe, this.engineEvent) : undefined;
+    try {
+      return await runFleet({
+        ports: await fleetPorts(targets, {
+          bench: this.bench,
+          named: this.edlPorts,
+          held: this.held,
+          soleKey: SOLE,
+          openers: (d) => this.openers(d),
+        }),
+        devices,
+        ...(p.deviceIds ? { only: p.deviceIds } : {}),
+        packagePath: p.packagePath,
+        verify: p.verify !== false,
+        powerCycle: p.powerCycle === true,
+        journalDir,
+        facts: this.moduleFacts(),
+        ...(this.opts.flash ? { tuning: this.opts.flash } : {}),
+        signal,
+        onEvent: this.moduleEvent,
+      });
+    } finally {
+      await guards?.release();
+    }
   }
 
   /** The power switch the person consented to for this flash, said in the log; none where nothing can. */

@@ -10,7 +10,8 @@ import { formatMs, sleep, throwIfAborted } from '../util/deadline.js';
 /** Where native transports come from (the Electron main process can bridge its own in). */
 export interface NativeOpeners {
   serial(path: string): PipeOpener;
-  usbEdl(): PipeOpener;
+  /** The EDL device over libusb: the one at busPath, or the first one found. */
+  usbEdl(opts?: { busPath?: string }): PipeOpener;
 }
 
 /** One look at the bus: whether it can be listed, and the EDL device on it (with its tty, if a driver made one). */

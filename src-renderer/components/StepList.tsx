@@ -1,6 +1,7 @@
 import { STEP_IDS, type StepId } from '../../shared/api.js';
 import { useDevices } from '../store/devices.js';
 import { useRun } from '../store/run.js';
+import { benchList, useBench } from '../store/bench.js';
 import { T } from '../text.js';
 
 export const STEP_TITLES: Record<StepId, string> = T.steps;
@@ -9,7 +10,10 @@ export const STEP_TITLES: Record<StepId, string> = T.steps;
 export function StepList({ current }: { current: StepId }) {
   const benchOpen = useRun((s) => s.benchOpen);
   const patch = useRun((s) => s.patch);
-  const count = useDevices((s) => s.state?.devices.length ?? 0);
+  const state = useDevices((s) => s.state);
+  const running = useBench((s) => s.running);
+  // The bench's rows: the modems on the bus and those of the run that are off it (restarting after their flash).
+  const count = benchList(state, running, undefined).length;
   const at = benchOpen ? -1 : STEP_IDS.indexOf(current);
   return (
     <nav aria-label={T.app.stepsLabel}>

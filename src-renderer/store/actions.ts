@@ -244,6 +244,7 @@ export async function flashAll(deviceIds: readonly string[]): Promise<void> {
     packagePath: packagePath.trim() || packageView.root,
     verify: useSettings.getState().verify,
     powerCycle: useBench.getState().powerConsent,
+    deviceIds: [...deviceIds],
   });
   if (result) useBench.getState().patch({ result });
 }

@@ -125,15 +125,20 @@ describe('the demo bench', () => {
     expect(h.events.filter((e) => e.type === 'busy').at(-1)).toEqual({ type: 'busy', method: undefined });
   }, 60_000);
 
-  it('the single demo module stays as it was: id "demo", no serial, no bench', async () => {
+  it('the single demo module stays as it was (id "demo", no serial, no bench); flash all takes it once in download mode', async () => {
     const h = makeService();
-    const s = await h.service.call('setDemoMode', { on: true, faults: ['stall@1M'] });
+    const s = await h.service.call('setDemoMode', { on: true });
     expect(s.devices.map((d) => [d.id, d.mode, d.serial])).toEqual([['demo', 'normal', undefined]]);
     const e = await rejection(h.service.call('flashAll', { packagePath: '/nowhere', verify: true }));
     expect(e).toBeInstanceOf(RescueError);
-    expect((e as RescueError).code).toBe('USAGE');
-    expect((e as RescueError).nextStep).toMatch(/flash --package P --all/);
-  });
+    expect((e as RescueError).code).toBe('DEVICE_NOT_FOUND');
+    expect((e as RescueError).nextStep).toMatch(/download mode/);
+    await h.service.call('enterEdl', { deviceId: 'demo' });
+    await h.waitDevices((x) => x.devices.some((d) => d.id === 'demo' && d.mode === 'edl'));
+    const pkg = await h.service.call('makeDemoPackage', {});
+    const r = await h.service.call('flashAll', { packagePath: pkg, verify: true, deviceIds: ['demo'] });
+    expect(r.modules.map((m) => [m.id, m.ok, m.recoveries])).toEqual([['demo', true, 0]]);
+  }, 60_000);
 
   it('refuses a bench it cannot make, a fault for a module that is not there, and flash all with nothing in EDL', async () => {
     const h = makeService();

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceSummary } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
+import { summarizeNamedPort } from '../../src-main/service/edl-ports.js';
 import { demoOpeners, realOpeners } from '../../src-main/service/module-openers.js';
 import type { PipeOpener } from '../../src-main/transport/transport.js';
 
@@ -45,6 +46,25 @@ describe('module openers', () => {
     expect(real.edl().description).toMatch(/EDL \(05c6:9008\) on a serial port or over USB/);
   });
 
+  it('real: each module in EDL at its own port: the tty a driver (or --edl-port) gave it, else libusb at its bus path', async () => {
+    const usb: (string | undefined)[] = [];
+    const real = realOpeners(
+      noUsb,
+      { serial: (p) => opener(`serial ${p}`), usbEdl: (o) => (usb.push(o?.busPath), opener('usb')) },
+      noSwitch,
+    );
+    const edl = { ...EC25, mode: 'edl' as const, vidPid: '05c6:9008' };
+    expect(real.edlAt({ ...edl, id: '1-1.4', ports: { edl: '/dev/ttyUSB5' } }).description).toBe('serial /dev/ttyUSB5');
+    expect(real.edlAt({ ...edl, id: '1-1.5', ports: {} }).description).toBe('usb');
+    expect(usb).toEqual(['1-1.5']);
+    const port = summarizeNamedPort('/dev/pts/7');
+    expect(real.edlAt(port).description).toBe('serial /dev/pts/7');
+    // A named port's USB port is not known: its power is cut by hand, and the platform is not asked.
+    const choice = await real.powerSwitch(port, { portOnly: true });
+    expect(choice.powerSwitch).toBeUndefined();
+    expect(choice.text).toMatch(/\/dev\/pts\/7 was named by hand.*power-cycle it by hand/);
+  });
+
   it('real: a module without a DM port says so, naming it', () => {
     const real = realOpeners(noUsb, { serial: (p) => opener(p), usbEdl: () => opener('usb') }, noSwitch);
     const e = (() => {
@@ -66,11 +86,12 @@ describe('module openers', () => {
       edlOpener: opener('demo edl'),
       portPower,
     });
-    expect([demo.dm(EC25).description, demo.at(EC25).description, demo.edl().description]).toEqual([
-      'demo dm',
-      'demo at',
-      'demo edl',
-    ]);
+    expect([
+      demo.dm(EC25).description,
+      demo.at(EC25).description,
+      demo.edl().description,
+      demo.edlAt(EC25).description,
+    ]).toEqual(['demo dm', 'demo at', 'demo edl', 'demo edl']);
   });
 
   it('power: the demo module its port switch; the real computer what its platform offers for the module', async () => {

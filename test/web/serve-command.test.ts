@@ -18,12 +18,14 @@ let root: string;
 let rendererDir: string;
 let engine: FakeEngine;
 let stateDirs: string[];
+let edlPorts: string[][];
 let opened: string[];
 
 beforeEach(async () => {
   ({ root, dir: rendererDir } = await makeRendererDir());
   engine = new FakeEngine();
   stateDirs = [];
+  edlPorts = [];
   opened = [];
 });
 afterEach(async () => {
@@ -34,6 +36,7 @@ function command(dir = rendererDir) {
   return makeServeCommand({
     createService: (opts) => {
       stateDirs.push(opts.stateDir);
+      edlPorts.push(opts.edlPorts);
       return engine;
     },
     rendererDir: () => dir,
@@ -115,6 +118,22 @@ describe('modem-rescue serve', () => {
     expect((e as RescueError).message).toContain('index.html');
     expect((e as RescueError).nextStep).toContain('npm run build');
     expect(stateDirs).toEqual([]);
+  });
+
+  it('hands each --edl-port to the engine and says where modules in download mode are expected', async () => {
+    const { io, controller, err, firstLineSeen } = makeIo();
+    const running = command().run(['--edl-port', '/dev/pts/7', '--edl-port', 'COM4'], io);
+    await firstLineSeen;
+    controller.abort();
+    expect(await running).toBe(0);
+    expect(edlPorts).toEqual([['/dev/pts/7', 'COM4']]);
+    expect(err.join('')).toContain('Modules in download mode are expected on: /dev/pts/7, COM4');
+    const twice = await command()
+      .run(['--edl-port', '/dev/pts/7', '--edl-port', '/dev/pts/7'], makeIo().io)
+      .catch((x: unknown) => x);
+    expect((twice as RescueError).code).toBe('USAGE');
+    expect((twice as RescueError).message).toMatch(/twice/);
+    expect(edlPorts).toHaveLength(1);
   });
 
   it('rejects a bad --port as a usage error', async () => {

@@ -1,10 +1,14 @@
-// modem-rescue serve [--port N] [--demo] [--state DIR] [--no-open]: the wizard in a browser. A
-// local server on 127.0.0.1 serves the built page and the engine's API; its address (with the
-// per-run key) is the first line on stdout. Runs until Ctrl-C.
+// modem-rescue serve [--port N] [--demo] [--state DIR] [--edl-port PATH]... [--no-open]: the wizard
+// in a browser. A local server on 127.0.0.1 serves the built page and the engine's API; its address
+// (with the per-run key) is the first line on stdout. Runs until Ctrl-C. Each --edl-port names a
+// serial port where a module in download mode is expected (service/edl-ports.ts): it shows as a
+// module in EDL beside what USB shows, for a computer whose USB listing does not show it and for
+// the virtual modems of `sim --pty`.
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EXIT_CODES, RescueError } from '../../../shared/errors.js';
+import { checkEdlPorts } from '../../service/edl-ports.js';
 import { RescueService } from '../../service/rescue-service.js';
 import { openInBrowser } from '../../web/open-browser.js';
 import { defaultRendererDir, defaultStateDir, packageRoot } from '../../web/paths.js';
@@ -17,7 +21,7 @@ export interface ServedEngine extends ApiService {
 }
 
 export interface ServeDeps {
-  createService(opts: { stateDir: string }): ServedEngine;
+  createService(opts: { stateDir: string; edlPorts: string[] }): ServedEngine;
   rendererDir(): string;
   /** Returns whether a browser was asked to open the address. */
   openBrowser(url: string): boolean;
@@ -38,7 +42,7 @@ export function makeServeCommand(deps: ServeDeps = DEFAULT_DEPS): CommandSpec {
   return {
     name: 'serve',
     summary: 'Run the wizard in a browser: a local server on 127.0.0.1 (--demo: with the virtual EC25)',
-    usage: 'serve [--port N] [--demo] [--state DIR] [--no-open]',
+    usage: 'serve [--port N] [--demo] [--state DIR] [--edl-port PATH]... [--no-open]',
     run: async (args: string[], io: CliIo): Promise<number> => {
       const { values } = parse(
         args,
@@ -46,6 +50,7 @@ export function makeServeCommand(deps: ServeDeps = DEFAULT_DEPS): CommandSpec {
           port: { type: 'string' },
           demo: { type: 'boolean' },
           state: { type: 'string' },
+          'edl-port': { type: 'string', multiple: true },
           'no-open': { type: 'boolean' },
         },
         false,
@@ -62,8 +67,9 @@ export function makeServeCommand(deps: ServeDeps = DEFAULT_DEPS): CommandSpec {
           },
         );
       }
+      const edlPorts = checkEdlPorts(values['edl-port'] ?? []);
       const stateDir = resolve(values.state ?? defaultStateDir());
-      const service = deps.createService({ stateDir });
+      const service = deps.createService({ stateDir, edlPorts });
       try {
         if (values.demo) await service.call('setDemoMode', { on: true });
         const server = await startWebServer({ service, port, rendererDir, reportsDir: join(stateDir, 'reports') });
@@ -73,6 +79,10 @@ export function makeServeCommand(deps: ServeDeps = DEFAULT_DEPS): CommandSpec {
             'Open this address in a browser on this computer; it holds a key that changes every run. Press Ctrl-C to stop.\n',
           );
           if (values.demo) io.err('Demo mode: the virtual EC25 is connected; no real modem is touched.\n');
+          if (edlPorts.length > 0)
+            io.err(
+              `Modules in download mode are expected on: ${edlPorts.join(', ')} (shown while each port is there).\n`,
+            );
           if (!values['no-open'] && io.isTTY && deps.openBrowser(server.url))
             io.err('Asked your browser to open it.\n');
           await waitForAbort(io.signal);
