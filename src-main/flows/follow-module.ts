@@ -18,6 +18,8 @@
 import { RescueError } from '../../shared/errors.js';
 import type { EventSink } from '../../shared/events.js';
 import { saharaIdentify } from '../host/sahara-host.js';
+import type { UsbEnumerator } from '../platform/usb-enumerator.js';
+import { edlPlaces } from './detect.js';
 import { PipeReader } from '../transport/pipe-reader.js';
 import type { BulkPipe, IoOptions, PipeOpener } from '../transport/transport.js';
 import { formatMs, sleep, throwIfAborted } from '../util/deadline.js';
@@ -35,6 +37,20 @@ export interface FleetBus {
   list(): Promise<EdlPlace[]>;
   /** An opener for the device at this place (its tty when it has one, else USB at that location). */
   openerAt(place: EdlPlace): PipeOpener;
+}
+
+/**
+ * This computer's USB bus as a fleet run sees it: each module in EDL by its port, opened through the
+ * tty a driver made of it now (a power cycle may renumber it), else over USB at that port.
+ */
+export function usbFleetBus(
+  enumerator: UsbEnumerator,
+  open: { serial(path: string): PipeOpener; usbAt(busPath: string): PipeOpener },
+): FleetBus {
+  return {
+    list: () => edlPlaces(enumerator),
+    openerAt: (p) => (p.tty ? open.serial(p.tty) : open.usbAt(p.location)),
+  };
 }
 
 /** Which module of the run holds which place. Synchronous: a claim never waits on another run. */

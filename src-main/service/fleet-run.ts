@@ -12,6 +12,7 @@ import { RescueError } from '../../shared/errors.js';
 import type { EngineEvent } from '../../shared/events.js';
 import { flashMany, type FleetModule, type ModuleOutcome } from '../flows/flash-many.js';
 import { loadPackage } from '../package/load.js';
+import type { FleetBus } from '../flows/follow-module.js';
 import type { PipeOpener } from '../transport/transport.js';
 import { checkModuleOverride, toPackageView, type ModuleFacts } from './package-view.js';
 import type { FlashTuning } from './flash-tuning.js';
@@ -24,6 +25,13 @@ import type { HeldPipes } from './held-pipes.js';
 export interface FleetPorts {
   /** The module's EDL device for this run. */
   opener(d: DeviceSummary): PipeOpener;
+  /**
+   * Where a module found on USB sits (its port path), when the run follows it there and by its
+   * serial to another port after a power cycle (flows/follow-module.ts); undefined: `opener` only.
+   */
+  place(d: DeviceSummary): string | undefined;
+  /** The bus those places are on. */
+  bus?: FleetBus;
   /** What cuts this module's power alone, or why nothing can. */
   powerSwitch(d: DeviceSummary): Promise<PowerSwitchChoice>;
 }
@@ -45,7 +53,9 @@ export interface FleetPortSources {
  * there is only one such; with several it could be any of them, and it is closed so each opens its own.
  */
 export async function fleetPorts(targets: readonly DeviceSummary[], src: FleetPortSources): Promise<FleetPorts> {
-  const sole = targets.filter((d) => !src.bench?.module(d.id) && !src.named.has(d.id)).length === 1;
+  const usbFound = targets.filter((d) => !src.bench?.module(d.id) && !src.named.has(d.id));
+  const sole = usbFound.length === 1;
+  const bus = usbFound[0] ? src.openers(usbFound[0]).fleetBus?.() : undefined;
   if (!sole)
     await src.held
       .take(src.soleKey)
@@ -58,6 +68,9 @@ export async function fleetPorts(targets: readonly DeviceSummary[], src: FleetPo
       if (src.named.has(d.id)) return src.held.openerForRun(d.id, fresh);
       return sole ? src.held.openerForRun(src.soleKey, fresh) : fresh;
     },
+    // Modules found on USB, several of them (the sole one keeps the pipe held since its greeting).
+    place: (d) => (!sole && bus && !src.bench?.module(d.id) && !src.named.has(d.id) ? d.id : undefined),
+    ...(bus ? { bus } : {}),
     // Never a suspend: it would cut every module's power.
     powerSwitch: (d) => src.openers(d).powerSwitch(d, { portOnly: true }),
   };
@@ -143,9 +156,11 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetView> {
     const modules: FleetModule[] = targets.map((d, i) => {
       const choice = switches[i];
       if (choice) o.onEvent(d.id, { type: 'log', level: choice.powerSwitch ? 'info' : 'warn', message: choice.text });
+      const place = o.ports.place(d);
       return {
         id: d.id,
         opener: o.ports.opener(d),
+        ...(place !== undefined ? { place } : {}),
         ...(choice?.powerSwitch ? { powerSwitch: choice.powerSwitch } : {}),
       };
     });
@@ -154,6 +169,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetView> {
       ...o.tuning,
       package: pkg,
       modules,
+      ...(o.ports.bus ? { bus: o.ports.bus } : {}),
       signal: o.signal,
       verify: o.verify,
       journalDir: o.journalDir,

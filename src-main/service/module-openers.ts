@@ -6,6 +6,7 @@
 import type { DeviceSummary } from '../../shared/api.js';
 import { RescueError } from '../../shared/errors.js';
 import { sightEdl } from '../flows/detect.js';
+import { usbFleetBus, type FleetBus } from '../flows/follow-module.js';
 import type { UsbEnumerator } from '../platform/usb-enumerator.js';
 import { AutoEdlOpener, type NativeOpeners } from '../transport/auto-edl.js';
 import type { PowerSwitch } from '../transport/power-switch.js';
@@ -19,6 +20,8 @@ export interface ModuleOpeners {
   edl(): PipeOpener;
   /** The module in EDL at `d`, and no other (several modules at once). */
   edlAt(d: DeviceSummary): PipeOpener;
+  /** The bus modules in EDL are found on by their USB port, for a fleet run to follow them (none: demo). */
+  fleetBus?(): FleetBus;
   /**
    * What can cut the module's power from here (the module at `d`), or why nothing can. portOnly:
    * its own port's power only, never a suspend (with several modules it would cut them all).
@@ -54,6 +57,7 @@ export function realOpeners(
     at: (d) => port(d, 'at', 'AT'),
     edl: () => new AutoEdlOpener(() => sightEdl(enumerator), native),
     edlAt: (d) => (d.ports.edl ? native.serial(d.ports.edl) : native.usbEdl({ busPath: d.id })),
+    fleetBus: () => usbFleetBus(enumerator, { serial: native.serial, usbAt: (busPath) => native.usbEdl({ busPath }) }),
     powerSwitch: (d, opts) => {
       const named = d && namedPortPath(d);
       if (named)

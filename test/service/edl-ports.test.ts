@@ -207,6 +207,54 @@ describe('flash all with real modules', () => {
     }
   }, 90_000);
 
+  it('two modules found on USB: the one that drops off and comes back at another USB port is followed there by its serial', async () => {
+    const base = makeService();
+    const made = await makePackage({ model: 'ec25', outDir: join(base.dir, 'pkg'), sizeMiB: 2, seed: 6 });
+    const pkg = await loadPackage(made.root);
+    const dropAt = positions(pkg).mid;
+    const bench = await startModems(base.dir, ['usb:1-1.4', 'usb:1-1.5'], [[], [parseFault(`disconnect@${dropAt}`)]]);
+    const h = makeService({ openers: bench.openers });
+    const edlAt = (busPath: string) => ({ vendorId: 0x05c6, productId: 0x9008, busPath, interfaces: [] });
+    h.bus.devices = [edlAt('1-1.4'), edlAt('1-1.5')];
+    // When modem 2 drops off the bus, it re-enumerates at port 1-1.6 (a hub that renumbers, a person re-plugging it).
+    bench.modems[1]!.on('log', (line: string) => {
+      if (!line.includes('fault disconnect')) return;
+      const bus = bench.buses.get('usb:1-1.5')!;
+      bench.buses.delete('usb:1-1.5');
+      bench.buses.set('usb:1-1.6', bus);
+      h.bus.devices = [edlAt('1-1.4'), edlAt('1-1.6')];
+    });
+    await h.waitDevices((x) => x.devices.filter((d) => d.mode === 'edl').length === 2, 15_000);
+    h.events.length = 0;
+    try {
+      const r = await h.service.call('flashAll', { packagePath: made.root, verify: true, powerCycle: false });
+      expect(r.modules.map((m) => [m.id, m.ok, m.error?.message])).toEqual([
+        ['1-1.4', true, undefined],
+        ['1-1.5', true, undefined],
+      ]);
+      expect(r.modules[1]!.recoveries).toBeGreaterThan(0);
+      expect(bench.opened).toContain('usb 1-1.6');
+      const said = (byModule(h.events).get('1-1.5') ?? []).map((e) => (e.type === 'log' ? e.message : '')).join('\n');
+      expect(said).toContain('came back at USB port 1-1.6 instead of 1-1.5; following it there');
+      for (const [i, m] of bench.modems.entries()) {
+        await m.nand.settle();
+        const audit = await auditNand(
+          {
+            nandPath: join(base.dir, `modem-${i + 1}`, 'nand.bin'),
+            pageSize: MODELS.ec25.pageSize,
+            pagesPerBlock: MODELS.ec25.pagesPerBlock,
+            totalBlocks: m.nand.totalBlocks,
+            badBlocks: m.nand.badBlocks,
+          },
+          pkg.plan,
+        );
+        expect(audit.problems, `modem ${i + 1}`).toEqual([]);
+      }
+    } finally {
+      await pkg.dispose();
+    }
+  }, 90_000);
+
   it('flashes exactly the confirmed modules, and refuses when one of them has left download mode', async () => {
     const base = makeService();
     const a = portFile(base, 'ttyEDL-x');

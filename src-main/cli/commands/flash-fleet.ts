@@ -6,9 +6,9 @@
 
 import { EXIT_CODES, RescueError, type ErrorCategory } from '../../../shared/errors.js';
 import type { EngineEvent } from '../../../shared/events.js';
-import { detectDevices, edlPlaces } from '../../flows/detect.js';
+import { detectDevices } from '../../flows/detect.js';
 import { flashMany, type FleetModule } from '../../flows/flash-many.js';
-import type { FleetBus } from '../../flows/follow-module.js';
+import { usbFleetBus } from '../../flows/follow-module.js';
 import { defaultJournalDir } from '../../flows/resume-journal.js';
 import { holdForFlash } from '../../platform/flash-guards.js';
 import { choosePowerSwitch } from '../../platform/power-switch.js';
@@ -67,19 +67,6 @@ async function modulesInEdl(): Promise<Target[]> {
   });
 }
 
-/**
- * This computer's USB bus as the fleet run sees it: each module opened at its port through the
- * tty it has now (a power cycle may renumber it), and followed by its serial if it comes back at
- * another port (flows/follow-module.ts).
- */
-function usbFleetBus(): FleetBus {
-  const enumerator = createUsbEnumerator();
-  return {
-    list: () => edlPlaces(enumerator),
-    openerAt: (p) => (p.tty ? new SerialOpener(p.tty) : new UsbEdlOpener({ busPath: p.location })),
-  };
-}
-
 /** Each module's own switch: its hub port's power, when the hub switches ports one by one. */
 async function withPowerSwitches(targets: Target[], mode: 'auto' | 'ask', io: CliIo): Promise<FleetModule[]> {
   const probe = realSystem();
@@ -129,7 +116,14 @@ export async function runFleetFlash(a: FleetFlashArgs, io: CliIo): Promise<numbe
     const outcomes = await flashMany({
       package: a.package,
       modules,
-      ...(a.all ? { bus: usbFleetBus() } : {}),
+      ...(a.all
+        ? {
+            bus: usbFleetBus(createUsbEnumerator(), {
+              serial: (p) => new SerialOpener(p),
+              usbAt: (busPath) => new UsbEdlOpener({ busPath }),
+            }),
+          }
+        : {}),
       signal: io.signal,
       onEvent: (m, i, e) => view.event(i, m.id, e),
       verify: a.verify,
