@@ -17,11 +17,11 @@ import { CRASH_WATCHDOG_MS } from '../../src-main/sim/firehose-nand.js';
 import { makePackage } from '../../src-main/sim/make-package.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import { fleetSerial, MODELS } from '../../src-main/sim/models.js';
-import { auditNand } from '../../src-main/sim/nand-audit.js';
 import { VirtualModem } from '../../src-main/sim/virtual-modem.js';
 import { VirtualPowerSwitch } from '../../src-main/sim/virtual-power-switch.js';
 import type { PipeOpener } from '../../src-main/transport/transport.js';
 import { positions } from '../helpers/fault-matrix.js';
+import { auditModem } from '../helpers/nand.js';
 
 const model = MODELS.ec25;
 let dir: string;
@@ -118,17 +118,7 @@ describe('flashMany', () => {
         const left = await readdir(journal).catch(() => [] as string[]);
         for (const d of left) expect(await readdir(join(journal, d))).toEqual([]);
         for (const [i, modem] of modems.entries()) {
-          await modem.nand.settle();
-          const audit = await auditNand(
-            {
-              nandPath: join(dir, `modem-${i + 1}`, 'nand.bin'),
-              pageSize: model.pageSize,
-              pagesPerBlock: model.pagesPerBlock,
-              totalBlocks: modem.nand.totalBlocks,
-              badBlocks: modem.nand.badBlocks,
-            },
-            pkg.plan,
-          );
+          const audit = await auditModem(modem, pkg.plan);
           expect(audit.problems, `modem ${i + 1}`).toEqual([]);
         }
       } finally {

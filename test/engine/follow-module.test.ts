@@ -20,11 +20,11 @@ import { CRASH_WATCHDOG_MS } from '../../src-main/sim/firehose-nand.js';
 import { makePackage } from '../../src-main/sim/make-package.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import { fleetSerial, MODELS } from '../../src-main/sim/models.js';
-import { auditNand } from '../../src-main/sim/nand-audit.js';
 import { VirtualModem } from '../../src-main/sim/virtual-modem.js';
 import { VirtualPowerSwitch } from '../../src-main/sim/virtual-power-switch.js';
 import type { PowerSwitch } from '../../src-main/transport/power-switch.js';
 import { positions } from '../helpers/fault-matrix.js';
+import { auditModem } from '../helpers/nand.js';
 
 const model = MODELS.ec25;
 let dir: string;
@@ -67,20 +67,6 @@ async function startModem(k: number, faults: Fault[] = []): Promise<{ modem: Vir
   );
   await modem.start();
   return { modem, bus };
-}
-
-async function audit(modem: VirtualModem, k: number) {
-  await modem.nand.settle();
-  return auditNand(
-    {
-      nandPath: join(dir, `modem-${k}`, 'nand.bin'),
-      pageSize: model.pageSize,
-      pagesPerBlock: model.pagesPerBlock,
-      totalBlocks: modem.nand.totalBlocks,
-      badBlocks: modem.nand.badBlocks,
-    },
-    pkg.plan,
-  );
 }
 
 const TUNING = {
@@ -168,12 +154,12 @@ describe('a fleet run follows its module by serial', () => {
         expect(logs.join('\n')).toContain(`came back at USB port 1-1.7 instead of 1-1.2; following it there`);
         for (const k of [0, 2]) expect(outcomes[k]!.result?.recoveries).toBe(0);
         for (const [i, s] of started.entries())
-          expect((await audit(s.modem, i + 1)).problems, `modem ${i + 1}`).toEqual([]);
+          expect((await auditModem(s.modem, pkg.plan)).problems, `modem ${i + 1}`).toEqual([]);
         // The stranger: nothing written, and it still takes an upload and a flash from scratch.
-        expect((await audit(stranger.modem, 9)).problems.length).toBeGreaterThan(0);
+        expect((await auditModem(stranger.modem, pkg.plan)).problems.length).toBeGreaterThan(0);
         const again = await flashPackage({ ...TUNING, package: pkg, opener: stranger.bus.opener });
         expect(again.bytesWritten).toBeGreaterThan(0);
-        expect((await audit(stranger.modem, 9)).problems).toEqual([]);
+        expect((await auditModem(stranger.modem, pkg.plan)).problems).toEqual([]);
       } finally {
         for (const s of [...started, stranger]) await s.modem.stop();
       }

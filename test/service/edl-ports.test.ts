@@ -18,10 +18,10 @@ import { parseFault } from '../../src-main/sim/faults.js';
 import { makePackage } from '../../src-main/sim/make-package.js';
 import { MemoryBus } from '../../src-main/sim/memory-bus.js';
 import { fleetSerial, MODELS } from '../../src-main/sim/models.js';
-import { auditNand } from '../../src-main/sim/nand-audit.js';
 import { VirtualModem } from '../../src-main/sim/virtual-modem.js';
 import type { PipeOpener } from '../../src-main/transport/transport.js';
 import { positions } from '../helpers/fault-matrix.js';
+import { auditModem } from '../helpers/nand.js';
 import { rejection } from '../helpers/rejection.js';
 import { fakeSystem } from '../platform/fake-system.js';
 import { closeAll, makeService, type Harness } from './harness.js';
@@ -189,17 +189,7 @@ describe('flash all with real modules', () => {
 
       // Byte for byte, every module.
       for (const [i, m] of bench.modems.entries()) {
-        await m.nand.settle();
-        const audit = await auditNand(
-          {
-            nandPath: join(base.dir, `modem-${i + 1}`, 'nand.bin'),
-            pageSize: MODELS.ec25.pageSize,
-            pagesPerBlock: MODELS.ec25.pagesPerBlock,
-            totalBlocks: m.nand.totalBlocks,
-            badBlocks: m.nand.badBlocks,
-          },
-          pkg.plan,
-        );
+        const audit = await auditModem(m, pkg.plan);
         expect(audit.problems, `modem ${i + 1}`).toEqual([]);
       }
     } finally {
@@ -237,17 +227,7 @@ describe('flash all with real modules', () => {
       const said = (byModule(h.events).get('1-1.5') ?? []).map((e) => (e.type === 'log' ? e.message : '')).join('\n');
       expect(said).toContain('came back at USB port 1-1.6 instead of 1-1.5; following it there');
       for (const [i, m] of bench.modems.entries()) {
-        await m.nand.settle();
-        const audit = await auditNand(
-          {
-            nandPath: join(base.dir, `modem-${i + 1}`, 'nand.bin'),
-            pageSize: MODELS.ec25.pageSize,
-            pagesPerBlock: MODELS.ec25.pagesPerBlock,
-            totalBlocks: m.nand.totalBlocks,
-            badBlocks: m.nand.badBlocks,
-          },
-          pkg.plan,
-        );
+        const audit = await auditModem(m, pkg.plan);
         expect(audit.problems, `modem ${i + 1}`).toEqual([]);
       }
     } finally {
