@@ -7,15 +7,14 @@
 // byte for byte against the package (sim/nand-audit.ts), as the command-line test does.
 
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPackage } from '../src-main/package/load.js';
 import { makePackage } from '../src-main/sim/make-package.js';
-import { MODELS } from '../src-main/sim/models.js';
-import { auditNand } from '../src-main/sim/nand-audit.js';
 import { startCli, stop } from '../test/cli/helpers.js';
 import { positions } from '../test/helpers/fault-matrix.js';
+import { auditStateDir } from '../test/helpers/nand.js';
 import { socatAvailable } from '../test/helpers/socat.js';
 import { expect, requireChromium, test } from './helpers/fixtures.js';
 import { startServe, type ServeHandle } from './helpers/serve.js';
@@ -29,27 +28,6 @@ const COUNT = 8;
 const FAULTED = 3;
 /** Eight modules over ptys on a two-core machine, one of them recovered. */
 const FLASH_ALL_TIMEOUT_MS = 180_000;
-
-/** The NAND of modem k (state folder STATE/modem-k) against the package's plan: the problems found. */
-async function nandProblems(state: string, k: number, plan: Parameters<typeof auditNand>[1]): Promise<string[]> {
-  const dir = join(state, `modem-${k}`);
-  const meta = JSON.parse(await readFile(join(dir, 'nand.json'), 'utf8')) as {
-    totalBlocks?: number;
-    badBlocks?: number[];
-  };
-  const m = MODELS.ec25;
-  const audit = await auditNand(
-    {
-      nandPath: join(dir, 'nand.bin'),
-      pageSize: m.pageSize,
-      pagesPerBlock: m.pagesPerBlock,
-      totalBlocks: meta.totalBlocks ?? m.totalBlocks,
-      badBlocks: meta.badBlocks ?? [],
-    },
-    plan,
-  );
-  return audit.problems;
-}
 
 test('eight modems on ptys flashed at once from the bench view; modem 3 drops off mid-flash and is recovered', async ({
   page,
@@ -133,7 +111,8 @@ test('eight modems on ptys flashed at once from the bench view; modem 3 drops of
     await stop(sim);
     const plan = await loadPackage(pkgRoot);
     try {
-      for (let k = 1; k <= COUNT; k++) expect(await nandProblems(state, k, plan.plan), `modem ${k}`).toEqual([]);
+      for (let k = 1; k <= COUNT; k++)
+        expect((await auditStateDir(join(state, `modem-${k}`), plan.plan)).problems, `modem ${k}`).toEqual([]);
     } finally {
       await plan.dispose();
     }

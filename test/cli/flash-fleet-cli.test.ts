@@ -2,7 +2,7 @@
 // once by one `flash --port ... --json`, one of them dropping off the bus half-way and recovered by
 // the engine alone, the other seven unaffected; every NAND byte for byte as the package says.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,8 @@ import type { EngineEvent } from '../../shared/events.js';
 import { loadPackage } from '../../src-main/package/load.js';
 import { makePackage } from '../../src-main/sim/make-package.js';
 import { fleetSerial, MODELS } from '../../src-main/sim/models.js';
-import { auditNand } from '../../src-main/sim/nand-audit.js';
 import { positions } from '../helpers/fault-matrix.js';
+import { auditStateDir } from '../helpers/nand.js';
 import { socatAvailable } from '../helpers/socat.js';
 import { assertBuilt, runCli, startCli, stop } from './helpers.js';
 
@@ -85,23 +85,8 @@ describe('flash of eight modules at once from the command line', () => {
         await stop(sim.child); // the NAND files are complete once the simulator has stopped
         const pkg = await loadPackage(pkgRoot);
         try {
-          const m = MODELS.ec25;
           for (let k = 1; k <= COUNT; k++) {
-            const nandDir = join(state, `modem-${k}`);
-            const meta = JSON.parse(await readFile(join(nandDir, 'nand.json'), 'utf8')) as {
-              totalBlocks?: number;
-              badBlocks?: number[];
-            };
-            const audit = await auditNand(
-              {
-                nandPath: join(nandDir, 'nand.bin'),
-                pageSize: m.pageSize,
-                pagesPerBlock: m.pagesPerBlock,
-                totalBlocks: meta.totalBlocks ?? m.totalBlocks,
-                badBlocks: meta.badBlocks ?? [],
-              },
-              pkg.plan,
-            );
+            const audit = await auditStateDir(join(state, `modem-${k}`), pkg.plan);
             expect(audit.problems, `modem ${k}`).toEqual([]);
           }
         } finally {
