@@ -3,7 +3,7 @@
 // operation (backup, enter EDL, make a demo package, flash, finish) at a time; cancel() aborts it.
 // Both faces use it: the Electron worker and the browser mode's local server.
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type {
@@ -35,8 +35,6 @@ import { snapshotBeforeErase } from '../flows/snapshot-run.js';
 import { undoSnapshot } from '../flows/undo.js';
 import { snapshotFolder, snapshotPlanView, snapshotView } from './snapshot-run.js';
 import { createUsbEnumerator, type UsbEnumerator } from '../platform/usb-enumerator.js';
-import { FaultSpecError, type Fault } from '../sim/faults.js';
-import { faultsPerModem } from '../sim/fleet-faults.js';
 import { SerialOpener } from '../transport/serial.js';
 import { UsbEdlOpener } from '../transport/usb.js';
 import { runBackup } from './backup-run.js';
@@ -45,8 +43,9 @@ import { DEMO_SUSPEND_ACTION, platformPowerCycleActions, runPlatformPowerCycle }
 import { realSystem, type SystemProbe } from '../platform/system.js';
 import { holdForFlash, type FlashGuards } from '../platform/flash-guards.js';
 import type { DeviceMode } from '../../shared/devices.js';
-import { DEMO_DEVICE_ID, DemoModem } from './demo-modem.js';
-import { DemoBench, MAX_BENCH_MODULES } from './demo-bench.js';
+import { DEMO_DEVICE_ID, type DemoModem } from './demo-modem.js';
+import type { DemoBench } from './demo-bench.js';
+import { DemoSwitch, type DemoKnobs } from './demo-switch.js';
 import { fleetPorts, fleetTargets, runFleet } from './fleet-run.js';
 import { buildState, detectBounded, Poller, sameDevices } from './device-state.js';
 import type { NativeOpeners } from '../transport/auto-edl.js';
@@ -81,11 +80,8 @@ export interface ServiceOptions {
   pollMs?: number;
   /** Default backup folder (default ~/ModemRescue/backups). */
   backupFolder?: string;
-  /**
-   * Demo knobs: the virtual module's re-enumeration delay (default 1000 ms), the demo package's
-   * size (default 8 MiB) and its EDL link speed (default DEMO_LINK_BYTES_PER_SECOND; 0 = no delay).
-   */
-  demo?: { reEnumerateDelayMs?: number; packageMiB?: number; linkBytesPerSecond?: number };
+  /** Demo knobs (demo-switch.ts): re-enumeration delay, demo package size, EDL link speed. */
+  demo?: DemoKnobs;
   flash?: FlashTuning;
   /** Limits of the steps (ms): waiting for EDL after the switch, for normal mode after the flash. */
   waits?: { edlMs?: number; normalMs?: number; demoNormalMs?: number };
@@ -98,8 +94,7 @@ export interface ServiceOptions {
 /** The key of the pipe held for "the" module (the one switched to EDL, or found in EDL on USB or in the demo). */
 const SOLE = '';
 
-/** The demo flash runs at about the pace of a real EC25 (its NAND programmer sets it). */
-export const DEMO_LINK_BYTES_PER_SECOND = 2_000_000;
+export { DEMO_LINK_BYTES_PER_SECOND } from './demo-switch.js';
 
 type Handler<M extends ApiMethod> = (p: Params<M>) => Promise<Result<M>>;
 type Handlers = { [M in ApiMethod]: Handler<M> };
@@ -115,9 +110,8 @@ export class RescueService {
   private readonly probe: SystemProbe;
   private readonly now: () => number;
   private readonly poller: Poller;
-  private demo: DemoModem | undefined;
-  /** The demo bench (setDemoMode with a count): several virtual modules at once, instead of `demo`. */
-  private bench: DemoBench | undefined;
+  /** The demo: one virtual module, or a bench of several (setDemoMode with a count). */
+  private readonly demos: DemoSwitch;
   private last: DeviceState | undefined;
   private readonly history: DeviceState[] = [];
   private busy: { method: ApiMethod; abort: AbortController } | undefined;
@@ -154,6 +148,13 @@ export class RescueService {
     this.now = opts.now ?? Date.now;
     this.probe = opts.probe ?? realSystem();
     this.edlPorts = new NamedEdlPorts(opts.edlPorts ?? []);
+    this.demos = new DemoSwitch({
+      dir: path.join(opts.stateDir, 'demo'),
+      knobs: opts.demo,
+      onChange: () => void this.refreshSoon().catch(() => undefined),
+      onLog: (m) => this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` }),
+      onModuleLog: (id, m) => this.moduleEvent(id, { type: 'log', level: 'debug', message: `demo modem: ${m}` }),
+    });
     this.poller = new Poller(async () => void (await this.refresh()), opts.pollMs ?? 500);
     this.greetings = new GreetingWatch({
       listen: (d, listenMs) => this.listenToEdl(d, listenMs),
@@ -224,10 +225,7 @@ export class RescueService {
     await this.poller.stop();
     await this.refreshing?.catch(() => undefined);
     await this.held.closeAll();
-    await this.demo?.stop();
-    this.demo = undefined;
-    await this.bench?.stop();
-    this.bench = undefined;
+    await this.demos.stop();
     this.listeners.clear();
   }
 
@@ -263,7 +261,7 @@ export class RescueService {
     if (this.refreshing) return this.refreshing;
     const run = (async (): Promise<DeviceState> => {
       const detected = await detectBounded(this.enumerator);
-      const demoOn = this.demo !== undefined || this.bench !== undefined;
+      const demoOn = this.demos.on;
       const extra = [...(this.bench?.summaries() ?? []), ...(await this.edlPorts.look())];
       const state = buildState(detected, demoOn, this.demo?.presence(), this.now(), extra);
       this.bench?.dropGone(state);
@@ -338,90 +336,33 @@ export class RescueService {
 
   // ---- demo -------------------------------------------------------------------------------
 
+  /** The single demo module, when that is what is on. */
+  private get demo(): DemoModem | undefined {
+    return this.demos.single;
+  }
+
+  /** The demo bench, when that is what is on. */
+  private get bench(): DemoBench | undefined {
+    return this.demos.bench;
+  }
+
   private async setDemoMode(p: ApiMethods['setDemoMode']['params']): Promise<DeviceState> {
     if (this.busy)
       throw new RescueError(
         'USAGE',
         `The engine is busy with ${this.busy.method}; the demo module cannot be switched now.`,
       );
-    const count = p.count ?? 1;
-    if (!Number.isInteger(count) || count < 1 || count > MAX_BENCH_MODULES)
-      throw new RescueError('USAGE', `The demo holds 1 to ${MAX_BENCH_MODULES} modules, not ${String(p.count)}.`);
-    if (count > 1 && p.silent === true)
-      throw new RescueError('USAGE', 'A silent module is shown with the single demo module, not on the demo bench.');
-    if (count === 1 && p.edl === true)
-      throw new RescueError('USAGE', 'Starting in download mode is for the demo bench (a count of 2 or more).');
-    let faults: Fault[][];
-    try {
-      faults = faultsPerModem(p.faults, count);
-    } catch (e) {
-      if (e instanceof FaultSpecError)
-        throw new RescueError('USAGE', e.message, {
-          nextStep: 'Use fault specs such as stall@1M, disconnect@512k, nak-program@2 (K:SPEC for module K only).',
-        });
-      throw e;
-    }
-    const old = this.demo;
-    const oldBench = this.bench;
-    this.demo = undefined;
-    this.bench = undefined;
-    await this.greetings.settle();
-    this.greetings.forget();
-    await old?.stop();
-    await oldBench?.stop();
-    if (p.on) {
-      // A fresh module every time the demo is switched on: factory firmware, factory NV.
-      const dir = path.join(this.opts.stateDir, 'demo');
-      await rm(dir, { recursive: true, force: true });
-      this.knownFirmware = undefined;
-      if (count > 1) this.bench = await this.startBench(dir, count, faults, p.edl === true);
-      else this.demo = await this.startDemo(dir, p.silent ?? false, faults[0] ?? []);
-    }
+    await this.demos.replace(p, async () => {
+      await this.greetings.settle();
+      this.greetings.forget();
+    });
+    // A fresh module every time the demo is switched on: factory firmware, factory NV.
+    if (p.on) this.knownFirmware = undefined;
     return this.refreshSoon();
   }
 
-  private demoKnobs(): { reEnumerateDelayMs?: number; linkBytesPerSecond: number } {
-    return {
-      ...(this.opts.demo?.reEnumerateDelayMs !== undefined
-        ? { reEnumerateDelayMs: this.opts.demo.reEnumerateDelayMs }
-        : {}),
-      linkBytesPerSecond: this.opts.demo?.linkBytesPerSecond ?? DEMO_LINK_BYTES_PER_SECOND,
-    };
-  }
-
-  private startDemo(dir: string, silent: boolean, faults: Fault[]): Promise<DemoModem> {
-    return DemoModem.start({
-      stateDir: dir,
-      silent,
-      faults,
-      ...this.demoKnobs(),
-      onChange: () => void this.refreshSoon().catch(() => undefined),
-      // What the programmer logs reaches the host as Firehose <log> lines and is shown once, as
-      // the device's (level 'device'); the module's own echo of those lines is dropped here.
-      onLog: (m) => {
-        if (!m.startsWith('firehose: ')) this.engineEvent({ type: 'log', level: 'debug', message: `demo modem: ${m}` });
-      },
-    });
-  }
-
-  private startBench(dir: string, count: number, faults: Fault[][], edl: boolean): Promise<DemoBench> {
-    return DemoBench.start({
-      stateDir: dir,
-      count,
-      faults,
-      startIn: edl ? 'edl' : 'normal',
-      ...this.demoKnobs(),
-      onChange: () => void this.refreshSoon().catch(() => undefined),
-      onLog: (id, m) => {
-        if (!m.startsWith('firehose: '))
-          this.moduleEvent(id, { type: 'log', level: 'debug', message: `demo modem: ${m}` });
-      },
-    });
-  }
-
   private async demoAction(p: ApiMethods['demoAction']['params']): Promise<DeviceState> {
-    if (!this.demo) throw new RescueError('USAGE', 'Demo actions need the demo module: switch demo mode on first.');
-    const said = await this.demo.action(p.action);
+    const said = await this.demos.action(p.action);
     this.engineEvent({ type: 'log', level: 'info', message: `Demo: ${said}` });
     return this.refreshSoon();
   }
@@ -452,11 +393,9 @@ export class RescueService {
   }
 
   private async makeDemoPackage(signal: AbortSignal): Promise<string> {
-    const demo = this.demo ?? this.bench?.firstModem;
-    if (!demo) throw new RescueError('USAGE', 'A demo package is made for the demo module: switch demo mode on first.');
     return demoPackage(
       path.join(this.opts.stateDir, 'demo-packages'),
-      demo.firmware,
+      this.demos.firmware(),
       this.opts.demo?.packageMiB ?? 8,
       signal,
     );
@@ -703,7 +642,7 @@ export class RescueService {
   }
 
   private async finish(signal: AbortSignal): Promise<FinishView> {
-    const demo = this.demo !== undefined || this.bench !== undefined;
+    const demo = this.demos.on;
     const limit = demo ? (this.opts.waits?.demoNormalMs ?? 20_000) : (this.opts.waits?.normalMs ?? 60_000);
     const target: FinishTarget = {
       look: async () => (await this.refreshSoon()).devices.filter((d) => d.demo === demo),
