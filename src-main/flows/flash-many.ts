@@ -96,7 +96,10 @@ export class FleetFlash {
       // Every module's place is taken before any run starts looking for a module that moved.
       const places = new FleetPlaces();
       const openers = opts.modules.map((m, i) => this.openerOf(m, i, places));
-      const settled = await Promise.allSettled(opts.modules.map((m, i) => this.runOne(pkg, m, i, openers[i]!)));
+      const switches = opts.modules.map((m, i) => switchAtHome(m, openers[i]!));
+      const settled = await Promise.allSettled(
+        opts.modules.map((m, i) => this.runOne(pkg, m, i, openers[i]!, switches[i])),
+      );
       return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : this.failed(i, s.reason, 0)));
     } finally {
       if (owned) await pkg.dispose();
@@ -122,6 +125,7 @@ export class FleetFlash {
     m: FleetModule,
     index: number,
     opener: PipeOpener,
+    powerSwitch: PowerSwitch | undefined,
   ): Promise<ModuleOutcome> {
     const { opts } = this;
     const controller = this.controllers[index]!;
@@ -138,7 +142,7 @@ export class FleetFlash {
         opener,
         signal: controller.signal,
         onEvent: emit,
-        ...(m.powerSwitch ? { powerSwitch: m.powerSwitch } : {}),
+        ...(powerSwitch ? { powerSwitch } : {}),
         // The serial the programmer reports names the module (its journal, its summary row).
         beforeErase: (ctx) => {
           if (ctx.serial !== undefined) this.serials[index] = ctx.serial;
@@ -194,6 +198,30 @@ export class FleetFlash {
       error: toErrorReport(e),
     };
   }
+}
+
+/**
+ * A module's power switch cuts its first port's power. Once its run followed it to another port,
+ * cutting that power would restart whatever sits there now (another module, or nothing), so the
+ * switch refuses and the run asks for a power cycle by hand.
+ */
+function switchAtHome(m: FleetModule, opener: PipeOpener): PowerSwitch | undefined {
+  const sw = m.powerSwitch;
+  if (!sw || !(opener instanceof FollowingEdlOpener)) return sw;
+  const home = opener.location;
+  return {
+    kind: sw.kind,
+    description: sw.description,
+    cutsPower: sw.cutsPower,
+    cycle: (o) => {
+      if (opener.location === home) return sw.cycle(o);
+      return Promise.reject(
+        new Error(
+          `the module now sits at USB port ${opener.location}; this switch cuts port ${home}, where it no longer is`,
+        ),
+      );
+    },
+  };
 }
 
 /** Flash every module; one outcome per module, in the order given. */

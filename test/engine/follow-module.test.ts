@@ -166,6 +166,46 @@ describe('a fleet run follows its module by serial', () => {
     },
   );
 
+  it(
+    "after following its module to another port, the run does not cut its first port's power: it asks for a power cycle by hand",
+    { timeout: 120_000 },
+    async () => {
+      const hub = new TestHub();
+      const pos = positions(pkg);
+      const m = await startModem(4, [
+        { kind: 'disconnect', atBytes: pos.early },
+        { kind: 'stall', atBytes: pos.late },
+      ]);
+      hub.ports.set('2-1.1', m.bus);
+      // When it drops off the bus it comes back at port 2-1.3 (re-plugged by a person, say).
+      m.modem.on('log', (line: string) => {
+        if (!line.includes('fault disconnect')) return;
+        hub.ports.delete('2-1.1');
+        hub.ports.set('2-1.3', m.bus);
+      });
+      const sw = new VirtualPowerSwitch(m.modem);
+      const events: EngineEvent[] = [];
+      try {
+        const [o] = await flashMany({
+          ...TUNING,
+          package: pkg,
+          modules: [{ id: 'module-4', place: '2-1.1', opener: hub.openerAt({ location: '2-1.1' }), powerSwitch: sw }],
+          bus: hub,
+          journalDir: join(dir, 'journal-4'),
+          onEvent: (_m, _i, e) => events.push(e),
+        });
+        expect(o!.ok).toBe(false);
+        expect(sw.cycles, "the first port's power was never cut").toBe(0);
+        expect(o!.error?.message).toMatch(/now sits at USB port 2-1\.3; this switch cuts port 2-1\.1/);
+        expect(o!.error?.nextStep).toMatch(/power|unplug/i);
+        const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : [])).join('\n');
+        expect(logs).toContain('came back at USB port 2-1.3 instead of 2-1.1');
+      } finally {
+        await m.modem.stop();
+      }
+    },
+  );
+
   it('a module that does not come back: DEVICE_NOT_FOUND naming its port and serial, within the wait', async () => {
     const hub = new TestHub();
     const places = new FleetPlaces();
