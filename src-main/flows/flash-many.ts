@@ -28,6 +28,8 @@ export interface FleetModule {
   place?: string;
   /** The switch that cuts this module's power only (its hub port); none: it asks for a power cycle. */
   powerSwitch?: PowerSwitch;
+  /** The switch of another place, for a module followed there (none: it asks for a power cycle by hand). */
+  powerSwitchAt?: (place: string) => Promise<PowerSwitch | undefined>;
 }
 
 /** What every run shares; the per-module fields (opener, events, journal, power switch) come from FleetModule. */
@@ -96,7 +98,7 @@ export class FleetFlash {
       // Every module's place is taken before any run starts looking for a module that moved.
       const places = new FleetPlaces();
       const openers = opts.modules.map((m, i) => this.openerOf(m, i, places));
-      const switches = opts.modules.map((m, i) => switchAtHome(m, openers[i]!));
+      const switches = opts.modules.map((m, i) => switchWhereItIs(m, openers[i]!));
       const settled = await Promise.allSettled(
         opts.modules.map((m, i) => this.runOne(pkg, m, i, openers[i]!, switches[i])),
       );
@@ -202,10 +204,11 @@ export class FleetFlash {
 
 /**
  * A module's power switch cuts its first port's power. Once its run followed it to another port,
- * cutting that power would restart whatever sits there now (another module, or nothing), so the
- * switch refuses and the run asks for a power cycle by hand.
+ * cutting that power would restart whatever sits there now (another module, or nothing): the
+ * switch of the port it sits at now is used instead, and without one the run asks for a power
+ * cycle by hand.
  */
-function switchAtHome(m: FleetModule, opener: PipeOpener): PowerSwitch | undefined {
+function switchWhereItIs(m: FleetModule, opener: PipeOpener): PowerSwitch | undefined {
   const sw = m.powerSwitch;
   if (!sw || !(opener instanceof FollowingEdlOpener)) return sw;
   const home = opener.location;
@@ -213,12 +216,13 @@ function switchAtHome(m: FleetModule, opener: PipeOpener): PowerSwitch | undefin
     kind: sw.kind,
     description: sw.description,
     cutsPower: sw.cutsPower,
-    cycle: (o) => {
-      if (opener.location === home) return sw.cycle(o);
-      return Promise.reject(
-        new Error(
-          `the module now sits at USB port ${opener.location}; this switch cuts port ${home}, where it no longer is`,
-        ),
+    cycle: async (o) => {
+      const now = opener.location;
+      if (now === home) return sw.cycle(o);
+      const there = await m.powerSwitchAt?.(now);
+      if (there?.cutsPower) return there.cycle(o);
+      throw new Error(
+        `the module now sits at USB port ${now}, whose power cannot be switched from here; the switch of port ${home}, where it no longer is, is not used`,
       );
     },
   };

@@ -161,7 +161,13 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetView> {
         id: d.id,
         opener: o.ports.opener(d),
         ...(place !== undefined ? { place } : {}),
-        ...(choice?.powerSwitch ? { powerSwitch: choice.powerSwitch } : {}),
+        ...(choice?.powerSwitch
+          ? {
+              powerSwitch: choice.powerSwitch,
+              // Followed to another USB port: that port's own switch, if it has one.
+              powerSwitchAt: async (place: string) => (await o.ports.powerSwitch({ ...d, id: place })).powerSwitch,
+            }
+          : {}),
       };
     });
     const started = performance.now();

@@ -166,40 +166,83 @@ describe('a fleet run follows its module by serial', () => {
     },
   );
 
+  /** A module that drops off early and comes back at port 2-1.3 (re-plugged), then stalls late. */
+  async function movingModule(k: number) {
+    const hub = new TestHub();
+    const pos = positions(pkg);
+    const m = await startModem(k, [
+      { kind: 'disconnect', atBytes: pos.early },
+      { kind: 'stall', atBytes: pos.late },
+    ]);
+    hub.ports.set('2-1.1', m.bus);
+    m.modem.on('log', (line: string) => {
+      if (!line.includes('fault disconnect')) return;
+      hub.ports.delete('2-1.1');
+      hub.ports.set('2-1.3', m.bus);
+    });
+    return { hub, m, first: new VirtualPowerSwitch(m.modem) };
+  }
+
   it(
-    "after following its module to another port, the run does not cut its first port's power: it asks for a power cycle by hand",
+    "after following its module to another port, the run never cuts its first port's power: without a switch where it is now, it asks for a power cycle by hand",
     { timeout: 120_000 },
     async () => {
-      const hub = new TestHub();
-      const pos = positions(pkg);
-      const m = await startModem(4, [
-        { kind: 'disconnect', atBytes: pos.early },
-        { kind: 'stall', atBytes: pos.late },
-      ]);
-      hub.ports.set('2-1.1', m.bus);
-      // When it drops off the bus it comes back at port 2-1.3 (re-plugged by a person, say).
-      m.modem.on('log', (line: string) => {
-        if (!line.includes('fault disconnect')) return;
-        hub.ports.delete('2-1.1');
-        hub.ports.set('2-1.3', m.bus);
-      });
-      const sw = new VirtualPowerSwitch(m.modem);
+      const { hub, m, first } = await movingModule(4);
       const events: EngineEvent[] = [];
       try {
         const [o] = await flashMany({
           ...TUNING,
           package: pkg,
-          modules: [{ id: 'module-4', place: '2-1.1', opener: hub.openerAt({ location: '2-1.1' }), powerSwitch: sw }],
+          modules: [
+            { id: 'module-4', place: '2-1.1', opener: hub.openerAt({ location: '2-1.1' }), powerSwitch: first },
+          ],
           bus: hub,
           journalDir: join(dir, 'journal-4'),
           onEvent: (_m, _i, e) => events.push(e),
         });
         expect(o!.ok).toBe(false);
-        expect(sw.cycles, "the first port's power was never cut").toBe(0);
-        expect(o!.error?.message).toMatch(/now sits at USB port 2-1\.3; this switch cuts port 2-1\.1/);
+        expect(first.cycles, "the first port's power was never cut").toBe(0);
+        expect(o!.error?.message).toMatch(/now sits at USB port 2-1\.3, whose power cannot be switched from here/);
         expect(o!.error?.nextStep).toMatch(/power|unplug/i);
         const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : [])).join('\n');
         expect(logs).toContain('came back at USB port 2-1.3 instead of 2-1.1');
+      } finally {
+        await m.modem.stop();
+      }
+    },
+  );
+
+  it(
+    'after following its module to another port, the switch of that port power-cycles it and the run completes',
+    { timeout: 120_000 },
+    async () => {
+      const { hub, m, first } = await movingModule(5);
+      const there = new VirtualPowerSwitch(m.modem);
+      const asked: string[] = [];
+      try {
+        const [o] = await flashMany({
+          ...TUNING,
+          package: pkg,
+          modules: [
+            {
+              id: 'module-5',
+              place: '2-1.1',
+              opener: hub.openerAt({ location: '2-1.1' }),
+              powerSwitch: first,
+              powerSwitchAt: (place) => {
+                asked.push(place);
+                return Promise.resolve(place === '2-1.3' ? there : undefined);
+              },
+            },
+          ],
+          bus: hub,
+          journalDir: join(dir, 'journal-5'),
+        });
+        expect(o!.error?.message).toBeUndefined();
+        expect(o!.ok).toBe(true);
+        expect(asked).toEqual(['2-1.3']);
+        expect([first.cycles, there.cycles]).toEqual([0, 1]);
+        expect((await auditModem(m.modem, pkg.plan)).problems).toEqual([]);
       } finally {
         await m.modem.stop();
       }

@@ -87,7 +87,10 @@ async function withPowerSwitches(targets: Target[], mode: 'auto' | 'ask', io: Cl
       ? await choosePowerSwitch(probe, t.busPath, ask, { portOnly: true })
       : { text: 'its USB port is not known (named by --port); power-cycle it by hand if it hangs.' };
     io.err(`[${i + 1} ${t.id}] ${choice.text}\n`);
-    out.push(choice.powerSwitch ? { ...t.module, powerSwitch: choice.powerSwitch } : t.module);
+    // Followed to another port (flows/follow-module.ts): that port's own switch, if it has one.
+    const powerSwitchAt = async (place: string) =>
+      (await choosePowerSwitch(probe, place, ask, { portOnly: true })).powerSwitch;
+    out.push(choice.powerSwitch ? { ...t.module, powerSwitch: choice.powerSwitch, powerSwitchAt } : t.module);
   }
   return out;
 }
