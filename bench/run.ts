@@ -14,7 +14,7 @@
 // snapshot >= 70 MB/s unpaced and <= 1.05 x the device's own time paced, disk <= 1.05 x the images.
 // `node dist/bench/run.js --paced` runs section 5 alone.
 
-import { fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,6 @@ import { backupOverSlowLink } from './bench-backup.js';
 import { benchSnapshot, snapshotReport } from './bench-snapshot.js';
 import { DevicePace, REAL_PACE } from '../src-main/sim/device-pace.js';
 import { printPaced } from './bench-paced-report.js';
-import { benchFleet, benchFleetPaced } from './bench-fleet.js';
 
 const MB = 1e6;
 const model = MODELS.ec25;
@@ -101,6 +100,17 @@ function measureRssInChild(dir: string): Promise<{ maxRssBytes: number } & Flash
     let result: ({ maxRssBytes: number } & FlashFigures) | undefined;
     child.on('message', (m) => (result = m as typeof result));
     child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`benchmark child exited with ${code}`))));
+  });
+}
+
+/** Section 7 (bench-fleet.ts) in a fresh Node process: what it prints. */
+function fleetInChild(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const script = fileURLToPath(new URL('./bench-fleet.js', import.meta.url));
+    execFile(process.execPath, [script], { maxBuffer: 1024 * 1024, timeout: 20 * 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`the many-modems section failed: ${err.message}\n${stderr}`));
+      else resolve(stdout.trimEnd());
+    });
   });
 }
 
@@ -178,8 +188,8 @@ async function main(): Promise<void> {
     );
 
     // 7. Many modems at once, each on its own modelled link; one stalls and is power-cycled (bench-fleet.ts).
-    console.log(`\n${(await benchFleet(dir, verdict)).join('\n')}`);
-    console.log((await benchFleetPaced(dir, verdict)).join('\n'));
+    // In a process of its own: what the earlier sections left in this one (heap, JIT state) would weigh on it.
+    console.log(`\n${await fleetInChild()}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
