@@ -5,29 +5,18 @@
 
 import { mkdir } from 'node:fs/promises';
 import { RescueError } from '../../shared/errors.js';
-import type { EventSink } from '../../shared/events.js';
 import { openDiagSession } from '../host/diag-client.js';
 import { nvToImei, NV_IMEI } from '../protocol/imei.js';
-import type { PipeOpener } from '../transport/transport.js';
 import { throwIfAborted } from '../util/deadline.js';
-import { readModuleState, saveBackup, type BackupResult } from './backup.js';
+import { readModuleState, saveBackup, type BackupOptions, type BackupResult } from './backup.js';
 import { BackupNames } from './backup-name.js';
 
-export interface FolderBackupOptions {
-  dm: PipeOpener;
+export type FolderBackupOptions = Omit<BackupOptions, 'out'> & {
   /** Where the file goes; one BackupNames may serve several modules of one run. */
   names: BackupNames;
   /** The time in the file name (ms since 1970). */
   now: number;
-  signal?: AbortSignal | undefined;
-  onEvent?: EventSink;
-  nvRange?: [number, number];
-  maxInFlight?: number;
-  /** Per DIAG request (default: the client's 3 s). */
-  timeoutMs?: number;
-  /** Waiting for the DM port to open (default 10 s). */
-  openTimeoutMs?: number;
-}
+};
 
 /** Create the backup folder (HOST_IO with the reason when it cannot be). */
 export async function ensureBackupFolder(folder: string): Promise<void> {
