@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPackage } from '../src-main/package/load.js';
 import { makePackage } from '../src-main/sim/make-package.js';
-import { startCli, stop } from '../test/cli/helpers.js';
+import { startSimFleet, stop } from '../test/cli/helpers.js';
 import { positions } from '../test/helpers/fault-matrix.js';
 import { auditStateDir } from '../test/helpers/nand.js';
 import { socatAvailable } from '../test/helpers/socat.js';
@@ -43,20 +43,7 @@ test('eight modems on ptys flashed at once from the bench view; modem 3 drops of
     const dropAt = positions(pkg).mid;
     await pkg.dispose();
     const state = join(dir, 'state');
-    const started = await startCli(
-      [
-        'sim',
-        '--pty',
-        '--count',
-        String(COUNT),
-        '--state',
-        state,
-        '--quiet',
-        '--fault',
-        `${FAULTED}:disconnect@${dropAt}`,
-      ],
-      COUNT,
-    );
+    const started = await startSimFleet(COUNT, state, [`${FAULTED}:disconnect@${dropAt}`]);
     sim = started.child;
     const ttys = started.lines;
     expect(new Set(ttys).size, 'eight ttys').toBe(COUNT);

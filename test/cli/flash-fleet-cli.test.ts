@@ -13,7 +13,7 @@ import { fleetSerial, MODELS } from '../../src-main/sim/models.js';
 import { positions } from '../helpers/fault-matrix.js';
 import { auditStateDir } from '../helpers/nand.js';
 import { socatAvailable } from '../helpers/socat.js';
-import { assertBuilt, runCli, startCli, stop } from './helpers.js';
+import { assertBuilt, runCli, startSimFleet, stop } from './helpers.js';
 
 const COUNT = 8;
 const FAULTED = 3;
@@ -41,20 +41,7 @@ describe('flash of eight modules at once from the command line', () => {
     { timeout: 180_000 },
     async () => {
       const state = join(dir, 'state');
-      const sim = await startCli(
-        [
-          'sim',
-          '--pty',
-          '--count',
-          String(COUNT),
-          '--state',
-          state,
-          '--quiet',
-          '--fault',
-          `${FAULTED}:disconnect@${dropAt}`,
-        ],
-        COUNT,
-      );
+      const sim = await startSimFleet(COUNT, state, [`${FAULTED}:disconnect@${dropAt}`]);
       try {
         const ttys = sim.lines;
         expect(new Set(ttys).size).toBe(COUNT);

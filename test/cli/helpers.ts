@@ -78,3 +78,17 @@ export function stop(child: ChildProcess): Promise<void> {
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   });
 }
+
+/**
+ * `sim --pty --count N --state STATE --quiet` with faults per modem (`K:SPEC`): N virtual modems in
+ * EDL, each in STATE/modem-K; resolves with the process and its N ttys, one per modem in order.
+ */
+export function startSimFleet(
+  count: number,
+  state: string,
+  faults: string[] = [],
+): Promise<{ child: ChildProcess; lines: string[] }> {
+  const args = ['sim', '--pty', '--count', String(count), '--state', state, '--quiet'];
+  for (const f of faults) args.push('--fault', f);
+  return startCli(args, count);
+}
