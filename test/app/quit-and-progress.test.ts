@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ApiEvent } from '../../shared/api.js';
 import { FlashActivity, type ActivityHost } from '../../src-main/app/flash-activity.js';
 import { QuitGuard } from '../../src-main/app/quit-guard.js';
+import { progressEvent, stalledResult } from '../helpers/events.js';
 
 function host() {
   const progress: [number, string | undefined][] = [];
@@ -17,18 +18,9 @@ function host() {
   return { h, progress, blockers };
 }
 
-const progressEvent = (done: number, total: number): ApiEvent => ({
+const engineProgress = (done: number, total: number): ApiEvent => ({
   type: 'engine',
-  event: {
-    type: 'progress',
-    index: 0,
-    stepBytesDone: done,
-    stepBytes: total,
-    totalBytesDone: done,
-    totalBytes: total,
-    bytesPerSecond: 1,
-    etaSeconds: 1,
-  },
+  event: progressEvent(done, total),
 });
 
 describe('flash activity', () => {
@@ -36,7 +28,7 @@ describe('flash activity', () => {
     const { h, progress, blockers } = host();
     const a = new FlashActivity(h);
     a.onEvent({ type: 'busy', method: 'backup' });
-    a.onEvent(progressEvent(1, 2));
+    a.onEvent(engineProgress(1, 2));
     expect(a.critical).toBe(false);
     expect(blockers.started).toBe(0);
     expect(progress).toEqual([]);
@@ -44,8 +36,8 @@ describe('flash activity', () => {
     a.onEvent({ type: 'busy', method: 'flash' });
     expect(a.critical).toBe(true);
     expect(blockers.started).toBe(1);
-    a.onEvent(progressEvent(25, 100));
-    a.onEvent(progressEvent(100, 100));
+    a.onEvent(engineProgress(25, 100));
+    a.onEvent(engineProgress(100, 100));
     a.onEvent({ type: 'busy', method: undefined });
     expect(a.critical).toBe(false);
     expect(blockers.stopped).toEqual([1]);
@@ -64,18 +56,13 @@ describe('flash activity', () => {
     expect(a.critical).toBe(true);
     expect(blockers.started).toBe(1);
     // No one module's figure stands for the run.
-    a.onEvent({ ...progressEvent(90, 100), module: 'demo-1' } as ApiEvent);
-    a.onEvent({ ...progressEvent(10, 100), module: 'demo-2' } as ApiEvent);
+    a.onEvent({ ...engineProgress(90, 100), module: 'demo-1' } as ApiEvent);
+    a.onEvent({ ...engineProgress(10, 100), module: 'demo-2' } as ApiEvent);
     expect(progress).toEqual([[0, 'indeterminate']]);
     a.onEvent({
       type: 'engine',
       module: 'demo-2',
-      event: {
-        type: 'result',
-        ok: false,
-        seconds: 3,
-        error: { code: 'DEVICE_STALLED', category: 'device', message: 'm', nextStep: 'n' },
-      },
+      event: stalledResult(),
     });
     a.onEvent({ type: 'busy', method: undefined });
     expect(blockers.stopped).toEqual([1]);
@@ -88,12 +75,7 @@ describe('flash activity', () => {
     a.onEvent({ type: 'busy', method: 'flash' });
     a.onEvent({
       type: 'engine',
-      event: {
-        type: 'result',
-        ok: false,
-        seconds: 3,
-        error: { code: 'DEVICE_STALLED', category: 'device', message: 'm', nextStep: 'n' },
-      },
+      event: stalledResult(),
     });
     a.onEvent({ type: 'busy', method: undefined });
     expect(progress.at(-1)).toEqual([1, 'error']);

@@ -16,18 +16,8 @@ import {
 import { handleEvent } from '../../src-renderer/store/actions.js';
 import { EMPTY_PROGRESS } from '../../src-renderer/store/flash-progress.js';
 import { useRun } from '../../src-renderer/store/run.js';
+import { progressEvent } from '../helpers/events.js';
 
-const progress = (done: number, total: number, stalled = false): EngineEvent => ({
-  type: 'progress',
-  index: 0,
-  stepBytesDone: done,
-  stepBytes: total,
-  totalBytesDone: done,
-  totalBytes: total,
-  bytesPerSecond: 1000,
-  etaSeconds: 1,
-  ...(stalled ? { stalled } : {}),
-});
 const phase: EngineEvent = { type: 'phase', phase: 'program', message: 'Writing' };
 const okResult: EngineEvent = { type: 'result', ok: true, seconds: 5, bytes: 100, summary: 'done' };
 
@@ -43,9 +33,9 @@ describe('bench rows', () => {
   it('folds each module’s events into its own row only', () => {
     let rows: BenchRows = {};
     rows = applyModuleEvent(rows, 'demo-1', phase);
-    rows = applyModuleEvent(rows, 'demo-1', progress(50, 100));
+    rows = applyModuleEvent(rows, 'demo-1', progressEvent(50, 100));
     rows = applyModuleEvent(rows, 'demo-2', phase);
-    rows = applyModuleEvent(rows, 'demo-2', progress(10, 100));
+    rows = applyModuleEvent(rows, 'demo-2', progressEvent(10, 100));
     rows = applyModuleEvent(rows, 'demo-2', { type: 'recovery', action: 'reopen', message: 'The modem dropped off' });
     rows = applyModuleEvent(rows, 'demo-1', okResult);
     expect(rows['demo-1']!.percent).toBe(100);
@@ -60,7 +50,7 @@ describe('bench rows', () => {
     expect(rowState(undefined)).toBe('idle');
     expect(rowState(EMPTY_PROGRESS)).toBe('idle');
     let rows = applyModuleEvent({}, 'm', phase);
-    rows = applyModuleEvent(rows, 'm', progress(10, 100, true));
+    rows = applyModuleEvent(rows, 'm', progressEvent(10, 100, true));
     expect(rowState(rows.m)).toBe('stalled');
     rows = applyModuleEvent(rows, 'm', {
       type: 'result',
@@ -113,17 +103,17 @@ describe('events from the engine', () => {
 
   it('a tagged event goes to its bench row; an untagged one to the Flash step, as before', () => {
     handleEvent({ type: 'engine', event: phase, module: 'demo-3' });
-    handleEvent({ type: 'engine', event: progress(30, 100), module: 'demo-3' });
+    handleEvent({ type: 'engine', event: progressEvent(30, 100), module: 'demo-3' });
     expect(useBench.getState().rows['demo-3']!.percent).toBe(30);
     expect(useRun.getState().progress.percent).toBe(0);
-    handleEvent({ type: 'engine', event: progress(70, 100) });
+    handleEvent({ type: 'engine', event: progressEvent(70, 100) });
     expect(useRun.getState().progress.percent).toBe(70);
     expect(useBench.getState().rows['demo-3']!.percent).toBe(30);
   });
 
   it('a new run empties the rows of its modules and keeps the others', () => {
-    handleEvent({ type: 'engine', event: progress(30, 100), module: 'demo-1' });
-    handleEvent({ type: 'engine', event: progress(60, 100), module: 'demo-2' });
+    handleEvent({ type: 'engine', event: progressEvent(30, 100), module: 'demo-1' });
+    handleEvent({ type: 'engine', event: progressEvent(60, 100), module: 'demo-2' });
     useBench.getState().start(['demo-1']);
     expect(useBench.getState().rows['demo-1']).toEqual(EMPTY_PROGRESS);
     expect(useBench.getState().rows['demo-2']!.percent).toBe(60);
