@@ -176,11 +176,13 @@ export const T = {
     toEdl: 'Switch to download mode',
     allToEdl: 'Switch all running modems to download mode',
     switching: 'Switching…',
-    packageField: 'Firmware package for every modem',
-    packageCheck: 'Check package',
-    packageChecking: 'Checking…',
-    packageDemo: 'Use the demo package',
-    packageMaking: 'Making the demo package…',
+    package: {
+      field: 'Firmware package for every modem',
+      check: 'Check package',
+      checking: 'Checking…',
+      demo: 'Use the demo package',
+      making: 'Making the demo package…',
+    },
     packageChosen: (root: string, version: string | undefined) =>
       `Package: ${root}${version ? ` (version ${version})` : ''}`,
     powerConsent:

@@ -5,9 +5,9 @@ import { useDevices } from '../store/devices.js';
 import { useSettings } from '../store/settings.js';
 import { benchList, canFlashAll, modulesInEdl, outcomeOf, rowState, useBench } from '../store/bench.js';
 import { EMPTY_PROGRESS } from '../store/flash-progress.js';
-import { cancel, enterEdl, enterEdlEach, flashAll, inspectPackage, makeDemoPackage } from '../store/actions.js';
+import { cancel, enterEdl, enterEdlEach, flashAll } from '../store/actions.js';
 import { ErrorCard } from '../components/ErrorCard.js';
-import { PathField } from '../components/PathField.js';
+import { PackageForm } from '../components/PackageForm.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { LogTail } from '../components/LogTail.js';
 import { formatBytes, verificationWords } from '../format.js';
@@ -132,46 +132,15 @@ function BenchRow({ d, present, busy }: { d: DeviceSummary; present: boolean; bu
 
 /** The bench's package: the one chosen in the wizard, or one chosen here (the demo's made on the spot). */
 function BenchPackage({ busy }: { busy: boolean }) {
-  const path = useRun((s) => s.packagePath);
   const view = useRun((s) => s.packageView);
-  const pending = useRun((s) => s.pending);
-  const patch = useRun((s) => s.patch);
-  const demo = useDevices((s) => s.state?.demo ?? false);
   return (
     <>
-      <form
-        className="field-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void inspectPackage();
-        }}
-      >
-        <div className="grow">
-          <PathField
-            id="bench-package-path"
-            label={B.packageField}
-            what="package"
-            testId="bench-package-path"
-            value={path}
-            onChange={(v) => patch({ packagePath: v, packageView: undefined, overrideTyped: '' })}
-          />
-        </div>
-        <div className="button-row">
-          <button type="submit" data-testid="bench-package-check" disabled={busy}>
-            {pending === 'inspectPackage' ? B.packageChecking : B.packageCheck}
-          </button>
-          {demo && (
-            <button
-              type="button"
-              data-testid="bench-package-demo"
-              disabled={busy}
-              onClick={() => void makeDemoPackage()}
-            >
-              {pending === 'makeDemoPackage' ? B.packageMaking : B.packageDemo}
-            </button>
-          )}
-        </div>
-      </form>
+      <PackageForm
+        id="bench-package-path"
+        words={B.package}
+        testIds={{ path: 'bench-package-path', check: 'bench-package-check', demo: 'bench-package-demo' }}
+        busy={busy}
+      />
       {view && (
         <p className="muted" data-testid="bench-package">
           {B.packageChosen(view.root, view.version)}

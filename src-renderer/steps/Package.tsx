@@ -1,8 +1,6 @@
 import { useRun, isBusy } from '../store/run.js';
-import { useDevices } from '../store/devices.js';
-import { inspectPackage, makeDemoPackage } from '../store/actions.js';
 import { StepFrame } from '../components/StepFrame.js';
-import { PathField } from '../components/PathField.js';
+import { PackageForm } from '../components/PackageForm.js';
 import { formatBytes } from '../format.js';
 import { canGoNext } from './gates.js';
 import { useGateContext } from './use-gate.js';
@@ -11,44 +9,20 @@ import { T } from '../text.js';
 const MATCH_WORDS = T.package.match;
 
 export function Package() {
-  const path = useRun((s) => s.packagePath);
   const view = useRun((s) => s.packageView);
-  const pending = useRun((s) => s.pending);
   const busy = useRun((s) => isBusy(s));
   const patch = useRun((s) => s.patch);
   const overrideTyped = useRun((s) => s.overrideTyped);
-  const demo = useDevices((s) => s.state?.demo ?? false);
   const ctx = useGateContext();
   return (
     <StepFrame id="package" title={T.package.title} intro={<p>{T.package.intro}</p>} gate={canGoNext('package', ctx)}>
-      <form
-        className="field-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void inspectPackage();
-        }}
-      >
-        <div className="grow">
-          <PathField
-            id="package-path"
-            label={T.package.field}
-            what="package"
-            testId="package-path"
-            value={path}
-            onChange={(v) => patch({ packagePath: v, packageView: undefined, overrideTyped: '' })}
-          />
-        </div>
-        <div className="button-row">
-          <button type="submit" className="primary" data-testid="package-inspect" disabled={busy}>
-            {pending === 'inspectPackage' ? T.package.checking : T.package.check}
-          </button>
-          {demo && (
-            <button type="button" data-testid="package-demo" disabled={busy} onClick={() => void makeDemoPackage()}>
-              {pending === 'makeDemoPackage' ? T.package.making : T.package.demo}
-            </button>
-          )}
-        </div>
-      </form>
+      <PackageForm
+        id="package-path"
+        words={T.package}
+        testIds={{ path: 'package-path', check: 'package-inspect', demo: 'package-demo' }}
+        busy={busy}
+        primary
+      />
       {view && (
         <div className="package-summary" data-testid="package-summary">
           <dl className="facts">
