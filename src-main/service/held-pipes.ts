@@ -29,10 +29,6 @@ export class HeldPipes {
     return p;
   }
 
-  has(key: string): boolean {
-    return this.held.has(key);
-  }
-
   /** Close (in the background) the pipes held for modules that `keep` no longer wants. */
   drop(keep: (key: string) => boolean): void {
     for (const key of [...this.held.keys()])
@@ -67,7 +63,7 @@ export class HeldPipes {
   }
 
   /** Listen on an open pipe, then hold it for `key` with what was heard (closed on failure). */
-  async listenOn(key: string, pipe: BulkPipe, listenMs: number): Promise<Greeting> {
+  private async listenOn(key: string, pipe: BulkPipe, listenMs: number): Promise<Greeting> {
     try {
       const heard = await listenOnPipe(pipe, { listenMs });
       await this.hold(key, withPending(pipe, heard.bytes));
