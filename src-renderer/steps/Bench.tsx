@@ -5,7 +5,8 @@ import { useDevices } from '../store/devices.js';
 import { useSettings } from '../store/settings.js';
 import { benchList, canFlashAll, modulesInEdl, outcomeOf, rowState, useBench } from '../store/bench.js';
 import { EMPTY_PROGRESS } from '../store/flash-progress.js';
-import { cancel, enterEdl, enterEdlEach, flashAll } from '../store/actions.js';
+import { enterEdl, enterEdlEach, flashAll } from '../store/actions.js';
+import { CancelConfirm } from '../components/CancelConfirm.js';
 import { ErrorCard } from '../components/ErrorCard.js';
 import { PackageForm } from '../components/PackageForm.js';
 import { ProgressBar } from '../components/ProgressBar.js';
@@ -263,32 +264,7 @@ export function Bench() {
           />
         )}
         {askCancel && flashing && (
-          <section
-            className="notice notice-warn confirm"
-            data-testid="bench-cancel-confirm"
-            role="alertdialog"
-            aria-labelledby="bench-cancel-title"
-          >
-            <h3 id="bench-cancel-title">{B.cancelConfirm.title}</h3>
-            <p>{B.cancelConfirm.body}</p>
-            <div className="button-row">
-              <button
-                type="button"
-                className="danger"
-                data-testid="bench-cancel-go"
-                autoFocus
-                onClick={() => {
-                  setAskCancel(false);
-                  void cancel();
-                }}
-              >
-                {B.cancelConfirm.go}
-              </button>
-              <button type="button" data-testid="bench-cancel-keep" onClick={() => setAskCancel(false)}>
-                {B.cancelConfirm.keep}
-              </button>
-            </div>
-          </section>
+          <CancelConfirm prefix="bench" words={B.cancelConfirm} onClose={() => setAskCancel(false)} />
         )}
         {result && (
           <p

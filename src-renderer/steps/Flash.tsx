@@ -2,12 +2,13 @@ import { useEffect, useState } from 'react';
 import type { SnapshotPlanView } from '../../shared/api.js';
 import { useRun, isBusy } from '../store/run.js';
 import { useSettings } from '../store/settings.js';
-import { cancel, demoAction, loadSnapshotPlan, startFlash } from '../store/actions.js';
+import { demoAction, loadSnapshotPlan, startFlash } from '../store/actions.js';
 import { useDevices } from '../store/devices.js';
 import { currentPartition, EMPTY_PROGRESS, percentOf } from '../store/flash-progress.js';
 import { eraseSummary, moduleStateSentence } from '../store/flash-summary.js';
 import { StepFrame } from '../components/StepFrame.js';
 import { PowerCycle } from '../components/PowerCycle.js';
+import { CancelConfirm } from '../components/CancelConfirm.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { LogTail } from '../components/LogTail.js';
 import { formatBytes, formatEta, formatSpeed, verificationWords } from '../format.js';
@@ -165,32 +166,7 @@ export function Flash() {
         />
       )}
       {askCancel && flashing && (
-        <section
-          className="notice notice-warn confirm"
-          data-testid="flash-cancel-confirm"
-          role="alertdialog"
-          aria-labelledby="flash-cancel-title"
-        >
-          <h3 id="flash-cancel-title">{F.cancelConfirm.title}</h3>
-          <p>{F.cancelConfirm.body}</p>
-          <div className="button-row">
-            <button
-              type="button"
-              className="danger"
-              data-testid="flash-cancel-go"
-              autoFocus
-              onClick={() => {
-                setAskCancel(false);
-                void cancel();
-              }}
-            >
-              {F.cancelConfirm.go}
-            </button>
-            <button type="button" data-testid="flash-cancel-keep" onClick={() => setAskCancel(false)}>
-              {F.cancelConfirm.keep}
-            </button>
-          </div>
-        </section>
+        <CancelConfirm prefix="flash" words={F.cancelConfirm} onClose={() => setAskCancel(false)} />
       )}
       {failed && !flashing && (
         <p className="notice notice-fail" data-testid="flash-module-state" role="status">
